@@ -1,0 +1,15 @@
+//! Clearline's domain: identifiers, organizations, roles and capabilities, and the audit chain.
+//!
+//! Architecture invariant: this crate does no I/O, has no async code and knows no SQL. Everything here
+//! is a value or a pure function, so every rule can be tested without a database or a network.
+
+pub mod access;
+pub mod audit;
+pub mod ids;
+pub mod org;
+pub mod principal;
+pub mod validate;
+
+pub use access::{Capability, OrgKind, Role};
+pub use ids::*;
+pub use principal::{Actor, Principal, Via};

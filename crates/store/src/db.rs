@@ -1,0 +1,301 @@
+//! Opening a store on either backend, migrations, and the write transaction that carries audit events.
+
+use crate::error::{StoreError, StoreResult};
+use crate::signals::{Signal, Signals};
+use crate::now_us;
+use clearline_core::audit::{canonical_details_text, chain_next, AuditEntry, AuditEvent};
+use clearline_core::{Actor, OrgId};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// The data directory; the SQLite database lives here when no database URL is given.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded database.
+    pub database_url: Option<String>,
+    /// PostgreSQL only: a schema to keep everything in (tests give each test its own).
+    pub postgres_schema: Option<String>,
+}
+
+impl StoreConfig {
+    pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
+        StoreConfig { data_dir: data_dir.into(), database_url: None, postgres_schema: None }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &self.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
+/// The store. Cheap to clone; all clones share one pool and one signal hub.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+    signals: Signals,
+    deployment_org: OrgId,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database, runs pending migrations and starts the signal hub.
+    pub async fn open(config: &StoreConfig) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = config.backend();
+        let (pool, signals) = match backend {
+            Backend::Sqlite => {
+                let pool = open_sqlite(&config.data_dir).await?;
+                SQLITE_MIGRATIONS.run(&pool).await?;
+                (pool, Signals::in_process())
+            }
+            Backend::Postgres => {
+                let url = config.database_url.clone().expect("postgres backend has a URL");
+                let schema = config.postgres_schema.clone();
+                let pool = open_postgres(&url, schema.as_deref()).await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                let channel = match &schema {
+                    Some(s) => format!("clearline_{s}"),
+                    None => "clearline".to_string(),
+                };
+                let signals = Signals::postgres(&url, channel, pool.clone()).await?;
+                (pool, signals)
+            }
+        };
+        let mut store = Store { pool, backend, signals, deployment_org: OrgId(0) };
+        store.deployment_org = store.ensure_deployment_org().await?;
+        Ok(store)
+    }
+
+    /// Runs pending migrations and returns the versions applied now (for `clearline migrate`).
+    pub async fn pending_migrations(config: &StoreConfig) -> StoreResult<Vec<i64>> {
+        sqlx::any::install_default_drivers();
+        let (pool, migrator) = match config.backend() {
+            Backend::Sqlite => (open_sqlite(&config.data_dir).await?, &SQLITE_MIGRATIONS),
+            Backend::Postgres => (
+                open_postgres(config.database_url.as_deref().unwrap_or_default(), config.postgres_schema.as_deref())
+                    .await?,
+                &POSTGRES_MIGRATIONS,
+            ),
+        };
+        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations").fetch_all(&pool).await {
+            Ok(rows) => rows.iter().map(|r| r.get::<i64, _>(0)).collect(),
+            Err(_) => Vec::new(),
+        };
+        migrator.run(&pool).await?;
+        Ok(migrator.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn signals(&self) -> &Signals {
+        &self.signals
+    }
+
+    /// The organization of the people who run this deployment (its chain records anonymous sign-in
+    /// failures and deployment-level actions).
+    pub fn deployment_org(&self) -> OrgId {
+        self.deployment_org
+    }
+
+    /// Is the database reachable? (`/readyz`)
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn ensure_deployment_org(&self) -> StoreResult<OrgId> {
+        if let Some(row) = sqlx::query("SELECT id FROM organizations WHERE kind = 'deployment'")
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            return Ok(OrgId(row.get(0)));
+        }
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO organizations (kind, slug, name, profile_json, created_at) \
+             VALUES ('deployment', 'deployment', 'Deployment', NULL, $1) RETURNING id",
+        )
+        .bind(now_us())
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .get(0);
+        let org = OrgId(id);
+        tx.start_chain(org).await?;
+        tx.audit(org, &Actor::system("bootstrap"), "organization.create", "organization", &id.to_string(), serde_json::json!({"kind": "deployment"}))
+            .await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    /// Begins a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`), so a
+    /// transaction that reads before it writes cannot fail to upgrade under WAL.
+    pub(crate) async fn write(&self) -> StoreResult<WriteTx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, signals: Vec::new(), store_signals: self.signals.clone() })
+    }
+}
+
+async fn open_sqlite(data_dir: &Path) -> StoreResult<AnyPool> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| StoreError::Other(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+    let path = data_dir.join("clearline.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    Ok(pool)
+}
+
+async fn open_postgres(url: &str, schema: Option<&str>) -> StoreResult<AnyPool> {
+    if let Some(schema) = schema {
+        if !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(StoreError::Other("schema names are lower-case letters, digits and '_'".into()));
+        }
+        let bootstrap = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+        bootstrap.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
+        bootstrap.close().await;
+    }
+    let search_path = schema.map(|s| format!("SET search_path TO {s}"));
+    let pool = AnyPoolOptions::new()
+        .max_connections(10)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            let search_path = search_path.clone();
+            Box::pin(async move {
+                if let Some(sql) = search_path {
+                    conn.execute(sql.as_str()).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
+}
+
+/// A write transaction: the change and its audit events commit together, and signals go out after.
+pub(crate) struct WriteTx {
+    pub(crate) tx: Transaction<'static, Any>,
+    signals: Vec<Signal>,
+    store_signals: Signals,
+}
+
+impl WriteTx {
+    /// Creates the head of a new organization's chain.
+    pub(crate) async fn start_chain(&mut self, org: OrgId) -> StoreResult<()> {
+        sqlx::query("INSERT INTO audit_heads (org_id, seq, hash) VALUES ($1, 0, $2)")
+            .bind(org.0)
+            .bind(clearline_core::audit::GENESIS_HASH)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends an event to `org`'s chain inside this transaction. Taking the head row with an UPDATE
+    /// serializes appenders on PostgreSQL (row lock) and SQLite (write lock): the sequence stays gapless.
+    pub(crate) async fn audit(
+        &mut self,
+        org: OrgId,
+        actor: &Actor,
+        action: &str,
+        object_type: &str,
+        object_id: &str,
+        details: serde_json::Value,
+    ) -> StoreResult<AuditEvent> {
+        let head: AnyRow = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash")
+            .bind(org.0)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let (seq, prev_hash): (i64, String) = (head.get(0), head.get(1));
+        let entry = AuditEntry {
+            occurred_at_us: now_us(),
+            actor: actor.audit_name(),
+            actor_org: actor.principal().map(|p| p.org_id),
+            action: action.to_string(),
+            object_type: object_type.to_string(),
+            object_id: object_id.to_string(),
+            source: actor.source().to_string(),
+            details,
+        };
+        let prev = if seq == 1 { None } else { Some((seq - 1, prev_hash.as_str())) };
+        let event = chain_next(org, prev, entry);
+        debug_assert_eq!(event.seq, seq);
+        sqlx::query(
+            "INSERT INTO audit_events (org_id, seq, occurred_at, actor, actor_org, action, object_type, object_id, \
+             source, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(org.0)
+        .bind(event.seq)
+        .bind(event.entry.occurred_at_us)
+        .bind(&event.entry.actor)
+        .bind(event.entry.actor_org.map(|o| o.0))
+        .bind(&event.entry.action)
+        .bind(&event.entry.object_type)
+        .bind(&event.entry.object_id)
+        .bind(&event.entry.source)
+        .bind(canonical_details_text(&event.entry.details))
+        .bind(&event.prev_hash)
+        .bind(&event.hash)
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE org_id = $2")
+            .bind(&event.hash)
+            .bind(org.0)
+            .execute(&mut *self.tx)
+            .await?;
+        self.signals.push(Signal { org_id: Some(org), topic: "audit".into(), object: event.seq.to_string() });
+        Ok(event)
+    }
+
+    /// Queues a signal to publish once the transaction commits.
+    pub(crate) fn signal(&mut self, signal: Signal) {
+        self.signals.push(signal);
+    }
+
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        for signal in self.signals {
+            self.store_signals.publish(signal).await;
+        }
+        Ok(())
+    }
+}

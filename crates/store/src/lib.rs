@@ -1,0 +1,33 @@
+//! Clearline's storage: one interface over two backends.
+//!
+//! - **SQLite** (default): a file in the data directory, WAL mode, nothing to install.
+//! - **PostgreSQL**: for deployments where several `clearline serve` processes share one database.
+//!
+//! Architecture invariants:
+//! - No SQL outside this crate. Backend differences (migrations, transaction start, signals) stay here.
+//! - Every public method takes the acting [`Actor`]; reads are scoped to the actor's organization and
+//!   writes append an audit event in the same transaction as the change.
+//! - Objects of another tenant are reported as [`StoreError::NotFound`], exactly like objects that do
+//!   not exist, so no caller can learn whether another tenant's object exists.
+
+mod audit;
+mod db;
+mod error;
+mod orgs;
+mod signals;
+pub mod testing;
+mod users;
+
+pub use audit::{AuditFilter, Checkpoint, ChainReport};
+pub use db::{Backend, Store, StoreConfig};
+pub use error::{StoreError, StoreResult};
+pub use orgs::{NewEngagement, NewOrganization, NewSite};
+pub use signals::{Signal, Signals};
+pub use users::{
+    ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
+};
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_us() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}
