@@ -1,1 +1,314 @@
-fn main() {}
+//! `clearline`: the one binary. Subcommands serve, demo, migrate, audit, config.
+//!
+//! Exit codes: 0 success; 1 failed (nothing written); 2 usage error.
+
+mod config;
+mod demo;
+mod keys;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use clearline_core::audit::ChainHead;
+use clearline_core::Actor;
+use clearline_store::Store;
+use config::{Config, FlagOverrides};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "clearline",
+    version,
+    about = "Clearline: the call-center platform campaigns can check."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// Data directory (embedded database, keys). Default ./clearline-data.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL; without it the embedded SQLite database is used.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// A configuration file (default ./clearline.toml when present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Seed a demo campaign, two vendors and a user in every role; then serve.
+    Demo {
+        /// Seed and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every chain and name the first event altered, removed or reordered, or a cut tail.
+    Verify {
+        /// The organization (slug) that --expect-head refers to.
+        #[arg(long)]
+        org: Option<String>,
+        /// A chain head kept outside this database, as SEQ:HASH: the chain must still reach it.
+        #[arg(long, requires = "org")]
+        expect_head: Option<ChainHead>,
+    },
+    /// Sign today's checkpoint of every chain now (serve does this hourly).
+    Checkpoint,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented configuration file with every setting.
+    Example,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let flags = FlagOverrides {
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        listen,
+    };
+    let config = match Config::load(cli.global.config.as_deref(), flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    init_logging(&config);
+    let json = cli.global.json;
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
+            print!("{}", config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let applied = Store::pending_migrations(&config.store_config()).await?;
+            if json {
+                println!("{}", serde_json::json!({ "applied": applied }));
+            } else if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                println!("Applied migrations: {applied:?}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { .. } => {
+            let store = Store::open(&config.store_config())
+                .await
+                .context("opening the database")?;
+            serve(&config, store, None).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { no_serve, .. } => {
+            let store = Store::open(&config.store_config())
+                .await
+                .context("opening the database")?;
+            let users = demo::seed(&store, &config).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            }
+            if no_serve {
+                if !json {
+                    demo::print_users(&users, None);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let banner = if json { None } else { Some(users) };
+            serve(&config, store, banner).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
+        } => {
+            let store = Store::open(&config.store_config())
+                .await
+                .context("opening the database")?;
+            let key = keys::load_or_create(&config.signing_key_path())?;
+            let n = store
+                .write_checkpoints(&Actor::system("audit-checkpoint"), &key)
+                .await?;
+            if json {
+                println!("{}", serde_json::json!({ "checkpoints_written": n }));
+            } else {
+                println!("Signed {n} checkpoint(s).");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { org, expect_head },
+        } => {
+            let store = Store::open(&config.store_config())
+                .await
+                .context("opening the database")?;
+            let actor = Actor::system("audit-verify");
+            let expect = match (org, expect_head) {
+                (Some(slug), Some(head)) => match store.organization_by_slug(&actor, &slug).await {
+                    Ok(o) => Some((o.id, head)),
+                    Err(_) => {
+                        eprintln!("error: no organization has the slug {slug:?}");
+                        return Ok(ExitCode::from(2));
+                    }
+                },
+                _ => None,
+            };
+            let reports = store.verify_audit(&actor, expect).await?;
+            let ok = reports.iter().all(|r| r.ok());
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                for r in &reports {
+                    match (&r.problem, &r.bad_checkpoint) {
+                        (None, None) => println!(
+                            "ok      {:<24} {:>7} events  head {}  {} signed checkpoint(s)",
+                            r.slug,
+                            r.events,
+                            r.head
+                                .as_ref()
+                                .map(|h| h.to_string())
+                                .unwrap_or_else(|| "(empty)".into()),
+                            r.checkpoints
+                        ),
+                        (Some(p), _) => println!("FAILED  {:<24} {p}", r.slug),
+                        (None, Some(day)) => println!(
+                            "FAILED  {:<24} the checkpoint of {day} has a bad signature",
+                            r.slug
+                        ),
+                    }
+                }
+            }
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARLINE_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, signing audit checkpoints hourly.
+async fn serve(
+    config: &Config,
+    store: Store,
+    demo_users: Option<Vec<demo::DemoUser>>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let key = keys::load_or_create(&config.signing_key_path())?;
+    let checkpoint_store = store.clone();
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(e) = checkpoint_store
+                .write_checkpoints(&Actor::system("audit-checkpoint"), &key)
+                .await
+            {
+                tracing::warn!(error = %e, "could not sign audit checkpoints");
+            }
+        }
+    });
+    let settings = clearline_web::WebSettings {
+        secure_cookies: config.secure_cookies,
+        trust_forwarded_for: config.trust_forwarded_for,
+        max_body_bytes: config.max_body_bytes,
+    };
+    let state = clearline_web::state::AppState::new(store.clone(), settings);
+    if let Some(users) = demo_users {
+        demo::print_users(&users, Some(addr));
+    }
+    tracing::info!(%addr, backend = ?store.backend(), "serving");
+    println!("Clearline is listening on http://{addr}");
+    clearline_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

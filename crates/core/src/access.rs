@@ -58,7 +58,10 @@ pub struct UnknownName {
 impl UnknownName {
     fn new(what: &'static str, value: &str) -> Self {
         // Role and kind names are not personal data; cap the echo so a hostile value cannot flood a log.
-        UnknownName { what, value: value.chars().take(40).collect() }
+        UnknownName {
+            what,
+            value: value.chars().take(40).collect(),
+        }
     }
 }
 
@@ -147,7 +150,10 @@ impl Role {
 
     /// Owners and admins of campaigns and vendors, and the operator, must use a second factor by default.
     pub fn requires_second_factor_by_default(self) -> bool {
-        matches!(self, Role::Owner | Role::Admin | Role::VendorAdmin | Role::Operator)
+        matches!(
+            self,
+            Role::Owner | Role::Admin | Role::VendorAdmin | Role::Operator
+        )
     }
 
     /// The roles an administrator of `self`'s organization may hand out.
@@ -197,7 +203,12 @@ impl Role {
                 EditTargeting,
                 ViewResults,
             ],
-            Role::ScriptApprover => &[ViewOwnOrganization, ManageOwnApiTokens, EditScripts, ApproveScripts],
+            Role::ScriptApprover => &[
+                ViewOwnOrganization,
+                ManageOwnApiTokens,
+                EditScripts,
+                ApproveScripts,
+            ],
             Role::ComplianceOfficer => &[
                 ViewOwnOrganization,
                 ViewEngagements,
@@ -217,7 +228,12 @@ impl Role {
                 ExportAuditLog,
                 ManageOwnApiTokens,
             ],
-            Role::Supervisor => &[ViewOwnOrganization, ViewEngagements, ManageOwnApiTokens, SuperviseFloor],
+            Role::Supervisor => &[
+                ViewOwnOrganization,
+                ViewEngagements,
+                ManageOwnApiTokens,
+                SuperviseFloor,
+            ],
             Role::Agent => &[UseAgentDesk],
             Role::Operator => &[
                 ViewOwnOrganization,
@@ -240,7 +256,10 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownName::new("role", s))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownName::new("role", s))
     }
 }
 
@@ -350,7 +369,11 @@ mod tests {
                 Capability::EditLists,
             ] {
                 if role.can(cap) {
-                    assert_eq!(role.org_kind(), OrgKind::Campaign, "{role} must not hold {cap:?}");
+                    assert_eq!(
+                        role.org_kind(),
+                        OrgKind::Campaign,
+                        "{role} must not hold {cap:?}"
+                    );
                 }
             }
         }

@@ -18,13 +18,14 @@ mod signals;
 pub mod testing;
 mod users;
 
-pub use audit::{AuditFilter, Checkpoint, ChainReport};
+pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use db::{Backend, Store, StoreConfig};
 pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use signals::{Signal, Signals};
 pub use users::{
-    ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
+    ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure,
+    UserInfo,
 };
 
 /// Microseconds since the Unix epoch, now.

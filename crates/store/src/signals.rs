@@ -32,10 +32,17 @@ pub struct Signals {
 impl Signals {
     pub(crate) fn in_process() -> Signals {
         let (local, _) = broadcast::channel(1024);
-        Signals { local, postgres: None }
+        Signals {
+            local,
+            postgres: None,
+        }
     }
 
-    pub(crate) async fn postgres(url: &str, channel: String, pool: AnyPool) -> StoreResult<Signals> {
+    pub(crate) async fn postgres(
+        url: &str,
+        channel: String,
+        pool: AnyPool,
+    ) -> StoreResult<Signals> {
         let (local, _) = broadcast::channel(1024);
         let mut listener = PgListener::connect(url).await?;
         listener.listen(&channel).await?;
@@ -51,7 +58,11 @@ impl Signals {
                     },
                     // The connection dropped and PgListener reconnected: anything sent meanwhile is lost.
                     Ok(None) => {
-                        let _ = forward.send(Signal { org_id: None, topic: "resync".into(), object: String::new() });
+                        let _ = forward.send(Signal {
+                            org_id: None,
+                            topic: "resync".into(),
+                            object: String::new(),
+                        });
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "signal listener failed; retrying");
@@ -60,7 +71,10 @@ impl Signals {
                 }
             }
         });
-        Ok(Signals { local, postgres: Some((channel, pool)) })
+        Ok(Signals {
+            local,
+            postgres: Some((channel, pool)),
+        })
     }
 
     /// Listens to every signal from now on.
@@ -77,7 +91,11 @@ impl Signals {
             }
             Some((channel, pool)) => {
                 let payload = serde_json::to_string(&signal).expect("signal serializes");
-                if let Err(e) = sqlx::query("SELECT 1 AS sent FROM pg_notify($1, $2)").bind(channel).bind(payload).execute(pool).await
+                if let Err(e) = sqlx::query("SELECT 1 AS sent FROM pg_notify($1, $2)")
+                    .bind(channel)
+                    .bind(payload)
+                    .execute(pool)
+                    .await
                 {
                     tracing::warn!(error = %e, "could not publish a signal");
                 }

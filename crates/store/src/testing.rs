@@ -8,14 +8,20 @@ use crate::db::{Store, StoreConfig};
 use std::path::PathBuf;
 
 pub fn postgres_url() -> String {
-    std::env::var("CLEARLINE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("CLEARLINE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A unique, valid schema name for one test.
 pub fn unique_schema(prefix: &str) -> String {
     use rand::Rng;
     let n: u64 = rand::thread_rng().gen();
-    format!("t_{}_{n:016x}", prefix.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+    format!(
+        "t_{}_{n:016x}",
+        prefix
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    )
 }
 
 /// Is PostgreSQL reachable? Under CI it must be: this panics instead of returning false.
@@ -32,7 +38,9 @@ pub async fn postgres_available() -> bool {
             panic!("PostgreSQL at {url} is required under CI=true but cannot be reached")
         }
         _ => {
-            eprintln!("SKIPPED: PostgreSQL at {url} is not reachable (set CLEARLINE_TEST_DATABASE_URL)");
+            eprintln!(
+                "SKIPPED: PostgreSQL at {url} is not reachable (set CLEARLINE_TEST_DATABASE_URL)"
+            );
             false
         }
     }
@@ -55,7 +63,10 @@ impl TestStore {
         match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile_dir::TempDir::new();
-                Some(TestStore { config: StoreConfig::embedded(dir.path.clone()), _dir: Some(dir) })
+                Some(TestStore {
+                    config: StoreConfig::embedded(dir.path.clone()),
+                    _dir: Some(dir),
+                })
             }
             TestBackend::Postgres => {
                 if !postgres_available().await {

@@ -7,7 +7,10 @@ use crate::error::{StoreError, StoreResult};
 use crate::now_us;
 use crate::orgs::{require, require_in_org};
 use clearline_core::validate::{Email, Invalid};
-use clearline_core::{Actor, ApiTokenId, Capability, InvitationId, OrgId, OrgKind, Principal, Role, SiteId, UserId, Via};
+use clearline_core::{
+    Actor, ApiTokenId, Capability, InvitationId, OrgId, OrgKind, Principal, Role, SiteId, UserId,
+    Via,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -163,21 +166,28 @@ impl Store {
         let mut tx = self.write().await?;
         let id = self.insert_user(&mut tx, actor, &new).await?;
         tx.commit().await?;
-        self.user(actor, id).await.or_else(|_| Ok(UserInfo {
-            id,
-            org_id: new.org_id,
-            email: new.email.to_string(),
-            display_name: new.display_name.clone(),
-            role: new.role,
-            site_id: new.site_id,
-            foreign_national: new.foreign_national,
-            second_factor_enrolled: false,
-            second_factor_required: new.role.requires_second_factor_by_default(),
-            locked: false,
-        }))
+        self.user(actor, id).await.or_else(|_| {
+            Ok(UserInfo {
+                id,
+                org_id: new.org_id,
+                email: new.email.to_string(),
+                display_name: new.display_name.clone(),
+                role: new.role,
+                site_id: new.site_id,
+                foreign_national: new.foreign_national,
+                second_factor_enrolled: false,
+                second_factor_required: new.role.requires_second_factor_by_default(),
+                locked: false,
+            })
+        })
     }
 
-    async fn insert_user(&self, tx: &mut crate::db::WriteTx, actor: &Actor, new: &NewUser) -> StoreResult<UserId> {
+    async fn insert_user(
+        &self,
+        tx: &mut crate::db::WriteTx,
+        actor: &Actor,
+        new: &NewUser,
+    ) -> StoreResult<UserId> {
         let name = new.display_name.trim();
         if name.is_empty() || name.chars().count() > 120 {
             return Err(Invalid::new("display_name", "must be 1-120 characters").into());
@@ -189,10 +199,16 @@ impl Store {
             .ok_or(StoreError::NotFound)?
             .get(0);
         if new.role.org_kind().as_str() != kind {
-            return Err(Invalid::new("role", format!("a {} organization has no {} role", kind, new.role)).into());
+            return Err(Invalid::new(
+                "role",
+                format!("a {} organization has no {} role", kind, new.role),
+            )
+            .into());
         }
         match (new.role.org_kind(), new.site_id) {
-            (OrgKind::Vendor, None) => return Err(Invalid::new("site_id", "every vendor user belongs to a site").into()),
+            (OrgKind::Vendor, None) => {
+                return Err(Invalid::new("site_id", "every vendor user belongs to a site").into())
+            }
             (OrgKind::Vendor, Some(site)) => {
                 let owner: Option<i64> = sqlx::query("SELECT vendor_id FROM sites WHERE id = $1")
                     .bind(site.0)
@@ -203,7 +219,9 @@ impl Store {
                     return Err(Invalid::new("site_id", "no such site in this organization").into());
                 }
             }
-            (_, Some(_)) => return Err(Invalid::new("site_id", "only vendor users belong to sites").into()),
+            (_, Some(_)) => {
+                return Err(Invalid::new("site_id", "only vendor users belong to sites").into())
+            }
             (_, None) => {}
         }
         let id: i64 = sqlx::query(
@@ -224,7 +242,15 @@ impl Store {
         .map_err(StoreError::conflict_on("email"))?
         .get(0);
         let details = json!({"role": new.role.as_str(), "site_id": new.site_id.map(|s| s.0), "foreign_national": new.foreign_national});
-        tx.audit(new.org_id, actor, "user.create", "user", &id.to_string(), details).await?;
+        tx.audit(
+            new.org_id,
+            actor,
+            "user.create",
+            "user",
+            &id.to_string(),
+            details,
+        )
+        .await?;
         Ok(UserId(id))
     }
 
@@ -236,22 +262,26 @@ impl Store {
         } else {
             require_in_org(actor, Capability::ManageUsers, None)?
         };
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND org_id = $2"))
-            .bind(id.0)
-            .bind(org.0)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id.0)
+        .bind(org.0)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         user_from_row(&row)
     }
 
     /// The users of the actor's organization.
     pub async fn list_users(&self, actor: &Actor) -> StoreResult<Vec<UserInfo>> {
         let org = require_in_org(actor, Capability::ManageUsers, None)?;
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY role, id"))
-            .bind(org.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY role, id"
+        ))
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -270,7 +300,9 @@ impl Store {
         Ok(Some(Credentials {
             user_id: UserId(row.get("id")),
             org_id: OrgId(row.get("org_id")),
-            org_kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
+            org_kind: kind
+                .parse()
+                .map_err(|e| StoreError::Other(format!("{e}")))?,
             role: role_of(&row, "role")?,
             site_id: row.get::<Option<i64>, _>("site_id").map(SiteId),
             password_hash: row.get("password_hash"),
@@ -300,7 +332,10 @@ impl Store {
         let mut tx = self.write().await?;
         let (org, object) = match account {
             Some((user, org)) => {
-                if matches!(reason, SignInFailure::WrongPassword | SignInFailure::WrongSecondFactor) {
+                if matches!(
+                    reason,
+                    SignInFailure::WrongPassword | SignInFailure::WrongSecondFactor
+                ) {
                     let locked_until = now_us() + LOCKOUT_US;
                     sqlx::query(
                         "UPDATE users SET failed_sign_ins = failed_sign_ins + 1, \
@@ -316,7 +351,15 @@ impl Store {
             }
             None => (self.deployment_org(), String::new()),
         };
-        tx.audit(org, actor, "session.sign_in_failed", "user", &object, json!({"reason": reason.as_str()})).await?;
+        tx.audit(
+            org,
+            actor,
+            "session.sign_in_failed",
+            "user",
+            &object,
+            json!({"reason": reason.as_str()}),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -351,13 +394,26 @@ impl Store {
         .bind(expires_at_us)
         .execute(&mut *tx.tx)
         .await?;
-        let details = json!({"second_factor_done": second_factor_done, "session": &token_hash[..12]});
-        tx.audit(org, actor, "session.sign_in", "user", &user.to_string(), details).await?;
+        let details =
+            json!({"second_factor_done": second_factor_done, "session": &token_hash[..12]});
+        tx.audit(
+            org,
+            actor,
+            "session.sign_in",
+            "user",
+            &user.to_string(),
+            details,
+        )
+        .await?;
         tx.commit().await
     }
 
     /// The session behind a cookie, if it is live. Expired sessions are reported as absent.
-    pub async fn session(&self, token_hash: &str, source: &str) -> StoreResult<Option<SessionInfo>> {
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        source: &str,
+    ) -> StoreResult<Option<SessionInfo>> {
         let row = sqlx::query(
             "SELECT s.csrf_token, s.second_factor_done, s.expires_at, s.last_seen_at, u.id, u.org_id, o.kind, u.role, \
              u.site_id, u.totp_secret, u.second_factor_required, u.disabled_at \
@@ -377,7 +433,9 @@ impl Store {
             principal: Principal {
                 user_id: UserId(row.get("id")),
                 org_id: OrgId(row.get("org_id")),
-                org_kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
+                org_kind: kind
+                    .parse()
+                    .map_err(|e| StoreError::Other(format!("{e}")))?,
                 role: role_of(&row, "role")?,
                 site_id: row.get::<Option<i64>, _>("site_id").map(SiteId),
                 via: Via::Session,
@@ -405,64 +463,173 @@ impl Store {
 
     /// Marks the second factor as done on a session.
     pub async fn complete_second_factor(&self, actor: &Actor, token_hash: &str) -> StoreResult<()> {
-        let Some(p) = actor.principal() else { return Err(StoreError::Forbidden("sign_in")) };
+        let Some(p) = actor.principal() else {
+            return Err(StoreError::Forbidden("sign_in"));
+        };
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE sessions SET second_factor_done = 1 WHERE token_hash = $1 AND user_id = $2")
-            .bind(token_hash)
-            .bind(p.user_id.0)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.audit(p.org_id, actor, "session.second_factor", "user", &p.user_id.to_string(), json!({})).await?;
+        sqlx::query(
+            "UPDATE sessions SET second_factor_done = 1 WHERE token_hash = $1 AND user_id = $2",
+        )
+        .bind(token_hash)
+        .bind(p.user_id.0)
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.audit(
+            p.org_id,
+            actor,
+            "session.second_factor",
+            "user",
+            &p.user_id.to_string(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Enrols the actor's own TOTP second factor (the secret was shown to them once as a QR code).
     pub async fn enrol_totp(&self, actor: &Actor, secret_base32: &str) -> StoreResult<()> {
-        let Some(p) = actor.principal() else { return Err(StoreError::Forbidden("sign_in")) };
+        let Some(p) = actor.principal() else {
+            return Err(StoreError::Forbidden("sign_in"));
+        };
         let mut tx = self.write().await?;
         sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
             .bind(secret_base32)
             .bind(p.user_id.0)
             .execute(&mut *tx.tx)
             .await?;
-        tx.audit(p.org_id, actor, "user.enrol_second_factor", "user", &p.user_id.to_string(), json!({})).await?;
+        tx.audit(
+            p.org_id,
+            actor,
+            "user.enrol_second_factor",
+            "user",
+            &p.user_id.to_string(),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The actor's own TOTP secret, if enrolled (to check a code they give).
+    pub async fn own_second_factor(&self, actor: &Actor) -> StoreResult<Option<String>> {
+        let Some(p) = actor.principal() else {
+            return Err(StoreError::Forbidden("sign_in"));
+        };
+        let row = sqlx::query("SELECT totp_secret FROM users WHERE id = $1")
+            .bind(p.user_id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.get(0))
+    }
+
+    /// Enrols a TOTP secret for a user on their behalf: system jobs only (the demo seed).
+    pub async fn enrol_second_factor_for(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        secret_base32: &str,
+    ) -> StoreResult<()> {
+        if !matches!(actor, Actor::System { .. }) {
+            return Err(StoreError::Forbidden("only system jobs enrol for others"));
+        }
+        let mut tx = self.write().await?;
+        let row = sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 RETURNING org_id")
+            .bind(secret_base32)
+            .bind(user.0)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let org = OrgId(row.get(0));
+        tx.audit(
+            org,
+            actor,
+            "user.enrol_second_factor",
+            "user",
+            &user.to_string(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Ends one session (sign out).
     pub async fn close_session(&self, actor: &Actor, token_hash: &str) -> StoreResult<()> {
-        let Some(p) = actor.principal() else { return Err(StoreError::Forbidden("sign_in")) };
+        let Some(p) = actor.principal() else {
+            return Err(StoreError::Forbidden("sign_in"));
+        };
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2")
             .bind(token_hash)
             .bind(p.user_id.0)
             .execute(&mut *tx.tx)
             .await?;
-        tx.audit(p.org_id, actor, "session.sign_out", "user", &p.user_id.to_string(), json!({})).await?;
+        tx.audit(
+            p.org_id,
+            actor,
+            "session.sign_out",
+            "user",
+            &p.user_id.to_string(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Ends every session of the actor, on every node (each node reads sessions from the database).
     pub async fn close_all_sessions(&self, actor: &Actor) -> StoreResult<u64> {
-        let Some(p) = actor.principal() else { return Err(StoreError::Forbidden("sign_in")) };
+        let Some(p) = actor.principal() else {
+            return Err(StoreError::Forbidden("sign_in"));
+        };
         let mut tx = self.write().await?;
-        let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(p.user_id.0).execute(&mut *tx.tx).await?;
-        tx.audit(p.org_id, actor, "session.sign_out_everywhere", "user", &p.user_id.to_string(), json!({"sessions": n.rows_affected()}))
+        let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(p.user_id.0)
+            .execute(&mut *tx.tx)
             .await?;
-        tx.signal(crate::Signal { org_id: Some(p.org_id), topic: "sessions".into(), object: p.user_id.to_string() });
+        tx.audit(
+            p.org_id,
+            actor,
+            "session.sign_out_everywhere",
+            "user",
+            &p.user_id.to_string(),
+            json!({"sessions": n.rows_affected()}),
+        )
+        .await?;
+        tx.signal(crate::Signal {
+            org_id: Some(p.org_id),
+            topic: "sessions".into(),
+            object: p.user_id.to_string(),
+        });
         tx.commit().await?;
         Ok(n.rows_affected())
     }
 
     /// An administrator resets a user's password (and so ends their sessions). Same organization only.
-    pub async fn reset_password(&self, actor: &Actor, user: UserId, password_hash: &str) -> StoreResult<()> {
-        self.admin_reset(actor, user, "user.reset_password", "password_hash = $1, failed_sign_ins = 0, locked_until = NULL", Some(password_hash))
-            .await
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        user: UserId,
+        password_hash: &str,
+    ) -> StoreResult<()> {
+        self.admin_reset(
+            actor,
+            user,
+            "user.reset_password",
+            "password_hash = $1, failed_sign_ins = 0, locked_until = NULL",
+            Some(password_hash),
+        )
+        .await
     }
 
     /// An administrator clears a user's second factor; the user enrols again at next sign-in.
     pub async fn reset_second_factor(&self, actor: &Actor, user: UserId) -> StoreResult<()> {
-        self.admin_reset(actor, user, "user.reset_second_factor", "totp_secret = NULL", None).await
+        self.admin_reset(
+            actor,
+            user,
+            "user.reset_second_factor",
+            "totp_secret = NULL",
+            None,
+        )
+        .await
     }
 
     async fn admin_reset(
@@ -488,8 +655,12 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx.tx).await?;
-        tx.audit(org, actor, action, "user", &user.to_string(), json!({})).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.audit(org, actor, action, "user", &user.to_string(), json!({}))
+            .await?;
         tx.commit().await
     }
 
@@ -502,7 +673,8 @@ impl Store {
         token_hash: &str,
         expires_at_us: Option<i64>,
     ) -> StoreResult<ApiTokenId> {
-        let p = require(actor, Capability::ManageOwnApiTokens)?.ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
+        let p = require(actor, Capability::ManageOwnApiTokens)?
+            .ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
             return Err(Invalid::new("name", "must be 1-80 characters").into());
@@ -521,14 +693,23 @@ impl Store {
         .fetch_one(&mut *tx.tx)
         .await?
         .get(0);
-        tx.audit(p.org_id, actor, "api_token.create", "api_token", &id.to_string(), json!({"scopes": scopes})).await?;
+        tx.audit(
+            p.org_id,
+            actor,
+            "api_token.create",
+            "api_token",
+            &id.to_string(),
+            json!({"scopes": scopes}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ApiTokenId(id))
     }
 
     /// The actor's own live API tokens (never their secrets).
     pub async fn list_api_tokens(&self, actor: &Actor) -> StoreResult<Vec<ApiTokenInfo>> {
-        let p = require(actor, Capability::ManageOwnApiTokens)?.ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
+        let p = require(actor, Capability::ManageOwnApiTokens)?
+            .ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
         let rows = sqlx::query(
             "SELECT id, name, scopes_json, created_at, expires_at, last_used_at FROM api_tokens \
              WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
@@ -542,7 +723,8 @@ impl Store {
                 Ok(ApiTokenInfo {
                     id: ApiTokenId(r.get("id")),
                     name: r.get("name"),
-                    scopes: serde_json::from_str(&scopes).map_err(|e| StoreError::Other(e.to_string()))?,
+                    scopes: serde_json::from_str(&scopes)
+                        .map_err(|e| StoreError::Other(e.to_string()))?,
                     created_at_us: r.get("created_at"),
                     expires_at_us: r.get("expires_at"),
                     last_used_at_us: r.get("last_used_at"),
@@ -553,7 +735,8 @@ impl Store {
 
     /// Revokes one of the actor's own API tokens.
     pub async fn revoke_api_token(&self, actor: &Actor, id: ApiTokenId) -> StoreResult<()> {
-        let p = require(actor, Capability::ManageOwnApiTokens)?.ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
+        let p = require(actor, Capability::ManageOwnApiTokens)?
+            .ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
         let mut tx = self.write().await?;
         let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
             .bind(now_us())
@@ -564,12 +747,24 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        tx.audit(p.org_id, actor, "api_token.revoke", "api_token", &id.to_string(), json!({})).await?;
+        tx.audit(
+            p.org_id,
+            actor,
+            "api_token.revoke",
+            "api_token",
+            &id.to_string(),
+            json!({}),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// The principal behind a bearer token, with the token's scopes, if the token is live.
-    pub async fn api_token_principal(&self, token_hash: &str, source: &str) -> StoreResult<Option<(Principal, Vec<String>)>> {
+    pub async fn api_token_principal(
+        &self,
+        token_hash: &str,
+        source: &str,
+    ) -> StoreResult<Option<(Principal, Vec<String>)>> {
         let row = sqlx::query(
             "SELECT t.id AS token_id, t.scopes_json, t.expires_at, u.id, u.org_id, o.kind, u.role, u.site_id, u.disabled_at \
              FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
@@ -580,7 +775,11 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let now = now_us();
-        if row.get::<Option<i64>, _>("expires_at").is_some_and(|t| t <= now) || row.get::<Option<i64>, _>("disabled_at").is_some() {
+        if row
+            .get::<Option<i64>, _>("expires_at")
+            .is_some_and(|t| t <= now)
+            || row.get::<Option<i64>, _>("disabled_at").is_some()
+        {
             return Ok(None);
         }
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
@@ -594,7 +793,9 @@ impl Store {
             Principal {
                 user_id: UserId(row.get("id")),
                 org_id: OrgId(row.get("org_id")),
-                org_kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
+                org_kind: kind
+                    .parse()
+                    .map_err(|e| StoreError::Other(format!("{e}")))?,
                 role: role_of(&row, "role")?,
                 site_id: row.get::<Option<i64>, _>("site_id").map(SiteId),
                 via: Via::ApiToken,
@@ -604,37 +805,103 @@ impl Store {
         )))
     }
 
-    /// Invites someone into the actor's organization.
-    pub async fn create_invitation(&self, actor: &Actor, new: NewInvitation) -> StoreResult<InvitationId> {
-        let p = require(actor, Capability::ManageUsers)?.ok_or(StoreError::Forbidden("manage_users"))?;
-        if new.role.org_kind() != p.org_kind {
-            return Err(Invalid::new("role", format!("a {} organization has no {} role", p.org_kind.as_str(), new.role)).into());
-        }
+    /// Invites people into the actor's organization, all or none: one refused row writes nothing.
+    /// Errors name the row (0-based index into `invitations`) in the field, e.g. `invitations[3].role`.
+    pub async fn create_invitations(
+        &self,
+        actor: &Actor,
+        invitations: &[NewInvitation],
+    ) -> StoreResult<Vec<InvitationId>> {
+        let p = require(actor, Capability::ManageUsers)?
+            .ok_or(StoreError::Forbidden("manage_users"))?;
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO invitations (org_id, email, display_name, role, site_id, foreign_national, token_hash, invited_by, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(p.org_id.0)
-        .bind(new.email.as_str())
-        .bind(new.display_name.trim())
-        .bind(new.role.as_str())
-        .bind(new.site_id.map(|s| s.0))
-        .bind(new.foreign_national as i64)
-        .bind(&new.token_hash)
-        .bind(p.user_id.0)
-        .bind(now_us())
-        .bind(new.expires_at_us)
-        .fetch_one(&mut *tx.tx)
-        .await?
-        .get(0);
-        tx.audit(p.org_id, actor, "user.invite", "invitation", &id.to_string(), json!({"role": new.role.as_str()})).await?;
+        let mut ids = Vec::with_capacity(invitations.len());
+        for (index, new) in invitations.iter().enumerate() {
+            let at = |field: &str, reason: String| -> StoreError {
+                StoreError::Invalid(Invalid {
+                    field: "invitation",
+                    reason: format!("row {}: {field}: {reason}", index + 1),
+                })
+            };
+            if new.role.org_kind() != p.org_kind {
+                return Err(at(
+                    "role",
+                    format!(
+                        "a {} organization has no {} role",
+                        p.org_kind.as_str(),
+                        new.role
+                    ),
+                ));
+            }
+            let name = new.display_name.trim();
+            if name.is_empty() || name.chars().count() > 120 {
+                return Err(at("display_name", "must be 1-120 characters".into()));
+            }
+            match (p.org_kind, new.site_id) {
+                (OrgKind::Vendor, None) => {
+                    return Err(at("site", "every vendor user belongs to a site".into()))
+                }
+                (OrgKind::Vendor, Some(site)) => {
+                    let owner: Option<i64> =
+                        sqlx::query("SELECT vendor_id FROM sites WHERE id = $1")
+                            .bind(site.0)
+                            .fetch_optional(&mut *tx.tx)
+                            .await?
+                            .map(|r| r.get(0));
+                    if owner != Some(p.org_id.0) {
+                        return Err(at("site", "no such site in this organization".into()));
+                    }
+                }
+                (_, Some(_)) => return Err(at("site", "only vendor users belong to sites".into())),
+                (_, None) => {}
+            }
+            let taken = sqlx::query("SELECT 1 FROM users WHERE email = $1")
+                .bind(new.email.as_str())
+                .fetch_optional(&mut *tx.tx)
+                .await?
+                .is_some();
+            if taken {
+                return Err(at("email", "already has an account".into()));
+            }
+            let id: i64 = sqlx::query(
+                "INSERT INTO invitations (org_id, email, display_name, role, site_id, foreign_national, token_hash, invited_by, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(p.org_id.0)
+            .bind(new.email.as_str())
+            .bind(name)
+            .bind(new.role.as_str())
+            .bind(new.site_id.map(|s| s.0))
+            .bind(new.foreign_national as i64)
+            .bind(&new.token_hash)
+            .bind(p.user_id.0)
+            .bind(now_us())
+            .bind(new.expires_at_us)
+            .fetch_one(&mut *tx.tx)
+            .await?
+            .get(0);
+            tx.audit(
+                p.org_id,
+                actor,
+                "user.invite",
+                "invitation",
+                &id.to_string(),
+                json!({"role": new.role.as_str()}),
+            )
+            .await?;
+            ids.push(InvitationId(id));
+        }
         tx.commit().await?;
-        Ok(InvitationId(id))
+        Ok(ids)
     }
 
     /// Accepts an invitation: creates the account with the chosen password. Single use.
-    pub async fn accept_invitation(&self, actor: &Actor, token_hash: &str, password_hash: &str) -> StoreResult<UserId> {
+    pub async fn accept_invitation(
+        &self,
+        actor: &Actor,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> StoreResult<UserId> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "SELECT id, org_id, email, display_name, role, site_id, foreign_national, expires_at FROM invitations \

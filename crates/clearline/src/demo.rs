@@ -1,0 +1,327 @@
+//! `clearline demo`: a campaign with a full legal profile, two vendors (one US site, one offshore),
+//! a user in every role, and their engagements. Idempotent: a second run reuses what is there and
+//! prints the same credentials (kept in <data_dir>/demo-credentials.json, mode 0600).
+
+use crate::config::Config;
+use anyhow::Context;
+use clearline_core::org::CampaignProfile;
+use clearline_core::validate::{Email, Slug};
+use clearline_core::{Actor, OrgId, OrgKind, Role, SiteId};
+use clearline_store::{NewEngagement, NewOrganization, NewSite, NewUser, Store, StoreError};
+use clearline_web::auth::{hash_password, random_token, totp};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DemoUser {
+    pub email: String,
+    pub password: String,
+    /// Base32 TOTP secret, for roles that must use a second factor (null otherwise).
+    pub totp_secret: Option<String>,
+    pub role: Role,
+    pub organization: String,
+}
+
+const CAMPAIGN: &str = "demo";
+const US_VENDOR: &str = "granite-calls";
+const OFFSHORE_VENDOR: &str = "lakeshore-contact";
+
+/// Who the demo seeds: (organization slug, role, email local part, display name, foreign national).
+const PEOPLE: [(&str, Role, &str, &str, bool); 14] = [
+    (CAMPAIGN, Role::Owner, "owner", "Olivia Owner", false),
+    (CAMPAIGN, Role::Admin, "admin", "Adam Admin", false),
+    (CAMPAIGN, Role::DataManager, "data", "Dana Data", false),
+    (
+        CAMPAIGN,
+        Role::ProgramManager,
+        "programs",
+        "Pat Programs",
+        false,
+    ),
+    (
+        CAMPAIGN,
+        Role::ScriptApprover,
+        "scripts",
+        "Sam Scripts",
+        false,
+    ),
+    (
+        CAMPAIGN,
+        Role::ComplianceOfficer,
+        "compliance",
+        "Casey Compliance",
+        false,
+    ),
+    (CAMPAIGN, Role::Analyst, "analyst", "Andy Analyst", false),
+    (US_VENDOR, Role::VendorAdmin, "admin", "Vera Vendor", false),
+    (
+        US_VENDOR,
+        Role::Supervisor,
+        "supervisor",
+        "Sue Supervisor",
+        false,
+    ),
+    (US_VENDOR, Role::Agent, "agent", "Alex Agent", false),
+    (
+        OFFSHORE_VENDOR,
+        Role::VendorAdmin,
+        "admin",
+        "Ramon Reyes",
+        false,
+    ),
+    (
+        OFFSHORE_VENDOR,
+        Role::Supervisor,
+        "supervisor",
+        "Liza Santos",
+        true,
+    ),
+    (
+        OFFSHORE_VENDOR,
+        Role::Agent,
+        "agent",
+        "Mark Dela Cruz",
+        true,
+    ),
+    (
+        "deployment",
+        Role::Operator,
+        "operator",
+        "Opal Operator",
+        false,
+    ),
+];
+
+fn email_of(org: &str, local: &str) -> String {
+    format!("{local}@{org}.clearline.test")
+}
+
+fn profile() -> CampaignProfile {
+    serde_json::from_value(serde_json::json!({
+        "committee_legal_name": "Friends of Jordan Rivera",
+        "fec_committee_id": "C00912345",
+        "state_registrations": [{"state": "NC", "number": "STA-2026-0412"}, {"state": "VA", "number": "PAC-88213"}],
+        "candidates": ["Jordan Rivera"],
+        "elections": [{"kind": "primary", "date": "2026-03-03"}, {"kind": "general", "date": "2026-11-03"}],
+        "paid_for_by": "Paid for by Friends of Jordan Rivera and authorized by Jordan Rivera",
+        "callback_number": "+19195550142",
+        "calling_states": ["NC", "VA"]
+    }))
+    .expect("the demo profile is valid")
+}
+
+async fn org(
+    store: &Store,
+    system: &Actor,
+    kind: OrgKind,
+    slug: &str,
+    name: &str,
+) -> anyhow::Result<OrgId> {
+    match store.organization_by_slug(system, slug).await {
+        Ok(o) => Ok(o.id),
+        Err(StoreError::NotFound) => {
+            let profile = (kind == OrgKind::Campaign).then(profile);
+            let new = NewOrganization {
+                kind,
+                slug: Slug::parse(slug)?,
+                name: name.into(),
+                profile,
+            };
+            Ok(store.create_organization(system, new).await?.id)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn site(
+    store: &Store,
+    system: &Actor,
+    vendor: OrgId,
+    name: &str,
+    country: &str,
+    networks: &[&str],
+) -> anyhow::Result<SiteId> {
+    let new = NewSite {
+        name: name.into(),
+        country: country.into(),
+        networks: networks
+            .iter()
+            .map(|n| n.parse().expect("demo network"))
+            .collect(),
+    };
+    match store.create_site(system, Some(vendor), new).await {
+        Ok(s) => Ok(s.id),
+        Err(StoreError::Conflict { .. }) => {
+            // Already seeded: find it by name through the vendor's own listing.
+            let sites = store.sites_of(system, vendor).await?;
+            sites
+                .into_iter()
+                .find(|s| s.name == name)
+                .map(|s| s.id)
+                .context("demo site vanished")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn seed(store: &Store, config: &Config) -> anyhow::Result<Vec<DemoUser>> {
+    let system = Actor::system("demo");
+    let creds_path = config.data_dir.join("demo-credentials.json");
+    let mut known: Vec<DemoUser> = match std::fs::read_to_string(&creds_path) {
+        Ok(text) => serde_json::from_str(&text).context("reading demo-credentials.json")?,
+        Err(_) => Vec::new(),
+    };
+    let campaign = org(
+        store,
+        &system,
+        OrgKind::Campaign,
+        CAMPAIGN,
+        "Friends of Jordan Rivera",
+    )
+    .await?;
+    let us = org(
+        store,
+        &system,
+        OrgKind::Vendor,
+        US_VENDOR,
+        "Granite Calling Co.",
+    )
+    .await?;
+    let offshore = org(
+        store,
+        &system,
+        OrgKind::Vendor,
+        OFFSHORE_VENDOR,
+        "Lakeshore Contact Center",
+    )
+    .await?;
+    // Loopback is in every demo site's networks so the demo's agents can sign in from this machine.
+    let us_site = site(
+        store,
+        &system,
+        us,
+        "Raleigh floor",
+        "US",
+        &["127.0.0.0/8", "::1/128", "198.51.100.0/24"],
+    )
+    .await?;
+    let offshore_site = site(
+        store,
+        &system,
+        offshore,
+        "Manila floor",
+        "PH",
+        &["127.0.0.0/8", "::1/128", "203.0.113.0/24"],
+    )
+    .await?;
+
+    let today = jiff::Zoned::now().date();
+    let existing = store.engagements_of(&system, campaign).await?;
+    for (vendor, slug, fields) in [
+        (
+            us,
+            US_VENDOR,
+            vec!["first_name", "language", "polling_place"],
+        ),
+        (offshore, OFFSHORE_VENDOR, vec!["first_name", "language"]),
+    ] {
+        if existing.iter().any(|e| e.vendor_id == vendor) {
+            continue;
+        }
+        store
+            .create_engagement(
+                &system,
+                Some(campaign),
+                NewEngagement {
+                    vendor: Slug::parse(slug)?,
+                    starts_on: today.checked_sub(jiff::Span::new().days(30))?,
+                    ends_on: today.checked_add(jiff::Span::new().days(90))?,
+                    programs: vec!["gotv-general".into()],
+                    visible_fields: fields.into_iter().map(String::from).collect(),
+                },
+            )
+            .await?;
+    }
+
+    let deployment = store.deployment_org();
+    let mut out = Vec::new();
+    for (org_slug, role, local, name, foreign_national) in PEOPLE {
+        let email = email_of(org_slug, local);
+        if let Some(user) = known.iter().find(|u| u.email == email) {
+            out.push(user.clone());
+            continue;
+        }
+        let (org_id, site_id) = match org_slug {
+            CAMPAIGN => (campaign, None),
+            US_VENDOR => (us, Some(us_site)),
+            OFFSHORE_VENDOR => (offshore, Some(offshore_site)),
+            _ => (deployment, None),
+        };
+        let password = format!("demo-{}", &random_token()[..16]);
+        let new = NewUser {
+            org_id,
+            email: Email::parse(&email)?,
+            display_name: name.into(),
+            role,
+            site_id,
+            foreign_national,
+            password_hash: hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?,
+        };
+        let user = match store.create_user(&system, new).await {
+            Ok(u) => u,
+            Err(StoreError::Conflict { .. }) => {
+                anyhow::bail!("the demo user {email} exists but its password is not in {}; use a fresh --data-dir", creds_path.display())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let totp_secret = if role.requires_second_factor_by_default() {
+            let secret = totp::new_secret();
+            store
+                .enrol_second_factor_for(&system, user.id, &secret)
+                .await?;
+            Some(secret)
+        } else {
+            None
+        };
+        let demo_user = DemoUser {
+            email,
+            password,
+            totp_secret,
+            role,
+            organization: org_slug.to_string(),
+        };
+        known.push(demo_user.clone());
+        out.push(demo_user);
+        crate::keys::write_private(&creds_path, &serde_json::to_string_pretty(&known)?)?;
+    }
+    Ok(out)
+}
+
+pub fn print_users(users: &[DemoUser], addr: Option<SocketAddr>) {
+    println!();
+    println!("Demo users (passwords and secrets are also in <data-dir>/demo-credentials.json):");
+    println!(
+        "{:<44} {:<22} {:<20} {:<34} {}",
+        "email", "password", "role", "TOTP secret", "current code"
+    );
+    for u in users {
+        let (secret, code) = match &u.totp_secret {
+            Some(s) => (s.as_str(), totp::current(s).unwrap_or_default()),
+            None => ("-", String::new()),
+        };
+        println!(
+            "{:<44} {:<22} {:<20} {:<34} {}",
+            u.email,
+            u.password,
+            u.role.as_str(),
+            secret,
+            code
+        );
+    }
+    if let Some(addr) = addr {
+        println!();
+        println!("Open http://{addr}/login and sign in as any of them. Owners, admins, vendor admins and the");
+        println!("operator need a code from the TOTP secret (any authenticator app, or: oathtool --totp -b SECRET).");
+    }
+    println!();
+}
