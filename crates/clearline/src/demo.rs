@@ -301,8 +301,8 @@ pub fn print_users(users: &[DemoUser], addr: Option<SocketAddr>) {
     println!();
     println!("Demo users (passwords and secrets are also in <data-dir>/demo-credentials.json):");
     println!(
-        "{:<44} {:<22} {:<20} {:<34} {}",
-        "email", "password", "role", "TOTP secret", "current code"
+        "{:<44} {:<22} {:<20} {:<34} current code",
+        "email", "password", "role", "TOTP secret"
     );
     for u in users {
         let (secret, code) = match &u.totp_secret {
