@@ -24,16 +24,25 @@ fn stdout(o: &Output) -> String {
 fn seeded() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = clearline(dir.path(), &["demo", "--no-serve", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     dir
 }
 
 #[test]
 fn demo_json_lists_a_user_in_every_role_and_is_idempotent() {
     let dir = seeded();
-    let first: Value = serde_json::from_str(&stdout(&clearline(dir.path(), &["demo", "--no-serve", "--json"]))).unwrap();
+    let first: Value = serde_json::from_str(&stdout(&clearline(
+        dir.path(),
+        &["demo", "--no-serve", "--json"],
+    )))
+    .unwrap();
     let users = first.as_array().unwrap();
-    let roles: std::collections::BTreeSet<&str> = users.iter().map(|u| u["role"].as_str().unwrap()).collect();
+    let roles: std::collections::BTreeSet<&str> =
+        users.iter().map(|u| u["role"].as_str().unwrap()).collect();
     assert_eq!(roles.len(), 11, "a user in every role: {roles:?}");
     for u in users {
         for key in ["email", "password", "totp_secret", "role", "organization"] {
@@ -41,26 +50,71 @@ fn demo_json_lists_a_user_in_every_role_and_is_idempotent() {
         }
     }
     let owner = users.iter().find(|u| u["role"] == "owner").unwrap();
-    assert!(owner["totp_secret"].is_string(), "owners must have a second factor");
-    let again: Value = serde_json::from_str(&stdout(&clearline(dir.path(), &["demo", "--no-serve", "--json"]))).unwrap();
-    assert_eq!(first, again, "a second run reuses the data and prints the same credentials");
+    assert!(
+        owner["totp_secret"].is_string(),
+        "owners must have a second factor"
+    );
+    let again: Value = serde_json::from_str(&stdout(&clearline(
+        dir.path(),
+        &["demo", "--no-serve", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        first, again,
+        "a second run reuses the data and prints the same credentials"
+    );
     let verify = clearline(dir.path(), &["audit", "verify"]);
     assert!(verify.status.success());
-    assert_eq!(stdout(&verify).lines().filter(|l| l.starts_with("ok")).count(), 4);
+    assert_eq!(
+        stdout(&verify)
+            .lines()
+            .filter(|l| l.starts_with("ok"))
+            .count(),
+        4
+    );
 }
 
 #[test]
 fn usage_errors_exit_2_and_config_example_prints() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(clearline(dir.path(), &["no-such-command"]).status.code(), Some(2));
-    assert_eq!(clearline(dir.path(), &["audit", "verify", "--expect-head", "3:abc"]).status.code(), Some(2), "--expect-head needs --org");
-    assert_eq!(clearline(dir.path(), &["audit", "verify", "--org", "demo", "--expect-head", "nonsense"]).status.code(), Some(2));
+    assert_eq!(
+        clearline(dir.path(), &["no-such-command"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        clearline(dir.path(), &["audit", "verify", "--expect-head", "3:abc"])
+            .status
+            .code(),
+        Some(2),
+        "--expect-head needs --org"
+    );
+    assert_eq!(
+        clearline(
+            dir.path(),
+            &[
+                "audit",
+                "verify",
+                "--org",
+                "demo",
+                "--expect-head",
+                "nonsense"
+            ]
+        )
+        .status
+        .code(),
+        Some(2)
+    );
     let example = clearline(dir.path(), &["config", "example"]);
     assert!(example.status.success());
     assert!(stdout(&example).contains("data_dir = \"./clearline-data\""));
     let bad_config = dir.path().join("bad.toml");
     std::fs::write(&bad_config, "listen = 5\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_clearline")).args(["--config"]).arg(&bad_config).args(["migrate"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .args(["--config"])
+        .arg(&bad_config)
+        .args(["migrate"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("listen"));
 }
@@ -68,44 +122,80 @@ fn usage_errors_exit_2_and_config_example_prints() {
 #[test]
 fn migrate_reports_what_it_applied() {
     let dir = tempfile::tempdir().unwrap();
-    let first: Value = serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
+    let first: Value =
+        serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
     assert_eq!(first["applied"], serde_json::json!([1]));
-    let second: Value = serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
+    let second: Value =
+        serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
     assert_eq!(second["applied"], serde_json::json!([]));
 }
 
 fn demo_org_id(dir: &Path) -> i64 {
-    let reports: Value = serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
-    reports.as_array().unwrap().iter().find(|r| r["slug"] == "demo").unwrap()["org_id"].as_i64().unwrap()
+    let reports: Value =
+        serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
+    reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == "demo")
+        .unwrap()["org_id"]
+        .as_i64()
+        .unwrap()
 }
 
 fn head_of(dir: &Path, slug: &str) -> String {
-    let reports: Value = serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
-    let head = &reports.as_array().unwrap().iter().find(|r| r["slug"] == slug).unwrap()["head"];
+    let reports: Value =
+        serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
+    let head = &reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["slug"] == slug)
+        .unwrap()["head"];
     format!("{}:{}", head["seq"], head["hash"].as_str().unwrap())
 }
 
 fn run_tamper(dir: &Path, statements: &[String]) {
     let config = StoreConfig::embedded(dir);
     let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
-    tokio::runtime::Runtime::new().unwrap().block_on(tamper(&config, &statements)).unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(tamper(&config, &statements))
+        .unwrap();
 }
 
 fn verify_fails_naming(dir: &Path, extra: &[&str], expected: &str) {
     let mut args = vec!["audit", "verify"];
     args.extend_from_slice(extra);
     let out = clearline(dir, &args);
-    assert_eq!(out.status.code(), Some(1), "verify must fail: {}", stdout(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "verify must fail: {}",
+        stdout(&out)
+    );
     let text = stdout(&out);
-    let line = text.lines().find(|l| l.contains(" demo ")).unwrap_or_default().to_string();
-    assert!(line.starts_with("FAILED") && line.contains(expected), "expected {expected:?} in {line:?}");
+    let line = text
+        .lines()
+        .find(|l| l.contains(" demo "))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        line.starts_with("FAILED") && line.contains(expected),
+        "expected {expected:?} in {line:?}"
+    );
 }
 
 #[test]
 fn audit_verify_names_an_edited_event() {
     let dir = seeded();
     let org = demo_org_id(dir.path());
-    run_tamper(dir.path(), &[format!("UPDATE audit_events SET source = '6.6.6.6' WHERE org_id = {org} AND seq = 3")]);
+    run_tamper(
+        dir.path(),
+        &[format!(
+            "UPDATE audit_events SET source = '6.6.6.6' WHERE org_id = {org} AND seq = 3"
+        )],
+    );
     verify_fails_naming(dir.path(), &[], "event 3 was altered");
 }
 
@@ -113,7 +203,12 @@ fn audit_verify_names_an_edited_event() {
 fn audit_verify_names_a_removed_event() {
     let dir = seeded();
     let org = demo_org_id(dir.path());
-    run_tamper(dir.path(), &[format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 4")]);
+    run_tamper(
+        dir.path(),
+        &[format!(
+            "DELETE FROM audit_events WHERE org_id = {org} AND seq = 4"
+        )],
+    );
     verify_fails_naming(dir.path(), &[], "removed before event 5");
 }
 
@@ -149,15 +244,24 @@ fn audit_verify_catches_a_cut_tail_against_a_kept_head() {
             ),
         ],
     );
-    assert!(clearline(dir.path(), &["audit", "verify"]).status.success(), "without an outside head a rewound cut is invisible");
-    verify_fails_naming(dir.path(), &["--org", "demo", "--expect-head", &head], &format!("ends at event {} but event {last}", last - 2));
+    assert!(
+        clearline(dir.path(), &["audit", "verify"]).status.success(),
+        "without an outside head a rewound cut is invisible"
+    );
+    verify_fails_naming(
+        dir.path(),
+        &["--org", "demo", "--expect-head", &head],
+        &format!("ends at event {} but event {last}", last - 2),
+    );
 }
 
 #[test]
 fn audit_verify_catches_a_cut_tail_against_a_signed_checkpoint() {
     let dir = seeded();
     let org = demo_org_id(dir.path());
-    assert!(clearline(dir.path(), &["audit", "checkpoint"]).status.success());
+    assert!(clearline(dir.path(), &["audit", "checkpoint"])
+        .status
+        .success());
     let head = head_of(dir.path(), "demo");
     let last: i64 = head.split(':').next().unwrap().parse().unwrap();
     run_tamper(

@@ -120,15 +120,25 @@ pub async fn tamper(config: &StoreConfig, statements: &[&str]) -> Result<(), sql
     use sqlx::{Connection, Executor};
     sqlx::any::install_default_drivers();
     let mut conn = match &config.database_url {
-        None => sqlx::AnyConnection::connect(&format!("sqlite://{}", config.data_dir.join("clearline.db").display())).await?,
+        None => {
+            sqlx::AnyConnection::connect(&format!(
+                "sqlite://{}",
+                config.data_dir.join("clearline.db").display()
+            ))
+            .await?
+        }
         Some(url) => sqlx::AnyConnection::connect(url).await?,
     };
     let lift: &[&str] = match (&config.database_url, &config.postgres_schema) {
-        (None, _) => &["DROP TRIGGER IF EXISTS audit_events_no_update", "DROP TRIGGER IF EXISTS audit_events_no_delete"],
+        (None, _) => &[
+            "DROP TRIGGER IF EXISTS audit_events_no_update",
+            "DROP TRIGGER IF EXISTS audit_events_no_delete",
+        ],
         (Some(_), _) => &["ALTER TABLE audit_events DISABLE TRIGGER USER"],
     };
     if let (Some(_), Some(schema)) = (&config.database_url, &config.postgres_schema) {
-        conn.execute(format!("SET search_path TO {schema}").as_str()).await?;
+        conn.execute(format!("SET search_path TO {schema}").as_str())
+            .await?;
     }
     for sql in lift.iter().chain(statements) {
         conn.execute(*sql).await?;

@@ -36,7 +36,11 @@
     var source = new EventSource(table.getAttribute("data-live"));
     source.addEventListener("audit", function () { refreshAudit(table, status); });
     source.addEventListener("resync", function () { refreshAudit(table, status); });
-    source.onopen = function () { status.textContent = "Live"; };
-    table.setAttribute("data-live-ready", "true");
+    // Ready only once the stream is open; refresh then, so nothing between page load and open is missed.
+    source.onopen = function () {
+      status.textContent = "Live";
+      table.setAttribute("data-live-ready", "true");
+      refreshAudit(table, status);
+    };
   });
 })();

@@ -1,0 +1,193 @@
+//! [`ServerProcess`]: the real `clearline demo` binary on a free loopback port with a fresh data dir.
+
+use super::free_port;
+use serde_json::Value;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the demo may take to seed and start listening.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One demo user, as written to `<data-dir>/demo-credentials.json` by `clearline demo`.
+#[derive(Clone, Debug)]
+pub struct DemoCredential {
+    pub email: String,
+    pub password: String,
+    /// Base32 TOTP secret for roles that need a second factor.
+    pub totp_secret: Option<String>,
+    /// The role, snake_case (`owner`, `agent`, `vendor_admin`, ...).
+    pub role: String,
+    /// The organization's slug (`demo`, `granite-calls`, `lakeshore-contact`, `deployment`).
+    pub organization: String,
+}
+
+/// A running `clearline --data-dir <tmp> demo --listen 127.0.0.1:<port>`; killed on drop.
+pub struct ServerProcess {
+    child: Child,
+    base_url: String,
+    credentials: Vec<DemoCredential>,
+    log_path: PathBuf,
+    // Dropped last: the data directory outlives the process using it.
+    data_dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts the demo on the embedded SQLite database.
+    pub async fn start() -> ServerProcess {
+        ServerProcess::start_with(None).await
+    }
+
+    /// Starts the demo, on PostgreSQL when `database_url` is given, else on SQLite.
+    pub async fn start_with(database_url: Option<&str>) -> ServerProcess {
+        ServerProcess::start_node(database_url, &[], true).await
+    }
+
+    /// Starts one node: `demo` (seeds, then serves) when `seed`, else plain `serve` with no demo
+    /// credentials. `env` adds environment variables (e.g. `CLEARLINE_POSTGRES_SCHEMA`, so that several
+    /// nodes share one test schema).
+    pub async fn start_node(
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        seed: bool,
+    ) -> ServerProcess {
+        let data_dir = tempfile::tempdir().expect("a temporary data directory");
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let log_path = data_dir.path().join("server.log");
+        let log = File::create(&log_path).expect("create the server log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_clearline"));
+        command.arg("--data-dir").arg(data_dir.path());
+        if let Some(url) = database_url {
+            command.arg("--database-url").arg(url);
+        }
+        command.envs(env.iter().copied());
+        command
+            .arg(if seed { "demo" } else { "serve" })
+            .arg("--listen")
+            .arg(&listen)
+            .current_dir(data_dir.path())
+            .env_remove("CLEARLINE_LOG")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log handle"))
+            .stderr(log);
+        let child = command.spawn().expect("start the clearline binary");
+        let mut server = ServerProcess {
+            child,
+            base_url: format!("http://{listen}"),
+            credentials: Vec::new(),
+            log_path,
+            data_dir,
+        };
+        server.wait_ready().await;
+        if seed {
+            server.credentials =
+                read_credentials(&server.data_dir.path().join("demo-credentials.json"));
+        }
+        server
+    }
+
+    async fn wait_ready(&mut self) {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("an HTTP client");
+        let url = self.url("/readyz");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "clearline exited with {status} before it was ready; its output:\n{}",
+                    self.log()
+                );
+            }
+            if let Ok(r) = client.get(&url).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "clearline was not ready at {url} within {READY_TIMEOUT:?}; its output:\n{}",
+                    self.log()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The absolute URL of a path such as `/login`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Every demo user.
+    pub fn credentials(&self) -> &[DemoCredential] {
+        &self.credentials
+    }
+
+    /// The demo user with this role in this organization (slug); panics when there is none.
+    pub fn user(&self, role: &str, organization: &str) -> &DemoCredential {
+        self.credentials
+            .iter()
+            .find(|c| c.role == role && c.organization == organization)
+            .unwrap_or_else(|| panic!("no demo user with role {role} in {organization}"))
+    }
+
+    /// What the server has written to stdout and stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+fn read_credentials(path: &Path) -> Vec<DemoCredential> {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let value: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let field = |u: &Value, name: &str| -> String {
+        u.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("a demo user without {name:?}: {u}"))
+            .to_string()
+    };
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("{} is not a JSON array", path.display()))
+        .iter()
+        .map(|u| DemoCredential {
+            email: field(u, "email"),
+            password: field(u, "password"),
+            totp_secret: u
+                .get("totp_secret")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            role: field(u, "role"),
+            organization: field(u, "organization"),
+        })
+        .collect()
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!(
+                "---- clearline output ({}) ----\n{}",
+                self.base_url,
+                self.log()
+            );
+        }
+    }
+}
