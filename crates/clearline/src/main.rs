@@ -42,6 +42,9 @@ struct GlobalArgs {
     /// Machine-readable output.
     #[arg(long, global = true)]
     json: bool,
+    /// Act as this user (commands that read or change an organization's data; audited as them).
+    #[arg(long = "as", global = true, value_name = "EMAIL")]
+    as_user: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +90,15 @@ enum AuditCommand {
     },
     /// Sign today's checkpoint of every chain now (serve does this hourly).
     Checkpoint,
+    /// Write your organization's log as JSON Lines to stdout (needs --as; the export is audited).
+    Export {
+        /// Actions starting with this (e.g. `session.`).
+        #[arg(long)]
+        action: Option<String>,
+        /// From this UTC day (YYYY-MM-DD).
+        #[arg(long)]
+        since: Option<jiff::civil::Date>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -170,6 +182,52 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
+            command: AuditCommand::Export { action, since },
+        } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: audit export acts on an organization's data: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config())
+                .await
+                .context("opening the database")?;
+            let actor = match cli_actor(&store, email).await {
+                Some(a) => a,
+                None => return Ok(ExitCode::from(2)),
+            };
+            let since_us = match since {
+                Some(day) => Some(
+                    day.to_zoned(jiff::tz::TimeZone::UTC)?
+                        .timestamp()
+                        .as_microsecond(),
+                ),
+                None => None,
+            };
+            let filter = clearline_store::AuditFilter {
+                action_prefix: action,
+                since_us,
+                limit: Some(10_000),
+                ..Default::default()
+            };
+            let mut events = match store.audit_events(&actor, &filter).await {
+                Ok(events) => events,
+                Err(clearline_store::StoreError::Forbidden(_)) => {
+                    eprintln!("error: this user's role may not export the audit log");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if store.record_audit_export(&actor, &filter).await.is_err() {
+                eprintln!("error: this user's role may not export the audit log");
+                return Ok(ExitCode::from(1));
+            }
+            events.reverse();
+            for e in &events {
+                println!("{}", serde_json::to_string(e)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
             command: AuditCommand::Checkpoint,
         } => {
             let store = Store::open(&config.store_config())
@@ -233,6 +291,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+    }
+}
+
+/// Resolves `--as EMAIL` to an actor; prints why not and returns None when it cannot.
+async fn cli_actor(store: &Store, email: &str) -> Option<Actor> {
+    let parsed = match clearline_core::validate::Email::parse(email) {
+        Ok(e) => e,
+        Err(_) => {
+            eprintln!("error: --as must be an email address");
+            return None;
+        }
+    };
+    match store.cli_principal(&parsed).await {
+        Ok(p) => Some(Actor::User(p)),
+        Err(_) => {
+            eprintln!("error: no active user has that email in this database");
+            None
         }
     }
 }

@@ -276,3 +276,84 @@ fn audit_verify_catches_a_cut_tail_against_a_signed_checkpoint() {
     );
     verify_fails_naming(dir.path(), &[], "the chain was cut");
 }
+
+#[test]
+fn audit_export_runs_as_a_named_principal_and_is_audited() {
+    let dir = seeded();
+    let out = clearline(dir.path(), &["audit", "export"]);
+    assert_eq!(out.status.code(), Some(2), "export needs --as");
+    let out = clearline(
+        dir.path(),
+        &["audit", "export", "--as", "nobody@demo.clearline.test"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = clearline(
+        dir.path(),
+        &["audit", "export", "--as", "analyst@demo.clearline.test"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an analyst may not export the log"
+    );
+    let out = clearline(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--as",
+            "compliance@demo.clearline.test",
+            "--action",
+            "user.",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|e| e["action"] == "user.create")
+            .count(),
+        7,
+        "one user.create per campaign role"
+    );
+    assert!(lines
+        .iter()
+        .all(|e| e["action"] == "user.create" || e["action"] == "user.enrol_second_factor"));
+    assert!(
+        lines
+            .windows(2)
+            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()),
+        "oldest first"
+    );
+    // The export is on the chain, named for the principal, from the command line.
+    let out = clearline(
+        dir.path(),
+        &[
+            "audit",
+            "export",
+            "--as",
+            "compliance@demo.clearline.test",
+            "--action",
+            "audit.export",
+        ],
+    );
+    let exports: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        exports.len(),
+        1,
+        "the first export is recorded (the second one is written after it is read)"
+    );
+    assert_eq!(exports[0]["source"], "cli");
+    assert!(exports[0]["actor"].as_str().unwrap().starts_with("user:"));
+}

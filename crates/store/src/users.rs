@@ -313,6 +313,24 @@ impl Store {
         }))
     }
 
+    /// The principal behind `--as EMAIL` on the command line (against the local database). Disabled
+    /// accounts are refused; the principal's source is `cli`.
+    pub async fn cli_principal(&self, email: &Email) -> StoreResult<Principal> {
+        let creds = self.credentials(email).await?.ok_or(StoreError::NotFound)?;
+        if creds.disabled {
+            return Err(StoreError::NotFound);
+        }
+        Ok(Principal {
+            user_id: creds.user_id,
+            org_id: creds.org_id,
+            org_kind: creds.org_kind,
+            role: creds.role,
+            site_id: creds.site_id,
+            via: Via::Cli,
+            source: "cli".to_string(),
+        })
+    }
+
     /// Is `addr` inside the networks of the user's site? Users without a site are not network-bound.
     pub async fn site_admits(&self, site: Option<SiteId>, addr: IpAddr) -> StoreResult<bool> {
         match site {

@@ -565,6 +565,42 @@ pub async fn users_reset_second_factor(
     }
 }
 
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    password: String,
+}
+
+pub async fn users_reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let result = async {
+        clearline_core::validate::password_acceptable(&form.password)?;
+        let hash = crate::auth::hash_password(&form.password)?;
+        state
+            .store()
+            .reset_password(&caller.actor(), UserId(id), &hash)
+            .await?;
+        Ok::<(), ApiError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            users_page(
+                &state,
+                &caller,
+                Vec::new(),
+                Some("Password set; their sessions were ended.".into()),
+                None,
+            )
+            .await
+        }
+        Err(e) => users_page(&state, &caller, Vec::new(), None, Some(&e)).await,
+    }
+}
+
 struct EngagementRow {
     id: i64,
     counterpart: String,
