@@ -47,10 +47,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
-            .field(
-                "database_url",
-                &self.database_url.as_ref().map(|_| "<redacted>"),
-            )
+            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
@@ -98,16 +95,12 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("clearline.toml")),
         }
-        figment = figment
-            .merge(Env::prefixed("CLEARLINE_").only(&ENV_KEYS))
-            .merge(Serialized::defaults(flags));
+        figment = figment.merge(Env::prefixed("CLEARLINE_").only(&ENV_KEYS)).merge(Serialized::defaults(flags));
         figment.extract().map_err(|e| format!("configuration: {e}"))
     }
 
     pub fn signing_key_path(&self) -> PathBuf {
-        self.audit_signing_key
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
+        self.audit_signing_key.clone().unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
     }
 
     pub fn store_config(&self) -> clearline_store::StoreConfig {
@@ -166,10 +159,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_database_url() {
-        let c = Config {
-            database_url: Some("postgres://u:hunter2@h/db".into()),
-            ..Config::default()
-        };
+        let c = Config { database_url: Some("postgres://u:hunter2@h/db".into()), ..Config::default() };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 
@@ -177,26 +167,14 @@ mod tests {
     fn layers_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
-        std::fs::write(
-            &file,
-            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/from-file\"\n",
-        )
-        .unwrap();
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/from-file\"\n").unwrap();
         let c = Config::load(Some(&file), FlagOverrides::default()).unwrap();
         assert_eq!(c.listen, "127.0.0.1:9000");
-        let c = Config::load(
-            Some(&file),
-            FlagOverrides {
-                data_dir: Some("/from-flag".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let c = Config::load(Some(&file), FlagOverrides { data_dir: Some("/from-flag".into()), ..Default::default() })
+            .unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/from-flag"));
         assert_eq!(c.listen, "127.0.0.1:9000");
         std::fs::write(&file, "nonsense_key = 1\n").unwrap();
-        assert!(Config::load(Some(&file), FlagOverrides::default())
-            .unwrap_err()
-            .contains("nonsense_key"));
+        assert!(Config::load(Some(&file), FlagOverrides::default()).unwrap_err().contains("nonsense_key"));
     }
 }

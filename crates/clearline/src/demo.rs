@@ -31,65 +31,17 @@ const PEOPLE: [(&str, Role, &str, &str, bool); 14] = [
     (CAMPAIGN, Role::Owner, "owner", "Olivia Owner", false),
     (CAMPAIGN, Role::Admin, "admin", "Adam Admin", false),
     (CAMPAIGN, Role::DataManager, "data", "Dana Data", false),
-    (
-        CAMPAIGN,
-        Role::ProgramManager,
-        "programs",
-        "Pat Programs",
-        false,
-    ),
-    (
-        CAMPAIGN,
-        Role::ScriptApprover,
-        "scripts",
-        "Sam Scripts",
-        false,
-    ),
-    (
-        CAMPAIGN,
-        Role::ComplianceOfficer,
-        "compliance",
-        "Casey Compliance",
-        false,
-    ),
+    (CAMPAIGN, Role::ProgramManager, "programs", "Pat Programs", false),
+    (CAMPAIGN, Role::ScriptApprover, "scripts", "Sam Scripts", false),
+    (CAMPAIGN, Role::ComplianceOfficer, "compliance", "Casey Compliance", false),
     (CAMPAIGN, Role::Analyst, "analyst", "Andy Analyst", false),
     (US_VENDOR, Role::VendorAdmin, "admin", "Vera Vendor", false),
-    (
-        US_VENDOR,
-        Role::Supervisor,
-        "supervisor",
-        "Sue Supervisor",
-        false,
-    ),
+    (US_VENDOR, Role::Supervisor, "supervisor", "Sue Supervisor", false),
     (US_VENDOR, Role::Agent, "agent", "Alex Agent", false),
-    (
-        OFFSHORE_VENDOR,
-        Role::VendorAdmin,
-        "admin",
-        "Ramon Reyes",
-        false,
-    ),
-    (
-        OFFSHORE_VENDOR,
-        Role::Supervisor,
-        "supervisor",
-        "Liza Santos",
-        true,
-    ),
-    (
-        OFFSHORE_VENDOR,
-        Role::Agent,
-        "agent",
-        "Mark Dela Cruz",
-        true,
-    ),
-    (
-        "deployment",
-        Role::Operator,
-        "operator",
-        "Opal Operator",
-        false,
-    ),
+    (OFFSHORE_VENDOR, Role::VendorAdmin, "admin", "Ramon Reyes", false),
+    (OFFSHORE_VENDOR, Role::Supervisor, "supervisor", "Liza Santos", true),
+    (OFFSHORE_VENDOR, Role::Agent, "agent", "Mark Dela Cruz", true),
+    ("deployment", Role::Operator, "operator", "Opal Operator", false),
 ];
 
 fn email_of(org: &str, local: &str) -> String {
@@ -110,23 +62,12 @@ fn profile() -> CampaignProfile {
     .expect("the demo profile is valid")
 }
 
-async fn org(
-    store: &Store,
-    system: &Actor,
-    kind: OrgKind,
-    slug: &str,
-    name: &str,
-) -> anyhow::Result<OrgId> {
+async fn org(store: &Store, system: &Actor, kind: OrgKind, slug: &str, name: &str) -> anyhow::Result<OrgId> {
     match store.organization_by_slug(system, slug).await {
         Ok(o) => Ok(o.id),
         Err(StoreError::NotFound) => {
             let profile = (kind == OrgKind::Campaign).then(profile);
-            let new = NewOrganization {
-                kind,
-                slug: Slug::parse(slug)?,
-                name: name.into(),
-                profile,
-            };
+            let new = NewOrganization { kind, slug: Slug::parse(slug)?, name: name.into(), profile };
             Ok(store.create_organization(system, new).await?.id)
         }
         Err(e) => Err(e.into()),
@@ -144,21 +85,14 @@ async fn site(
     let new = NewSite {
         name: name.into(),
         country: country.into(),
-        networks: networks
-            .iter()
-            .map(|n| n.parse().expect("demo network"))
-            .collect(),
+        networks: networks.iter().map(|n| n.parse().expect("demo network")).collect(),
     };
     match store.create_site(system, Some(vendor), new).await {
         Ok(s) => Ok(s.id),
         Err(StoreError::Conflict { .. }) => {
             // Already seeded: find it by name through the vendor's own listing.
             let sites = store.sites_of(system, vendor).await?;
-            sites
-                .into_iter()
-                .find(|s| s.name == name)
-                .map(|s| s.id)
-                .context("demo site vanished")
+            sites.into_iter().find(|s| s.name == name).map(|s| s.id).context("demo site vanished")
         }
         Err(e) => Err(e.into()),
     }
@@ -171,58 +105,19 @@ pub async fn seed(store: &Store, config: &Config) -> anyhow::Result<Vec<DemoUser
         Ok(text) => serde_json::from_str(&text).context("reading demo-credentials.json")?,
         Err(_) => Vec::new(),
     };
-    let campaign = org(
-        store,
-        &system,
-        OrgKind::Campaign,
-        CAMPAIGN,
-        "Friends of Jordan Rivera",
-    )
-    .await?;
-    let us = org(
-        store,
-        &system,
-        OrgKind::Vendor,
-        US_VENDOR,
-        "Granite Calling Co.",
-    )
-    .await?;
-    let offshore = org(
-        store,
-        &system,
-        OrgKind::Vendor,
-        OFFSHORE_VENDOR,
-        "Lakeshore Contact Center",
-    )
-    .await?;
+    let campaign = org(store, &system, OrgKind::Campaign, CAMPAIGN, "Friends of Jordan Rivera").await?;
+    let us = org(store, &system, OrgKind::Vendor, US_VENDOR, "Granite Calling Co.").await?;
+    let offshore = org(store, &system, OrgKind::Vendor, OFFSHORE_VENDOR, "Lakeshore Contact Center").await?;
     // Loopback is in every demo site's networks so the demo's agents can sign in from this machine.
-    let us_site = site(
-        store,
-        &system,
-        us,
-        "Raleigh floor",
-        "US",
-        &["127.0.0.0/8", "::1/128", "198.51.100.0/24"],
-    )
-    .await?;
-    let offshore_site = site(
-        store,
-        &system,
-        offshore,
-        "Manila floor",
-        "PH",
-        &["127.0.0.0/8", "::1/128", "203.0.113.0/24"],
-    )
-    .await?;
+    let us_site =
+        site(store, &system, us, "Raleigh floor", "US", &["127.0.0.0/8", "::1/128", "198.51.100.0/24"]).await?;
+    let offshore_site =
+        site(store, &system, offshore, "Manila floor", "PH", &["127.0.0.0/8", "::1/128", "203.0.113.0/24"]).await?;
 
     let today = jiff::Zoned::now().date();
     let existing = store.engagements_of(&system, campaign).await?;
     for (vendor, slug, fields) in [
-        (
-            us,
-            US_VENDOR,
-            vec!["first_name", "language", "polling_place"],
-        ),
+        (us, US_VENDOR, vec!["first_name", "language", "polling_place"]),
         (offshore, OFFSHORE_VENDOR, vec!["first_name", "language"]),
     ] {
         if existing.iter().any(|e| e.vendor_id == vendor) {
@@ -270,26 +165,21 @@ pub async fn seed(store: &Store, config: &Config) -> anyhow::Result<Vec<DemoUser
         let user = match store.create_user(&system, new).await {
             Ok(u) => u,
             Err(StoreError::Conflict { .. }) => {
-                anyhow::bail!("the demo user {email} exists but its password is not in {}; use a fresh --data-dir", creds_path.display())
+                anyhow::bail!(
+                    "the demo user {email} exists but its password is not in {}; use a fresh --data-dir",
+                    creds_path.display()
+                )
             }
             Err(e) => return Err(e.into()),
         };
         let totp_secret = if role.requires_second_factor_by_default() {
             let secret = totp::new_secret();
-            store
-                .enrol_second_factor_for(&system, user.id, &secret)
-                .await?;
+            store.enrol_second_factor_for(&system, user.id, &secret).await?;
             Some(secret)
         } else {
             None
         };
-        let demo_user = DemoUser {
-            email,
-            password,
-            totp_secret,
-            role,
-            organization: org_slug.to_string(),
-        };
+        let demo_user = DemoUser { email, password, totp_secret, role, organization: org_slug.to_string() };
         known.push(demo_user.clone());
         out.push(demo_user);
         crate::keys::write_private(&creds_path, &serde_json::to_string_pretty(&known)?)?;
@@ -300,23 +190,13 @@ pub async fn seed(store: &Store, config: &Config) -> anyhow::Result<Vec<DemoUser
 pub fn print_users(users: &[DemoUser], addr: Option<SocketAddr>) {
     println!();
     println!("Demo users (passwords and secrets are also in <data-dir>/demo-credentials.json):");
-    println!(
-        "{:<44} {:<22} {:<20} {:<34} current code",
-        "email", "password", "role", "TOTP secret"
-    );
+    println!("{:<44} {:<22} {:<20} {:<34} current code", "email", "password", "role", "TOTP secret");
     for u in users {
         let (secret, code) = match &u.totp_secret {
             Some(s) => (s.as_str(), totp::current(s).unwrap_or_default()),
             None => ("-", String::new()),
         };
-        println!(
-            "{:<44} {:<22} {:<20} {:<34} {}",
-            u.email,
-            u.password,
-            u.role.as_str(),
-            secret,
-            code
-        );
+        println!("{:<44} {:<22} {:<20} {:<34} {}", u.email, u.password, u.role.as_str(), secret, code);
     }
     if let Some(addr) = addr {
         println!();

@@ -6,25 +6,18 @@ use std::path::Path;
 
 pub fn load_or_create(path: &Path) -> anyhow::Result<SigningKey> {
     if path.exists() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let bytes: [u8; 32] = hex::decode(text.trim())
             .ok()
             .and_then(|b| b.try_into().ok())
-            .with_context(|| {
-                format!(
-                    "{} is not a 32-byte hexadecimal Ed25519 key",
-                    path.display()
-                )
-            })?;
+            .with_context(|| format!("{} is not a 32-byte hexadecimal Ed25519 key", path.display()))?;
         return Ok(SigningKey::from_bytes(&bytes));
     }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let key = SigningKey::generate(&mut rand::rngs::OsRng);
-    write_private(path, &hex::encode(key.to_bytes()))
-        .with_context(|| format!("writing {}", path.display()))?;
+    write_private(path, &hex::encode(key.to_bytes())).with_context(|| format!("writing {}", path.display()))?;
     Ok(key)
 }
 

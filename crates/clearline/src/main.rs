@@ -16,11 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "clearline",
-    version,
-    about = "Clearline: the call-center platform campaigns can check."
-)]
+#[command(name = "clearline", version, about = "Clearline: the call-center platform campaigns can check.")]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -124,11 +120,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
         _ => None,
     };
-    let flags = FlagOverrides {
-        data_dir: cli.global.data_dir.clone(),
-        database_url: cli.global.database_url.clone(),
-        listen,
-    };
+    let flags =
+        FlagOverrides { data_dir: cli.global.data_dir.clone(), database_url: cli.global.database_url.clone(), listen };
     let config = match Config::load(cli.global.config.as_deref(), flags) {
         Ok(c) => c,
         Err(e) => {
@@ -139,9 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     init_logging(&config);
     let json = cli.global.json;
     match cli.command {
-        Command::Config {
-            command: ConfigCommand::Example,
-        } => {
+        Command::Config { command: ConfigCommand::Example } => {
             print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
@@ -157,16 +148,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { .. } => {
-            let store = Store::open(&config.store_config())
-                .await
-                .context("opening the database")?;
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
             serve(&config, store, None).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { no_serve, .. } => {
-            let store = Store::open(&config.store_config())
-                .await
-                .context("opening the database")?;
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let users = demo::seed(&store, &config).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
@@ -181,26 +168,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&config, store, banner).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Export { action, since },
-        } => {
+        Command::Audit { command: AuditCommand::Export { action, since } } => {
             let Some(email) = cli.global.as_user.as_deref() else {
                 eprintln!("error: audit export acts on an organization's data: name yourself with --as EMAIL");
                 return Ok(ExitCode::from(2));
             };
-            let store = Store::open(&config.store_config())
-                .await
-                .context("opening the database")?;
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let actor = match cli_actor(&store, email).await {
                 Some(a) => a,
                 None => return Ok(ExitCode::from(2)),
             };
             let since_us = match since {
-                Some(day) => Some(
-                    day.to_zoned(jiff::tz::TimeZone::UTC)?
-                        .timestamp()
-                        .as_microsecond(),
-                ),
+                Some(day) => Some(day.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp().as_microsecond()),
                 None => None,
             };
             let filter = clearline_store::AuditFilter {
@@ -227,16 +206,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Checkpoint,
-        } => {
-            let store = Store::open(&config.store_config())
-                .await
-                .context("opening the database")?;
+        Command::Audit { command: AuditCommand::Checkpoint } => {
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let key = keys::load_or_create(&config.signing_key_path())?;
-            let n = store
-                .write_checkpoints(&Actor::system("audit-checkpoint"), &key)
-                .await?;
+            let n = store.write_checkpoints(&Actor::system("audit-checkpoint"), &key).await?;
             if json {
                 println!("{}", serde_json::json!({ "checkpoints_written": n }));
             } else {
@@ -244,12 +217,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify { org, expect_head },
-        } => {
-            let store = Store::open(&config.store_config())
-                .await
-                .context("opening the database")?;
+        Command::Audit { command: AuditCommand::Verify { org, expect_head } } => {
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let actor = Actor::system("audit-verify");
             let expect = match (org, expect_head) {
                 (Some(slug), Some(head)) => match store.organization_by_slug(&actor, &slug).await {
@@ -272,25 +241,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             "ok      {:<24} {:>7} events  head {}  {} signed checkpoint(s)",
                             r.slug,
                             r.events,
-                            r.head
-                                .as_ref()
-                                .map(|h| h.to_string())
-                                .unwrap_or_else(|| "(empty)".into()),
+                            r.head.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "(empty)".into()),
                             r.checkpoints
                         ),
                         (Some(p), _) => println!("FAILED  {:<24} {p}", r.slug),
-                        (None, Some(day)) => println!(
-                            "FAILED  {:<24} the checkpoint of {day} has a bad signature",
-                            r.slug
-                        ),
+                        (None, Some(day)) => {
+                            println!("FAILED  {:<24} the checkpoint of {day} has a bad signature", r.slug)
+                        }
                     }
                 }
             }
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
     }
 }
@@ -314,11 +275,9 @@ async fn cli_actor(store: &Store, email: &str) -> Option<Actor> {
 }
 
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CLEARLINE_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("CLEARLINE_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -327,11 +286,7 @@ fn init_logging(config: &Config) {
 }
 
 /// Serves until SIGINT or SIGTERM, signing audit checkpoints hourly.
-async fn serve(
-    config: &Config,
-    store: Store,
-    demo_users: Option<Vec<demo::DemoUser>>,
-) -> anyhow::Result<()> {
+async fn serve(config: &Config, store: Store, demo_users: Option<Vec<demo::DemoUser>>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -342,10 +297,7 @@ async fn serve(
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            if let Err(e) = checkpoint_store
-                .write_checkpoints(&Actor::system("audit-checkpoint"), &key)
-                .await
-            {
+            if let Err(e) = checkpoint_store.write_checkpoints(&Actor::system("audit-checkpoint"), &key).await {
                 tracing::warn!(error = %e, "could not sign audit checkpoints");
             }
         }

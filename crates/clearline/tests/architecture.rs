@@ -6,10 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
-    let metadata = MetadataCommand::new()
-        .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"))
-        .exec()
-        .unwrap();
+    let metadata =
+        MetadataCommand::new().manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml")).exec().unwrap();
     let members: BTreeSet<_> = metadata.workspace_members.iter().collect();
     metadata
         .packages
@@ -32,56 +30,24 @@ fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
 fn dependencies_point_one_way() {
     let deps = workspace_deps();
     let internal = |name: &str| -> BTreeSet<String> {
-        deps[name]
-            .iter()
-            .filter(|d| d.starts_with("clearline"))
-            .cloned()
-            .collect()
+        deps[name].iter().filter(|d| d.starts_with("clearline")).cloned().collect()
     };
     let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-    assert_eq!(
-        internal("clearline-core"),
-        set(&[]),
-        "core depends on no other crate of ours"
-    );
+    assert_eq!(internal("clearline-core"), set(&[]), "core depends on no other crate of ours");
     assert_eq!(internal("clearline-store"), set(&["clearline-core"]));
-    assert_eq!(
-        internal("clearline-web"),
-        set(&["clearline-core", "clearline-store"])
-    );
+    assert_eq!(internal("clearline-web"), set(&["clearline-core", "clearline-store"]));
     assert!(internal("clearline").contains("clearline-web"));
-    let known = set(&[
-        "clearline-core",
-        "clearline-store",
-        "clearline-web",
-        "clearline",
-    ]);
+    let known = set(&["clearline-core", "clearline-store", "clearline-web", "clearline"]);
     for name in deps.keys() {
-        assert!(
-            known.contains(name),
-            "a new crate {name}: add it to this test and to ARCHITECTURE.md"
-        );
+        assert!(known.contains(name), "a new crate {name}: add it to this test and to ARCHITECTURE.md");
     }
 }
 
 #[test]
 fn the_domain_crate_does_no_io() {
     let deps = workspace_deps();
-    for forbidden in [
-        "tokio",
-        "sqlx",
-        "axum",
-        "reqwest",
-        "hyper",
-        "tracing",
-        "rand",
-        "async-trait",
-        "futures",
-    ] {
-        assert!(
-            !deps["clearline-core"].contains(forbidden),
-            "clearline-core must not depend on {forbidden}"
-        );
+    for forbidden in ["tokio", "sqlx", "axum", "reqwest", "hyper", "tracing", "rand", "async-trait", "futures"] {
+        assert!(!deps["clearline-core"].contains(forbidden), "clearline-core must not depend on {forbidden}");
     }
     for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src")) {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -109,15 +75,8 @@ fn no_sql_outside_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for krate in ["core", "web", "clearline"] {
         let deps = workspace_deps();
-        let name = if krate == "clearline" {
-            "clearline".to_string()
-        } else {
-            format!("clearline-{krate}")
-        };
-        assert!(
-            !deps[&name].contains("sqlx"),
-            "{name} must not depend on sqlx: SQL lives in clearline-store"
-        );
+        let name = if krate == "clearline" { "clearline".to_string() } else { format!("clearline-{krate}") };
+        assert!(!deps[&name].contains("sqlx"), "{name} must not depend on sqlx: SQL lives in clearline-store");
         for file in rust_files(&root.join(krate).join("src")) {
             let text = std::fs::read_to_string(&file).unwrap();
             for needle in ["sqlx::", "SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM"] {

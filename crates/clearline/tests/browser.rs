@@ -17,12 +17,7 @@ fn audit_row(action: &str) -> String {
 }
 
 /// Fills and submits the sign-in form on /login.
-async fn sign_in_with_password(
-    browser: &Browser,
-    server: &ServerProcess,
-    email: &str,
-    password: &str,
-) {
+async fn sign_in_with_password(browser: &Browser, server: &ServerProcess, email: &str, password: &str) {
     browser.goto(&server.url("/login")).await;
     browser.wait_for_css("form[action='/login'] #email").await;
     browser.fill("#email", email).await;
@@ -30,11 +25,7 @@ async fn sign_in_with_password(
 }
 
 async fn submit(browser: &Browser, form_action: &str) {
-    browser
-        .click(&format!(
-            "form[action='{form_action}'] button[type='submit']"
-        ))
-        .await;
+    browser.click(&format!("form[action='{form_action}'] button[type='submit']")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,10 +35,7 @@ async fn owner_signs_in_with_totp_and_reads_the_audit_log() {
     }
     let server = ServerProcess::start().await;
     let owner = server.user("owner", "demo").clone();
-    let secret = owner
-        .totp_secret
-        .clone()
-        .expect("the demo owner has a TOTP secret");
+    let secret = owner.totp_secret.clone().expect("the demo owner has a TOTP secret");
     let browser = Browser::start().await;
     let shots = screenshot_dir();
 
@@ -58,9 +46,7 @@ async fn owner_signs_in_with_totp_and_reads_the_audit_log() {
 
     // The second factor.
     browser.wait_for_path("/login/second-factor").await;
-    browser
-        .wait_for_css("form[action='/login/second-factor'] #code")
-        .await;
+    browser.wait_for_css("form[action='/login/second-factor'] #code").await;
     browser.screenshot(shots.join("second-factor.png")).await;
     browser.fill("#code", &totp_code(&secret)).await;
     submit(&browser, "/login/second-factor").await;
@@ -75,33 +61,20 @@ async fn owner_signs_in_with_totp_and_reads_the_audit_log() {
     browser.goto(&server.url("/audit")).await;
     browser.wait_for_css("#audit-table").await;
     let wait = Duration::from_secs(10);
-    browser
-        .wait_for(Locator::XPath(&audit_row("session.sign_in")), wait)
-        .await;
-    browser
-        .wait_for(Locator::XPath(&audit_row("session.second_factor")), wait)
-        .await;
+    browser.wait_for(Locator::XPath(&audit_row("session.sign_in")), wait).await;
+    browser.wait_for(Locator::XPath(&audit_row("session.second_factor")), wait).await;
     assert!(
-        browser
-            .client()
-            .find(Locator::XPath(&audit_row("session.sign_in_failed")))
-            .await
-            .is_err(),
+        browser.client().find(Locator::XPath(&audit_row("session.sign_in_failed"))).await.is_err(),
         "no sign-in has failed yet"
     );
 
     // A failed API sign-in elsewhere appears on the open page without a reload.
-    browser
-        .wait_for_css("#audit-table[data-live-ready='true']")
-        .await;
+    browser.wait_for_css("#audit-table[data-live-ready='true']").await;
     // `data-live-ready` is set when the EventSource has opened (and so the server has subscribed it).
     let marker: String = "not reloaded".into();
     browser
         .client()
-        .execute(
-            "window.__e2eMarker = arguments[0]; return null;",
-            vec![serde_json::json!(marker)],
-        )
+        .execute("window.__e2eMarker = arguments[0]; return null;", vec![serde_json::json!(marker)])
         .await
         .expect("mark the window");
     let response = reqwest::Client::new()
@@ -111,22 +84,9 @@ async fn owner_signs_in_with_totp_and_reads_the_audit_log() {
         .await
         .expect("POST /api/v1/session");
     assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
-    browser
-        .wait_for(
-            Locator::XPath(&audit_row("session.sign_in_failed")),
-            Duration::from_secs(5),
-        )
-        .await;
-    let still = browser
-        .client()
-        .execute("return window.__e2eMarker || null;", vec![])
-        .await
-        .expect("read the marker");
-    assert_eq!(
-        still,
-        serde_json::json!(marker),
-        "the audit page was reloaded"
-    );
+    browser.wait_for(Locator::XPath(&audit_row("session.sign_in_failed")), Duration::from_secs(5)).await;
+    let still = browser.client().execute("return window.__e2eMarker || null;", vec![]).await.expect("read the marker");
+    assert_eq!(still, serde_json::json!(marker), "the audit page was reloaded");
     assert_eq!(browser.path().await, "/audit");
     browser.screenshot(shots.join("audit-log.png")).await;
 
@@ -148,35 +108,19 @@ async fn agent_is_refused_campaign_pages() {
     browser.wait_for_path("/desk").await;
     let heading = browser.wait_for_css("main h1").await;
     assert_eq!(heading.text().await.expect("the heading"), "Agent desk");
-    browser
-        .screenshot(screenshot_dir().join("agent-desk.png"))
-        .await;
+    browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
 
     for path in ["/audit", "/users"] {
         browser.goto(&server.url(path)).await;
         let heading = browser.wait_for_css("main h1").await;
-        assert_eq!(
-            heading.text().await.expect("the heading"),
-            "Not allowed",
-            "{path} must refuse an agent"
-        );
+        assert_eq!(heading.text().await.expect("the heading"), "Not allowed", "{path} must refuse an agent");
         let source = browser.source().await;
+        assert!(!source.contains(CAMPAIGN_NAME), "{path} leaked the campaign's name to an agent");
         assert!(
-            !source.contains(CAMPAIGN_NAME),
-            "{path} leaked the campaign's name to an agent"
-        );
-        assert!(
-            browser
-                .client()
-                .find(Locator::Css("#audit-table"))
-                .await
-                .is_err(),
+            browser.client().find(Locator::Css("#audit-table")).await.is_err(),
             "{path} showed the audit table to an agent"
         );
-        assert!(
-            !source.contains("@demo.clearline.test"),
-            "{path} leaked campaign users to an agent"
-        );
+        assert!(!source.contains("@demo.clearline.test"), "{path} leaked campaign users to an agent");
     }
 
     browser.close().await;

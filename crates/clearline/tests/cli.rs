@@ -24,25 +24,17 @@ fn stdout(o: &Output) -> String {
 fn seeded() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let out = clearline(dir.path(), &["demo", "--no-serve", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     dir
 }
 
 #[test]
 fn demo_json_lists_a_user_in_every_role_and_is_idempotent() {
     let dir = seeded();
-    let first: Value = serde_json::from_str(&stdout(&clearline(
-        dir.path(),
-        &["demo", "--no-serve", "--json"],
-    )))
-    .unwrap();
+    let first: Value =
+        serde_json::from_str(&stdout(&clearline(dir.path(), &["demo", "--no-serve", "--json"]))).unwrap();
     let users = first.as_array().unwrap();
-    let roles: std::collections::BTreeSet<&str> =
-        users.iter().map(|u| u["role"].as_str().unwrap()).collect();
+    let roles: std::collections::BTreeSet<&str> = users.iter().map(|u| u["role"].as_str().unwrap()).collect();
     assert_eq!(roles.len(), 11, "a user in every role: {roles:?}");
     for u in users {
         for key in ["email", "password", "totp_secret", "role", "organization"] {
@@ -50,58 +42,26 @@ fn demo_json_lists_a_user_in_every_role_and_is_idempotent() {
         }
     }
     let owner = users.iter().find(|u| u["role"] == "owner").unwrap();
-    assert!(
-        owner["totp_secret"].is_string(),
-        "owners must have a second factor"
-    );
-    let again: Value = serde_json::from_str(&stdout(&clearline(
-        dir.path(),
-        &["demo", "--no-serve", "--json"],
-    )))
-    .unwrap();
-    assert_eq!(
-        first, again,
-        "a second run reuses the data and prints the same credentials"
-    );
+    assert!(owner["totp_secret"].is_string(), "owners must have a second factor");
+    let again: Value =
+        serde_json::from_str(&stdout(&clearline(dir.path(), &["demo", "--no-serve", "--json"]))).unwrap();
+    assert_eq!(first, again, "a second run reuses the data and prints the same credentials");
     let verify = clearline(dir.path(), &["audit", "verify"]);
     assert!(verify.status.success());
-    assert_eq!(
-        stdout(&verify)
-            .lines()
-            .filter(|l| l.starts_with("ok"))
-            .count(),
-        4
-    );
+    assert_eq!(stdout(&verify).lines().filter(|l| l.starts_with("ok")).count(), 4);
 }
 
 #[test]
 fn usage_errors_exit_2_and_config_example_prints() {
     let dir = tempfile::tempdir().unwrap();
+    assert_eq!(clearline(dir.path(), &["no-such-command"]).status.code(), Some(2));
     assert_eq!(
-        clearline(dir.path(), &["no-such-command"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        clearline(dir.path(), &["audit", "verify", "--expect-head", "3:abc"])
-            .status
-            .code(),
+        clearline(dir.path(), &["audit", "verify", "--expect-head", "3:abc"]).status.code(),
         Some(2),
         "--expect-head needs --org"
     );
     assert_eq!(
-        clearline(
-            dir.path(),
-            &[
-                "audit",
-                "verify",
-                "--org",
-                "demo",
-                "--expect-head",
-                "nonsense"
-            ]
-        )
-        .status
-        .code(),
+        clearline(dir.path(), &["audit", "verify", "--org", "demo", "--expect-head", "nonsense"]).status.code(),
         Some(2)
     );
     let example = clearline(dir.path(), &["config", "example"]);
@@ -122,80 +82,44 @@ fn usage_errors_exit_2_and_config_example_prints() {
 #[test]
 fn migrate_reports_what_it_applied() {
     let dir = tempfile::tempdir().unwrap();
-    let first: Value =
-        serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
+    let first: Value = serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
     assert_eq!(first["applied"], serde_json::json!([1]));
-    let second: Value =
-        serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
+    let second: Value = serde_json::from_str(&stdout(&clearline(dir.path(), &["migrate", "--json"]))).unwrap();
     assert_eq!(second["applied"], serde_json::json!([]));
 }
 
 fn demo_org_id(dir: &Path) -> i64 {
-    let reports: Value =
-        serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
-    reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["slug"] == "demo")
-        .unwrap()["org_id"]
-        .as_i64()
-        .unwrap()
+    let reports: Value = serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
+    reports.as_array().unwrap().iter().find(|r| r["slug"] == "demo").unwrap()["org_id"].as_i64().unwrap()
 }
 
 fn head_of(dir: &Path, slug: &str) -> String {
-    let reports: Value =
-        serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
-    let head = &reports
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["slug"] == slug)
-        .unwrap()["head"];
+    let reports: Value = serde_json::from_str(&stdout(&clearline(dir, &["audit", "verify", "--json"]))).unwrap();
+    let head = &reports.as_array().unwrap().iter().find(|r| r["slug"] == slug).unwrap()["head"];
     format!("{}:{}", head["seq"], head["hash"].as_str().unwrap())
 }
 
 fn run_tamper(dir: &Path, statements: &[String]) {
     let config = StoreConfig::embedded(dir);
     let statements: Vec<&str> = statements.iter().map(String::as_str).collect();
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(tamper(&config, &statements))
-        .unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(tamper(&config, &statements)).unwrap();
 }
 
 fn verify_fails_naming(dir: &Path, extra: &[&str], expected: &str) {
     let mut args = vec!["audit", "verify"];
     args.extend_from_slice(extra);
     let out = clearline(dir, &args);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "verify must fail: {}",
-        stdout(&out)
-    );
+    assert_eq!(out.status.code(), Some(1), "verify must fail: {}", stdout(&out));
     let text = stdout(&out);
-    let line = text
-        .lines()
-        .find(|l| l.contains(" demo "))
-        .unwrap_or_default()
-        .to_string();
-    assert!(
-        line.starts_with("FAILED") && line.contains(expected),
-        "expected {expected:?} in {line:?}"
-    );
+    let line = text.lines().find(|l| l.contains(" demo ")).unwrap_or_default().to_string();
+    assert!(line.starts_with("FAILED") && line.contains(expected), "expected {expected:?} in {line:?}");
 }
 
 #[test]
 fn audit_verify_names_an_edited_event() {
     let dir = seeded();
     let org = demo_org_id(dir.path());
-    run_tamper(
-        dir.path(),
-        &[format!(
-            "UPDATE audit_events SET source = '6.6.6.6' WHERE org_id = {org} AND seq = 3"
-        )],
-    );
+    run_tamper(dir.path(), &[format!("UPDATE audit_events SET source = '6.6.6.6' WHERE org_id = {org} AND seq = 3")]);
     verify_fails_naming(dir.path(), &[], "event 3 was altered");
 }
 
@@ -203,12 +127,7 @@ fn audit_verify_names_an_edited_event() {
 fn audit_verify_names_a_removed_event() {
     let dir = seeded();
     let org = demo_org_id(dir.path());
-    run_tamper(
-        dir.path(),
-        &[format!(
-            "DELETE FROM audit_events WHERE org_id = {org} AND seq = 4"
-        )],
-    );
+    run_tamper(dir.path(), &[format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 4")]);
     verify_fails_naming(dir.path(), &[], "removed before event 5");
 }
 
@@ -259,9 +178,7 @@ fn audit_verify_catches_a_cut_tail_against_a_kept_head() {
 fn audit_verify_catches_a_cut_tail_against_a_signed_checkpoint() {
     let dir = seeded();
     let org = demo_org_id(dir.path());
-    assert!(clearline(dir.path(), &["audit", "checkpoint"])
-        .status
-        .success());
+    assert!(clearline(dir.path(), &["audit", "checkpoint"]).status.success());
     let head = head_of(dir.path(), "demo");
     let last: i64 = head.split(':').next().unwrap().parse().unwrap();
     run_tamper(
@@ -282,78 +199,24 @@ fn audit_export_runs_as_a_named_principal_and_is_audited() {
     let dir = seeded();
     let out = clearline(dir.path(), &["audit", "export"]);
     assert_eq!(out.status.code(), Some(2), "export needs --as");
-    let out = clearline(
-        dir.path(),
-        &["audit", "export", "--as", "nobody@demo.clearline.test"],
-    );
+    let out = clearline(dir.path(), &["audit", "export", "--as", "nobody@demo.clearline.test"]);
     assert_eq!(out.status.code(), Some(2));
-    let out = clearline(
-        dir.path(),
-        &["audit", "export", "--as", "analyst@demo.clearline.test"],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "an analyst may not export the log"
-    );
-    let out = clearline(
-        dir.path(),
-        &[
-            "audit",
-            "export",
-            "--as",
-            "compliance@demo.clearline.test",
-            "--action",
-            "user.",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(
-        lines
-            .iter()
-            .filter(|e| e["action"] == "user.create")
-            .count(),
-        7,
-        "one user.create per campaign role"
-    );
-    assert!(lines
-        .iter()
-        .all(|e| e["action"] == "user.create" || e["action"] == "user.enrol_second_factor"));
-    assert!(
-        lines
-            .windows(2)
-            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()),
-        "oldest first"
-    );
+    let out = clearline(dir.path(), &["audit", "export", "--as", "analyst@demo.clearline.test"]);
+    assert_eq!(out.status.code(), Some(1), "an analyst may not export the log");
+    let out =
+        clearline(dir.path(), &["audit", "export", "--as", "compliance@demo.clearline.test", "--action", "user."]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.iter().filter(|e| e["action"] == "user.create").count(), 7, "one user.create per campaign role");
+    assert!(lines.iter().all(|e| e["action"] == "user.create" || e["action"] == "user.enrol_second_factor"));
+    assert!(lines.windows(2).all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()), "oldest first");
     // The export is on the chain, named for the principal, from the command line.
     let out = clearline(
         dir.path(),
-        &[
-            "audit",
-            "export",
-            "--as",
-            "compliance@demo.clearline.test",
-            "--action",
-            "audit.export",
-        ],
+        &["audit", "export", "--as", "compliance@demo.clearline.test", "--action", "audit.export"],
     );
-    let exports: Vec<Value> = stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(
-        exports.len(),
-        1,
-        "the first export is recorded (the second one is written after it is read)"
-    );
+    let exports: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(exports.len(), 1, "the first export is recorded (the second one is written after it is read)");
     assert_eq!(exports[0]["source"], "cli");
     assert!(exports[0]["actor"].as_str().unwrap().starts_with("user:"));
 }

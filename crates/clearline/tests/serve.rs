@@ -10,21 +10,12 @@ use support::ServerProcess;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_metrics_clean_logs_and_graceful_shutdown() {
     let mut server = ServerProcess::start().await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     let login = client.get(server.url("/login")).send().await.unwrap();
     let h = login.headers();
-    assert!(h["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .contains("frame-ancestors 'none'"));
-    assert!(!h["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .contains("unsafe-inline"));
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(!h["content-security-policy"].to_str().unwrap().contains("unsafe-inline"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
     assert_eq!(h["x-frame-options"], "DENY");
@@ -38,16 +29,8 @@ async fn headers_metrics_clean_logs_and_graceful_shutdown() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
-    let token = ok.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .split('=')
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let token =
+        ok.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().split('=').nth(1).unwrap().to_string();
     let bad = client
         .post(server.url("/api/v1/session?note=private"))
         .json(&json!({"email": "someone.private@example.org", "password": "my secret guess 123"}))
@@ -56,42 +39,20 @@ async fn headers_metrics_clean_logs_and_graceful_shutdown() {
         .unwrap();
     assert_eq!(bad.status(), 401);
 
-    let metrics = client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = client.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(
-        metrics
-            .lines()
-            .any(|l| l.starts_with("clearline_http_requests_total")
-                && l.contains("route=\"/api/v1/session\"")
-                && l.contains("status=\"401\"")),
+        metrics.lines().any(|l| l.starts_with("clearline_http_requests_total")
+            && l.contains("route=\"/api/v1/session\"")
+            && l.contains("status=\"401\"")),
         "metrics count requests by route template and status:\n{metrics}"
     );
-    assert!(client
-        .get(server.url("/readyz"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .is_success());
+    assert!(client.get(server.url("/readyz")).send().await.unwrap().status().is_success());
 
-    let status = server
-        .terminate(Duration::from_secs(10))
-        .expect("clearline stops within 10 s of SIGTERM");
+    let status = server.terminate(Duration::from_secs(10)).expect("clearline stops within 10 s of SIGTERM");
     assert!(status.success(), "a graceful stop exits 0, got {status}");
     let log = server.log();
     assert!(log.contains("shutting down"), "the stop is logged:\n{log}");
-    for secret in [
-        "my secret guess 123",
-        "someone.private@example.org",
-        token.as_str(),
-        "note=private",
-    ] {
+    for secret in ["my secret guess 123", "someone.private@example.org", token.as_str(), "note=private"] {
         assert!(!log.contains(secret), "the log contains {secret:?}:\n{log}");
     }
     // The demo prints its users' credentials once, for the person starting it; signing in adds nothing.

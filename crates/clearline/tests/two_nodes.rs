@@ -16,10 +16,7 @@ async fn a_session_is_shared_and_signed_out_everywhere_across_nodes() {
     let env = [("CLEARLINE_POSTGRES_SCHEMA", schema.as_str())];
     let node_a = ServerProcess::start_node(Some(&url), &env, true).await;
     let node_b = ServerProcess::start_node(Some(&url), &env, false).await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
 
     // Sign in on node A (the data manager has no second factor to give).
     let user = node_a.user("data_manager", "demo");
@@ -30,28 +27,13 @@ async fn a_session_is_shared_and_signed_out_everywhere_across_nodes() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let body: Value = res.json().await.unwrap();
     let csrf = body["csrf_token"].as_str().unwrap().to_string();
     assert_eq!(body["second_factor"], "done");
 
-    let me = |node: &ServerProcess| {
-        client
-            .get(node.url("/api/v1/me"))
-            .header("cookie", &cookie)
-            .send()
-    };
-    assert_eq!(
-        me(&node_a).await.unwrap().status(),
-        200,
-        "the session works where it was made"
-    );
+    let me = |node: &ServerProcess| client.get(node.url("/api/v1/me")).header("cookie", &cookie).send();
+    assert_eq!(me(&node_a).await.unwrap().status(), 200, "the session works where it was made");
     let on_b = me(&node_b).await.unwrap();
     assert_eq!(on_b.status(), 200, "and on the other node");
     let who: Value = on_b.json().await.unwrap();
@@ -81,24 +63,11 @@ async fn a_session_is_shared_and_signed_out_everywhere_across_nodes() {
     })
     .await
     .unwrap();
-    let reports = store
-        .verify_audit(&clearline_core::Actor::system("test"), None)
-        .await
-        .unwrap();
+    let reports = store.verify_audit(&clearline_core::Actor::system("test"), None).await.unwrap();
     assert!(reports.iter().all(|r| r.ok()), "{reports:?}");
     let demo = reports.iter().find(|r| r.slug == "demo").unwrap();
-    let events = store
-        .audit_events(
-            &clearline_core::Actor::system("test"),
-            &clearline_store::AuditFilter::default(),
-        )
-        .await;
-    assert!(
-        events.is_err(),
-        "a system job has no organization to read a log from"
-    );
-    assert!(
-        demo.events >= 3,
-        "sign-in (node A) and sign-out everywhere (node B) are on the demo chain"
-    );
+    let events =
+        store.audit_events(&clearline_core::Actor::system("test"), &clearline_store::AuditFilter::default()).await;
+    assert!(events.is_err(), "a system job has no organization to read a log from");
+    assert!(demo.events >= 3, "sign-in (node A) and sign-out everywhere (node B) are on the demo chain");
 }

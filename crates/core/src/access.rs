@@ -40,10 +40,7 @@ impl OrgKind {
 impl FromStr for OrgKind {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        OrgKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownName::new("organization kind", s))
+        OrgKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownName::new("organization kind", s))
     }
 }
 
@@ -58,10 +55,7 @@ pub struct UnknownName {
 impl UnknownName {
     fn new(what: &'static str, value: &str) -> Self {
         // Role and kind names are not personal data; cap the echo so a hostile value cannot flood a log.
-        UnknownName {
-            what,
-            value: value.chars().take(40).collect(),
-        }
+        UnknownName { what, value: value.chars().take(40).collect() }
     }
 }
 
@@ -150,10 +144,7 @@ impl Role {
 
     /// Owners and admins of campaigns and vendors, and the operator, must use a second factor by default.
     pub fn requires_second_factor_by_default(self) -> bool {
-        matches!(
-            self,
-            Role::Owner | Role::Admin | Role::VendorAdmin | Role::Operator
-        )
+        matches!(self, Role::Owner | Role::Admin | Role::VendorAdmin | Role::Operator)
     }
 
     /// The roles an administrator of `self`'s organization may hand out.
@@ -195,28 +186,13 @@ impl Role {
                 ViewResults,
                 ExportPersonalData,
             ],
-            Role::ProgramManager => &[
-                ViewOwnOrganization,
-                ViewEngagements,
-                ManageOwnApiTokens,
-                EditScripts,
-                EditTargeting,
-                ViewResults,
-            ],
-            Role::ScriptApprover => &[
-                ViewOwnOrganization,
-                ManageOwnApiTokens,
-                EditScripts,
-                ApproveScripts,
-            ],
-            Role::ComplianceOfficer => &[
-                ViewOwnOrganization,
-                ViewEngagements,
-                ViewAuditLog,
-                ExportAuditLog,
-                ManageOwnApiTokens,
-                ViewResults,
-            ],
+            Role::ProgramManager => {
+                &[ViewOwnOrganization, ViewEngagements, ManageOwnApiTokens, EditScripts, EditTargeting, ViewResults]
+            }
+            Role::ScriptApprover => &[ViewOwnOrganization, ManageOwnApiTokens, EditScripts, ApproveScripts],
+            Role::ComplianceOfficer => {
+                &[ViewOwnOrganization, ViewEngagements, ViewAuditLog, ExportAuditLog, ManageOwnApiTokens, ViewResults]
+            }
             Role::Analyst => &[ViewOwnOrganization, ManageOwnApiTokens, ViewResults],
             Role::VendorAdmin => &[
                 ViewOwnOrganization,
@@ -228,12 +204,7 @@ impl Role {
                 ExportAuditLog,
                 ManageOwnApiTokens,
             ],
-            Role::Supervisor => &[
-                ViewOwnOrganization,
-                ViewEngagements,
-                ManageOwnApiTokens,
-                SuperviseFloor,
-            ],
+            Role::Supervisor => &[ViewOwnOrganization, ViewEngagements, ManageOwnApiTokens, SuperviseFloor],
             Role::Agent => &[UseAgentDesk],
             Role::Operator => &[
                 ViewOwnOrganization,
@@ -256,10 +227,7 @@ impl fmt::Display for Role {
 impl FromStr for Role {
     type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownName::new("role", s))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownName::new("role", s))
     }
 }
 
@@ -362,18 +330,11 @@ mod tests {
     #[test]
     fn only_campaign_roles_edit_scripts_targeting_and_lists_cr31() {
         for role in Role::ALL {
-            for cap in [
-                Capability::EditScripts,
-                Capability::ApproveScripts,
-                Capability::EditTargeting,
-                Capability::EditLists,
-            ] {
+            for cap in
+                [Capability::EditScripts, Capability::ApproveScripts, Capability::EditTargeting, Capability::EditLists]
+            {
                 if role.can(cap) {
-                    assert_eq!(
-                        role.org_kind(),
-                        OrgKind::Campaign,
-                        "{role} must not hold {cap:?}"
-                    );
+                    assert_eq!(role.org_kind(), OrgKind::Campaign, "{role} must not hold {cap:?}");
                 }
             }
         }

@@ -69,8 +69,7 @@ struct Canonical<'a> {
 pub fn canonical_json(value: &Value) -> Value {
     match value {
         Value::Object(map) => {
-            let sorted: BTreeMap<&String, Value> =
-                map.iter().map(|(k, v)| (k, canonical_json(v))).collect();
+            let sorted: BTreeMap<&String, Value> = map.iter().map(|(k, v)| (k, canonical_json(v))).collect();
             let mut out = serde_json::Map::new();
             for (k, v) in sorted {
                 out.insert(k.clone(), v);
@@ -99,14 +98,7 @@ fn serialize_sorted(value: &Value) -> String {
                 .collect();
             format!("{{{}}}", parts.join(","))
         }
-        Value::Array(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(serialize_sorted)
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+        Value::Array(items) => format!("[{}]", items.iter().map(serialize_sorted).collect::<Vec<_>>().join(",")),
         other => other.to_string(),
     }
 }
@@ -142,13 +134,7 @@ pub fn chain_next(org_id: OrgId, prev: Option<(i64, &str)>, entry: AuditEntry) -
         None => (1, GENESIS_HASH.to_string()),
     };
     let hash = event_hash(org_id, &entry, &prev_hash);
-    AuditEvent {
-        org_id,
-        seq,
-        entry,
-        prev_hash,
-        hash,
-    }
+    AuditEvent { org_id, seq, entry, prev_hash, hash }
 }
 
 /// A chain head: the sequence number and hash of the last event.
@@ -176,10 +162,7 @@ impl std::str::FromStr for ChainHead {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("HASH must be 64 hexadecimal digits".into());
         }
-        Ok(ChainHead {
-            seq,
-            hash: hash.to_ascii_lowercase(),
-        })
+        Ok(ChainHead { seq, hash: hash.to_ascii_lowercase() })
     }
 }
 
@@ -197,9 +180,7 @@ pub enum ChainProblem {
     #[error("events were reordered: event {seq} follows event {links_to_seq}, not event {}", seq - 1)]
     Reordered { seq: i64, links_to_seq: i64 },
     /// The chain ends before an expected head.
-    #[error(
-        "the chain was cut: it ends at event {last_seq} but event {expected_seq} was expected"
-    )]
+    #[error("the chain was cut: it ends at event {last_seq} but event {expected_seq} was expected")]
     Truncated { last_seq: i64, expected_seq: i64 },
     /// The event at an expected head's position has another hash (the chain was rewritten).
     #[error("event {seq} differs from the expected head {expected_hash}: the chain was rewritten")]
@@ -221,67 +202,40 @@ impl ChainProblem {
 
 /// Verifies one organization's chain, given its events in stored sequence order and the heads it is
 /// expected to reach (a signed checkpoint, an `--expect-head`, the stored head). Returns the head.
-pub fn verify_chain(
-    events: &[AuditEvent],
-    expected_heads: &[ChainHead],
-) -> Result<Option<ChainHead>, ChainProblem> {
+pub fn verify_chain(events: &[AuditEvent], expected_heads: &[ChainHead]) -> Result<Option<ChainHead>, ChainProblem> {
     let mut prev_hash = GENESIS_HASH;
     for (index, event) in events.iter().enumerate() {
         let expected_seq = index as i64 + 1;
         if event.seq != expected_seq {
-            return Err(ChainProblem::Removed {
-                seq: event.seq,
-                expected_seq,
-            });
+            return Err(ChainProblem::Removed { seq: event.seq, expected_seq });
         }
         if event_hash(event.org_id, &event.entry, &event.prev_hash) != event.hash {
             return Err(ChainProblem::Altered { seq: event.seq });
         }
         if event.prev_hash != prev_hash {
-            return Err(
-                match events.iter().find(|other| other.hash == event.prev_hash) {
-                    Some(other) => ChainProblem::Reordered {
-                        seq: event.seq,
-                        links_to_seq: other.seq,
-                    },
-                    None => ChainProblem::Removed {
-                        seq: event.seq,
-                        expected_seq,
-                    },
-                },
-            );
+            return Err(match events.iter().find(|other| other.hash == event.prev_hash) {
+                Some(other) => ChainProblem::Reordered { seq: event.seq, links_to_seq: other.seq },
+                None => ChainProblem::Removed { seq: event.seq, expected_seq },
+            });
         }
         prev_hash = &event.hash;
     }
     let last_seq = events.last().map_or(0, |e| e.seq);
     for head in expected_heads {
         if head.seq > last_seq {
-            return Err(ChainProblem::Truncated {
-                last_seq,
-                expected_seq: head.seq,
-            });
+            return Err(ChainProblem::Truncated { last_seq, expected_seq: head.seq });
         }
         let at = &events[(head.seq - 1) as usize];
         if at.hash != head.hash {
-            return Err(ChainProblem::Rewritten {
-                seq: head.seq,
-                expected_hash: head.hash.clone(),
-            });
+            return Err(ChainProblem::Rewritten { seq: head.seq, expected_hash: head.hash.clone() });
         }
     }
-    Ok(events.last().map(|e| ChainHead {
-        seq: e.seq,
-        hash: e.hash.clone(),
-    }))
+    Ok(events.last().map(|e| ChainHead { seq: e.seq, hash: e.hash.clone() }))
 }
 
 /// The message a daily checkpoint signs.
 pub fn checkpoint_message(org_id: OrgId, day: &str, head: &ChainHead) -> Vec<u8> {
-    format!(
-        "clearline-audit-checkpoint:v1:{}:{}:{}:{}",
-        org_id.0, day, head.seq, head.hash
-    )
-    .into_bytes()
+    format!("clearline-audit-checkpoint:v1:{}:{}:{}:{}", org_id.0, day, head.seq, head.hash).into_bytes()
 }
 
 #[cfg(test)]
@@ -327,47 +281,26 @@ mod tests {
         a.details = json!({"x": 1, "y": {"b": 1, "a": 2}});
         let mut b = entry(1);
         b.details = serde_json::from_str(r#"{"y": {"a": 2, "b": 1}, "x": 1}"#).unwrap();
-        assert_eq!(
-            event_hash(OrgId(1), &a, GENESIS_HASH),
-            event_hash(OrgId(1), &b, GENESIS_HASH)
-        );
-        assert_eq!(
-            canonical_details_text(&b.details),
-            r#"{"x":1,"y":{"a":2,"b":1}}"#
-        );
+        assert_eq!(event_hash(OrgId(1), &a, GENESIS_HASH), event_hash(OrgId(1), &b, GENESIS_HASH));
+        assert_eq!(canonical_details_text(&b.details), r#"{"x":1,"y":{"a":2,"b":1}}"#);
     }
 
     #[test]
     fn an_edited_event_is_named() {
         let mut events = chain(5);
         events[2].entry.object_id = "999".into();
-        assert_eq!(
-            verify_chain(&events, &[]),
-            Err(ChainProblem::Altered { seq: 3 })
-        );
+        assert_eq!(verify_chain(&events, &[]), Err(ChainProblem::Altered { seq: 3 }));
     }
 
     #[test]
     fn a_removed_event_is_named_with_or_without_renumbering() {
         let mut events = chain(5);
         events.remove(2);
-        assert_eq!(
-            verify_chain(&events, &[]),
-            Err(ChainProblem::Removed {
-                seq: 4,
-                expected_seq: 3
-            })
-        );
+        assert_eq!(verify_chain(&events, &[]), Err(ChainProblem::Removed { seq: 4, expected_seq: 3 }));
         for (i, e) in events.iter_mut().enumerate() {
             e.seq = i as i64 + 1;
         }
-        assert_eq!(
-            verify_chain(&events, &[]),
-            Err(ChainProblem::Removed {
-                seq: 3,
-                expected_seq: 3
-            })
-        );
+        assert_eq!(verify_chain(&events, &[]), Err(ChainProblem::Removed { seq: 3, expected_seq: 3 }));
     }
 
     #[test]
@@ -376,44 +309,25 @@ mod tests {
         events.swap(1, 2);
         events[1].seq = 2;
         events[2].seq = 3;
-        assert_eq!(
-            verify_chain(&events, &[]),
-            Err(ChainProblem::Reordered {
-                seq: 2,
-                links_to_seq: 3
-            })
-        );
+        assert_eq!(verify_chain(&events, &[]), Err(ChainProblem::Reordered { seq: 2, links_to_seq: 3 }));
     }
 
     #[test]
     fn a_cut_tail_is_caught_against_an_expected_head() {
         let events = chain(5);
-        let head = ChainHead {
-            seq: 5,
-            hash: events[4].hash.clone(),
-        };
+        let head = ChainHead { seq: 5, hash: events[4].hash.clone() };
         let cut = &events[..3];
-        assert_eq!(
-            verify_chain(cut, &[]).unwrap().unwrap().seq,
-            3,
-            "without a head a cut is invisible"
-        );
+        assert_eq!(verify_chain(cut, &[]).unwrap().unwrap().seq, 3, "without a head a cut is invisible");
         assert_eq!(
             verify_chain(cut, std::slice::from_ref(&head)),
-            Err(ChainProblem::Truncated {
-                last_seq: 3,
-                expected_seq: 5
-            })
+            Err(ChainProblem::Truncated { last_seq: 3, expected_seq: 5 })
         );
     }
 
     #[test]
     fn a_rewritten_chain_is_caught_against_an_expected_head() {
         let events = chain(5);
-        let head = ChainHead {
-            seq: 4,
-            hash: events[3].hash.clone(),
-        };
+        let head = ChainHead { seq: 4, hash: events[3].hash.clone() };
         let mut forged = chain(5);
         forged[0].entry.source = "10.0.0.1".into();
         // Recompute every hash so the forged chain is internally consistent.
@@ -424,10 +338,7 @@ mod tests {
             prev = e.hash.clone();
         }
         assert!(verify_chain(&forged, &[]).is_ok());
-        assert!(matches!(
-            verify_chain(&forged, &[head]),
-            Err(ChainProblem::Rewritten { seq: 4, .. })
-        ));
+        assert!(matches!(verify_chain(&forged, &[head]), Err(ChainProblem::Rewritten { seq: 4, .. })));
     }
 
     #[test]
@@ -437,8 +348,6 @@ mod tests {
         assert_eq!(h.hash, "a".repeat(64));
         assert!("7".parse::<ChainHead>().is_err());
         assert!("0:abc".parse::<ChainHead>().is_err());
-        assert!(format!("x:{}", "a".repeat(64))
-            .parse::<ChainHead>()
-            .is_err());
+        assert!(format!("x:{}", "a".repeat(64)).parse::<ChainHead>().is_err());
     }
 }

@@ -86,10 +86,7 @@ impl Site {
     /// networks listed accepts none: a vendor admin must declare where the floor is.
     pub fn admits(&self, addr: IpAddr) -> bool {
         let addr = match addr {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(IpAddr::V4)
-                .unwrap_or(IpAddr::V6(v6)),
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
             v4 => v4,
         };
         self.networks.iter().any(|net| net.contains(&addr))
@@ -139,14 +136,8 @@ mod tests {
         assert!(s.admits("10.1.2.3".parse().unwrap()));
         assert!(!s.admits("10.2.0.1".parse().unwrap()));
         assert!(s.admits("2001:db8::1".parse().unwrap()));
-        assert!(
-            s.admits("::ffff:10.1.9.9".parse().unwrap()),
-            "IPv4-mapped IPv6 is the IPv4 address"
-        );
-        assert!(
-            !site(&[]).admits("10.1.2.3".parse().unwrap()),
-            "no networks admits no one"
-        );
+        assert!(s.admits("::ffff:10.1.9.9".parse().unwrap()), "IPv4-mapped IPv6 is the IPv4 address");
+        assert!(!site(&[]).admits("10.1.2.3".parse().unwrap()), "no networks admits no one");
     }
 
     #[test]

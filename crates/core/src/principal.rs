@@ -51,15 +51,11 @@ pub enum Actor {
 
 impl Actor {
     pub fn system(job: &str) -> Actor {
-        Actor::System {
-            job: job.to_string(),
-        }
+        Actor::System { job: job.to_string() }
     }
 
     pub fn anonymous(source: impl Into<String>) -> Actor {
-        Actor::Anonymous {
-            source: source.into(),
-        }
+        Actor::Anonymous { source: source.into() }
     }
 
     pub fn principal(&self) -> Option<&Principal> {

@@ -13,10 +13,7 @@ pub struct Invalid {
 
 impl Invalid {
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Invalid {
-            field,
-            reason: reason.into(),
-        }
+        Invalid { field, reason: reason.into() }
     }
 }
 
@@ -77,18 +74,13 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(raw: &str) -> Result<Slug, Invalid> {
         let ok = (2..=48).contains(&raw.len())
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !raw.starts_with('-')
             && !raw.ends_with('-');
         if ok {
             Ok(Slug(raw.to_string()))
         } else {
-            Err(Invalid::new(
-                "slug",
-                "must be 2-48 characters of a-z, 0-9 and '-', not starting or ending with '-'",
-            ))
+            Err(Invalid::new("slug", "must be 2-48 characters of a-z, 0-9 and '-', not starting or ending with '-'"))
         }
     }
 }
@@ -104,10 +96,7 @@ impl FecCommitteeId {
         if s.len() == 9 && s.starts_with('C') && s[1..].bytes().all(|b| b.is_ascii_digit()) {
             Ok(FecCommitteeId(s))
         } else {
-            Err(Invalid::new(
-                "fec_committee_id",
-                "must be C followed by 8 digits",
-            ))
+            Err(Invalid::new("fec_committee_id", "must be C followed by 8 digits"))
         }
     }
 }
@@ -118,10 +107,9 @@ string_newtype!(FecCommitteeId, FecCommitteeId::parse);
 pub struct StateCode(String);
 
 const STATES: [&str; 56] = [
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
+    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR",
+    "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
 ];
 
 impl StateCode {
@@ -130,10 +118,7 @@ impl StateCode {
         if STATES.contains(&s.as_str()) {
             Ok(StateCode(s))
         } else {
-            Err(Invalid::new(
-                "state",
-                "is not a US state or territory postal code",
-            ))
+            Err(Invalid::new("state", "is not a US state or territory postal code"))
         }
     }
 }
@@ -142,9 +127,7 @@ string_newtype!(StateCode, StateCode::parse);
 /// Checks a North American number written in E.164 (`+1NXXNXXXXXX`). The full NANP table arrives with
 /// the voter-data issue; this is the structural check a callback number needs.
 pub fn nanp_e164(raw: &str) -> Result<(), String> {
-    let digits = raw
-        .strip_prefix("+1")
-        .ok_or("must be written +1 followed by 10 digits")?;
+    let digits = raw.strip_prefix("+1").ok_or("must be written +1 followed by 10 digits")?;
     if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err("must be written +1 followed by 10 digits".into());
     }
@@ -173,20 +156,8 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_nonsense_refused() {
-        assert_eq!(
-            Email::parse(" Ann@Example.ORG ").unwrap().as_str(),
-            "ann@example.org"
-        );
-        for bad in [
-            "",
-            "ann",
-            "ann@",
-            "@example.org",
-            "ann@example",
-            "a b@example.org",
-            "ann@.org",
-            "a@b..org",
-        ] {
+        assert_eq!(Email::parse(" Ann@Example.ORG ").unwrap().as_str(), "ann@example.org");
+        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "ann@.org", "a@b..org"] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -202,10 +173,7 @@ mod tests {
         assert!(Slug::parse("smith-for-senate").is_ok());
         assert!(Slug::parse("Smith").is_err());
         assert!(Slug::parse("-x").is_err());
-        assert_eq!(
-            FecCommitteeId::parse("c00123456").unwrap().as_str(),
-            "C00123456"
-        );
+        assert_eq!(FecCommitteeId::parse("c00123456").unwrap().as_str(), "C00123456");
         assert!(FecCommitteeId::parse("C0012345").is_err());
         assert_eq!(StateCode::parse("nc").unwrap().as_str(), "NC");
         assert!(StateCode::parse("XX").is_err());

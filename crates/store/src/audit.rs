@@ -4,9 +4,7 @@ use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::now_us;
 use crate::orgs::require_in_org;
-use clearline_core::audit::{
-    checkpoint_message, verify_chain, AuditEntry, AuditEvent, ChainHead, ChainProblem,
-};
+use clearline_core::audit::{checkpoint_message, verify_chain, AuditEntry, AuditEvent, ChainHead, ChainProblem};
 use clearline_core::{Actor, Capability, OrgId};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -81,49 +79,23 @@ fn event_from_row(row: &AnyRow) -> StoreResult<AuditEvent> {
 
 impl Store {
     /// Reads the actor's organization's log, newest first.
-    pub async fn audit_events(
-        &self,
-        actor: &Actor,
-        filter: &AuditFilter,
-    ) -> StoreResult<Vec<AuditEvent>> {
+    pub async fn audit_events(&self, actor: &Actor, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
         let org = require_in_org(actor, Capability::ViewAuditLog, None)?;
         self.audit_events_of(org, filter).await
     }
 
     /// Records that the actor exported the log (call before streaming the export).
-    pub async fn record_audit_export(
-        &self,
-        actor: &Actor,
-        filter: &AuditFilter,
-    ) -> StoreResult<()> {
+    pub async fn record_audit_export(&self, actor: &Actor, filter: &AuditFilter) -> StoreResult<()> {
         let org = require_in_org(actor, Capability::ExportAuditLog, None)?;
         let mut tx = self.write().await?;
-        tx.audit(
-            org,
-            actor,
-            "audit.export",
-            "audit_log",
-            &org.to_string(),
-            json!({"filter": filter}),
-        )
-        .await?;
+        tx.audit(org, actor, "audit.export", "audit_log", &org.to_string(), json!({"filter": filter})).await?;
         tx.commit().await
     }
 
-    async fn audit_events_of(
-        &self,
-        org: OrgId,
-        filter: &AuditFilter,
-    ) -> StoreResult<Vec<AuditEvent>> {
+    async fn audit_events_of(&self, org: OrgId, filter: &AuditFilter) -> StoreResult<Vec<AuditEvent>> {
         let limit = filter.limit.unwrap_or(200).clamp(1, 10_000);
         let prefix = filter.action_prefix.as_deref().unwrap_or("");
-        let like = format!(
-            "{}%",
-            prefix
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let like = format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let rows = sqlx::query(
             "SELECT * FROM audit_events WHERE org_id = $1 AND action LIKE $2 ESCAPE '\\' \
              AND ($3 = '' OR actor = $3) AND occurred_at >= $4 AND occurred_at <= $5 AND seq < $6 \
@@ -173,10 +145,7 @@ impl Store {
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
-            let events: Vec<AuditEvent> = rows
-                .iter()
-                .map(event_from_row)
-                .collect::<StoreResult<_>>()?;
+            let events: Vec<AuditEvent> = rows.iter().map(event_from_row).collect::<StoreResult<_>>()?;
             let checkpoints = self.checkpoints(org).await?;
             let mut heads: Vec<ChainHead> = Vec::new();
             let mut bad_checkpoint = None;
@@ -193,10 +162,7 @@ impl Store {
             if let Some(h) = stored_head {
                 let seq: i64 = h.get(0);
                 if seq > 0 {
-                    heads.push(ChainHead {
-                        seq,
-                        hash: h.get(1),
-                    });
+                    heads.push(ChainHead { seq, hash: h.get(1) });
                 }
             }
             if let Some((expect_org, head)) = &expect {
@@ -231,10 +197,7 @@ impl Store {
             .map(|r| Checkpoint {
                 org_id: OrgId(r.get("org_id")),
                 day: r.get("day"),
-                head: ChainHead {
-                    seq: r.get("seq"),
-                    hash: r.get("hash"),
-                },
+                head: ChainHead { seq: r.get("seq"), hash: r.get("hash") },
                 public_key: r.get("public_key"),
                 signature: r.get("signature"),
             })
@@ -244,14 +207,9 @@ impl Store {
     /// Signs today's checkpoint of every chain that has none yet (UTC day). Returns how many were written.
     pub async fn write_checkpoints(&self, actor: &Actor, key: &SigningKey) -> StoreResult<usize> {
         if !matches!(actor, Actor::System { .. }) {
-            return Err(StoreError::Forbidden(
-                "checkpoints are written by the system",
-            ));
+            return Err(StoreError::Forbidden("checkpoints are written by the system"));
         }
-        let day = jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date()
-            .to_string();
+        let day = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
         let heads = sqlx::query(
             "SELECT h.org_id, h.seq, h.hash FROM audit_heads h WHERE h.seq > 0 AND NOT EXISTS \
              (SELECT 1 FROM audit_checkpoints c WHERE c.org_id = h.org_id AND c.day = $1)",
@@ -262,10 +220,7 @@ impl Store {
         let mut written = 0;
         for row in heads {
             let org = OrgId(row.get(0));
-            let head = ChainHead {
-                seq: row.get(1),
-                hash: row.get(2),
-            };
+            let head = ChainHead { seq: row.get(1), hash: row.get(2) };
             let signature = key.sign(&checkpoint_message(org, &day, &head));
             let inserted = sqlx::query(
                 "INSERT INTO audit_checkpoints (org_id, day, seq, hash, public_key, signature, created_at) \
@@ -302,9 +257,5 @@ fn checkpoint_signature_valid(cp: &Checkpoint) -> bool {
     let Ok(key) = VerifyingKey::from_bytes(&key_array) else {
         return false;
     };
-    key.verify(
-        &checkpoint_message(cp.org_id, &cp.day, &cp.head),
-        &Signature::from_bytes(&sig_array),
-    )
-    .is_ok()
+    key.verify(&checkpoint_message(cp.org_id, &cp.day, &cp.head), &Signature::from_bytes(&sig_array)).is_ok()
 }

@@ -34,18 +34,12 @@ pub struct StoreConfig {
 
 impl StoreConfig {
     pub fn embedded(data_dir: impl Into<PathBuf>) -> Self {
-        StoreConfig {
-            data_dir: data_dir.into(),
-            database_url: None,
-            postgres_schema: None,
-        }
+        StoreConfig { data_dir: data_dir.into(), database_url: None, postgres_schema: None }
     }
 
     pub fn backend(&self) -> Backend {
         match &self.database_url {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Backend::Postgres
-            }
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Backend::Postgres,
             _ => Backend::Sqlite,
         }
     }
@@ -72,10 +66,7 @@ impl Store {
                 (pool, Signals::in_process())
             }
             Backend::Postgres => {
-                let url = config
-                    .database_url
-                    .clone()
-                    .expect("postgres backend has a URL");
+                let url = config.database_url.clone().expect("postgres backend has a URL");
                 let schema = config.postgres_schema.clone();
                 let pool = open_postgres(&url, schema.as_deref()).await?;
                 POSTGRES_MIGRATIONS.run(&pool).await?;
@@ -87,12 +78,7 @@ impl Store {
                 (pool, signals)
             }
         };
-        let mut store = Store {
-            pool,
-            backend,
-            signals,
-            deployment_org: OrgId(0),
-        };
+        let mut store = Store { pool, backend, signals, deployment_org: OrgId(0) };
         store.deployment_org = store.ensure_deployment_org().await?;
         Ok(store)
     }
@@ -103,27 +89,17 @@ impl Store {
         let (pool, migrator) = match config.backend() {
             Backend::Sqlite => (open_sqlite(&config.data_dir).await?, &SQLITE_MIGRATIONS),
             Backend::Postgres => (
-                open_postgres(
-                    config.database_url.as_deref().unwrap_or_default(),
-                    config.postgres_schema.as_deref(),
-                )
-                .await?,
+                open_postgres(config.database_url.as_deref().unwrap_or_default(), config.postgres_schema.as_deref())
+                    .await?,
                 &POSTGRES_MIGRATIONS,
             ),
         };
-        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations")
-            .fetch_all(&pool)
-            .await
-        {
+        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations").fetch_all(&pool).await {
             Ok(rows) => rows.iter().map(|r| r.get::<i64, _>(0)).collect(),
             Err(_) => Vec::new(),
         };
         migrator.run(&pool).await?;
-        Ok(migrator
-            .iter()
-            .map(|m| m.version)
-            .filter(|v| !applied.contains(v))
-            .collect())
+        Ok(migrator.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
     }
 
     pub fn backend(&self) -> Backend {
@@ -151,9 +127,8 @@ impl Store {
     }
 
     async fn ensure_deployment_org(&self) -> StoreResult<OrgId> {
-        if let Some(row) = sqlx::query("SELECT id FROM organizations WHERE kind = 'deployment'")
-            .fetch_optional(&self.pool)
-            .await?
+        if let Some(row) =
+            sqlx::query("SELECT id FROM organizations WHERE kind = 'deployment'").fetch_optional(&self.pool).await?
         {
             return Ok(OrgId(row.get(0)));
         }
@@ -188,21 +163,13 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(WriteTx {
-            tx,
-            signals: Vec::new(),
-            store_signals: self.signals.clone(),
-        })
+        Ok(WriteTx { tx, signals: Vec::new(), store_signals: self.signals.clone() })
     }
 }
 
 async fn open_sqlite(data_dir: &Path) -> StoreResult<AnyPool> {
-    std::fs::create_dir_all(data_dir).map_err(|e| {
-        StoreError::Other(format!(
-            "cannot create data directory {}: {e}",
-            data_dir.display()
-        ))
-    })?;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| StoreError::Other(format!("cannot create data directory {}: {e}", data_dir.display())))?;
     let path = data_dir.join("clearline.db");
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let pool = AnyPoolOptions::new()
@@ -225,21 +192,11 @@ async fn open_sqlite(data_dir: &Path) -> StoreResult<AnyPool> {
 
 async fn open_postgres(url: &str, schema: Option<&str>) -> StoreResult<AnyPool> {
     if let Some(schema) = schema {
-        if !schema
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        {
-            return Err(StoreError::Other(
-                "schema names are lower-case letters, digits and '_'".into(),
-            ));
+        if !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(StoreError::Other("schema names are lower-case letters, digits and '_'".into()));
         }
-        let bootstrap = AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(url)
-            .await?;
-        bootstrap
-            .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
-            .await?;
+        let bootstrap = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+        bootstrap.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
         bootstrap.close().await;
     }
     let search_path = schema.map(|s| format!("SET search_path TO {s}"));
@@ -289,13 +246,11 @@ impl WriteTx {
         object_id: &str,
         details: serde_json::Value,
     ) -> StoreResult<AuditEvent> {
-        let head: AnyRow = sqlx::query(
-            "UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash",
-        )
-        .bind(org.0)
-        .fetch_optional(&mut *self.tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let head: AnyRow = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash")
+            .bind(org.0)
+            .fetch_optional(&mut *self.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let (seq, prev_hash): (i64, String) = (head.get(0), head.get(1));
         let entry = AuditEntry {
             occurred_at_us: now_us(),
@@ -307,11 +262,7 @@ impl WriteTx {
             source: actor.source().to_string(),
             details,
         };
-        let prev = if seq == 1 {
-            None
-        } else {
-            Some((seq - 1, prev_hash.as_str()))
-        };
+        let prev = if seq == 1 { None } else { Some((seq - 1, prev_hash.as_str())) };
         let event = chain_next(org, prev, entry);
         debug_assert_eq!(event.seq, seq);
         sqlx::query(
@@ -337,11 +288,7 @@ impl WriteTx {
             .bind(org.0)
             .execute(&mut *self.tx)
             .await?;
-        self.signals.push(Signal {
-            org_id: Some(org),
-            topic: "audit".into(),
-            object: event.seq.to_string(),
-        });
+        self.signals.push(Signal { org_id: Some(org), topic: "audit".into(), object: event.seq.to_string() });
         Ok(event)
     }
 

@@ -24,8 +24,7 @@ pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use signals::{Signal, Signals};
 pub use users::{
-    ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure,
-    UserInfo,
+    ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };
 
 /// Microseconds since the Unix epoch, now.

@@ -23,16 +23,10 @@ pub(crate) fn require(actor: &Actor, cap: Capability) -> StoreResult<Option<&Pri
 }
 
 /// Like [`require`], but the action needs an organization: the principal's own, or `system_org` for jobs.
-pub(crate) fn require_in_org(
-    actor: &Actor,
-    cap: Capability,
-    system_org: Option<OrgId>,
-) -> StoreResult<OrgId> {
+pub(crate) fn require_in_org(actor: &Actor, cap: Capability, system_org: Option<OrgId>) -> StoreResult<OrgId> {
     match require(actor, cap)? {
         Some(p) => Ok(p.org_id),
-        None => system_org.ok_or(StoreError::Other(
-            "a system job must name the organization".into(),
-        )),
+        None => system_org.ok_or(StoreError::Other("a system job must name the organization".into())),
     }
 }
 
@@ -69,9 +63,7 @@ fn org_from_row(row: &AnyRow) -> StoreResult<Organization> {
     let slug: String = row.get("slug");
     Ok(Organization {
         id: OrgId(row.get("id")),
-        kind: kind
-            .parse()
-            .map_err(|e| StoreError::Other(format!("{e}")))?,
+        kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
         slug: Slug::parse(&slug)?,
         name: row.get("name"),
     })
@@ -91,8 +83,7 @@ fn site_from_row(row: &AnyRow) -> StoreResult<Site> {
 fn engagement_from_row(row: &AnyRow) -> StoreResult<Engagement> {
     let parse_date = |col: &str| -> StoreResult<Date> {
         let s: String = row.get(col);
-        s.parse()
-            .map_err(|_| StoreError::Other(format!("bad date in engagements.{col}")))
+        s.parse().map_err(|_| StoreError::Other(format!("bad date in engagements.{col}")))
     };
     let list = |col: &str| -> StoreResult<Vec<String>> {
         let s: String = row.get(col);
@@ -115,10 +106,7 @@ fn validate_country(country: &str) -> Result<String, Invalid> {
     if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(c)
     } else {
-        Err(Invalid::new(
-            "country",
-            "must be an ISO 3166-1 alpha-2 code such as US or PH",
-        ))
+        Err(Invalid::new("country", "must be an ISO 3166-1 alpha-2 code such as US or PH"))
     }
 }
 
@@ -128,21 +116,14 @@ fn nonempty(field: &'static str, value: &str, max: usize) -> Result<String, Inva
         return Err(Invalid::new(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(Invalid::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(Invalid::new(field, format!("must be at most {max} characters")));
     }
     Ok(v.to_string())
 }
 
 impl Store {
     /// Creates a campaign or vendor organization (the deployment operator's job, or the demo seed).
-    pub async fn create_organization(
-        &self,
-        actor: &Actor,
-        new: NewOrganization,
-    ) -> StoreResult<Organization> {
+    pub async fn create_organization(&self, actor: &Actor, new: NewOrganization) -> StoreResult<Organization> {
         require(actor, Capability::ManageOrganizations)?;
         let name = nonempty("name", &new.name, 200)?;
         let profile_json = match (new.kind, &new.profile) {
@@ -160,9 +141,7 @@ impl Store {
                 return Err(Invalid::new("profile", "only campaigns carry a legal profile").into())
             }
             (OrgKind::Deployment, _) => {
-                return Err(
-                    Invalid::new("kind", "there is exactly one deployment organization").into(),
-                )
+                return Err(Invalid::new("kind", "there is exactly one deployment organization").into())
             }
         };
         let mut tx = self.write().await?;
@@ -181,31 +160,10 @@ impl Store {
         let org = OrgId(id);
         tx.start_chain(org).await?;
         let details = json!({"kind": new.kind.as_str(), "slug": new.slug.as_str()});
-        tx.audit(
-            org,
-            actor,
-            "organization.create",
-            "organization",
-            &id.to_string(),
-            details.clone(),
-        )
-        .await?;
-        tx.audit(
-            self.deployment_org(),
-            actor,
-            "organization.create",
-            "organization",
-            &id.to_string(),
-            details,
-        )
-        .await?;
+        tx.audit(org, actor, "organization.create", "organization", &id.to_string(), details.clone()).await?;
+        tx.audit(self.deployment_org(), actor, "organization.create", "organization", &id.to_string(), details).await?;
         tx.commit().await?;
-        Ok(Organization {
-            id: org,
-            kind: new.kind,
-            slug: new.slug,
-            name,
-        })
+        Ok(Organization { id: org, kind: new.kind, slug: new.slug, name })
     }
 
     /// The actor's own organization.
@@ -244,11 +202,7 @@ impl Store {
     }
 
     /// Looks an organization up by slug (system jobs and the CLI).
-    pub async fn organization_by_slug(
-        &self,
-        actor: &Actor,
-        slug: &str,
-    ) -> StoreResult<Organization> {
+    pub async fn organization_by_slug(&self, actor: &Actor, slug: &str) -> StoreResult<Organization> {
         let row = sqlx::query("SELECT id, kind, slug, name FROM organizations WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.pool)
@@ -257,9 +211,7 @@ impl Store {
         let org = org_from_row(&row)?;
         match actor {
             Actor::System { .. } => Ok(org),
-            Actor::User(p) if p.org_id == org.id || p.can(Capability::ManageOrganizations) => {
-                Ok(org)
-            }
+            Actor::User(p) if p.org_id == org.id || p.can(Capability::ManageOrganizations) => Ok(org),
             _ => Err(StoreError::NotFound),
         }
     }
@@ -267,57 +219,36 @@ impl Store {
     /// A campaign's legal profile (the campaign's own staff).
     pub async fn campaign_profile(&self, actor: &Actor) -> StoreResult<CampaignProfile> {
         let org = require_in_org(actor, Capability::ViewOwnOrganization, None)?;
-        let row = sqlx::query(
-            "SELECT profile_json FROM organizations WHERE id = $1 AND kind = 'campaign'",
-        )
-        .bind(org.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query("SELECT profile_json FROM organizations WHERE id = $1 AND kind = 'campaign'")
+            .bind(org.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let json: String = row.get(0);
         serde_json::from_str(&json).map_err(|e| StoreError::Other(e.to_string()))
     }
 
     /// Replaces the campaign's legal profile.
-    pub async fn update_campaign_profile(
-        &self,
-        actor: &Actor,
-        profile: CampaignProfile,
-    ) -> StoreResult<()> {
+    pub async fn update_campaign_profile(&self, actor: &Actor, profile: CampaignProfile) -> StoreResult<()> {
         let org = require_in_org(actor, Capability::EditOrganizationProfile, None)?;
         if let Some((field, reason)) = profile.problems().into_iter().next() {
             return Err(Invalid::new(field, reason).into());
         }
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE organizations SET profile_json = $1 WHERE id = $2 AND kind = 'campaign'",
-        )
-        .bind(serde_json::to_string(&profile).expect("profile serializes"))
-        .bind(org.0)
-        .execute(&mut *tx.tx)
-        .await?;
+        let done = sqlx::query("UPDATE organizations SET profile_json = $1 WHERE id = $2 AND kind = 'campaign'")
+            .bind(serde_json::to_string(&profile).expect("profile serializes"))
+            .bind(org.0)
+            .execute(&mut *tx.tx)
+            .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        tx.audit(
-            org,
-            actor,
-            "organization.update_profile",
-            "organization",
-            &org.to_string(),
-            json!({}),
-        )
-        .await?;
+        tx.audit(org, actor, "organization.update_profile", "organization", &org.to_string(), json!({})).await?;
         tx.commit().await
     }
 
     /// Adds a site to the actor's vendor organization (or to `system_org` for a system job).
-    pub async fn create_site(
-        &self,
-        actor: &Actor,
-        system_org: Option<OrgId>,
-        new: NewSite,
-    ) -> StoreResult<Site> {
+    pub async fn create_site(&self, actor: &Actor, system_org: Option<OrgId>, new: NewSite) -> StoreResult<Site> {
         let org = require_in_org(actor, Capability::ManageSites, system_org)?;
         let name = nonempty("name", &new.name, 200)?;
         let country = validate_country(&new.country)?;
@@ -343,16 +274,9 @@ impl Store {
         .map_err(StoreError::conflict_on("name"))?
         .get(0);
         let details = json!({"country": country, "networks": new.networks.len()});
-        tx.audit(org, actor, "site.create", "site", &id.to_string(), details)
-            .await?;
+        tx.audit(org, actor, "site.create", "site", &id.to_string(), details).await?;
         tx.commit().await?;
-        Ok(Site {
-            id: SiteId(id),
-            vendor_id: org,
-            name,
-            country,
-            networks: new.networks,
-        })
+        Ok(Site { id: SiteId(id), vendor_id: org, name, country, networks: new.networks })
     }
 
     /// The sites of the actor's vendor organization.
@@ -367,22 +291,22 @@ impl Store {
         if org != vendor {
             return Err(StoreError::NotFound);
         }
-        let rows = sqlx::query("SELECT id, vendor_id, name, country, networks_json FROM sites WHERE vendor_id = $1 ORDER BY name")
-            .bind(org.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, vendor_id, name, country, networks_json FROM sites WHERE vendor_id = $1 ORDER BY name",
+        )
+        .bind(org.0)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(site_from_row).collect()
     }
 
     /// One site, for the sign-in network check (no actor yet: the caller is signing in).
     pub(crate) async fn site_by_id(&self, id: SiteId) -> StoreResult<Site> {
-        let row = sqlx::query(
-            "SELECT id, vendor_id, name, country, networks_json FROM sites WHERE id = $1",
-        )
-        .bind(id.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query("SELECT id, vendor_id, name, country, networks_json FROM sites WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         site_from_row(&row)
     }
 
@@ -398,26 +322,17 @@ impl Store {
             return Err(Invalid::new("ends_on", "must not be before starts_on").into());
         }
         for field in &new.visible_fields {
-            if field.is_empty()
-                || !field
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(Invalid::new(
-                    "visible_fields",
-                    "field names are snake_case identifiers",
-                )
-                .into());
+            if field.is_empty() || !field.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return Err(Invalid::new("visible_fields", "field names are snake_case identifiers").into());
             }
         }
         let mut tx = self.write().await?;
-        let vendor: i64 =
-            sqlx::query("SELECT id FROM organizations WHERE slug = $1 AND kind = 'vendor'")
-                .bind(new.vendor.as_str())
-                .fetch_optional(&mut *tx.tx)
-                .await?
-                .ok_or(Invalid::new("vendor", "no vendor has this slug"))?
-                .get(0);
+        let vendor: i64 = sqlx::query("SELECT id FROM organizations WHERE slug = $1 AND kind = 'vendor'")
+            .bind(new.vendor.as_str())
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .ok_or(Invalid::new("vendor", "no vendor has this slug"))?
+            .get(0);
         let campaign_kind: String = sqlx::query("SELECT kind FROM organizations WHERE id = $1")
             .bind(campaign.0)
             .fetch_one(&mut *tx.tx)
@@ -446,24 +361,8 @@ impl Store {
             "ends_on": new.ends_on.to_string(),
             "visible_fields": new.visible_fields,
         });
-        tx.audit(
-            campaign,
-            actor,
-            "engagement.create",
-            "engagement",
-            &id.to_string(),
-            details.clone(),
-        )
-        .await?;
-        tx.audit(
-            OrgId(vendor),
-            actor,
-            "engagement.create",
-            "engagement",
-            &id.to_string(),
-            details,
-        )
-        .await?;
+        tx.audit(campaign, actor, "engagement.create", "engagement", &id.to_string(), details.clone()).await?;
+        tx.audit(OrgId(vendor), actor, "engagement.create", "engagement", &id.to_string(), details).await?;
         tx.commit().await?;
         Ok(Engagement {
             id: EngagementId(id),
@@ -484,21 +383,16 @@ impl Store {
     }
 
     /// Engagements of `org` (either side): its own users, or a system job.
-    pub async fn engagements_of(
-        &self,
-        actor: &Actor,
-        org_id: OrgId,
-    ) -> StoreResult<Vec<Engagement>> {
+    pub async fn engagements_of(&self, actor: &Actor, org_id: OrgId) -> StoreResult<Vec<Engagement>> {
         let org = require_in_org(actor, Capability::ViewEngagements, Some(org_id))?;
         if org != org_id {
             return Err(StoreError::NotFound);
         }
-        let rows = sqlx::query(
-            "SELECT * FROM engagements WHERE campaign_id = $1 OR vendor_id = $1 ORDER BY starts_on, id",
-        )
-        .bind(org.0)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT * FROM engagements WHERE campaign_id = $1 OR vendor_id = $1 ORDER BY starts_on, id")
+                .bind(org.0)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(engagement_from_row).collect()
     }
 
@@ -506,27 +400,21 @@ impl Store {
     pub async fn end_engagement(&self, actor: &Actor, id: EngagementId) -> StoreResult<()> {
         let campaign = require_in_org(actor, Capability::ManageEngagements, None)?;
         let mut tx = self.write().await?;
-        let row = sqlx::query("SELECT vendor_id FROM engagements WHERE id = $1 AND campaign_id = $2 AND ended_at IS NULL")
-            .bind(id.0)
-            .bind(campaign.0)
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("SELECT vendor_id FROM engagements WHERE id = $1 AND campaign_id = $2 AND ended_at IS NULL")
+                .bind(id.0)
+                .bind(campaign.0)
+                .fetch_optional(&mut *tx.tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         let vendor: i64 = row.get(0);
         sqlx::query("UPDATE engagements SET ended_at = $1 WHERE id = $2")
             .bind(now_us())
             .bind(id.0)
             .execute(&mut *tx.tx)
             .await?;
-        tx.audit(
-            campaign,
-            actor,
-            "engagement.end",
-            "engagement",
-            &id.to_string(),
-            json!({"vendor_id": vendor}),
-        )
-        .await?;
+        tx.audit(campaign, actor, "engagement.end", "engagement", &id.to_string(), json!({"vendor_id": vendor}))
+            .await?;
         tx.audit(
             OrgId(vendor),
             actor,
@@ -541,24 +429,18 @@ impl Store {
 
     /// The engagement through which a vendor user reaches `campaign` today, if one is in force.
     /// Every later cross-tenant read (programs, voter fields) goes through this.
-    pub async fn active_engagement(
-        &self,
-        actor: &Actor,
-        campaign: OrgId,
-        today: Date,
-    ) -> StoreResult<Engagement> {
+    pub async fn active_engagement(&self, actor: &Actor, campaign: OrgId, today: Date) -> StoreResult<Engagement> {
         let Some(p) = actor.principal() else {
             return Err(StoreError::NotFound);
         };
         if p.org_kind != OrgKind::Vendor {
             return Err(StoreError::NotFound);
         }
-        let rows =
-            sqlx::query("SELECT * FROM engagements WHERE campaign_id = $1 AND vendor_id = $2")
-                .bind(campaign.0)
-                .bind(p.org_id.0)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query("SELECT * FROM engagements WHERE campaign_id = $1 AND vendor_id = $2")
+            .bind(campaign.0)
+            .bind(p.org_id.0)
+            .fetch_all(&self.pool)
+            .await?;
         for row in &rows {
             let e = engagement_from_row(row)?;
             if e.is_active_on(today) {

@@ -32,17 +32,10 @@ pub struct Signals {
 impl Signals {
     pub(crate) fn in_process() -> Signals {
         let (local, _) = broadcast::channel(1024);
-        Signals {
-            local,
-            postgres: None,
-        }
+        Signals { local, postgres: None }
     }
 
-    pub(crate) async fn postgres(
-        url: &str,
-        channel: String,
-        pool: AnyPool,
-    ) -> StoreResult<Signals> {
+    pub(crate) async fn postgres(url: &str, channel: String, pool: AnyPool) -> StoreResult<Signals> {
         let (local, _) = broadcast::channel(1024);
         let mut listener = PgListener::connect(url).await?;
         listener.listen(&channel).await?;
@@ -58,11 +51,7 @@ impl Signals {
                     },
                     // The connection dropped and PgListener reconnected: anything sent meanwhile is lost.
                     Ok(None) => {
-                        let _ = forward.send(Signal {
-                            org_id: None,
-                            topic: "resync".into(),
-                            object: String::new(),
-                        });
+                        let _ = forward.send(Signal { org_id: None, topic: "resync".into(), object: String::new() });
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "signal listener failed; retrying");
@@ -71,10 +60,7 @@ impl Signals {
                 }
             }
         });
-        Ok(Signals {
-            local,
-            postgres: Some((channel, pool)),
-        })
+        Ok(Signals { local, postgres: Some((channel, pool)) })
     }
 
     /// Listens to every signal from now on.

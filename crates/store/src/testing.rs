@@ -8,20 +8,14 @@ use crate::db::{Store, StoreConfig};
 use std::path::PathBuf;
 
 pub fn postgres_url() -> String {
-    std::env::var("CLEARLINE_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("CLEARLINE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A unique, valid schema name for one test.
 pub fn unique_schema(prefix: &str) -> String {
     use rand::Rng;
     let n: u64 = rand::thread_rng().gen();
-    format!(
-        "t_{}_{n:016x}",
-        prefix
-            .to_ascii_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
-    )
+    format!("t_{}_{n:016x}", prefix.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
 }
 
 /// Is PostgreSQL reachable? Under CI it must be: this panics instead of returning false.
@@ -38,9 +32,7 @@ pub async fn postgres_available() -> bool {
             panic!("PostgreSQL at {url} is required under CI=true but cannot be reached")
         }
         _ => {
-            eprintln!(
-                "SKIPPED: PostgreSQL at {url} is not reachable (set CLEARLINE_TEST_DATABASE_URL)"
-            );
+            eprintln!("SKIPPED: PostgreSQL at {url} is not reachable (set CLEARLINE_TEST_DATABASE_URL)");
             false
         }
     }
@@ -63,10 +55,7 @@ impl TestStore {
         match backend {
             TestBackend::Sqlite => {
                 let dir = tempfile_dir::TempDir::new();
-                Some(TestStore {
-                    config: StoreConfig::embedded(dir.path.clone()),
-                    _dir: Some(dir),
-                })
+                Some(TestStore { config: StoreConfig::embedded(dir.path.clone()), _dir: Some(dir) })
             }
             TestBackend::Postgres => {
                 if !postgres_available().await {
@@ -121,24 +110,19 @@ pub async fn tamper(config: &StoreConfig, statements: &[&str]) -> Result<(), sql
     sqlx::any::install_default_drivers();
     let mut conn = match &config.database_url {
         None => {
-            sqlx::AnyConnection::connect(&format!(
-                "sqlite://{}",
-                config.data_dir.join("clearline.db").display()
-            ))
-            .await?
+            sqlx::AnyConnection::connect(&format!("sqlite://{}", config.data_dir.join("clearline.db").display()))
+                .await?
         }
         Some(url) => sqlx::AnyConnection::connect(url).await?,
     };
     let lift: &[&str] = match (&config.database_url, &config.postgres_schema) {
-        (None, _) => &[
-            "DROP TRIGGER IF EXISTS audit_events_no_update",
-            "DROP TRIGGER IF EXISTS audit_events_no_delete",
-        ],
+        (None, _) => {
+            &["DROP TRIGGER IF EXISTS audit_events_no_update", "DROP TRIGGER IF EXISTS audit_events_no_delete"]
+        }
         (Some(_), _) => &["ALTER TABLE audit_events DISABLE TRIGGER USER"],
     };
     if let (Some(_), Some(schema)) = (&config.database_url, &config.postgres_schema) {
-        conn.execute(format!("SET search_path TO {schema}").as_str())
-            .await?;
+        conn.execute(format!("SET search_path TO {schema}").as_str()).await?;
     }
     for sql in lift.iter().chain(statements) {
         conn.execute(*sql).await?;

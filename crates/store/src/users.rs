@@ -8,8 +8,7 @@ use crate::now_us;
 use crate::orgs::{require, require_in_org};
 use clearline_core::validate::{Email, Invalid};
 use clearline_core::{
-    Actor, ApiTokenId, Capability, InvitationId, OrgId, OrgKind, Principal, Role, SiteId, UserId,
-    Via,
+    Actor, ApiTokenId, Capability, InvitationId, OrgId, OrgKind, Principal, Role, SiteId, UserId, Via,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -182,12 +181,7 @@ impl Store {
         })
     }
 
-    async fn insert_user(
-        &self,
-        tx: &mut crate::db::WriteTx,
-        actor: &Actor,
-        new: &NewUser,
-    ) -> StoreResult<UserId> {
+    async fn insert_user(&self, tx: &mut crate::db::WriteTx, actor: &Actor, new: &NewUser) -> StoreResult<UserId> {
         let name = new.display_name.trim();
         if name.is_empty() || name.chars().count() > 120 {
             return Err(Invalid::new("display_name", "must be 1-120 characters").into());
@@ -199,11 +193,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?
             .get(0);
         if new.role.org_kind().as_str() != kind {
-            return Err(Invalid::new(
-                "role",
-                format!("a {} organization has no {} role", kind, new.role),
-            )
-            .into());
+            return Err(Invalid::new("role", format!("a {} organization has no {} role", kind, new.role)).into());
         }
         match (new.role.org_kind(), new.site_id) {
             (OrgKind::Vendor, None) => {
@@ -219,9 +209,7 @@ impl Store {
                     return Err(Invalid::new("site_id", "no such site in this organization").into());
                 }
             }
-            (_, Some(_)) => {
-                return Err(Invalid::new("site_id", "only vendor users belong to sites").into())
-            }
+            (_, Some(_)) => return Err(Invalid::new("site_id", "only vendor users belong to sites").into()),
             (_, None) => {}
         }
         let id: i64 = sqlx::query(
@@ -242,15 +230,7 @@ impl Store {
         .map_err(StoreError::conflict_on("email"))?
         .get(0);
         let details = json!({"role": new.role.as_str(), "site_id": new.site_id.map(|s| s.0), "foreign_national": new.foreign_national});
-        tx.audit(
-            new.org_id,
-            actor,
-            "user.create",
-            "user",
-            &id.to_string(),
-            details,
-        )
-        .await?;
+        tx.audit(new.org_id, actor, "user.create", "user", &id.to_string(), details).await?;
         Ok(UserId(id))
     }
 
@@ -262,26 +242,22 @@ impl Store {
         } else {
             require_in_org(actor, Capability::ManageUsers, None)?
         };
-        let row = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND org_id = $2"
-        ))
-        .bind(id.0)
-        .bind(org.0)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND org_id = $2"))
+            .bind(id.0)
+            .bind(org.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         user_from_row(&row)
     }
 
     /// The users of the actor's organization.
     pub async fn list_users(&self, actor: &Actor) -> StoreResult<Vec<UserInfo>> {
         let org = require_in_org(actor, Capability::ManageUsers, None)?;
-        let rows = sqlx::query(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY role, id"
-        ))
-        .bind(org.0)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY role, id"))
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -300,9 +276,7 @@ impl Store {
         Ok(Some(Credentials {
             user_id: UserId(row.get("id")),
             org_id: OrgId(row.get("org_id")),
-            org_kind: kind
-                .parse()
-                .map_err(|e| StoreError::Other(format!("{e}")))?,
+            org_kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
             role: role_of(&row, "role")?,
             site_id: row.get::<Option<i64>, _>("site_id").map(SiteId),
             password_hash: row.get("password_hash"),
@@ -350,10 +324,7 @@ impl Store {
         let mut tx = self.write().await?;
         let (org, object) = match account {
             Some((user, org)) => {
-                if matches!(
-                    reason,
-                    SignInFailure::WrongPassword | SignInFailure::WrongSecondFactor
-                ) {
+                if matches!(reason, SignInFailure::WrongPassword | SignInFailure::WrongSecondFactor) {
                     let locked_until = now_us() + LOCKOUT_US;
                     sqlx::query(
                         "UPDATE users SET failed_sign_ins = failed_sign_ins + 1, \
@@ -369,15 +340,7 @@ impl Store {
             }
             None => (self.deployment_org(), String::new()),
         };
-        tx.audit(
-            org,
-            actor,
-            "session.sign_in_failed",
-            "user",
-            &object,
-            json!({"reason": reason.as_str()}),
-        )
-        .await?;
+        tx.audit(org, actor, "session.sign_in_failed", "user", &object, json!({"reason": reason.as_str()})).await?;
         tx.commit().await
     }
 
@@ -412,26 +375,13 @@ impl Store {
         .bind(expires_at_us)
         .execute(&mut *tx.tx)
         .await?;
-        let details =
-            json!({"second_factor_done": second_factor_done, "session": &token_hash[..12]});
-        tx.audit(
-            org,
-            actor,
-            "session.sign_in",
-            "user",
-            &user.to_string(),
-            details,
-        )
-        .await?;
+        let details = json!({"second_factor_done": second_factor_done, "session": &token_hash[..12]});
+        tx.audit(org, actor, "session.sign_in", "user", &user.to_string(), details).await?;
         tx.commit().await
     }
 
     /// The session behind a cookie, if it is live. Expired sessions are reported as absent.
-    pub async fn session(
-        &self,
-        token_hash: &str,
-        source: &str,
-    ) -> StoreResult<Option<SessionInfo>> {
+    pub async fn session(&self, token_hash: &str, source: &str) -> StoreResult<Option<SessionInfo>> {
         let row = sqlx::query(
             "SELECT s.csrf_token, s.second_factor_done, s.expires_at, s.last_seen_at, u.id, u.org_id, o.kind, u.role, \
              u.site_id, u.totp_secret, u.second_factor_required, u.disabled_at \
@@ -451,9 +401,7 @@ impl Store {
             principal: Principal {
                 user_id: UserId(row.get("id")),
                 org_id: OrgId(row.get("org_id")),
-                org_kind: kind
-                    .parse()
-                    .map_err(|e| StoreError::Other(format!("{e}")))?,
+                org_kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
                 role: role_of(&row, "role")?,
                 site_id: row.get::<Option<i64>, _>("site_id").map(SiteId),
                 via: Via::Session,
@@ -485,22 +433,12 @@ impl Store {
             return Err(StoreError::Forbidden("sign_in"));
         };
         let mut tx = self.write().await?;
-        sqlx::query(
-            "UPDATE sessions SET second_factor_done = 1 WHERE token_hash = $1 AND user_id = $2",
-        )
-        .bind(token_hash)
-        .bind(p.user_id.0)
-        .execute(&mut *tx.tx)
-        .await?;
-        tx.audit(
-            p.org_id,
-            actor,
-            "session.second_factor",
-            "user",
-            &p.user_id.to_string(),
-            json!({}),
-        )
-        .await?;
+        sqlx::query("UPDATE sessions SET second_factor_done = 1 WHERE token_hash = $1 AND user_id = $2")
+            .bind(token_hash)
+            .bind(p.user_id.0)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.audit(p.org_id, actor, "session.second_factor", "user", &p.user_id.to_string(), json!({})).await?;
         tx.commit().await
     }
 
@@ -515,15 +453,7 @@ impl Store {
             .bind(p.user_id.0)
             .execute(&mut *tx.tx)
             .await?;
-        tx.audit(
-            p.org_id,
-            actor,
-            "user.enrol_second_factor",
-            "user",
-            &p.user_id.to_string(),
-            json!({}),
-        )
-        .await?;
+        tx.audit(p.org_id, actor, "user.enrol_second_factor", "user", &p.user_id.to_string(), json!({})).await?;
         tx.commit().await
     }
 
@@ -541,12 +471,7 @@ impl Store {
     }
 
     /// Enrols a TOTP secret for a user on their behalf: system jobs only (the demo seed).
-    pub async fn enrol_second_factor_for(
-        &self,
-        actor: &Actor,
-        user: UserId,
-        secret_base32: &str,
-    ) -> StoreResult<()> {
+    pub async fn enrol_second_factor_for(&self, actor: &Actor, user: UserId, secret_base32: &str) -> StoreResult<()> {
         if !matches!(actor, Actor::System { .. }) {
             return Err(StoreError::Forbidden("only system jobs enrol for others"));
         }
@@ -558,15 +483,7 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let org = OrgId(row.get(0));
-        tx.audit(
-            org,
-            actor,
-            "user.enrol_second_factor",
-            "user",
-            &user.to_string(),
-            json!({}),
-        )
-        .await?;
+        tx.audit(org, actor, "user.enrol_second_factor", "user", &user.to_string(), json!({})).await?;
         tx.commit().await
     }
 
@@ -581,15 +498,7 @@ impl Store {
             .bind(p.user_id.0)
             .execute(&mut *tx.tx)
             .await?;
-        tx.audit(
-            p.org_id,
-            actor,
-            "session.sign_out",
-            "user",
-            &p.user_id.to_string(),
-            json!({}),
-        )
-        .await?;
+        tx.audit(p.org_id, actor, "session.sign_out", "user", &p.user_id.to_string(), json!({})).await?;
         tx.commit().await
     }
 
@@ -599,10 +508,7 @@ impl Store {
             return Err(StoreError::Forbidden("sign_in"));
         };
         let mut tx = self.write().await?;
-        let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(p.user_id.0)
-            .execute(&mut *tx.tx)
-            .await?;
+        let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(p.user_id.0).execute(&mut *tx.tx).await?;
         tx.audit(
             p.org_id,
             actor,
@@ -612,22 +518,13 @@ impl Store {
             json!({"sessions": n.rows_affected()}),
         )
         .await?;
-        tx.signal(crate::Signal {
-            org_id: Some(p.org_id),
-            topic: "sessions".into(),
-            object: p.user_id.to_string(),
-        });
+        tx.signal(crate::Signal { org_id: Some(p.org_id), topic: "sessions".into(), object: p.user_id.to_string() });
         tx.commit().await?;
         Ok(n.rows_affected())
     }
 
     /// An administrator resets a user's password (and so ends their sessions). Same organization only.
-    pub async fn reset_password(
-        &self,
-        actor: &Actor,
-        user: UserId,
-        password_hash: &str,
-    ) -> StoreResult<()> {
+    pub async fn reset_password(&self, actor: &Actor, user: UserId, password_hash: &str) -> StoreResult<()> {
         self.admin_reset(
             actor,
             user,
@@ -640,14 +537,7 @@ impl Store {
 
     /// An administrator clears a user's second factor; the user enrols again at next sign-in.
     pub async fn reset_second_factor(&self, actor: &Actor, user: UserId) -> StoreResult<()> {
-        self.admin_reset(
-            actor,
-            user,
-            "user.reset_second_factor",
-            "totp_secret = NULL",
-            None,
-        )
-        .await
+        self.admin_reset(actor, user, "user.reset_second_factor", "totp_secret = NULL", None).await
     }
 
     async fn admin_reset(
@@ -673,12 +563,8 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&mut *tx.tx)
-            .await?;
-        tx.audit(org, actor, action, "user", &user.to_string(), json!({}))
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx.tx).await?;
+        tx.audit(org, actor, action, "user", &user.to_string(), json!({})).await?;
         tx.commit().await
     }
 
@@ -691,8 +577,8 @@ impl Store {
         token_hash: &str,
         expires_at_us: Option<i64>,
     ) -> StoreResult<ApiTokenId> {
-        let p = require(actor, Capability::ManageOwnApiTokens)?
-            .ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
+        let p =
+            require(actor, Capability::ManageOwnApiTokens)?.ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
             return Err(Invalid::new("name", "must be 1-80 characters").into());
@@ -711,23 +597,15 @@ impl Store {
         .fetch_one(&mut *tx.tx)
         .await?
         .get(0);
-        tx.audit(
-            p.org_id,
-            actor,
-            "api_token.create",
-            "api_token",
-            &id.to_string(),
-            json!({"scopes": scopes}),
-        )
-        .await?;
+        tx.audit(p.org_id, actor, "api_token.create", "api_token", &id.to_string(), json!({"scopes": scopes})).await?;
         tx.commit().await?;
         Ok(ApiTokenId(id))
     }
 
     /// The actor's own live API tokens (never their secrets).
     pub async fn list_api_tokens(&self, actor: &Actor) -> StoreResult<Vec<ApiTokenInfo>> {
-        let p = require(actor, Capability::ManageOwnApiTokens)?
-            .ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
+        let p =
+            require(actor, Capability::ManageOwnApiTokens)?.ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
         let rows = sqlx::query(
             "SELECT id, name, scopes_json, created_at, expires_at, last_used_at FROM api_tokens \
              WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id",
@@ -741,8 +619,7 @@ impl Store {
                 Ok(ApiTokenInfo {
                     id: ApiTokenId(r.get("id")),
                     name: r.get("name"),
-                    scopes: serde_json::from_str(&scopes)
-                        .map_err(|e| StoreError::Other(e.to_string()))?,
+                    scopes: serde_json::from_str(&scopes).map_err(|e| StoreError::Other(e.to_string()))?,
                     created_at_us: r.get("created_at"),
                     expires_at_us: r.get("expires_at"),
                     last_used_at_us: r.get("last_used_at"),
@@ -753,27 +630,20 @@ impl Store {
 
     /// Revokes one of the actor's own API tokens.
     pub async fn revoke_api_token(&self, actor: &Actor, id: ApiTokenId) -> StoreResult<()> {
-        let p = require(actor, Capability::ManageOwnApiTokens)?
-            .ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
+        let p =
+            require(actor, Capability::ManageOwnApiTokens)?.ok_or(StoreError::Forbidden("manage_own_api_tokens"))?;
         let mut tx = self.write().await?;
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
-            .bind(now_us())
-            .bind(id.0)
-            .bind(p.user_id.0)
-            .execute(&mut *tx.tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now_us())
+                .bind(id.0)
+                .bind(p.user_id.0)
+                .execute(&mut *tx.tx)
+                .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::NotFound);
         }
-        tx.audit(
-            p.org_id,
-            actor,
-            "api_token.revoke",
-            "api_token",
-            &id.to_string(),
-            json!({}),
-        )
-        .await?;
+        tx.audit(p.org_id, actor, "api_token.revoke", "api_token", &id.to_string(), json!({})).await?;
         tx.commit().await
     }
 
@@ -793,9 +663,7 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let now = now_us();
-        if row
-            .get::<Option<i64>, _>("expires_at")
-            .is_some_and(|t| t <= now)
+        if row.get::<Option<i64>, _>("expires_at").is_some_and(|t| t <= now)
             || row.get::<Option<i64>, _>("disabled_at").is_some()
         {
             return Ok(None);
@@ -811,9 +679,7 @@ impl Store {
             Principal {
                 user_id: UserId(row.get("id")),
                 org_id: OrgId(row.get("org_id")),
-                org_kind: kind
-                    .parse()
-                    .map_err(|e| StoreError::Other(format!("{e}")))?,
+                org_kind: kind.parse().map_err(|e| StoreError::Other(format!("{e}")))?,
                 role: role_of(&row, "role")?,
                 site_id: row.get::<Option<i64>, _>("site_id").map(SiteId),
                 via: Via::ApiToken,
@@ -830,8 +696,7 @@ impl Store {
         actor: &Actor,
         invitations: &[NewInvitation],
     ) -> StoreResult<Vec<InvitationId>> {
-        let p = require(actor, Capability::ManageUsers)?
-            .ok_or(StoreError::Forbidden("manage_users"))?;
+        let p = require(actor, Capability::ManageUsers)?.ok_or(StoreError::Forbidden("manage_users"))?;
         let mut tx = self.write().await?;
         let mut ids = Vec::with_capacity(invitations.len());
         for (index, new) in invitations.iter().enumerate() {
@@ -842,30 +707,20 @@ impl Store {
                 })
             };
             if new.role.org_kind() != p.org_kind {
-                return Err(at(
-                    "role",
-                    format!(
-                        "a {} organization has no {} role",
-                        p.org_kind.as_str(),
-                        new.role
-                    ),
-                ));
+                return Err(at("role", format!("a {} organization has no {} role", p.org_kind.as_str(), new.role)));
             }
             let name = new.display_name.trim();
             if name.is_empty() || name.chars().count() > 120 {
                 return Err(at("display_name", "must be 1-120 characters".into()));
             }
             match (p.org_kind, new.site_id) {
-                (OrgKind::Vendor, None) => {
-                    return Err(at("site", "every vendor user belongs to a site".into()))
-                }
+                (OrgKind::Vendor, None) => return Err(at("site", "every vendor user belongs to a site".into())),
                 (OrgKind::Vendor, Some(site)) => {
-                    let owner: Option<i64> =
-                        sqlx::query("SELECT vendor_id FROM sites WHERE id = $1")
-                            .bind(site.0)
-                            .fetch_optional(&mut *tx.tx)
-                            .await?
-                            .map(|r| r.get(0));
+                    let owner: Option<i64> = sqlx::query("SELECT vendor_id FROM sites WHERE id = $1")
+                        .bind(site.0)
+                        .fetch_optional(&mut *tx.tx)
+                        .await?
+                        .map(|r| r.get(0));
                     if owner != Some(p.org_id.0) {
                         return Err(at("site", "no such site in this organization".into()));
                     }
@@ -898,15 +753,8 @@ impl Store {
             .fetch_one(&mut *tx.tx)
             .await?
             .get(0);
-            tx.audit(
-                p.org_id,
-                actor,
-                "user.invite",
-                "invitation",
-                &id.to_string(),
-                json!({"role": new.role.as_str()}),
-            )
-            .await?;
+            tx.audit(p.org_id, actor, "user.invite", "invitation", &id.to_string(), json!({"role": new.role.as_str()}))
+                .await?;
             ids.push(InvitationId(id));
         }
         tx.commit().await?;
@@ -914,12 +762,7 @@ impl Store {
     }
 
     /// Accepts an invitation: creates the account with the chosen password. Single use.
-    pub async fn accept_invitation(
-        &self,
-        actor: &Actor,
-        token_hash: &str,
-        password_hash: &str,
-    ) -> StoreResult<UserId> {
+    pub async fn accept_invitation(&self, actor: &Actor, token_hash: &str, password_hash: &str) -> StoreResult<UserId> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "SELECT id, org_id, email, display_name, role, site_id, foreign_national, expires_at FROM invitations \

@@ -5,9 +5,7 @@ use clearline_core::org::CampaignProfile;
 use clearline_core::validate::{Email, Slug};
 use clearline_core::{Actor, OrgId, OrgKind, Principal, Role, SiteId, UserId, Via};
 use clearline_store::testing::{TestBackend, TestStore};
-use clearline_store::{
-    AuditFilter, NewEngagement, NewOrganization, NewSite, NewUser, Store, StoreError,
-};
+use clearline_store::{AuditFilter, NewEngagement, NewOrganization, NewSite, NewUser, Store, StoreError};
 use sqlx::Executor;
 
 macro_rules! contract {
@@ -96,11 +94,7 @@ async fn world(store: &Store, suffix: &str) -> World {
         .create_site(
             &system(),
             Some(vendor.id),
-            NewSite {
-                name: "Floor".into(),
-                country: "us".into(),
-                networks: vec!["127.0.0.0/8".parse().unwrap()],
-            },
+            NewSite { name: "Floor".into(), country: "us".into(), networks: vec!["127.0.0.0/8".parse().unwrap()] },
         )
         .await
         .unwrap();
@@ -113,21 +107,9 @@ async fn world(store: &Store, suffix: &str) -> World {
         foreign_national: false,
         password_hash: "$argon2id$fake".into(),
     };
-    let owner = store
-        .create_user(&system(), user(campaign.id, Role::Owner, None, "owner"))
-        .await
-        .unwrap();
-    let va = store
-        .create_user(
-            &system(),
-            user(vendor.id, Role::VendorAdmin, Some(site.id), "va"),
-        )
-        .await
-        .unwrap();
-    let analyst = store
-        .create_user(&system(), user(campaign.id, Role::Analyst, None, "analyst"))
-        .await
-        .unwrap();
+    let owner = store.create_user(&system(), user(campaign.id, Role::Owner, None, "owner")).await.unwrap();
+    let va = store.create_user(&system(), user(vendor.id, Role::VendorAdmin, Some(site.id), "va")).await.unwrap();
+    let analyst = store.create_user(&system(), user(campaign.id, Role::Analyst, None, "analyst")).await.unwrap();
     World {
         campaign: campaign.id,
         vendor: vendor.id,
@@ -143,11 +125,7 @@ async fn migrations_are_idempotent_and_create_the_deployment(t: TestStore) {
     let deployment = a.deployment_org();
     a.close().await;
     let b = t.open().await;
-    assert_eq!(
-        b.deployment_org(),
-        deployment,
-        "reopening must not create a second deployment org"
-    );
+    assert_eq!(b.deployment_org(), deployment, "reopening must not create a second deployment org");
     let reports = b.verify_audit(&system(), None).await.unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].events, 1);
@@ -158,27 +136,14 @@ async fn organizations_users_and_tenant_isolation(t: TestStore) {
     let w = world(&store, "a").await;
     let other = world(&store, "b").await;
     let users = store.list_users(&w.owner).await.unwrap();
-    assert_eq!(
-        users.len(),
-        2,
-        "owner sees the two users of their own campaign only"
-    );
+    assert_eq!(users.len(), 2, "owner sees the two users of their own campaign only");
     assert!(users.iter().all(|u| u.org_id == w.campaign));
     // Another tenant's user is indistinguishable from a missing one.
     let foreign = store.list_users(&other.owner).await.unwrap()[0].id;
-    assert!(matches!(
-        store.user(&w.owner, foreign).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        store.user(&w.owner, UserId(999_999)).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(store.user(&w.owner, foreign).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.user(&w.owner, UserId(999_999)).await, Err(StoreError::NotFound)));
     // An analyst cannot manage users.
-    assert!(matches!(
-        store.list_users(&w.analyst).await,
-        Err(StoreError::Forbidden(_))
-    ));
+    assert!(matches!(store.list_users(&w.analyst).await, Err(StoreError::Forbidden(_))));
     // Duplicate slugs and emails are conflicts naming the field.
     let dup = store
         .create_organization(
@@ -207,10 +172,7 @@ async fn organizations_users_and_tenant_isolation(t: TestStore) {
             },
         )
         .await;
-    assert!(
-        matches!(bad, Err(StoreError::Invalid(ref i)) if i.field == "site_id"),
-        "{bad:?}"
-    );
+    assert!(matches!(bad, Err(StoreError::Invalid(ref i)) if i.field == "site_id"), "{bad:?}");
     // A campaign role cannot be given in a vendor.
     let bad = store
         .create_user(
@@ -229,10 +191,7 @@ async fn organizations_users_and_tenant_isolation(t: TestStore) {
     assert!(matches!(bad, Err(StoreError::Invalid(ref i)) if i.field == "role"));
     // Organizations visible to a vendor admin: its own only until engaged.
     let seen = store.list_organizations(&w.vendor_admin).await.unwrap();
-    assert_eq!(
-        seen.iter().map(|o| o.id).collect::<Vec<_>>(),
-        vec![w.vendor]
-    );
+    assert_eq!(seen.iter().map(|o| o.id).collect::<Vec<_>>(), vec![w.vendor]);
     assert_eq!(store.list_sites(&w.vendor_admin).await.unwrap().len(), 1);
     assert_eq!(store.campaign_profile(&w.owner).await.unwrap(), profile());
 }
@@ -244,46 +203,20 @@ async fn sessions_open_and_close_everywhere(t: TestStore) {
     let far = jiff::Timestamp::now().as_microsecond() + 3_600_000_000;
     for token in ["a".repeat(64), "b".repeat(64)] {
         store
-            .open_session(
-                &Actor::anonymous("127.0.0.1"),
-                p.user_id,
-                p.org_id,
-                &token,
-                "csrf",
-                true,
-                far,
-            )
+            .open_session(&Actor::anonymous("127.0.0.1"), p.user_id, p.org_id, &token, "csrf", true, far)
             .await
             .unwrap();
     }
-    let s = store
-        .session(&"a".repeat(64), "127.0.0.1")
-        .await
-        .unwrap()
-        .unwrap();
+    let s = store.session(&"a".repeat(64), "127.0.0.1").await.unwrap().unwrap();
     assert_eq!(s.principal.user_id, p.user_id);
     assert_eq!(s.principal.role, Role::Owner);
     assert!(store.session(&"c".repeat(64), "x").await.unwrap().is_none());
-    let closed = store
-        .close_all_sessions(&Actor::User(s.principal.clone()))
-        .await
-        .unwrap();
+    let closed = store.close_all_sessions(&Actor::User(s.principal.clone())).await.unwrap();
     assert_eq!(closed, 2);
     assert!(store.session(&"a".repeat(64), "x").await.unwrap().is_none());
     assert!(store.session(&"b".repeat(64), "x").await.unwrap().is_none());
     // An expired session is absent.
-    store
-        .open_session(
-            &Actor::anonymous("x"),
-            p.user_id,
-            p.org_id,
-            &"d".repeat(64),
-            "c",
-            true,
-            1,
-        )
-        .await
-        .unwrap();
+    store.open_session(&Actor::anonymous("x"), p.user_id, p.org_id, &"d".repeat(64), "c", true, 1).await.unwrap();
     assert!(store.session(&"d".repeat(64), "x").await.unwrap().is_none());
 }
 
@@ -302,13 +235,7 @@ async fn lockout_after_repeated_failures(t: TestStore) {
             .await
             .unwrap();
     }
-    assert!(store
-        .credentials(&email)
-        .await
-        .unwrap()
-        .unwrap()
-        .locked_until_us
-        .is_none());
+    assert!(store.credentials(&email).await.unwrap().unwrap().locked_until_us.is_none());
     store
         .record_sign_in_failure(
             &Actor::anonymous("1.2.3.4"),
@@ -317,21 +244,12 @@ async fn lockout_after_repeated_failures(t: TestStore) {
         )
         .await
         .unwrap();
-    let locked = store
-        .credentials(&email)
-        .await
-        .unwrap()
-        .unwrap()
-        .locked_until_us
-        .unwrap();
+    let locked = store.credentials(&email).await.unwrap().unwrap().locked_until_us.unwrap();
     assert!(locked > jiff::Timestamp::now().as_microsecond());
     let failures = store
         .audit_events(
             &w.owner,
-            &AuditFilter {
-                action_prefix: Some("session.sign_in_failed".into()),
-                ..Default::default()
-            },
+            &AuditFilter { action_prefix: Some("session.sign_in_failed".into()), ..Default::default() },
         )
         .await
         .unwrap();
@@ -358,44 +276,16 @@ async fn engagements_end_at_once(t: TestStore) {
         )
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .active_engagement(&w.vendor_admin, w.campaign, today)
-            .await
-            .unwrap()
-            .id,
-        e.id
-    );
-    assert!(store
-        .active_engagement(&other.vendor_admin, w.campaign, today)
-        .await
-        .is_err());
-    assert_eq!(
-        store.list_engagements(&w.vendor_admin).await.unwrap().len(),
-        1
-    );
-    assert!(store
-        .list_engagements(&other.owner)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(store.active_engagement(&w.vendor_admin, w.campaign, today).await.unwrap().id, e.id);
+    assert!(store.active_engagement(&other.vendor_admin, w.campaign, today).await.is_err());
+    assert_eq!(store.list_engagements(&w.vendor_admin).await.unwrap().len(), 1);
+    assert!(store.list_engagements(&other.owner).await.unwrap().is_empty());
     // Another campaign cannot end it, and cannot tell it exists.
-    assert!(matches!(
-        store.end_engagement(&other.owner, e.id).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(store.end_engagement(&other.owner, e.id).await, Err(StoreError::NotFound)));
     // A vendor cannot engage itself.
-    assert!(matches!(
-        store.end_engagement(&w.vendor_admin, e.id).await,
-        Err(StoreError::Forbidden(_))
-    ));
+    assert!(matches!(store.end_engagement(&w.vendor_admin, e.id).await, Err(StoreError::Forbidden(_))));
     store.end_engagement(&w.owner, e.id).await.unwrap();
-    assert!(matches!(
-        store
-            .active_engagement(&w.vendor_admin, w.campaign, today)
-            .await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(store.active_engagement(&w.vendor_admin, w.campaign, today).await, Err(StoreError::NotFound)));
     let bad = store
         .create_engagement(
             &w.owner,
@@ -415,57 +305,28 @@ async fn engagements_end_at_once(t: TestStore) {
 async fn every_write_appends_a_gapless_chain(t: TestStore) {
     let store = t.open().await;
     let w = world(&store, "g").await;
-    let events = store
-        .audit_events(&w.owner, &AuditFilter::default())
-        .await
-        .unwrap();
+    let events = store.audit_events(&w.owner, &AuditFilter::default()).await.unwrap();
     let seqs: Vec<i64> = events.iter().rev().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
-    let actions: Vec<&str> = events
-        .iter()
-        .rev()
-        .map(|e| e.entry.action.as_str())
-        .collect();
-    assert_eq!(
-        actions,
-        vec!["organization.create", "user.create", "user.create"]
-    );
+    let actions: Vec<&str> = events.iter().rev().map(|e| e.entry.action.as_str()).collect();
+    assert_eq!(actions, vec!["organization.create", "user.create", "user.create"]);
     // Vendor events live on the vendor's chain, not the campaign's.
-    let vendor_events = store
-        .audit_events(&w.vendor_admin, &AuditFilter::default())
-        .await
-        .unwrap();
-    assert!(vendor_events
-        .iter()
-        .any(|e| e.entry.action == "site.create"));
+    let vendor_events = store.audit_events(&w.vendor_admin, &AuditFilter::default()).await.unwrap();
+    assert!(vendor_events.iter().any(|e| e.entry.action == "site.create"));
     assert!(events.iter().all(|e| e.org_id == w.campaign));
     // Filters.
     let only_users = store
         .audit_events(
             &w.owner,
-            &AuditFilter {
-                action_prefix: Some("user.".into()),
-                limit: Some(1),
-                ..Default::default()
-            },
+            &AuditFilter { action_prefix: Some("user.".into()), limit: Some(1), ..Default::default() },
         )
         .await
         .unwrap();
     assert_eq!(only_users.len(), 1);
     assert_eq!(only_users[0].seq, 3);
     // An analyst may not read the log.
-    assert!(matches!(
-        store
-            .audit_events(&w.analyst, &AuditFilter::default())
-            .await,
-        Err(StoreError::Forbidden(_))
-    ));
-    assert!(store
-        .verify_audit(&system(), None)
-        .await
-        .unwrap()
-        .iter()
-        .all(|r| r.ok()));
+    assert!(matches!(store.audit_events(&w.analyst, &AuditFilter::default()).await, Err(StoreError::Forbidden(_))));
+    assert!(store.verify_audit(&system(), None).await.unwrap().iter().all(|r| r.ok()));
 }
 
 async fn concurrent_writes_keep_the_chain_gapless(t: TestStore) {
@@ -477,10 +338,7 @@ async fn concurrent_writes_keep_the_chain_gapless(t: TestStore) {
         let actor = Actor::anonymous(format!("10.0.0.{i}"));
         let target = w.owner.principal().map(|p| (p.user_id, p.org_id));
         tasks.push(tokio::spawn(async move {
-            store
-                .record_sign_in_failure(&actor, target, clearline_store::SignInFailure::Locked)
-                .await
-                .unwrap();
+            store.record_sign_in_failure(&actor, target, clearline_store::SignInFailure::Locked).await.unwrap();
         }));
     }
     for task in tasks {
@@ -498,23 +356,14 @@ async fn raw(t: &TestStore) -> sqlx::AnyConnection {
     sqlx::any::install_default_drivers();
     match &t.config.database_url {
         None => {
-            let url = format!(
-                "sqlite://{}",
-                t.config.data_dir.join("clearline.db").display()
-            );
+            let url = format!("sqlite://{}", t.config.data_dir.join("clearline.db").display());
             sqlx::AnyConnection::connect(&url).await.unwrap()
         }
         Some(url) => {
             let mut c = sqlx::AnyConnection::connect(url).await.unwrap();
-            c.execute(
-                format!(
-                    "SET search_path TO {}",
-                    t.config.postgres_schema.as_ref().unwrap()
-                )
-                .as_str(),
-            )
-            .await
-            .unwrap();
+            c.execute(format!("SET search_path TO {}", t.config.postgres_schema.as_ref().unwrap()).as_str())
+                .await
+                .unwrap();
             c
         }
     }
@@ -524,56 +373,29 @@ async fn audit_rows_cannot_be_updated_or_deleted(t: TestStore) {
     let store = t.open().await;
     let _w = world(&store, "u").await;
     let mut c = raw(&t).await;
-    let update = c
-        .execute("UPDATE audit_events SET action = 'x' WHERE seq = 1")
-        .await;
+    let update = c.execute("UPDATE audit_events SET action = 'x' WHERE seq = 1").await;
     assert!(update.is_err(), "UPDATE of an audit event must fail");
     let delete = c.execute("DELETE FROM audit_events WHERE seq = 1").await;
     assert!(delete.is_err(), "DELETE of an audit event must fail");
     if t.config.database_url.is_some() {
-        assert!(
-            c.execute("TRUNCATE audit_events").await.is_err(),
-            "TRUNCATE must fail"
-        );
+        assert!(c.execute("TRUNCATE audit_events").await.is_err(), "TRUNCATE must fail");
     }
-    assert!(store
-        .verify_audit(&system(), None)
-        .await
-        .unwrap()
-        .iter()
-        .all(|r| r.ok()));
+    assert!(store.verify_audit(&system(), None).await.unwrap().iter().all(|r| r.ok()));
 }
 
 /// Lifts the append-only guard, as an attacker with database superuser rights could.
 async fn lift_guard(t: &TestStore, c: &mut sqlx::AnyConnection) {
     if t.config.database_url.is_some() {
-        c.execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
-            .await
-            .unwrap();
+        c.execute("ALTER TABLE audit_events DISABLE TRIGGER USER").await.unwrap();
     } else {
-        c.execute("DROP TRIGGER audit_events_no_update")
-            .await
-            .unwrap();
-        c.execute("DROP TRIGGER audit_events_no_delete")
-            .await
-            .unwrap();
+        c.execute("DROP TRIGGER audit_events_no_update").await.unwrap();
+        c.execute("DROP TRIGGER audit_events_no_delete").await.unwrap();
     }
 }
 
-async fn campaign_problem(
-    store: &Store,
-    campaign: OrgId,
-    expect: Option<ChainHead>,
-) -> Option<ChainProblem> {
-    let reports = store
-        .verify_audit(&system(), expect.map(|h| (campaign, h)))
-        .await
-        .unwrap();
-    reports
-        .into_iter()
-        .find(|r| r.org_id == campaign)
-        .unwrap()
-        .problem
+async fn campaign_problem(store: &Store, campaign: OrgId, expect: Option<ChainHead>) -> Option<ChainProblem> {
+    let reports = store.verify_audit(&system(), expect.map(|h| (campaign, h))).await.unwrap();
+    reports.into_iter().find(|r| r.org_id == campaign).unwrap().problem
 }
 
 async fn verify_names_edited_removed_reordered_and_cut_events(t: TestStore) {
@@ -605,69 +427,31 @@ async fn verify_names_edited_removed_reordered_and_cut_events(t: TestStore) {
     let org = w.campaign.0;
 
     // Edited.
-    c.execute(
-        format!("UPDATE audit_events SET source = '6.6.6.6' WHERE org_id = {org} AND seq = 4")
-            .as_str(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        campaign_problem(&store, w.campaign, None).await,
-        Some(ChainProblem::Altered { seq: 4 })
-    );
-    c.execute(
-        format!("UPDATE audit_events SET source = '10.9.9.9' WHERE org_id = {org} AND seq = 4")
-            .as_str(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        campaign_problem(&store, w.campaign, None).await,
-        None,
-        "restoring the value restores the chain"
-    );
+    c.execute(format!("UPDATE audit_events SET source = '6.6.6.6' WHERE org_id = {org} AND seq = 4").as_str())
+        .await
+        .unwrap();
+    assert_eq!(campaign_problem(&store, w.campaign, None).await, Some(ChainProblem::Altered { seq: 4 }));
+    c.execute(format!("UPDATE audit_events SET source = '10.9.9.9' WHERE org_id = {org} AND seq = 4").as_str())
+        .await
+        .unwrap();
+    assert_eq!(campaign_problem(&store, w.campaign, None).await, None, "restoring the value restores the chain");
 
     // Reordered: events 5 and 6 swap places.
-    c.execute(
-        format!("UPDATE audit_events SET seq = -5 WHERE org_id = {org} AND seq = 5").as_str(),
-    )
-    .await
-    .unwrap();
-    c.execute(format!("UPDATE audit_events SET seq = 5 WHERE org_id = {org} AND seq = 6").as_str())
-        .await
-        .unwrap();
-    c.execute(
-        format!("UPDATE audit_events SET seq = 6 WHERE org_id = {org} AND seq = -5").as_str(),
-    )
-    .await
-    .unwrap();
+    c.execute(format!("UPDATE audit_events SET seq = -5 WHERE org_id = {org} AND seq = 5").as_str()).await.unwrap();
+    c.execute(format!("UPDATE audit_events SET seq = 5 WHERE org_id = {org} AND seq = 6").as_str()).await.unwrap();
+    c.execute(format!("UPDATE audit_events SET seq = 6 WHERE org_id = {org} AND seq = -5").as_str()).await.unwrap();
     assert_eq!(
         campaign_problem(&store, w.campaign, None).await,
-        Some(ChainProblem::Reordered {
-            seq: 5,
-            links_to_seq: 6
-        })
+        Some(ChainProblem::Reordered { seq: 5, links_to_seq: 6 })
     );
-    c.execute(
-        format!("UPDATE audit_events SET seq = -5 WHERE org_id = {org} AND seq = 6").as_str(),
-    )
-    .await
-    .unwrap();
-    c.execute(format!("UPDATE audit_events SET seq = 6 WHERE org_id = {org} AND seq = 5").as_str())
-        .await
-        .unwrap();
-    c.execute(
-        format!("UPDATE audit_events SET seq = 5 WHERE org_id = {org} AND seq = -5").as_str(),
-    )
-    .await
-    .unwrap();
+    c.execute(format!("UPDATE audit_events SET seq = -5 WHERE org_id = {org} AND seq = 6").as_str()).await.unwrap();
+    c.execute(format!("UPDATE audit_events SET seq = 6 WHERE org_id = {org} AND seq = 5").as_str()).await.unwrap();
+    c.execute(format!("UPDATE audit_events SET seq = 5 WHERE org_id = {org} AND seq = -5").as_str()).await.unwrap();
     assert_eq!(campaign_problem(&store, w.campaign, None).await, None);
 
     // Cut tail: the last two events removed, and the stored head rewound to hide it. The signed
     // checkpoint or an externally kept head still catches it.
-    c.execute(format!("DELETE FROM audit_events WHERE org_id = {org} AND seq > 6").as_str())
-        .await
-        .unwrap();
+    c.execute(format!("DELETE FROM audit_events WHERE org_id = {org} AND seq > 6").as_str()).await.unwrap();
     let rewound = format!("UPDATE audit_heads SET seq = 6, hash = (SELECT hash FROM audit_events WHERE org_id = {org} AND seq = 6) WHERE org_id = {org}");
     c.execute(rewound.as_str()).await.unwrap();
     assert_eq!(
@@ -677,22 +461,14 @@ async fn verify_names_edited_removed_reordered_and_cut_events(t: TestStore) {
     );
     assert_eq!(
         campaign_problem(&store, w.campaign, Some(head.clone())).await,
-        Some(ChainProblem::Truncated {
-            last_seq: 6,
-            expected_seq: 8
-        })
+        Some(ChainProblem::Truncated { last_seq: 6, expected_seq: 8 })
     );
 
     // Removed from the middle.
-    c.execute(format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 3").as_str())
-        .await
-        .unwrap();
+    c.execute(format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 3").as_str()).await.unwrap();
     assert_eq!(
         campaign_problem(&store, w.campaign, None).await,
-        Some(ChainProblem::Removed {
-            seq: 4,
-            expected_seq: 3
-        })
+        Some(ChainProblem::Removed { seq: 4, expected_seq: 3 })
     );
 }
 
@@ -701,49 +477,28 @@ async fn checkpoints_are_signed_and_checked(t: TestStore) {
     let w = world(&store, "k").await;
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let written = store.write_checkpoints(&system(), &key).await.unwrap();
-    assert_eq!(
-        written, 3,
-        "one per chain with events: deployment, campaign, vendor"
-    );
-    assert_eq!(
-        store.write_checkpoints(&system(), &key).await.unwrap(),
-        0,
-        "one checkpoint per chain per day"
-    );
+    assert_eq!(written, 3, "one per chain with events: deployment, campaign, vendor");
+    assert_eq!(store.write_checkpoints(&system(), &key).await.unwrap(), 0, "one checkpoint per chain per day");
     assert!(store.write_checkpoints(&w.owner, &key).await.is_err());
     let reports = store.verify_audit(&system(), None).await.unwrap();
-    assert!(
-        reports.iter().all(|r| r.ok() && r.checkpoints == 1),
-        "{reports:?}"
-    );
+    assert!(reports.iter().all(|r| r.ok() && r.checkpoints == 1), "{reports:?}");
     // A cut tail below a signed checkpoint is caught with no outside help.
     let mut c = raw(&t).await;
     lift_guard(&t, &mut c).await;
     let org = w.campaign.0;
-    c.execute(format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 3").as_str())
-        .await
-        .unwrap();
+    c.execute(format!("DELETE FROM audit_events WHERE org_id = {org} AND seq = 3").as_str()).await.unwrap();
     c.execute(format!("UPDATE audit_heads SET seq = 2, hash = (SELECT hash FROM audit_events WHERE org_id = {org} AND seq = 2) WHERE org_id = {org}").as_str()).await.unwrap();
     assert_eq!(
         campaign_problem(&store, w.campaign, None).await,
-        Some(ChainProblem::Truncated {
-            last_seq: 2,
-            expected_seq: 3
-        })
+        Some(ChainProblem::Truncated { last_seq: 2, expected_seq: 3 })
     );
     // A forged checkpoint signature is reported.
     if t.config.database_url.is_some() {
-        c.execute("ALTER TABLE audit_checkpoints DISABLE TRIGGER USER")
-            .await
-            .unwrap();
+        c.execute("ALTER TABLE audit_checkpoints DISABLE TRIGGER USER").await.unwrap();
     } else {
-        c.execute("DROP TRIGGER audit_checkpoints_no_update")
-            .await
-            .unwrap();
+        c.execute("DROP TRIGGER audit_checkpoints_no_update").await.unwrap();
     }
-    c.execute(format!("UPDATE audit_checkpoints SET seq = 2 WHERE org_id = {org}").as_str())
-        .await
-        .unwrap();
+    c.execute(format!("UPDATE audit_checkpoints SET seq = 2 WHERE org_id = {org}").as_str()).await.unwrap();
     let reports = store.verify_audit(&system(), None).await.unwrap();
     let r = reports.iter().find(|r| r.org_id == w.campaign).unwrap();
     assert!(r.bad_checkpoint.is_some(), "{r:?}");

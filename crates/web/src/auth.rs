@@ -66,18 +66,11 @@ pub fn token_hash(token: &str) -> String {
 /// Hashes a password with argon2id (the crate's defaults: 19 MiB, 2 passes, 1 lane).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| ApiError::Internal)
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| ApiError::Internal)
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// A hash to verify against when the account does not exist, so timing does not reveal accounts.
@@ -91,16 +84,7 @@ pub mod totp {
 
     fn build(secret_base32: &str, account: &str) -> Option<TOTP> {
         let bytes = Secret::Encoded(secret_base32.to_string()).to_bytes().ok()?;
-        TOTP::new(
-            Algorithm::SHA1,
-            6,
-            1,
-            30,
-            bytes,
-            Some("Clearline".to_string()),
-            account.to_string(),
-        )
-        .ok()
+        TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("Clearline".to_string()), account.to_string()).ok()
     }
 
     /// A new random secret, base32.
@@ -111,8 +95,7 @@ pub mod totp {
     /// Checks a 6-digit code, allowing one 30-second step of clock skew either way.
     pub fn check(secret_base32: &str, code: &str) -> bool {
         let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-        code.len() == 6
-            && build(secret_base32, "x").is_some_and(|t| t.check_current(&code).unwrap_or(false))
+        code.len() == 6 && build(secret_base32, "x").is_some_and(|t| t.check_current(&code).unwrap_or(false))
     }
 
     /// The current code (demo output and tests).
@@ -129,11 +112,7 @@ pub mod totp {
     pub fn qr_svg(secret_base32: &str, account: &str) -> Option<String> {
         let url = url(secret_base32, account)?;
         let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
-        Some(
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(200, 200)
-                .build(),
-        )
+        Some(code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
     }
 }
 
@@ -147,11 +126,7 @@ pub struct Throttle {
 
 impl Throttle {
     pub fn new(limit: usize, window: Duration) -> Self {
-        Throttle {
-            limit,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
+        Throttle { limit, window, failures: Mutex::new(HashMap::new()) }
     }
 
     pub fn allowed(&self, addr: IpAddr) -> bool {
@@ -191,9 +166,7 @@ mod tests {
         assert!(totp::check(&secret, &code));
         let wrong = if code == "000000" { "111111" } else { "000000" };
         assert!(!totp::check(&secret, wrong));
-        assert!(totp::qr_svg(&secret, "a@example.org")
-            .unwrap()
-            .contains("<svg"));
+        assert!(totp::qr_svg(&secret, "a@example.org").unwrap().contains("<svg"));
     }
 
     #[test]

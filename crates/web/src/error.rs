@@ -71,9 +71,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::SignInFailed => StatusCode::UNAUTHORIZED,
-            ApiError::SecondFactorRequired | ApiError::Forbidden | ApiError::Csrf => {
-                StatusCode::FORBIDDEN
-            }
+            ApiError::SecondFactorRequired | ApiError::Forbidden | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -105,10 +103,7 @@ impl ApiError {
     }
 
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ApiError::Invalid {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        ApiError::Invalid { field: field.into(), reason: reason.into() }
     }
 
     pub fn body(&self) -> ErrorBody {
@@ -117,11 +112,7 @@ impl ApiError {
             ApiError::Conflict(field) => Some(field.to_string()),
             _ => None,
         };
-        ErrorBody {
-            code: self.code(),
-            message: self.to_string(),
-            field,
-        }
+        ErrorBody { code: self.code(), message: self.to_string(), field }
     }
 }
 

@@ -41,300 +41,71 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/assets/app.js", Public, ui::js);
 
     // API: session.
-    t.add(
-        M::POST,
-        "/api/v1/session",
-        Public,
-        api::session::create_session,
-    );
-    t.add(
-        M::DELETE,
-        "/api/v1/session",
-        SecondFactorPending,
-        api::session::delete_session,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/session/second-factor",
-        SecondFactorPending,
-        api::session::second_factor,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/session/second-factor/enrolment",
-        SecondFactorPending,
-        api::session::enrolment,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/session/second-factor/enrolment",
-        SecondFactorPending,
-        api::session::enrol,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/session/sign-out-everywhere",
-        SignedIn,
-        api::session::sign_out_everywhere,
-    );
+    t.add(M::POST, "/api/v1/session", Public, api::session::create_session);
+    t.add(M::DELETE, "/api/v1/session", SecondFactorPending, api::session::delete_session);
+    t.add(M::POST, "/api/v1/session/second-factor", SecondFactorPending, api::session::second_factor);
+    t.add(M::GET, "/api/v1/session/second-factor/enrolment", SecondFactorPending, api::session::enrolment);
+    t.add(M::POST, "/api/v1/session/second-factor/enrolment", SecondFactorPending, api::session::enrol);
+    t.add(M::POST, "/api/v1/session/sign-out-everywhere", SignedIn, api::session::sign_out_everywhere);
     t.add(M::GET, "/api/v1/me", SignedIn, api::session::me);
     // API: organizations, sites, engagements.
-    t.add(
-        M::GET,
-        "/api/v1/organization",
-        Cap(C::ViewOwnOrganization),
-        api::orgs::own,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/organization/profile",
-        Cap(C::ViewOwnOrganization),
-        api::orgs::profile,
-    );
-    t.add(
-        M::PUT,
-        "/api/v1/organization/profile",
-        Cap(C::EditOrganizationProfile),
-        api::orgs::update_profile,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/organizations",
-        Cap(C::ViewOwnOrganization),
-        api::orgs::list,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/organizations",
-        Cap(C::ManageOrganizations),
-        api::orgs::create,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/sites",
-        Cap(C::ViewOwnOrganization),
-        api::orgs::sites,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/sites",
-        Cap(C::ManageSites),
-        api::orgs::create_site,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/engagements",
-        Cap(C::ViewEngagements),
-        api::orgs::engagements,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/engagements",
-        Cap(C::ManageEngagements),
-        api::orgs::create_engagement,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/engagements/{id}/end",
-        Cap(C::ManageEngagements),
-        api::orgs::end_engagement,
-    );
+    t.add(M::GET, "/api/v1/organization", Cap(C::ViewOwnOrganization), api::orgs::own);
+    t.add(M::GET, "/api/v1/organization/profile", Cap(C::ViewOwnOrganization), api::orgs::profile);
+    t.add(M::PUT, "/api/v1/organization/profile", Cap(C::EditOrganizationProfile), api::orgs::update_profile);
+    t.add(M::GET, "/api/v1/organizations", Cap(C::ViewOwnOrganization), api::orgs::list);
+    t.add(M::POST, "/api/v1/organizations", Cap(C::ManageOrganizations), api::orgs::create);
+    t.add(M::GET, "/api/v1/sites", Cap(C::ViewOwnOrganization), api::orgs::sites);
+    t.add(M::POST, "/api/v1/sites", Cap(C::ManageSites), api::orgs::create_site);
+    t.add(M::GET, "/api/v1/engagements", Cap(C::ViewEngagements), api::orgs::engagements);
+    t.add(M::POST, "/api/v1/engagements", Cap(C::ManageEngagements), api::orgs::create_engagement);
+    t.add(M::POST, "/api/v1/engagements/{id}/end", Cap(C::ManageEngagements), api::orgs::end_engagement);
     // API: people and tokens.
-    t.add(
-        M::GET,
-        "/api/v1/users",
-        Cap(C::ManageUsers),
-        api::users::list,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/invitations",
-        Cap(C::ManageUsers),
-        api::users::invite,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/invitations/bulk",
-        Cap(C::ManageUsers),
-        api::users::invite_bulk,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/invitations/accept",
-        Public,
-        api::users::accept,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/users/{id}/reset-password",
-        Cap(C::ManageUsers),
-        api::users::reset_password,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/users/{id}/reset-second-factor",
-        Cap(C::ManageUsers),
-        api::users::reset_second_factor,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/tokens",
-        Cap(C::ManageOwnApiTokens),
-        api::users::tokens,
-    );
-    t.add(
-        M::POST,
-        "/api/v1/tokens",
-        Cap(C::ManageOwnApiTokens),
-        api::users::create_token,
-    );
-    t.add(
-        M::DELETE,
-        "/api/v1/tokens/{id}",
-        Cap(C::ManageOwnApiTokens),
-        api::users::revoke_token,
-    );
+    t.add(M::GET, "/api/v1/users", Cap(C::ManageUsers), api::users::list);
+    t.add(M::POST, "/api/v1/invitations", Cap(C::ManageUsers), api::users::invite);
+    t.add(M::POST, "/api/v1/invitations/bulk", Cap(C::ManageUsers), api::users::invite_bulk);
+    t.add(M::POST, "/api/v1/invitations/accept", Public, api::users::accept);
+    t.add(M::POST, "/api/v1/users/{id}/reset-password", Cap(C::ManageUsers), api::users::reset_password);
+    t.add(M::POST, "/api/v1/users/{id}/reset-second-factor", Cap(C::ManageUsers), api::users::reset_second_factor);
+    t.add(M::GET, "/api/v1/tokens", Cap(C::ManageOwnApiTokens), api::users::tokens);
+    t.add(M::POST, "/api/v1/tokens", Cap(C::ManageOwnApiTokens), api::users::create_token);
+    t.add(M::DELETE, "/api/v1/tokens/{id}", Cap(C::ManageOwnApiTokens), api::users::revoke_token);
     // API: audit.
-    t.add(
-        M::GET,
-        "/api/v1/audit",
-        Cap(C::ViewAuditLog),
-        api::audit::list,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/audit/export",
-        Cap(C::ExportAuditLog),
-        api::audit::export,
-    );
-    t.add(
-        M::GET,
-        "/api/v1/audit/stream",
-        Cap(C::ViewAuditLog),
-        api::audit::stream,
-    );
+    t.add(M::GET, "/api/v1/audit", Cap(C::ViewAuditLog), api::audit::list);
+    t.add(M::GET, "/api/v1/audit/export", Cap(C::ExportAuditLog), api::audit::export);
+    t.add(M::GET, "/api/v1/audit/stream", Cap(C::ViewAuditLog), api::audit::stream);
 
     // Pages: sign-in.
     t.add(M::GET, "/login", Public, ui::login::login_page);
     t.add(M::POST, "/login", Public, ui::login::login_submit);
-    t.add(
-        M::GET,
-        "/login/second-factor",
-        SecondFactorPending,
-        ui::login::second_factor_page,
-    );
-    t.add(
-        M::POST,
-        "/login/second-factor",
-        SecondFactorPending,
-        ui::login::second_factor_submit,
-    );
-    t.add(
-        M::GET,
-        "/login/enrol",
-        SecondFactorPending,
-        ui::login::enrol_page,
-    );
-    t.add(
-        M::POST,
-        "/login/enrol",
-        SecondFactorPending,
-        ui::login::enrol_submit,
-    );
+    t.add(M::GET, "/login/second-factor", SecondFactorPending, ui::login::second_factor_page);
+    t.add(M::POST, "/login/second-factor", SecondFactorPending, ui::login::second_factor_submit);
+    t.add(M::GET, "/login/enrol", SecondFactorPending, ui::login::enrol_page);
+    t.add(M::POST, "/login/enrol", SecondFactorPending, ui::login::enrol_submit);
     t.add(M::POST, "/logout", SecondFactorPending, ui::login::logout);
     t.add(M::GET, "/invitation", Public, ui::login::invitation_page);
     t.add(M::POST, "/invitation", Public, ui::login::invitation_submit);
     // Pages: everything else.
     t.add(M::GET, "/", SignedIn, ui::admin::home);
     t.add(M::GET, "/desk", Cap(C::UseAgentDesk), ui::admin::desk);
-    t.add(
-        M::GET,
-        "/organization",
-        Cap(C::ViewOwnOrganization),
-        ui::admin::organization,
-    );
-    t.add(
-        M::POST,
-        "/organization/profile",
-        Cap(C::EditOrganizationProfile),
-        ui::admin::organization_save,
-    );
-    t.add(
-        M::GET,
-        "/organizations",
-        Cap(C::ManageOrganizations),
-        ui::admin::organizations,
-    );
-    t.add(
-        M::POST,
-        "/organizations",
-        Cap(C::ManageOrganizations),
-        ui::admin::organizations_create,
-    );
+    t.add(M::GET, "/organization", Cap(C::ViewOwnOrganization), ui::admin::organization);
+    t.add(M::POST, "/organization/profile", Cap(C::EditOrganizationProfile), ui::admin::organization_save);
+    t.add(M::GET, "/organizations", Cap(C::ManageOrganizations), ui::admin::organizations);
+    t.add(M::POST, "/organizations", Cap(C::ManageOrganizations), ui::admin::organizations_create);
     t.add(M::GET, "/sites", Cap(C::ManageSites), ui::admin::sites);
-    t.add(
-        M::POST,
-        "/sites",
-        Cap(C::ManageSites),
-        ui::admin::sites_create,
-    );
+    t.add(M::POST, "/sites", Cap(C::ManageSites), ui::admin::sites_create);
     t.add(M::GET, "/users", Cap(C::ManageUsers), ui::admin::users);
-    t.add(
-        M::POST,
-        "/users/invite",
-        Cap(C::ManageUsers),
-        ui::admin::users_invite,
-    );
-    t.add(
-        M::POST,
-        "/users/invite-bulk",
-        Cap(C::ManageUsers),
-        ui::admin::users_invite_bulk,
-    );
-    t.add(
-        M::POST,
-        "/users/{id}/reset-second-factor",
-        Cap(C::ManageUsers),
-        ui::admin::users_reset_second_factor,
-    );
-    t.add(
-        M::GET,
-        "/engagements",
-        Cap(C::ViewEngagements),
-        ui::admin::engagements,
-    );
-    t.add(
-        M::POST,
-        "/engagements",
-        Cap(C::ManageEngagements),
-        ui::admin::engagements_create,
-    );
-    t.add(
-        M::POST,
-        "/engagements/{id}/end",
-        Cap(C::ManageEngagements),
-        ui::admin::engagements_end,
-    );
+    t.add(M::POST, "/users/invite", Cap(C::ManageUsers), ui::admin::users_invite);
+    t.add(M::POST, "/users/invite-bulk", Cap(C::ManageUsers), ui::admin::users_invite_bulk);
+    t.add(M::POST, "/users/{id}/reset-second-factor", Cap(C::ManageUsers), ui::admin::users_reset_second_factor);
+    t.add(M::POST, "/users/{id}/reset-password", Cap(C::ManageUsers), ui::admin::users_reset_password);
+    t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
+    t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
+    t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);
     t.add(M::GET, "/audit", Cap(C::ViewAuditLog), ui::admin::audit);
     t.add(M::GET, "/account", SignedIn, ui::admin::account);
-    t.add(
-        M::POST,
-        "/account/sign-out-everywhere",
-        SignedIn,
-        ui::admin::account_sign_out_everywhere,
-    );
-    t.add(
-        M::POST,
-        "/account/tokens",
-        Cap(C::ManageOwnApiTokens),
-        ui::admin::account_create_token,
-    );
-    t.add(
-        M::POST,
-        "/account/tokens/{id}/revoke",
-        Cap(C::ManageOwnApiTokens),
-        ui::admin::account_revoke_token,
-    );
+    t.add(M::POST, "/account/sign-out-everywhere", SignedIn, ui::admin::account_sign_out_everywhere);
+    t.add(M::POST, "/account/tokens", Cap(C::ManageOwnApiTokens), ui::admin::account_create_token);
+    t.add(M::POST, "/account/tokens/{id}/revoke", Cap(C::ManageOwnApiTokens), ui::admin::account_revoke_token);
     t
 }
 
@@ -345,21 +116,14 @@ pub fn app(state: AppState) -> Router {
     let max_body = state.settings().max_body_bytes;
     router
         .fallback(routes::fallback)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::resolve_caller,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::resolve_caller))
         .layer(axum::middleware::from_fn(middleware::track_metrics))
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |req: &axum::extract::Request| {
-                    // The path only: query strings may carry filters, and nothing personal belongs in logs.
-                    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-                },
-            ),
-        )
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            // The path only: query strings may carry filters, and nothing personal belongs in logs.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
         .with_state(state)
 }
 
@@ -375,18 +139,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> axum::response::Response {
+async fn readyz(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     match state.store().ping().await {
         Ok(()) => "ready".into_response(),
         Err(e) => {
@@ -396,15 +156,6 @@ async fn readyz(
     }
 }
 
-async fn metrics(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> axum::response::Response {
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
-        state.0.metrics.render(),
-    )
-        .into_response()
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.0.metrics.render()).into_response()
 }

@@ -1,8 +1,6 @@
 //! Layers every request passes through: caller resolution, security headers, metrics.
 
-use crate::auth::{
-    token_hash, AuthMethod, Authenticated, SecondFactorOwed, SESSION_COOKIE, SESSION_IDLE_US,
-};
+use crate::auth::{token_hash, AuthMethod, Authenticated, SecondFactorOwed, SESSION_COOKIE, SESSION_IDLE_US};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::header::{AUTHORIZATION, COOKIE};
@@ -49,11 +47,7 @@ fn client_addr(state: &AppState, request: &Request) -> IpAddr {
 }
 
 /// Resolves the caller from a bearer token or a session cookie and records it in the extensions.
-pub async fn resolve_caller(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn resolve_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let addr = client_addr(&state, &request);
     request.extensions_mut().insert(ClientAddr(addr));
     let source = addr.to_string();
@@ -65,14 +59,8 @@ pub async fn resolve_caller(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let resolved = if let Some(token) = bearer {
-        match store
-            .api_token_principal(&token_hash(&token), &source)
-            .await
-        {
-            Ok(Some((principal, scopes))) => Some(Authenticated {
-                principal,
-                method: AuthMethod::ApiToken { scopes },
-            }),
+        match store.api_token_principal(&token_hash(&token), &source).await {
+            Ok(Some((principal, scopes))) => Some(Authenticated { principal, method: AuthMethod::ApiToken { scopes } }),
             Ok(None) => None,
             Err(e) => {
                 tracing::error!(error = %e, "token lookup failed");
@@ -101,11 +89,7 @@ pub async fn resolve_caller(
                     };
                     Some(Authenticated {
                         principal: s.principal,
-                        method: AuthMethod::Session {
-                            token_hash: hash,
-                            csrf_token: s.csrf_token,
-                            owes,
-                        },
+                        method: AuthMethod::Session { token_hash: hash, csrf_token: s.csrf_token, owes },
                     })
                 }
             }
@@ -141,28 +125,20 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "no-referrer");
     set(headers, "cross-origin-opener-policy", "same-origin");
-    set(
-        headers,
-        "permissions-policy",
-        "camera=(), geolocation=(), microphone=(self)",
-    );
+    set(headers, "permissions-policy", "camera=(), geolocation=(), microphone=(self)");
     response
 }
 
 /// Request counts and latencies for Prometheus, labelled by route template (never by concrete path).
 pub async fn track_metrics(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    let route =
+        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = request.method().to_string();
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("clearline_http_requests_total", &labels).increment(1);
-    metrics::histogram!("clearline_http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("clearline_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
     response
 }

@@ -50,10 +50,7 @@ pub struct RouteTable {
 
 impl Default for RouteTable {
     fn default() -> Self {
-        RouteTable {
-            router: Router::new(),
-            specs: Vec::new(),
-        }
+        RouteTable { router: Router::new(), specs: Vec::new() }
     }
 }
 
@@ -67,11 +64,7 @@ impl RouteTable {
         let method_router = on(filter, handler).route_layer(from_fn_with_state(guard, enforce));
         let router = std::mem::take(&mut self.router);
         self.router = router.route(path, method_router);
-        self.specs.push(RouteSpec {
-            method,
-            path,
-            guard,
-        });
+        self.specs.push(RouteSpec { method, path, guard });
     }
 
     pub fn finish(self) -> (Router<AppState>, Vec<RouteSpec>) {
@@ -110,9 +103,7 @@ async fn enforce(State(guard): State<Guard>, request: Request, next: Next) -> Re
         return refuse(api, ApiError::Unauthenticated);
     };
     let request = match &auth.method {
-        AuthMethod::Session {
-            csrf_token, owes, ..
-        } => {
+        AuthMethod::Session { csrf_token, owes, .. } => {
             if owes.is_some() && guard != Guard::SecondFactorPending {
                 return refuse(api, ApiError::SecondFactorRequired);
             }
@@ -129,15 +120,8 @@ async fn enforce(State(guard): State<Guard>, request: Request, next: Next) -> Re
             if guard == Guard::SecondFactorPending {
                 return refuse(api, ApiError::Forbidden);
             }
-            let needed = if is_unsafe(request.method()) {
-                "write"
-            } else {
-                "read"
-            };
-            if !scopes
-                .iter()
-                .any(|s| s == needed || (needed == "read" && s == "write"))
-            {
+            let needed = if is_unsafe(request.method()) { "write" } else { "read" };
+            if !scopes.iter().any(|s| s == needed || (needed == "read" && s == "write")) {
                 return refuse(api, ApiError::Forbidden);
             }
             request
@@ -163,16 +147,8 @@ async fn enforce(State(guard): State<Guard>, request: Request, next: Next) -> Re
 /// a submitted form (read from the body, which is then handed on intact).
 async fn check_csrf(request: Request, expected: &str) -> Result<Request, ApiError> {
     let matches = |given: &str| given.as_bytes().ct_eq(expected.as_bytes()).into();
-    if let Some(given) = request
-        .headers()
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
-        return if matches(given) {
-            Ok(request)
-        } else {
-            Err(ApiError::Csrf)
-        };
+    if let Some(given) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if matches(given) { Ok(request) } else { Err(ApiError::Csrf) };
     }
     let is_form = request
         .headers()
@@ -183,9 +159,7 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, ApiErro
         return Err(ApiError::Csrf);
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, 1024 * 1024)
-        .await
-        .map_err(|_| ApiError::TooLarge)?;
+    let bytes = axum::body::to_bytes(body, 1024 * 1024).await.map_err(|_| ApiError::TooLarge)?;
     let given = form_urlencoded_field(&bytes, "csrf");
     if given.as_deref().is_some_and(matches) {
         Ok(Request::from_parts(parts, Body::from(bytes)))
@@ -208,16 +182,8 @@ pub struct Caller(pub Authenticated);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Authenticated>()
-            .cloned()
-            .map(Caller)
-            .ok_or(ApiError::Unauthenticated)
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Authenticated>().cloned().map(Caller).ok_or(ApiError::Unauthenticated)
     }
 }
 

@@ -18,11 +18,7 @@ pub struct WebSettings {
 
 impl Default for WebSettings {
     fn default() -> Self {
-        WebSettings {
-            secure_cookies: false,
-            trust_forwarded_for: false,
-            max_body_bytes: 1024 * 1024,
-        }
+        WebSettings { secure_cookies: false, trust_forwarded_for: false, max_body_bytes: 1024 * 1024 }
     }
 }
 

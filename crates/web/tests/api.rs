@@ -20,12 +20,7 @@ both_backends!(
     audit_export_is_jsonl_and_itself_audited,
 );
 
-async fn post(
-    app: &TestApp,
-    path: &str,
-    body: Value,
-    auth: Option<&(String, String)>,
-) -> reqwest::Response {
+async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
     let mut req = TestApp::client().post(app.url(path)).json(&body);
     if let Some((cookie, csrf)) = auth {
         req = req.header("cookie", cookie).header("x-csrf-token", csrf);
@@ -49,67 +44,38 @@ async fn sign_in(app: &TestApp, who: &str, totp_code: Option<&str>) -> ((String,
     }
     let res = post(app, "/api/v1/session", body, None).await;
     assert_eq!(res.status(), 200, "sign-in as {who}");
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
     let cookie = cookie.split(';').next().unwrap().to_string();
     let body: Value = res.json().await.unwrap();
-    (
-        (cookie, body["csrf_token"].as_str().unwrap().to_string()),
-        body["second_factor"].as_str().unwrap().to_string(),
-    )
+    ((cookie, body["csrf_token"].as_str().unwrap().to_string()), body["second_factor"].as_str().unwrap().to_string())
 }
 
 async fn code(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     let body: Value = res.json().await.unwrap_or(Value::Null);
-    (
-        status,
-        body["code"].as_str().unwrap_or_default().to_string(),
-    )
+    (status, body["code"].as_str().unwrap_or_default().to_string())
 }
 
 async fn sign_in_requires_enrolment_then_codes_for_admins(app: TestApp) {
     // An admin without an authenticator must enrol before anything else.
     let (auth, state) = sign_in(&app, "admin", None).await;
     assert_eq!(state, "enrolment");
-    assert_eq!(
-        code(get(&app, "/api/v1/me", Some(&auth)).await).await,
-        (403, "second_factor_required".into())
-    );
-    let enrolment: Value = get(&app, "/api/v1/session/second-factor/enrolment", Some(&auth))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(code(get(&app, "/api/v1/me", Some(&auth)).await).await, (403, "second_factor_required".into()));
+    let enrolment: Value =
+        get(&app, "/api/v1/session/second-factor/enrolment", Some(&auth)).await.json().await.unwrap();
     let secret = enrolment["secret"].as_str().unwrap().to_string();
     assert!(enrolment["qr_svg"].as_str().unwrap().contains("<svg"));
-    let wrong = post(
-        &app,
-        "/api/v1/session/second-factor/enrolment",
-        json!({"secret": secret, "code": "000000"}),
-        Some(&auth),
-    )
-    .await;
+    let wrong =
+        post(&app, "/api/v1/session/second-factor/enrolment", json!({"secret": secret, "code": "000000"}), Some(&auth))
+            .await;
     let current = totp::current(&secret).unwrap();
     if current != "000000" {
         assert_eq!(code(wrong).await, (422, "invalid".into()));
     }
-    let ok = post(
-        &app,
-        "/api/v1/session/second-factor/enrolment",
-        json!({"secret": secret, "code": current}),
-        Some(&auth),
-    )
-    .await;
+    let ok =
+        post(&app, "/api/v1/session/second-factor/enrolment", json!({"secret": secret, "code": current}), Some(&auth))
+            .await;
     assert_eq!(ok.status(), 204);
     assert_eq!(get(&app, "/api/v1/me", Some(&auth)).await.status(), 200);
 
@@ -126,13 +92,9 @@ async fn sign_in_requires_enrolment_then_codes_for_admins(app: TestApp) {
     .await;
     assert_eq!(code(dodge).await.0, 422);
     assert_eq!(get(&app, "/api/v1/me", Some(&auth2)).await.status(), 403);
-    let good = post(
-        &app,
-        "/api/v1/session/second-factor",
-        json!({"code": totp::current(&secret).unwrap()}),
-        Some(&auth2),
-    )
-    .await;
+    let good =
+        post(&app, "/api/v1/session/second-factor", json!({"code": totp::current(&secret).unwrap()}), Some(&auth2))
+            .await;
     assert_eq!(good.status(), 204);
     assert_eq!(get(&app, "/api/v1/me", Some(&auth2)).await.status(), 200);
     // Or all at once.
@@ -142,69 +104,31 @@ async fn sign_in_requires_enrolment_then_codes_for_admins(app: TestApp) {
     // A role without the requirement is signed in at once.
     let (auth3, state) = sign_in(&app, "analyst", None).await;
     assert_eq!(state, "done");
-    let me: Value = get(&app, "/api/v1/me", Some(&auth3))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get(&app, "/api/v1/me", Some(&auth3)).await.json().await.unwrap();
     assert_eq!(me["role"], "analyst");
 }
 
 async fn wrong_passwords_lock_the_account_and_are_audited(app: TestApp) {
     for _ in 0..5 {
-        let res = post(
-            &app,
-            "/api/v1/session",
-            json!({"email": email_for("analyst"), "password": "nope nope nope"}),
-            None,
-        )
-        .await;
+        let res =
+            post(&app, "/api/v1/session", json!({"email": email_for("analyst"), "password": "nope nope nope"}), None)
+                .await;
         assert_eq!(code(res).await, (401, "sign_in_failed".into()));
     }
     // Even the right password is refused while locked.
-    let res = post(
-        &app,
-        "/api/v1/session",
-        json!({"email": email_for("analyst"), "password": PASSWORD}),
-        None,
-    )
-    .await;
+    let res = post(&app, "/api/v1/session", json!({"email": email_for("analyst"), "password": PASSWORD}), None).await;
     assert_eq!(code(res).await, (423, "locked".into()));
     // Unknown accounts get the same answer as wrong passwords.
-    let res = post(
-        &app,
-        "/api/v1/session",
-        json!({"email": "nobody@example.org", "password": PASSWORD}),
-        None,
-    )
-    .await;
+    let res = post(&app, "/api/v1/session", json!({"email": "nobody@example.org", "password": PASSWORD}), None).await;
     assert_eq!(code(res).await, (401, "sign_in_failed".into()));
     let owner = app.session("owner").await;
-    let events: Value = get(
-        &app,
-        "/api/v1/audit?action=session.sign_in_failed",
-        Some(&owner),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let reasons: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["details"]["reason"].as_str().unwrap())
-        .collect();
+    let events: Value =
+        get(&app, "/api/v1/audit?action=session.sign_in_failed", Some(&owner)).await.json().await.unwrap();
+    let reasons: Vec<&str> =
+        events.as_array().unwrap().iter().map(|e| e["details"]["reason"].as_str().unwrap()).collect();
     assert_eq!(
         reasons,
-        vec![
-            "locked",
-            "wrong_password",
-            "wrong_password",
-            "wrong_password",
-            "wrong_password",
-            "wrong_password"
-        ]
+        vec!["locked", "wrong_password", "wrong_password", "wrong_password", "wrong_password", "wrong_password"]
     );
     // Nothing personal in the trail: no email, no password.
     let text = serde_json::to_string(&events).unwrap();
@@ -214,13 +138,8 @@ async fn wrong_passwords_lock_the_account_and_are_audited(app: TestApp) {
 async fn csrf_is_required_for_cookie_sessions(app: TestApp) {
     let (cookie, csrf) = app.session("owner").await;
     let body = json!({"name": "t", "scopes": ["read"]});
-    let missing = TestApp::client()
-        .post(app.url("/api/v1/tokens"))
-        .header("cookie", &cookie)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let missing =
+        TestApp::client().post(app.url("/api/v1/tokens")).header("cookie", &cookie).json(&body).send().await.unwrap();
     assert_eq!(code(missing).await, (403, "csrf".into()));
     let forged = TestApp::client()
         .post(app.url("/api/v1/tokens"))
@@ -251,11 +170,7 @@ async fn csrf_is_required_for_cookie_sessions(app: TestApp) {
     assert_eq!(form_with.status(), 200);
     assert!(form_with.text().await.unwrap().contains("new-token"));
     // Exactly one token exists: the refused requests wrote nothing.
-    let tokens: Value = get(&app, "/api/v1/tokens", Some(&(cookie, csrf)))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let tokens: Value = get(&app, "/api/v1/tokens", Some(&(cookie, csrf))).await.json().await.unwrap();
     assert_eq!(tokens.as_array().unwrap().len(), 1);
 }
 
@@ -270,64 +185,33 @@ async fn bad_json_gets_clear_4xx_and_writes_nothing(app: TestApp) {
             .body(body)
             .send()
     };
-    assert_eq!(
-        code(send("{not json".into()).await.unwrap()).await,
-        (400, "bad_request".into())
-    );
-    let unknown = send(
-        json!({"kind": "vendor", "slug": "v2", "name": "V", "profile": null, "extra": 1})
-            .to_string(),
-    )
-    .await
-    .unwrap();
-    let (status, c) = code(unknown).await;
-    assert_eq!((status, c.as_str()), (400, "bad_request"));
-    let bad_slug = send(
-        json!({"kind": "vendor", "slug": "Bad Slug", "name": "V", "profile": null}).to_string(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(bad_slug.status(), 400);
-    let huge = send(format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024)))
+    assert_eq!(code(send("{not json".into()).await.unwrap()).await, (400, "bad_request".into()));
+    let unknown = send(json!({"kind": "vendor", "slug": "v2", "name": "V", "profile": null, "extra": 1}).to_string())
         .await
         .unwrap();
+    let (status, c) = code(unknown).await;
+    assert_eq!((status, c.as_str()), (400, "bad_request"));
+    let bad_slug =
+        send(json!({"kind": "vendor", "slug": "Bad Slug", "name": "V", "profile": null}).to_string()).await.unwrap();
+    assert_eq!(bad_slug.status(), 400);
+    let huge = send(format!("{{\"name\": \"{}\"}}", "x".repeat(2 * 1024 * 1024))).await.unwrap();
     assert_eq!(code(huge).await, (413, "too_large".into()));
     let campaign_without_profile =
-        send(json!({"kind": "campaign", "slug": "c2", "name": "C", "profile": null}).to_string())
-            .await
-            .unwrap();
+        send(json!({"kind": "campaign", "slug": "c2", "name": "C", "profile": null}).to_string()).await.unwrap();
     let body: Value = campaign_without_profile.json().await.unwrap();
     assert_eq!(body["code"], "invalid");
     assert_eq!(body["field"], "profile");
-    let dup =
-        send(json!({"kind": "vendor", "slug": "vend", "name": "V", "profile": null}).to_string())
-            .await
-            .unwrap();
+    let dup = send(json!({"kind": "vendor", "slug": "vend", "name": "V", "profile": null}).to_string()).await.unwrap();
     assert_eq!(code(dup).await, (409, "conflict".into()));
     // None of that wrote an organization.
-    let orgs: Value = get(&app, "/api/v1/organizations", Some(&auth))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        orgs.as_array().unwrap().len(),
-        4,
-        "deployment, camp, other, vend"
-    );
+    let orgs: Value = get(&app, "/api/v1/organizations", Some(&auth)).await.json().await.unwrap();
+    assert_eq!(orgs.as_array().unwrap().len(), 4, "deployment, camp, other, vend");
     // An expired or unknown session is 401.
-    let res = TestApp::client()
-        .get(app.url("/api/v1/me"))
-        .header("cookie", "clearline_session=nope")
-        .send()
-        .await
-        .unwrap();
+    let res =
+        TestApp::client().get(app.url("/api/v1/me")).header("cookie", "clearline_session=nope").send().await.unwrap();
     assert_eq!(code(res).await, (401, "unauthenticated".into()));
     // Unknown API paths are a JSON 404.
-    assert_eq!(
-        code(get(&app, "/api/v1/nothing-here", Some(&auth)).await).await,
-        (404, "not_found".into())
-    );
+    assert_eq!(code(get(&app, "/api/v1/nothing-here", Some(&auth)).await).await, (404, "not_found".into()));
 }
 
 async fn another_tenants_objects_look_missing(app: TestApp) {
@@ -344,26 +228,11 @@ async fn another_tenants_objects_look_missing(app: TestApp) {
     .await
     .unwrap();
     let id = e["id"].as_i64().unwrap();
-    let foreign = post(
-        &app,
-        &format!("/api/v1/engagements/{id}/end"),
-        json!({}),
-        Some(&theirs),
-    )
-    .await;
-    let missing = post(
-        &app,
-        "/api/v1/engagements/987654/end",
-        json!({}),
-        Some(&theirs),
-    )
-    .await;
+    let foreign = post(&app, &format!("/api/v1/engagements/{id}/end"), json!({}), Some(&theirs)).await;
+    let missing = post(&app, "/api/v1/engagements/987654/end", json!({}), Some(&theirs)).await;
     let (a, b) = (code(foreign).await, code(missing).await);
     assert_eq!(a, (404, "not_found".into()));
-    assert_eq!(
-        a, b,
-        "another tenant's object and a missing one must look the same"
-    );
+    assert_eq!(a, b, "another tenant's object and a missing one must look the same");
     let user = app.users["analyst"].0;
     let res = post(
         &app,
@@ -374,69 +243,34 @@ async fn another_tenants_objects_look_missing(app: TestApp) {
     .await;
     assert_eq!(code(res).await, (404, "not_found".into()));
     // The engagement is still active for its campaign.
-    let list: Value = get(&app, "/api/v1/engagements", Some(&mine))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(list
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|x| x["id"] == id && x["ended_at_us"].is_null()));
+    let list: Value = get(&app, "/api/v1/engagements", Some(&mine)).await.json().await.unwrap();
+    assert!(list.as_array().unwrap().iter().any(|x| x["id"] == id && x["ended_at_us"].is_null()));
     // The other campaign sees none of our engagements, users or audit events.
-    let list: Value = get(&app, "/api/v1/engagements", Some(&theirs))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get(&app, "/api/v1/engagements", Some(&theirs)).await.json().await.unwrap();
     assert!(list.as_array().unwrap().is_empty());
-    let users: Value = get(&app, "/api/v1/users", Some(&theirs))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let users: Value = get(&app, "/api/v1/users", Some(&theirs)).await.json().await.unwrap();
     assert_eq!(users.as_array().unwrap().len(), 1);
 }
 
 async fn api_tokens_have_scopes_and_can_be_revoked(app: TestApp) {
     let auth = app.session("owner").await;
-    let created: Value = post(
-        &app,
-        "/api/v1/tokens",
-        json!({"name": "reporting", "scopes": ["read"]}),
-        Some(&auth),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let token = created["token"].as_str().unwrap().to_string();
-    let bearer =
-        |req: reqwest::RequestBuilder| req.header("authorization", format!("Bearer {token}"));
-    let me = bearer(TestApp::client().get(app.url("/api/v1/me")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    let write = bearer(
-        TestApp::client()
-            .post(app.url("/api/v1/tokens"))
-            .json(&json!({"name": "x", "scopes": ["read"]})),
-    )
-    .send()
-    .await
-    .unwrap();
-    assert_eq!(code(write).await, (403, "forbidden".into()));
-    let listed: Value = get(&app, "/api/v1/tokens", Some(&auth))
+    let created: Value = post(&app, "/api/v1/tokens", json!({"name": "reporting", "scopes": ["read"]}), Some(&auth))
         .await
         .json()
         .await
         .unwrap();
-    assert!(
-        !serde_json::to_string(&listed).unwrap().contains(&token),
-        "a token's secret is shown once only"
-    );
+    let token = created["token"].as_str().unwrap().to_string();
+    let bearer = |req: reqwest::RequestBuilder| req.header("authorization", format!("Bearer {token}"));
+    let me = bearer(TestApp::client().get(app.url("/api/v1/me"))).send().await.unwrap();
+    assert_eq!(me.status(), 200);
+    let write =
+        bearer(TestApp::client().post(app.url("/api/v1/tokens")).json(&json!({"name": "x", "scopes": ["read"]})))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(code(write).await, (403, "forbidden".into()));
+    let listed: Value = get(&app, "/api/v1/tokens", Some(&auth)).await.json().await.unwrap();
+    assert!(!serde_json::to_string(&listed).unwrap().contains(&token), "a token's secret is shown once only");
     let id = created["id"].as_i64().unwrap();
     let revoke = TestApp::client()
         .delete(app.url(&format!("/api/v1/tokens/{id}")))
@@ -446,18 +280,9 @@ async fn api_tokens_have_scopes_and_can_be_revoked(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(revoke.status(), 204);
-    let after = bearer(TestApp::client().get(app.url("/api/v1/me")))
-        .send()
-        .await
-        .unwrap();
+    let after = bearer(TestApp::client().get(app.url("/api/v1/me"))).send().await.unwrap();
     assert_eq!(after.status(), 401);
-    let bad = post(
-        &app,
-        "/api/v1/tokens",
-        json!({"name": "x", "scopes": ["admin"]}),
-        Some(&auth),
-    )
-    .await;
+    let bad = post(&app, "/api/v1/tokens", json!({"name": "x", "scopes": ["admin"]}), Some(&auth)).await;
     assert_eq!(code(bad).await, (422, "invalid".into()));
 }
 
@@ -467,77 +292,30 @@ async fn invitations_are_all_or_nothing(app: TestApp) {
     let csv = format!(
         "email,display_name,role,site_id,foreign_national\nann@floor.test,Ann,agent,{site},yes\nbob@floor.test,Bob,owner,{site},no\n"
     );
-    let res = post(
-        &app,
-        "/api/v1/invitations/bulk",
-        json!({"csv": csv}),
-        Some(&admin),
-    )
-    .await;
+    let res = post(&app, "/api/v1/invitations/bulk", json!({"csv": csv}), Some(&admin)).await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "invalid");
-    assert!(
-        body["message"].as_str().unwrap().contains("row 2"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("row 2"), "{body}");
     let csv = format!("email,display_name,role,site_id,foreign_national\nann@floor.test,Ann,agent,{site},yes\nbob@floor.test,Bob,supervisor,{site},no\n");
-    let res = post(
-        &app,
-        "/api/v1/invitations/bulk",
-        json!({"csv": csv}),
-        Some(&admin),
-    )
-    .await;
+    let res = post(&app, "/api/v1/invitations/bulk", json!({"csv": csv}), Some(&admin)).await;
     assert_eq!(res.status(), 201);
     let invited: Value = res.json().await.unwrap();
     let ann_code = invited[0]["code"].as_str().unwrap();
     // Only the second batch wrote invitations: the first wrote nothing, so Ann's invitation is unique.
-    let accept = post(
-        &app,
-        "/api/v1/invitations/accept",
-        json!({"code": ann_code, "password": "short"}),
-        None,
-    )
-    .await;
+    let accept = post(&app, "/api/v1/invitations/accept", json!({"code": ann_code, "password": "short"}), None).await;
     assert_eq!(code(accept).await.0, 422);
-    let accept = post(
-        &app,
-        "/api/v1/invitations/accept",
-        json!({"code": ann_code, "password": "a long enough password"}),
-        None,
-    )
-    .await;
+    let accept =
+        post(&app, "/api/v1/invitations/accept", json!({"code": ann_code, "password": "a long enough password"}), None)
+            .await;
     assert_eq!(accept.status(), 201);
-    let again = post(
-        &app,
-        "/api/v1/invitations/accept",
-        json!({"code": ann_code, "password": "a long enough password"}),
-        None,
-    )
-    .await;
-    assert_eq!(
-        code(again).await,
-        (404, "not_found".into()),
-        "an invitation is single-use"
-    );
-    let creds = app
-        .store
-        .credentials(&Email::parse("ann@floor.test").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let again =
+        post(&app, "/api/v1/invitations/accept", json!({"code": ann_code, "password": "a long enough password"}), None)
+            .await;
+    assert_eq!(code(again).await, (404, "not_found".into()), "an invitation is single-use");
+    let creds = app.store.credentials(&Email::parse("ann@floor.test").unwrap()).await.unwrap().unwrap();
     assert_eq!(creds.site_id, Some(app.site));
-    let users: Value = get(&app, "/api/v1/users", Some(&admin))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let ann = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == "ann@floor.test")
-        .unwrap();
+    let users: Value = get(&app, "/api/v1/users", Some(&admin)).await.json().await.unwrap();
+    let ann = users.as_array().unwrap().iter().find(|u| u["email"] == "ann@floor.test").unwrap();
     assert_eq!(ann["foreign_national"], true);
     assert_eq!(ann["role"], "agent");
 }
@@ -550,11 +328,7 @@ async fn sign_in_outside_the_site_network_is_refused(app: TestApp) {
         .create_site(
             &system,
             Some(app.vendor),
-            NewSite {
-                name: "Far".into(),
-                country: "PH".into(),
-                networks: vec!["203.0.113.0/24".parse().unwrap()],
-            },
+            NewSite { name: "Far".into(), country: "PH".into(), networks: vec!["203.0.113.0/24".parse().unwrap()] },
         )
         .await
         .unwrap();
@@ -573,13 +347,7 @@ async fn sign_in_outside_the_site_network_is_refused(app: TestApp) {
         )
         .await
         .unwrap();
-    let res = post(
-        &app,
-        "/api/v1/session",
-        json!({"email": "far@example.org", "password": PASSWORD}),
-        None,
-    )
-    .await;
+    let res = post(&app, "/api/v1/session", json!({"email": "far@example.org", "password": PASSWORD}), None).await;
     assert_eq!(code(res).await, (403, "outside_site_network".into()));
     // The agent of the loopback site signs in.
     let (_, state) = sign_in(&app, "agent", None).await;
@@ -592,25 +360,10 @@ async fn audit_export_is_jsonl_and_itself_audited(app: TestApp) {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/x-ndjson");
     let text = res.text().await.unwrap();
-    let lines: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert!(
-        lines.len() >= 7,
-        "one user.create per campaign role at least"
-    );
-    assert!(
-        lines
-            .windows(2)
-            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()),
-        "oldest first"
-    );
-    let exports: Value = get(&app, "/api/v1/audit?action=audit.export", Some(&auth))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() >= 7, "one user.create per campaign role at least");
+    assert!(lines.windows(2).all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()), "oldest first");
+    let exports: Value = get(&app, "/api/v1/audit?action=audit.export", Some(&auth)).await.json().await.unwrap();
     assert_eq!(exports.as_array().unwrap().len(), 1);
     let bad = get(&app, "/api/v1/audit?since=yesterday", Some(&auth)).await;
     let body: Value = bad.json().await.unwrap();
@@ -631,13 +384,7 @@ fn every_api_route_is_in_the_openapi_document() {
             missing.push(format!("{} {}", route.method, route.path));
         }
     }
-    assert!(
-        missing.is_empty(),
-        "routes missing from the OpenAPI document: {missing:?}"
-    );
+    assert!(missing.is_empty(), "routes missing from the OpenAPI document: {missing:?}");
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(
-        documented, api_routes,
-        "the document describes operations that are not routes"
-    );
+    assert_eq!(documented, api_routes, "the document describes operations that are not routes");
 }

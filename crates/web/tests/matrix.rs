@@ -36,32 +36,12 @@ const NOT_AGENT: &[&str] = &[
 const ORG_EDITORS: &[&str] = &["owner", "admin", "vendor_admin"];
 const OPERATOR: &[&str] = &["operator"];
 const SITE_ADMINS: &[&str] = &["vendor_admin"];
-const ENGAGEMENT_VIEWERS: &[&str] = &[
-    "owner",
-    "admin",
-    "data_manager",
-    "program_manager",
-    "compliance_officer",
-    "vendor_admin",
-    "supervisor",
-];
+const ENGAGEMENT_VIEWERS: &[&str] =
+    &["owner", "admin", "data_manager", "program_manager", "compliance_officer", "vendor_admin", "supervisor"];
 const CAMPAIGN_ADMINS: &[&str] = &["owner", "admin"];
 const USER_ADMINS: &[&str] = &["owner", "admin", "vendor_admin", "operator"];
-const AUDIT_READERS: &[&str] = &[
-    "owner",
-    "admin",
-    "data_manager",
-    "compliance_officer",
-    "vendor_admin",
-    "operator",
-];
-const AUDIT_EXPORTERS: &[&str] = &[
-    "owner",
-    "admin",
-    "compliance_officer",
-    "vendor_admin",
-    "operator",
-];
+const AUDIT_READERS: &[&str] = &["owner", "admin", "data_manager", "compliance_officer", "vendor_admin", "operator"];
+const AUDIT_EXPORTERS: &[&str] = &["owner", "admin", "compliance_officer", "vendor_admin", "operator"];
 const AGENTS: &[&str] = &["agent"];
 
 /// Who may call each route. `public` routes also answer anonymous callers.
@@ -77,18 +57,8 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/api/v1/session", true, ALL),
         (M::DELETE, "/api/v1/session", false, ALL),
         (M::POST, "/api/v1/session/second-factor", false, ALL),
-        (
-            M::GET,
-            "/api/v1/session/second-factor/enrolment",
-            false,
-            ALL,
-        ),
-        (
-            M::POST,
-            "/api/v1/session/second-factor/enrolment",
-            false,
-            ALL,
-        ),
+        (M::GET, "/api/v1/session/second-factor/enrolment", false, ALL),
+        (M::POST, "/api/v1/session/second-factor/enrolment", false, ALL),
         (M::POST, "/api/v1/session/sign-out-everywhere", false, ALL),
         (M::GET, "/api/v1/me", false, ALL),
         (M::GET, "/api/v1/organization", false, NOT_AGENT),
@@ -100,28 +70,13 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/api/v1/sites", false, SITE_ADMINS),
         (M::GET, "/api/v1/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/api/v1/engagements", false, CAMPAIGN_ADMINS),
-        (
-            M::POST,
-            "/api/v1/engagements/{id}/end",
-            false,
-            CAMPAIGN_ADMINS,
-        ),
+        (M::POST, "/api/v1/engagements/{id}/end", false, CAMPAIGN_ADMINS),
         (M::GET, "/api/v1/users", false, USER_ADMINS),
         (M::POST, "/api/v1/invitations", false, USER_ADMINS),
         (M::POST, "/api/v1/invitations/bulk", false, USER_ADMINS),
         (M::POST, "/api/v1/invitations/accept", true, ALL),
-        (
-            M::POST,
-            "/api/v1/users/{id}/reset-password",
-            false,
-            USER_ADMINS,
-        ),
-        (
-            M::POST,
-            "/api/v1/users/{id}/reset-second-factor",
-            false,
-            USER_ADMINS,
-        ),
+        (M::POST, "/api/v1/users/{id}/reset-password", false, USER_ADMINS),
+        (M::POST, "/api/v1/users/{id}/reset-second-factor", false, USER_ADMINS),
         (M::GET, "/api/v1/tokens", false, NOT_AGENT),
         (M::POST, "/api/v1/tokens", false, NOT_AGENT),
         (M::DELETE, "/api/v1/tokens/{id}", false, NOT_AGENT),
@@ -148,12 +103,8 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/users", false, USER_ADMINS),
         (M::POST, "/users/invite", false, USER_ADMINS),
         (M::POST, "/users/invite-bulk", false, USER_ADMINS),
-        (
-            M::POST,
-            "/users/{id}/reset-second-factor",
-            false,
-            USER_ADMINS,
-        ),
+        (M::POST, "/users/{id}/reset-second-factor", false, USER_ADMINS),
+        (M::POST, "/users/{id}/reset-password", false, USER_ADMINS),
         (M::GET, "/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/engagements", false, CAMPAIGN_ADMINS),
         (M::POST, "/engagements/{id}/end", false, CAMPAIGN_ADMINS),
@@ -167,32 +118,17 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
 
 #[test]
 fn every_route_is_in_the_matrix_and_every_row_is_a_route() {
-    let registered: BTreeSet<(String, String)> = clearline_web::routes()
-        .into_iter()
-        .map(|r| (r.method.to_string(), r.path.to_string()))
-        .collect();
-    let listed: BTreeSet<(String, String)> = matrix()
-        .into_iter()
-        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
-        .collect();
+    let registered: BTreeSet<(String, String)> =
+        clearline_web::routes().into_iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    let listed: BTreeSet<(String, String)> =
+        matrix().into_iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();
-    assert!(
-        missing.is_empty(),
-        "routes missing from the matrix: {missing:?}"
-    );
-    assert!(
-        stale.is_empty(),
-        "matrix rows for routes that do not exist: {stale:?}"
-    );
+    assert!(missing.is_empty(), "routes missing from the matrix: {missing:?}");
+    assert!(stale.is_empty(), "matrix rows for routes that do not exist: {stale:?}");
 }
 
-async fn call(
-    app: &TestApp,
-    method: &Method,
-    path: &str,
-    auth: Option<(&str, &str)>,
-) -> reqwest::StatusCode {
+async fn call(app: &TestApp, method: &Method, path: &str, auth: Option<(&str, &str)>) -> reqwest::StatusCode {
     // Object ids that exist in no organization: an allowed caller gets 404, never a side effect.
     let path = path.replace("{id}", "999999");
     let mut req = TestApp::client().request(method.clone(), app.url(&path));
@@ -203,8 +139,7 @@ async fn call(
         req = if path.starts_with("/api/") {
             req.header("content-type", "application/json").body("{}")
         } else {
-            req.header("content-type", "application/x-www-form-urlencoded")
-                .body("")
+            req.header("content-type", "application/x-www-form-urlencoded").body("")
         };
     }
     // Headers are enough (the audit stream never ends); the body is dropped unread.
@@ -217,6 +152,9 @@ async fn route_role_matrix(app: TestApp) {
         for role in ALL {
             let (cookie, csrf) = app.session(role).await;
             let status = call(&app, &method, path, Some((&cookie, &csrf))).await;
+            if status.is_server_error() {
+                failures.push(format!("{method} {path} as {role}: got {status}; nothing may answer 5xx"));
+            }
             let is_allowed = allowed.contains(role);
             let refused = status == 401 || status == 403;
             if is_allowed == refused || (!is_allowed && status != 403) {
@@ -227,27 +165,18 @@ async fn route_role_matrix(app: TestApp) {
             }
         }
         let anonymous = call(&app, &method, path, None).await;
-        let expected_refusal = if path.starts_with("/api/") {
-            anonymous == 401
-        } else {
-            anonymous == 303 && !public
-        };
+        let expected_refusal = if path.starts_with("/api/") { anonymous == 401 } else { anonymous == 303 && !public };
         if public {
             if anonymous == 401 || anonymous == 403 {
-                failures.push(format!(
-                    "{method} {path} anonymous: got {anonymous}, expected allowed"
-                ));
+                failures.push(format!("{method} {path} anonymous: got {anonymous}, expected allowed"));
             }
         } else if !expected_refusal {
-            failures.push(format!("{method} {path} anonymous: got {anonymous}, expected 401 (API) or a redirect to /login"));
+            failures.push(format!(
+                "{method} {path} anonymous: got {anonymous}, expected 401 (API) or a redirect to /login"
+            ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} matrix failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} matrix failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 both_backends!(route_role_matrix);

@@ -21,19 +21,14 @@ pub const ELEMENT_TIMEOUT: Duration = Duration::from_secs(15);
 /// skip notice and return; on CI (`CI=true`) a missing browser is a failure instead.
 #[must_use]
 pub fn browser_available() -> bool {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER].into_iter().filter(|p| !Path::new(p).exists()).collect();
     if missing.is_empty() {
         return true;
     }
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("CI=true but {missing:?} missing: apt-get install chromium chromium-driver");
     }
-    println!(
-        "SKIPPED: chromium/chromedriver not installed (apt-get install chromium chromium-driver)"
-    );
+    println!("SKIPPED: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
     false
 }
 
@@ -68,10 +63,7 @@ impl Browser {
         if let Err(e) = wait_for_driver(&mut driver, &webdriver).await {
             let _ = driver.kill();
             let _ = driver.wait();
-            panic!(
-                "{e}; chromedriver output:\n{}",
-                std::fs::read_to_string(&driver_log).unwrap_or_default()
-            );
+            panic!("{e}; chromedriver output:\n{}", std::fs::read_to_string(&driver_log).unwrap_or_default());
         }
 
         let user_data_dir = profile_dir.path().join("profile");
@@ -89,15 +81,11 @@ impl Browser {
             format!("--user-data-dir={}", user_data_dir.display()),
         ];
         let mut capabilities = fantoccini::wd::Capabilities::new();
-        capabilities.insert(
-            "goog:chromeOptions".to_string(),
-            serde_json::json!({ "args": args, "binary": CHROMIUM }),
-        );
-        let connected =
-            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(capabilities)
-                .connect(&webdriver)
-                .await;
+        capabilities.insert("goog:chromeOptions".to_string(), serde_json::json!({ "args": args, "binary": CHROMIUM }));
+        let connected = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&webdriver)
+            .await;
         let client = match connected {
             Ok(c) => c,
             Err(e) => {
@@ -110,15 +98,7 @@ impl Browser {
             }
         };
         let session_id = client.session_id().await.ok().flatten();
-        Browser {
-            client,
-            driver,
-            driver_port,
-            session_id,
-            closed: false,
-            driver_log,
-            profile_dir,
-        }
+        Browser { client, driver, driver_port, session_id, closed: false, driver_log, profile_dir }
     }
 
     /// The WebDriver client, for anything the helpers below do not cover.
@@ -127,20 +107,12 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.client
-            .goto(url)
-            .await
-            .unwrap_or_else(|e| panic!("opening {url}: {e}"));
+        self.client.goto(url).await.unwrap_or_else(|e| panic!("opening {url}: {e}"));
     }
 
     /// The path of the current page's URL.
     pub async fn path(&self) -> String {
-        self.client
-            .current_url()
-            .await
-            .expect("the current URL")
-            .path()
-            .to_string()
+        self.client.current_url().await.expect("the current URL").path().to_string()
     }
 
     /// Waits until the current page's path is `path`.
@@ -166,21 +138,12 @@ impl Browser {
     /// Waits up to `timeout` for an element.
     pub async fn wait_for(&self, locator: Locator<'_>, timeout: Duration) -> Element {
         let what = format!("{locator:?}");
-        match self
-            .client
-            .wait()
-            .at_most(timeout)
-            .every(Duration::from_millis(100))
-            .for_element(locator)
-            .await
-        {
+        match self.client.wait().at_most(timeout).every(Duration::from_millis(100)).for_element(locator).await {
             Ok(e) => e,
             Err(e) => {
                 let path = self.path().await;
                 let text = self.body_text().await;
-                panic!(
-                    "no element {what} within {timeout:?} ({e}) on {path}; the page says:\n{text}"
-                )
+                panic!("no element {what} within {timeout:?} ({e}) on {path}; the page says:\n{text}")
             }
         }
     }
@@ -189,19 +152,12 @@ impl Browser {
     pub async fn fill(&self, css: &str, value: &str) {
         let field = self.wait_for_css(css).await;
         field.clear().await.expect("clear the field");
-        field
-            .send_keys(value)
-            .await
-            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+        field.send_keys(value).await.unwrap_or_else(|e| panic!("typing into {css}: {e}"));
     }
 
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
-        self.wait_for_css(css)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        self.wait_for_css(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
     }
 
     /// The visible text of the page's body.
@@ -223,8 +179,7 @@ impl Browser {
         let png = self.client.screenshot().await.expect("a screenshot");
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is not a PNG");
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
         }
         std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
@@ -244,10 +199,7 @@ impl Browser {
 
 /// Polls chromedriver's /status until it says it is ready.
 async fn wait_for_driver(driver: &mut Child, webdriver: &str) -> Result<(), String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-        .expect("an HTTP client");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("an HTTP client");
     let url = format!("{webdriver}/status");
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
@@ -262,9 +214,7 @@ async fn wait_for_driver(driver: &mut Child, webdriver: &str) -> Result<(), Stri
             }
         }
         if Instant::now() >= deadline {
-            return Err(format!(
-                "chromedriver not ready at {url} within {START_TIMEOUT:?}"
-            ));
+            return Err(format!("chromedriver not ready at {url} within {START_TIMEOUT:?}"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

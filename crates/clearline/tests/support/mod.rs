@@ -25,21 +25,11 @@ pub fn free_port() -> u16 {
 /// The current 6-digit code of a base32 TOTP secret (SHA-1, 30-second step), as Clearline checks it.
 pub fn totp_code(secret_base32: &str) -> String {
     use totp_rs::{Algorithm, Secret, TOTP};
-    let bytes = Secret::Encoded(secret_base32.to_string())
-        .to_bytes()
-        .expect("the TOTP secret is base32");
-    TOTP::new(
-        Algorithm::SHA1,
-        6,
-        1,
-        30,
-        bytes,
-        Some("Clearline".to_string()),
-        "e2e".to_string(),
-    )
-    .expect("a valid TOTP configuration")
-    .generate_current()
-    .expect("the system clock is after 1970")
+    let bytes = Secret::Encoded(secret_base32.to_string()).to_bytes().expect("the TOTP secret is base32");
+    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("Clearline".to_string()), "e2e".to_string())
+        .expect("a valid TOTP configuration")
+        .generate_current()
+        .expect("the system clock is after 1970")
 }
 
 /// Polls `check` every 100 ms until it yields `Some`, panicking with `what` after `timeout`.
@@ -62,8 +52,5 @@ where
 
 /// Where browser tests save their screenshots: `docs/screenshots` at the workspace root.
 pub fn screenshot_dir() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../docs/screenshots"
-    ))
+    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots"))
 }

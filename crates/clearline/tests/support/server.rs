@@ -47,11 +47,7 @@ impl ServerProcess {
     /// Starts one node: `demo` (seeds, then serves) when `seed`, else plain `serve` with no demo
     /// credentials. `env` adds environment variables (e.g. `CLEARLINE_POSTGRES_SCHEMA`, so that several
     /// nodes share one test schema).
-    pub async fn start_node(
-        database_url: Option<&str>,
-        env: &[(&str, &str)],
-        seed: bool,
-    ) -> ServerProcess {
+    pub async fn start_node(database_url: Option<&str>, env: &[(&str, &str)], seed: bool) -> ServerProcess {
         let data_dir = tempfile::tempdir().expect("a temporary data directory");
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
@@ -73,34 +69,22 @@ impl ServerProcess {
             .stdout(log.try_clone().expect("clone the log handle"))
             .stderr(log);
         let child = command.spawn().expect("start the clearline binary");
-        let mut server = ServerProcess {
-            child,
-            base_url: format!("http://{listen}"),
-            credentials: Vec::new(),
-            log_path,
-            data_dir,
-        };
+        let mut server =
+            ServerProcess { child, base_url: format!("http://{listen}"), credentials: Vec::new(), log_path, data_dir };
         server.wait_ready().await;
         if seed {
-            server.credentials =
-                read_credentials(&server.data_dir.path().join("demo-credentials.json"));
+            server.credentials = read_credentials(&server.data_dir.path().join("demo-credentials.json"));
         }
         server
     }
 
     async fn wait_ready(&mut self) {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .expect("an HTTP client");
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("an HTTP client");
         let url = self.url("/readyz");
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "clearline exited with {status} before it was ready; its output:\n{}",
-                    self.log()
-                );
+                panic!("clearline exited with {status} before it was ready; its output:\n{}", self.log());
             }
             if let Ok(r) = client.get(&url).send().await {
                 if r.status().is_success() {
@@ -108,10 +92,7 @@ impl ServerProcess {
                 }
             }
             if Instant::now() >= deadline {
-                panic!(
-                    "clearline was not ready at {url} within {READY_TIMEOUT:?}; its output:\n{}",
-                    self.log()
-                );
+                panic!("clearline was not ready at {url} within {READY_TIMEOUT:?}; its output:\n{}", self.log());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -147,10 +128,7 @@ impl ServerProcess {
     /// Sends SIGTERM and waits up to `timeout` for the process to exit; returns its exit status.
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
         let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
         assert!(sent.success(), "kill -TERM {pid} failed");
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
@@ -169,15 +147,10 @@ impl ServerProcess {
 }
 
 fn read_credentials(path: &Path) -> Vec<DemoCredential> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let value: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
     let field = |u: &Value, name: &str| -> String {
-        u.get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("a demo user without {name:?}: {u}"))
-            .to_string()
+        u.get(name).and_then(Value::as_str).unwrap_or_else(|| panic!("a demo user without {name:?}: {u}")).to_string()
     };
     value
         .as_array()
@@ -186,10 +159,7 @@ fn read_credentials(path: &Path) -> Vec<DemoCredential> {
         .map(|u| DemoCredential {
             email: field(u, "email"),
             password: field(u, "password"),
-            totp_secret: u
-                .get("totp_secret")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            totp_secret: u.get("totp_secret").and_then(Value::as_str).map(str::to_string),
             role: field(u, "role"),
             organization: field(u, "organization"),
         })
@@ -201,11 +171,7 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!(
-                "---- clearline output ({}) ----\n{}",
-                self.base_url,
-                self.log()
-            );
+            eprintln!("---- clearline output ({}) ----\n{}", self.base_url, self.log());
         }
     }
 }

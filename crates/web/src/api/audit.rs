@@ -34,19 +34,14 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     pub fn to_filter(&self) -> Result<AuditFilter, crate::error::ApiError> {
-        let day = |field: &'static str,
-                   v: &Option<String>,
-                   end: bool|
-         -> Result<Option<i64>, crate::error::ApiError> {
+        let day = |field: &'static str, v: &Option<String>, end: bool| -> Result<Option<i64>, crate::error::ApiError> {
             match v.as_deref().filter(|s| !s.is_empty()) {
                 None => Ok(None),
                 Some(s) => {
-                    let date: jiff::civil::Date = s.parse().map_err(|_| {
-                        crate::error::ApiError::invalid(field, "use a date like 2026-11-28")
-                    })?;
+                    let date: jiff::civil::Date =
+                        s.parse().map_err(|_| crate::error::ApiError::invalid(field, "use a date like 2026-11-28"))?;
                     let date = if end {
-                        date.tomorrow()
-                            .map_err(|_| crate::error::ApiError::invalid(field, "out of range"))?
+                        date.tomorrow().map_err(|_| crate::error::ApiError::invalid(field, "out of range"))?
                     } else {
                         date
                     };
@@ -75,22 +70,13 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditEvent>>> {
-    Ok(Json(
-        state
-            .store()
-            .audit_events(&caller.actor(), &q.to_filter()?)
-            .await?,
-    ))
+    Ok(Json(state.store().audit_events(&caller.actor(), &q.to_filter()?).await?))
 }
 
 /// Export the log as JSON Lines (oldest first). The export itself is audited.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(AuditQuery),
     responses((status = 200, content_type = "application/x-ndjson", body = String)))]
-pub async fn export(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<AuditQuery>,
-) -> ApiResult<Response> {
+pub async fn export(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>) -> ApiResult<Response> {
     let mut filter = q.to_filter()?;
     filter.limit = Some(filter.limit.unwrap_or(10_000));
     let actor = caller.actor();
@@ -102,13 +88,7 @@ pub async fn export(
         body.push_str(&serde_json::to_string(e).expect("event serializes"));
         body.push('\n');
     }
-    Ok((
-        [
-            (CONTENT_TYPE, "application/x-ndjson"),
-            (CONTENT_DISPOSITION, "attachment; filename=\"audit.jsonl\""),
-        ],
-        body,
-    )
+    Ok(([(CONTENT_TYPE, "application/x-ndjson"), (CONTENT_DISPOSITION, "attachment; filename=\"audit.jsonl\"")], body)
         .into_response())
 }
 

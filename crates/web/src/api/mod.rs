@@ -19,9 +19,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::BytesRejection(_)) => Err(ApiError::TooLarge),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::BadRequest(
-                "send the body as JSON with Content-Type: application/json".into(),
-            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::BadRequest("send the body as JSON with Content-Type: application/json".into()))
+            }
             Err(e) => Err(ApiError::BadRequest(e.body_text())),
         }
     }

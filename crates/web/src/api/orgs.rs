@@ -23,13 +23,8 @@ pub async fn own(State(state): State<AppState>, caller: Caller) -> ApiResult<Jso
 
 /// Organizations the caller may know of: the operator sees all, others their own and engaged ones.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = Vec<Object>)))]
-pub async fn list(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<Organization>>> {
-    Ok(Json(
-        state.store().list_organizations(&caller.actor()).await?,
-    ))
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Organization>>> {
+    Ok(Json(state.store().list_organizations(&caller.actor()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,12 +53,7 @@ pub async fn create(
         .store()
         .create_organization(
             &caller.actor(),
-            NewOrganization {
-                kind: body.kind,
-                slug: body.slug,
-                name: body.name,
-                profile: body.profile,
-            },
+            NewOrganization { kind: body.kind, slug: body.slug, name: body.name, profile: body.profile },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(org)).into_response())
@@ -71,10 +61,7 @@ pub async fn create(
 
 /// The campaign's legal profile.
 #[utoipa::path(get, path = "/api/v1/organization/profile", tag = "organizations", responses((status = 200, body = Object)))]
-pub async fn profile(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<CampaignProfile>> {
+pub async fn profile(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<CampaignProfile>> {
     Ok(Json(state.store().campaign_profile(&caller.actor()).await?))
 }
 
@@ -86,10 +73,7 @@ pub async fn update_profile(
     caller: Caller,
     ApiJson(body): ApiJson<CampaignProfile>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store()
-        .update_campaign_profile(&caller.actor(), body)
-        .await?;
+    state.store().update_campaign_profile(&caller.actor(), body).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -120,25 +104,14 @@ pub async fn create_site(
 ) -> ApiResult<Response> {
     let site = state
         .store()
-        .create_site(
-            &caller.actor(),
-            None,
-            NewSite {
-                name: body.name,
-                country: body.country,
-                networks: body.networks,
-            },
-        )
+        .create_site(&caller.actor(), None, NewSite { name: body.name, country: body.country, networks: body.networks })
         .await?;
     Ok((StatusCode::CREATED, Json(site)).into_response())
 }
 
 /// Engagements of the caller's organization (campaign or vendor side).
 #[utoipa::path(get, path = "/api/v1/engagements", tag = "engagements", responses((status = 200, body = Vec<Object>)))]
-pub async fn engagements(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<Engagement>>> {
+pub async fn engagements(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Engagement>>> {
     Ok(Json(state.store().list_engagements(&caller.actor()).await?))
 }
 
@@ -192,9 +165,6 @@ pub async fn end_engagement(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store()
-        .end_engagement(&caller.actor(), EngagementId(id))
-        .await?;
+    state.store().end_engagement(&caller.actor(), EngagementId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

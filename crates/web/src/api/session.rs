@@ -1,10 +1,7 @@
 //! Sign-in, second factor, sign-out.
 
 use super::ApiJson;
-use crate::auth::{
-    self, dummy_hash, random_token, token_hash, verify_password, SESSION_ABSOLUTE_US,
-    SESSION_COOKIE,
-};
+use crate::auth::{self, dummy_hash, random_token, token_hash, verify_password, SESSION_ABSOLUTE_US, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 use crate::middleware::ClientAddr;
 use crate::routes::Caller;
@@ -50,11 +47,7 @@ pub(crate) struct NewSession {
 }
 
 pub(crate) fn session_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.settings().secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.settings().secure_cookies { "; Secure" } else { "" };
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         SESSION_ABSOLUTE_US / 1_000_000
@@ -82,9 +75,7 @@ pub(crate) async fn sign_in(
     }
     let fail = |account: Option<(UserId, OrgId)>, reason: SignInFailure, err: ApiError| async move {
         throttle.record_failure(addr);
-        store
-            .record_sign_in_failure(&actor_for(addr), account, reason)
-            .await?;
+        store.record_sign_in_failure(&actor_for(addr), account, reason).await?;
         Err::<NewSession, ApiError>(err)
     };
     let creds = match Email::parse(email) {
@@ -99,41 +90,19 @@ pub(crate) async fn sign_in(
     if creds.disabled {
         return fail(account, SignInFailure::Disabled, ApiError::SignInFailed).await;
     }
-    if creds
-        .locked_until_us
-        .is_some_and(|t| t > clearline_store::now_us())
-    {
+    if creds.locked_until_us.is_some_and(|t| t > clearline_store::now_us()) {
         return fail(account, SignInFailure::Locked, ApiError::Locked).await;
     }
-    if !creds
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| verify_password(password, h))
-    {
-        return fail(
-            account,
-            SignInFailure::WrongPassword,
-            ApiError::SignInFailed,
-        )
-        .await;
+    if !creds.password_hash.as_deref().is_some_and(|h| verify_password(password, h)) {
+        return fail(account, SignInFailure::WrongPassword, ApiError::SignInFailed).await;
     }
     if !store.site_admits(creds.site_id, addr).await? {
-        return fail(
-            account,
-            SignInFailure::OutsideSiteNetwork,
-            ApiError::OutsideSiteNetwork,
-        )
-        .await;
+        return fail(account, SignInFailure::OutsideSiteNetwork, ApiError::OutsideSiteNetwork).await;
     }
     let second_factor_done = match (&creds.totp_secret, totp_code) {
         (Some(secret), Some(code)) => {
             if !auth::totp::check(secret, code) {
-                return fail(
-                    account,
-                    SignInFailure::WrongSecondFactor,
-                    ApiError::SignInFailed,
-                )
-                .await;
+                return fail(account, SignInFailure::WrongSecondFactor, ApiError::SignInFailed).await;
             }
             true
         }
@@ -144,15 +113,7 @@ pub(crate) async fn sign_in(
     let csrf = random_token();
     let expires = clearline_store::now_us() + SESSION_ABSOLUTE_US;
     store
-        .open_session(
-            &actor,
-            creds.user_id,
-            creds.org_id,
-            &token_hash(&token),
-            &csrf,
-            second_factor_done,
-            expires,
-        )
+        .open_session(&actor, creds.user_id, creds.org_id, &token_hash(&token), &csrf, second_factor_done, expires)
         .await?;
     let second_factor = match (second_factor_done, creds.totp_secret.is_some()) {
         (true, _) => "done",
@@ -183,14 +144,7 @@ pub async fn create_session(
     Extension(ClientAddr(addr)): Extension<ClientAddr>,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> ApiResult<Response> {
-    let session = sign_in(
-        &state,
-        addr,
-        &body.email,
-        &body.password,
-        body.totp_code.as_deref(),
-    )
-    .await?;
+    let session = sign_in(&state, addr, &body.email, &body.password, body.totp_code.as_deref()).await?;
     let cookie = session_cookie(&state, &session.token);
     Ok((AppendHeaders([(SET_COOKIE, cookie)]), Json(session.body)).into_response())
 }
@@ -213,28 +167,15 @@ pub async fn second_factor(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-pub(crate) async fn verify_second_factor(
-    state: &AppState,
-    caller: &Caller,
-    code: &str,
-) -> ApiResult<()> {
+pub(crate) async fn verify_second_factor(state: &AppState, caller: &Caller, code: &str) -> ApiResult<()> {
     let store = state.store();
     let actor = caller.actor();
     let p = &caller.0.principal;
     let Some(secret) = store.own_second_factor(&actor).await? else {
-        return Err(ApiError::invalid(
-            "code",
-            "no authenticator is enrolled; enrol one first",
-        ));
+        return Err(ApiError::invalid("code", "no authenticator is enrolled; enrol one first"));
     };
     if !auth::totp::check(&secret, code) {
-        store
-            .record_sign_in_failure(
-                &actor,
-                Some((p.user_id, p.org_id)),
-                SignInFailure::WrongSecondFactor,
-            )
-            .await?;
+        store.record_sign_in_failure(&actor, Some((p.user_id, p.org_id)), SignInFailure::WrongSecondFactor).await?;
         return Err(ApiError::SignInFailed);
     }
     let hash = caller.session_token_hash().ok_or(ApiError::Forbidden)?;
@@ -254,20 +195,12 @@ pub struct Enrolment {
 /// Start enrolling an authenticator: a fresh secret and its QR code.
 #[utoipa::path(get, path = "/api/v1/session/second-factor/enrolment", tag = "session",
     responses((status = 200, body = Enrolment)))]
-pub async fn enrolment(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Enrolment>> {
+pub async fn enrolment(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Enrolment>> {
     new_enrolment(&state, &caller).await.map(Json)
 }
 
 pub(crate) async fn new_enrolment(state: &AppState, caller: &Caller) -> ApiResult<Enrolment> {
-    if state
-        .store()
-        .own_second_factor(&caller.actor())
-        .await?
-        .is_some()
-    {
+    if state.store().own_second_factor(&caller.actor()).await?.is_some() {
         return Err(ApiError::invalid(
             "second_factor",
             "an authenticator is already enrolled; ask an admin to reset it",
@@ -301,12 +234,7 @@ pub async fn enrol(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-pub(crate) async fn confirm_enrolment(
-    state: &AppState,
-    caller: &Caller,
-    secret: &str,
-    code: &str,
-) -> ApiResult<()> {
+pub(crate) async fn confirm_enrolment(state: &AppState, caller: &Caller, secret: &str, code: &str) -> ApiResult<()> {
     let store = state.store();
     let actor = caller.actor();
     // Never replace an enrolled factor here: a session that owes a code must not escape it by enrolling anew.
@@ -335,11 +263,7 @@ pub async fn delete_session(State(state): State<AppState>, caller: Caller) -> Ap
     if let Some(hash) = caller.session_token_hash() {
         state.store().close_session(&caller.actor(), hash).await?;
     }
-    Ok((
-        axum::http::StatusCode::NO_CONTENT,
-        AppendHeaders([(SET_COOKIE, clear_session_cookie())]),
-    )
-        .into_response())
+    Ok((axum::http::StatusCode::NO_CONTENT, AppendHeaders([(SET_COOKIE, clear_session_cookie())])).into_response())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -349,16 +273,9 @@ pub struct SignedOut {
 
 /// Sign out of every session, on every node.
 #[utoipa::path(post, path = "/api/v1/session/sign-out-everywhere", tag = "session", responses((status = 200, body = SignedOut)))]
-pub async fn sign_out_everywhere(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Response> {
+pub async fn sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     let n = state.store().close_all_sessions(&caller.actor()).await?;
-    Ok((
-        AppendHeaders([(SET_COOKIE, clear_session_cookie())]),
-        Json(SignedOut { sessions_ended: n }),
-    )
-        .into_response())
+    Ok((AppendHeaders([(SET_COOKIE, clear_session_cookie())]), Json(SignedOut { sessions_ended: n })).into_response())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -74,18 +74,8 @@ pub async fn invite(
     ApiJson(body): ApiJson<InviteRequest>,
 ) -> ApiResult<Response> {
     let (new, code) = to_new(&body, None)?;
-    let ids = state
-        .store()
-        .create_invitations(&caller.actor(), &[new])
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Invited {
-            invitation_id: ids[0].0,
-            code,
-        }),
-    )
-        .into_response())
+    let ids = state.store().create_invitations(&caller.actor(), &[new]).await?;
+    Ok((StatusCode::CREATED, Json(Invited { invitation_id: ids[0].0, code })).into_response())
 }
 
 /// Parses a bulk-invitation CSV (header `email,display_name,role,site_id,foreign_national`; the last two
@@ -101,45 +91,25 @@ pub fn parse_invitation_csv(text: &str) -> ApiResult<Vec<InviteRequest>> {
         #[serde(default)]
         foreign_national: Option<String>,
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut out = Vec::new();
     for (i, record) in reader.deserialize::<Row>().enumerate() {
         let line = i + 2;
-        let row = record
-            .map_err(|e| ApiError::invalid("csv", format!("line {line}: {}", csv_reason(&e))))?;
-        let role: Role = row.role.parse().map_err(|_| {
-            ApiError::invalid("csv", format!("line {line}: role: not a known role"))
-        })?;
+        let row = record.map_err(|e| ApiError::invalid("csv", format!("line {line}: {}", csv_reason(&e))))?;
+        let role: Role =
+            row.role.parse().map_err(|_| ApiError::invalid("csv", format!("line {line}: role: not a known role")))?;
         let site_id = match row.site_id.as_deref() {
             None | Some("") => None,
-            Some(s) => Some(s.parse().map_err(|_| {
-                ApiError::invalid("csv", format!("line {line}: site_id: not a number"))
-            })?),
-        };
-        let foreign_national = match row
-            .foreign_national
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("") | Some("no") | Some("false") | Some("0") => false,
-            Some("yes") | Some("true") | Some("1") => true,
-            Some(_) => {
-                return Err(ApiError::invalid(
-                    "csv",
-                    format!("line {line}: foreign_national: use yes or no"),
-                ))
+            Some(s) => {
+                Some(s.parse().map_err(|_| ApiError::invalid("csv", format!("line {line}: site_id: not a number")))?)
             }
         };
-        out.push(InviteRequest {
-            email: row.email,
-            display_name: row.display_name,
-            role,
-            site_id,
-            foreign_national,
-        });
+        let foreign_national = match row.foreign_national.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("") | Some("no") | Some("false") | Some("0") => false,
+            Some("yes") | Some("true") | Some("1") => true,
+            Some(_) => return Err(ApiError::invalid("csv", format!("line {line}: foreign_national: use yes or no"))),
+        };
+        out.push(InviteRequest { email: row.email, display_name: row.display_name, role, site_id, foreign_national });
     }
     if out.is_empty() {
         return Err(ApiError::invalid("csv", "no rows after the header"));
@@ -149,9 +119,9 @@ pub fn parse_invitation_csv(text: &str) -> ApiResult<Vec<InviteRequest>> {
 
 fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!("expected {expected_len} columns, found {len}"),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("expected {expected_len} columns, found {len}")
+        }
         csv::ErrorKind::Deserialize { err, .. } => match err.field() {
             Some(i) => format!("column {}: {}", i + 1, err.kind()),
             None => err.kind().to_string(),
@@ -184,18 +154,9 @@ pub async fn invite_bulk(
         news.push(new);
         codes.push(code);
     }
-    let ids = state
-        .store()
-        .create_invitations(&caller.actor(), &news)
-        .await?;
-    let out: Vec<Invited> = ids
-        .into_iter()
-        .zip(codes)
-        .map(|(id, code)| Invited {
-            invitation_id: id.0,
-            code,
-        })
-        .collect();
+    let ids = state.store().create_invitations(&caller.actor(), &news).await?;
+    let out: Vec<Invited> =
+        ids.into_iter().zip(codes).map(|(id, code)| Invited { invitation_id: id.0, code }).collect();
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -216,9 +177,7 @@ pub struct Accepted {
     responses((status = 201, body = Accepted), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn accept(
     State(state): State<AppState>,
-    axum::Extension(crate::middleware::ClientAddr(addr)): axum::Extension<
-        crate::middleware::ClientAddr,
-    >,
+    axum::Extension(crate::middleware::ClientAddr(addr)): axum::Extension<crate::middleware::ClientAddr>,
     ApiJson(body): ApiJson<AcceptInvitation>,
 ) -> ApiResult<Response> {
     let id = accept_invitation(&state, addr, &body.code, &body.password).await?;
@@ -233,14 +192,7 @@ pub(crate) async fn accept_invitation(
 ) -> ApiResult<UserId> {
     password_acceptable(password)?;
     let hash = hash_password(password)?;
-    Ok(state
-        .store()
-        .accept_invitation(
-            &Actor::anonymous(addr.to_string()),
-            &token_hash(code.trim()),
-            &hash,
-        )
-        .await?)
+    Ok(state.store().accept_invitation(&Actor::anonymous(addr.to_string()), &token_hash(code.trim()), &hash).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -260,10 +212,7 @@ pub async fn reset_password(
 ) -> ApiResult<StatusCode> {
     password_acceptable(&b.password)?;
     let hash = hash_password(&b.password)?;
-    state
-        .store()
-        .reset_password(&caller.actor(), UserId(id), &hash)
-        .await?;
+    state.store().reset_password(&caller.actor(), UserId(id), &hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -275,19 +224,13 @@ pub async fn reset_second_factor(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store()
-        .reset_second_factor(&caller.actor(), UserId(id))
-        .await?;
+    state.store().reset_second_factor(&caller.actor(), UserId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's API tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = Vec<Object>)))]
-pub async fn tokens(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Vec<ApiTokenInfo>>> {
+pub async fn tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiTokenInfo>>> {
     Ok(Json(state.store().list_api_tokens(&caller.actor()).await?))
 }
 
@@ -321,34 +264,16 @@ pub async fn create_token(
         return Err(ApiError::invalid("scopes", "use read and/or write"));
     }
     let token = format!("cl_{}", random_token());
-    let expires = b
-        .expires_in_days
-        .map(|d| clearline_store::now_us() + i64::from(d) * 86_400_000_000);
-    let id = state
-        .store()
-        .create_api_token(
-            &caller.actor(),
-            &b.name,
-            &b.scopes,
-            &token_hash(&token),
-            expires,
-        )
-        .await?;
+    let expires = b.expires_in_days.map(|d| clearline_store::now_us() + i64::from(d) * 86_400_000_000);
+    let id = state.store().create_api_token(&caller.actor(), &b.name, &b.scopes, &token_hash(&token), expires).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { id: id.0, token })).into_response())
 }
 
 /// Revoke one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
-    state
-        .store()
-        .revoke_api_token(&caller.actor(), ApiTokenId(id))
-        .await?;
+pub async fn revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    state.store().revoke_api_token(&caller.actor(), ApiTokenId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -358,25 +283,24 @@ mod tests {
 
     #[test]
     fn bulk_csv_names_line_and_field() {
-        let ok = parse_invitation_csv("email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3,yes\nb@x.org,Bob,supervisor,3,\n").unwrap();
+        let ok = parse_invitation_csv(
+            "email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3,yes\nb@x.org,Bob,supervisor,3,\n",
+        )
+        .unwrap();
         assert_eq!(ok.len(), 2);
         assert!(ok[0].foreign_national);
         assert_eq!(ok[0].site_id, Some(3));
-        let err = parse_invitation_csv("email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3,yes\nb@x.org,Bob,boss,3,no\n").unwrap_err();
+        let err = parse_invitation_csv(
+            "email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3,yes\nb@x.org,Bob,boss,3,no\n",
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "csv: line 3: role: not a known role");
-        let err = parse_invitation_csv(
-            "email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3\n",
-        )
-        .unwrap_err();
+        let err = parse_invitation_csv("email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3\n")
+            .unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
-        let err = parse_invitation_csv(
-            "email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3,maybe\n",
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "csv: line 2: foreign_national: use yes or no"
-        );
+        let err = parse_invitation_csv("email,display_name,role,site_id,foreign_national\na@x.org,Ann,agent,3,maybe\n")
+            .unwrap_err();
+        assert_eq!(err.to_string(), "csv: line 2: foreign_national: use yes or no");
         assert!(parse_invitation_csv("email,display_name,role\n").is_err());
     }
 }

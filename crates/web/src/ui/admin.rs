@@ -15,9 +15,7 @@ use clearline_core::audit::AuditEvent;
 use clearline_core::org::{CampaignProfile, Election, Organization, Site, StateRegistration};
 use clearline_core::validate::{FecCommitteeId, Slug, StateCode};
 use clearline_core::{ApiTokenId, Capability, EngagementId, OrgKind, Role, UserId};
-use clearline_store::{
-    ApiTokenInfo, NewEngagement, NewInvitation, NewOrganization, NewSite, UserInfo,
-};
+use clearline_store::{ApiTokenInfo, NewEngagement, NewInvitation, NewOrganization, NewSite, UserInfo};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -62,9 +60,7 @@ struct DeskPage {
 }
 
 pub async fn desk(caller: Caller) -> Response {
-    render(&DeskPage {
-        chrome: Chrome::for_caller(&caller, "/desk"),
-    })
+    render(&DeskPage { chrome: Chrome::for_caller(&caller, "/desk") })
 }
 
 #[derive(Template)]
@@ -104,37 +100,18 @@ async fn organization_page(
     let page = OrganizationPage {
         chrome: Chrome::for_caller(caller, "/organization"),
         can_edit: caller.0.principal.can(Capability::EditOrganizationProfile),
-        fec_id: p
-            .and_then(|p| p.fec_committee_id.as_ref())
-            .map(|f| f.to_string())
-            .unwrap_or_default(),
+        fec_id: p.and_then(|p| p.fec_committee_id.as_ref()).map(|f| f.to_string()).unwrap_or_default(),
         candidates: p.map(|p| p.candidates.join("\n")).unwrap_or_default(),
         elections: p
-            .map(|p| {
-                p.elections
-                    .iter()
-                    .map(|e| format!("{} {}", e.kind, e.date))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
+            .map(|p| p.elections.iter().map(|e| format!("{} {}", e.kind, e.date)).collect::<Vec<_>>().join("\n"))
             .unwrap_or_default(),
         registrations: p
             .map(|p| {
-                p.state_registrations
-                    .iter()
-                    .map(|r| format!("{} {}", r.state, r.number))
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                p.state_registrations.iter().map(|r| format!("{} {}", r.state, r.number)).collect::<Vec<_>>().join("\n")
             })
             .unwrap_or_default(),
         states: p
-            .map(|p| {
-                p.calling_states
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
+            .map(|p| p.calling_states.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", "))
             .unwrap_or_default(),
         profile,
         org,
@@ -161,11 +138,7 @@ pub struct ProfileForm {
 }
 
 fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .map(str::trim)
-        .enumerate()
-        .filter(|(_, l)| !l.is_empty())
-        .map(|(i, l)| (i + 1, l))
+    text.lines().map(str::trim).enumerate().filter(|(_, l)| !l.is_empty()).map(|(i, l)| (i + 1, l))
 }
 
 fn parse_profile(f: &ProfileForm) -> ApiResult<CampaignProfile> {
@@ -176,21 +149,13 @@ fn parse_profile(f: &ProfileForm) -> ApiResult<CampaignProfile> {
     let mut elections = Vec::new();
     for (n, line) in lines(&f.elections) {
         let (kind, date) = line.split_once(' ').ok_or_else(|| {
-            ApiError::invalid(
-                "elections",
-                format!("line {n}: write the kind, a space, then the date"),
-            )
+            ApiError::invalid("elections", format!("line {n}: write the kind, a space, then the date"))
         })?;
-        let date = date.trim().parse().map_err(|_| {
-            ApiError::invalid(
-                "elections",
-                format!("line {n}: the date must look like 2026-11-03"),
-            )
-        })?;
-        elections.push(Election {
-            kind: kind.to_string(),
-            date,
-        });
+        let date = date
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::invalid("elections", format!("line {n}: the date must look like 2026-11-03")))?;
+        elections.push(Election { kind: kind.to_string(), date });
     }
     let mut state_registrations = Vec::new();
     for (n, line) in lines(&f.state_registrations) {
@@ -200,27 +165,16 @@ fn parse_profile(f: &ProfileForm) -> ApiResult<CampaignProfile> {
                 format!("line {n}: write the state code, a space, then the number"),
             )
         })?;
-        let state = StateCode::parse(state).map_err(|_| {
-            ApiError::invalid("state_registrations", format!("line {n}: not a state code"))
-        })?;
-        state_registrations.push(StateRegistration {
-            state,
-            number: number.trim().to_string(),
-        });
+        let state = StateCode::parse(state)
+            .map_err(|_| ApiError::invalid("state_registrations", format!("line {n}: not a state code")))?;
+        state_registrations.push(StateRegistration { state, number: number.trim().to_string() });
     }
     let mut calling_states = Vec::new();
-    for s in f
-        .calling_states
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        calling_states.push(StateCode::parse(s).map_err(|_| {
-            ApiError::invalid(
-                "calling_states",
-                "use two-letter state codes separated by commas",
-            )
-        })?);
+    for s in f.calling_states.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        calling_states.push(
+            StateCode::parse(s)
+                .map_err(|_| ApiError::invalid("calling_states", "use two-letter state codes separated by commas"))?,
+        );
     }
     Ok(CampaignProfile {
         committee_legal_name: f.committee_legal_name.trim().to_string(),
@@ -240,17 +194,11 @@ pub async fn organization_save(
     Form(form): Form<ProfileForm>,
 ) -> Response {
     let result = match parse_profile(&form) {
-        Ok(profile) => state
-            .store()
-            .update_campaign_profile(&caller.actor(), profile)
-            .await
-            .map_err(ApiError::from),
+        Ok(profile) => state.store().update_campaign_profile(&caller.actor(), profile).await.map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => {
-            organization_page(&state, &caller, Some("Profile saved.".into()), None, None).await
-        }
+        Ok(()) => organization_page(&state, &caller, Some("Profile saved.".into()), None, None).await,
         Err(e) => organization_page(&state, &caller, None, Some(&e), None).await,
     }
 }
@@ -263,16 +211,8 @@ struct OrganizationsPage {
     error: Option<String>,
 }
 
-async fn organizations_page(
-    state: &AppState,
-    caller: &Caller,
-    error: Option<&ApiError>,
-) -> Response {
-    let orgs = state
-        .store()
-        .list_organizations(&caller.actor())
-        .await
-        .unwrap_or_default();
+async fn organizations_page(state: &AppState, caller: &Caller, error: Option<&ApiError>) -> Response {
+    let orgs = state.store().list_organizations(&caller.actor()).await.unwrap_or_default();
     with_status(
         render(&OrganizationsPage {
             chrome: Chrome::for_caller(caller, "/organizations"),
@@ -304,12 +244,7 @@ pub async fn organizations_create(
             .store()
             .create_organization(
                 &caller.actor(),
-                NewOrganization {
-                    kind: OrgKind::Vendor,
-                    slug,
-                    name: form.name,
-                    profile: None,
-                },
+                NewOrganization { kind: OrgKind::Vendor, slug, name: form.name, profile: None },
             )
             .await?;
         Ok::<(), ApiError>(())
@@ -330,17 +265,9 @@ struct SitesPage {
 }
 
 async fn sites_page(state: &AppState, caller: &Caller, error: Option<&ApiError>) -> Response {
-    let sites = state
-        .store()
-        .list_sites(&caller.actor())
-        .await
-        .unwrap_or_default();
+    let sites = state.store().list_sites(&caller.actor()).await.unwrap_or_default();
     with_status(
-        render(&SitesPage {
-            chrome: Chrome::for_caller(caller, "/sites"),
-            sites,
-            error: error.map(|e| e.to_string()),
-        }),
+        render(&SitesPage { chrome: Chrome::for_caller(caller, "/sites"), sites, error: error.map(|e| e.to_string()) }),
         error,
     )
 }
@@ -356,32 +283,17 @@ pub struct SiteForm {
     networks: String,
 }
 
-pub async fn sites_create(
-    State(state): State<AppState>,
-    caller: Caller,
-    Form(form): Form<SiteForm>,
-) -> Response {
+pub async fn sites_create(State(state): State<AppState>, caller: Caller, Form(form): Form<SiteForm>) -> Response {
     let result = async {
         let mut networks = Vec::new();
         for (n, line) in lines(&form.networks) {
             networks.push(line.parse().map_err(|_| {
-                ApiError::invalid(
-                    "networks",
-                    format!("line {n}: not a CIDR network such as 203.0.113.0/24"),
-                )
+                ApiError::invalid("networks", format!("line {n}: not a CIDR network such as 203.0.113.0/24"))
             })?);
         }
         state
             .store()
-            .create_site(
-                &caller.actor(),
-                None,
-                NewSite {
-                    name: form.name,
-                    country: form.country,
-                    networks,
-                },
-            )
+            .create_site(&caller.actor(), None, NewSite { name: form.name, country: form.country, networks })
             .await?;
         Ok::<(), ApiError>(())
     }
@@ -435,11 +347,7 @@ pub async fn users(State(state): State<AppState>, caller: Caller) -> Response {
     users_page(&state, &caller, Vec::new(), None, None).await
 }
 
-async fn invite_all(
-    state: &AppState,
-    caller: &Caller,
-    rows: Vec<InviteRequest>,
-) -> ApiResult<Vec<(String, String)>> {
+async fn invite_all(state: &AppState, caller: &Caller, rows: Vec<InviteRequest>) -> ApiResult<Vec<(String, String)>> {
     let mut news = Vec::new();
     let mut shown = Vec::new();
     for (i, row) in rows.iter().enumerate() {
@@ -462,10 +370,7 @@ async fn invite_all(
         });
         shown.push((row.display_name.clone(), code));
     }
-    state
-        .store()
-        .create_invitations(&caller.actor(), &news)
-        .await?;
+    state.store().create_invitations(&caller.actor(), &news).await?;
     Ok(shown)
 }
 
@@ -476,15 +381,10 @@ pub async fn users_invite(
 ) -> Response {
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     let result = async {
-        let role: Role = field("role")
-            .parse()
-            .map_err(|_| ApiError::invalid("role", "choose a role"))?;
+        let role: Role = field("role").parse().map_err(|_| ApiError::invalid("role", "choose a role"))?;
         let site_id = match field("site_id").as_str() {
             "" => None,
-            s => Some(
-                s.parse()
-                    .map_err(|_| ApiError::invalid("site_id", "choose a site"))?,
-            ),
+            s => Some(s.parse().map_err(|_| ApiError::invalid("site_id", "choose a site"))?),
         };
         let row = InviteRequest {
             email: field("email"),
@@ -497,16 +397,7 @@ pub async fn users_invite(
     }
     .await;
     match result {
-        Ok(codes) => {
-            users_page(
-                &state,
-                &caller,
-                codes,
-                Some("Invitation created.".into()),
-                None,
-            )
-            .await
-        }
+        Ok(codes) => users_page(&state, &caller, codes, Some("Invitation created.".into()), None).await,
         Err(e) => users_page(&state, &caller, Vec::new(), None, Some(&e)).await,
     }
 }
@@ -516,11 +407,7 @@ pub struct BulkForm {
     csv: String,
 }
 
-pub async fn users_invite_bulk(
-    State(state): State<AppState>,
-    caller: Caller,
-    Form(form): Form<BulkForm>,
-) -> Response {
+pub async fn users_invite_bulk(State(state): State<AppState>, caller: Caller, Form(form): Form<BulkForm>) -> Response {
     let result = match parse_invitation_csv(&form.csv) {
         Ok(rows) => invite_all(&state, &caller, rows).await,
         Err(e) => Err(e),
@@ -528,29 +415,14 @@ pub async fn users_invite_bulk(
     match result {
         Ok(codes) => {
             let n = codes.len();
-            users_page(
-                &state,
-                &caller,
-                codes,
-                Some(format!("{n} invitations created.")),
-                None,
-            )
-            .await
+            users_page(&state, &caller, codes, Some(format!("{n} invitations created.")), None).await
         }
         Err(e) => users_page(&state, &caller, Vec::new(), None, Some(&e)).await,
     }
 }
 
-pub async fn users_reset_second_factor(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Response {
-    match state
-        .store()
-        .reset_second_factor(&caller.actor(), UserId(id))
-        .await
-    {
+pub async fn users_reset_second_factor(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.store().reset_second_factor(&caller.actor(), UserId(id)).await {
         Ok(()) => {
             users_page(
                 &state,
@@ -579,23 +451,13 @@ pub async fn users_reset_password(
     let result = async {
         clearline_core::validate::password_acceptable(&form.password)?;
         let hash = crate::auth::hash_password(&form.password)?;
-        state
-            .store()
-            .reset_password(&caller.actor(), UserId(id), &hash)
-            .await?;
+        state.store().reset_password(&caller.actor(), UserId(id), &hash).await?;
         Ok::<(), ApiError>(())
     }
     .await;
     match result {
         Ok(()) => {
-            users_page(
-                &state,
-                &caller,
-                Vec::new(),
-                Some("Password set; their sessions were ended.".into()),
-                None,
-            )
-            .await
+            users_page(&state, &caller, Vec::new(), Some("Password set; their sessions were ended.".into()), None).await
         }
         Err(e) => users_page(&state, &caller, Vec::new(), None, Some(&e)).await,
     }
@@ -624,11 +486,7 @@ struct EngagementsPage {
 async fn engagements_page(state: &AppState, caller: &Caller, error: Option<&ApiError>) -> Response {
     let actor = caller.actor();
     let p = &caller.0.principal;
-    let engagements = state
-        .store()
-        .list_engagements(&actor)
-        .await
-        .unwrap_or_default();
+    let engagements = state.store().list_engagements(&actor).await.unwrap_or_default();
     let orgs: HashMap<_, _> = state
         .store()
         .list_organizations(&actor)
@@ -641,11 +499,7 @@ async fn engagements_page(state: &AppState, caller: &Caller, error: Option<&ApiE
     let rows = engagements
         .into_iter()
         .map(|e| {
-            let other = if p.org_kind == OrgKind::Campaign {
-                e.vendor_id
-            } else {
-                e.campaign_id
-            };
+            let other = if p.org_kind == OrgKind::Campaign { e.vendor_id } else { e.campaign_id };
             let state = if e.ended_at_us.is_some() {
                 "ended"
             } else if e.is_active_on(today) {
@@ -657,10 +511,7 @@ async fn engagements_page(state: &AppState, caller: &Caller, error: Option<&ApiE
             };
             EngagementRow {
                 id: e.id.0,
-                counterpart: orgs
-                    .get(&other)
-                    .cloned()
-                    .unwrap_or_else(|| other.to_string()),
+                counterpart: orgs.get(&other).cloned().unwrap_or_else(|| other.to_string()),
                 starts_on: e.starts_on.to_string(),
                 ends_on: e.ends_on.to_string(),
                 fields: e.visible_fields.join(", "),
@@ -698,33 +549,17 @@ pub async fn engagements_create(
 ) -> Response {
     let result = async {
         let vendor = Slug::parse(form.vendor.trim())?;
-        let starts_on = form
-            .starts_on
-            .parse()
-            .map_err(|_| ApiError::invalid("starts_on", "use a date like 2026-09-01"))?;
-        let ends_on = form
-            .ends_on
-            .parse()
-            .map_err(|_| ApiError::invalid("ends_on", "use a date like 2026-11-03"))?;
-        let visible_fields = form
-            .visible_fields
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let starts_on =
+            form.starts_on.parse().map_err(|_| ApiError::invalid("starts_on", "use a date like 2026-09-01"))?;
+        let ends_on = form.ends_on.parse().map_err(|_| ApiError::invalid("ends_on", "use a date like 2026-11-03"))?;
+        let visible_fields =
+            form.visible_fields.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
         state
             .store()
             .create_engagement(
                 &caller.actor(),
                 None,
-                NewEngagement {
-                    vendor,
-                    starts_on,
-                    ends_on,
-                    programs: Vec::new(),
-                    visible_fields,
-                },
+                NewEngagement { vendor, starts_on, ends_on, programs: Vec::new(), visible_fields },
             )
             .await?;
         Ok::<(), ApiError>(())
@@ -736,16 +571,8 @@ pub async fn engagements_create(
     }
 }
 
-pub async fn engagements_end(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Response {
-    match state
-        .store()
-        .end_engagement(&caller.actor(), EngagementId(id))
-        .await
-    {
+pub async fn engagements_end(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.store().end_engagement(&caller.actor(), EngagementId(id)).await {
         Ok(()) => Redirect::to("/engagements").into_response(),
         Err(e) => engagements_page(&state, &caller, Some(&ApiError::from(e))).await,
     }
@@ -771,9 +598,7 @@ impl From<&AuditEvent> for AuditRow {
             when,
             actor: e.entry.actor.clone(),
             action: e.entry.action.clone(),
-            object: format!("{} {}", e.entry.object_type, e.entry.object_id)
-                .trim()
-                .to_string(),
+            object: format!("{} {}", e.entry.object_type, e.entry.object_id).trim().to_string(),
             source: e.entry.source.clone(),
             details: clearline_core::audit::canonical_details_text(&e.entry.details),
         }
@@ -796,11 +621,7 @@ struct AuditPage {
     error: Option<String>,
 }
 
-pub async fn audit(
-    State(state): State<AppState>,
-    caller: Caller,
-    Query(q): Query<AuditQuery>,
-) -> Response {
+pub async fn audit(State(state): State<AppState>, caller: Caller, Query(q): Query<AuditQuery>) -> Response {
     let (events, error) = match q.to_filter() {
         Ok(filter) => match state.store().audit_events(&caller.actor(), &filter).await {
             Ok(events) => (events, None),
@@ -816,11 +637,7 @@ pub async fn audit(
     ])
     .unwrap_or_default();
     let limit = q.limit.unwrap_or(200).clamp(1, 10_000);
-    let older = if events.len() as i64 >= limit {
-        events.last().map(|e| e.seq)
-    } else {
-        None
-    };
+    let older = if events.len() as i64 >= limit { events.last().map(|e| e.seq) } else { None };
     let page = AuditPage {
         chrome: Chrome::for_caller(&caller, "/audit"),
         events: events.iter().map(AuditRow::from).collect(),
@@ -856,15 +673,8 @@ async fn account_page(
     error: Option<&ApiError>,
 ) -> Response {
     let can_tokens = caller.0.principal.can(Capability::ManageOwnApiTokens);
-    let tokens = if can_tokens {
-        state
-            .store()
-            .list_api_tokens(&caller.actor())
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let tokens =
+        if can_tokens { state.store().list_api_tokens(&caller.actor()).await.unwrap_or_default() } else { Vec::new() };
     let page = AccountPage {
         chrome: Chrome::for_caller(caller, "/account"),
         can_tokens,
@@ -880,10 +690,7 @@ pub async fn account(State(state): State<AppState>, caller: Caller) -> Response 
     account_page(&state, &caller, None, None, None).await
 }
 
-pub async fn account_sign_out_everywhere(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Response {
+pub async fn account_sign_out_everywhere(State(state): State<AppState>, caller: Caller) -> Response {
     match state.store().close_all_sessions(&caller.actor()).await {
         Ok(_) => (
             axum::response::AppendHeaders([(
@@ -902,11 +709,8 @@ pub async fn account_create_token(
     caller: Caller,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let scopes: Vec<String> = ["read", "write"]
-        .iter()
-        .filter(|s| form.get(**s).is_some_and(|v| v == "yes"))
-        .map(|s| s.to_string())
-        .collect();
+    let scopes: Vec<String> =
+        ["read", "write"].iter().filter(|s| form.get(**s).is_some_and(|v| v == "yes")).map(|s| s.to_string()).collect();
     if scopes.is_empty() {
         return account_page(
             &state,
@@ -919,26 +723,14 @@ pub async fn account_create_token(
     }
     let token = format!("cl_{}", random_token());
     let name = form.get("name").cloned().unwrap_or_default();
-    match state
-        .store()
-        .create_api_token(&caller.actor(), &name, &scopes, &token_hash(&token), None)
-        .await
-    {
+    match state.store().create_api_token(&caller.actor(), &name, &scopes, &token_hash(&token), None).await {
         Ok(_) => account_page(&state, &caller, Some(token), None, None).await,
         Err(e) => account_page(&state, &caller, None, None, Some(&ApiError::from(e))).await,
     }
 }
 
-pub async fn account_revoke_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<i64>,
-) -> Response {
-    match state
-        .store()
-        .revoke_api_token(&caller.actor(), ApiTokenId(id))
-        .await
-    {
+pub async fn account_revoke_token(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> Response {
+    match state.store().revoke_api_token(&caller.actor(), ApiTokenId(id)).await {
         Ok(()) => account_page(&state, &caller, None, Some("Token revoked.".into()), None).await,
         Err(e) => account_page(&state, &caller, None, None, Some(&ApiError::from(e))).await,
     }

@@ -2,8 +2,7 @@
 
 use super::{render, Chrome};
 use crate::api::session::{
-    clear_session_cookie, confirm_enrolment, new_enrolment, session_cookie, sign_in,
-    verify_second_factor,
+    clear_session_cookie, confirm_enrolment, new_enrolment, session_cookie, sign_in, verify_second_factor,
 };
 use crate::auth::{random_token, SecondFactorOwed, PRESESSION_COOKIE};
 use crate::error::ApiError;
@@ -47,14 +46,7 @@ fn with_cookie(cookie: Option<String>, response: Response) -> Response {
 
 pub async fn login_page(request: Request) -> Response {
     let (csrf, cookie) = presession(&request);
-    with_cookie(
-        cookie,
-        render(&LoginPage {
-            chrome: Chrome::anonymous(),
-            csrf,
-            error: None,
-        }),
-    )
+    with_cookie(cookie, render(&LoginPage { chrome: Chrome::anonymous(), csrf, error: None }))
 }
 
 #[derive(Deserialize)]
@@ -65,30 +57,18 @@ pub struct LoginForm {
 }
 
 fn presession_matches(request_cookie: Option<&str>, given: &str) -> bool {
-    request_cookie
-        .is_some_and(|c| c.len() >= 32 && bool::from(c.as_bytes().ct_eq(given.as_bytes())))
+    request_cookie.is_some_and(|c| c.len() >= 32 && bool::from(c.as_bytes().ct_eq(given.as_bytes())))
 }
 
 pub async fn login_submit(State(state): State<AppState>, request: Request) -> Response {
-    let addr = request
-        .extensions()
-        .get::<ClientAddr>()
-        .map(|a| a.0)
-        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    let addr = request.extensions().get::<ClientAddr>().map(|a| a.0).unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let cookie = cookie_value(&request, PRESESSION_COOKIE).map(str::to_string);
     let Ok(Form(form)) = Form::<LoginForm>::from_request_inner(request).await else {
-        return super::error_page(
-            axum::http::StatusCode::BAD_REQUEST,
-            "The sign-in form was incomplete.".into(),
-        );
+        return super::error_page(axum::http::StatusCode::BAD_REQUEST, "The sign-in form was incomplete.".into());
     };
     let again = |error: String| {
         let csrf = cookie.clone().unwrap_or_default();
-        let mut r = render(&LoginPage {
-            chrome: Chrome::anonymous(),
-            csrf,
-            error: Some(error),
-        });
+        let mut r = render(&LoginPage { chrome: Chrome::anonymous(), csrf, error: Some(error) });
         *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
         r
     };
@@ -102,11 +82,7 @@ pub async fn login_submit(State(state): State<AppState>, request: Request) -> Re
                 "code" => "/login/second-factor",
                 _ => "/login/enrol",
             };
-            (
-                AppendHeaders([(SET_COOKIE, session_cookie(&state, &session.token))]),
-                Redirect::to(next),
-            )
-                .into_response()
+            (AppendHeaders([(SET_COOKIE, session_cookie(&state, &session.token))]), Redirect::to(next)).into_response()
         }
         Err(e) => again(e.to_string()),
     }
@@ -131,21 +107,14 @@ struct SecondFactorPage {
 }
 
 fn pending_chrome(caller: &Caller) -> Chrome {
-    Chrome {
-        who: None,
-        nav: Vec::new(),
-        csrf: caller.csrf().to_string(),
-    }
+    Chrome { who: None, nav: Vec::new(), csrf: caller.csrf().to_string() }
 }
 
 pub async fn second_factor_page(caller: Caller) -> Response {
     if caller.owes() == Some(SecondFactorOwed::Enrolment) {
         return Redirect::to("/login/enrol").into_response();
     }
-    render(&SecondFactorPage {
-        chrome: pending_chrome(&caller),
-        error: None,
-    })
+    render(&SecondFactorPage { chrome: pending_chrome(&caller), error: None })
 }
 
 #[derive(Deserialize)]
@@ -161,10 +130,7 @@ pub async fn second_factor_submit(
     match verify_second_factor(&state, &caller, &form.code).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
-            let mut r = render(&SecondFactorPage {
-                chrome: pending_chrome(&caller),
-                error: Some(e.to_string()),
-            });
+            let mut r = render(&SecondFactorPage { chrome: pending_chrome(&caller), error: Some(e.to_string()) });
             *r.status_mut() = e.status();
             r
         }
@@ -182,12 +148,9 @@ struct EnrolPage {
 
 pub async fn enrol_page(State(state): State<AppState>, caller: Caller) -> Response {
     match new_enrolment(&state, &caller).await {
-        Ok(e) => render(&EnrolPage {
-            chrome: pending_chrome(&caller),
-            secret: e.secret,
-            qr_svg: e.qr_svg,
-            error: None,
-        }),
+        Ok(e) => {
+            render(&EnrolPage { chrome: pending_chrome(&caller), secret: e.secret, qr_svg: e.qr_svg, error: None })
+        }
         Err(_) => Redirect::to("/login/second-factor").into_response(),
     }
 }
@@ -198,11 +161,7 @@ pub struct EnrolForm {
     code: String,
 }
 
-pub async fn enrol_submit(
-    State(state): State<AppState>,
-    caller: Caller,
-    Form(form): Form<EnrolForm>,
-) -> Response {
+pub async fn enrol_submit(State(state): State<AppState>, caller: Caller, Form(form): Form<EnrolForm>) -> Response {
     match confirm_enrolment(&state, &caller, &form.secret, &form.code).await {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
@@ -226,11 +185,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Response {
             return ApiError::from(e).into_response();
         }
     }
-    (
-        AppendHeaders([(SET_COOKIE, clear_session_cookie())]),
-        Redirect::to("/login"),
-    )
-        .into_response()
+    (AppendHeaders([(SET_COOKIE, clear_session_cookie())]), Redirect::to("/login")).into_response()
 }
 
 #[derive(Template)]
@@ -244,15 +199,7 @@ struct InvitationPage {
 
 pub async fn invitation_page(request: Request) -> Response {
     let (csrf, cookie) = presession(&request);
-    with_cookie(
-        cookie,
-        render(&InvitationPage {
-            chrome: Chrome::anonymous(),
-            csrf,
-            error: None,
-            done: false,
-        }),
-    )
+    with_cookie(cookie, render(&InvitationPage { chrome: Chrome::anonymous(), csrf, error: None, done: false }))
 }
 
 #[derive(Deserialize)]
@@ -269,28 +216,17 @@ pub async fn invitation_submit(
 ) -> Response {
     let cookie = cookie_value(&request, PRESESSION_COOKIE).map(str::to_string);
     let Ok(Form(form)) = Form::<InvitationForm>::from_request_inner(request).await else {
-        return super::error_page(
-            axum::http::StatusCode::BAD_REQUEST,
-            "The form was incomplete.".into(),
-        );
+        return super::error_page(axum::http::StatusCode::BAD_REQUEST, "The form was incomplete.".into());
     };
     let page = |error: Option<String>, done: bool| {
-        render(&InvitationPage {
-            chrome: Chrome::anonymous(),
-            csrf: cookie.clone().unwrap_or_default(),
-            error,
-            done,
-        })
+        render(&InvitationPage { chrome: Chrome::anonymous(), csrf: cookie.clone().unwrap_or_default(), error, done })
     };
     if !presession_matches(cookie.as_deref(), &form.csrf) {
         return page(Some("The form expired. Please try again.".into()), false);
     }
     match crate::api::users::accept_invitation(&state, addr, &form.code, &form.password).await {
         Ok(_) => page(None, true),
-        Err(ApiError::NotFound) => page(
-            Some("That code is not valid, already used, or expired.".into()),
-            false,
-        ),
+        Err(ApiError::NotFound) => page(Some("That code is not valid, already used, or expired.".into()), false),
         Err(e) => page(Some(e.to_string()), false),
     }
 }

@@ -29,12 +29,7 @@ pub struct Chrome {
 
 const NAV: [(&str, &str, &str, Option<Capability>); 9] = [
     ("/", "Start", "", None),
-    (
-        "/desk",
-        "Agent desk",
-        "Take calls and record answers.",
-        Some(Capability::UseAgentDesk),
-    ),
+    ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
         "/organization",
         "Organization",
@@ -47,36 +42,16 @@ const NAV: [(&str, &str, &str, Option<Capability>); 9] = [
         "Campaigns and vendors on this deployment.",
         Some(Capability::ManageOrganizations),
     ),
-    (
-        "/sites",
-        "Sites",
-        "Call floors, their countries and networks.",
-        Some(Capability::ManageSites),
-    ),
-    (
-        "/users",
-        "People",
-        "Invite people, set roles, reset second factors.",
-        Some(Capability::ManageUsers),
-    ),
+    ("/sites", "Sites", "Call floors, their countries and networks.", Some(Capability::ManageSites)),
+    ("/users", "People", "Invite people, set roles, reset second factors.", Some(Capability::ManageUsers)),
     (
         "/engagements",
         "Engagements",
         "Which vendors work for which campaigns, and what they see.",
         Some(Capability::ViewEngagements),
     ),
-    (
-        "/audit",
-        "Audit log",
-        "Every change, sign-in and export, tamper-evident.",
-        Some(Capability::ViewAuditLog),
-    ),
-    (
-        "/account",
-        "Account",
-        "Sign out everywhere; API tokens.",
-        None,
-    ),
+    ("/audit", "Audit log", "Every change, sign-in and export, tamper-evident.", Some(Capability::ViewAuditLog)),
+    ("/account", "Account", "Sign out everywhere; API tokens.", None),
 ];
 
 impl Chrome {
@@ -92,18 +67,9 @@ impl Chrome {
                 // Agents have the desk and nothing else; their start page is the desk.
                 None => *href == "/account" || p.role.capabilities() != [Capability::UseAgentDesk],
             })
-            .map(|(href, label, blurb, _)| NavItem {
-                href,
-                label,
-                blurb,
-                current: *href == current,
-            })
+            .map(|(href, label, blurb, _)| NavItem { href, label, blurb, current: *href == current })
             .collect();
-        Chrome {
-            who: Some(format!("{} · {}", p.role.label(), p.org_kind.as_str())),
-            nav,
-            csrf: csrf.to_string(),
-        }
+        Chrome { who: Some(format!("{} · {}", p.role.label(), p.org_kind.as_str())), nav, csrf: csrf.to_string() }
     }
 
     pub fn anonymous() -> Chrome {
@@ -137,21 +103,14 @@ pub fn error_page(status: StatusCode, message: String) -> Response {
         StatusCode::NOT_FOUND => "Not found".to_string(),
         s => s.canonical_reason().unwrap_or("Error").to_string(),
     };
-    let mut response = render(&ErrorPage {
-        chrome: Chrome::anonymous(),
-        heading,
-        message,
-    });
+    let mut response = render(&ErrorPage { chrome: Chrome::anonymous(), heading, message });
     *response.status_mut() = status;
     response
 }
 
 pub async fn css() -> Response {
     (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/app.css"),
     )
         .into_response()
@@ -159,10 +118,7 @@ pub async fn css() -> Response {
 
 pub async fn js() -> Response {
     (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(CONTENT_TYPE, "text/javascript; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../assets/app.js"),
     )
         .into_response()

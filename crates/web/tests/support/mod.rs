@@ -53,30 +53,14 @@ impl TestApp {
             name: slug.to_string(),
             profile: (kind == OrgKind::Campaign).then(profile),
         };
-        let campaign = store
-            .create_organization(&system, mk(OrgKind::Campaign, "camp"))
-            .await
-            .unwrap()
-            .id;
-        let other_campaign = store
-            .create_organization(&system, mk(OrgKind::Campaign, "other"))
-            .await
-            .unwrap()
-            .id;
-        let vendor = store
-            .create_organization(&system, mk(OrgKind::Vendor, "vend"))
-            .await
-            .unwrap()
-            .id;
+        let campaign = store.create_organization(&system, mk(OrgKind::Campaign, "camp")).await.unwrap().id;
+        let other_campaign = store.create_organization(&system, mk(OrgKind::Campaign, "other")).await.unwrap().id;
+        let vendor = store.create_organization(&system, mk(OrgKind::Vendor, "vend")).await.unwrap().id;
         let site = store
             .create_site(
                 &system,
                 Some(vendor),
-                NewSite {
-                    name: "Floor".into(),
-                    country: "US".into(),
-                    networks: vec!["127.0.0.0/8".parse().unwrap()],
-                },
+                NewSite { name: "Floor".into(), country: "US".into(), networks: vec!["127.0.0.0/8".parse().unwrap()] },
             )
             .await
             .unwrap()
@@ -148,17 +132,7 @@ impl TestApp {
             .await
             .unwrap();
         });
-        Some(TestApp {
-            addr,
-            store,
-            campaign,
-            other_campaign,
-            vendor,
-            site,
-            users,
-            shutdown: Some(tx),
-            _db: db,
-        })
+        Some(TestApp { addr, store, campaign, other_campaign, vendor, site, users, shutdown: Some(tx), _db: db })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -169,35 +143,19 @@ impl TestApp {
     /// returns (cookie header value, CSRF token).
     pub async fn session(&self, who: &str) -> (String, String) {
         let user = self.users[who];
-        let info = self
-            .store
-            .credentials(&Email::parse(&email_for(who)).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let info = self.store.credentials(&Email::parse(&email_for(who)).unwrap()).await.unwrap().unwrap();
         let token = random_token();
         let csrf = random_token();
         let expires = clearline_store::now_us() + 3_600_000_000;
         self.store
-            .open_session(
-                &Actor::anonymous("127.0.0.1"),
-                user,
-                info.org_id,
-                &token_hash(&token),
-                &csrf,
-                true,
-                expires,
-            )
+            .open_session(&Actor::anonymous("127.0.0.1"), user, info.org_id, &token_hash(&token), &csrf, true, expires)
             .await
             .unwrap();
         (format!("clearline_session={token}"), csrf)
     }
 
     pub fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 }
 
