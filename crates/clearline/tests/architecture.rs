@@ -34,10 +34,19 @@ fn dependencies_point_one_way() {
     };
     let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
     assert_eq!(internal("clearline-core"), set(&[]), "core depends on no other crate of ours");
+    assert!(internal("clearline-vault").is_subset(&set(&["clearline-core"])));
+    assert!(internal("clearline-voterfile").is_subset(&set(&["clearline-core"])));
     assert_eq!(internal("clearline-store"), set(&["clearline-core"]));
     assert_eq!(internal("clearline-web"), set(&["clearline-core", "clearline-store"]));
     assert!(internal("clearline").contains("clearline-web"));
-    let known = set(&["clearline-core", "clearline-store", "clearline-web", "clearline"]);
+    let known = set(&[
+        "clearline-core",
+        "clearline-vault",
+        "clearline-voterfile",
+        "clearline-store",
+        "clearline-web",
+        "clearline",
+    ]);
     for name in deps.keys() {
         assert!(known.contains(name), "a new crate {name}: add it to this test and to ARCHITECTURE.md");
     }
@@ -73,7 +82,7 @@ fn the_domain_crate_does_no_io() {
 #[test]
 fn no_sql_outside_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for krate in ["core", "web", "clearline"] {
+    for krate in ["core", "vault", "voterfile", "web", "clearline"] {
         let deps = workspace_deps();
         let name = if krate == "clearline" { "clearline".to_string() } else { format!("clearline-{krate}") };
         assert!(!deps[&name].contains("sqlx"), "{name} must not depend on sqlx: SQL lives in clearline-store");

@@ -1,0 +1,1 @@
+//! Voter-file layouts (being built).
