@@ -17,6 +17,7 @@ mod orgs;
 mod signals;
 pub mod testing;
 mod users;
+mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use db::{Backend, Store, StoreConfig};
@@ -26,6 +27,7 @@ pub use signals::{Signal, Signals};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };
+pub use voters::{BatchSummary, ChunkCounts, ImportTx, PersonRecord, PhoneRecord};
 
 /// Microseconds since the Unix epoch, now.
 pub fn now_us() -> i64 {

@@ -27,6 +27,8 @@ contract!(
     verify_names_edited_removed_reordered_and_cut_events,
     checkpoints_are_signed_and_checked,
     signals_reach_subscribers,
+    imports_insert_update_skip_unchanged_and_abort_cleanly,
+    campaign_keys_are_per_campaign_and_replaceable,
 );
 
 fn system() -> Actor {
@@ -519,4 +521,80 @@ async fn signals_reach_subscribers(t: TestStore) {
     .await
     .expect("a signal within 10 s");
     assert_eq!(got.object, "1");
+}
+
+fn person(key: &str, last: &str, hash: u8) -> clearline_store::PersonRecord {
+    clearline_store::PersonRecord {
+        person_key: key.into(),
+        last_name: Some(last.into()),
+        birth_year: Some(1980),
+        vote_history: "[]".into(),
+        extra: "{}".into(),
+        field_problems: "[]".into(),
+        address_zones: "America/New_York".into(),
+        content_hash: vec![hash; 32],
+        phones: vec![clearline_store::PhoneRecord {
+            kind: "home".into(),
+            number_enc: vec![1, 2, 3],
+            number_index: vec![hash; 32],
+            line_type: "unknown".into(),
+            npa_zones: "America/New_York".into(),
+            npa_state: Some("NC".into()),
+        }],
+        ..Default::default()
+    }
+}
+
+async fn imports_insert_update_skip_unchanged_and_abort_cleanly(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "i").await;
+    // An analyst may not import lists.
+    assert!(matches!(store.begin_import(&w.analyst, w.campaign).await, Err(StoreError::Forbidden(_))));
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let rows: Vec<_> = (0..1203).map(|i| person(&format!("K{i}"), "Smith", 1)).collect();
+    let c = import.upsert_chunk(&rows).await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (1203, 0, 0));
+    let summary =
+        clearline_store::BatchSummary { layout: "nc".into(), rows_read: 1203, inserted: 1203, ..Default::default() };
+    import.finish(&summary, Some(vec![9, 9])).await.unwrap();
+    assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 1203);
+
+    // A re-import: one changed, one new, the rest unchanged.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let mut rows: Vec<_> = (0..1203).map(|i| person(&format!("K{i}"), "Smith", 1)).collect();
+    rows[5] = person("K5", "Jones", 2);
+    rows.push(person("K-new", "Lee", 3));
+    let c = import.upsert_chunk(&rows).await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (1, 1, 1202));
+    import.finish(&summary, None).await.unwrap();
+    assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 1204);
+
+    // An aborted import leaves nothing, not even its batch.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(&[person("K-gone", "Gone", 4)]).await.unwrap();
+    import.abort().await.unwrap();
+    assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 1204);
+    let imports = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("voters.import".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(imports.len(), 2, "two committed batches, each audited");
+    assert_eq!(imports[1].entry.details["inserted"], 1203);
+    // Another campaign sees none of it.
+    let other = world(&store, "j").await;
+    assert_eq!(store.person_count(&other.owner, other.campaign).await.unwrap(), 0);
+    assert!(matches!(store.person_count(&other.owner, w.campaign).await, Err(StoreError::NotFound)));
+}
+
+async fn campaign_keys_are_per_campaign_and_replaceable(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "x").await;
+    store.add_campaign_key(&w.owner, w.campaign, 1, "wrapped-one").await.unwrap();
+    assert!(matches!(store.add_campaign_key(&w.owner, w.campaign, 1, "again").await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(store.campaign_keys(&w.vendor_admin, w.campaign).await, Err(StoreError::NotFound)));
+    assert_eq!(store.campaign_keys(&w.owner, w.campaign).await.unwrap(), vec![(1, "wrapped-one".to_string())]);
+    assert!(store.all_campaign_keys(&w.owner).await.is_err());
+    store.replace_wrapped_keys(&system(), &[(w.campaign, 1, "rewrapped".into())], "keys.rotate_master").await.unwrap();
+    assert_eq!(store.all_campaign_keys(&system()).await.unwrap(), vec![(w.campaign, 1, "rewrapped".to_string())]);
+    assert!(store.verify_audit(&system(), None).await.unwrap().iter().all(|r| r.ok()));
 }

@@ -1,0 +1,529 @@
+//! Voter data: campaign data keys (stored wrapped), import batches, people and phones.
+//!
+//! The store sees personal data only as the importer hands it over: fields classified "encrypted"
+//! arrive as ciphertext and blind indexes made by `clearline-vault`; the store never holds a key.
+
+use crate::db::{Store, WriteTx};
+use crate::error::{StoreError, StoreResult};
+use crate::now_us;
+use crate::orgs::require_in_org;
+use clearline_core::{Actor, Capability, OrgId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, Row};
+use std::collections::HashMap;
+
+/// One person as the importer prepared them: clear targeting fields, ciphertext, blind indexes.
+#[derive(Clone, Debug, Default)]
+pub struct PersonRecord {
+    pub person_key: String,
+    pub source_state: Option<String>,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub name_suffix: Option<String>,
+    pub res_address: Option<String>,
+    pub res_city: Option<String>,
+    pub res_state: Option<String>,
+    pub res_zip: Option<String>,
+    pub county: Option<String>,
+    pub birth_year: Option<i64>,
+    pub gender: Option<String>,
+    pub race: Option<String>,
+    pub party: Option<String>,
+    pub voter_status: Option<String>,
+    pub registration_date: Option<String>,
+    pub precinct: Option<String>,
+    pub congressional_district: Option<String>,
+    pub state_house_district: Option<String>,
+    pub state_senate_district: Option<String>,
+    pub birth_date_enc: Option<Vec<u8>>,
+    pub email_enc: Option<Vec<u8>>,
+    pub email_index: Option<Vec<u8>>,
+    /// JSON array of `[election, how]`.
+    pub vote_history: String,
+    /// JSON object of every other column of the source file.
+    pub extra: String,
+    /// JSON array of `{field, reason}` problems found on an imported row.
+    pub field_problems: String,
+    /// Comma-separated IANA zones from the residential address.
+    pub address_zones: String,
+    /// A hash of everything above (the plaintext before encryption), so a re-import can tell unchanged
+    /// rows without decrypting anything.
+    pub content_hash: Vec<u8>,
+    pub phones: Vec<PhoneRecord>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PhoneRecord {
+    /// `home`, `cell`, `work`, `other`.
+    pub kind: String,
+    pub number_enc: Vec<u8>,
+    pub number_index: Vec<u8>,
+    /// `wireless`, `landline`, `voip`, `protected`, `unknown`.
+    pub line_type: String,
+    /// Comma-separated IANA zones of the area code and exchange.
+    pub npa_zones: String,
+    pub npa_state: Option<String>,
+}
+
+/// What one chunk did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// The counts recorded with a batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub layout: String,
+    pub file_sha256: String,
+    pub rows_read: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub phones_valid: u64,
+    pub phones_invalid: u64,
+}
+
+const PERSON_COLUMNS: [&str; 35] = [
+    "campaign_id",
+    "person_key",
+    "source_state",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "res_address",
+    "res_city",
+    "res_state",
+    "res_zip",
+    "county",
+    "birth_year",
+    "gender",
+    "race",
+    "party",
+    "voter_status",
+    "registration_date",
+    "precinct",
+    "congressional_district",
+    "state_house_district",
+    "state_senate_district",
+    "birth_date_enc",
+    "email_enc",
+    "email_index",
+    "vote_history",
+    "extra",
+    "field_problems",
+    "address_zones",
+    "content_hash",
+    "batch_id",
+    "created_at",
+    "updated_at",
+    "household_id",
+    "id",
+];
+/// Columns written on insert (all but household_id and id).
+const INSERT_COLUMNS: usize = 33;
+const PHONE_COLUMNS: [&str; 9] = [
+    "campaign_id",
+    "person_id",
+    "position",
+    "kind",
+    "number_enc",
+    "number_index",
+    "line_type",
+    "npa_zones",
+    "npa_state",
+];
+
+fn bind_person(args: &mut AnyArguments<'_>, campaign: OrgId, batch: i64, now: i64, p: &PersonRecord) {
+    // Errors from `add` only arise for unsupported types; every type here is supported.
+    let _ = args.add(campaign.0);
+    let _ = args.add(p.person_key.clone());
+    for v in [
+        &p.source_state,
+        &p.first_name,
+        &p.middle_name,
+        &p.last_name,
+        &p.name_suffix,
+        &p.res_address,
+        &p.res_city,
+        &p.res_state,
+        &p.res_zip,
+        &p.county,
+    ] {
+        let _ = args.add(v.clone());
+    }
+    let _ = args.add(p.birth_year);
+    for v in [
+        &p.gender,
+        &p.race,
+        &p.party,
+        &p.voter_status,
+        &p.registration_date,
+        &p.precinct,
+        &p.congressional_district,
+        &p.state_house_district,
+        &p.state_senate_district,
+    ] {
+        let _ = args.add(v.clone());
+    }
+    for v in [&p.birth_date_enc, &p.email_enc, &p.email_index] {
+        let _ = args.add(v.clone());
+    }
+    for v in [&p.vote_history, &p.extra, &p.field_problems, &p.address_zones] {
+        let _ = args.add(v.clone());
+    }
+    let _ = args.add(p.content_hash.clone());
+    let _ = args.add(batch);
+    let _ = args.add(now);
+    let _ = args.add(now);
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    let mut n = 1;
+    for r in 0..rows {
+        if r > 0 {
+            out.push(',');
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push(',');
+            }
+            out.push('$');
+            out.push_str(&n.to_string());
+            n += 1;
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// An import in progress: everything it writes commits together with its batch record and audit
+/// event, or not at all.
+pub struct ImportTx {
+    tx: WriteTx,
+    campaign: OrgId,
+    batch_id: i64,
+    actor: Actor,
+    started_at: i64,
+}
+
+impl Store {
+    /// The campaign's wrapped data keys, oldest version first.
+    pub async fn campaign_keys(&self, actor: &Actor, campaign: OrgId) -> StoreResult<Vec<(u32, String)>> {
+        let org = self.campaign_of(actor, campaign)?;
+        let rows = sqlx::query("SELECT version, wrapped FROM campaign_keys WHERE campaign_id = $1 ORDER BY version")
+            .bind(org.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get::<i64, _>(0) as u32, r.get(1))).collect())
+    }
+
+    /// Every campaign's wrapped keys (system jobs: key rotation and backup).
+    pub async fn all_campaign_keys(&self, actor: &Actor) -> StoreResult<Vec<(OrgId, u32, String)>> {
+        if !matches!(actor, Actor::System { .. }) {
+            return Err(StoreError::Forbidden("key management is a system job"));
+        }
+        let rows = sqlx::query("SELECT campaign_id, version, wrapped FROM campaign_keys ORDER BY campaign_id, version")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (OrgId(r.get(0)), r.get::<i64, _>(1) as u32, r.get(2))).collect())
+    }
+
+    /// Stores a new wrapped data key version for a campaign.
+    pub async fn add_campaign_key(
+        &self,
+        actor: &Actor,
+        campaign: OrgId,
+        version: u32,
+        wrapped: &str,
+    ) -> StoreResult<()> {
+        let org = self.campaign_of(actor, campaign)?;
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO campaign_keys (campaign_id, version, wrapped, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(org.0)
+            .bind(i64::from(version))
+            .bind(wrapped)
+            .bind(now_us())
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(StoreError::conflict_on("version"))?;
+        tx.audit(org, actor, "keys.create_data_key", "campaign", &org.to_string(), json!({"version": version})).await?;
+        tx.commit().await
+    }
+
+    /// Replaces wrapped keys in one transaction (master-key rotation or restore; system jobs only).
+    pub async fn replace_wrapped_keys(
+        &self,
+        actor: &Actor,
+        keys: &[(OrgId, u32, String)],
+        action: &str,
+    ) -> StoreResult<()> {
+        if !matches!(actor, Actor::System { .. }) {
+            return Err(StoreError::Forbidden("key management is a system job"));
+        }
+        let mut tx = self.write().await?;
+        let mut per_campaign: HashMap<OrgId, usize> = HashMap::new();
+        for (campaign, version, wrapped) in keys {
+            sqlx::query(
+                "INSERT INTO campaign_keys (campaign_id, version, wrapped, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (campaign_id, version) DO UPDATE SET wrapped = excluded.wrapped",
+            )
+            .bind(campaign.0)
+            .bind(i64::from(*version))
+            .bind(wrapped)
+            .bind(now_us())
+            .execute(&mut *tx.tx)
+            .await?;
+            *per_campaign.entry(*campaign).or_default() += 1;
+        }
+        for (campaign, n) in per_campaign {
+            tx.audit(campaign, actor, action, "campaign", &campaign.to_string(), json!({"keys": n})).await?;
+        }
+        tx.commit().await
+    }
+
+    /// The campaign a user acts for (their own), or the one a system job names.
+    fn campaign_of(&self, actor: &Actor, campaign: OrgId) -> StoreResult<OrgId> {
+        match actor {
+            Actor::System { .. } => Ok(campaign),
+            Actor::User(p) if p.org_id == campaign && p.org_kind == clearline_core::OrgKind::Campaign => Ok(campaign),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
+    /// Starts an import into the actor's campaign (data managers, admins, owners: EditLists).
+    pub async fn begin_import(&self, actor: &Actor, campaign: OrgId) -> StoreResult<ImportTx> {
+        let org = require_in_org(actor, Capability::EditLists, Some(campaign))?;
+        if org != campaign {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.write().await?;
+        let kind: Option<String> = sqlx::query("SELECT kind FROM organizations WHERE id = $1")
+            .bind(campaign.0)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .map(|r| r.get(0));
+        if kind.as_deref() != Some("campaign") {
+            return Err(StoreError::NotFound);
+        }
+        let now = now_us();
+        let batch_id: i64 = sqlx::query(
+            "INSERT INTO import_batches (campaign_id, created_by, layout, file_sha256, rows_read, inserted, updated, \
+             unchanged, rejected, phones_valid, phones_invalid, started_at, finished_at) \
+             VALUES ($1, $2, '', '', 0, 0, 0, 0, 0, 0, 0, $3, $3) RETURNING id",
+        )
+        .bind(campaign.0)
+        .bind(actor.principal().map(|p| p.user_id.0))
+        .bind(now)
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .get(0);
+        Ok(ImportTx { tx, campaign, batch_id, actor: actor.clone(), started_at: now })
+    }
+
+    /// Saves (or replaces) a named column mapping for the actor's campaign.
+    pub async fn save_column_mapping(&self, actor: &Actor, name: &str, mapping_json: &str) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::EditLists, None)?;
+        let ok =
+            (1..=48).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(clearline_core::validate::Invalid::new("name", "use 1-48 letters, digits, '-' or '_'").into());
+        }
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO column_mappings (campaign_id, name, mapping_json, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (campaign_id, name) DO UPDATE SET mapping_json = excluded.mapping_json",
+        )
+        .bind(campaign.0)
+        .bind(name)
+        .bind(mapping_json)
+        .bind(now_us())
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.audit(campaign, actor, "voters.save_mapping", "column_mapping", name, json!({})).await?;
+        tx.commit().await
+    }
+
+    /// A saved column mapping of the actor's campaign.
+    pub async fn column_mapping(&self, actor: &Actor, name: &str) -> StoreResult<String> {
+        let campaign = require_in_org(actor, Capability::EditLists, None)?;
+        let row = sqlx::query("SELECT mapping_json FROM column_mappings WHERE campaign_id = $1 AND name = $2")
+            .bind(campaign.0)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.get(0))
+    }
+
+    /// How many people a campaign has (the actor's own campaign).
+    pub async fn person_count(&self, actor: &Actor, campaign: OrgId) -> StoreResult<u64> {
+        let org = self.campaign_of(actor, campaign)?;
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM persons WHERE campaign_id = $1")
+            .bind(org.0)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+}
+
+impl ImportTx {
+    pub fn batch_id(&self) -> i64 {
+        self.batch_id
+    }
+
+    /// Inserts new people, updates changed ones, and leaves unchanged ones alone (by content hash).
+    /// Keys must be unique within the chunk (the importer rejects repeats before they get here).
+    pub async fn upsert_chunk(&mut self, rows: &[PersonRecord]) -> StoreResult<ChunkCounts> {
+        let mut counts = ChunkCounts::default();
+        if rows.is_empty() {
+            return Ok(counts);
+        }
+        // Which keys exist already, and with what content?
+        let sql = format!(
+            "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = $1 AND person_key IN ({})",
+            (2..rows.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(",")
+        );
+        let mut args = AnyArguments::default();
+        let _ = args.add(self.campaign.0);
+        for r in rows {
+            let _ = args.add(r.person_key.clone());
+        }
+        let existing: HashMap<String, (i64, Vec<u8>)> = sqlx::query_with(&sql, args)
+            .fetch_all(&mut *self.tx.tx)
+            .await?
+            .into_iter()
+            .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<Vec<u8>, _>(2))))
+            .collect();
+
+        let now = now_us();
+        let mut new_rows: Vec<&PersonRecord> = Vec::new();
+        let mut changed: Vec<(i64, &PersonRecord)> = Vec::new();
+        for r in rows {
+            match existing.get(&r.person_key) {
+                None => new_rows.push(r),
+                Some((_, hash)) if *hash == r.content_hash => counts.unchanged += 1,
+                Some((id, _)) => changed.push((*id, r)),
+            }
+        }
+
+        // New people, many to a statement (within SQLite's limit of 32,766 parameters).
+        let mut phones: Vec<(i64, &PhoneRecord, usize)> = Vec::new();
+        for group in new_rows.chunks(500) {
+            let sql = format!(
+                "INSERT INTO persons ({}) VALUES {} RETURNING id, person_key",
+                PERSON_COLUMNS[..INSERT_COLUMNS].join(","),
+                placeholders(group.len(), INSERT_COLUMNS)
+            );
+            let mut args = AnyArguments::default();
+            for p in group {
+                bind_person(&mut args, self.campaign, self.batch_id, now, p);
+            }
+            let ids: HashMap<String, i64> = sqlx::query_with(&sql, args)
+                .fetch_all(&mut *self.tx.tx)
+                .await?
+                .into_iter()
+                .map(|r| (r.get::<String, _>(1), r.get::<i64, _>(0)))
+                .collect();
+            for p in group {
+                let id = ids[&p.person_key];
+                phones.extend(p.phones.iter().enumerate().map(|(i, ph)| (id, ph, i)));
+            }
+            counts.inserted += group.len() as u64;
+        }
+
+        // Changed people: rewrite the row and its phones.
+        for (id, p) in &changed {
+            let sets: Vec<String> =
+                PERSON_COLUMNS[..INSERT_COLUMNS].iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+            let sql = format!("UPDATE persons SET {} WHERE id = ${}", sets.join(","), INSERT_COLUMNS + 1);
+            let mut args = AnyArguments::default();
+            bind_person(&mut args, self.campaign, self.batch_id, now, p);
+            let _ = args.add(*id);
+            sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
+            sqlx::query("DELETE FROM phones WHERE person_id = $1").bind(*id).execute(&mut *self.tx.tx).await?;
+            phones.extend(p.phones.iter().enumerate().map(|(i, ph)| (*id, ph, i)));
+            counts.updated += 1;
+        }
+
+        for group in phones.chunks(2000) {
+            let sql = format!(
+                "INSERT INTO phones ({}) VALUES {}",
+                PHONE_COLUMNS.join(","),
+                placeholders(group.len(), PHONE_COLUMNS.len())
+            );
+            let mut args = AnyArguments::default();
+            for (person, ph, position) in group {
+                let _ = args.add(self.campaign.0);
+                let _ = args.add(*person);
+                let _ = args.add(*position as i64);
+                let _ = args.add(ph.kind.clone());
+                let _ = args.add(ph.number_enc.clone());
+                let _ = args.add(ph.number_index.clone());
+                let _ = args.add(ph.line_type.clone());
+                let _ = args.add(ph.npa_zones.clone());
+                let _ = args.add(ph.npa_state.clone());
+            }
+            sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
+        }
+        Ok(counts)
+    }
+
+    /// Records the batch with its counts and encrypted reject file, audits it, and commits everything.
+    pub async fn finish(mut self, summary: &BatchSummary, rejects_enc: Option<Vec<u8>>) -> StoreResult<i64> {
+        sqlx::query(
+            "UPDATE import_batches SET layout = $1, file_sha256 = $2, rows_read = $3, inserted = $4, updated = $5, \
+             unchanged = $6, rejected = $7, phones_valid = $8, phones_invalid = $9, rejects_enc = $10, finished_at = $11 \
+             WHERE id = $12",
+        )
+        .bind(&summary.layout)
+        .bind(&summary.file_sha256)
+        .bind(summary.rows_read as i64)
+        .bind(summary.inserted as i64)
+        .bind(summary.updated as i64)
+        .bind(summary.unchanged as i64)
+        .bind(summary.rejected as i64)
+        .bind(summary.phones_valid as i64)
+        .bind(summary.phones_invalid as i64)
+        .bind(rejects_enc)
+        .bind(now_us())
+        .bind(self.batch_id)
+        .execute(&mut *self.tx.tx)
+        .await?;
+        let details = json!({
+            "batch_id": self.batch_id,
+            "layout": summary.layout,
+            "file_sha256": summary.file_sha256,
+            "rows_read": summary.rows_read,
+            "inserted": summary.inserted,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+            "rejected": summary.rejected,
+            "phones_valid": summary.phones_valid,
+            "phones_invalid": summary.phones_invalid,
+            "seconds": (now_us() - self.started_at) as f64 / 1e6,
+        });
+        let campaign = self.campaign;
+        let actor = self.actor.clone();
+        self.tx.audit(campaign, &actor, "voters.import", "import_batch", &self.batch_id.to_string(), details).await?;
+        let id = self.batch_id;
+        self.tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Abandons the import: nothing it wrote remains.
+    pub async fn abort(self) -> StoreResult<()> {
+        self.tx.tx.rollback().await?;
+        Ok(())
+    }
+}
