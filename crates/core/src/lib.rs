@@ -7,7 +7,9 @@ pub mod access;
 pub mod audit;
 pub mod ids;
 pub mod org;
+pub mod phone;
 pub mod principal;
+pub mod tz;
 pub mod validate;
 
 pub use access::{Capability, OrgKind, Role};
