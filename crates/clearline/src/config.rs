@@ -25,6 +25,8 @@ pub struct Config {
     pub log_format: String,
     /// The Ed25519 key that signs daily audit checkpoints (created on first use).
     pub audit_signing_key: Option<PathBuf>,
+    /// The master key file (wraps every campaign's data keys); CLEARLINE_MASTER_KEY (hex) overrides it.
+    pub master_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             log_format: "text".into(),
             audit_signing_key: None,
+            master_key_file: None,
         }
     }
 }
@@ -54,13 +57,14 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_format", &self.log_format)
             .field("audit_signing_key", &self.audit_signing_key)
+            .field("master_key_file", &self.master_key_file)
             .finish()
     }
 }
 
 /// The settings an environment variable may set (`CLEARLINE_LISTEN`, …); other CLEARLINE_* variables
 /// belong to tests and tools.
-const ENV_KEYS: [&str; 8] = [
+const ENV_KEYS: [&str; 9] = [
     "data_dir",
     "database_url",
     "listen",
@@ -69,6 +73,7 @@ const ENV_KEYS: [&str; 8] = [
     "max_body_bytes",
     "log_format",
     "audit_signing_key",
+    "master_key_file",
 ];
 
 /// Flags that override the layers below them (only those given).
@@ -101,6 +106,10 @@ impl Config {
 
     pub fn signing_key_path(&self) -> PathBuf {
         self.audit_signing_key.clone().unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
     }
 
     pub fn store_config(&self) -> clearline_store::StoreConfig {
@@ -142,6 +151,12 @@ log_format = "text"
 # The Ed25519 key that signs the daily audit checkpoints; created on first use (mode 0600).
 # All nodes of a PostgreSQL deployment should share it. Default: <data_dir>/audit-signing.key
 # audit_signing_key = "/etc/clearline/audit-signing.key"
+
+# The master key that wraps every campaign's data keys (personal data is encrypted under those).
+# Created on first use (mode 0600). CLEARLINE_MASTER_KEY (64 hex digits) takes precedence over the file.
+# Keep it off the database's backups; `clearline keys backup` makes a passphrase-protected copy of the
+# data keys for the day it is lost. Default: <data_dir>/master.key
+# master_key_file = "/etc/clearline/master.key"
 "#;
 
 #[cfg(test)]

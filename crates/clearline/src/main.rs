@@ -5,6 +5,8 @@
 mod config;
 mod demo;
 mod keys;
+mod vaultkeys;
+mod voters;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -71,6 +73,87 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Generate synthetic data in real public layouts.
+    Gen {
+        #[command(subcommand)]
+        command: GenCommand,
+    },
+    /// Import data into a campaign (run as a campaign user with --as).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// The master key and the campaigns' data keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenCommand {
+    /// A synthetic voter file: same seed, same bytes.
+    Voters {
+        /// nc, oh, fl, wa or generic.
+        #[arg(long)]
+        layout: String,
+        #[arg(long)]
+        rows: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The file to write.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import a voter file, all or nothing; re-importing updates changed rows.
+    Voters {
+        /// The campaign's slug (must be the --as user's campaign).
+        #[arg(long)]
+        campaign: String,
+        /// nc, oh, fl, wa, generic, or mapping:NAME for a saved column mapping.
+        #[arg(long)]
+        layout: String,
+        /// utf-8, latin-1 or windows-1252 (default: the layout's, or detected).
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Write the rejected rows and phones (line, field, reason, value) to this CSV file.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+        /// A CSV of `prefix,line_type` (NPA-NXX or NPA-NXX-X blocks) giving phones their line type.
+        #[arg(long)]
+        line_types: Option<PathBuf>,
+        file: PathBuf,
+    },
+    /// Save a column mapping (JSON) for the campaign's own delimited files.
+    Mapping {
+        #[arg(long)]
+        name: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-wrap every campaign's data keys under a new master key (safe while the service runs).
+    Rotate,
+    /// Write every data key, protected by a passphrase, to a backup file.
+    Backup {
+        #[arg(long)]
+        out: PathBuf,
+        /// A file holding the passphrase (else CLEARLINE_BACKUP_PASSPHRASE).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// After losing the master key: re-wrap the backed-up data keys under this data directory's master key.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +215,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     init_logging(&config);
     let json = cli.global.json;
     match cli.command {
+        Command::Gen { command: GenCommand::Voters { layout, rows, seed, out } } => {
+            voters::gen(&layout, rows, seed, &out, json)
+        }
+        Command::Import { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: imports act on a campaign's data: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            match command {
+                ImportCommand::Voters { campaign, layout, encoding, rejects, line_types, file } => {
+                    let args = voters::ImportArgs { campaign, layout, encoding, rejects, line_types, file };
+                    voters::import(&config, &store, &actor, args, json).await
+                }
+                ImportCommand::Mapping { name, file } => voters::save_mapping(&store, &actor, &name, &file).await,
+            }
+        }
+        Command::Keys { command } => {
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            match command {
+                KeysCommand::Rotate => vaultkeys::rotate(&config, &store, json).await,
+                KeysCommand::Backup { out, passphrase_file } => {
+                    vaultkeys::backup(&config, &store, &out, passphrase_file.as_deref()).await
+                }
+                KeysCommand::Restore { file, passphrase_file } => {
+                    vaultkeys::restore(&config, &store, &file, passphrase_file.as_deref()).await
+                }
+            }
+        }
         Command::Config { command: ConfigCommand::Example } => {
             print!("{}", config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
@@ -276,7 +389,7 @@ async fn cli_actor(store: &Store, email: &str) -> Option<Actor> {
 
 fn init_logging(config: &Config) {
     let filter =
-        tracing_subscriber::EnvFilter::try_from_env("CLEARLINE_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+        tracing_subscriber::EnvFilter::try_from_env("CLEARLINE_LOG").unwrap_or_else(|_| "info,sqlx=error".into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();

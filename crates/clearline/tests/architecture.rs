@@ -37,13 +37,23 @@ fn dependencies_point_one_way() {
     assert!(internal("clearline-vault").is_subset(&set(&["clearline-core"])));
     assert!(internal("clearline-voterfile").is_subset(&set(&["clearline-core"])));
     assert_eq!(internal("clearline-store"), set(&["clearline-core"]));
-    assert_eq!(internal("clearline-web"), set(&["clearline-core", "clearline-store"]));
+    assert_eq!(
+        internal("clearline-ingest"),
+        set(&["clearline-core", "clearline-store", "clearline-vault", "clearline-voterfile"])
+    );
+    assert!(internal("clearline-web").is_subset(&set(&[
+        "clearline-core",
+        "clearline-store",
+        "clearline-ingest",
+        "clearline-vault"
+    ])));
     assert!(internal("clearline").contains("clearline-web"));
     let known = set(&[
         "clearline-core",
         "clearline-vault",
         "clearline-voterfile",
         "clearline-store",
+        "clearline-ingest",
         "clearline-web",
         "clearline",
     ]);
@@ -82,7 +92,7 @@ fn the_domain_crate_does_no_io() {
 #[test]
 fn no_sql_outside_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for krate in ["core", "vault", "voterfile", "web", "clearline"] {
+    for krate in ["core", "vault", "voterfile", "ingest", "web", "clearline"] {
         let deps = workspace_deps();
         let name = if krate == "clearline" { "clearline".to_string() } else { format!("clearline-{krate}") };
         assert!(!deps[&name].contains("sqlx"), "{name} must not depend on sqlx: SQL lives in clearline-store");

@@ -3,7 +3,7 @@
 //! The store sees personal data only as the importer hands it over: fields classified "encrypted"
 //! arrive as ciphertext and blind indexes made by `clearline-vault`; the store never holds a key.
 
-use crate::db::{Store, WriteTx};
+use crate::db::{Backend, Store, WriteTx};
 use crate::error::{StoreError, StoreResult};
 use crate::now_us;
 use crate::orgs::require_in_org;
@@ -185,8 +185,15 @@ fn bind_person(args: &mut AnyArguments<'_>, campaign: OrgId, batch: i64, now: i6
     let _ = args.add(now);
 }
 
-fn placeholders(rows: usize, cols: usize) -> String {
-    let mut out = String::with_capacity(rows * cols * 5);
+/// `($1,$2),($3,$4)…` for PostgreSQL; `(?,?),(?,?)…` for SQLite. In SQLite `$N` and `?N` are *named*
+/// parameters, and binding looks each name up by a linear scan (`sqlite3_bind_parameter_name`), which
+/// is quadratic over thousands of parameters; anonymous `?` parameters are bound by position.
+fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+    let sigil = match backend {
+        Backend::Sqlite => '?',
+        Backend::Postgres => '$',
+    };
+    let mut out = String::with_capacity(rows * cols * 6);
     let mut n = 1;
     for r in 0..rows {
         if r > 0 {
@@ -197,8 +204,10 @@ fn placeholders(rows: usize, cols: usize) -> String {
             if c > 0 {
                 out.push(',');
             }
-            out.push('$');
-            out.push_str(&n.to_string());
+            out.push(sigil);
+            if backend == Backend::Postgres {
+                out.push_str(&n.to_string());
+            }
             n += 1;
         }
         out.push(')');
@@ -210,6 +219,7 @@ fn placeholders(rows: usize, cols: usize) -> String {
 /// event, or not at all.
 pub struct ImportTx {
     tx: WriteTx,
+    backend: Backend,
     campaign: OrgId,
     batch_id: i64,
     actor: Actor,
@@ -327,7 +337,7 @@ impl Store {
         .fetch_one(&mut *tx.tx)
         .await?
         .get(0);
-        Ok(ImportTx { tx, campaign, batch_id, actor: actor.clone(), started_at: now })
+        Ok(ImportTx { tx, backend: self.backend, campaign, batch_id, actor: actor.clone(), started_at: now })
     }
 
     /// Saves (or replaces) a named column mapping for the actor's campaign.
@@ -390,9 +400,11 @@ impl ImportTx {
             return Ok(counts);
         }
         // Which keys exist already, and with what content?
+        let list = placeholders(self.backend, 1, rows.len() + 1);
+        let list = &list[1..list.len() - 1];
+        let (campaign_param, keys) = list.split_once(',').expect("at least two parameters");
         let sql = format!(
-            "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = $1 AND person_key IN ({})",
-            (2..rows.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(",")
+            "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = {campaign_param} AND person_key IN ({keys})"
         );
         let mut args = AnyArguments::default();
         let _ = args.add(self.campaign.0);
@@ -423,7 +435,7 @@ impl ImportTx {
             let sql = format!(
                 "INSERT INTO persons ({}) VALUES {} RETURNING id, person_key",
                 PERSON_COLUMNS[..INSERT_COLUMNS].join(","),
-                placeholders(group.len(), INSERT_COLUMNS)
+                placeholders(self.backend, group.len(), INSERT_COLUMNS)
             );
             let mut args = AnyArguments::default();
             for p in group {
@@ -460,7 +472,7 @@ impl ImportTx {
             let sql = format!(
                 "INSERT INTO phones ({}) VALUES {}",
                 PHONE_COLUMNS.join(","),
-                placeholders(group.len(), PHONE_COLUMNS.len())
+                placeholders(self.backend, group.len(), PHONE_COLUMNS.len())
             );
             let mut args = AnyArguments::default();
             for (person, ph, position) in group {

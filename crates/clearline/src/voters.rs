@@ -1,0 +1,214 @@
+//! `clearline gen voters`, `clearline import voters`, `clearline import mapping`.
+
+use crate::config::Config;
+use anyhow::Context;
+use clearline_core::Actor;
+use clearline_ingest::{import_voters, ImportError, ImportOptions, Progress};
+use clearline_store::Store;
+use clearline_voterfile::{ColumnMapping, Layout, TextEncoding};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// `clearline gen voters --layout L --rows N --seed S -o FILE`.
+pub fn gen(layout: &str, rows: u64, seed: u64, out: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let layout: Layout = match layout.parse() {
+        Ok(l) => l,
+        Err(_) => {
+            eprintln!("error: --layout must be one of nc, oh, fl, wa, generic");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut writer = std::io::BufWriter::with_capacity(1 << 20, file);
+    let stats = clearline_voterfile::generate(&layout, rows, seed, &mut writer)?;
+    writer.flush()?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"rows": stats.rows, "invalid_phones": stats.invalid_phones,
+                "duplicate_keys": stats.duplicate_keys, "shared_phones": stats.shared_phones, "file": out.display().to_string()})
+        );
+    } else {
+        println!(
+            "Wrote {} rows to {} ({} invalid phones, {} repeated voter IDs, {} shared household phones).",
+            stats.rows,
+            out.display(),
+            stats.invalid_phones,
+            stats.duplicate_keys,
+            stats.shared_phones
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub struct ImportArgs {
+    pub campaign: String,
+    pub layout: String,
+    pub encoding: Option<String>,
+    pub rejects: Option<PathBuf>,
+    pub line_types: Option<PathBuf>,
+    pub file: PathBuf,
+}
+
+/// `clearline import voters …`: exit 0 imported; 1 nothing imported (broken file, refused); 2 usage.
+pub async fn import(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    args: ImportArgs,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let campaign = match store.organization_by_slug(actor, &args.campaign).await {
+        Ok(o) if actor.principal().is_some_and(|p| p.org_id == o.id) => o,
+        _ => {
+            eprintln!("error: --campaign {:?} is not your campaign", args.campaign);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let layout = match args.layout.strip_prefix("mapping:") {
+        Some(name) => match store.column_mapping(actor, name).await {
+            Ok(text) => match serde_json::from_str::<ColumnMapping>(&text) {
+                Ok(m) => Layout::Mapping(m),
+                Err(e) => {
+                    eprintln!("error: the saved mapping {name:?} no longer reads: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            },
+            Err(_) => {
+                eprintln!("error: the campaign has no saved mapping named {name:?} (save one with `clearline import mapping`)");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => match args.layout.parse() {
+            Ok(l) => l,
+            Err(_) => {
+                eprintln!("error: --layout must be nc, oh, fl, wa, generic or mapping:NAME");
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let encoding: Option<TextEncoding> = match args.encoding.as_deref().map(str::parse) {
+        None => None,
+        Some(Ok(e)) => Some(e),
+        Some(Err(_)) => {
+            eprintln!("error: --encoding must be utf-8, latin-1 or windows-1252");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let line_types = match &args.line_types {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            match clearline_core::phone::BlockLineTypes::parse(&text) {
+                Ok(t) => Some(t),
+                Err((line, reason)) => {
+                    eprintln!("error: {}:{line}: {reason}", path.display());
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+    };
+    let file = match std::fs::File::open(&args.file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", args.file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let sealer = Arc::new(crate::vaultkeys::campaign_sealer(config, store, actor, campaign.id).await?);
+    let bar = (!json).then(|| progress_bar(total_bytes));
+    let options =
+        ImportOptions { layout, layout_name: args.layout.clone(), encoding, default_region: "US".into(), line_types };
+    let started = std::time::Instant::now();
+    let result = import_voters(store, actor, campaign.id, sealer, options, file, |p: Progress| {
+        if let Some(bar) = &bar {
+            bar.set_position(p.bytes);
+            bar.set_message(format!("{} rows", p.rows));
+        }
+    })
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let mut report = match result {
+        Ok(r) => r,
+        Err(ImportError::Structural(e)) => {
+            eprintln!("error: {}: {e}; nothing was imported", args.file.display());
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if let Some(path) = &args.rejects {
+        std::fs::write(path, report.rejects_csv()).with_context(|| format!("writing {}", path.display()))?;
+        report.reject_file = Some(path.display().to_string());
+    }
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "Imported {} in {:.1} s ({:.0} rows/s): {} rows read = {} inserted + {} updated + {} unchanged + {} rejected; \
+             phones {} valid, {} rejected. Batch {}.",
+            args.file.display(),
+            secs,
+            report.rows_read as f64 / secs.max(0.001),
+            report.rows_read,
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.rejected,
+            report.phones_valid,
+            report.phones_invalid,
+            report.batch_id
+        );
+        match &report.reject_file {
+            Some(path) => println!("Rejected rows and phones, with line, field and reason: {path}"),
+            None if !report.rejects.is_empty() => {
+                println!(
+                    "{} rejects are stored (encrypted) with the batch; add --rejects FILE to write them out.",
+                    report.rejects.len()
+                )
+            }
+            None => {}
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar
+}
+
+/// `clearline import mapping --as EMAIL --name NAME FILE.json`: saves a column mapping for the campaign.
+pub async fn save_mapping(store: &Store, actor: &Actor, name: &str, file: &Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    if let Err(e) = serde_json::from_str::<ColumnMapping>(&text) {
+        eprintln!("error: {}: not a column mapping: {e}", file.display());
+        return Ok(ExitCode::from(1));
+    }
+    match store.save_column_mapping(actor, name, &text).await {
+        Ok(()) => {
+            println!("Saved the mapping {name:?}; import with --layout mapping:{name}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
