@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// People in a campaign's voter file.
+    Voters {
+        #[command(subcommand)]
+        command: VotersCommand,
+    },
     /// The master key and the campaigns' data keys.
     Keys {
         #[command(subcommand)]
@@ -133,6 +138,17 @@ enum ImportCommand {
         #[arg(long)]
         name: String,
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum VotersCommand {
+    /// Show one person's record, phones decrypted (roles that may see personal data; audited).
+    Show {
+        #[arg(long)]
+        campaign: String,
+        /// The person key (state voter ID).
+        voter_id: String,
     },
 }
 
@@ -232,6 +248,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 ImportCommand::Mapping { name, file } => voters::save_mapping(&store, &actor, &name, &file).await,
             }
+        }
+        Command::Voters { command: VotersCommand::Show { campaign, voter_id } } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: reading a person's record needs --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            voters::show(&config, &store, &actor, &campaign, &voter_id).await
         }
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;

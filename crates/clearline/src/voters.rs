@@ -212,3 +212,56 @@ pub async fn save_mapping(store: &Store, actor: &Actor, name: &str, file: &Path)
         }
     }
 }
+
+/// `clearline voters show --as EMAIL --campaign SLUG VOTER_ID`: the record as JSON, phones, email and
+/// birth date decrypted. Audited as a read of the person's record.
+pub async fn show(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    voter_id: &str,
+) -> anyhow::Result<ExitCode> {
+    let org = match store.organization_by_slug(actor, campaign).await {
+        Ok(o) => o,
+        Err(_) => {
+            eprintln!("error: --campaign {campaign:?} is not your campaign");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let person = match store.read_person(actor, org.id, voter_id).await {
+        Ok(p) => p,
+        Err(clearline_store::StoreError::Forbidden(_)) => {
+            eprintln!("error: your role may not see personal data");
+            return Ok(ExitCode::from(1));
+        }
+        Err(clearline_store::StoreError::NotFound) => {
+            eprintln!("error: no person with that voter ID in this campaign");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, org.id).await?;
+    let open = |field: &str, sealed: &[u8]| -> anyhow::Result<String> {
+        let plain = sealer.cipher().decrypt(field, sealed).context("decrypting with the campaign's key")?;
+        Ok(String::from_utf8_lossy(&plain).into_owned())
+    };
+    let mut value = serde_json::to_value(&person)?;
+    let phones: Vec<serde_json::Value> = person
+        .phones
+        .iter()
+        .map(|p| {
+            Ok(serde_json::json!({"kind": p.kind, "number": open("phone", &p.number_enc)?, "line_type": p.line_type,
+                "zones": p.npa_zones, "state": p.npa_state}))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    value["phones"] = serde_json::Value::Array(phones);
+    if let Some(e) = &person.email_enc {
+        value["email"] = serde_json::Value::String(open("email", e)?);
+    }
+    if let Some(d) = &person.birth_date_enc {
+        value["birth_date"] = serde_json::Value::String(open("birth_date", d)?);
+    }
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(ExitCode::SUCCESS)
+}

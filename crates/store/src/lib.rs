@@ -27,7 +27,7 @@ pub use signals::{Signal, Signals};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };
-pub use voters::{BatchSummary, ChunkCounts, ImportTx, PersonRecord, PhoneRecord};
+pub use voters::{BatchSummary, ChunkCounts, ImportTx, PersonRecord, PersonView, PhoneRecord, PhoneView};
 
 /// Microseconds since the Unix epoch, now.
 pub fn now_us() -> i64 {

@@ -14,6 +14,41 @@ use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
 use std::collections::HashMap;
 
+/// One person as read back for someone allowed to see their record (ciphertext still sealed).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PersonView {
+    pub person_key: String,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub res_address: Option<String>,
+    pub res_city: Option<String>,
+    pub res_state: Option<String>,
+    pub res_zip: Option<String>,
+    pub county: Option<String>,
+    pub birth_year: Option<i64>,
+    pub party: Option<String>,
+    pub precinct: Option<String>,
+    pub address_zones: String,
+    pub field_problems: String,
+    pub batch_id: i64,
+    #[serde(skip)]
+    pub birth_date_enc: Option<Vec<u8>>,
+    #[serde(skip)]
+    pub email_enc: Option<Vec<u8>>,
+    pub phones: Vec<PhoneView>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PhoneView {
+    pub kind: String,
+    #[serde(skip)]
+    pub number_enc: Vec<u8>,
+    pub line_type: String,
+    pub npa_zones: String,
+    pub npa_state: Option<String>,
+}
+
 /// One person as the importer prepared them: clear targeting fields, ciphertext, blind indexes.
 #[derive(Clone, Debug, Default)]
 pub struct PersonRecord {
@@ -373,6 +408,63 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(row.get(0))
+    }
+
+    /// One person's record, for a campaign role allowed to see personal data. The read is audited.
+    pub async fn read_person(&self, actor: &Actor, campaign: OrgId, person_key: &str) -> StoreResult<PersonView> {
+        let org = require_in_org(actor, Capability::ExportPersonalData, Some(campaign))?;
+        if org != campaign {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.write().await?;
+        let row = sqlx::query(
+            "SELECT id, person_key, first_name, middle_name, last_name, res_address, res_city, res_state, res_zip, county, \
+             birth_year, party, precinct, address_zones, field_problems, batch_id, birth_date_enc, email_enc \
+             FROM persons WHERE campaign_id = $1 AND person_key = $2",
+        )
+        .bind(org.0)
+        .bind(person_key)
+        .fetch_optional(&mut *tx.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let id: i64 = row.get("id");
+        let phones = sqlx::query(
+            "SELECT kind, number_enc, line_type, npa_zones, npa_state FROM phones WHERE person_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx.tx)
+        .await?
+        .iter()
+        .map(|r| PhoneView {
+            kind: r.get("kind"),
+            number_enc: r.get("number_enc"),
+            line_type: r.get("line_type"),
+            npa_zones: r.get("npa_zones"),
+            npa_state: r.get("npa_state"),
+        })
+        .collect();
+        tx.audit(org, actor, "person.read", "person", &id.to_string(), json!({})).await?;
+        tx.commit().await?;
+        Ok(PersonView {
+            person_key: row.get("person_key"),
+            first_name: row.get("first_name"),
+            middle_name: row.get("middle_name"),
+            last_name: row.get("last_name"),
+            res_address: row.get("res_address"),
+            res_city: row.get("res_city"),
+            res_state: row.get("res_state"),
+            res_zip: row.get("res_zip"),
+            county: row.get("county"),
+            birth_year: row.get("birth_year"),
+            party: row.get("party"),
+            precinct: row.get("precinct"),
+            address_zones: row.get("address_zones"),
+            field_problems: row.get("field_problems"),
+            batch_id: row.get("batch_id"),
+            birth_date_enc: row.get("birth_date_enc"),
+            email_enc: row.get("email_enc"),
+            phones,
+        })
     }
 
     /// How many people a campaign has (the actor's own campaign).

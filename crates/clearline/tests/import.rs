@@ -1,0 +1,350 @@
+//! Voter imports as a data director runs them: counts that balance, rejects with line and reason,
+//! idempotent re-imports, all-or-nothing on a broken file, personal data unreadable at rest, and a
+//! lost master key recovered from a key backup.
+
+use aho_corasick::AhoCorasick;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const DATA: &str = "data@demo.clearline.test";
+
+fn run(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("CLEARLINE_MASTER_KEY")
+        .env_remove("CLEARLINE_DATABASE_URL")
+        .output()
+        .expect("clearline runs")
+}
+
+fn ok_json(out: Output) -> Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+struct Campaign {
+    dir: tempfile::TempDir,
+}
+
+impl Campaign {
+    fn new() -> Campaign {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(run(dir.path(), &["demo", "--no-serve"]).status.success());
+        Campaign { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn gen(&self, layout: &str, rows: u64, seed: u64) -> (PathBuf, Value) {
+        let file = self.path().join(format!("{layout}-{rows}-{seed}.txt"));
+        let rows = rows.to_string();
+        let seed = seed.to_string();
+        let stats = ok_json(run(
+            self.path(),
+            &[
+                "--json",
+                "gen",
+                "voters",
+                "--layout",
+                layout,
+                "--rows",
+                &rows,
+                "--seed",
+                &seed,
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        ));
+        (file, stats)
+    }
+
+    fn import(&self, layout: &str, file: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["--as", DATA, "--json", "import", "voters", "--campaign", "demo", "--layout", layout];
+        args.extend_from_slice(extra);
+        args.push(file.to_str().unwrap());
+        run(self.path(), &args)
+    }
+
+    fn show(&self, voter_id: &str) -> Output {
+        run(self.path(), &["--as", DATA, "voters", "show", "--campaign", "demo", voter_id])
+    }
+}
+
+fn nc_column(file: &Path, line: usize, column: &str) -> String {
+    let text = std::fs::read(file).unwrap();
+    let text: String = text.iter().map(|&b| b as char).collect(); // Latin-1
+    let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
+    let i = header.iter().position(|h| *h == column).unwrap();
+    text.lines().nth(line - 1).unwrap().split('\t').nth(i).unwrap().to_string()
+}
+
+#[test]
+fn nc_import_balances_rejects_with_reasons_and_reimports_idempotently() {
+    let c = Campaign::new();
+    let (file, stats) = c.gen("nc", 3000, 11);
+    let rejects = c.path().join("rejects.csv");
+    let report = ok_json(c.import("nc", &file, &["--rejects", rejects.to_str().unwrap()]));
+    assert_eq!(report["rows_read"], 3000);
+    let n = |k: &str| report[k].as_u64().unwrap();
+    assert_eq!(n("rows_read"), n("inserted") + n("updated") + n("unchanged") + n("rejected"), "{report}");
+    assert_eq!(n("rejected"), stats["duplicate_keys"].as_u64().unwrap(), "every repeated voter ID is rejected");
+    assert_eq!(n("phones_invalid"), stats["invalid_phones"].as_u64().unwrap(), "every invalid phone is rejected");
+    assert!(n("phones_valid") > 1500);
+    assert_eq!(report["reject_file"], rejects.to_str().unwrap());
+    let csv = std::fs::read_to_string(&rejects).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "line,person_key,field,reason,value");
+    assert_eq!(lines.len() as u64 - 1, n("rejected") + n("phones_invalid"));
+    let repeat = lines.iter().find(|l| l.contains("repeats the person key of line")).expect("a repeated key");
+    let first_line: usize = repeat.split("of line ").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    let this_line: usize = repeat.split(',').next().unwrap().parse().unwrap();
+    assert_eq!(
+        nc_column(&file, first_line, "ncid"),
+        nc_column(&file, this_line, "ncid"),
+        "the reject names the first line"
+    );
+
+    // The same file again: nothing new, nothing changed.
+    let again = ok_json(c.import("nc", &file, &[]));
+    assert_eq!((again["inserted"].as_u64(), again["updated"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(again["unchanged"], report["inserted"]);
+
+    // One changed row is one update.
+    let text: String = std::fs::read(&file).unwrap().iter().map(|&b| b as char).collect(); // Latin-1
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let key = nc_column(&file, 2, "ncid");
+    let old_last = nc_column(&file, 2, "last_name");
+    lines[1] = lines[1].replacen(&format!("\t{old_last}\t"), "\tZZTESTNAME\t", 1);
+    let changed = c.path().join("changed.txt");
+    let latin1: Vec<u8> = lines.join("\n").chars().map(|ch| ch as u32 as u8).collect();
+    std::fs::write(&changed, latin1).unwrap();
+    let third = ok_json(c.import("nc", &changed, &[]));
+    assert_eq!(third["updated"], 1, "{third}");
+    let shown: Value = serde_json::from_slice(&c.show(&key).stdout).unwrap();
+    assert_eq!(shown["last_name"], "ZZTESTNAME");
+    assert_eq!(shown["person_key"], key.as_str());
+
+    // Roles without list rights cannot import; nothing is written.
+    let out = run(
+        c.path(),
+        &[
+            "--as",
+            "analyst@demo.clearline.test",
+            "import",
+            "voters",
+            "--campaign",
+            "demo",
+            "--layout",
+            "nc",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_structurally_broken_file_imports_nothing_and_names_the_line() {
+    let c = Campaign::new();
+    let (file, _) = c.gen("nc", 800, 5);
+    let text = std::fs::read(&file).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(|l| l.to_vec()).collect();
+    // Line 500 loses a column.
+    let pos = lines[499].iter().position(|&b| b == b'\t').unwrap();
+    lines[499].remove(pos);
+    let broken = c.path().join("broken.txt");
+    std::fs::write(&broken, lines.join(&b'\n')).unwrap();
+    let out = c.import("nc", &broken, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.txt") && err.contains("line 500") && err.contains("nothing was imported"), "{err}");
+    let key = nc_column(&file, 2, "ncid");
+    assert_eq!(c.show(&key).status.code(), Some(1), "nothing from before line 500 was kept either");
+
+    // Undecodable bytes in a file declared UTF-8 (built from the file's pure-ASCII lines).
+    let ascii: Vec<&[u8]> = text.split(|&b| b == b'\n').filter(|l| l.is_ascii()).collect();
+    let mut bad = ascii.join(&b'\n');
+    let at = bad.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(300).unwrap().0 + 5;
+    bad[at] = 0xff;
+    let undecodable = c.path().join("undecodable.txt");
+    std::fs::write(&undecodable, &bad).unwrap();
+    let out = c.import("nc", &undecodable, &["--encoding", "utf-8"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 302"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = c.import("nc", &file, &["--encoding", "klingon"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Every source phone in four formats, every email, every birth date in three formats.
+fn needles(fl_file: &Path, nc_file: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add_phone = |digits: &str| {
+        if digits.len() == 10 && !digits.starts_with(['0', '1']) {
+            let (a, b, c) = (&digits[..3], &digits[3..6], &digits[6..]);
+            out.push(format!("+1{digits}"));
+            out.push(digits.to_string());
+            out.push(format!("({a}) {b}-{c}"));
+            out.push(format!("{a}-{b}-{c}"));
+        }
+    };
+    let nc: String = std::fs::read(nc_file).unwrap().iter().map(|&b| b as char).collect();
+    let header: Vec<&str> = nc.lines().next().unwrap().split('\t').collect();
+    let phone_col = header.iter().position(|h| *h == "full_phone_number").unwrap();
+    for line in nc.lines().skip(1) {
+        let raw = line.split('\t').nth(phone_col).unwrap_or("");
+        let digits: String = raw.split(['x', '#']).next().unwrap().chars().filter(char::is_ascii_digit).collect();
+        add_phone(digits.strip_prefix('1').filter(|d| d.len() == 10).unwrap_or(&digits));
+    }
+    let fl: String = std::fs::read(fl_file).unwrap().iter().map(|&b| b as char).collect();
+    let mut emails = Vec::new();
+    let mut dates = Vec::new();
+    // Registration dates (field 23) are stored in the clear by design; a birth date that happens to equal
+    // someone's registration date cannot be told apart, so those few are left out of the search.
+    let nc_registered = header.iter().position(|h| *h == "registr_dt").unwrap();
+    let registration: std::collections::HashSet<&str> = fl
+        .lines()
+        .filter_map(|l| l.split('\t').nth(22))
+        .chain(nc.lines().filter_map(|l| l.split('\t').nth(nc_registered)))
+        .map(str::trim)
+        .collect();
+    for line in fl.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 38 {
+            continue;
+        }
+        // Florida (1-based): 22 Birth Date (MM/DD/YYYY), 35-36 area code + number, 38 email.
+        add_phone(&format!("{}{}", f[34].trim(), f[35].trim()));
+        if f[37].contains('@') {
+            emails.push(f[37].trim().to_string());
+        }
+        let d = f[21].trim();
+        if registration.contains(d) {
+            continue;
+        }
+        if let [m, day, y] = d.split('/').collect::<Vec<_>>()[..] {
+            dates.push(d.to_string());
+            dates.push(format!("{y}-{m}-{day}"));
+            // Not YYYYMMDD: SQLite stores columns side by side, so eight bare digits turn up by chance
+            // where a registration date meets a precinct number ("08/07/1961" + "022284").
+            dates.push(format!("{m}-{day}-{y}"));
+        }
+    }
+    assert!(emails.len() > 20 && dates.len() > 300, "the FL sample has emails ({}) and birth dates", emails.len());
+    out.extend(emails);
+    out.extend(dates);
+    // The demo campaign's own callback number (a 555-01XX line too) is the campaign's, not a voter's.
+    let campaign_number = ["+19195550142", "9195550142", "(919) 555-0142", "919-555-0142"];
+    out.retain(|n| !campaign_number.contains(&n.as_str()));
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn hits(haystack: &[u8], patterns: &[String]) -> Vec<String> {
+    let ac = AhoCorasick::new(patterns).unwrap();
+    let mut found: Vec<String> = ac.find_iter(haystack).map(|m| patterns[m.pattern().as_usize()].clone()).collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[test]
+fn personal_data_is_unreadable_at_rest_on_sqlite() {
+    let c = Campaign::new();
+    let (nc, _) = c.gen("nc", 1500, 21);
+    let (fl, _) = c.gen("fl", 1500, 22);
+    let needles = needles(&fl, &nc);
+    // Sources live elsewhere: only Clearline's own files are searched.
+    let sources = tempfile::tempdir().unwrap();
+    let (nc2, fl2) = (sources.path().join("nc.txt"), sources.path().join("fl.txt"));
+    std::fs::rename(&nc, &nc2).unwrap();
+    std::fs::rename(&fl, &fl2).unwrap();
+    ok_json(c.import("nc", &nc2, &[]));
+    let report = ok_json(c.import("fl", &fl2, &[]));
+    assert!(report["inserted"].as_u64().unwrap() > 1400);
+    // The data are there, readable through Clearline with the key...
+    let fl_text: String = std::fs::read(&fl2).unwrap().iter().map(|&b| b as char).collect();
+    let first: Vec<&str> = fl_text.lines().next().unwrap().split('\t').collect();
+    let shown: Value = serde_json::from_slice(&c.show(first[1]).stdout).unwrap();
+    if first[37].contains('@') {
+        assert_eq!(shown["email"], first[37].trim().to_ascii_lowercase());
+    }
+    // ...and nowhere in the data directory, its WAL or its shared memory.
+    for file in files_under(c.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        let found = hits(&bytes, &needles);
+        assert!(
+            found.is_empty(),
+            "{} holds {} personal values in the clear, e.g. {:?}",
+            file.display(),
+            found.len(),
+            &found[..found.len().min(3)]
+        );
+    }
+    // The search itself works: the sources are full of them.
+    assert!(!hits(&std::fs::read(&fl2).unwrap(), &needles).is_empty());
+}
+
+#[test]
+fn a_lost_master_key_is_recovered_from_a_key_backup() {
+    let c = Campaign::new();
+    let (file, _) = c.gen("nc", 200, 3);
+    ok_json(c.import("nc", &file, &[]));
+    let key = nc_column(&file, 2, "ncid");
+    let before = c.show(&key);
+    assert!(before.status.success());
+    let pass = c.path().join("passphrase");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let backup = c.path().join("keys-backup.json");
+    let out = run(
+        c.path(),
+        &["keys", "backup", "--out", backup.to_str().unwrap(), "--passphrase-file", pass.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A fresh data directory with the database but not the master key.
+    let fresh = tempfile::tempdir().unwrap();
+    for name in ["clearline.db", "clearline.db-wal", "clearline.db-shm"] {
+        let from = c.path().join(name);
+        if from.exists() {
+            std::fs::copy(&from, fresh.path().join(name)).unwrap();
+        }
+    }
+    let show = |dir: &Path| run(dir, &["--as", DATA, "voters", "show", "--campaign", "demo", &key]);
+    let locked = show(fresh.path());
+    assert_eq!(locked.status.code(), Some(1), "a new master key cannot open the old data keys");
+    let wrong = c.path().join("wrong");
+    std::fs::write(&wrong, "not the passphrase at all").unwrap();
+    let out =
+        run(fresh.path(), &["keys", "restore", backup.to_str().unwrap(), "--passphrase-file", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let out =
+        run(fresh.path(), &["keys", "restore", backup.to_str().unwrap(), "--passphrase-file", pass.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let after = show(fresh.path());
+    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
+    assert_eq!(after.stdout, before.stdout, "the restored keys read the same record");
+
+    // Rotation keeps everything readable and keeps the old key aside.
+    let out = run(fresh.path(), &["keys", "rotate"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(fresh.path().join("master.key.previous").exists());
+    assert_eq!(show(fresh.path()).stdout, before.stdout);
+}
