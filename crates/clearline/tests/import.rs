@@ -348,3 +348,60 @@ fn a_lost_master_key_is_recovered_from_a_key_backup() {
     assert!(fresh.path().join("master.key.previous").exists());
     assert_eq!(show(fresh.path()).stdout, before.stdout);
 }
+
+#[test]
+fn personal_data_is_unreadable_at_rest_on_postgres() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if !runtime.block_on(clearline_store::testing::postgres_available()) {
+        return;
+    }
+    let url = clearline_store::testing::postgres_url();
+    let schema = clearline_store::testing::unique_schema("pii");
+    let dir = tempfile::tempdir().unwrap();
+    let pg = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_clearline"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env("CLEARLINE_POSTGRES_SCHEMA", &schema)
+            .env_remove("CLEARLINE_MASTER_KEY")
+            .output()
+            .unwrap()
+    };
+    assert!(pg(&["demo", "--no-serve"]).status.success());
+    let sources = tempfile::tempdir().unwrap();
+    let (nc, fl) = (sources.path().join("nc.txt"), sources.path().join("fl.txt"));
+    for (layout, file, seed) in [("nc", &nc, "31"), ("fl", &fl, "32")] {
+        let out =
+            pg(&["gen", "voters", "--layout", layout, "--rows", "1200", "--seed", seed, "-o", file.to_str().unwrap()]);
+        assert!(out.status.success());
+        let out =
+            pg(&["--as", DATA, "import", "voters", "--campaign", "demo", "--layout", layout, file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let needles = needles(&fl, &nc);
+    let (user_host, db) = url.trim_start_matches("postgres://").rsplit_once('/').unwrap();
+    let (user, host_port) = user_host.split_once('@').unwrap();
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, "5432"));
+    let dump = Command::new("pg_dump")
+        .args(["-h", host, "-p", port, "-U", user, "-n", &schema, "--data-only", db])
+        .output()
+        .expect("pg_dump runs");
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    assert!(dump.stdout.len() > 100_000, "the dump holds the imported data");
+    // bytea columns dump as hex: look for the hex of every value too.
+    let mut with_hex = needles.clone();
+    with_hex.extend(needles.iter().map(|n| n.bytes().map(|b| format!("{b:02x}")).collect::<String>()));
+    let found = hits(&dump.stdout, &with_hex);
+    assert!(
+        found.is_empty(),
+        "pg_dump shows {} personal values in the clear, e.g. {:?}",
+        found.len(),
+        &found[..found.len().min(3)]
+    );
+    for file in files_under(dir.path()) {
+        assert!(hits(&std::fs::read(&file).unwrap(), &needles).is_empty(), "{}", file.display());
+    }
+}
