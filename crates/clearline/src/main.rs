@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success; 1 failed (nothing written); 2 usage error.
 
+mod bench;
 mod config;
 mod demo;
 mod keys;
@@ -88,6 +89,16 @@ enum Command {
         #[command(subcommand)]
         command: VotersCommand,
     },
+    /// Call universes: saved targeting over a campaign's people.
+    Universe {
+        #[command(subcommand)]
+        command: UniverseCommand,
+    },
+    /// Measure speed and memory (figures go in docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// The master key and the campaigns' data keys.
     Keys {
         #[command(subcommand)]
@@ -138,6 +149,41 @@ enum ImportCommand {
         #[arg(long)]
         name: String,
         file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UniverseCommand {
+    /// Count the people a filter selects (JSON, see docs/universes.md), or a saved universe by --name.
+    Count {
+        #[arg(long)]
+        name: Option<String>,
+        filter: Option<String>,
+    },
+    /// Save a filter as a named universe.
+    Save {
+        #[arg(long)]
+        name: String,
+        filter: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// A generated NC file through the full import, beside the database's own raw bulk load.
+    Import {
+        /// Rows to generate (default 1,000,000).
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// A small run for CI (20,000 rows).
+        #[arg(long)]
+        quick: bool,
+        /// sqlite, postgres, or sqlite,postgres.
+        #[arg(long, default_value = "sqlite,postgres")]
+        backends: String,
+        /// Keep the generated file and databases here instead of a temporary directory.
+        #[arg(long)]
+        keep: Option<PathBuf>,
     },
 }
 
@@ -257,6 +303,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             voters::show(&config, &store, &actor, &campaign, &voter_id).await
+        }
+        Command::Universe { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: universes act on a campaign's data: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            voters::universe(&store, &actor, command, json).await
+        }
+        Command::Bench { command: BenchCommand::Import { rows, quick, backends, keep } } => {
+            let rows = if quick { 20_000 } else { rows };
+            bench::import(rows, &backends, keep.as_deref(), json).await
         }
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;

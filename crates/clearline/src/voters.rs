@@ -265,3 +265,70 @@ pub async fn show(
     println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(ExitCode::SUCCESS)
 }
+
+fn parse_filter(text: &str) -> Result<clearline_core::universe::Filter, String> {
+    let f: clearline_core::universe::Filter =
+        serde_json::from_str(text).map_err(|e| format!("the filter is not valid: {e}"))?;
+    f.check().map_err(|e| format!("the filter is not valid: {e}"))?;
+    Ok(f)
+}
+
+/// `clearline universe count|save`.
+pub async fn universe(
+    store: &Store,
+    actor: &Actor,
+    command: crate::UniverseCommand,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        Ok(ExitCode::from(2))
+    };
+    match command {
+        crate::UniverseCommand::Count { name, filter } => {
+            let filter = match (name, filter) {
+                (Some(name), None) => match store.universe_by_name(actor, &name).await {
+                    Ok(u) => u.filter,
+                    Err(_) => return usage(format!("no saved universe named {name:?}")),
+                },
+                (None, Some(text)) => match parse_filter(&text) {
+                    Ok(f) => f,
+                    Err(e) => return usage(e),
+                },
+                _ => return usage("give a filter or --name, not both".into()),
+            };
+            let started = std::time::Instant::now();
+            match store.count_universe(actor, &filter).await {
+                Ok(n) => {
+                    let ms = started.elapsed().as_secs_f64() * 1e3;
+                    if json {
+                        println!("{}", serde_json::json!({"count": n, "milliseconds": ms}));
+                    } else {
+                        println!("{n} people ({ms:.0} ms)");
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        crate::UniverseCommand::Save { name, filter } => {
+            let filter = match parse_filter(&filter) {
+                Ok(f) => f,
+                Err(e) => return usage(e),
+            };
+            match store.save_universe(actor, &name, &filter).await {
+                Ok(id) => {
+                    println!("Saved universe {id} {name:?}.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}

@@ -222,3 +222,24 @@ fn audit_export_runs_as_a_named_principal_and_is_audited() {
     assert_eq!(exports[0]["source"], "cli");
     assert!(exports[0]["actor"].as_str().unwrap().starts_with("user:"));
 }
+
+#[test]
+fn bench_import_quick_runs_and_reports_a_ratio() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("bench");
+    let out = clearline(
+        dir.path(),
+        &["--json", "bench", "import", "--quick", "--backends", "sqlite", "--keep", keep.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let runs: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let run = &runs[0];
+    assert_eq!(run["backend"], "sqlite");
+    assert_eq!(run["rows"], 20000);
+    assert!(run["import_seconds"].as_f64().unwrap() > 0.0);
+    assert!(run["peak_rss_mb"].as_f64().unwrap() > 1.0);
+    // The raw baseline needs the sqlite3 shell (.ci/run installs it).
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        assert!(run["throughput_ratio"].as_f64().unwrap() > 0.0);
+    }
+}

@@ -405,3 +405,38 @@ fn personal_data_is_unreadable_at_rest_on_postgres() {
         assert!(hits(&std::fs::read(&file).unwrap(), &needles).is_empty(), "{}", file.display());
     }
 }
+
+#[test]
+fn universes_count_what_was_imported() {
+    let c = Campaign::new();
+    let (file, _) = c.gen("nc", 600, 8);
+    let report = ok_json(c.import("nc", &file, &[]));
+    let everyone = r#"{"op":"all","filters":[]}"#;
+    let count = |filter: &str| {
+        let out = run(c.path(), &["--as", DATA, "--json", "universe", "count", filter]);
+        ok_json(out)["count"].as_u64().unwrap()
+    };
+    assert_eq!(count(everyone), report["inserted"].as_u64().unwrap());
+    // Party shares from the file itself.
+    let text: String = std::fs::read(&file).unwrap().iter().map(|&b| b as char).collect();
+    let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
+    let (party, key) =
+        (header.iter().position(|h| *h == "party_cd").unwrap(), header.iter().position(|h| *h == "ncid").unwrap());
+    let mut seen = std::collections::HashSet::new();
+    let dems = text
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            seen.insert(f[key].to_string()) && f[party] == "DEM"
+        })
+        .count() as u64;
+    assert_eq!(count(r#"{"op":"in","field":"party","values":["DEM"]}"#), dems);
+    let not_dem = count(r#"{"op":"not","filter":{"op":"in","field":"party","values":["DEM"]}}"#);
+    assert_eq!(dems + not_dem, count(everyone));
+    let out =
+        run(c.path(), &["--as", DATA, "universe", "count", r#"{"op":"in","field":"last_name","values":["SMITH"]}"#]);
+    assert_eq!(out.status.code(), Some(2), "names are not targetable");
+    let out = run(c.path(), &["--as", "analyst@demo.clearline.test", "universe", "count", everyone]);
+    assert_eq!(out.status.code(), Some(1), "analysts do not target");
+}

@@ -10,6 +10,7 @@ pub mod org;
 pub mod phone;
 pub mod principal;
 pub mod tz;
+pub mod universe;
 pub mod validate;
 
 pub use access::{Capability, OrgKind, Role};

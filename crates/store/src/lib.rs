@@ -16,6 +16,7 @@ mod error;
 mod orgs;
 mod signals;
 pub mod testing;
+mod universes;
 mod users;
 mod voters;
 
@@ -24,6 +25,7 @@ pub use db::{Backend, Store, StoreConfig};
 pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use signals::{Signal, Signals};
+pub use universes::Universe;
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };

@@ -29,6 +29,7 @@ contract!(
     signals_reach_subscribers,
     imports_insert_update_skip_unchanged_and_abort_cleanly,
     campaign_keys_are_per_campaign_and_replaceable,
+    universes_count_with_and_or_not,
 );
 
 fn system() -> Actor {
@@ -597,4 +598,66 @@ async fn campaign_keys_are_per_campaign_and_replaceable(t: TestStore) {
     store.replace_wrapped_keys(&system(), &[(w.campaign, 1, "rewrapped".into())], "keys.rotate_master").await.unwrap();
     assert_eq!(store.all_campaign_keys(&system()).await.unwrap(), vec![(w.campaign, 1, "rewrapped".to_string())]);
     assert!(store.verify_audit(&system(), None).await.unwrap().iter().all(|r| r.ok()));
+}
+
+async fn universes_count_with_and_or_not(t: TestStore) {
+    use clearline_core::universe::Filter;
+    let store = t.open().await;
+    let w = world(&store, "u").await;
+    let other = world(&store, "v").await;
+    // 60 people: party cycles DEM/REP/UNA, birth years 1950..2009, every third voted in 2022, every
+    // fourth has a wireless phone (the rest landline), every fifth has no phone.
+    let mut rows = Vec::new();
+    for i in 0..60 {
+        let mut p = person(&format!("P{i}"), "X", 1);
+        p.party = Some(["DEM", "REP", "UNA"][i % 3].into());
+        p.birth_year = Some(1950 + i as i64);
+        p.vote_history = if i % 3 == 0 { r#"[["GENERAL-11/08/2022","X"]]"#.into() } else { "[]".into() };
+        p.phones[0].line_type = if i % 4 == 0 { "wireless".into() } else { "landline".into() };
+        if i % 5 == 0 {
+            p.phones.clear();
+        }
+        rows.push(p);
+    }
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(&rows).await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let count = |json: &str| {
+        let f: Filter = serde_json::from_str(json).unwrap();
+        let store = store.clone();
+        let actor = w.owner.clone();
+        async move { store.count_universe(&actor, &f).await.unwrap() }
+    };
+    let expect = |pred: &dyn Fn(usize) -> bool| (0..60).filter(|&i| pred(i)).count() as u64;
+    assert_eq!(count(r#"{"op":"all","filters":[]}"#).await, 60);
+    assert_eq!(count(r#"{"op":"in","field":"party","values":["DEM"]}"#).await, 20);
+    assert_eq!(count(r#"{"op":"in","field":"party","values":["DEM","UNA"]}"#).await, 40);
+    // Ages 18-35 on 2026: born 1991..=2008.
+    assert_eq!(
+        count(r#"{"op":"age","min":18,"max":35,"on_year":2026}"#).await,
+        expect(&|i| (1991..=2008).contains(&(1950 + i)))
+    );
+    assert_eq!(count(r#"{"op":"voted_in","election":"GENERAL-11/08/2022"}"#).await, 20);
+    assert_eq!(count(r#"{"op":"voted_in","election":"GENERAL-11/08/2020"}"#).await, 0);
+    let three = r#"{"op":"all","filters":[
+        {"op":"in","field":"party","values":["DEM","UNA"]},
+        {"op":"age","min":18,"max":60,"on_year":2026},
+        {"op":"not","filter":{"op":"voted_in","election":"GENERAL-11/08/2022"}}]}"#;
+    assert_eq!(count(three).await, expect(&|i| i % 3 != 1 && (1966..=2008).contains(&(1950 + i)) && i % 3 != 0));
+    assert_eq!(
+        count(r#"{"op":"any","filters":[{"op":"in","field":"party","values":["REP"]},{"op":"range","field":"birth_year","min":2000}]}"#).await,
+        expect(&|i| i % 3 == 1 || 1950 + i >= 2000)
+    );
+    assert_eq!(count(r#"{"op":"has_phone"}"#).await, expect(&|i| i % 5 != 0));
+    assert_eq!(count(r#"{"op":"has_phone","line_types":["wireless"]}"#).await, expect(&|i| i % 5 != 0 && i % 4 == 0));
+    // Another campaign counts only its own people; bad filters are refused; analysts cannot target.
+    let f: Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    assert_eq!(store.count_universe(&other.owner, &f).await.unwrap(), 0);
+    let bad: Filter = serde_json::from_str(r#"{"op":"range","field":"party","min":1}"#).unwrap();
+    assert!(matches!(store.count_universe(&w.owner, &bad).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(store.count_universe(&w.analyst, &f).await, Err(StoreError::Forbidden(_))));
+    let id = store.save_universe(&w.owner, "Young Dems", &f).await.unwrap();
+    assert_eq!(store.universe_by_name(&w.owner, "Young Dems").await.unwrap().id, id);
+    assert!(matches!(store.save_universe(&w.owner, "Young Dems", &f).await, Err(StoreError::Conflict { .. })));
+    assert!(store.list_universes(&other.owner).await.unwrap().is_empty());
 }

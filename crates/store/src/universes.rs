@@ -1,0 +1,165 @@
+//! Universes: saved filters compiled to SQL over a campaign's people, and their live counts.
+
+use crate::db::{Backend, Store};
+use crate::error::{StoreError, StoreResult};
+use crate::now_us;
+use crate::orgs::require_in_org;
+use clearline_core::universe::{Field, Filter};
+use clearline_core::{Actor, Capability};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::any::AnyArguments;
+use sqlx::{Arguments, Row};
+
+/// A saved universe.
+#[derive(Clone, Debug, Serialize)]
+pub struct Universe {
+    pub id: i64,
+    pub name: String,
+    pub filter: Filter,
+}
+
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// Compiles a filter to a SQL condition over `persons p`, pushing parameters in order of appearance.
+struct Compiler {
+    backend: Backend,
+    params: Vec<Param>,
+}
+
+impl Compiler {
+    fn placeholder(&mut self, p: Param) -> String {
+        self.params.push(p);
+        match self.backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${}", self.params.len()),
+        }
+    }
+
+    fn compile(&mut self, f: &Filter) -> String {
+        match f {
+            Filter::All { filters } if filters.is_empty() => "1=1".into(),
+            Filter::Any { filters } if filters.is_empty() => "1=0".into(),
+            Filter::All { filters } => {
+                format!("({})", filters.iter().map(|f| self.compile(f)).collect::<Vec<_>>().join(" AND "))
+            }
+            Filter::Any { filters } => {
+                format!("({})", filters.iter().map(|f| self.compile(f)).collect::<Vec<_>>().join(" OR "))
+            }
+            // NOT over a NULL comparison is NULL; COALESCE makes "not in party X" include unknown party.
+            Filter::Not { filter } => format!("(NOT COALESCE({}, 1=0))", self.compile(filter)),
+            Filter::In { field, values } => {
+                let list: Vec<String> = values.iter().map(|v| self.placeholder(Param::Text(v.clone()))).collect();
+                format!("p.{} IN ({})", field.column(), list.join(","))
+            }
+            Filter::Range { field, min, max } => self.range(field.column(), *min, *max),
+            Filter::Age { min, max, on_year } => {
+                // age in [min, max] ⇔ birth_year in [on_year − max, on_year − min]
+                self.range(Field::BirthYear.column(), max.map(|m| on_year - m), min.map(|m| on_year - m))
+            }
+            Filter::VotedIn { election } => {
+                // vote_history is a JSON array of [election, how]; the election is checked free of
+                // LIKE wildcards and quotes (Filter::check).
+                let pattern = self.placeholder(Param::Text(format!("%[\"{election}\",%")));
+                format!("p.vote_history LIKE {pattern}")
+            }
+            Filter::HasPhone { line_types } => {
+                if line_types.is_empty() {
+                    "EXISTS (SELECT 1 FROM phones ph WHERE ph.person_id = p.id)".into()
+                } else {
+                    let list: Vec<String> =
+                        line_types.iter().map(|t| self.placeholder(Param::Text(t.to_ascii_lowercase()))).collect();
+                    format!(
+                        "EXISTS (SELECT 1 FROM phones ph WHERE ph.person_id = p.id AND ph.line_type IN ({}))",
+                        list.join(",")
+                    )
+                }
+            }
+        }
+    }
+
+    fn range(&mut self, column: &str, min: Option<i64>, max: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        if let Some(m) = min {
+            parts.push(format!("p.{column} >= {}", self.placeholder(Param::Int(m))));
+        }
+        if let Some(m) = max {
+            parts.push(format!("p.{column} <= {}", self.placeholder(Param::Int(m))));
+        }
+        format!("({})", parts.join(" AND "))
+    }
+}
+
+impl Store {
+    /// How many of the campaign's people a filter selects (live count; nothing is saved).
+    pub async fn count_universe(&self, actor: &Actor, filter: &Filter) -> StoreResult<u64> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let mut c = Compiler { backend: self.backend, params: Vec::new() };
+        let campaign_param = c.placeholder(Param::Int(campaign.0));
+        let condition = c.compile(filter);
+        let sql = format!("SELECT COUNT(*) FROM persons p WHERE p.campaign_id = {campaign_param} AND {condition}");
+        let mut args = AnyArguments::default();
+        for p in c.params {
+            let _ = match p {
+                Param::Text(t) => args.add(t),
+                Param::Int(i) => args.add(i),
+            };
+        }
+        let n: i64 = sqlx::query_with(&sql, args).fetch_one(&self.pool).await?.get(0);
+        Ok(n as u64)
+    }
+
+    /// Saves a named universe for the actor's campaign.
+    pub async fn save_universe(&self, actor: &Actor, name: &str, filter: &Filter) -> StoreResult<i64> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(clearline_core::validate::Invalid::new("name", "must be 1-120 characters").into());
+        }
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO universes (campaign_id, name, filter_json, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(campaign.0)
+        .bind(name)
+        .bind(serde_json::to_string(filter).expect("filter serializes"))
+        .bind(actor.principal().map(|p| p.user_id.0))
+        .bind(now_us())
+        .fetch_one(&mut *tx.tx)
+        .await
+        .map_err(StoreError::conflict_on("name"))?
+        .get(0);
+        tx.audit(campaign, actor, "universe.create", "universe", &id.to_string(), json!({})).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The campaign's saved universes.
+    pub async fn list_universes(&self, actor: &Actor) -> StoreResult<Vec<Universe>> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let rows = sqlx::query("SELECT id, name, filter_json FROM universes WHERE campaign_id = $1 ORDER BY name")
+            .bind(campaign.0)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let json: String = r.get(2);
+                Ok(Universe {
+                    id: r.get(0),
+                    name: r.get(1),
+                    filter: serde_json::from_str(&json).map_err(|e| StoreError::Other(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// A saved universe by name.
+    pub async fn universe_by_name(&self, actor: &Actor, name: &str) -> StoreResult<Universe> {
+        self.list_universes(actor).await?.into_iter().find(|u| u.name == name).ok_or(StoreError::NotFound)
+    }
+}
