@@ -18,6 +18,11 @@ use config::{Config, FlagOverrides};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// The import pipeline allocates many short strings on two threads; glibc's allocator spent a third of
+// the import's time in malloc/free (perf, docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "clearline", version, about = "Clearline: the call-center platform campaigns can check.")]
 struct Cli {

@@ -147,7 +147,7 @@ where
         match rx.recv().await {
             Some(Msg::Chunk(rows)) => {
                 rows_so_far += rows.len() as u64;
-                let c = match import.upsert_chunk(&rows).await {
+                let c = match import.upsert_chunk(rows).await {
                     Ok(c) => c,
                     Err(e) => {
                         drop(rx);

@@ -176,45 +176,46 @@ const PHONE_COLUMNS: [&str; 9] = [
     "npa_state",
 ];
 
-fn bind_person(args: &mut AnyArguments<'_>, campaign: OrgId, batch: i64, now: i64, p: &PersonRecord) {
+/// Binds a person's columns, moving the values (no second copy of every string).
+fn bind_person_owned(args: &mut AnyArguments<'_>, campaign: OrgId, batch: i64, now: i64, p: PersonRecord) {
     // Errors from `add` only arise for unsupported types; every type here is supported.
     let _ = args.add(campaign.0);
-    let _ = args.add(p.person_key.clone());
+    let _ = args.add(p.person_key);
     for v in [
-        &p.source_state,
-        &p.first_name,
-        &p.middle_name,
-        &p.last_name,
-        &p.name_suffix,
-        &p.res_address,
-        &p.res_city,
-        &p.res_state,
-        &p.res_zip,
-        &p.county,
+        p.source_state,
+        p.first_name,
+        p.middle_name,
+        p.last_name,
+        p.name_suffix,
+        p.res_address,
+        p.res_city,
+        p.res_state,
+        p.res_zip,
+        p.county,
     ] {
-        let _ = args.add(v.clone());
+        let _ = args.add(v);
     }
     let _ = args.add(p.birth_year);
     for v in [
-        &p.gender,
-        &p.race,
-        &p.party,
-        &p.voter_status,
-        &p.registration_date,
-        &p.precinct,
-        &p.congressional_district,
-        &p.state_house_district,
-        &p.state_senate_district,
+        p.gender,
+        p.race,
+        p.party,
+        p.voter_status,
+        p.registration_date,
+        p.precinct,
+        p.congressional_district,
+        p.state_house_district,
+        p.state_senate_district,
     ] {
-        let _ = args.add(v.clone());
+        let _ = args.add(v);
     }
-    for v in [&p.birth_date_enc, &p.email_enc, &p.email_index] {
-        let _ = args.add(v.clone());
+    for v in [p.birth_date_enc, p.email_enc, p.email_index] {
+        let _ = args.add(v);
     }
-    for v in [&p.vote_history, &p.extra, &p.field_problems, &p.address_zones] {
-        let _ = args.add(v.clone());
+    for v in [p.vote_history, p.extra, p.field_problems, p.address_zones] {
+        let _ = args.add(v);
     }
-    let _ = args.add(p.content_hash.clone());
+    let _ = args.add(p.content_hash);
     let _ = args.add(batch);
     let _ = args.add(now);
     let _ = args.add(now);
@@ -360,6 +361,11 @@ impl Store {
         if kind.as_deref() != Some("campaign") {
             return Err(StoreError::NotFound);
         }
+        if self.backend == Backend::Postgres {
+            // The key look-up's IN list changes with every chunk: a generic plan for it degrades to a
+            // sequential scan as the table grows. Plan each execution for its actual keys.
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *tx.tx).await?;
+        }
         let now = now_us();
         let batch_id: i64 = sqlx::query(
             "INSERT INTO import_batches (campaign_id, created_by, layout, file_sha256, rows_read, inserted, updated, \
@@ -486,7 +492,7 @@ impl ImportTx {
 
     /// Inserts new people, updates changed ones, and leaves unchanged ones alone (by content hash).
     /// Keys must be unique within the chunk (the importer rejects repeats before they get here).
-    pub async fn upsert_chunk(&mut self, rows: &[PersonRecord]) -> StoreResult<ChunkCounts> {
+    pub async fn upsert_chunk(&mut self, rows: Vec<PersonRecord>) -> StoreResult<ChunkCounts> {
         let mut counts = ChunkCounts::default();
         if rows.is_empty() {
             return Ok(counts);
@@ -500,7 +506,7 @@ impl ImportTx {
         );
         let mut args = AnyArguments::default();
         let _ = args.add(self.campaign.0);
-        for r in rows {
+        for r in &rows {
             let _ = args.add(r.person_key.clone());
         }
         let existing: HashMap<String, (i64, Vec<u8>)> = sqlx::query_with(&sql, args)
@@ -511,8 +517,8 @@ impl ImportTx {
             .collect();
 
         let now = now_us();
-        let mut new_rows: Vec<&PersonRecord> = Vec::new();
-        let mut changed: Vec<(i64, &PersonRecord)> = Vec::new();
+        let mut new_rows: Vec<PersonRecord> = Vec::new();
+        let mut changed: Vec<(i64, PersonRecord)> = Vec::new();
         for r in rows {
             match existing.get(&r.person_key) {
                 None => new_rows.push(r),
@@ -521,17 +527,23 @@ impl ImportTx {
             }
         }
 
-        // New people, many to a statement (within SQLite's limit of 32,766 parameters).
-        let mut phones: Vec<(i64, &PhoneRecord, usize)> = Vec::new();
-        for group in new_rows.chunks(500) {
+        // New people, many to a statement (within SQLite's limit of 32,766 parameters). Values are
+        // moved into the statement's arguments, not copied.
+        let mut phones: Vec<(i64, PhoneRecord, usize)> = Vec::new();
+        let mut pending = new_rows.into_iter().peekable();
+        while pending.peek().is_some() {
+            let group: Vec<PersonRecord> = pending.by_ref().take(500).collect();
             let sql = format!(
                 "INSERT INTO persons ({}) VALUES {} RETURNING id, person_key",
                 PERSON_COLUMNS[..INSERT_COLUMNS].join(","),
                 placeholders(self.backend, group.len(), INSERT_COLUMNS)
             );
             let mut args = AnyArguments::default();
-            for p in group {
-                bind_person(&mut args, self.campaign, self.batch_id, now, p);
+            let mut their_phones: Vec<(String, Vec<PhoneRecord>)> = Vec::with_capacity(group.len());
+            let n = group.len() as u64;
+            for mut p in group {
+                their_phones.push((p.person_key.clone(), std::mem::take(&mut p.phones)));
+                bind_person_owned(&mut args, self.campaign, self.batch_id, now, p);
             }
             let ids: HashMap<String, i64> = sqlx::query_with(&sql, args)
                 .fetch_all(&mut *self.tx.tx)
@@ -539,28 +551,31 @@ impl ImportTx {
                 .into_iter()
                 .map(|r| (r.get::<String, _>(1), r.get::<i64, _>(0)))
                 .collect();
-            for p in group {
-                let id = ids[&p.person_key];
-                phones.extend(p.phones.iter().enumerate().map(|(i, ph)| (id, ph, i)));
+            for (key, list) in their_phones {
+                let id = ids[&key];
+                phones.extend(list.into_iter().enumerate().map(|(i, ph)| (id, ph, i)));
             }
-            counts.inserted += group.len() as u64;
+            counts.inserted += n;
         }
 
         // Changed people: rewrite the row and its phones.
-        for (id, p) in &changed {
+        for (id, mut p) in changed {
             let sets: Vec<String> =
                 PERSON_COLUMNS[..INSERT_COLUMNS].iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
             let sql = format!("UPDATE persons SET {} WHERE id = ${}", sets.join(","), INSERT_COLUMNS + 1);
+            let their_phones = std::mem::take(&mut p.phones);
             let mut args = AnyArguments::default();
-            bind_person(&mut args, self.campaign, self.batch_id, now, p);
-            let _ = args.add(*id);
+            bind_person_owned(&mut args, self.campaign, self.batch_id, now, p);
+            let _ = args.add(id);
             sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
-            sqlx::query("DELETE FROM phones WHERE person_id = $1").bind(*id).execute(&mut *self.tx.tx).await?;
-            phones.extend(p.phones.iter().enumerate().map(|(i, ph)| (*id, ph, i)));
+            sqlx::query("DELETE FROM phones WHERE person_id = $1").bind(id).execute(&mut *self.tx.tx).await?;
+            phones.extend(their_phones.into_iter().enumerate().map(|(i, ph)| (id, ph, i)));
             counts.updated += 1;
         }
 
-        for group in phones.chunks(2000) {
+        let mut pending = phones.into_iter().peekable();
+        while pending.peek().is_some() {
+            let group: Vec<(i64, PhoneRecord, usize)> = pending.by_ref().take(2000).collect();
             let sql = format!(
                 "INSERT INTO phones ({}) VALUES {}",
                 PHONE_COLUMNS.join(","),
@@ -569,14 +584,14 @@ impl ImportTx {
             let mut args = AnyArguments::default();
             for (person, ph, position) in group {
                 let _ = args.add(self.campaign.0);
-                let _ = args.add(*person);
-                let _ = args.add(*position as i64);
-                let _ = args.add(ph.kind.clone());
-                let _ = args.add(ph.number_enc.clone());
-                let _ = args.add(ph.number_index.clone());
-                let _ = args.add(ph.line_type.clone());
-                let _ = args.add(ph.npa_zones.clone());
-                let _ = args.add(ph.npa_state.clone());
+                let _ = args.add(person);
+                let _ = args.add(position as i64);
+                let _ = args.add(ph.kind);
+                let _ = args.add(ph.number_enc);
+                let _ = args.add(ph.number_index);
+                let _ = args.add(ph.line_type);
+                let _ = args.add(ph.npa_zones);
+                let _ = args.add(ph.npa_state);
             }
             sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
         }

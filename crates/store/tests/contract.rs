@@ -553,7 +553,7 @@ async fn imports_insert_update_skip_unchanged_and_abort_cleanly(t: TestStore) {
     assert!(matches!(store.begin_import(&w.analyst, w.campaign).await, Err(StoreError::Forbidden(_))));
     let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
     let rows: Vec<_> = (0..1203).map(|i| person(&format!("K{i}"), "Smith", 1)).collect();
-    let c = import.upsert_chunk(&rows).await.unwrap();
+    let c = import.upsert_chunk(rows).await.unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (1203, 0, 0));
     let summary =
         clearline_store::BatchSummary { layout: "nc".into(), rows_read: 1203, inserted: 1203, ..Default::default() };
@@ -565,14 +565,14 @@ async fn imports_insert_update_skip_unchanged_and_abort_cleanly(t: TestStore) {
     let mut rows: Vec<_> = (0..1203).map(|i| person(&format!("K{i}"), "Smith", 1)).collect();
     rows[5] = person("K5", "Jones", 2);
     rows.push(person("K-new", "Lee", 3));
-    let c = import.upsert_chunk(&rows).await.unwrap();
+    let c = import.upsert_chunk(rows).await.unwrap();
     assert_eq!((c.inserted, c.updated, c.unchanged), (1, 1, 1202));
     import.finish(&summary, None).await.unwrap();
     assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 1204);
 
     // An aborted import leaves nothing, not even its batch.
     let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
-    import.upsert_chunk(&[person("K-gone", "Gone", 4)]).await.unwrap();
+    import.upsert_chunk(vec![person("K-gone", "Gone", 4)]).await.unwrap();
     import.abort().await.unwrap();
     assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 1204);
     let imports = store
@@ -620,7 +620,7 @@ async fn universes_count_with_and_or_not(t: TestStore) {
         rows.push(p);
     }
     let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
-    import.upsert_chunk(&rows).await.unwrap();
+    import.upsert_chunk(rows).await.unwrap();
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     let count = |json: &str| {
         let f: Filter = serde_json::from_str(json).unwrap();
