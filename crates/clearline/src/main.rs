@@ -149,6 +149,15 @@ enum ImportCommand {
         line_types: Option<PathBuf>,
         file: PathBuf,
     },
+    /// Add a do-not-call list (one number per line, or a CSV whose first column is the number).
+    Dnc {
+        #[arg(long)]
+        campaign: String,
+        /// imported_list, agent, key_press, text_reply, email, web, mail.
+        #[arg(long, default_value = "imported_list")]
+        source: String,
+        file: PathBuf,
+    },
     /// Save a column mapping (JSON) for the campaign's own delimited files.
     Mapping {
         #[arg(long)]
@@ -194,6 +203,12 @@ enum BenchCommand {
 
 #[derive(Subcommand)]
 enum VotersCommand {
+    /// Is this number on the campaign's do-not-call list? (Looked up by blind index.)
+    DncCheck {
+        #[arg(long)]
+        campaign: String,
+        number: String,
+    },
     /// Show one person's record, phones decrypted (roles that may see personal data; audited).
     Show {
         #[arg(long)]
@@ -298,7 +313,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     voters::import(&config, &store, &actor, args, json).await
                 }
                 ImportCommand::Mapping { name, file } => voters::save_mapping(&store, &actor, &name, &file).await,
+                ImportCommand::Dnc { campaign, source, file } => {
+                    voters::import_dnc(&config, &store, &actor, &campaign, &source, &file, json).await
+                }
             }
+        }
+        Command::Voters { command: VotersCommand::DncCheck { campaign, number } } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: the do-not-call list is a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            voters::dnc_check(&config, &store, &actor, &campaign, &number, json).await
         }
         Command::Voters { command: VotersCommand::Show { campaign, voter_id } } => {
             let Some(email) = cli.global.as_user.as_deref() else {

@@ -332,3 +332,93 @@ pub async fn universe(
         }
     }
 }
+
+async fn own_campaign(store: &Store, actor: &Actor, slug: &str) -> Option<clearline_core::org::Organization> {
+    match store.organization_by_slug(actor, slug).await {
+        Ok(o) if actor.principal().is_some_and(|p| p.org_id == o.id) => Some(o),
+        _ => {
+            eprintln!("error: --campaign {slug:?} is not your campaign");
+            None
+        }
+    }
+}
+
+/// `clearline import dnc`: all or nothing; invalid lines are reported with their line number.
+pub async fn import_dnc(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    source: &str,
+    file: &Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(org) = own_campaign(store, actor, campaign).await else { return Ok(ExitCode::from(2)) };
+    let input = match std::fs::File::open(file) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, org.id).await?;
+    match clearline_ingest::dnc::import_dnc_list(store, actor, &sealer, source, input).await {
+        Ok(report) => {
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "{}: {} lines; {} numbers added to the do-not-call list, {} already on it, {} not phone numbers.",
+                    file.display(),
+                    report.lines_read,
+                    report.added,
+                    report.already_listed,
+                    report.invalid
+                );
+                for r in report.rejects.iter().take(20) {
+                    println!("  line {}: {}", r.line, r.reason);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}; nothing was added", file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `clearline voters dnc-check NUMBER`.
+pub async fn dnc_check(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    number: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(org) = own_campaign(store, actor, campaign).await else { return Ok(ExitCode::from(2)) };
+    let parsed = match clearline_core::phone::parse_phone(number, "US") {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, org.id).await?;
+    let index = clearline_ingest::dnc::phone_index(&sealer, &parsed.number.to_string());
+    match store.on_do_not_call(actor, org.id, &index).await {
+        Ok(on) => {
+            if json {
+                println!("{}", serde_json::json!({"on_do_not_call": on}));
+            } else {
+                println!("{}", if on { "on the do-not-call list" } else { "not on the do-not-call list" });
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -440,3 +440,52 @@ fn universes_count_what_was_imported() {
     let out = run(c.path(), &["--as", "analyst@demo.clearline.test", "universe", "count", everyone]);
     assert_eq!(out.status.code(), Some(1), "analysts do not target");
 }
+
+#[test]
+fn a_do_not_call_list_is_imported_and_checked_by_blind_index() {
+    let c = Campaign::new();
+    let list = c.path().join("dnc.csv");
+    std::fs::write(&list, "phone,note\n(919) 555-0101,asked by mail\n919.555.0102\nnot a number\n+1 919 555 0101\n")
+        .unwrap();
+    let out = run(
+        c.path(),
+        &[
+            "--as",
+            "compliance@demo.clearline.test",
+            "--json",
+            "import",
+            "dnc",
+            "--campaign",
+            "demo",
+            list.to_str().unwrap(),
+        ],
+    );
+    let report = ok_json(out);
+    assert_eq!(
+        (report["added"].as_u64(), report["already_listed"].as_u64(), report["invalid"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
+    let check = |n: &str| {
+        let out = run(
+            c.path(),
+            &["--as", "compliance@demo.clearline.test", "--json", "voters", "dnc-check", "--campaign", "demo", n],
+        );
+        ok_json(out)["on_do_not_call"].as_bool().unwrap()
+    };
+    assert!(check("9195550101"), "any format of a listed number is found");
+    assert!(check("1-919-555-0102"));
+    assert!(!check("919-555-0103"));
+    let out = run(
+        c.path(),
+        &["--as", "analyst@demo.clearline.test", "import", "dnc", "--campaign", "demo", list.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "analysts do not keep the list");
+    // Stored by blind index and ciphertext only.
+    for file in files_under(c.path()) {
+        if file == list {
+            continue;
+        }
+        let found = hits(&std::fs::read(&file).unwrap(), &["9195550101".to_string(), "+19195550102".to_string()]);
+        assert!(found.is_empty(), "{} holds {found:?}", file.display());
+    }
+}

@@ -175,6 +175,7 @@ impl Role {
                 EditLists,
                 ViewResults,
                 ExportPersonalData,
+                ManageDoNotCall,
             ],
             Role::DataManager => &[
                 ViewOwnOrganization,
@@ -185,14 +186,21 @@ impl Role {
                 EditLists,
                 ViewResults,
                 ExportPersonalData,
+                ManageDoNotCall,
             ],
             Role::ProgramManager => {
                 &[ViewOwnOrganization, ViewEngagements, ManageOwnApiTokens, EditScripts, EditTargeting, ViewResults]
             }
             Role::ScriptApprover => &[ViewOwnOrganization, ManageOwnApiTokens, EditScripts, ApproveScripts],
-            Role::ComplianceOfficer => {
-                &[ViewOwnOrganization, ViewEngagements, ViewAuditLog, ExportAuditLog, ManageOwnApiTokens, ViewResults]
-            }
+            Role::ComplianceOfficer => &[
+                ViewOwnOrganization,
+                ViewEngagements,
+                ViewAuditLog,
+                ExportAuditLog,
+                ManageOwnApiTokens,
+                ViewResults,
+                ManageDoNotCall,
+            ],
             Role::Analyst => &[ViewOwnOrganization, ManageOwnApiTokens, ViewResults],
             Role::VendorAdmin => &[
                 ViewOwnOrganization,
@@ -267,6 +275,8 @@ pub enum Capability {
     ViewResults,
     /// Export files that contain personal data.
     ExportPersonalData,
+    /// Keep the campaign's do-not-call list and consent records (CR-47, CR-50).
+    ManageDoNotCall,
     /// The supervisor's wallboard.
     SuperviseFloor,
     /// The agent desk.
@@ -293,6 +303,7 @@ impl Capability {
             Capability::EditLists => "edit_lists",
             Capability::ViewResults => "view_results",
             Capability::ExportPersonalData => "export_personal_data",
+            Capability::ManageDoNotCall => "manage_do_not_call",
             Capability::SuperviseFloor => "supervise_floor",
             Capability::UseAgentDesk => "use_agent_desk",
             Capability::ManageOrganizations => "manage_organizations",
@@ -344,6 +355,12 @@ mod tests {
     fn analyst_sees_results_but_cannot_export_personal_data() {
         assert!(Role::Analyst.can(Capability::ViewResults));
         assert!(!Role::Analyst.can(Capability::ExportPersonalData));
+    }
+
+    #[test]
+    fn the_do_not_call_list_is_kept_by_campaign_staff_who_handle_opt_outs() {
+        let keepers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can(Capability::ManageDoNotCall)).collect();
+        assert_eq!(keepers, vec![Role::Owner, Role::Admin, Role::DataManager, Role::ComplianceOfficer]);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!   not exist, so no caller can learn whether another tenant's object exists.
 
 mod audit;
+mod contact;
 mod db;
 mod error;
 mod orgs;
@@ -21,6 +22,7 @@ mod users;
 mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
+pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
 pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};

@@ -30,6 +30,7 @@ contract!(
     imports_insert_update_skip_unchanged_and_abort_cleanly,
     campaign_keys_are_per_campaign_and_replaceable,
     universes_count_with_and_or_not,
+    do_not_call_and_consent_records,
 );
 
 fn system() -> Actor {
@@ -660,4 +661,48 @@ async fn universes_count_with_and_or_not(t: TestStore) {
     assert_eq!(store.universe_by_name(&w.owner, "Young Dems").await.unwrap().id, id);
     assert!(matches!(store.save_universe(&w.owner, "Young Dems", &f).await, Err(StoreError::Conflict { .. })));
     assert!(store.list_universes(&other.owner).await.unwrap().is_empty());
+}
+
+async fn do_not_call_and_consent_records(t: TestStore) {
+    use clearline_store::{DncEntry, NewConsent};
+    let store = t.open().await;
+    let w = world(&store, "d").await;
+    let other = world(&store, "e").await;
+    let entry = |b: u8| DncEntry { number_index: vec![b; 32], number_enc: vec![b, b] };
+    let counts = store.add_do_not_call(&w.owner, "imported_list", &[entry(1), entry(2), entry(1)]).await.unwrap();
+    assert_eq!((counts.added, counts.already_listed), (2, 1));
+    assert!(store.on_do_not_call(&w.owner, w.campaign, &[1; 32]).await.unwrap());
+    assert!(!store.on_do_not_call(&w.owner, w.campaign, &[3; 32]).await.unwrap());
+    // Each campaign keeps its own list.
+    assert!(!store.on_do_not_call(&other.owner, other.campaign, &[1; 32]).await.unwrap());
+    assert!(matches!(store.on_do_not_call(&other.owner, w.campaign, &[1; 32]).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.add_do_not_call(&w.analyst, "agent", &[entry(4)]).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(store.add_do_not_call(&w.owner, "rumour", &[entry(4)]).await, Err(StoreError::Invalid(_))));
+
+    let consent = |wording: &str| NewConsent {
+        number_index: vec![9; 32],
+        number_enc: vec![9],
+        calling_entity: "Friends of Test".into(),
+        source: "web_form".into(),
+        wording: wording.into(),
+        evidence_enc: Some(vec![1, 2, 3]),
+        obtained_at_us: 1_700_000_000_000_000,
+    };
+    assert!(
+        matches!(store.record_consent(&w.owner, consent("  ")).await, Err(StoreError::Invalid(_))),
+        "CR-50: the exact wording is required"
+    );
+    let id = store.record_consent(&w.owner, consent("Yes, you may text and call me.")).await.unwrap();
+    let list = store.consents_for(&w.owner, w.campaign, &[9; 32]).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].wording, "Yes, you may text and call me.");
+    assert!(list[0].revoked_at_us.is_none());
+    assert!(matches!(store.revoke_consent(&other.owner, id).await, Err(StoreError::NotFound)));
+    store.revoke_consent(&w.owner, id).await.unwrap();
+    assert!(store.consents_for(&w.owner, w.campaign, &[9; 32]).await.unwrap()[0].revoked_at_us.is_some());
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("dnc.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(events[0].entry.details["added"], 2);
 }

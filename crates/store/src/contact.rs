@@ -1,0 +1,214 @@
+//! The do-not-call list (CR-47) and consent records (CR-50): who may not be called, and who agreed to
+//! be called how. Numbers arrive encrypted with their blind index; the store never sees them in clear.
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::now_us;
+use crate::orgs::require_in_org;
+use clearline_core::{Actor, Capability, OrgId};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+/// Where an opt-out came from (any reasonable means counts, CR-8).
+pub const OPT_OUT_SOURCES: [&str; 7] = ["imported_list", "agent", "key_press", "text_reply", "email", "web", "mail"];
+
+#[derive(Clone, Debug)]
+pub struct DncEntry {
+    pub number_index: Vec<u8>,
+    pub number_enc: Vec<u8>,
+}
+
+/// What adding numbers to the list did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DncCounts {
+    pub added: u64,
+    pub already_listed: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewConsent {
+    pub number_index: Vec<u8>,
+    pub number_enc: Vec<u8>,
+    /// The committee (or vendor) the consent was given to.
+    pub calling_entity: String,
+    /// How it was obtained: `web_form`, `recorded_call`, `paper`, `text_reply`…
+    pub source: String,
+    /// The exact language the person agreed to.
+    pub wording: String,
+    /// The IP address or recording reference, encrypted.
+    pub evidence_enc: Option<Vec<u8>>,
+    pub obtained_at_us: i64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ConsentInfo {
+    pub id: i64,
+    pub calling_entity: String,
+    pub source: String,
+    pub wording: String,
+    pub obtained_at_us: i64,
+    pub revoked_at_us: Option<i64>,
+}
+
+fn who(actor: &Actor) -> String {
+    actor.audit_name()
+}
+
+impl Store {
+    /// Adds numbers to the campaign's do-not-call list, all in one transaction. A number already listed
+    /// keeps its first entry (the earliest opt-out is the one that counts).
+    pub async fn add_do_not_call(&self, actor: &Actor, source: &str, entries: &[DncEntry]) -> StoreResult<DncCounts> {
+        let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
+        if !OPT_OUT_SOURCES.contains(&source) {
+            return Err(clearline_core::validate::Invalid::new("source", "not a known opt-out source").into());
+        }
+        let mut tx = self.write().await?;
+        let mut counts = DncCounts::default();
+        let now = now_us();
+        for e in entries {
+            let done = sqlx::query(
+                "INSERT INTO do_not_call (campaign_id, number_index, number_enc, source, recorded_at, recorded_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (campaign_id, number_index) DO NOTHING",
+            )
+            .bind(campaign.0)
+            .bind(e.number_index.clone())
+            .bind(e.number_enc.clone())
+            .bind(source)
+            .bind(now)
+            .bind(who(actor))
+            .execute(&mut *tx.tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                counts.added += 1;
+            } else {
+                counts.already_listed += 1;
+            }
+        }
+        tx.audit(
+            campaign,
+            actor,
+            "dnc.add",
+            "do_not_call",
+            &campaign.to_string(),
+            json!({"source": source, "added": counts.added, "already_listed": counts.already_listed}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// Is this number (by blind index) on the campaign's do-not-call list?
+    pub async fn on_do_not_call(&self, actor: &Actor, campaign: OrgId, number_index: &[u8]) -> StoreResult<bool> {
+        let org = match actor {
+            Actor::System { .. } => campaign,
+            _ => require_in_org(actor, Capability::ManageDoNotCall, None)?,
+        };
+        if org != campaign {
+            return Err(StoreError::NotFound);
+        }
+        let row = sqlx::query("SELECT 1 FROM do_not_call WHERE campaign_id = $1 AND number_index = $2")
+            .bind(org.0)
+            .bind(number_index.to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Records a consent (CR-50: source, time, exact wording, number, calling entity, evidence).
+    pub async fn record_consent(&self, actor: &Actor, consent: NewConsent) -> StoreResult<i64> {
+        let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
+        for (field, value) in
+            [("calling_entity", &consent.calling_entity), ("source", &consent.source), ("wording", &consent.wording)]
+        {
+            if value.trim().is_empty() {
+                return Err(
+                    clearline_core::validate::Invalid::new(field, "is required for a consent record (CR-50)").into()
+                );
+            }
+        }
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO consents (campaign_id, number_index, number_enc, calling_entity, source, wording, evidence_enc, \
+             obtained_at, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(campaign.0)
+        .bind(consent.number_index)
+        .bind(consent.number_enc)
+        .bind(consent.calling_entity.trim())
+        .bind(consent.source.trim())
+        .bind(consent.wording.trim())
+        .bind(consent.evidence_enc)
+        .bind(consent.obtained_at_us)
+        .bind(now_us())
+        .bind(who(actor))
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .get(0);
+        tx.audit(
+            campaign,
+            actor,
+            "consent.record",
+            "consent",
+            &id.to_string(),
+            json!({"source": consent.source.trim()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The consents on record for a number (by blind index), newest first.
+    pub async fn consents_for(
+        &self,
+        actor: &Actor,
+        campaign: OrgId,
+        number_index: &[u8],
+    ) -> StoreResult<Vec<ConsentInfo>> {
+        let org = match actor {
+            Actor::System { .. } => campaign,
+            _ => require_in_org(actor, Capability::ManageDoNotCall, None)?,
+        };
+        if org != campaign {
+            return Err(StoreError::NotFound);
+        }
+        let rows = sqlx::query(
+            "SELECT id, calling_entity, source, wording, obtained_at, revoked_at FROM consents \
+             WHERE campaign_id = $1 AND number_index = $2 ORDER BY obtained_at DESC, id DESC",
+        )
+        .bind(org.0)
+        .bind(number_index.to_vec())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ConsentInfo {
+                id: r.get(0),
+                calling_entity: r.get(1),
+                source: r.get(2),
+                wording: r.get(3),
+                obtained_at_us: r.get(4),
+                revoked_at_us: r.get(5),
+            })
+            .collect())
+    }
+
+    /// Revokes a consent (any reasonable means counts, CR-8); the record stays, marked.
+    pub async fn revoke_consent(&self, actor: &Actor, id: i64) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE consents SET revoked_at = $1 WHERE id = $2 AND campaign_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_us())
+        .bind(id)
+        .bind(campaign.0)
+        .execute(&mut *tx.tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        tx.audit(campaign, actor, "consent.revoke", "consent", &id.to_string(), json!({})).await?;
+        tx.commit().await
+    }
+}
