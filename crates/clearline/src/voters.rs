@@ -154,7 +154,7 @@ pub async fn import(
         let secs = started.elapsed().as_secs_f64();
         println!(
             "Imported {} in {:.1} s ({:.0} rows/s): {} rows read = {} inserted + {} updated + {} unchanged + {} rejected; \
-             phones {} valid, {} rejected. Batch {}.",
+             phones {} valid, {} rejected; {} households. Batch {}.",
             args.file.display(),
             secs,
             report.rows_read as f64 / secs.max(0.001),
@@ -165,6 +165,7 @@ pub async fn import(
             report.rejected,
             report.phones_valid,
             report.phones_invalid,
+            report.households,
             report.batch_id
         );
         match &report.reject_file {

@@ -46,6 +46,8 @@ pub struct ImportReport {
     pub rejected: u64,
     pub phones_valid: u64,
     pub phones_invalid: u64,
+    /// Households in the campaign after the import (people sharing an address, or a phone within a ZIP).
+    pub households: u64,
     /// Where the reject file was written, if it was (set by the caller).
     pub reject_file: Option<String>,
     pub batch_id: i64,
@@ -175,7 +177,15 @@ where
         }
     };
     let _ = reader.await;
+    let households = match import.assign_households().await {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = import.abort().await;
+            return Err(e.into());
+        }
+    };
     let report = ImportReport {
+        households,
         rows_read: totals.rows_read,
         inserted: counts.inserted,
         updated: counts.updated,
@@ -203,6 +213,7 @@ where
         rejected: report.rejected,
         phones_valid: report.phones_valid,
         phones_invalid: report.phones_invalid,
+        households: report.households,
     };
     // The reject file holds the rejected values as given: personal data, so it is stored encrypted.
     let rejects_enc = (!report.rejects.is_empty()).then(|| reject_sealer.seal("reject_file", &report.rejects_csv()));

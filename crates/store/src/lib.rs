@@ -14,6 +14,7 @@ mod audit;
 mod contact;
 mod db;
 mod error;
+mod households;
 mod orgs;
 mod signals;
 pub mod testing;

@@ -123,6 +123,8 @@ pub struct BatchSummary {
     pub rejected: u64,
     pub phones_valid: u64,
     pub phones_invalid: u64,
+    /// Households in the campaign after this import.
+    pub households: u64,
 }
 
 const PERSON_COLUMNS: [&str; 35] = [
@@ -473,6 +475,18 @@ impl Store {
         })
     }
 
+    /// The household id of a person (their household's oldest member's id).
+    pub async fn household_of(&self, actor: &Actor, campaign: OrgId, person_key: &str) -> StoreResult<Option<i64>> {
+        let org = self.campaign_of(actor, campaign)?;
+        let row = sqlx::query("SELECT household_id FROM persons WHERE campaign_id = $1 AND person_key = $2")
+            .bind(org.0)
+            .bind(person_key)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.get(0))
+    }
+
     /// How many people a campaign has (the actor's own campaign).
     pub async fn person_count(&self, actor: &Actor, campaign: OrgId) -> StoreResult<u64> {
         let org = self.campaign_of(actor, campaign)?;
@@ -488,6 +502,18 @@ impl Store {
 impl ImportTx {
     pub fn batch_id(&self) -> i64 {
         self.batch_id
+    }
+
+    pub(crate) fn campaign_id(&self) -> i64 {
+        self.campaign.0
+    }
+
+    pub(crate) fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn tx_mut(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Any> {
+        &mut self.tx.tx
     }
 
     /// Inserts new people, updates changed ones, and leaves unchanged ones alone (by content hash).
@@ -630,6 +656,7 @@ impl ImportTx {
             "rejected": summary.rejected,
             "phones_valid": summary.phones_valid,
             "phones_invalid": summary.phones_invalid,
+            "households": summary.households,
             "seconds": (now_us() - self.started_at) as f64 / 1e6,
         });
         let campaign = self.campaign;

@@ -31,6 +31,7 @@ contract!(
     campaign_keys_are_per_campaign_and_replaceable,
     universes_count_with_and_or_not,
     do_not_call_and_consent_records,
+    households_link_shared_addresses_and_phones,
 );
 
 fn system() -> Actor {
@@ -705,4 +706,46 @@ async fn do_not_call_and_consent_records(t: TestStore) {
         .await
         .unwrap();
     assert_eq!(events[0].entry.details["added"], 2);
+}
+
+async fn households_link_shared_addresses_and_phones(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "h").await;
+    let mk = |key: &str, address: &str, zip: &str, phone: u8| {
+        let mut p = person(key, "X", 1);
+        p.res_address = Some(address.into());
+        p.res_zip = Some(zip.into());
+        p.phones[0].number_index = vec![phone; 32];
+        p
+    };
+    let rows = vec![
+        mk("A", "12 Oak St", "27601", 1),
+        mk("B", "12 OAK ST.", "27601", 2), // same address as A
+        mk("C", "90 Elm Ave", "27601", 2), // shares B's phone in the same ZIP
+        mk("D", "5 Pine Rd", "28202", 2),  // same phone, another ZIP: not linked
+        mk("E", "7 Birch Ln", "27601", 3), // alone
+    ];
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(rows).await.unwrap();
+    assert_eq!(import.assign_households().await.unwrap(), 3, "{{A,B,C}}, {{D}}, {{E}}");
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let hh = |key: &'static str| {
+        let store = store.clone();
+        let actor = w.owner.clone();
+        let campaign = w.campaign;
+        async move { store.household_of(&actor, campaign, key).await.unwrap() }
+    };
+    let (a, b, c, d, e) = (hh("A").await, hh("B").await, hh("C").await, hh("D").await, hh("E").await);
+    assert_eq!(a, b);
+    assert_eq!(a, c);
+    assert_ne!(a, d);
+    assert_ne!(a, e);
+    assert_ne!(d, e);
+    // A later import that bridges two households merges them, keeping the oldest member's id.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(vec![mk("F", "7 Birch Ln", "27601", 1)]).await.unwrap();
+    assert_eq!(import.assign_households().await.unwrap(), 2);
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    assert_eq!(hh("E").await, a);
+    assert_eq!(hh("F").await, a);
 }
