@@ -205,3 +205,35 @@ pub fn print_users(users: &[DemoUser], addr: Option<SocketAddr>) {
     }
     println!();
 }
+
+/// Gives the demo campaign a synthetic NC voter file (imported as the demo data manager, encrypted like
+/// any import) unless it already has people.
+pub async fn seed_voters(
+    store: &Store,
+    config: &Config,
+    rows: u64,
+) -> anyhow::Result<Option<clearline_ingest::ImportReport>> {
+    if rows == 0 {
+        return Ok(None);
+    }
+    let email = Email::parse(&email_of(CAMPAIGN, "data"))?;
+    let actor = Actor::User(store.cli_principal(&email).await?);
+    let campaign = store.organization_by_slug(&actor, CAMPAIGN).await?.id;
+    if store.person_count(&actor, campaign).await? > 0 {
+        return Ok(None);
+    }
+    let mut file = Vec::new();
+    clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, rows, 2026, &mut file)?;
+    let sealer = std::sync::Arc::new(crate::vaultkeys::campaign_sealer(config, store, &actor, campaign).await?);
+    let options = clearline_ingest::ImportOptions {
+        layout: clearline_voterfile::Layout::Nc,
+        layout_name: "nc".into(),
+        encoding: None,
+        default_region: "US".into(),
+        line_types: None,
+    };
+    let report =
+        clearline_ingest::import_voters(store, &actor, campaign, sealer, options, std::io::Cursor::new(file), |_| {})
+            .await?;
+    Ok(Some(report))
+}

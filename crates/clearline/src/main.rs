@@ -64,6 +64,9 @@ enum Command {
         /// Seed and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Synthetic NC voters to give the demo campaign (0 for none).
+        #[arg(long, default_value_t = 2_000)]
+        voters: u64,
         #[arg(long)]
         listen: Option<String>,
     },
@@ -381,9 +384,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&config, store, None).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { no_serve, .. } => {
+        Command::Demo { no_serve, voters, .. } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let users = demo::seed(&store, &config).await?;
+            if let Some(report) = demo::seed_voters(&store, &config, voters).await? {
+                if !json {
+                    println!(
+                        "Imported {} synthetic NC voters into the demo campaign ({} rejected rows, {} households).",
+                        report.inserted, report.rejected, report.households
+                    );
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             }

@@ -32,7 +32,7 @@ struct Campaign {
 impl Campaign {
     fn new() -> Campaign {
         let dir = tempfile::tempdir().unwrap();
-        assert!(run(dir.path(), &["demo", "--no-serve"]).status.success());
+        assert!(run(dir.path(), &["demo", "--no-serve", "--voters", "0"]).status.success());
         Campaign { dir }
     }
 
@@ -370,7 +370,7 @@ fn personal_data_is_unreadable_at_rest_on_postgres() {
             .output()
             .unwrap()
     };
-    assert!(pg(&["demo", "--no-serve"]).status.success());
+    assert!(pg(&["demo", "--no-serve", "--voters", "0"]).status.success());
     let sources = tempfile::tempdir().unwrap();
     let (nc, fl) = (sources.path().join("nc.txt"), sources.path().join("fl.txt"));
     for (layout, file, seed) in [("nc", &nc, "31"), ("fl", &fl, "32")] {
