@@ -542,12 +542,17 @@ async fn serve(config: &Config, store: Store, demo_users: Option<Vec<demo::DemoU
             }
         }
     });
+    let upload_dir = config.data_dir.join("uploads");
+    std::fs::create_dir_all(&upload_dir).with_context(|| format!("creating {}", upload_dir.display()))?;
     let settings = clearline_web::WebSettings {
         secure_cookies: config.secure_cookies,
         trust_forwarded_for: config.trust_forwarded_for,
         max_body_bytes: config.max_body_bytes,
+        upload_dir,
+        ..clearline_web::WebSettings::default()
     };
-    let state = clearline_web::state::AppState::new(store.clone(), settings);
+    let state =
+        clearline_web::state::AppState::new(store.clone(), settings).with_master_key(vaultkeys::master_key(config)?);
     if let Some(users) = demo_users {
         demo::print_users(&users, Some(addr));
     }

@@ -45,7 +45,8 @@ fn dependencies_point_one_way() {
         "clearline-core",
         "clearline-store",
         "clearline-ingest",
-        "clearline-vault"
+        "clearline-vault",
+        "clearline-voterfile",
     ])));
     assert!(internal("clearline").contains("clearline-web"));
     let known = set(&[

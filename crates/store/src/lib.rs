@@ -32,7 +32,7 @@ pub use universes::Universe;
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };
-pub use voters::{BatchSummary, ChunkCounts, ImportTx, PersonRecord, PersonView, PhoneRecord, PhoneView};
+pub use voters::{BatchInfo, BatchSummary, ChunkCounts, ImportTx, PersonRecord, PersonView, PhoneRecord, PhoneView};
 
 /// Microseconds since the Unix epoch, now.
 pub fn now_us() -> i64 {

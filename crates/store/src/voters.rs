@@ -14,6 +14,25 @@ use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
 use std::collections::HashMap;
 
+/// An import batch as listed for the campaign.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchInfo {
+    pub id: i64,
+    pub layout: String,
+    pub file_sha256: String,
+    pub rows_read: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub rejected: i64,
+    pub phones_valid: i64,
+    pub phones_invalid: i64,
+    pub started_at_us: i64,
+    pub finished_at_us: i64,
+    pub created_by: Option<i64>,
+    pub has_rejects: bool,
+}
+
 /// One person as read back for someone allowed to see their record (ciphertext still sealed).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PersonView {
@@ -473,6 +492,53 @@ impl Store {
             email_enc: row.get("email_enc"),
             phones,
         })
+    }
+
+    /// The campaign's import batches, newest first.
+    pub async fn import_batches(&self, actor: &Actor) -> StoreResult<Vec<BatchInfo>> {
+        let campaign = require_in_org(actor, Capability::EditLists, None)?;
+        let rows = sqlx::query(
+            "SELECT id, layout, file_sha256, rows_read, inserted, updated, unchanged, rejected, phones_valid, phones_invalid, \
+             started_at, finished_at, created_by, CASE WHEN rejects_enc IS NULL THEN 0 ELSE 1 END FROM import_batches WHERE campaign_id = $1 \
+             AND file_sha256 <> '' ORDER BY id DESC LIMIT 200",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| BatchInfo {
+                id: r.get(0),
+                layout: r.get(1),
+                file_sha256: r.get(2),
+                rows_read: r.get(3),
+                inserted: r.get(4),
+                updated: r.get(5),
+                unchanged: r.get(6),
+                rejected: r.get(7),
+                phones_valid: r.get(8),
+                phones_invalid: r.get(9),
+                started_at_us: r.get(10),
+                finished_at_us: r.get(11),
+                created_by: r.get(12),
+                has_rejects: r.get::<i64, _>(13) == 1,
+            })
+            .collect())
+    }
+
+    /// A batch's encrypted reject file, for a role that may export personal data. Audited as an export.
+    pub async fn batch_rejects(&self, actor: &Actor, batch: i64) -> StoreResult<Option<Vec<u8>>> {
+        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
+        let mut tx = self.write().await?;
+        let row = sqlx::query("SELECT rejects_enc FROM import_batches WHERE id = $1 AND campaign_id = $2")
+            .bind(batch)
+            .bind(campaign.0)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.audit(campaign, actor, "voters.export_rejects", "import_batch", &batch.to_string(), json!({})).await?;
+        tx.commit().await?;
+        Ok(row.get(0))
     }
 
     /// The household id of a person (their household's oldest member's id).

@@ -27,6 +27,9 @@ use tokio::net::TcpListener;
 
 pub use state::WebSettings;
 
+/// The largest voter file an upload route accepts (statewide files run to gigabytes).
+const UPLOAD_LIMIT: usize = 8 * 1024 * 1024 * 1024;
+
 /// Every route of the server, each with its guard. Later issues add theirs here.
 pub fn route_table() -> RouteTable {
     use Guard::*;
@@ -69,6 +72,11 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/tokens", Cap(C::ManageOwnApiTokens), api::users::tokens);
     t.add(M::POST, "/api/v1/tokens", Cap(C::ManageOwnApiTokens), api::users::create_token);
     t.add(M::DELETE, "/api/v1/tokens/{id}", Cap(C::ManageOwnApiTokens), api::users::revoke_token);
+    // API: voters.
+    t.add_upload(M::POST, "/api/v1/imports", Cap(C::EditLists), UPLOAD_LIMIT, api::imports::create);
+    t.add(M::GET, "/api/v1/imports/{job}", Cap(C::EditLists), api::imports::status);
+    t.add(M::GET, "/api/v1/import-batches", Cap(C::EditLists), api::imports::batches);
+    t.add(M::GET, "/api/v1/import-batches/{id}/rejects", Cap(C::ExportPersonalData), api::imports::rejects);
     // API: audit.
     t.add(M::GET, "/api/v1/audit", Cap(C::ViewAuditLog), api::audit::list);
     t.add(M::GET, "/api/v1/audit/export", Cap(C::ExportAuditLog), api::audit::export);
@@ -98,6 +106,10 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/users/invite-bulk", Cap(C::ManageUsers), ui::admin::users_invite_bulk);
     t.add(M::POST, "/users/{id}/reset-second-factor", Cap(C::ManageUsers), ui::admin::users_reset_second_factor);
     t.add(M::POST, "/users/{id}/reset-password", Cap(C::ManageUsers), ui::admin::users_reset_password);
+    t.add(M::GET, "/voters", Cap(C::EditLists), ui::voters::voters);
+    t.add_upload(M::POST, "/voters/import", Cap(C::EditLists), UPLOAD_LIMIT, ui::voters::import);
+    t.add(M::GET, "/voters/imports/{job}", Cap(C::EditLists), ui::voters::job);
+    t.add(M::POST, "/voters/count", Cap(C::EditTargeting), ui::voters::count);
     t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
     t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
     t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);

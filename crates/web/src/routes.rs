@@ -67,6 +67,21 @@ impl RouteTable {
         self.specs.push(RouteSpec { method, path, guard });
     }
 
+    /// Like [`RouteTable::add`], for a route that accepts a large upload (`limit` bytes).
+    pub fn add_upload<H, T>(&mut self, method: Method, path: &'static str, guard: Guard, limit: usize, handler: H)
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a standard method");
+        let method_router = on(filter, handler)
+            .route_layer(from_fn_with_state(guard, enforce))
+            .layer(axum::extract::DefaultBodyLimit::max(limit));
+        let router = std::mem::take(&mut self.router);
+        self.router = router.route(path, method_router);
+        self.specs.push(RouteSpec { method, path, guard });
+    }
+
     pub fn finish(self) -> (Router<AppState>, Vec<RouteSpec>) {
         (self.router, self.specs)
     }
@@ -150,11 +165,16 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, ApiErro
     if let Some(given) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if matches(given) { Ok(request) } else { Err(ApiError::Csrf) };
     }
-    let is_form = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let content_type =
+        request.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if content_type.starts_with("multipart/form-data") {
+        // A file upload form cannot be read here without consuming the file: its token travels in the
+        // form's action URL instead (a session-bound token, not a credential; no Referer leaves the site).
+        let query = request.uri().query().unwrap_or("");
+        let given = form_urlencoded_field(query.as_bytes(), "csrf");
+        return if given.as_deref().is_some_and(matches) { Ok(request) } else { Err(ApiError::Csrf) };
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return Err(ApiError::Csrf);
     }

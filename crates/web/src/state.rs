@@ -14,11 +14,21 @@ pub struct WebSettings {
     pub trust_forwarded_for: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest voter-file upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Where uploads wait while they are imported (deleted afterwards).
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl Default for WebSettings {
     fn default() -> Self {
-        WebSettings { secure_cookies: false, trust_forwarded_for: false, max_body_bytes: 1024 * 1024 }
+        WebSettings {
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 4 * 1024 * 1024 * 1024,
+            upload_dir: std::env::temp_dir(),
+        }
     }
 }
 
@@ -31,6 +41,10 @@ pub(crate) struct Inner {
     pub throttle: Throttle,
     pub metrics: PrometheusHandle,
     pub routes: OnceLock<Vec<RouteSpec>>,
+    /// The master key that opens campaigns' data keys (imports need it; without it they are refused).
+    pub master_key: Option<Arc<clearline_vault::MasterKey>>,
+    /// Imports running or finished on this node.
+    pub jobs: crate::api::imports::Jobs,
 }
 
 impl AppState {
@@ -41,7 +55,16 @@ impl AppState {
             throttle: Throttle::new(20, Duration::from_secs(600)),
             metrics: metrics_handle(),
             routes: OnceLock::new(),
+            master_key: None,
+            jobs: Default::default(),
         }))
+    }
+
+    /// The same state with the deployment's master key (for imports).
+    pub fn with_master_key(self, key: clearline_vault::MasterKey) -> AppState {
+        let inner =
+            Arc::try_unwrap(self.0).unwrap_or_else(|_| panic!("with_master_key is called before the state is shared"));
+        AppState(Arc::new(Inner { master_key: Some(Arc::new(key)), ..inner }))
     }
 
     pub fn store(&self) -> &Store {

@@ -18,6 +18,7 @@ both_backends!(
     invitations_are_all_or_nothing,
     sign_in_outside_the_site_network_is_refused,
     audit_export_is_jsonl_and_itself_audited,
+    a_voter_file_uploads_imports_and_reports,
 );
 
 async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
@@ -387,4 +388,79 @@ fn every_api_route_is_in_the_openapi_document() {
     assert!(missing.is_empty(), "routes missing from the OpenAPI document: {missing:?}");
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(documented, api_routes, "the document describes operations that are not routes");
+}
+
+async fn wait_for_job(app: &TestApp, auth: &(String, String), job: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let status: Value = get(app, &format!("/api/v1/imports/{job}"), Some(auth)).await.json().await.unwrap();
+        if status["state"] != "running" {
+            return status;
+        }
+        assert!(std::time::Instant::now() < deadline, "the import did not finish: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn upload(app: &TestApp, auth: &(String, String), layout: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("layout", layout.to_string())
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name("voters.txt"));
+    TestApp::client()
+        .post(app.url("/api/v1/imports"))
+        .header("cookie", &auth.0)
+        .header("x-csrf-token", &auth.1)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_voter_file_uploads_imports_and_reports(app: TestApp) {
+    let auth = app.session("data_manager").await;
+    let mut file = Vec::new();
+    let stats = clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 300, 4, &mut file).unwrap();
+    let res = upload(&app, &auth, "nc", file.clone()).await;
+    assert_eq!(res.status(), 202);
+    let job: Value = res.json().await.unwrap();
+    let status = wait_for_job(&app, &auth, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "done", "{status}");
+    let report = &status["report"];
+    assert_eq!(report["rows_read"], 300);
+    assert_eq!(report["rejected"].as_u64().unwrap(), stats.duplicate_keys);
+    assert_eq!(report["phones_invalid"].as_u64().unwrap(), stats.invalid_phones);
+    let batches: Value = get(&app, "/api/v1/import-batches", Some(&auth)).await.json().await.unwrap();
+    assert_eq!(batches.as_array().unwrap().len(), 1);
+    let batch = batches[0]["id"].as_i64().unwrap();
+    let rejects = get(&app, &format!("/api/v1/import-batches/{batch}/rejects"), Some(&auth)).await;
+    assert_eq!(rejects.status(), 200);
+    let csv = rejects.text().await.unwrap();
+    assert_eq!(csv.lines().count() as u64, 1 + stats.duplicate_keys + stats.invalid_phones, "decrypted reject file");
+    // Another campaign cannot follow this job or read these rejects.
+    let other = app.session("other_owner").await;
+    assert_eq!(
+        get(&app, &format!("/api/v1/imports/{}", job["job_id"].as_str().unwrap()), Some(&other)).await.status(),
+        404
+    );
+    assert_eq!(get(&app, &format!("/api/v1/import-batches/{batch}/rejects"), Some(&other)).await.status(), 404);
+    // A broken file fails with its line, and imports nothing.
+    let text = String::from_utf8_lossy(&file).into_owned();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[10] = lines[10].replacen('\t', "", 1);
+    let res = upload(&app, &auth, "nc", lines.join("\n").into_bytes()).await;
+    let job: Value = res.json().await.unwrap();
+    let status = wait_for_job(&app, &auth, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "failed");
+    assert!(status["error"].as_str().unwrap().contains("line 11"), "{status}");
+    let batches: Value = get(&app, "/api/v1/import-batches", Some(&auth)).await.json().await.unwrap();
+    assert_eq!(batches.as_array().unwrap().len(), 1, "the failed import left no batch");
+    // Without CSRF the upload is refused.
+    let res = TestApp::client()
+        .post(app.url("/api/v1/imports"))
+        .header("cookie", &auth.0)
+        .multipart(reqwest::multipart::Form::new().text("layout", "nc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }

@@ -43,6 +43,9 @@ const USER_ADMINS: &[&str] = &["owner", "admin", "vendor_admin", "operator"];
 const AUDIT_READERS: &[&str] = &["owner", "admin", "data_manager", "compliance_officer", "vendor_admin", "operator"];
 const AUDIT_EXPORTERS: &[&str] = &["owner", "admin", "compliance_officer", "vendor_admin", "operator"];
 const AGENTS: &[&str] = &["agent"];
+const LIST_EDITORS: &[&str] = &["owner", "admin", "data_manager"];
+const TARGETERS: &[&str] = &["owner", "admin", "data_manager", "program_manager"];
+const PERSONAL_DATA_EXPORTERS: &[&str] = &["owner", "admin", "data_manager"];
 
 /// Who may call each route. `public` routes also answer anonymous callers.
 fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
@@ -80,6 +83,10 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/api/v1/tokens", false, NOT_AGENT),
         (M::POST, "/api/v1/tokens", false, NOT_AGENT),
         (M::DELETE, "/api/v1/tokens/{id}", false, NOT_AGENT),
+        (M::POST, "/api/v1/imports", false, LIST_EDITORS),
+        (M::GET, "/api/v1/imports/{job}", false, LIST_EDITORS),
+        (M::GET, "/api/v1/import-batches", false, LIST_EDITORS),
+        (M::GET, "/api/v1/import-batches/{id}/rejects", false, PERSONAL_DATA_EXPORTERS),
         (M::GET, "/api/v1/audit", false, AUDIT_READERS),
         (M::GET, "/api/v1/audit/export", false, AUDIT_EXPORTERS),
         (M::GET, "/api/v1/audit/stream", false, AUDIT_READERS),
@@ -105,6 +112,10 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/users/invite-bulk", false, USER_ADMINS),
         (M::POST, "/users/{id}/reset-second-factor", false, USER_ADMINS),
         (M::POST, "/users/{id}/reset-password", false, USER_ADMINS),
+        (M::GET, "/voters", false, LIST_EDITORS),
+        (M::POST, "/voters/import", false, LIST_EDITORS),
+        (M::GET, "/voters/imports/{job}", false, LIST_EDITORS),
+        (M::POST, "/voters/count", false, TARGETERS),
         (M::GET, "/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/engagements", false, CAMPAIGN_ADMINS),
         (M::POST, "/engagements/{id}/end", false, CAMPAIGN_ADMINS),

@@ -1,6 +1,7 @@
 //! The JSON API under /api/v1.
 
 pub mod audit;
+pub mod imports;
 pub mod orgs;
 pub mod session;
 pub mod users;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod login;
+pub mod voters;
 
 use crate::routes::Caller;
 use askama::Template;
@@ -27,7 +28,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 9] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 10] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -44,6 +45,7 @@ const NAV: [(&str, &str, &str, Option<Capability>); 9] = [
     ),
     ("/sites", "Sites", "Call floors, their countries and networks.", Some(Capability::ManageSites)),
     ("/users", "People", "Invite people, set roles, reset second factors.", Some(Capability::ManageUsers)),
+    ("/voters", "Voters", "Import voter files; count universes.", Some(Capability::EditLists)),
     (
         "/engagements",
         "Engagements",

@@ -123,7 +123,8 @@ impl TestApp {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::new(store.clone(), WebSettings::default());
+        let state = AppState::new(store.clone(), WebSettings::default())
+            .with_master_key(clearline_vault::MasterKey::generate());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             clearline_web::serve(listener, state, async {
