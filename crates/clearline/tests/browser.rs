@@ -125,3 +125,51 @@ async fn agent_is_refused_campaign_pages() {
 
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_manager_uploads_a_voter_file_and_follows_the_import() {
+    if !browser_available() {
+        return;
+    }
+    let server = ServerProcess::start().await;
+    let user = server.user("data_manager", "demo").clone();
+    let browser = Browser::start().await;
+    let shots = screenshot_dir();
+    // A fresh file next to the server's data: 1,500 Ohio rows (quoted CSV, one column per election).
+    let file = server.data_dir().join("ohio-upload.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .args(["gen", "voters", "--layout", "oh", "--rows", "1500", "--seed", "9", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    sign_in_with_password(&browser, &server, &user.email, &user.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&server.url("/voters")).await;
+    browser.wait_for_css("#file").await;
+    let before = browser.body_text().await;
+    assert!(before.contains("people in this campaign's voter file"), "{before}");
+    browser.screenshot(shots.join("voters.png")).await;
+    browser.client().find(Locator::Css("#layout option[value='oh']")).await.unwrap().click().await.unwrap();
+    browser.client().find(Locator::Css("#file")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    browser.click("form[enctype='multipart/form-data'] button[type='submit']").await;
+    // The job page refreshes itself until the batch has committed.
+    browser.wait_for(Locator::Css("#import-state[data-state='done']"), Duration::from_secs(60)).await;
+    let report = browser.wait_for_css("#import-report").await.text().await.unwrap();
+    assert!(report.contains("Rows read\n1500") || report.contains("Rows read 1500"), "{report}");
+    browser.screenshot(shots.join("import-done.png")).await;
+
+    // The voters page lists the batch, and counts a universe over it.
+    browser.goto(&server.url("/voters")).await;
+    browser.wait_for_css("#filter").await;
+    let page = browser.body_text().await;
+    assert!(page.contains("oh"), "the Ohio batch is listed: {page}");
+    browser.fill("#filter", r#"{"op":"in","field":"source_state","values":["OH"]}"#).await;
+    browser.click("form[action='/voters/count'] button[type='submit']").await;
+    let counted = browser.wait_for_css("#universe-count").await.text().await.unwrap();
+    let n: u64 = counted.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 1400 && n <= 1500, "{counted}");
+    browser.close().await;
+}
