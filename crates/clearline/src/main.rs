@@ -102,6 +102,11 @@ enum Command {
         #[command(subcommand)]
         command: UniverseCommand,
     },
+    /// Export a campaign's data (audited; only roles that may export personal data).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Measure speed and memory (figures go in docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -182,6 +187,21 @@ pub(crate) enum UniverseCommand {
         #[arg(long)]
         name: String,
         filter: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// A universe's people as CSV, phones decrypted; formula-like cells are defused.
+    Universe {
+        #[arg(long)]
+        campaign: String,
+        /// A saved universe's name (or give a filter).
+        #[arg(long)]
+        name: Option<String>,
+        filter: Option<String>,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
     },
 }
 
@@ -347,6 +367,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             voters::universe(&store, &actor, command, json).await
+        }
+        Command::Export { command: ExportCommand::Universe { campaign, name, filter, out } } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: exports act on a campaign's data: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            voters::export_universe(&config, &store, &actor, &campaign, name, filter, &out, json).await
         }
         Command::Bench { command: BenchCommand::Import { rows, quick, backends, keep } } => {
             let rows = if quick { 20_000 } else { rows };

@@ -423,3 +423,108 @@ pub async fn dnc_check(
         }
     }
 }
+
+/// `clearline export universe`: CSV of the universe's people, phones decrypted, formulas defused.
+#[allow(clippy::too_many_arguments)]
+pub async fn export_universe(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    name: Option<String>,
+    filter: Option<String>,
+    out: &Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let Some(org) = own_campaign(store, actor, campaign).await else { return Ok(ExitCode::from(2)) };
+    let filter = match (name, filter) {
+        (Some(name), None) => match store.universe_by_name(actor, &name).await {
+            Ok(u) => u.filter,
+            Err(_) => {
+                eprintln!("error: no saved universe named {name:?}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        (None, Some(text)) => match parse_filter(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        _ => {
+            eprintln!("error: give a filter or --name, not both");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Err(e) = store.record_universe_export(actor, &filter, "csv").await {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(1));
+    }
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, org.id).await?;
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    w.write_record([
+        "voter_id",
+        "first_name",
+        "last_name",
+        "address",
+        "city",
+        "state",
+        "zip",
+        "party",
+        "precinct",
+        "household_id",
+        "phone_1",
+        "phone_1_kind",
+        "phone_1_line_type",
+        "phone_2",
+        "phone_2_kind",
+        "phone_2_line_type",
+        "phone_3",
+        "phone_3_kind",
+        "phone_3_line_type",
+    ])?;
+    let mut after = 0i64;
+    let mut rows = 0u64;
+    loop {
+        let page = store.universe_page(actor, &filter, after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for m in &page {
+            let text = |v: &Option<String>| clearline_ingest::defuse(v.as_deref().unwrap_or(""));
+            let mut record = vec![
+                clearline_ingest::defuse(&m.person_key),
+                text(&m.first_name),
+                text(&m.last_name),
+                text(&m.res_address),
+                text(&m.res_city),
+                text(&m.res_state),
+                text(&m.res_zip),
+                text(&m.party),
+                text(&m.precinct),
+                m.household_id.map(|h| h.to_string()).unwrap_or_default(),
+            ];
+            for i in 0..3 {
+                match m.phones.get(i) {
+                    Some((kind, sealed, line_type)) => {
+                        let number = sealer.cipher().decrypt("phone", sealed).context("decrypting a phone")?;
+                        record.push(String::from_utf8_lossy(&number).into_owned());
+                        record.push(kind.clone());
+                        record.push(line_type.clone());
+                    }
+                    None => record.extend([String::new(), String::new(), String::new()]),
+                }
+            }
+            w.write_record(&record)?;
+            rows += 1;
+        }
+    }
+    w.flush()?;
+    if json {
+        println!("{}", serde_json::json!({"rows": rows, "file": out.display().to_string()}));
+    } else {
+        println!("Exported {rows} people to {}.", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

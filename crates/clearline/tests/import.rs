@@ -489,3 +489,55 @@ fn a_do_not_call_list_is_imported_and_checked_by_blind_index() {
         assert!(found.is_empty(), "{} holds {found:?}", file.display());
     }
 }
+
+#[test]
+fn a_universe_exports_as_csv_with_phones_decrypted_and_formulas_defused() {
+    let c = Campaign::new();
+    let header = "voter_id,first_name,middle_name,last_name,name_suffix,res_address,res_city,res_state,res_zip,county,birth_year,birth_date,gender,race,party,voter_status,registration_date,precinct,congressional_district,state_house_district,state_senate_district,home_phone,home_phone_line_type,cell_phone,cell_phone_line_type,work_phone,work_phone_line_type,email,vote_history";
+    let file = c.path().join("generic.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "{header}\n\
+             G1,\"=cmd|' /C calc'!A0\",,Doe,,1 Main St,Raleigh,NC,27601,Wake,1980,,F,,DEM,A,,P1,,,,(919) 555-0111,landline,919.555.0112,wireless,,,,\n\
+             G2,Ann,,Roe,,2 Main St,Raleigh,NC,27601,Wake,1990,,F,,REP,A,,P1,,,,,,,,,,,\n\
+             G3,Bob,,Poe,,3 Main St,Raleigh,NC,27601,Wake,1970,,M,,DEM,A,,P2,,,,919-555-0113,,,,,,,\n"
+        ),
+    )
+    .unwrap();
+    ok_json(c.import("generic", &file, &[]));
+    let out_file = c.path().join("dems.csv");
+    let dems = r#"{"op":"in","field":"party","values":["DEM"]}"#;
+    let out = run(
+        c.path(),
+        &["--as", DATA, "export", "universe", "--campaign", "demo", dems, "-o", out_file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut reader = csv::Reader::from_path(&out_file).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][0], "G1");
+    assert_eq!(&rows[0][1], "'=cmd|' /C calc'!A0", "a formula-like cell is defused");
+    assert_eq!((&rows[0][10], &rows[0][11], &rows[0][12]), ("+19195550111", "home", "landline"));
+    assert_eq!((&rows[0][13], &rows[0][14], &rows[0][15]), ("+19195550112", "cell", "wireless"));
+    assert_eq!((&rows[1][0], &rows[1][10], &rows[1][12]), ("G3", "+19195550113", "unknown"), "unknown stays unknown");
+    // An analyst cannot export people; the export itself is in the audit log.
+    let out = run(
+        c.path(),
+        &[
+            "--as",
+            "analyst@demo.clearline.test",
+            "export",
+            "universe",
+            "--campaign",
+            "demo",
+            dems,
+            "-o",
+            out_file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let log =
+        run(c.path(), &["--as", "compliance@demo.clearline.test", "audit", "export", "--action", "universe.export"]);
+    assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1);
+}

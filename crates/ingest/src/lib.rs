@@ -14,4 +14,4 @@ mod rejects;
 
 pub use normalize::{Normalizer, Sealer};
 pub use pipeline::{import_voters, ImportError, ImportOptions, ImportReport, Progress};
-pub use rejects::Reject;
+pub use rejects::{defuse, Reject};

@@ -28,7 +28,7 @@ pub use db::{Backend, Store, StoreConfig};
 pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use signals::{Signal, Signals};
-pub use universes::Universe;
+pub use universes::{Member, Universe};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };

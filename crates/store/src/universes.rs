@@ -93,7 +93,101 @@ impl Compiler {
     }
 }
 
+/// One person of a universe, as exported (phones still sealed).
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    pub id: i64,
+    pub person_key: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub res_address: Option<String>,
+    pub res_city: Option<String>,
+    pub res_state: Option<String>,
+    pub res_zip: Option<String>,
+    pub party: Option<String>,
+    pub precinct: Option<String>,
+    pub household_id: Option<i64>,
+    #[serde(skip)]
+    pub phones: Vec<(String, Vec<u8>, String)>,
+}
+
 impl Store {
+    /// Records that the actor is exporting a universe's people (call before writing the export).
+    pub async fn record_universe_export(&self, actor: &Actor, filter: &Filter, format: &str) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let mut tx = self.write().await?;
+        tx.audit(campaign, actor, "universe.export", "universe", "", json!({"format": format, "filter": filter}))
+            .await?;
+        tx.commit().await
+    }
+
+    /// A page of a universe's people in id order, after `after_id` (keyset paging keeps memory flat).
+    pub async fn universe_page(
+        &self,
+        actor: &Actor,
+        filter: &Filter,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Member>> {
+        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let mut c = Compiler { backend: self.backend, params: Vec::new() };
+        let campaign_param = c.placeholder(Param::Int(campaign.0));
+        let condition = c.compile(filter);
+        let after = c.placeholder(Param::Int(after_id));
+        let limit_param = c.placeholder(Param::Int(limit.clamp(1, 10_000)));
+        let sql = format!(
+            "SELECT p.id, p.person_key, p.first_name, p.last_name, p.res_address, p.res_city, p.res_state, p.res_zip, \
+             p.party, p.precinct, p.household_id FROM persons p WHERE p.campaign_id = {campaign_param} AND {condition} \
+             AND p.id > {after} ORDER BY p.id LIMIT {limit_param}"
+        );
+        let mut args = AnyArguments::default();
+        for p in c.params {
+            let _ = match p {
+                Param::Text(t) => args.add(t),
+                Param::Int(i) => args.add(i),
+            };
+        }
+        let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
+        let mut members: Vec<Member> = rows
+            .iter()
+            .map(|r| Member {
+                id: r.get(0),
+                person_key: r.get(1),
+                first_name: r.get(2),
+                last_name: r.get(3),
+                res_address: r.get(4),
+                res_city: r.get(5),
+                res_state: r.get(6),
+                res_zip: r.get(7),
+                party: r.get(8),
+                precinct: r.get(9),
+                household_id: r.get(10),
+                phones: Vec::new(),
+            })
+            .collect();
+        if let (Some(first), Some(last)) = (members.first().map(|m| m.id), members.last().map(|m| m.id)) {
+            let phones = sqlx::query(
+                "SELECT person_id, kind, number_enc, line_type FROM phones WHERE campaign_id = $1 AND person_id >= $2 \
+                 AND person_id <= $3 ORDER BY person_id, position",
+            )
+            .bind(campaign.0)
+            .bind(first)
+            .bind(last)
+            .fetch_all(&self.pool)
+            .await?;
+            let position: std::collections::HashMap<i64, usize> =
+                members.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+            for r in phones {
+                if let Some(&i) = position.get(&r.get::<i64, _>(0)) {
+                    members[i].phones.push((r.get(1), r.get(2), r.get(3)));
+                }
+            }
+        }
+        Ok(members)
+    }
+
     /// How many of the campaign's people a filter selects (live count; nothing is saved).
     pub async fn count_universe(&self, actor: &Actor, filter: &Filter) -> StoreResult<u64> {
         let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
