@@ -580,8 +580,10 @@ async fn serve(config: &Config, store: Store, demo_users: Option<Vec<demo::DemoU
         upload_dir,
         ..clearline_web::WebSettings::default()
     };
-    let state =
-        clearline_web::state::AppState::new(store.clone(), settings).with_master_key(vaultkeys::master_key(config)?);
+    let state = clearline_web::state::AppState::new(store.clone(), settings).with_master_key_from(
+        vaultkeys::master_key(config)?,
+        std::env::var(vaultkeys::MASTER_KEY_ENV).is_err().then(|| config.master_key_path()),
+    );
     if let Some(users) = demo_users {
         demo::print_users(&users, Some(addr));
     }

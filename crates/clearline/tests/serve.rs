@@ -59,3 +59,65 @@ async fn headers_metrics_clean_logs_and_graceful_shutdown() {
     assert_eq!(log.matches(user.password.as_str()).count(), 1, "{log}");
     assert_eq!(log.matches(user.email.as_str()).count(), 1, "{log}");
 }
+
+/// `clearline keys rotate` replaces the master key while the server runs; the server's next import
+/// picks the new key up from the key file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_keep_working_across_a_master_key_rotation_while_serving() {
+    let server = ServerProcess::start().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let user = server.user("data_manager", "demo").clone();
+    let res = client
+        .post(server.url("/api/v1/session"))
+        .json(&json!({"email": user.email, "password": user.password}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let csrf = res.json::<serde_json::Value>().await.unwrap()["csrf_token"].as_str().unwrap().to_string();
+    let upload = |seed: u64| {
+        let mut file = Vec::new();
+        clearline_voterfile::generate(&clearline_voterfile::Layout::Wa, 200, seed, &mut file).unwrap();
+        let form = reqwest::multipart::Form::new()
+            .text("layout", "wa")
+            .part("file", reqwest::multipart::Part::bytes(file).file_name("wa.txt"));
+        client
+            .post(server.url("/api/v1/imports"))
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &csrf)
+            .multipart(form)
+            .send()
+    };
+    let finish = |job: String| {
+        let client = client.clone();
+        let cookie = cookie.clone();
+        let url = server.url(&format!("/api/v1/imports/{job}"));
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                let s: serde_json::Value =
+                    client.get(&url).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+                if s["state"] != "running" {
+                    return s;
+                }
+                assert!(std::time::Instant::now() < deadline);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let job: serde_json::Value = upload(1).await.unwrap().json().await.unwrap();
+    assert_eq!(finish(job["job_id"].as_str().unwrap().to_string()).await["state"], "done");
+
+    let rotate = std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .arg("--data-dir")
+        .arg(server.data_dir())
+        .args(["keys", "rotate"])
+        .env_remove("CLEARLINE_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert!(rotate.status.success(), "{}", String::from_utf8_lossy(&rotate.stderr));
+
+    let job: serde_json::Value = upload(2).await.unwrap().json().await.unwrap();
+    let status = finish(job["job_id"].as_str().unwrap().to_string()).await;
+    assert_eq!(status["state"], "done", "{status}");
+}

@@ -42,7 +42,10 @@ pub(crate) struct Inner {
     pub metrics: PrometheusHandle,
     pub routes: OnceLock<Vec<RouteSpec>>,
     /// The master key that opens campaigns' data keys (imports need it; without it they are refused).
-    pub master_key: Option<Arc<clearline_vault::MasterKey>>,
+    /// Replaced when `clearline keys rotate` has written a new one to the key file (see `sealer_for`).
+    pub master_key: Option<std::sync::RwLock<Arc<clearline_vault::MasterKey>>>,
+    /// The file the master key came from, if any (re-read after a rotation).
+    pub master_key_file: Option<std::path::PathBuf>,
     /// Imports running or finished on this node.
     pub jobs: crate::api::imports::Jobs,
 }
@@ -56,15 +59,41 @@ impl AppState {
             metrics: metrics_handle(),
             routes: OnceLock::new(),
             master_key: None,
+            master_key_file: None,
             jobs: Default::default(),
         }))
     }
 
-    /// The same state with the deployment's master key (for imports).
+    /// The same state with the deployment's master key (for imports), and the file it is kept in.
     pub fn with_master_key(self, key: clearline_vault::MasterKey) -> AppState {
+        self.with_master_key_from(key, None)
+    }
+
+    pub fn with_master_key_from(self, key: clearline_vault::MasterKey, file: Option<std::path::PathBuf>) -> AppState {
         let inner =
             Arc::try_unwrap(self.0).unwrap_or_else(|_| panic!("with_master_key is called before the state is shared"));
-        AppState(Arc::new(Inner { master_key: Some(Arc::new(key)), ..inner }))
+        AppState(Arc::new(Inner {
+            master_key: Some(std::sync::RwLock::new(Arc::new(key))),
+            master_key_file: file,
+            ..inner
+        }))
+    }
+
+    /// The current master key.
+    pub fn master_key(&self) -> Option<Arc<clearline_vault::MasterKey>> {
+        self.0.master_key.as_ref().map(|k| k.read().expect("master key lock").clone())
+    }
+
+    /// Re-reads the master key file; true when it held a different key (a rotation happened).
+    pub fn reload_master_key(&self) -> bool {
+        let (Some(lock), Some(path)) = (&self.0.master_key, &self.0.master_key_file) else { return false };
+        let Ok(fresh) = clearline_vault::MasterKey::load(path) else { return false };
+        let mut current = lock.write().expect("master key lock");
+        if current.fingerprint() == fresh.fingerprint() {
+            return false;
+        }
+        *current = Arc::new(fresh);
+        true
     }
 
     pub fn store(&self) -> &Store {

@@ -59,11 +59,9 @@ pub struct Started {
 
 /// Starts an import from an uploaded voter file (multipart: `layout`, optional `encoding`, then `file`).
 pub(crate) async fn start(state: &AppState, caller: &Caller, mut form: Multipart) -> ApiResult<String> {
-    let master = state
-        .0
-        .master_key
-        .clone()
-        .ok_or_else(|| ApiError::invalid("import", "this server has no master key configured"))?;
+    if state.master_key().is_none() {
+        return Err(ApiError::invalid("import", "this server has no master key configured"));
+    }
     let mut layout: Option<Layout> = None;
     let mut layout_name = String::new();
     let mut encoding: Option<TextEncoding> = None;
@@ -111,11 +109,7 @@ pub(crate) async fn start(state: &AppState, caller: &Caller, mut form: Multipart
     let campaign = caller.0.principal.org_id;
     let store = state.store().clone();
     // The sealer is made now, so a missing right or key is refused before the job starts.
-    let sealer =
-        clearline_ingest::keys::campaign_sealer(&store, &actor, campaign, &master).await.map_err(|e| match e {
-            clearline_ingest::keys::KeyError::Store(s) => ApiError::from(s),
-            _ => ApiError::invalid("keys", "the campaign's data keys cannot be opened on this server"),
-        })?;
+    let sealer = sealer_for(state, &actor, campaign).await?;
     let id = crate::auth::random_token()[..16].to_string();
     state.0.jobs.0.lock().expect("jobs lock").insert(
         id.clone(),
@@ -180,6 +174,28 @@ async fn run(
     }
 }
 
+/// The campaign's sealer under the current master key. If the keys do not open, the key file is read
+/// again once: `clearline keys rotate` may have replaced the master key while this server runs.
+pub(crate) async fn sealer_for(
+    state: &AppState,
+    actor: &Actor,
+    campaign: clearline_core::OrgId,
+) -> ApiResult<clearline_ingest::keys::VaultSealer> {
+    for attempt in 0..2 {
+        let master = state.master_key().ok_or(ApiError::NotFound)?;
+        match clearline_ingest::keys::campaign_sealer(state.store(), actor, campaign, &master).await {
+            Ok(sealer) => return Ok(sealer),
+            Err(clearline_ingest::keys::KeyError::Store(s)) => return Err(s.into()),
+            Err(_) if attempt == 0 && state.reload_master_key() => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "campaign keys do not open");
+                return Err(ApiError::invalid("keys", "the campaign's data keys cannot be opened on this server"));
+            }
+        }
+    }
+    Err(ApiError::Internal)
+}
+
 /// Import a voter file (multipart form: `layout`, optional `encoding`, `file`); follow it at the job URL.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "voters", request_body(content_type = "multipart/form-data", content = String),
     responses((status = 202, body = Started), (status = 422, body = crate::error::ErrorBody)))]
@@ -210,16 +226,12 @@ pub async fn batches(State(state): State<AppState>, caller: Caller) -> ApiResult
 #[utoipa::path(get, path = "/api/v1/import-batches/{id}/rejects", tag = "voters", params(("id" = i64, Path)),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn rejects(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Response> {
-    let master = state.0.master_key.clone().ok_or(ApiError::NotFound)?;
     let actor = caller.actor();
     let sealed = state.store().batch_rejects(&actor, id).await?;
     let csv = match sealed {
         None => b"line,person_key,field,reason,value\n".to_vec(),
         Some(bytes) => {
-            let sealer =
-                clearline_ingest::keys::campaign_sealer(state.store(), &actor, caller.0.principal.org_id, &master)
-                    .await
-                    .map_err(|_| ApiError::Internal)?;
+            let sealer = sealer_for(&state, &actor, caller.0.principal.org_id).await?;
             sealer.cipher().decrypt("reject_file", &bytes).map_err(|_| ApiError::Internal)?
         }
     };
