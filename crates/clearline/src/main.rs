@@ -180,6 +180,22 @@ pub(crate) enum UniverseCommand {
     Count {
         #[arg(long)]
         name: Option<String>,
+        /// Count households (people sharing an address, or a phone within a ZIP, count once).
+        #[arg(long)]
+        households: bool,
+        filter: Option<String>,
+    },
+    /// Draw a seeded random sample (same seed, same people), optionally stratified by a field.
+    Sample {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        size: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A field to stratify by, proportionally (e.g. party, county, congressional_district).
+        #[arg(long)]
+        stratify_by: Option<String>,
         filter: Option<String>,
     },
     /// Save a filter as a named universe.

@@ -267,6 +267,23 @@ pub async fn show(
     Ok(ExitCode::SUCCESS)
 }
 
+async fn resolve_filter(
+    store: &Store,
+    actor: &Actor,
+    name: Option<String>,
+    filter: Option<String>,
+) -> Result<clearline_core::universe::Filter, String> {
+    match (name, filter) {
+        (Some(name), None) => store
+            .universe_by_name(actor, &name)
+            .await
+            .map(|u| u.filter)
+            .map_err(|_| format!("no saved universe named {name:?}")),
+        (None, Some(text)) => parse_filter(&text),
+        _ => Err("give a filter or --name, not both".into()),
+    }
+}
+
 fn parse_filter(text: &str) -> Result<clearline_core::universe::Filter, String> {
     let f: clearline_core::universe::Filter =
         serde_json::from_str(text).map_err(|e| format!("the filter is not valid: {e}"))?;
@@ -286,7 +303,42 @@ pub async fn universe(
         Ok(ExitCode::from(2))
     };
     match command {
-        crate::UniverseCommand::Count { name, filter } => {
+        crate::UniverseCommand::Sample { name, size, seed, stratify_by, filter } => {
+            let filter = match resolve_filter(store, actor, name, filter).await {
+                Ok(f) => f,
+                Err(e) => return usage(e),
+            };
+            let field = match stratify_by {
+                None => None,
+                Some(f) => match serde_json::from_value::<clearline_core::universe::Field>(serde_json::Value::String(
+                    f.clone(),
+                )) {
+                    Ok(field) => Some(field),
+                    Err(_) => return usage(format!("{f:?} is not a targetable field (see docs/universes.md)")),
+                },
+            };
+            match store.sample_universe(actor, &filter, size, seed, field).await {
+                Ok(sample) => {
+                    if json {
+                        println!("{}", serde_json::to_string(&sample)?);
+                    } else {
+                        println!("Drew {} of {} (seed {seed}).", sample.drawn, sample.population);
+                        for (stratum, pop, drawn) in &sample.strata {
+                            println!("  {:<20} {drawn} of {pop}", if stratum.is_empty() { "(blank)" } else { stratum });
+                        }
+                        for key in &sample.person_keys {
+                            println!("{key}");
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        crate::UniverseCommand::Count { name, filter, households } => {
             let filter = match (name, filter) {
                 (Some(name), None) => match store.universe_by_name(actor, &name).await {
                     Ok(u) => u.filter,
@@ -299,13 +351,18 @@ pub async fn universe(
                 _ => return usage("give a filter or --name, not both".into()),
             };
             let started = std::time::Instant::now();
-            match store.count_universe(actor, &filter).await {
+            let counted = if households {
+                store.count_universe_households(actor, &filter).await
+            } else {
+                store.count_universe(actor, &filter).await
+            };
+            match counted {
                 Ok(n) => {
                     let ms = started.elapsed().as_secs_f64() * 1e3;
                     if json {
                         println!("{}", serde_json::json!({"count": n, "milliseconds": ms}));
                     } else {
-                        println!("{n} people ({ms:.0} ms)");
+                        println!("{n} {} ({ms:.0} ms)", if households { "households" } else { "people" });
                     }
                     Ok(ExitCode::SUCCESS)
                 }

@@ -94,6 +94,12 @@ pub enum Filter {
         #[serde(default)]
         line_types: Vec<String>,
     },
+    /// One of the person's phones is on the campaign's do-not-call list (CR-47); usually under `not`.
+    OnDoNotCall,
+    /// The person is in another saved universe (by id); resolved by the store, cycles refused.
+    InUniverse {
+        universe_id: i64,
+    },
 }
 
 /// Why a filter was refused.
@@ -140,6 +146,7 @@ impl Filter {
                 }
                 Ok(())
             }
+            Filter::OnDoNotCall | Filter::InUniverse { .. } => Ok(()),
             Filter::HasPhone { line_types } => {
                 for t in line_types {
                     if crate::phone::LineType::from_hint(t).is_none() {

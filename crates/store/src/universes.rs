@@ -66,6 +66,13 @@ impl Compiler {
                 let pattern = self.placeholder(Param::Text(format!("%[\"{election}\",%")));
                 format!("p.vote_history LIKE {pattern}")
             }
+            Filter::OnDoNotCall => {
+                "EXISTS (SELECT 1 FROM phones ph JOIN do_not_call d ON d.campaign_id = ph.campaign_id \
+                 AND d.number_index = ph.number_index WHERE ph.person_id = p.id)"
+                    .into()
+            }
+            // Resolved to the saved filter before compiling (Store::resolve); never reached.
+            Filter::InUniverse { .. } => "1=0".into(),
             Filter::HasPhone { line_types } => {
                 if line_types.is_empty() {
                     "EXISTS (SELECT 1 FROM phones ph WHERE ph.person_id = p.id)".into()
@@ -111,7 +118,174 @@ pub struct Member {
     pub phones: Vec<(String, Vec<u8>, String)>,
 }
 
+/// What a sample drew.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sample {
+    pub population: u64,
+    pub drawn: u64,
+    /// Voter IDs, in draw order.
+    pub person_keys: Vec<String>,
+    /// Per stratum (when stratified): value → (population, drawn).
+    pub strata: Vec<(String, u64, u64)>,
+}
+
 impl Store {
+    /// Replaces `in_universe` references by the saved filters they name (depth-limited: no cycles).
+    fn resolve<'a>(
+        &'a self,
+        campaign: clearline_core::OrgId,
+        filter: &'a Filter,
+        depth: usize,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<Filter>> + Send + 'a>> {
+        Box::pin(async move {
+            if depth > 8 {
+                return Err(clearline_core::validate::Invalid::new(
+                    "filter",
+                    "universes refer to each other too deeply (a cycle?)",
+                )
+                .into());
+            }
+            Ok(match filter {
+                Filter::All { filters } => {
+                    let mut out = Vec::new();
+                    for f in filters {
+                        out.push(self.resolve(campaign, f, depth + 1).await?);
+                    }
+                    Filter::All { filters: out }
+                }
+                Filter::Any { filters } => {
+                    let mut out = Vec::new();
+                    for f in filters {
+                        out.push(self.resolve(campaign, f, depth + 1).await?);
+                    }
+                    Filter::Any { filters: out }
+                }
+                Filter::Not { filter } => {
+                    Filter::Not { filter: Box::new(self.resolve(campaign, filter, depth + 1).await?) }
+                }
+                Filter::InUniverse { universe_id } => {
+                    let row = sqlx::query("SELECT filter_json FROM universes WHERE id = $1 AND campaign_id = $2")
+                        .bind(*universe_id)
+                        .bind(campaign.0)
+                        .fetch_optional(&self.pool)
+                        .await?
+                        .ok_or_else(|| {
+                            clearline_core::validate::Invalid::new(
+                                "filter",
+                                "in_universe names no universe of this campaign",
+                            )
+                        })?;
+                    let json: String = row.get(0);
+                    let saved: Filter = serde_json::from_str(&json).map_err(|e| StoreError::Other(e.to_string()))?;
+                    self.resolve(campaign, &saved, depth + 1).await?
+                }
+                other => other.clone(),
+            })
+        })
+    }
+
+    /// The WHERE clause and parameters for a filter over the campaign.
+    async fn compiled(
+        &self,
+        campaign: clearline_core::OrgId,
+        filter: &Filter,
+    ) -> StoreResult<(String, AnyArguments<'static>)> {
+        let (condition, args, _) = self.compiled_counted(campaign, filter).await?;
+        Ok((condition, args))
+    }
+
+    /// Like `compiled`, also returning how many parameters it used (to number any that follow).
+    async fn compiled_counted(
+        &self,
+        campaign: clearline_core::OrgId,
+        filter: &Filter,
+    ) -> StoreResult<(String, AnyArguments<'static>, usize)> {
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let resolved = self.resolve(campaign, filter, 0).await?;
+        let mut c = Compiler { backend: self.backend, params: Vec::new() };
+        let campaign_param = c.placeholder(Param::Int(campaign.0));
+        let condition = c.compile(&resolved);
+        let used = c.params.len();
+        let mut args = AnyArguments::default();
+        for p in c.params {
+            let _ = match p {
+                Param::Text(t) => args.add(t),
+                Param::Int(i) => args.add(i),
+            };
+        }
+        Ok((format!("p.campaign_id = {campaign_param} AND {condition}"), args, used))
+    }
+
+    /// How many households a filter reaches (people sharing a household count once).
+    pub async fn count_universe_households(&self, actor: &Actor, filter: &Filter) -> StoreResult<u64> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let (condition, args) = self.compiled(campaign, filter).await?;
+        let sql = format!("SELECT COUNT(DISTINCT COALESCE(p.household_id, p.id)) FROM persons p WHERE {condition}");
+        let n: i64 = sqlx::query_with(&sql, args).fetch_one(&self.pool).await?.get(0);
+        Ok(n as u64)
+    }
+
+    /// A seeded random sample of a universe (the same seed draws the same people), optionally stratified
+    /// by a field with proportional allocation (largest remainders).
+    pub async fn sample_universe(
+        &self,
+        actor: &Actor,
+        filter: &Filter,
+        size: u64,
+        seed: u64,
+        stratify_by: Option<Field>,
+    ) -> StoreResult<Sample> {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let (condition, args) = self.compiled(campaign, filter).await?;
+        let column = stratify_by.map(|f| format!("CAST(p.{} AS TEXT)", f.column())).unwrap_or_else(|| "''".into());
+        let sql = format!("SELECT p.person_key, {column} FROM persons p WHERE {condition} ORDER BY p.id");
+        let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
+        let mut by_stratum: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        for r in &rows {
+            let stratum: Option<String> = r.get(1);
+            by_stratum.entry(stratum.unwrap_or_default()).or_default().push(r.get(0));
+        }
+        let population = rows.len() as u64;
+        let size = size.min(population);
+        // Proportional allocation, remainders to the largest fractional parts (ties by stratum order).
+        let mut alloc: Vec<(String, u64, f64)> = by_stratum
+            .iter()
+            .map(|(k, v)| {
+                let exact = size as f64 * v.len() as f64 / population.max(1) as f64;
+                (k.clone(), exact.floor() as u64, exact - exact.floor())
+            })
+            .collect();
+        let mut left = size - alloc.iter().map(|a| a.1).sum::<u64>();
+        let mut order: Vec<usize> = (0..alloc.len()).collect();
+        order.sort_by(|&a, &b| alloc[b].2.partial_cmp(&alloc[a].2).unwrap_or(std::cmp::Ordering::Equal));
+        for i in order {
+            if left == 0 {
+                break;
+            }
+            alloc[i].1 += 1;
+            left -= 1;
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut person_keys = Vec::new();
+        let mut strata = Vec::new();
+        for (stratum, take, _) in alloc {
+            let mut members = by_stratum.remove(&stratum).unwrap_or_default();
+            let pop = members.len() as u64;
+            members.shuffle(&mut rng);
+            members.truncate(take as usize);
+            strata.push((stratum, pop, members.len() as u64));
+            person_keys.extend(members);
+        }
+        Ok(Sample {
+            population,
+            drawn: person_keys.len() as u64,
+            person_keys,
+            strata: if stratify_by.is_some() { strata } else { Vec::new() },
+        })
+    }
+
     /// Records that the actor is exporting a universe's people (call before writing the export).
     pub async fn record_universe_export(&self, actor: &Actor, filter: &Filter, format: &str) -> StoreResult<()> {
         let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
@@ -131,24 +305,18 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<Member>> {
         let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
-        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
-        let mut c = Compiler { backend: self.backend, params: Vec::new() };
-        let campaign_param = c.placeholder(Param::Int(campaign.0));
-        let condition = c.compile(filter);
-        let after = c.placeholder(Param::Int(after_id));
-        let limit_param = c.placeholder(Param::Int(limit.clamp(1, 10_000)));
+        let (condition, mut args, used) = self.compiled_counted(campaign, filter).await?;
+        let (after, limit_param) = match self.backend {
+            Backend::Sqlite => ("?".to_string(), "?".to_string()),
+            Backend::Postgres => (format!("${}", used + 1), format!("${}", used + 2)),
+        };
+        let _ = args.add(after_id);
+        let _ = args.add(limit.clamp(1, 10_000));
         let sql = format!(
             "SELECT p.id, p.person_key, p.first_name, p.last_name, p.res_address, p.res_city, p.res_state, p.res_zip, \
-             p.party, p.precinct, p.household_id FROM persons p WHERE p.campaign_id = {campaign_param} AND {condition} \
+             p.party, p.precinct, p.household_id FROM persons p WHERE {condition} \
              AND p.id > {after} ORDER BY p.id LIMIT {limit_param}"
         );
-        let mut args = AnyArguments::default();
-        for p in c.params {
-            let _ = match p {
-                Param::Text(t) => args.add(t),
-                Param::Int(i) => args.add(i),
-            };
-        }
         let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
         let mut members: Vec<Member> = rows
             .iter()
@@ -191,18 +359,8 @@ impl Store {
     /// How many of the campaign's people a filter selects (live count; nothing is saved).
     pub async fn count_universe(&self, actor: &Actor, filter: &Filter) -> StoreResult<u64> {
         let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
-        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
-        let mut c = Compiler { backend: self.backend, params: Vec::new() };
-        let campaign_param = c.placeholder(Param::Int(campaign.0));
-        let condition = c.compile(filter);
-        let sql = format!("SELECT COUNT(*) FROM persons p WHERE p.campaign_id = {campaign_param} AND {condition}");
-        let mut args = AnyArguments::default();
-        for p in c.params {
-            let _ = match p {
-                Param::Text(t) => args.add(t),
-                Param::Int(i) => args.add(i),
-            };
-        }
+        let (condition, args) = self.compiled(campaign, filter).await?;
+        let sql = format!("SELECT COUNT(*) FROM persons p WHERE {condition}");
         let n: i64 = sqlx::query_with(&sql, args).fetch_one(&self.pool).await?.get(0);
         Ok(n as u64)
     }

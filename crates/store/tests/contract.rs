@@ -32,6 +32,7 @@ contract!(
     universes_count_with_and_or_not,
     do_not_call_and_consent_records,
     households_link_shared_addresses_and_phones,
+    universes_exclude_do_not_call_nest_dedupe_households_and_sample,
 );
 
 fn system() -> Actor {
@@ -748,4 +749,65 @@ async fn households_link_shared_addresses_and_phones(t: TestStore) {
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     assert_eq!(hh("E").await, a);
     assert_eq!(hh("F").await, a);
+}
+
+async fn universes_exclude_do_not_call_nest_dedupe_households_and_sample(t: TestStore) {
+    use clearline_core::universe::{Field, Filter};
+    let store = t.open().await;
+    let w = world(&store, "s").await;
+    // 40 people, two per address (20 households), party alternating; person i's phone index is [i; 32].
+    let mut rows = Vec::new();
+    for i in 0..40u8 {
+        let mut p = person(&format!("S{i}"), "X", 1);
+        p.party = Some(if i % 2 == 0 { "DEM" } else { "REP" }.into());
+        p.res_address = Some(format!("{} Oak St", i / 2));
+        p.res_zip = Some("27601".into());
+        p.phones[0].number_index = vec![i + 1; 32];
+        rows.push(p);
+    }
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(rows).await.unwrap();
+    assert_eq!(import.assign_households().await.unwrap(), 20);
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    // Three numbers on the do-not-call list.
+    let dnc: Vec<_> = [1u8, 2, 3]
+        .iter()
+        .map(|&b| clearline_store::DncEntry { number_index: vec![b; 32], number_enc: vec![b] })
+        .collect();
+    store.add_do_not_call(&w.owner, "imported_list", &dnc).await.unwrap();
+    let f = |json: &str| serde_json::from_str::<Filter>(json).unwrap();
+    assert_eq!(store.count_universe(&w.owner, &f(r#"{"op":"on_do_not_call"}"#)).await.unwrap(), 3);
+    assert_eq!(
+        store.count_universe(&w.owner, &f(r#"{"op":"not","filter":{"op":"on_do_not_call"}}"#)).await.unwrap(),
+        37
+    );
+    // A saved universe used inside another.
+    let dems =
+        store.save_universe(&w.owner, "Dems", &f(r#"{"op":"in","field":"party","values":["DEM"]}"#)).await.unwrap();
+    let callable = format!(
+        r#"{{"op":"all","filters":[{{"op":"in_universe","universe_id":{dems}}},{{"op":"not","filter":{{"op":"on_do_not_call"}}}}]}}"#
+    );
+    assert_eq!(store.count_universe(&w.owner, &f(&callable)).await.unwrap(), 18, "20 Dems minus S0 and S2 on the list");
+    assert!(store.count_universe(&w.owner, &f(r#"{"op":"in_universe","universe_id":987654}"#)).await.is_err());
+    // Households: every address has one Dem and one Rep.
+    assert_eq!(store.count_universe_households(&w.owner, &f(r#"{"op":"all","filters":[]}"#)).await.unwrap(), 20);
+    assert_eq!(
+        store.count_universe_households(&w.owner, &f(r#"{"op":"in","field":"party","values":["DEM"]}"#)).await.unwrap(),
+        20
+    );
+    // Samples: seeded, repeatable, stratified proportionally.
+    let everyone = f(r#"{"op":"all","filters":[]}"#);
+    let a = store.sample_universe(&w.owner, &everyone, 10, 7, Some(Field::Party)).await.unwrap();
+    let b = store.sample_universe(&w.owner, &everyone, 10, 7, Some(Field::Party)).await.unwrap();
+    let c = store.sample_universe(&w.owner, &everyone, 10, 8, Some(Field::Party)).await.unwrap();
+    assert_eq!(a.person_keys, b.person_keys, "the same seed draws the same people");
+    assert_ne!(a.person_keys, c.person_keys);
+    assert_eq!((a.population, a.drawn), (40, 10));
+    assert_eq!(a.strata, vec![("DEM".to_string(), 20, 5), ("REP".to_string(), 20, 5)]);
+    let all = store.sample_universe(&w.owner, &everyone, 100, 1, None).await.unwrap();
+    assert_eq!(all.drawn, 40, "a sample never exceeds its population");
+    let mut keys = all.person_keys.clone();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), 40, "no one is drawn twice");
 }
