@@ -277,6 +277,8 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
 pub struct ImportTx {
     tx: WriteTx,
     backend: Backend,
+    /// The campaign had nobody when the import began: every row is new, no key look-up is needed.
+    first_import: bool,
     campaign: OrgId,
     batch_id: i64,
     actor: Actor,
@@ -382,11 +384,6 @@ impl Store {
         if kind.as_deref() != Some("campaign") {
             return Err(StoreError::NotFound);
         }
-        if self.backend == Backend::Postgres {
-            // The key look-up's IN list changes with every chunk: a generic plan for it degrades to a
-            // sequential scan as the table grows. Plan each execution for its actual keys.
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *tx.tx).await?;
-        }
         let now = now_us();
         let batch_id: i64 = sqlx::query(
             "INSERT INTO import_batches (campaign_id, created_by, layout, file_sha256, rows_read, inserted, updated, \
@@ -399,7 +396,21 @@ impl Store {
         .fetch_one(&mut *tx.tx)
         .await?
         .get(0);
-        Ok(ImportTx { tx, backend: self.backend, campaign, batch_id, actor: actor.clone(), started_at: now })
+        // Inside the write transaction, so no other import can add people meanwhile.
+        let existing: i64 = sqlx::query("SELECT COUNT(*) FROM persons WHERE campaign_id = $1")
+            .bind(campaign.0)
+            .fetch_one(&mut *tx.tx)
+            .await?
+            .get(0);
+        Ok(ImportTx {
+            tx,
+            backend: self.backend,
+            first_import: existing == 0,
+            campaign,
+            batch_id,
+            actor: actor.clone(),
+            started_at: now,
+        })
     }
 
     /// Saves (or replaces) a named column mapping for the actor's campaign.
@@ -582,14 +593,8 @@ impl ImportTx {
         &mut self.tx.tx
     }
 
-    /// Inserts new people, updates changed ones, and leaves unchanged ones alone (by content hash).
-    /// Keys must be unique within the chunk (the importer rejects repeats before they get here).
-    pub async fn upsert_chunk(&mut self, rows: Vec<PersonRecord>) -> StoreResult<ChunkCounts> {
-        let mut counts = ChunkCounts::default();
-        if rows.is_empty() {
-            return Ok(counts);
-        }
-        // Which keys exist already, and with what content?
+    /// The stored keys and content hashes among these rows' keys.
+    async fn existing(&mut self, rows: &[PersonRecord]) -> StoreResult<HashMap<String, (i64, Vec<u8>)>> {
         let list = placeholders(self.backend, 1, rows.len() + 1);
         let list = &list[1..list.len() - 1];
         let (campaign_param, keys) = list.split_once(',').expect("at least two parameters");
@@ -598,17 +603,41 @@ impl ImportTx {
         );
         let mut args = AnyArguments::default();
         let _ = args.add(self.campaign.0);
-        for r in &rows {
+        for r in rows {
             let _ = args.add(r.person_key.clone());
         }
-        let existing: HashMap<String, (i64, Vec<u8>)> = sqlx::query_with(&sql, args)
+        // On PostgreSQL a generic plan for this IN list degrades to a sequential scan as the table grows:
+        // plan the look-up for its actual keys (and only the look-up: replanning the big inserts costs).
+        let postgres = self.backend == Backend::Postgres;
+        if postgres {
+            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *self.tx.tx).await?;
+        }
+        let found = sqlx::query_with(&sql, args)
             .fetch_all(&mut *self.tx.tx)
             .await?
             .into_iter()
             .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<Vec<u8>, _>(2))))
             .collect();
+        if postgres {
+            sqlx::query("SET LOCAL plan_cache_mode = auto").execute(&mut *self.tx.tx).await?;
+        }
+        Ok(found)
+    }
+
+    /// Inserts new people, updates changed ones, and leaves unchanged ones alone (by content hash).
+    /// Keys must be unique within the chunk (the importer rejects repeats before they get here).
+    pub async fn upsert_chunk(&mut self, rows: Vec<PersonRecord>) -> StoreResult<ChunkCounts> {
+        let mut counts = ChunkCounts::default();
+        if rows.is_empty() {
+            return Ok(counts);
+        }
+        // Which keys exist already, and with what content? (Nothing, on a campaign's first import: the
+        // reader has already rejected keys repeated within the file.)
+        let existing: HashMap<String, (i64, Vec<u8>)> =
+            if self.first_import { HashMap::new() } else { self.existing(&rows).await? };
 
         let now = now_us();
+
         let mut new_rows: Vec<PersonRecord> = Vec::new();
         let mut changed: Vec<(i64, PersonRecord)> = Vec::new();
         for r in rows {
