@@ -15,7 +15,10 @@ pub fn postgres_url() -> String {
 pub fn unique_schema(prefix: &str) -> String {
     use rand::Rng;
     let n: u64 = rand::thread_rng().gen();
-    format!("t_{}_{n:016x}", prefix.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
+    // PostgreSQL truncates identifiers at 63 bytes: keep the prefix short so the random part survives.
+    let prefix: String =
+        prefix.to_ascii_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_").chars().take(32).collect();
+    format!("t_{prefix}_{n:016x}")
 }
 
 /// Is PostgreSQL reachable? Under CI it must be: this panics instead of returning false.
