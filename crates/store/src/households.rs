@@ -65,7 +65,6 @@ impl ImportTx {
         // Person ids in ascending order, with their address key, ZIP and current household.
         let mut ids: Vec<i64> = Vec::new();
         let mut current: Vec<Option<i64>> = Vec::new();
-        let mut position: HashMap<i64, u32> = HashMap::new();
         let mut zips: Vec<u64> = Vec::new();
         let mut first_at_address: HashMap<u64, u32> = HashMap::new();
         let mut uf = UnionFind(Vec::new());
@@ -82,7 +81,6 @@ impl ImportTx {
                 let zip: Option<String> = row.get(2);
                 ids.push(id);
                 current.push(row.get(3));
-                position.insert(id, i);
                 uf.0.push(i);
                 let mut h = DefaultHasher::new();
                 zip5(zip.as_deref().unwrap_or("")).hash(&mut h);
@@ -99,18 +97,24 @@ impl ImportTx {
         }
         drop(first_at_address);
         {
-            let mut first_with_phone: HashMap<(Vec<u8>, u64), u32> = HashMap::new();
+            // Keyed by 64-bit hashes of (blind index, ZIP): memory per phone stays small on big files.
+            let mut first_with_phone: HashMap<(u64, u64), u32> = HashMap::new();
             let mut rows = sqlx::query("SELECT person_id, number_index FROM phones WHERE campaign_id = $1")
                 .bind(campaign)
                 .fetch(&mut **self.tx_mut());
             while let Some(row) = rows.try_next().await? {
                 let person: i64 = row.get(0);
-                let Some(&i) = position.get(&person) else { continue };
+                // `ids` is ascending (ORDER BY id), so a binary search finds the person's position.
+                let Ok(i) = ids.binary_search(&person) else { continue };
+                let i = i as u32;
                 let index: Vec<u8> = row.get(1);
-                match first_with_phone.get(&(index.clone(), zips[i as usize])) {
+                let mut h = DefaultHasher::new();
+                index.hash(&mut h);
+                let key = (h.finish(), zips[i as usize]);
+                match first_with_phone.get(&key) {
                     Some(&first) => uf.union(first, i),
                     None => {
-                        first_with_phone.insert((index, zips[i as usize]), i);
+                        first_with_phone.insert(key, i);
                     }
                 }
             }
