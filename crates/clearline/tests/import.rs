@@ -541,3 +541,42 @@ fn a_universe_exports_as_csv_with_phones_decrypted_and_formulas_defused() {
         run(c.path(), &["--as", "compliance@demo.clearline.test", "audit", "export", "--action", "universe.export"]);
     assert_eq!(String::from_utf8_lossy(&log.stdout).lines().count(), 1);
 }
+
+#[test]
+fn a_saved_mapping_imports_a_vendors_own_file_and_a_block_file_gives_line_types() {
+    let c = Campaign::new();
+    let mapping = c.path().join("vendor.json");
+    std::fs::write(
+        &mapping,
+        r#"{"delimiter": ";", "quoted": false, "header": true, "encoding": "detect",
+            "columns": {"voter_id": "ID", "first_name": "Prenom", "last_name": "Nom", "res_state": "Etat",
+                        "party": "Parti", "cell_phone": "Portable", "home_phone": "Fixe"}}"#,
+    )
+    .unwrap();
+    let out = run(c.path(), &["--as", DATA, "import", "mapping", "--name", "vendor-append", mapping.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bad = c.path().join("bad.json");
+    std::fs::write(&bad, r#"{"delimiter": ";", "header": true, "columns": {"voter_id": "ID", "nickname": "X"}}"#)
+        .unwrap();
+    let out = run(c.path(), &["--as", DATA, "import", "mapping", "--name", "typo", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "an unknown field in a mapping is refused, not dropped");
+
+    let file = c.path().join("vendor.csv");
+    std::fs::write(&file, "ID;Prenom;Nom;Etat;Parti;Portable;Fixe;Score\nV1;Ann;Lee;NC;DEM;919-555-0120;(919) 555-0121;87\nV2;Bo;Ray;NC;REP;;828.555.0122;12\n").unwrap();
+    let blocks = c.path().join("blocks.csv");
+    std::fs::write(&blocks, "prefix,line_type\n919555,wireless\n8285550,landline\n").unwrap();
+    let report = ok_json(c.import("mapping:vendor-append", &file, &["--line-types", blocks.to_str().unwrap()]));
+    assert_eq!((report["inserted"].as_u64(), report["phones_valid"].as_u64()), (Some(2), Some(3)));
+    let v1: Value = serde_json::from_slice(&c.show("V1").stdout).unwrap();
+    assert_eq!(v1["first_name"], "Ann");
+    assert_eq!(v1["party"], "DEM");
+    let phones = v1["phones"].as_array().unwrap();
+    let by_kind = |kind: &str| phones.iter().find(|p| p["kind"] == kind).unwrap().clone();
+    assert_eq!(by_kind("cell")["number"], "+19195550120");
+    assert_eq!(by_kind("cell")["line_type"], "wireless", "from the NPA-NXX block file");
+    assert_eq!(by_kind("home")["line_type"], "wireless", "the block file says 919-555 is wireless");
+    let v2: Value = serde_json::from_slice(&c.show("V2").stdout).unwrap();
+    assert_eq!(v2["phones"][0]["line_type"], "landline", "thousands-block 828-555-0 is landline");
+    let out = c.import("mapping:nope", &file, &[]);
+    assert_eq!(out.status.code(), Some(2), "an unknown mapping name is a usage error");
+}
