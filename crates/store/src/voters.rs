@@ -754,6 +754,11 @@ impl ImportTx {
             "households": summary.households,
             "seconds": (now_us() - self.started_at) as f64 / 1e6,
         });
+        if self.backend == Backend::Postgres {
+            // Fresh statistics, so the planner sees the new rows (and uses the targeting index).
+            sqlx::query("ANALYZE persons").execute(&mut *self.tx.tx).await?;
+            sqlx::query("ANALYZE phones").execute(&mut *self.tx.tx).await?;
+        }
         let campaign = self.campaign;
         let actor = self.actor.clone();
         self.tx.audit(campaign, &actor, "voters.import", "import_batch", &self.batch_id.to_string(), details).await?;
