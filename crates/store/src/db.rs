@@ -21,6 +21,19 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The `n`th (1-based) bind parameter: `$n` on PostgreSQL, an anonymous `?` on SQLite. In SQLite
+    /// `$N` and `?N` are *named* parameters, and binding looks each name up by a linear scan
+    /// (`sqlite3_bind_parameter_name`), quadratic over thousands of parameters; anonymous `?`s are
+    /// bound by position, so they must appear in the SQL in binding order.
+    pub(crate) fn param(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+}
+
 /// Where the data lives.
 #[derive(Clone, Debug)]
 pub struct StoreConfig {

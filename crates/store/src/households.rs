@@ -6,7 +6,6 @@
 //! resident of an address, but the same number on two people far apart is far more often a stale or
 //! recycled append than a household.
 
-use crate::db::Backend;
 use crate::error::StoreResult;
 use crate::voters::ImportTx;
 use futures::TryStreamExt;
@@ -134,10 +133,7 @@ impl ImportTx {
         }
         let backend = self.backend_kind();
         for group in changes.chunks(500) {
-            let p = |n: usize| match backend {
-                Backend::Sqlite => "?".to_string(),
-                Backend::Postgres => format!("${n}"),
-            };
+            let p = |n: usize| backend.param(n);
             let mut sql = String::from("UPDATE persons SET household_id = CASE id");
             let mut n = 0;
             for _ in group {

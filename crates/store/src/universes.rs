@@ -33,10 +33,7 @@ struct Compiler {
 impl Compiler {
     fn placeholder(&mut self, p: Param) -> String {
         self.params.push(p);
-        match self.backend {
-            Backend::Sqlite => "?".to_string(),
-            Backend::Postgres => format!("${}", self.params.len()),
-        }
+        self.backend.param(self.params.len())
     }
 
     fn compile(&mut self, f: &Filter) -> String {
@@ -306,10 +303,7 @@ impl Store {
     ) -> StoreResult<Vec<Member>> {
         let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
         let (condition, mut args, used) = self.compiled_counted(campaign, filter).await?;
-        let (after, limit_param) = match self.backend {
-            Backend::Sqlite => ("?".to_string(), "?".to_string()),
-            Backend::Postgres => (format!("${}", used + 1), format!("${}", used + 2)),
-        };
+        let (after, limit_param) = (self.backend.param(used + 1), self.backend.param(used + 2));
         let _ = args.add(after_id);
         let _ = args.add(limit.clamp(1, 10_000));
         let sql = format!(

@@ -242,34 +242,21 @@ fn bind_person_owned(args: &mut AnyArguments<'_>, campaign: OrgId, batch: i64, n
     let _ = args.add(now);
 }
 
-/// `($1,$2),($3,$4)…` for PostgreSQL; `(?,?),(?,?)…` for SQLite. In SQLite `$N` and `?N` are *named*
-/// parameters, and binding looks each name up by a linear scan (`sqlite3_bind_parameter_name`), which
-/// is quadratic over thousands of parameters; anonymous `?` parameters are bound by position.
+/// `($1,$2),($3,$4)…` for PostgreSQL; `(?,?),(?,?)…` for SQLite (see [`Backend::param`]).
 fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
-    let sigil = match backend {
-        Backend::Sqlite => '?',
-        Backend::Postgres => '$',
-    };
-    let mut out = String::with_capacity(rows * cols * 6);
-    let mut n = 1;
-    for r in 0..rows {
-        if r > 0 {
-            out.push(',');
-        }
-        out.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                out.push(',');
-            }
-            out.push(sigil);
-            if backend == Backend::Postgres {
-                out.push_str(&n.to_string());
-            }
-            n += 1;
-        }
-        out.push(')');
-    }
-    out
+    let mut n = 0;
+    let groups: Vec<String> = (0..rows)
+        .map(|_| {
+            let row: Vec<String> = (0..cols)
+                .map(|_| {
+                    n += 1;
+                    backend.param(n)
+                })
+                .collect();
+            format!("({})", row.join(","))
+        })
+        .collect();
+    groups.join(",")
 }
 
 /// An import in progress: everything it writes commits together with its batch record and audit
