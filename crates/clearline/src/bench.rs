@@ -25,6 +25,8 @@ struct Run {
     /// raw bulk-load time ÷ import time: ≥ 1.0 means the import is as fast as the bare loader.
     throughput_ratio: Option<f64>,
     peak_rss_mb: f64,
+    /// Where the import's time went (seconds; `normalize` is summed over the worker threads).
+    stages: clearline_ingest::ImportTimings,
 }
 
 /// Peak resident memory of this process so far (VmHWM), in MB. Linux only; 0 elsewhere.
@@ -74,6 +76,11 @@ pub async fn import(rows: u64, backends: &str, keep: Option<&Path>, json: bool) 
                 run.universe_count_ms,
                 run.peak_rss_mb
             );
+            let t = &run.stages;
+            eprintln!(
+                "          stages: read {:.2} s, normalize {:.2} s (all workers), write {:.2} s, households {:.2} s, finish {:.2} s",
+                t.read, t.normalize, t.write, t.households, t.finish
+            );
         }
         runs.push(run);
     }
@@ -89,7 +96,7 @@ async fn timed_import(
     data_dir: &Path,
     file: &Path,
     rows: u64,
-) -> anyhow::Result<(f64, f64)> {
+) -> anyhow::Result<(f64, f64, clearline_ingest::ImportTimings)> {
     std::fs::create_dir_all(data_dir)?;
     let store = Store::open(&store_config).await?;
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
@@ -127,15 +134,15 @@ async fn timed_import(
         bail!("the benchmark universe selected {selected} of {count}: the filter is not exercising anything");
     }
     store.close().await;
-    Ok((seconds, count_ms))
+    Ok((seconds, count_ms, report.timings))
 }
 
 async fn bench_sqlite(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Run> {
     let data_dir = dir.join("sqlite-data");
     let _ = std::fs::remove_dir_all(&data_dir);
-    let (seconds, count_ms) = timed_import(StoreConfig::embedded(&data_dir), &data_dir, file, rows).await?;
+    let (seconds, count_ms, stages) = timed_import(StoreConfig::embedded(&data_dir), &data_dir, file, rows).await?;
     let raw = raw_sqlite(dir, file)?;
-    Ok(run("sqlite", rows, seconds, raw, count_ms))
+    Ok(run("sqlite", rows, seconds, raw, count_ms, stages))
 }
 
 async fn bench_postgres(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Run> {
@@ -154,12 +161,20 @@ async fn bench_postgres(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Ru
     let _ = Command::new("psql")
         .args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
         .output();
-    let (seconds, count_ms) = seconds?;
-    Ok(run("postgres", rows, seconds, raw?, count_ms))
+    let (seconds, count_ms, stages) = seconds?;
+    Ok(run("postgres", rows, seconds, raw?, count_ms, stages))
 }
 
-fn run(backend: &'static str, rows: u64, seconds: f64, raw: Option<f64>, universe_count_ms: f64) -> Run {
+fn run(
+    backend: &'static str,
+    rows: u64,
+    seconds: f64,
+    raw: Option<f64>,
+    universe_count_ms: f64,
+    stages: clearline_ingest::ImportTimings,
+) -> Run {
     Run {
+        stages,
         universe_count_ms,
         backend,
         rows,

@@ -4,12 +4,17 @@
 use crate::normalize::Sealer;
 use clearline_core::{Actor, OrgId};
 use clearline_store::{Store, StoreError};
-use clearline_vault::{BlindIndexer, FieldCipher, KeyRing, MasterKey, WrappedKey, FIRST_KEY_VERSION};
+use clearline_vault::{BlindIndexer, FieldCipher, KeyRing, MasterKey, PurposeIndexer, WrappedKey, FIRST_KEY_VERSION};
+
+/// The blind-index purposes an import uses on every row: their keys are derived once per import, not
+/// once per value (an HKDF expansion costs as much as the index itself).
+const HOT_PURPOSES: [&str; 3] = ["phone", "email", "content"];
 
 /// Field encryption and blind indexes under one campaign's keys.
 pub struct VaultSealer {
     cipher: FieldCipher,
     indexer: BlindIndexer,
+    hot: [PurposeIndexer; 3],
 }
 
 impl VaultSealer {
@@ -24,7 +29,10 @@ impl Sealer for VaultSealer {
     }
 
     fn index(&self, purpose: &str, normalized: &[u8]) -> Vec<u8> {
-        self.indexer.index(purpose, normalized).to_vec()
+        match HOT_PURPOSES.iter().position(|p| *p == purpose) {
+            Some(i) => self.hot[i].index(normalized).to_vec(),
+            None => self.indexer.index(purpose, normalized).to_vec(),
+        }
     }
 }
 
@@ -77,5 +85,7 @@ pub async fn campaign_sealer(
     master: &MasterKey,
 ) -> Result<VaultSealer, KeyError> {
     let ring = campaign_ring(store, actor, campaign, master).await?;
-    Ok(VaultSealer { cipher: FieldCipher::new(&ring), indexer: BlindIndexer::new(&ring)? })
+    let indexer = BlindIndexer::new(&ring)?;
+    let hot = HOT_PURPOSES.map(|p| indexer.for_purpose(p));
+    Ok(VaultSealer { cipher: FieldCipher::new(&ring), indexer, hot })
 }

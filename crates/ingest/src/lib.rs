@@ -13,5 +13,5 @@ mod pipeline;
 mod rejects;
 
 pub use normalize::{Normalizer, Sealer};
-pub use pipeline::{import_voters, ImportError, ImportOptions, ImportReport, Progress};
+pub use pipeline::{import_voters, ImportError, ImportOptions, ImportReport, ImportTimings, Progress};
 pub use rejects::{defuse, Reject};

@@ -57,9 +57,54 @@ fn line_type_name(t: LineType) -> &'static str {
     }
 }
 
+/// `extra` as a JSON array aligned with `columns` (trailing empty columns left out). The row's extras come in column order, a subset of
+/// `columns`, so one forward walk places them. A name not among `columns` (never, for a reader's own
+/// list) is kept at the end as a `[name, value]` pair rather than lost.
+fn extra_values(extra: &[(String, String)], columns: &[String]) -> String {
+    let mut values: Vec<Option<&str>> = vec![None; columns.len()];
+    // Trailing empty columns are left out (an array shorter than `columns` means the rest are empty).
+    let mut strays: Vec<[&str; 2]> = Vec::new();
+    let mut at = 0;
+    for (name, value) in extra {
+        match columns[at..].iter().position(|c| c == name) {
+            Some(offset) => {
+                at += offset;
+                values[at] = Some(value);
+                at += 1;
+            }
+            None => strays.push([name, value]),
+        }
+    }
+    while values.last() == Some(&None) {
+        values.pop();
+    }
+    let mut out = serde_json::to_string(&values).expect("json");
+    if !strays.is_empty() {
+        out.pop();
+        for pair in strays {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(&pair).expect("json"));
+        }
+        out.push(']');
+    }
+    out
+}
+
 impl Normalizer<'_> {
     /// Normalizes a row that has a person key (the pipeline rejects rows without one).
-    pub fn normalize(&self, row: &SourceRow, person_key: &str, source_state: Option<&str>) -> Normalized {
+    ///
+    /// `extra_columns` are the file's extra column names ([`clearline_voterfile::VoterReader::extra_columns`]):
+    /// `extra` is stored as a JSON array of values aligned with them (`null` where empty), and the names
+    /// once with the batch, instead of every name on every row.
+    pub fn normalize(
+        &self,
+        row: &SourceRow,
+        person_key: &str,
+        source_state: Option<&str>,
+        extra_columns: &[String],
+    ) -> Normalized {
         let f: &CanonicalFields = &row.fields;
         let mut problems: Vec<serde_json::Value> = Vec::new();
         let mut problem = |field: &str, reason: &str| problems.push(json!({"field": field, "reason": reason}));
@@ -164,10 +209,7 @@ impl Normalizer<'_> {
         let vote_history =
             serde_json::to_string(&f.vote_history.iter().map(|v| [&v.election, &v.how]).collect::<Vec<_>>())
                 .expect("json");
-        let extra = serde_json::to_string(
-            &f.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<std::collections::BTreeMap<_, _>>(),
-        )
-        .expect("json");
+        let extra = extra_values(&f.extra, extra_columns);
         let mut person = PersonRecord {
             person_key: person_key.to_string(),
             source_state: source_state.map(str::to_string),
@@ -205,38 +247,83 @@ impl Normalizer<'_> {
     }
 
     /// A keyed hash of the row's plaintext (so "unchanged" needs no decryption, and the hash reveals
-    /// nothing to someone without the campaign's key).
+    /// nothing to someone without the campaign's key). Fields are written length-prefixed into one
+    /// buffer, so no two different rows encode alike, and no JSON tree is built per row.
     fn content_hash(&self, row: &SourceRow, p: &PersonRecord) -> Vec<u8> {
         let f = &row.fields;
-        let phones: Vec<(&str, &str, Option<&str>)> =
-            f.phones.iter().map(|ph| (kind_name(&ph.kind), ph.raw.trim(), ph.line_type_hint.as_deref())).collect();
-        let canonical = json!([
-            p.first_name,
-            p.middle_name,
-            p.last_name,
-            p.name_suffix,
-            p.res_address,
-            p.res_city,
-            p.res_state,
-            p.res_zip,
-            p.county,
-            p.birth_year,
-            p.gender,
-            p.race,
-            p.party,
-            p.voter_status,
-            p.registration_date,
-            p.precinct,
-            p.congressional_district,
-            p.state_house_district,
-            p.state_senate_district,
-            clean(&f.birth_date),
-            clean(&f.email),
-            p.vote_history,
-            p.extra,
-            phones,
-            p.source_state,
-        ]);
-        self.sealer.index("content", canonical.to_string().as_bytes())
+        let mut buf: Vec<u8> = Vec::with_capacity(512);
+        buf.extend_from_slice(b"content-v2");
+        let mut put = |v: Option<&str>| match v {
+            None => buf.push(0),
+            Some(v) => {
+                buf.push(1);
+                buf.extend_from_slice(&(v.len() as u64).to_le_bytes());
+                buf.extend_from_slice(v.as_bytes());
+            }
+        };
+        for v in [
+            &p.first_name,
+            &p.middle_name,
+            &p.last_name,
+            &p.name_suffix,
+            &p.res_address,
+            &p.res_city,
+            &p.res_state,
+            &p.res_zip,
+            &p.county,
+        ] {
+            put(v.as_deref());
+        }
+        put(p.birth_year.map(|y| y.to_string()).as_deref());
+        for v in [
+            &p.gender,
+            &p.race,
+            &p.party,
+            &p.voter_status,
+            &p.registration_date,
+            &p.precinct,
+            &p.congressional_district,
+            &p.state_house_district,
+            &p.state_senate_district,
+        ] {
+            put(v.as_deref());
+        }
+        put(clean(&f.birth_date).as_deref());
+        put(clean(&f.email).as_deref());
+        put(Some(&p.vote_history));
+        put(Some(&p.extra));
+        put(Some(&f.phones.len().to_string()));
+        for ph in &f.phones {
+            put(Some(kind_name(&ph.kind)));
+            put(Some(ph.raw.trim()));
+            put(ph.line_type_hint.as_deref());
+        }
+        put(p.source_state.as_deref());
+        self.sealer.index("content", &buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extra_values;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn extras_line_up_with_the_file_columns() {
+        let columns: Vec<String> = ["a", "b", "c"].iter().map(|c| c.to_string()).collect();
+        assert_eq!(extra_values(&pairs(&[("a", "1"), ("c", "3")]), &columns), r#"["1",null,"3"]"#);
+        assert_eq!(extra_values(&[], &columns), "[]");
+        assert_eq!(extra_values(&pairs(&[("a", "1")]), &columns), r#"["1"]"#);
+        assert_eq!(extra_values(&pairs(&[("b", "x\"y")]), &columns), r#"[null,"x\"y"]"#);
+    }
+
+    #[test]
+    fn an_extra_outside_the_column_list_is_kept_not_lost() {
+        let columns: Vec<String> = vec!["a".into()];
+        assert_eq!(extra_values(&pairs(&[("a", "1"), ("z", "9")]), &columns), r#"["1",["z","9"]]"#);
+        assert_eq!(extra_values(&pairs(&[("z", "9")]), &[]), r#"[["z","9"]]"#);
     }
 }

@@ -7,7 +7,7 @@ use crate::rejects::{self, Reject};
 use clearline_core::phone::BlockLineTypes;
 use clearline_core::{Actor, OrgId};
 use clearline_store::{BatchSummary, PersonRecord, Store, StoreError};
-use clearline_voterfile::{Layout, StructuralError, TextEncoding};
+use clearline_voterfile::{Layout, SourceRow, StructuralError, TextEncoding};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -55,6 +55,8 @@ pub struct ImportReport {
     pub rejects: Vec<Reject>,
     #[serde(skip)]
     pub file_sha256: String,
+    #[serde(skip)]
+    pub timings: ImportTimings,
 }
 
 impl ImportReport {
@@ -95,20 +97,48 @@ impl<R: Read> Read for Tap<R> {
     }
 }
 
+/// A chunk of rows normalized by one worker; `seq` restores the file's order.
+struct NormalizedChunk {
+    seq: u64,
+    persons: Vec<PersonRecord>,
+    phones_valid: u64,
+    phone_rejects: Vec<Reject>,
+    normalize_seconds: f64,
+}
+
 enum Msg {
-    Chunk(Vec<PersonRecord>),
+    Chunk(NormalizedChunk),
     Done(ReaderTotals),
     Broken(StructuralError),
 }
 
+/// What the reader thread counted itself (the workers' counts travel with their chunks).
 #[derive(Default)]
 struct ReaderTotals {
     rows_read: u64,
     rejected: u64,
-    phones_valid: u64,
-    phones_invalid: u64,
     rejects: Vec<Reject>,
     sha256: String,
+    read_seconds: f64,
+    /// The file's extra column names (see [`Normalizer::normalize`]).
+    extra_columns: Vec<String>,
+}
+
+/// Where an import's time went, in seconds (for `clearline bench import`; normalize is the sum over
+/// the worker threads, so it can exceed the wall time).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportTimings {
+    pub read: f64,
+    pub normalize: f64,
+    pub write: f64,
+    pub households: f64,
+    pub finish: f64,
+}
+
+/// Normalization workers: one per core. Parsing stays on one thread (the person-key check needs the
+/// file's order); normalizing and encrypting, most of the CPU work, spread over the rest.
+fn normalize_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
 }
 
 fn layout_state(layout: &Layout) -> Option<&'static str> {
@@ -145,25 +175,42 @@ where
 
     let mut counts = clearline_store::ChunkCounts::default();
     let mut rows_so_far = 0u64;
-    let totals = loop {
+    let mut phones_valid = 0u64;
+    let mut phone_rejects: Vec<Reject> = Vec::new();
+    let mut timings = ImportTimings::default();
+    // Workers finish out of order: hold early chunks until the next one in file order arrives, so
+    // rows are written (and get their ids) in the file's order.
+    let mut early: std::collections::BTreeMap<u64, NormalizedChunk> = std::collections::BTreeMap::new();
+    let mut next_seq = 0u64;
+    let mut totals = loop {
         match rx.recv().await {
-            Some(Msg::Chunk(rows)) => {
-                rows_so_far += rows.len() as u64;
-                let c = match import.upsert_chunk(rows).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        drop(rx);
-                        let _ = import.abort().await;
-                        return Err(e.into());
-                    }
-                };
-                counts.inserted += c.inserted;
-                counts.updated += c.updated;
-                counts.unchanged += c.unchanged;
-                progress(Progress { rows: rows_so_far, bytes: bytes.load(std::sync::atomic::Ordering::Relaxed) });
+            Some(Msg::Chunk(chunk)) => {
+                early.insert(chunk.seq, chunk);
+                while let Some(chunk) = early.remove(&next_seq) {
+                    next_seq += 1;
+                    rows_so_far += chunk.persons.len() as u64;
+                    phones_valid += chunk.phones_valid;
+                    phone_rejects.extend(chunk.phone_rejects);
+                    timings.normalize += chunk.normalize_seconds;
+                    let started = std::time::Instant::now();
+                    let c = match import.upsert_chunk(chunk.persons).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            drop(rx);
+                            let _ = import.abort().await;
+                            return Err(e.into());
+                        }
+                    };
+                    timings.write += started.elapsed().as_secs_f64();
+                    counts.inserted += c.inserted;
+                    counts.updated += c.updated;
+                    counts.unchanged += c.unchanged;
+                    progress(Progress { rows: rows_so_far, bytes: bytes.load(std::sync::atomic::Ordering::Relaxed) });
+                }
             }
             Some(Msg::Done(totals)) => break totals,
             Some(Msg::Broken(e)) => {
+                drop(rx);
                 import.abort().await?;
                 return Err(ImportError::Structural(e));
             }
@@ -177,6 +224,16 @@ where
         }
     };
     let _ = reader.await;
+    if !early.is_empty() {
+        import.abort().await?;
+        return Err(ImportError::Io("a normalized chunk went missing; nothing was imported".into()));
+    }
+    timings.read = totals.read_seconds;
+    let phones_invalid = phone_rejects.len() as u64;
+    // The reject file lists rejects in file order (a row's key reject and its phones' in one place).
+    totals.rejects.append(&mut phone_rejects);
+    totals.rejects.sort_by_key(|r| r.line);
+    let households_started = std::time::Instant::now();
     let households = match import.assign_households().await {
         Ok(n) => n,
         Err(e) => {
@@ -184,19 +241,20 @@ where
             return Err(e.into());
         }
     };
-    let report = ImportReport {
+    let mut report = ImportReport {
         households,
         rows_read: totals.rows_read,
         inserted: counts.inserted,
         updated: counts.updated,
         unchanged: counts.unchanged,
         rejected: totals.rejected,
-        phones_valid: totals.phones_valid,
-        phones_invalid: totals.phones_invalid,
+        phones_valid,
+        phones_invalid,
         reject_file: None,
         batch_id: import.batch_id(),
         rejects: totals.rejects,
         file_sha256: totals.sha256,
+        timings,
     };
     debug_assert!(report.balances());
     if !report.balances() {
@@ -214,14 +272,18 @@ where
         phones_valid: report.phones_valid,
         phones_invalid: report.phones_invalid,
         households: report.households,
+        extra_columns: std::mem::take(&mut totals.extra_columns),
     };
     // The reject file holds the rejected values as given: personal data, so it is stored encrypted.
     let rejects_enc = (!report.rejects.is_empty()).then(|| reject_sealer.seal("reject_file", &report.rejects_csv()));
+    report.timings.households = households_started.elapsed().as_secs_f64();
+    let finish_started = std::time::Instant::now();
     let batch_id = import.finish(&summary, rejects_enc).await?;
+    report.timings.finish = finish_started.elapsed().as_secs_f64();
     Ok(ImportReport { batch_id, ..report })
 }
 
-/// The reader thread: parse, check keys, normalize, encrypt, send chunks.
+/// The reader thread: parse and check keys here, in file order; normalize and encrypt on the workers.
 fn read_all<R: Read>(
     mut tap: Tap<R>,
     options: ImportOptions,
@@ -236,27 +298,99 @@ fn read_all<R: Read>(
         latest_birth_year: this_year - 17,
     };
     let state = layout_state(&options.layout);
+    let workers = normalize_workers();
+    // Bounded: the reader runs at most two chunks per worker ahead, so memory stays flat.
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers * 2);
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let outcome = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let (job_rx, tx, normalizer) = (&job_rx, &tx, &normalizer);
+            scope.spawn(move || loop {
+                let job = job_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
+                let Ok(job) = job else { return };
+                let chunk = normalize_chunk(normalizer, job, state);
+                if tx.blocking_send(Msg::Chunk(chunk)).is_err() {
+                    return; // the writer stopped (it reports why)
+                }
+            });
+        }
+        let outcome = read_rows(&mut tap, &options, &tx, &job_tx);
+        drop(job_tx); // the workers drain what is queued, then stop
+        outcome
+    });
+    let Some(mut totals) = outcome? else { return Ok(()) };
+    // Drain anything after the last record so the hash covers the whole file.
+    let mut rest = Vec::new();
+    tap.read_to_end(&mut rest).map_err(|e| e.to_string())?;
+    totals.sha256 = hex::encode(tap.hasher.finalize());
+    let _ = tx.blocking_send(Msg::Done(totals));
+    Ok(())
+}
+
+/// Normalizes one chunk of rows (each has a person key: the reader checked).
+fn normalize_chunk(normalizer: &Normalizer<'_>, job: Job, state: Option<&str>) -> NormalizedChunk {
+    let started = std::time::Instant::now();
+    let Job { seq, rows, extra_columns } = job;
+    let mut chunk = NormalizedChunk {
+        seq,
+        persons: Vec::with_capacity(rows.len()),
+        phones_valid: 0,
+        phone_rejects: Vec::new(),
+        normalize_seconds: 0.0,
+    };
+    for row in &rows {
+        let key = row.person_key.as_deref().map(str::trim).unwrap_or_default();
+        let normalized = normalizer.normalize(row, key, state, &extra_columns);
+        chunk.phones_valid += normalized.phones_valid;
+        chunk.phone_rejects.extend(normalized.phone_rejects);
+        chunk.persons.push(normalized.person);
+    }
+    chunk.normalize_seconds = started.elapsed().as_secs_f64();
+    chunk
+}
+
+/// Rows for a worker to normalize.
+struct Job {
+    seq: u64,
+    rows: Vec<SourceRow>,
+    extra_columns: Arc<Vec<String>>,
+}
+
+/// Parses the file, rejects rows without a key or repeating one, and queues the rest in chunks.
+/// `None` when the file is broken or the writer stopped (a message already says which).
+fn read_rows<R: Read>(
+    tap: &mut Tap<R>,
+    options: &ImportOptions,
+    tx: &tokio::sync::mpsc::Sender<Msg>,
+    jobs: &std::sync::mpsc::SyncSender<Job>,
+) -> Result<Option<ReaderTotals>, String> {
+    let started = std::time::Instant::now();
+    let mut busy = 0.0f64; // time spent parsing, not waiting for a worker
     let mut totals = ReaderTotals::default();
     // Person key → first line, by a 64-bit hash of the key: constant memory per row whatever the key.
     let hasher = RandomState::new();
     let mut first_line: HashMap<u64, u64> = HashMap::new();
-    let mut chunk: Vec<PersonRecord> = Vec::with_capacity(CHUNK_ROWS);
-    let reader = match clearline_voterfile::open_reader(&options.layout, options.encoding, &mut tap) {
+    let mut chunk: Vec<SourceRow> = Vec::with_capacity(CHUNK_ROWS);
+    let mut seq = 0u64;
+    let mut reader = match clearline_voterfile::open_reader(&options.layout, options.encoding, tap) {
         Ok(r) => r,
         Err(e) => {
             let _ = tx.blocking_send(Msg::Broken(e));
-            return Ok(());
+            return Ok(None);
         }
     };
-    for item in reader {
+    let mut extra_columns: Option<Arc<Vec<String>>> = None;
+    let mut since = std::time::Instant::now();
+    while let Some(item) = reader.next() {
         let row = match item {
             Ok(row) => row,
             Err(e) => {
                 let _ = tx.blocking_send(Msg::Broken(e));
-                return Ok(());
+                return Ok(None);
             }
         };
         totals.rows_read += 1;
+        let columns = extra_columns.get_or_insert_with(|| Arc::new(reader.extra_columns())).clone();
         let key = row.person_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let Some(key) = key else {
             totals.rejected += 1;
@@ -282,25 +416,23 @@ fn read_all<R: Read>(
             continue;
         }
         first_line.insert(h, row.line);
-        let normalized = normalizer.normalize(&row, key, state);
-        totals.phones_valid += normalized.phones_valid;
-        totals.phones_invalid += normalized.phone_rejects.len() as u64;
-        totals.rejects.extend(normalized.phone_rejects);
-        chunk.push(normalized.person);
+        chunk.push(row);
         if chunk.len() == CHUNK_ROWS {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
-            if tx.blocking_send(Msg::Chunk(full)).is_err() {
-                return Ok(()); // the writer stopped (it reports why)
+            busy += since.elapsed().as_secs_f64();
+            if jobs.send(Job { seq, rows: full, extra_columns: columns }).is_err() {
+                return Ok(None); // the workers stopped because the writer did (it reports why)
             }
+            since = std::time::Instant::now();
+            seq += 1;
         }
     }
-    if !chunk.is_empty() && tx.blocking_send(Msg::Chunk(chunk)).is_err() {
-        return Ok(());
+    busy += since.elapsed().as_secs_f64();
+    let columns = extra_columns.unwrap_or_default();
+    if !chunk.is_empty() && jobs.send(Job { seq, rows: chunk, extra_columns: columns.clone() }).is_err() {
+        return Ok(None);
     }
-    // Drain anything after the last record so the hash covers the whole file.
-    let mut rest = Vec::new();
-    tap.read_to_end(&mut rest).map_err(|e| e.to_string())?;
-    totals.sha256 = hex::encode(tap.hasher.finalize());
-    let _ = tx.blocking_send(Msg::Done(totals));
-    Ok(())
+    totals.extra_columns = columns.to_vec();
+    totals.read_seconds = busy.min(started.elapsed().as_secs_f64());
+    Ok(Some(totals))
 }

@@ -11,6 +11,7 @@
 //!   not exist, so no caller can learn whether another tenant's object exists.
 
 mod audit;
+mod bulk_pg;
 mod contact;
 mod db;
 mod error;

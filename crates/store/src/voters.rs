@@ -3,8 +3,10 @@
 //! The store sees personal data only as the importer hands it over: fields classified "encrypted"
 //! arrive as ciphertext and blind indexes made by `clearline-vault`; the store never holds a key.
 
+use crate::bulk_pg::NewPerson;
 use crate::db::{Backend, Store, WriteTx};
 use crate::error::{StoreError, StoreResult};
+use crate::households::HouseholdLinker;
 use crate::now_us;
 use crate::orgs::require_in_org;
 use clearline_core::{Actor, Capability, OrgId};
@@ -97,7 +99,8 @@ pub struct PersonRecord {
     pub email_index: Option<Vec<u8>>,
     /// JSON array of `[election, how]`.
     pub vote_history: String,
-    /// JSON object of every other column of the source file.
+    /// Every other column of the source file: a JSON array of values (`null` where empty) aligned with
+    /// the batch's `extra_columns`.
     pub extra: String,
     /// JSON array of `{field, reason}` problems found on an imported row.
     pub field_problems: String,
@@ -144,6 +147,8 @@ pub struct BatchSummary {
     pub phones_invalid: u64,
     /// Households in the campaign after this import.
     pub households: u64,
+    /// The names the batch's `extra` arrays line up with.
+    pub extra_columns: Vec<String>,
 }
 
 const PERSON_COLUMNS: [&str; 35] = [
@@ -183,8 +188,8 @@ const PERSON_COLUMNS: [&str; 35] = [
     "household_id",
     "id",
 ];
-/// Columns written on insert (all but household_id and id).
-const INSERT_COLUMNS: usize = 33;
+/// Columns written on update (all but household_id and id); an insert writes all of them.
+const UPDATE_COLUMNS: usize = 33;
 const PHONE_COLUMNS: [&str; 9] = [
     "campaign_id",
     "person_id",
@@ -259,13 +264,23 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     groups.join(",")
 }
 
+/// SQLite page cache while an import runs, in KiB (the pool's connections keep 32 MiB): enough for
+/// the hot index pages of a few million people, so inserts do not re-read them from the WAL.
+const IMPORT_CACHE_KIB: u32 = 131_072;
+/// The pool's usual page cache (see `open_sqlite`), restored when the import ends.
+const POOL_CACHE_KIB: u32 = 32_768;
+
 /// An import in progress: everything it writes commits together with its batch record and audit
 /// event, or not at all.
 pub struct ImportTx {
     tx: WriteTx,
     backend: Backend,
-    /// The campaign had nobody when the import began: every row is new, no key look-up is needed.
+    /// The campaign had nobody when the import began: every row is new, no key look-up is needed,
+    /// and households are linked as rows go in (see [`HouseholdLinker`]).
     first_import: bool,
+    pub(crate) linker: Option<HouseholdLinker>,
+    /// SQLite: the next free person id, once read.
+    next_person_id: Option<i64>,
     campaign: OrgId,
     batch_id: i64,
     actor: Actor,
@@ -371,6 +386,9 @@ impl Store {
         if kind.as_deref() != Some("campaign") {
             return Err(StoreError::NotFound);
         }
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *tx.tx).await?;
+        }
         let now = now_us();
         let batch_id: i64 = sqlx::query(
             "INSERT INTO import_batches (campaign_id, created_by, layout, file_sha256, rows_read, inserted, updated, \
@@ -393,6 +411,8 @@ impl Store {
             tx,
             backend: self.backend,
             first_import: existing == 0,
+            linker: (existing == 0).then(HouseholdLinker::default),
+            next_person_id: None,
             campaign,
             batch_id,
             actor: actor.clone(),
@@ -580,35 +600,74 @@ impl ImportTx {
         &mut self.tx.tx
     }
 
+    /// `n` fresh person ids, ascending. On SQLite the import holds the write lock, so nobody else can
+    /// take ids meanwhile; on PostgreSQL they come from the identity sequence.
+    async fn take_person_ids(&mut self, n: usize) -> StoreResult<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self.backend {
+            Backend::Sqlite => {
+                let next = match self.next_person_id {
+                    Some(next) => next,
+                    None => sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM persons")
+                        .fetch_one(&mut *self.tx.tx)
+                        .await?
+                        .get::<i64, _>(0),
+                };
+                self.next_person_id = Some(next + n as i64);
+                Ok((next..next + n as i64).collect())
+            }
+            Backend::Postgres => {
+                let mut ids: Vec<i64> = sqlx::query(
+                    "SELECT nextval(pg_get_serial_sequence('persons', 'id')) FROM generate_series(1, $1::bigint)",
+                )
+                .bind(n as i64)
+                .fetch_all(&mut *self.tx.tx)
+                .await?
+                .iter()
+                .map(|r| r.get::<i64, _>(0))
+                .collect();
+                ids.sort_unstable();
+                Ok(ids)
+            }
+        }
+    }
+
     /// The stored keys and content hashes among these rows' keys.
     async fn existing(&mut self, rows: &[PersonRecord]) -> StoreResult<HashMap<String, (i64, Vec<u8>)>> {
-        let list = placeholders(self.backend, 1, rows.len() + 1);
-        let list = &list[1..list.len() - 1];
-        let (campaign_param, keys) = list.split_once(',').expect("at least two parameters");
-        let sql = format!(
-            "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = {campaign_param} AND person_key IN ({keys})"
-        );
-        let mut args = AnyArguments::default();
-        let _ = args.add(self.campaign.0);
-        for r in rows {
-            let _ = args.add(r.person_key.clone());
-        }
-        // On PostgreSQL a generic plan for this IN list degrades to a sequential scan as the table grows:
-        // plan the look-up for its actual keys (and only the look-up: replanning the big inserts costs).
-        let postgres = self.backend == Backend::Postgres;
-        if postgres {
-            sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan").execute(&mut *self.tx.tx).await?;
-        }
-        let found = sqlx::query_with(&sql, args)
-            .fetch_all(&mut *self.tx.tx)
-            .await?
-            .into_iter()
-            .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<Vec<u8>, _>(2))))
-            .collect();
-        if postgres {
-            sqlx::query("SET LOCAL plan_cache_mode = auto").execute(&mut *self.tx.tx).await?;
-        }
-        Ok(found)
+        let found = match self.backend {
+            // One array parameter: a plain `= ANY` keeps one good (index) plan for every chunk, where
+            // a generic plan for an `IN` list of 2,000 parameters degraded to sequential scans.
+            Backend::Postgres => {
+                let mut keys = crate::bulk_pg::ArrayLiteral::with_capacity(rows.len() * 14);
+                rows.iter().for_each(|r| keys.text(Some(&r.person_key)));
+                sqlx::query(
+                    "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = $1 \
+                     AND person_key = ANY(CAST($2 AS text[]))",
+                )
+                .bind(self.campaign.0)
+                .bind(keys.finish())
+                .fetch_all(&mut *self.tx.tx)
+                .await?
+            }
+            Backend::Sqlite => {
+                let list = placeholders(self.backend, 1, rows.len() + 1);
+                let list = &list[1..list.len() - 1];
+                let (campaign_param, keys) = list.split_once(',').expect("at least two parameters");
+                let sql = format!(
+                    "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = {campaign_param} \
+                     AND person_key IN ({keys})"
+                );
+                let mut args = AnyArguments::default();
+                let _ = args.add(self.campaign.0);
+                for r in rows {
+                    let _ = args.add(r.person_key.clone());
+                }
+                sqlx::query_with(&sql, args).fetch_all(&mut *self.tx.tx).await?
+            }
+        };
+        Ok(found.into_iter().map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<Vec<u8>, _>(2)))).collect())
     }
 
     /// Inserts new people, updates changed ones, and leaves unchanged ones alone (by content hash).
@@ -636,41 +695,54 @@ impl ImportTx {
         }
 
         // New people, many to a statement (within SQLite's limit of 32,766 parameters). Values are
-        // moved into the statement's arguments, not copied.
+        // moved into the statement's arguments, not copied. Ids are taken up front rather than read
+        // back with RETURNING: a returned row costs as much to ship back as the insert itself.
         let mut phones: Vec<(i64, PhoneRecord, usize)> = Vec::new();
-        let mut pending = new_rows.into_iter().peekable();
-        while pending.peek().is_some() {
-            let group: Vec<PersonRecord> = pending.by_ref().take(500).collect();
-            let sql = format!(
-                "INSERT INTO persons ({}) VALUES {} RETURNING id, person_key",
-                PERSON_COLUMNS[..INSERT_COLUMNS].join(","),
-                placeholders(self.backend, group.len(), INSERT_COLUMNS)
-            );
-            let mut args = AnyArguments::default();
-            let mut their_phones: Vec<(String, Vec<PhoneRecord>)> = Vec::with_capacity(group.len());
-            let n = group.len() as u64;
-            for mut p in group {
-                their_phones.push((p.person_key.clone(), std::mem::take(&mut p.phones)));
-                bind_person_owned(&mut args, self.campaign, self.batch_id, now, p);
+        let ids = self.take_person_ids(new_rows.len()).await?;
+        let mut prepared: Vec<NewPerson> = Vec::with_capacity(new_rows.len());
+        for (mut p, id) in new_rows.into_iter().zip(ids) {
+            let household = self.linker.as_mut().map(|l| {
+                l.add(
+                    id,
+                    p.res_address.as_deref(),
+                    p.res_zip.as_deref(),
+                    p.last_name.as_deref(),
+                    p.phones.iter().map(|ph| &ph.number_index[..]),
+                )
+            });
+            phones.extend(std::mem::take(&mut p.phones).into_iter().enumerate().map(|(i, ph)| (id, ph, i)));
+            prepared.push(NewPerson { id, household, person: p });
+        }
+        counts.inserted += prepared.len() as u64;
+        match self.backend {
+            Backend::Postgres => {
+                crate::bulk_pg::insert_persons(&mut self.tx.tx, self.campaign.0, self.batch_id, now, &prepared).await?
             }
-            let ids: HashMap<String, i64> = sqlx::query_with(&sql, args)
-                .fetch_all(&mut *self.tx.tx)
-                .await?
-                .into_iter()
-                .map(|r| (r.get::<String, _>(1), r.get::<i64, _>(0)))
-                .collect();
-            for (key, list) in their_phones {
-                let id = ids[&key];
-                phones.extend(list.into_iter().enumerate().map(|(i, ph)| (id, ph, i)));
+            Backend::Sqlite => {
+                let mut pending = prepared.into_iter().peekable();
+                while pending.peek().is_some() {
+                    let group: Vec<NewPerson> = pending.by_ref().take(450).collect();
+                    let sql = format!(
+                        "INSERT INTO persons ({}) VALUES {}",
+                        PERSON_COLUMNS.join(","),
+                        placeholders(self.backend, group.len(), PERSON_COLUMNS.len())
+                    );
+                    let mut args = AnyArguments::default();
+                    for NewPerson { id, household, person } in group {
+                        bind_person_owned(&mut args, self.campaign, self.batch_id, now, person);
+                        let _ = args.add(household);
+                        let _ = args.add(id);
+                    }
+                    sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
+                }
             }
-            counts.inserted += n;
         }
 
         // Changed people: rewrite the row and its phones.
         for (id, mut p) in changed {
             let sets: Vec<String> =
-                PERSON_COLUMNS[..INSERT_COLUMNS].iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-            let sql = format!("UPDATE persons SET {} WHERE id = ${}", sets.join(","), INSERT_COLUMNS + 1);
+                PERSON_COLUMNS[..UPDATE_COLUMNS].iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+            let sql = format!("UPDATE persons SET {} WHERE id = ${}", sets.join(","), UPDATE_COLUMNS + 1);
             let their_phones = std::mem::take(&mut p.phones);
             let mut args = AnyArguments::default();
             bind_person_owned(&mut args, self.campaign, self.batch_id, now, p);
@@ -681,6 +753,10 @@ impl ImportTx {
             counts.updated += 1;
         }
 
+        if self.backend == Backend::Postgres {
+            crate::bulk_pg::insert_phones(&mut self.tx.tx, self.campaign.0, &phones).await?;
+            return Ok(counts);
+        }
         let mut pending = phones.into_iter().peekable();
         while pending.peek().is_some() {
             let group: Vec<(i64, PhoneRecord, usize)> = pending.by_ref().take(2000).collect();
@@ -710,8 +786,8 @@ impl ImportTx {
     pub async fn finish(mut self, summary: &BatchSummary, rejects_enc: Option<Vec<u8>>) -> StoreResult<i64> {
         sqlx::query(
             "UPDATE import_batches SET layout = $1, file_sha256 = $2, rows_read = $3, inserted = $4, updated = $5, \
-             unchanged = $6, rejected = $7, phones_valid = $8, phones_invalid = $9, rejects_enc = $10, finished_at = $11 \
-             WHERE id = $12",
+             unchanged = $6, rejected = $7, phones_valid = $8, phones_invalid = $9, rejects_enc = $10, finished_at = $11, \
+             extra_columns = $12 WHERE id = $13",
         )
         .bind(&summary.layout)
         .bind(&summary.file_sha256)
@@ -724,6 +800,7 @@ impl ImportTx {
         .bind(summary.phones_invalid as i64)
         .bind(rejects_enc)
         .bind(now_us())
+        .bind(serde_json::to_string(&summary.extra_columns).expect("json"))
         .bind(self.batch_id)
         .execute(&mut *self.tx.tx)
         .await?;
@@ -750,13 +827,24 @@ impl ImportTx {
         let actor = self.actor.clone();
         self.tx.audit(campaign, &actor, "voters.import", "import_batch", &self.batch_id.to_string(), details).await?;
         let id = self.batch_id;
+        self.restore_cache().await?;
         self.tx.commit().await?;
         Ok(id)
     }
 
     /// Abandons the import: nothing it wrote remains.
-    pub async fn abort(self) -> StoreResult<()> {
+    pub async fn abort(mut self) -> StoreResult<()> {
+        let _ = self.restore_cache().await;
         self.tx.tx.rollback().await?;
+        Ok(())
+    }
+
+    /// Gives the connection its usual page cache back before it returns to the pool (dirty pages stay
+    /// until the commit writes them; only clean ones are let go).
+    async fn restore_cache(&mut self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA cache_size = -{POOL_CACHE_KIB}")).execute(&mut *self.tx.tx).await?;
+        }
         Ok(())
     }
 }

@@ -32,6 +32,7 @@ contract!(
     universes_count_with_and_or_not,
     do_not_call_and_consent_records,
     households_link_shared_addresses_and_phones,
+    a_first_import_rewrites_households_merged_after_their_rows_were_written,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
 );
 
@@ -749,6 +750,45 @@ async fn households_link_shared_addresses_and_phones(t: TestStore) {
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     assert_eq!(hh("E").await, a);
     assert_eq!(hh("F").await, a);
+}
+
+/// A campaign's first import links households as rows go in; a later row that bridges two households
+/// already written must rewrite the younger one, exactly as a full recomputation would.
+async fn a_first_import_rewrites_households_merged_after_their_rows_were_written(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "hm").await;
+    let mk = |key: &str, address: &str, phone: u8| {
+        let mut p = person(key, "X", 1);
+        p.res_address = Some(address.into());
+        p.res_zip = Some("27601".into());
+        p.phones[0].number_index = vec![phone; 32];
+        p
+    };
+    let rows = vec![
+        mk("P1", "1 Oak St", 1),
+        mk("P2", "2 Elm Ave", 2),
+        mk("P3", "2 Elm Ave", 1), // P2's address and P1's phone: {P1, P2, P3}, written after P2
+        mk("P4", "4 Ash Ct", 4),
+    ];
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(rows).await.unwrap();
+    assert_eq!(import.assign_households().await.unwrap(), 2);
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let hh = |key: &'static str| {
+        let store = store.clone();
+        let actor = w.owner.clone();
+        let campaign = w.campaign;
+        async move { store.household_of(&actor, campaign, key).await.unwrap().expect("every person has a household") }
+    };
+    let first = [hh("P1").await, hh("P2").await, hh("P3").await, hh("P4").await];
+    assert_eq!(first[0], first[1], "P2 was rewritten into P1's household");
+    assert_eq!(first[0], first[2]);
+    assert_ne!(first[0], first[3]);
+    // An empty second import recomputes every household from the stored rows: nothing may move.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    assert_eq!(import.assign_households().await.unwrap(), 2);
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    assert_eq!([hh("P1").await, hh("P2").await, hh("P3").await, hh("P4").await], first);
 }
 
 async fn universes_exclude_do_not_call_nest_dedupe_households_and_sample(t: TestStore) {

@@ -134,6 +134,13 @@ impl<R: Read> VoterReader<R> {
         self.line
     }
 
+    /// The names of the columns that go to [`CanonicalFields::extra`], in column order: the same for
+    /// every record of a file. Known once the first record is read (a mapping without a header plans
+    /// its columns on it); empty before.
+    pub fn extra_columns(&self) -> Vec<String> {
+        self.plan.as_ref().map(|p| p.extras.iter().map(|(_, name)| name.clone()).collect()).unwrap_or_default()
+    }
+
     fn field(&self, i: usize) -> &str {
         let (a, b) = self.ranges[i];
         if self.quoted {
