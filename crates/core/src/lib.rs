@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod disposition;
 pub mod ids;
 pub mod org;
 pub mod phone;
