@@ -40,6 +40,11 @@ pub fn state_for(number: &PhoneE164) -> Option<&'static str> {
     table().rows.get(&(3, u32::from(npa))).and_then(|row| row.state)
 }
 
+/// Every IANA zone named anywhere in the table (for building lookup tables once, ahead of use).
+pub fn all_zones() -> impl Iterator<Item = &'static str> {
+    table().rows.values().flat_map(|row| row.zones.iter().copied())
+}
+
 /// How much of an area code holds valid numbers, by the number metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Coverage {
