@@ -11,18 +11,35 @@ use crate::disposition::Disposition;
 use crate::phone::{LineType, PhoneE164};
 use jiff::civil::Time;
 use jiff::Timestamp;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Why a line is not a case: the field and the reason, never the value.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("field `{field}`: {problem}")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseError {
-    pub field: &'static str,
+    /// The field at fault; `None` when the line as a whole is (not JSON, not an object).
+    pub field: Option<&'static str>,
     pub problem: &'static str,
 }
 
+impl std::fmt::Display for CaseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.field {
+            Some(field) => write!(f, "field `{field}`: {}", self.problem),
+            None => f.write_str(self.problem),
+        }
+    }
+}
+
+impl std::error::Error for CaseError {}
+
 fn bad(field: &'static str, problem: &'static str) -> CaseError {
-    CaseError { field, problem }
+    CaseError { field: Some(field), problem }
+}
+
+fn bad_line(problem: &'static str) -> CaseError {
+    CaseError { field: None, problem }
 }
 
 /// One line of a case file: the case's `id` (any JSON value, echoed back; `null` when absent), the
@@ -35,8 +52,8 @@ pub struct ParsedCase {
 
 /// Reads one line. Zones must be in `table`.
 pub fn parse_case(line: &str, table: &ZoneTable) -> Result<ParsedCase, CaseError> {
-    let value: Value = serde_json::from_str(line).map_err(|_| bad("(line)", "not valid JSON"))?;
-    let Value::Object(object) = value else { return Err(bad("(line)", "not a JSON object")) };
+    let value: Value = serde_json::from_str(line).map_err(|_| bad_line("not valid JSON"))?;
+    let Value::Object(object) = value else { return Err(bad_line("not a JSON object")) };
     let f = Fields(&object);
     let mut candidate_zones = ZoneSet::EMPTY;
     if let Some(zones) = f.get("candidate_zones") {
@@ -173,15 +190,30 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The output line for a verdict:
+/// The output line for a verdict, keys in this order:
 /// `{"id","verdict","conditions":[…],"rules":[…],"reason","next_allowed_at"}`.
-pub fn verdict_json(id: &Value, verdict: &Verdict) -> Value {
-    serde_json::json!({
-        "id": id,
-        "verdict": verdict.kind.as_str(),
-        "conditions": verdict.conditions.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
-        "rules": verdict.rules.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "reason": verdict.reason(),
-        "next_allowed_at": verdict.next_allowed_at.map(|t| t.to_string()),
-    })
+#[derive(Debug, Serialize)]
+pub struct VerdictLine<'a> {
+    pub id: &'a Value,
+    pub verdict: &'static str,
+    pub conditions: Vec<&'static str>,
+    pub rules: Vec<&'static str>,
+    pub reason: Cow<'static, str>,
+    pub next_allowed_at: Option<String>,
+}
+
+pub fn verdict_line<'a>(id: &'a Value, verdict: &Verdict) -> VerdictLine<'a> {
+    VerdictLine {
+        id,
+        verdict: verdict.kind.as_str(),
+        conditions: verdict.conditions.iter().map(|c| c.as_str()).collect(),
+        rules: verdict.rules.iter().map(|r| r.as_str()).collect(),
+        reason: verdict.reason(),
+        next_allowed_at: verdict.next_allowed_at.map(|t| t.to_string()),
+    }
+}
+
+/// [`verdict_line`] as one line of JSON.
+pub fn verdict_json(id: &Value, verdict: &Verdict) -> String {
+    serde_json::to_string(&verdict_line(id, verdict)).expect("a verdict serializes")
 }

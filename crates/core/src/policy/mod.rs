@@ -33,6 +33,12 @@ pub fn decide(table: &ZoneTable, case: &Case) -> Verdict {
     rules::evaluate(table, case)
 }
 
+/// Every zone the calling windows of a case are checked in: the address zones (else every zone of the
+/// state, else every US zone) and the area-code zones of the phone.
+pub fn checked_zones(table: &ZoneTable, case: &Case) -> ZoneSet {
+    rules::candidate_zones(table, case)
+}
+
 /// A two-letter ISO 3166 country code, upper case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Country([u8; 2]);

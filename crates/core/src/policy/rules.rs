@@ -190,7 +190,7 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
     if let (Some(line), Some(mode)) = (line, mode) {
         line_and_mode(&mut acc, case, line, mode);
         if mode.is_robocall() {
-            state_robocall_laws(&mut acc, case, laws, states, mode);
+            state_robocall_laws(&mut acc, case, laws, states);
         }
         // CR-28 (all-party consent to record): announce when the callee or the agent may be in an
         // all-party state; an agent whose state is unknown is taken to be in one.
@@ -311,7 +311,7 @@ fn contradictions(acc: &mut Acc, case: &Case) {
 }
 
 /// The address zones (else every zone of the state, else every US zone) and the area-code zones.
-fn candidate_zones(table: &ZoneTable, case: &Case) -> ZoneSet {
+pub(super) fn candidate_zones(table: &ZoneTable, case: &Case) -> ZoneSet {
     let address = if !case.candidate_zones.is_empty() {
         case.candidate_zones
     } else {
@@ -408,8 +408,7 @@ fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode) {
 }
 
 /// CR-20 to CR-24: the state laws on recorded messages, for the states the person may be in.
-fn state_robocall_laws(acc: &mut Acc, case: &Case, laws: &Laws, states: StateSet, mode: DialMode) {
-    let _ = mode;
+fn state_robocall_laws(acc: &mut Acc, case: &Case, laws: &Laws, states: StateSet) {
     // CR-20 Indiana (IC 24-5-14-5, https://lexace.ai/us/statute/indiana/24-5-14-5), CR-21 Minnesota
     // (325E.27, http://www.ag.state.mn.us/Consumer/Utilities/AutoDialingDeviceLaw.asp), CR-22 North
     // Dakota (51-28-02, https://lexace.ai/us/statute/north-dakota/51-28-02): refused unless the subscriber

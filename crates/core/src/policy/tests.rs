@@ -131,7 +131,7 @@ fn every_us_zone_still_has_a_common_window() {
     assert_eq!(v.next_allowed_at, Some(ts("2026-01-13T22:00:00Z")));
 }
 
-fn case_json(case: &Case) -> Value {
+fn case_json(case: &Case) -> String {
     verdict_json(&Value::Null, &decide(table(), case))
 }
 

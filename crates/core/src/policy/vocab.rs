@@ -205,6 +205,40 @@ named_set! {
 }
 
 impl RuleId {
+    /// A few words on what the rule is (the full text: compliance-rules.md, docs/policy.md).
+    pub const fn title(self) -> &'static str {
+        match self {
+            RuleId::Cr1 => "wireless lines: no robocall or autodialed call without consent (TCPA)",
+            RuleId::Cr2 => "protected lines: as wireless, for every purpose (TCPA)",
+            RuleId::Cr3 => "residential lines: at most 3 prerecorded calls per rolling 30 days without consent",
+            RuleId::Cr4 => "AI and cloned voices are artificial voices",
+            RuleId::Cr5 => "recorded messages identify the caller and give a callback number",
+            RuleId::Cr6 => "recorded messages offer an automated opt-out",
+            RuleId::Cr7 => "do-not-call requests honored (law: within 10 business days)",
+            RuleId::Cr13 => "Reassigned Numbers Database result against the consent date",
+            RuleId::Cr20 => "Indiana: consent or a live operator before a recorded message",
+            RuleId::Cr21 => "Minnesota: consent or a live operator first; recorded messages 09:00-21:00",
+            RuleId::Cr22 => "North Dakota: consent or a live operator first; 08:00-21:00",
+            RuleId::Cr23 => "California: a live voice introduces recorded messages; none 21:00-09:00",
+            RuleId::Cr24 => "New Hampshire: no recorded political message to the federal DNC list; name the payer",
+            RuleId::Cr28 => "all-party consent to record: announce the recording",
+            RuleId::Cr31 => "foreign nationals make no election decisions",
+            RuleId::Cr39 => "California voter data never reaches agents outside the US",
+            RuleId::Cr41 => "nothing for the countries of the US bulk-data rule",
+            RuleId::Cr45 => "calling hours 08:00-21:00 local in every candidate zone",
+            RuleId::Cr46 => "abandoned system-dialed calls play the safe-harbor message",
+            RuleId::Cr47 => "internal do-not-call list, every call type, at once",
+            RuleId::Cr49 => "wireless without consent: a human starts every dial",
+            RuleId::ProgramWindow => "the program's own calling hours",
+            RuleId::MaxAttempts => "the program's maximum attempts per person",
+            RuleId::MinSpacing => "the program's minimum time between attempts",
+            RuleId::HouseholdCap => "the program's cap on attempts per household",
+            RuleId::FinalDisposition => "no redial after a final disposition",
+            RuleId::MissingFact => "a fact the rules need is missing",
+            RuleId::ContradictoryFact => "two facts contradict each other",
+        }
+    }
+
     /// Whether this is a compliance rule (CR-n) rather than a campaign setting or a fact problem.
     pub fn is_compliance_rule(self) -> bool {
         self.as_str().starts_with("CR-")
