@@ -209,7 +209,8 @@ fn restrict(case: &Case, which: u8) -> Case {
         }
         3 => c.attempts = c.attempts.map(|a| a + 1),
         4 => c.prerecorded_calls_30d = c.prerecorded_calls_30d.map(|n| n + 1),
-        5 => c.candidate_zones = c.candidate_zones.union(zones(&["Pacific/Honolulu"])),
+        // One more zone to check on top of every zone checked so far (given, or the state's fallback).
+        5 => c.candidate_zones = checked_zones(table(), case).union(zones(&["Pacific/Honolulu"])),
         6 => c.on_national_dnc = Some(true),
         7 => c.program_window = Some(Window::hours(9, 20)),
         _ => c.max_attempts = c.max_attempts.map(|m| m.saturating_sub(1)),
