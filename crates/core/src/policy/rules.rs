@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use RuleId::*;
 
 /// CR-45 [BP]: dial only 08:00–21:00 local in every candidate zone (adopted for political calls although
-/// FCC 64.1200(c)(1), CR-19, binds only telephone solicitation).
+/// FCC 64.1200(c)(1) binds only telephone solicitation).
 const DEFAULT_WINDOW: Window = Window::hours(8, 21);
 /// CR-23 (Cal. Pub. Util. Code 2871–2876, https://codes.findlaw.com/ca/public-utilities-code/puc-sect-2872.html):
 /// no ADAD calls 21:00–09:00 California time. CR-21 (Minn. Stat. 325E.30): ADAD hours 09:00–21:00.
