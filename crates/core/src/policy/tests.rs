@@ -282,3 +282,22 @@ proptest! {
         prop_assert_eq!(case_json(&first.case), case_json(&second.case));
     }
 }
+
+#[test]
+fn the_precomputed_area_code_zones_match_the_nanp_table() {
+    // Every area code, at exchanges across the range, including the area codes resolved by exchange.
+    let mut checked = 0;
+    for npa in 200..1000u64 {
+        for nxx in (200..1000u64).step_by(7).chain([201, 215, 555, 999]) {
+            let Ok(phone) = format!("+1{npa}{nxx}0123").parse::<PhoneE164>() else { continue };
+            let mut expected = ZoneSet::EMPTY;
+            for name in crate::phone::nanp::zones_for(&phone) {
+                expected.insert(table().id(name).unwrap());
+            }
+            assert_eq!(table().phone_zones(&phone), expected, "area code {npa}, exchange {nxx}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50_000, "{checked}");
+    assert!(crate::phone::nanp::area_codes_with_exchange_rows().contains(&208));
+}

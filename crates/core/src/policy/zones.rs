@@ -118,6 +118,14 @@ pub struct ZoneTable {
     /// The state of each area code (NPA), where the NANP metadata names one US state.
     npa_state: Vec<Option<StateCode>>,
     all_us: ZoneSet,
+    /// The area-code zones of every NANP number, resolved once: by area code, or by exchange for the
+    /// few area codes whose zones differ by exchange.
+    npa_zones: Vec<NpaZones>,
+}
+
+enum NpaZones {
+    Uniform(ZoneSet),
+    ByExchange(Box<[ZoneSet]>),
 }
 
 impl ZoneTable {
@@ -129,6 +137,7 @@ impl ZoneTable {
             state_zones: Vec::new(),
             npa_state: vec![None; 1000],
             all_us: ZoneSet::EMPTY,
+            npa_zones: Vec::new(),
         };
         let mut names: Vec<&'static str> = tz::ALL_US_ZONES.to_vec();
         for code in tz::state_codes() {
@@ -149,10 +158,20 @@ impl ZoneTable {
             }
             table.state_zones.push(set);
         }
-        for npa in 200..1000u64 {
+        let by_exchange = nanp::area_codes_with_exchange_rows();
+        for npa in 0..1000u64 {
             // Any number of the area code gives the area code's state.
             let number = PhoneE164::nanp(npa * 10_000_000 + 2_000_000);
             table.npa_state[npa as usize] = nanp::state_for(&number).and_then(StateCode::parse);
+            let zones = if by_exchange.contains(&(npa as u16)) {
+                let exchanges = (0..1000u64)
+                    .map(|nxx| table.set_of(nanp::zones_for(&PhoneE164::nanp(npa * 10_000_000 + nxx * 10_000))))
+                    .collect();
+                NpaZones::ByExchange(exchanges)
+            } else {
+                NpaZones::Uniform(table.set_of(nanp::zones_for(&number)))
+            };
+            table.npa_zones.push(zones);
         }
         Ok(table)
     }
@@ -201,7 +220,11 @@ impl ZoneTable {
 
     /// The candidate zones of a number's area code (and exchange, where the metadata is finer).
     pub fn phone_zones(&self, phone: &PhoneE164) -> ZoneSet {
-        self.set_of(nanp::zones_for(phone))
+        let (Some(npa), Some(nxx)) = (phone.npa(), phone.nxx()) else { return ZoneSet::EMPTY };
+        match &self.npa_zones[usize::from(npa)] {
+            NpaZones::Uniform(zones) => *zones,
+            NpaZones::ByExchange(exchanges) => exchanges[usize::from(nxx)],
+        }
     }
 
     fn set_of(&self, names: &[&str]) -> ZoneSet {
