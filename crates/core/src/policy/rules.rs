@@ -242,7 +242,8 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
     let next_allowed_at = match (acc.deny_reason, acc.denied_for_good, window, earliest) {
         (Some(_), false, Some(window), Some(from)) => {
             let next = next_open(table, zones, window, from);
-            if next.is_none() && acc.deny_reason == Some(Reason::OutsideWindow) {
+            if next.is_none() {
+                // Only time stands in the way, yet no time ever works: say that, whatever came first.
                 acc.deny_reason = Some(Reason::NoCommonWindow);
             }
             next

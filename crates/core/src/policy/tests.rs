@@ -301,3 +301,18 @@ fn the_precomputed_area_code_zones_match_the_nanp_table() {
     assert!(checked > 50_000, "{checked}");
     assert!(crate::phone::nanp::area_codes_with_exchange_rows().contains(&208));
 }
+
+#[test]
+fn windows_that_never_overlap_deny_without_a_next_time() {
+    // A program window of 08:00-10:00 in New York and Honolulu: 08:00 HST is 14:00 EDT. Never both.
+    let case = Case {
+        candidate_zones: zones(&["America/New_York", "Pacific/Honolulu"]),
+        program_window: Some(Window::hours(8, 10)),
+        ..base()
+    };
+    let v = decide(table(), &case);
+    assert_eq!(v.kind, VerdictKind::Deny);
+    assert_eq!(v.reason, Reason::NoCommonWindow);
+    assert_eq!(v.next_allowed_at, None);
+    assert!(v.rules.contains(RuleId::ProgramWindow));
+}
