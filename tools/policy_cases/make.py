@@ -27,8 +27,12 @@ BASE = {
     "attempts": 0,
     "max_attempts": 3,
     "agent_country": "US",
+    "agent_state": "NC",
     "source_state": "NC",
 }
+# `recorded` is absent in most cases, which means recorded (CR-28 is then decided by the states of the
+# callee and the agent); NC is a one-party state, so the base case announces nothing.
+ANN = ["announce_recording"]
 # A consent record for this number and caller, checked against the RND after the consent date.
 CONSENT = {"consent": True, "consent_at": "2026-01-10T00:00:00Z", "rnd_result": "no", "rnd_checked_at": "2026-05-01T00:00:00Z"}
 REASSIGNED = dict(CONSENT, rnd_result="yes")
@@ -117,7 +121,7 @@ add("dst-spring-205959", "20:59:59 EDT on the change day", allow(), facts={"inst
 add("dst-spring-210000", "21:00 EDT on the change day; opens 08:00 EDT next day", deny(["CR-45"], "2026-03-09T12:00:00Z"), facts={"instant": "2026-03-09T01:00:00Z"})
 add("dst-spring-overnight", "21:30 EST the evening before; the next opening, 08:00, is already EDT", deny(["CR-45"], "2026-03-08T12:00:00Z"), facts={"instant": "2026-03-08T02:30:00Z"})
 add("dst-spring-chicago-075959", "Chicago 07:59:59 CDT", deny(["CR-45"], "2026-03-08T13:00:00Z"), facts={"instant": "2026-03-08T12:59:59Z", "address_state": "IL", "candidate_zones": ["America/Chicago"], "phone": "+13125550123"})
-add("dst-spring-chicago-080000", "Chicago 08:00 CDT", allow(), facts={"instant": "2026-03-08T13:00:00Z", "address_state": "IL", "candidate_zones": ["America/Chicago"], "phone": "+13125550123"})
+add("dst-spring-chicago-080000", "Chicago 08:00 CDT; Illinois is all-party: announce the recording", cond(ANN, ["CR-28"]), facts={"instant": "2026-03-08T13:00:00Z", "address_state": "IL", "candidate_zones": ["America/Chicago"], "phone": "+13125550123"})
 
 # --- C. Fall back, 2026-11-01 02:00 EDT -> 01:00 EST ---
 add("dst-fall-075959", "07:59:59 EST on the change day", deny(["CR-45"], "2026-11-01T13:00:00Z"), facts={"instant": "2026-11-01T12:59:59Z"})
@@ -128,7 +132,7 @@ add("dst-fall-205959", "20:59:59 EST on the change day", allow(), facts={"instan
 add("dst-fall-210000", "21:00 EST; opens 08:00 EST", deny(["CR-45"], "2026-11-02T13:00:00Z"), facts={"instant": "2026-11-02T02:00:00Z"})
 add("dst-fall-overnight", "21:30 EDT the evening before; next opening 08:00 EST", deny(["CR-45"], "2026-11-01T13:00:00Z"), facts={"instant": "2026-11-01T01:30:00Z"})
 add("dst-fall-la-075959", "Los Angeles 07:59:59 PST", deny(["CR-45"], "2026-11-01T16:00:00Z"), facts=merge(CA, {"instant": "2026-11-01T15:59:59Z"}))
-add("dst-fall-la-080000", "Los Angeles 08:00 PST", allow(), facts=merge(CA, {"instant": "2026-11-01T16:00:00Z"}))
+add("dst-fall-la-080000", "Los Angeles 08:00 PST; California is all-party", cond(ANN, ["CR-28"]), facts=merge(CA, {"instant": "2026-11-01T16:00:00Z"}))
 
 # --- D. Area codes spanning two zones ---
 SD = {"address_state": "SD", "candidate_zones": [], "phone": "+16055550123", "source_state": "SD"}
@@ -145,8 +149,8 @@ add("701-winter-205959cst", "701: 20:59:59 CST", allow(), facts=merge(NDX, {"ins
 add("701-winter-2100cst", "701: 21:00 CST, 20:00 MST", deny(["CR-45"], "2026-01-14T15:00:00Z"), facts=merge(NDX, {"instant": "2026-01-14T03:00:00Z"}))
 NV = {"address_state": "NV", "candidate_zones": [], "phone": "+17755550123", "source_state": "NV"}
 add("775-075959pdt", "775: Mountain (Boise) and Pacific; 07:59:59 PDT", deny(["CR-45"], "2026-06-02T15:00:00Z"), facts=merge(NV, {"instant": "2026-06-02T14:59:59Z"}))
-add("775-0800pdt", "775: 08:00 PDT", allow(), facts=merge(NV, {"instant": "2026-06-02T15:00:00Z"}))
-add("775-205959mdt", "775: 20:59:59 MDT", allow(), facts=merge(NV, {"instant": "2026-06-03T02:59:59Z"}))
+add("775-0800pdt", "775: 08:00 PDT; Nevada is all-party", cond(ANN, ["CR-28"]), facts=merge(NV, {"instant": "2026-06-02T15:00:00Z"}))
+add("775-205959mdt", "775: 20:59:59 MDT", cond(ANN, ["CR-28"]), facts=merge(NV, {"instant": "2026-06-03T02:59:59Z"}))
 add("775-2100mdt", "775: 21:00 MDT, 20:00 PDT", deny(["CR-45"], "2026-06-03T15:00:00Z"), facts=merge(NV, {"instant": "2026-06-03T03:00:00Z"}))
 add("775-reno-address-2030pdt", "Reno address (Pacific) but the area code is also Mountain: 21:30 MDT", deny(["CR-45"], "2026-06-03T15:00:00Z"), facts=merge(NV, {"instant": "2026-06-03T03:30:00Z", "candidate_zones": ["America/Los_Angeles"]}))
 AK = {"address_state": "AK", "candidate_zones": [], "phone": "+19075550123", "source_state": "AK"}
@@ -164,10 +168,10 @@ add("208-0800pdt", "208: 08:00 PDT", allow(), facts=merge(ID, {"instant": "2026-
 NY_PHONE_CA_ADDRESS = {"address_state": "CA", "candidate_zones": ["America/Los_Angeles"], "phone": "+12125550123", "source_state": "CA"}
 add("disagree-212-ca-morning", "New York number, California address: 10:30 EDT but 07:30 PDT", deny(["CR-45"], "2026-06-02T15:00:00Z"), facts=merge(NY_PHONE_CA_ADDRESS, {"instant": "2026-06-02T14:30:00Z"}))
 add("disagree-212-ca-evening", "21:00 EDT, 18:00 PDT: the number's zone closes first", deny(["CR-45"], "2026-06-03T15:00:00Z"), facts=merge(NY_PHONE_CA_ADDRESS, {"instant": "2026-06-03T01:00:00Z"}))
-add("disagree-212-ca-overlap", "16:00 EDT, 13:00 PDT: open in both", allow(), facts=merge(NY_PHONE_CA_ADDRESS, {"instant": "2026-06-02T20:00:00Z"}))
+add("disagree-212-ca-overlap", "16:00 EDT, 13:00 PDT: open in both; CA callee: announce", cond(ANN, ["CR-28"]), facts=merge(NY_PHONE_CA_ADDRESS, {"instant": "2026-06-02T20:00:00Z"}))
 LA_PHONE_NY_ADDRESS = {"address_state": "NY", "candidate_zones": ["America/New_York"], "phone": "+13105550123", "source_state": "NY"}
 add("disagree-310-ny-morning", "LA number, NY address: 08:30 EDT is 05:30 PDT", deny(["CR-45"], "2026-06-02T15:00:00Z"), facts=merge(LA_PHONE_NY_ADDRESS, {"instant": "2026-06-02T12:30:00Z"}))
-add("disagree-310-ny-2030edt", "20:30 EDT, 17:30 PDT", allow(), facts=merge(LA_PHONE_NY_ADDRESS, {"instant": "2026-06-03T00:30:00Z"}))
+add("disagree-310-ny-2030edt", "20:30 EDT, 17:30 PDT; the CA area code may mean a CA callee", cond(ANN, ["CR-28"]), facts=merge(LA_PHONE_NY_ADDRESS, {"instant": "2026-06-03T00:30:00Z"}))
 add("disagree-310-ny-2130edt", "21:30 EDT", deny(["CR-45"], "2026-06-03T15:00:00Z"), facts=merge(LA_PHONE_NY_ADDRESS, {"instant": "2026-06-03T01:30:00Z"}))
 add("disagree-808-fl", "Honolulu number, Florida (Eastern) address: 07:00 HST", deny(["CR-45"], "2026-06-02T18:00:00Z"), facts={"address_state": "FL", "candidate_zones": ["America/New_York"], "phone": "+18085550123", "source_state": "FL", "instant": "2026-06-02T17:00:00Z"})
 TX = {"address_state": "TX", "candidate_zones": [], "phone": "+15125550123", "source_state": "TX"}
@@ -175,7 +179,7 @@ add("unknown-zone-tx-0730mdt", "TX address without a zone: Central and Mountain 
 add("unknown-zone-tx-0800mdt", "TX: 08:00 MDT", allow(), facts=merge(TX, {"instant": "2026-06-02T14:00:00Z"}))
 NOWHERE = {"address_state": None, "candidate_zones": []}
 add("unknown-state-afternoon", "no state: every US zone, Guam to American Samoa; overlap 22:00-01:00 UTC in June", deny(["CR-45"], "2026-06-02T22:00:00Z"), facts=merge(NOWHERE, {"instant": "2026-06-02T20:00:00Z"}))
-add("unknown-state-overlap", "23:00 UTC: 09:00 in Guam, 19:00 EDT, 12:00 in Pago Pago", allow(), facts=merge(NOWHERE, {"instant": "2026-06-02T23:00:00Z"}))
+add("unknown-state-overlap", "23:00 UTC: 09:00 in Guam, 19:00 EDT, 12:00 in Pago Pago; any state, so announce", cond(ANN, ["CR-28"]), facts=merge(NOWHERE, {"instant": "2026-06-02T23:00:00Z"}))
 add("unknown-state-0100utc", "01:00 UTC: 21:00 EDT", deny(["CR-45"], "2026-06-03T22:00:00Z"), facts=merge(NOWHERE, {"instant": "2026-06-03T01:00:00Z"}))
 
 # --- F. The program's own window ---
@@ -189,11 +193,11 @@ add("program-window-empty", "a window closing before it opens", deny(["contradic
 # --- G. State robocall laws and hours (landline, prerecorded, no consent) ---
 add("robo-nc-noon", "NC prerecorded: identification and opt-out; 0 earlier robocalls", cond(IDENT, IDENT_RULES), ["CR-3"], ROBO)
 add("robo-ca-0830pdt", "CA: no recorded messages before 09:00 (CR-23), though CR-45 opens at 08:00", deny(["CR-23"], "2026-06-02T16:00:00Z"), facts=merge(CA, ROBO, {"instant": "2026-06-02T15:30:00Z"}))
-add("robo-ca-0900pdt", "CA 09:00 PDT: a live voice first", cond(IDENT + ["live_operator_consent_first"], IDENT_RULES + ["CR-23"]), facts=merge(CA, ROBO, {"instant": "2026-06-02T16:00:00Z"}))
-add("robo-ca-205959pdt", "CA 20:59:59 PDT", cond(IDENT + ["live_operator_consent_first"], IDENT_RULES + ["CR-23"]), facts=merge(CA, ROBO, {"instant": "2026-06-03T03:59:59Z"}))
+add("robo-ca-0900pdt", "CA 09:00 PDT: a live voice first", cond(IDENT + ANN + ["live_operator_consent_first"], IDENT_RULES + ["CR-23", "CR-28"]), facts=merge(CA, ROBO, {"instant": "2026-06-02T16:00:00Z"}))
+add("robo-ca-205959pdt", "CA 20:59:59 PDT", cond(IDENT + ANN + ["live_operator_consent_first"], IDENT_RULES + ["CR-23", "CR-28"]), facts=merge(CA, ROBO, {"instant": "2026-06-03T03:59:59Z"}))
 add("robo-ca-2100pdt", "CA 21:00 PDT", deny(["CR-23", "CR-45"], "2026-06-03T16:00:00Z"), facts=merge(CA, ROBO, {"instant": "2026-06-03T04:00:00Z"}))
-add("live-ca-0830pdt", "CA live manual call at 08:30: the 09:00 overlay is for recorded messages only", allow(), ["CR-23"], merge(CA, {"instant": "2026-06-02T15:30:00Z"}))
-add("robo-ca-with-consent", "CA: the live introduction is required even with consent", cond(IDENT + ["live_operator_consent_first"], IDENT_RULES + ["CR-23"]), facts=merge(CA, ROBO, CONSENT, {"instant": "2026-06-02T17:00:00Z"}))
+add("live-ca-0830pdt", "CA live manual call at 08:30: the 09:00 overlay is for recorded messages only", cond(ANN, ["CR-28"]), ["CR-23"], merge(CA, {"instant": "2026-06-02T15:30:00Z"}))
+add("robo-ca-with-consent", "CA: the live introduction is required even with consent", cond(IDENT + ANN + ["live_operator_consent_first"], IDENT_RULES + ["CR-23", "CR-28"]), facts=merge(CA, ROBO, CONSENT, {"instant": "2026-06-02T17:00:00Z"}))
 add("robo-mn-0830cdt", "MN recorded messages 09:00-21:00 (CR-21)", deny(["CR-21"], "2026-06-02T14:00:00Z"), facts=merge(MN, ROBO, {"instant": "2026-06-02T13:30:00Z"}))
 add("robo-mn-0900cdt", "MN 09:00: consent or a live operator first", cond(IDENT + ["live_operator_consent_first"], IDENT_RULES + ["CR-21"]), facts=merge(MN, ROBO, {"instant": "2026-06-02T14:00:00Z"}))
 add("live-mn-0830cdt", "MN live call at 08:30", allow(), ["CR-21"], merge(MN, {"instant": "2026-06-02T13:30:00Z"}))
@@ -207,15 +211,15 @@ add("robo-in-artificial", "IN artificial voice: CR-4 makes it an artificial-voic
 add("robo-in-consent", "IN with consent", cond(IDENT, IDENT_RULES), ["CR-20"], merge(IN, ROBO, CONSENT))
 add("live-in", "IN live call", allow(), ["CR-20"], IN)
 add("robo-in-by-area-code", "Ohio address, Indiana area code: Indiana's law may apply", cond(IDENT + ["live_operator_consent_first"], IDENT_RULES + ["CR-20"]), facts=merge(ROBO, {"address_state": "OH", "phone": "+13175550123", "source_state": "OH"}))
-add("robo-nh", "NH, not on the federal list: name the payer within 30 s", cond(IDENT + ["name_payer_within_30s"], IDENT_RULES + ["CR-24"]), facts=merge(NH, ROBO, {"on_national_dnc": False}))
+add("robo-nh", "NH, not on the federal list: name the payer within 30 s; NH is all-party", cond(IDENT + ANN + ["name_payer_within_30s"], IDENT_RULES + ["CR-24", "CR-28"]), facts=merge(NH, ROBO, {"on_national_dnc": False}))
 add("robo-nh-national-dnc", "NH: no recorded political message to the federal Do Not Call list", deny(["CR-24"]), facts=merge(NH, ROBO, {"on_national_dnc": True}))
 add("robo-nh-national-unknown", "NH recorded message without knowing the federal list", deny(["CR-24", "missing_fact"]), facts=merge(NH, ROBO))
-add("live-nh-national-dnc", "NH live call to a number on the federal list: political calls are exempt", allow(), ["CR-17", "CR-24"], merge(NH, {"on_national_dnc": True}))
+add("live-nh-national-dnc", "NH live call to a number on the federal list: political calls are exempt", cond(ANN, ["CR-28"]), ["CR-17", "CR-24"], merge(NH, {"on_national_dnc": True}))
 add("robo-nc-national-dnc", "NC recorded message to the federal list: exempt outside NH", cond(IDENT, IDENT_RULES), ["CR-17"], merge(ROBO, {"on_national_dnc": True}))
 add("power-nc-national-dnc", "NC power dial to a landline on the federal list", cond(["play_safe_harbor"], ["CR-46"]), ["CR-17"], {"dial_mode": "power", "on_national_dnc": True})
-add("robo-nh-ivr-consent", "NH IVR with consent, not on the federal list", cond(IDENT + ["name_payer_within_30s"], IDENT_RULES + ["CR-24"]), facts=merge(NH, ROBO, CONSENT, {"dial_mode": "ivr", "on_national_dnc": False}))
+add("robo-nh-ivr-consent", "NH IVR with consent, not on the federal list", cond(IDENT + ANN + ["name_payer_within_30s"], IDENT_RULES + ["CR-24", "CR-28"]), facts=merge(NH, ROBO, CONSENT, {"dial_mode": "ivr", "on_national_dnc": False}))
 add("robo-nh-by-area-code", "Massachusetts address, NH area code, on the federal list", deny(["CR-24"]), facts=merge(ROBO, {"address_state": "MA", "phone": "+16035550123", "source_state": "MA", "on_national_dnc": True}))
-add("robo-unknown-state", "no address state: every state's law may apply (IN, MN, ND, CA, NH); 00:00 UTC is 10:00 in Guam, 20:00 EDT, 13:00 in Pago Pago", cond(IDENT + ["live_operator_consent_first", "name_payer_within_30s"], IDENT_RULES + ["CR-20", "CR-21", "CR-22", "CR-23", "CR-24"]), facts=merge(NOWHERE, ROBO, {"on_national_dnc": False, "instant": "2026-06-03T00:00:00Z"}))
+add("robo-unknown-state", "no address state: every state's law may apply (IN, MN, ND, CA, NH); 00:00 UTC is 10:00 in Guam, 20:00 EDT, 13:00 in Pago Pago", cond(IDENT + ANN + ["live_operator_consent_first", "name_payer_within_30s"], IDENT_RULES + ["CR-20", "CR-21", "CR-22", "CR-23", "CR-24", "CR-28"]), facts=merge(NOWHERE, ROBO, {"on_national_dnc": False, "instant": "2026-06-03T00:00:00Z"}))
 
 # --- H. CR-3: residential robocalls per rolling 30 days ---
 add("cr3-two-before", "2 earlier prerecorded calls: a 3rd is allowed", cond(IDENT, IDENT_RULES), ["CR-3"], merge(ROBO, {"prerecorded_calls_30d": 2}))
@@ -304,7 +308,7 @@ add("attempts-missing", "attempts unknown", deny(["missing_fact"]), facts={"atte
 # --- N. CR-39, CR-41: data location ---
 add("ca-record-offshore-agent", "California record, agent in the Philippines", deny(["CR-39"]), facts=merge(CA, {"agent_country": "PH", "instant": "2026-06-02T19:00:00Z"}))
 add("nc-record-offshore-agent", "NC record, agent in the Philippines", allow(), ["CR-39"], {"agent_country": "PH"})
-add("ca-record-us-agent", "California record, US agent", allow(), ["CR-39"], merge(CA, {"instant": "2026-06-02T19:00:00Z"}))
+add("ca-record-us-agent", "California record, US agent (CA callee: announce)", cond(ANN, ["CR-28"]), ["CR-39"], merge(CA, {"instant": "2026-06-02T19:00:00Z"}))
 add("offshore-agent-source-unknown", "agent abroad, record's source state unknown", deny(["CR-39", "missing_fact"]), facts={"agent_country": "PH", "source_state": DROP})
 add("agent-in-china", "agent in China", deny(["CR-41"]), facts={"agent_country": "CN"})
 add("agent-in-russia-ca-record", "agent in Russia, California record", deny(["CR-39", "CR-41"]), facts=merge(CA, {"agent_country": "RU", "instant": "2026-06-02T19:00:00Z"}))
@@ -316,10 +320,13 @@ add("ca-record-robocall-offshore-vendor-agent", "CA record in a recorded message
 
 # --- O. CR-28: announcing a recording ---
 add("recorded-nc-agent-nc", "NC callee, NC agent: one-party states", allow(), ["CR-28"], {"recorded": True, "agent_state": "NC"})
-add("recorded-nc-agent-unknown", "agent's state unknown: taken as all-party", cond(["announce_recording"], ["CR-28"]), facts={"recorded": True})
+add("recorded-nc-agent-unknown", "agent's state unknown: taken as all-party", cond(["announce_recording"], ["CR-28"]), facts={"recorded": True, "agent_state": DROP})
+add("recording-unknown-nv", "not said whether recorded: taken as recorded; Nevada callee", cond(ANN, ["CR-28"]), facts=merge(NV, {"instant": "2026-06-02T18:00:00Z"}))
+add("recording-unknown-agent-pa", "not said whether recorded, agent in Pennsylvania", cond(ANN, ["CR-28"]), facts={"agent_state": "PA"})
+add("not-recorded-agent-pa", "said to be unrecorded, agent in Pennsylvania", allow(), ["CR-28"], {"agent_state": "PA", "recorded": False})
 add("recorded-ca-callee", "California callee", cond(["announce_recording"], ["CR-28"]), facts=merge(CA, {"recorded": True, "agent_state": "TX", "instant": "2026-06-02T19:00:00Z"}))
 add("recorded-pa-agent", "agent in Pennsylvania", cond(["announce_recording"], ["CR-28"]), facts={"recorded": True, "agent_state": "PA"})
-add("not-recorded-ca", "not recorded: nothing to announce", allow(), facts=merge(CA, {"instant": "2026-06-02T19:00:00Z"}))
+add("not-recorded-ca", "said to be unrecorded: nothing to announce", allow(), ["CR-28"], merge(CA, {"instant": "2026-06-02T19:00:00Z", "recorded": False}))
 add("recorded-fl-area-code", "Georgia address, Florida area code", cond(["announce_recording"], ["CR-28"]), facts={"recorded": True, "agent_state": "GA", "address_state": "GA", "phone": "+13055550123", "source_state": "GA"})
 
 # --- P. Missing facts ---

@@ -308,7 +308,11 @@ fn generate(rng: &mut StdRng, table: &ZoneTable, index: usize) -> Generated {
         household_attempts: household_cap.and_then(|_| (!rng.gen_bool(0.02)).then(|| rng.gen_range(0..12))),
         max_household_attempts: household_cap,
         last_disposition: history.then_some(disposition),
-        recorded: rng.gen_bool(0.5),
+        recorded: match rng.gen_range(0..10) {
+            0..=4 => Some(true),
+            5..=8 => Some(false),
+            _ => None,
+        },
         agent_country: (!rng.gen_bool(0.01)).then(|| Country::parse(agent).expect("a country")),
         agent_state: rng.gen_bool(0.5).then(|| *pick(rng, STATES)).and_then(StateCode::parse),
         vendor_country: match rng.gen_range(0..100) {

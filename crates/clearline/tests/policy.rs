@@ -22,7 +22,7 @@ fn clearline(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-const GOOD: &str = r#"{"id":"ok","instant":"2026-10-20T12:00:00-04:00","candidate_zones":["America/New_York"],"address_state":"NC","phone":"+19195550123","line_type":"wireless","dial_mode":"predictive","purpose":"gotv","consent":false,"on_dnc":false,"prerecorded_calls_30d":0,"attempts":0,"max_attempts":3,"agent_country":"US","some_future_key":[1,2]}"#;
+const GOOD: &str = r#"{"id":"ok","instant":"2026-10-20T12:00:00-04:00","candidate_zones":["America/New_York"],"address_state":"NC","phone":"+19195550123","line_type":"wireless","dial_mode":"predictive","purpose":"gotv","consent":false,"on_dnc":false,"prerecorded_calls_30d":0,"attempts":0,"max_attempts":3,"agent_country":"US","agent_state":"NC","some_future_key":[1,2]}"#;
 
 #[test]
 fn check_prints_one_verdict_per_line_in_order_and_names_bad_lines() {

@@ -234,7 +234,8 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
                 condition_rules.push("CR-24");
             }
         }
-        if case.recorded {
+        // Not said to be unrecorded: taken as recorded.
+        if case.recorded.unwrap_or(true) {
             let callee = states.iter().any(|s| ALL_PARTY.contains(&s.as_str()));
             let agent_side = agent && case.agent_state.is_none_or(|s| ALL_PARTY.contains(&s.as_str()));
             if callee || agent_side {

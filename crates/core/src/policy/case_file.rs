@@ -103,7 +103,7 @@ pub fn parse_case(line: &str, table: &ZoneTable) -> Result<ParsedCase, CaseError
         household_attempts: f.count("household_attempts")?,
         max_household_attempts: f.count("max_household_attempts")?,
         last_disposition: f.parsed("last_disposition", Disposition::from_code, "not a base disposition code")?,
-        recorded: f.flag("recorded")?.unwrap_or(false),
+        recorded: f.flag("recorded")?,
         agent_country: f.parsed("agent_country", Country::parse, "not a two-letter country code")?,
         agent_state: f.state("agent_state")?,
         vendor_country: f.parsed("vendor_country", Country::parse, "not a two-letter country code")?,

@@ -135,8 +135,9 @@ pub struct Case {
     /// `None`: no household cap.
     pub max_household_attempts: Option<u32>,
     pub last_disposition: Option<Disposition>,
-    /// The call will be recorded.
-    pub recorded: bool,
+    /// The call will be recorded. `None` is taken as recorded (CR-28): announcing a recording that does
+    /// not happen costs nothing; an unannounced one in an all-party state is an offence.
+    pub recorded: Option<bool>,
     /// Where the agent taking the call is (manual, preview, power and predictive dials).
     pub agent_country: Option<Country>,
     pub agent_state: Option<StateCode>,

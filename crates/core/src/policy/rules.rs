@@ -193,8 +193,9 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
             state_robocall_laws(&mut acc, case, laws, states);
         }
         // CR-28 (all-party consent to record): announce when the callee or the agent may be in an
-        // all-party state; an agent whose state is unknown is taken to be in one.
-        if case.recorded {
+        // all-party state; an agent whose state is unknown is taken to be in one, and a call not known to be
+        // unrecorded is taken as recorded.
+        if case.recorded != Some(false) {
             let agent_side = mode.has_agent() && case.agent_state.is_none_or(|s| laws.all_party_recording.contains(s));
             if states.intersects(laws.all_party_recording) || agent_side {
                 acc.condition(Condition::AnnounceRecording, Reason::AnnounceRecording, RuleSet::of(&[Cr28]));

@@ -40,6 +40,7 @@ fn base() -> Case {
         attempts: Some(0),
         max_attempts: Some(3),
         agent_country: Country::parse("US"),
+        agent_state: StateCode::parse("NC"),
         source_state: StateCode::parse("NC"),
         ..Case::default()
     }
@@ -188,7 +189,7 @@ fn arb_case() -> impl Strategy<Value = Case> {
                     attempts: Some(attempts),
                     max_attempts: Some(max),
                     last_attempt_at: (attempts > 0).then(|| instant - jiff::SignedDuration::from_hours(5)),
-                    recorded,
+                    recorded: Some(recorded),
                     agent_country: Country::parse(agent),
                     ..base()
                 }
