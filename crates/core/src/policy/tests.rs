@@ -317,3 +317,35 @@ fn windows_that_never_overlap_deny_without_a_next_time() {
     assert_eq!(v.next_allowed_at, None);
     assert!(v.rules.contains(RuleId::ProgramWindow));
 }
+
+#[test]
+fn a_bad_line_names_the_field_and_never_the_value() {
+    let good = r#""instant":"2026-06-02T16:00:00Z","phone":"+19195550123""#;
+    let cases = [
+        (r#"{"phone":"+1919555"}"#.to_string(), Some("phone")),
+        (r#"{"phone":19195550123}"#.to_string(), Some("phone")),
+        (format!(r#"{{{good},"candidate_zones":["Mars/Olympus"]}}"#), Some("candidate_zones")),
+        (format!(r#"{{{good},"candidate_zones":"America/New_York"}}"#), Some("candidate_zones")),
+        (format!(r#"{{{good},"line_type":"cellular"}}"#), Some("line_type")),
+        (format!(r#"{{{good},"attempts":-1}}"#), Some("attempts")),
+        (format!(r#"{{{good},"consent":"yes"}}"#), Some("consent")),
+        (format!(r#"{{{good},"rnd_result":"no"}}"#), Some("rnd_checked_at")),
+        (format!(r#"{{{good},"address_state":"XX"}}"#), Some("address_state")),
+        (format!(r#"{{{good},"program_window":"9 to 5"}}"#), Some("program_window")),
+        (r#"{"instant":"2026-06-02 16:00"}"#.to_string(), Some("instant")),
+        ("[1,2]".to_string(), None),
+        ("{\"phone\":".to_string(), None),
+    ];
+    for (line, field) in cases {
+        let Err(e) = parse_case(&line, table()) else { panic!("{line} should not parse") };
+        assert_eq!(e.field, field, "{line}");
+        let text = e.to_string();
+        for value in ["1919555", "Mars", "cellular", "XX", "9 to 5", "yes"] {
+            assert!(!text.contains(value), "{text} echoes a value");
+        }
+    }
+    // Unknown keys are ignored and null is absent.
+    let parsed = parse_case(&format!(r#"{{{good},"whatever":{{"x":1}},"on_dnc":null}}"#), table()).unwrap();
+    assert_eq!(parsed.case.on_dnc, None);
+    assert_eq!(parsed.case.phone.map(|p| p.npa()), Some(Some(919)));
+}
