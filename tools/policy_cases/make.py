@@ -226,12 +226,20 @@ add("cr3-two-before", "2 earlier prerecorded calls: a 3rd is allowed", cond(IDEN
 add("cr3-three-before", "3 earlier: the 4th is refused", deny(["CR-3"]), facts=merge(ROBO, {"prerecorded_calls_30d": 3}))
 add("cr3-five-before", "5 earlier", deny(["CR-3"]), facts=merge(ROBO, {"prerecorded_calls_30d": 5}))
 add("cr3-consent", "3 earlier, with consent", cond(IDENT, IDENT_RULES), ["CR-3"], merge(ROBO, CONSENT, {"prerecorded_calls_30d": 3}))
-add("cr3-business", "3 earlier to a business landline: CR-3 is about residential lines", cond(IDENT, IDENT_RULES), ["CR-3"], merge(ROBO, {"prerecorded_calls_30d": 3, "business_line": True}))
+add("cr3-business", "3 earlier to a business landline: CR-3 is about residential lines", cond(IDENT, IDENT_RULES), ["CR-3", "CR-10"], merge(ROBO, {"prerecorded_calls_30d": 3, "business_line": True, "business_lines_in_progress": 0}))
 add("cr3-artificial", "3 earlier, artificial voice", deny(["CR-3", "CR-4"]), facts=merge(ROBO, {"prerecorded_calls_30d": 3, "dial_mode": "artificial_voice"}))
 add("cr3-count-missing", "a residential robocall without the 30-day count", deny(["CR-3", "missing_fact"]), facts=merge(ROBO, {"prerecorded_calls_30d": DROP}))
 add("cr3-count-missing-live", "the count is not needed for a live call", allow(), facts={"prerecorded_calls_30d": DROP})
 add("cr3-reassigned", "3 earlier, consent voided by the RND", deny(["CR-3", "CR-13"]), facts=merge(ROBO, REASSIGNED, {"prerecorded_calls_30d": 3}))
 add("cr3-ivr", "3 earlier, IVR", deny(["CR-3"]), facts=merge(ROBO, {"prerecorded_calls_30d": 3, "dial_mode": "ivr"}))
+
+# --- H2. CR-10: one line of a multi-line business at a time with an autodialer ---
+BUSINESS = {"business_line": True}
+add("business-predictive-free", "business landline, no other line of it engaged", cond(["play_safe_harbor"], ["CR-46"]), ["CR-10"], merge(BUSINESS, {"dial_mode": "predictive", "business_lines_in_progress": 0}))
+add("business-predictive-busy", "the dialer is already on another line of this business", deny(["CR-10"]), facts=merge(BUSINESS, {"dial_mode": "predictive", "business_lines_in_progress": 1}))
+add("business-prerecorded-busy", "a recorded message while two other lines of the business are engaged", deny(["CR-10"]), facts=merge(BUSINESS, ROBO, {"business_lines_in_progress": 2}))
+add("business-power-unknown", "the count of the business's lines in progress is unknown", deny(["CR-10", "missing_fact"]), facts=merge(BUSINESS, {"dial_mode": "power"}))
+add("business-manual-busy", "a human-dialed call is not an autodialer", allow(), ["CR-10"], merge(BUSINESS, {"business_lines_in_progress": 1}))
 
 # --- I. CR-1, CR-49, CR-11: wireless, VoIP and unknown lines ---
 add("wireless-prerecorded", "wireless prerecorded without consent", deny(["CR-1"]), facts=merge(WIRELESS, ROBO))

@@ -287,6 +287,7 @@ fn generate(rng: &mut StdRng, table: &ZoneTable, index: usize) -> Generated {
         phone,
         line_type: (!rng.gen_bool(0.005)).then_some(line),
         business_line: rng.gen_bool(0.05),
+        business_lines_in_progress: (!rng.gen_bool(0.1)).then(|| rng.gen_range(0..3)),
         dial_mode: (!rng.gen_bool(0.005)).then(|| *pick(rng, &DialMode::ALL)),
         purpose: (!rng.gen_bool(0.005)).then(|| *pick(rng, &Purpose::ALL)),
         consent: (!rng.gen_bool(0.005)).then_some(consent),

@@ -195,6 +195,13 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
                 Some(_) => {}
             }
         }
+        if line == LineType::Landline && case.business_line && (robocall || system) {
+            match case.business_lines_in_progress {
+                None => hard(&mut deny, &["missing_fact", "CR-10"]),
+                Some(n) if n > 0 => hard(&mut deny, &["CR-10"]),
+                Some(_) => {}
+            }
+        }
         if robocall {
             conditions.push("identify_and_offer_opt_out");
             condition_rules.extend(["CR-5", "CR-6"]);

@@ -83,6 +83,7 @@ pub fn parse_case(line: &str, table: &ZoneTable) -> Result<ParsedCase, CaseError
         },
         line_type: f.parsed("line_type", parse_line_type, "not one of wireless, landline, voip, protected, unknown")?,
         business_line: f.flag("business_line")?.unwrap_or(false),
+        business_lines_in_progress: f.count("business_lines_in_progress")?,
         dial_mode: f.parsed(
             "dial_mode",
             DialMode::parse,

@@ -110,6 +110,8 @@ pub struct Case {
     pub line_type: Option<LineType>,
     /// A landline marked as a business line (not residential for CR-3).
     pub business_line: bool,
+    /// Other lines of the same business the system is dialing or connected to now (CR-10).
+    pub business_lines_in_progress: Option<u32>,
     pub dial_mode: Option<DialMode>,
     pub purpose: Option<Purpose>,
     /// A consent record exists for this number and this calling entity.
@@ -187,6 +189,7 @@ pub enum Reason {
     WirelessRobocall,
     ProtectedRobocall,
     ResidentialRobocallLimit,
+    MultiLineBusiness,
     NationalDncNewHampshire,
     MaxAttempts,
     HouseholdCap,
@@ -227,6 +230,9 @@ impl Reason {
             }
             Reason::ResidentialRobocallLimit => {
                 "Three prerecorded calls to this residential line in the last 30 days already: a fourth needs consent."
+            }
+            Reason::MultiLineBusiness => {
+                "The system is already on another line of this business: one line of a multi-line business at a time."
             }
             Reason::NationalDncNewHampshire => {
                 "New Hampshire: no prerecorded political message to a number on the federal Do Not Call list."

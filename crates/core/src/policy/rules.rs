@@ -352,7 +352,7 @@ fn data_location(acc: &mut Acc, case: &Case, mode: Option<DialMode>) {
     }
 }
 
-/// CR-1, CR-2, CR-3, CR-4, CR-5, CR-6, CR-49: what the line type lets the dial mode do.
+/// CR-1, CR-2, CR-3, CR-4, CR-5, CR-6, CR-10, CR-49: what the line type lets the dial mode do.
 fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode) {
     let robocall = mode.is_robocall();
     // CR-4 (FCC 24-17): an AI or cloned voice is "artificial": every robocall rule applies; cited with them.
@@ -398,6 +398,14 @@ fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode) {
                     acc.deny(Reason::ResidentialRobocallLimit, rules);
                 }
             }
+        }
+    }
+    if line == LineType::Landline && case.business_line && (robocall || mode.is_system_dialed()) {
+        // CR-10 (47 U.S.C. 227(b)(1)(D)): an autodialer never engages two or more lines of one
+        // multi-line business at once. The caller counts the business's other lines in progress.
+        let rules = RuleSet::of(&[Cr10]);
+        if acc.require(case.business_lines_in_progress, Fact::BusinessLinesInProgress, rules).is_some_and(|n| n > 0) {
+            acc.deny(Reason::MultiLineBusiness, rules);
         }
     }
     if robocall {

@@ -173,6 +173,7 @@ named_set! {
         Cr5 = "CR-5",
         Cr6 = "CR-6",
         Cr7 = "CR-7",
+        Cr10 = "CR-10",
         Cr13 = "CR-13",
         Cr20 = "CR-20",
         Cr21 = "CR-21",
@@ -215,6 +216,7 @@ impl RuleId {
             RuleId::Cr5 => "recorded messages identify the caller and give a callback number",
             RuleId::Cr6 => "recorded messages offer an automated opt-out",
             RuleId::Cr7 => "do-not-call requests honored (law: within 10 business days)",
+            RuleId::Cr10 => "one line at a time of a multi-line business with an autodialer",
             RuleId::Cr13 => "Reassigned Numbers Database result against the consent date",
             RuleId::Cr20 => "Indiana: consent or a live operator before a recorded message",
             RuleId::Cr21 => "Minnesota: consent or a live operator first; recorded messages 09:00-21:00",
@@ -287,6 +289,7 @@ named_set! {
         SourceState = "source_state",
         ProgramWindow = "program_window",
         LastDisposition = "last_disposition",
+        BusinessLinesInProgress = "business_lines_in_progress",
     }
 }
 
