@@ -3,9 +3,11 @@
 //! Exit codes: 0 success; 1 failed (nothing written); 2 usage error.
 
 mod bench;
+mod bench_policy;
 mod config;
 mod demo;
 mod keys;
+mod policy;
 mod vaultkeys;
 mod voters;
 
@@ -111,6 +113,11 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+    /// The contact policy engine: check cases, explain a verdict (docs/policy.md).
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
     },
     /// The master key and the campaigns' data keys.
     Keys {
@@ -238,6 +245,8 @@ enum BenchCommand {
         #[arg(long)]
         keep: Option<PathBuf>,
     },
+    /// Contact-policy decisions per second on one thread, checked against a naive evaluation.
+    Policy(bench_policy::PolicyBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -397,6 +406,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rows = if quick { 20_000 } else { rows };
             bench::import(rows, &backends, keep.as_deref(), json).await
         }
+        Command::Bench { command: BenchCommand::Policy(args) } => bench_policy::run(args, json),
+        Command::Policy { command } => policy::run(command, json),
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             match command {

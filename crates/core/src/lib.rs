@@ -1,13 +1,16 @@
-//! Clearline's domain: identifiers, organizations, roles and capabilities, and the audit chain.
+//! Clearline's domain: identifiers, organizations, roles and capabilities, the audit chain, phones and
+//! time zones, dispositions and the contact policy.
 //!
 //! Architecture invariant: this crate does no I/O, has no async code and knows no SQL. Everything here
 //! is a value or a pure function, so every rule can be tested without a database or a network.
 
 pub mod access;
 pub mod audit;
+pub mod disposition;
 pub mod ids;
 pub mod org;
 pub mod phone;
+pub mod policy;
 pub mod principal;
 pub mod tz;
 pub mod universe;

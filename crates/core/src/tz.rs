@@ -172,6 +172,17 @@ pub fn zones_for_address(state: &str, county: Option<&str>) -> Vec<&'static str>
     county.and_then(|county| county_zones(state, county)).unwrap_or(state.zones).to_vec()
 }
 
+/// The two-letter codes of every state, DC and territory this module knows, in a fixed order.
+pub fn state_codes() -> impl Iterator<Item = &'static str> {
+    STATES.iter().map(|s| s.code)
+}
+
+/// Every zone of a state (by two-letter code or name), the one of most of its people first; `None` for an
+/// unknown state. What [`zones_for_address`] gives when the county is unknown, without allocating.
+pub fn state_zones(state: &str) -> Option<&'static [&'static str]> {
+    find_state(state).map(|s| s.zones)
+}
+
 fn find_state(text: &str) -> Option<&'static State> {
     let text = text.trim();
     STATES.iter().find(|s| s.code.eq_ignore_ascii_case(text) || s.name.eq_ignore_ascii_case(text))

@@ -40,6 +40,22 @@ pub fn state_for(number: &PhoneE164) -> Option<&'static str> {
     table().rows.get(&(3, u32::from(npa))).and_then(|row| row.state)
 }
 
+/// The area codes whose zones differ by exchange (rows finer than the area code), so that a lookup table
+/// can be built once: every other area code has one answer for all its numbers.
+pub fn area_codes_with_exchange_rows() -> std::collections::BTreeSet<u16> {
+    table()
+        .rows
+        .keys()
+        .filter(|(digits, _)| *digits > 3)
+        .map(|(digits, prefix)| (prefix / 10u32.pow(u32::from(*digits) - 3)) as u16)
+        .collect()
+}
+
+/// Every IANA zone named anywhere in the table (for building lookup tables once, ahead of use).
+pub fn all_zones() -> impl Iterator<Item = &'static str> {
+    table().rows.values().flat_map(|row| row.zones.iter().copied())
+}
+
 /// How much of an area code holds valid numbers, by the number metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Coverage {

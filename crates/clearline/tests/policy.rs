@@ -1,0 +1,134 @@
+//! `clearline policy check`, `policy explain` and `bench policy` as a user meets them: one verdict per
+//! line in order, bad lines named by line number and field (never the value), and the benchmark's
+//! agreement with the naive evaluator.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn clearline(args: &[&str], stdin: Option<&str>) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(args)
+        .env_remove("CLEARLINE_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clearline runs");
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const GOOD: &str = r#"{"id":"ok","instant":"2026-10-20T12:00:00-04:00","candidate_zones":["America/New_York"],"address_state":"NC","phone":"+19195550123","line_type":"wireless","dial_mode":"predictive","purpose":"gotv","consent":false,"on_dnc":false,"prerecorded_calls_30d":0,"attempts":0,"max_attempts":3,"agent_country":"US","agent_state":"NC","some_future_key":[1,2]}"#;
+
+#[test]
+fn check_prints_one_verdict_per_line_in_order_and_names_bad_lines() {
+    let night = GOOD.replace("\"ok\"", "\"night\"").replace("12:00:00-04:00", "22:00:00-04:00");
+    let bad_phone = GOOD.replace("\"ok\"", "\"bad\"").replace("+19195550123", "+1919555");
+    let input = format!("{GOOD}\n{bad_phone}\n{night}\n{{\"id\":\"empty\"}}\nnot json\n");
+    let out = clearline(&["policy", "check", "--cases", "-"], Some(&input));
+    assert_eq!(out.status.code(), Some(1), "bad lines make the run fail");
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 5, "one output line per input line");
+    assert_eq!(lines[0]["id"], "ok");
+    assert_eq!(lines[0]["verdict"], "allow_with_conditions");
+    assert_eq!(lines[0]["conditions"], serde_json::json!(["manual_dial_only", "play_safe_harbor"]));
+    assert_eq!(lines[0]["rules"], serde_json::json!(["CR-1", "CR-46", "CR-49"]));
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[1]["error"], "field `phone`: not a valid E.164 number");
+    assert_eq!(lines[2]["id"], "night");
+    assert_eq!(lines[2]["verdict"], "deny");
+    assert_eq!(lines[2]["next_allowed_at"], "2026-10-21T12:00:00Z");
+    assert_eq!(lines[3]["verdict"], "deny");
+    assert!(lines[3]["reason"].as_str().unwrap().contains("instant"), "names the missing facts");
+    assert_eq!(lines[4]["line"], 5);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 2: field `phone`"), "{stderr}");
+    assert!(
+        !stderr.contains("1919555") && !String::from_utf8_lossy(&out.stdout).contains("1919555"),
+        "no phone echoed"
+    );
+    let keys: Vec<&str> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(|l| {
+            ["\"id\"", "\"verdict\"", "\"conditions\"", "\"rules\"", "\"reason\"", "\"next_allowed_at\""]
+                .into_iter()
+                .filter(|k| l.contains(k))
+                .collect()
+        })
+        .unwrap();
+    assert_eq!(keys.len(), 6);
+}
+
+#[test]
+fn check_of_a_clean_file_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cases.jsonl");
+    std::fs::write(&file, format!("{GOOD}\n{GOOD}\n")).unwrap();
+    let out = clearline(&["policy", "check", "--cases", file.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+}
+
+#[test]
+fn explain_shows_the_verdict_the_rules_and_every_zone() {
+    let out = clearline(
+        &[
+            "policy",
+            "explain",
+            "--instant",
+            "2026-06-02T07:30:00-04:00",
+            "--zone",
+            "America/Los_Angeles",
+            "--state",
+            "CA",
+            "--phone",
+            "+12125550123",
+            "--line-type",
+            "landline",
+            "--dial-mode",
+            "manual",
+            "--purpose",
+            "gotv",
+            "--consent",
+            "false",
+            "--on-dnc",
+            "false",
+            "--attempts",
+            "0",
+            "--max-attempts",
+            "3",
+            "--agent-country",
+            "US",
+            "--fact",
+            "source_state=CA",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("DENY"), "{text}");
+    assert!(text.contains("CR-45"), "{text}");
+    assert!(text.contains("America/New_York") && text.contains("America/Los_Angeles"), "{text}");
+    assert!(text.contains("Next allowed at: 2026-06-02T15:00:00Z"), "{text}");
+    assert!(!text.contains("5550123"), "the number is not printed");
+}
+
+#[test]
+fn bench_policy_quick_reports_agreement_with_the_naive_evaluator() {
+    let out = clearline(&["--json", "bench", "policy", "--quick"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"], 20_000);
+    assert_eq!(report["checksums_agree"], true);
+    assert_eq!(report["sample_checksum"], report["naive_checksum"]);
+    assert!(report["decisions_per_second"].as_f64().unwrap() > 0.0);
+    for kind in ["allow", "allow_with_conditions", "deny"] {
+        assert!(report[kind].as_u64().unwrap() > 0, "the generated cases reach every verdict: {kind}");
+    }
+}
