@@ -299,8 +299,8 @@ fn read_all<R: Read>(
     };
     let state = layout_state(&options.layout);
     let workers = normalize_workers();
-    // Bounded: the reader runs at most two chunks per worker ahead, so memory stays flat.
-    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers * 2);
+    // Bounded: the reader runs at most one chunk per worker ahead, so memory stays flat.
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(workers);
     let job_rx = std::sync::Mutex::new(job_rx);
     let outcome = std::thread::scope(|scope| {
         for _ in 0..workers {

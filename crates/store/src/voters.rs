@@ -266,7 +266,7 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
 
 /// SQLite page cache while an import runs, in KiB (the pool's connections keep 32 MiB): enough for
 /// the hot index pages of a few million people, so inserts do not re-read them from the WAL.
-const IMPORT_CACHE_KIB: u32 = 131_072;
+const IMPORT_CACHE_KIB: u32 = 65_536;
 /// The pool's usual page cache (see `open_sqlite`), restored when the import ends.
 const POOL_CACHE_KIB: u32 = 32_768;
 
