@@ -279,6 +279,8 @@ pub struct ImportTx {
     /// and households are linked as rows go in (see [`HouseholdLinker`]).
     first_import: bool,
     pub(crate) linker: Option<HouseholdLinker>,
+    /// For work that must run outside the transaction, after it commits.
+    pool: sqlx::AnyPool,
     /// SQLite: the next free person id, once read.
     next_person_id: Option<i64>,
     campaign: OrgId,
@@ -413,6 +415,7 @@ impl Store {
             first_import: existing == 0,
             linker: (existing == 0).then(HouseholdLinker::default),
             next_person_id: None,
+            pool: self.pool.clone(),
             campaign,
             batch_id,
             actor: actor.clone(),
@@ -818,17 +821,24 @@ impl ImportTx {
             "households": summary.households,
             "seconds": (now_us() - self.started_at) as f64 / 1e6,
         });
-        if self.backend == Backend::Postgres {
-            // Fresh statistics, so the planner sees the new rows (and uses the targeting index).
-            sqlx::query("ANALYZE persons").execute(&mut *self.tx.tx).await?;
-            sqlx::query("ANALYZE phones").execute(&mut *self.tx.tx).await?;
-        }
         let campaign = self.campaign;
         let actor = self.actor.clone();
         self.tx.audit(campaign, &actor, "voters.import", "import_batch", &self.batch_id.to_string(), details).await?;
         let id = self.batch_id;
         self.restore_cache().await?;
         self.tx.commit().await?;
+        if self.backend == Backend::Postgres && summary.inserted + summary.updated > 0 {
+            // Fresh statistics, so the planner sees the new rows and uses the targeting index, and a
+            // visibility map, so counts are answered from that index without visiting the rows. VACUUM
+            // cannot run inside the import's transaction: it runs just after, before the import returns.
+            // The import has committed: a failure here only makes counts slower until autovacuum runs,
+            // so it is logged, not returned as a failed import.
+            for sql in ["VACUUM (ANALYZE) persons", "VACUUM (ANALYZE) phones"] {
+                if let Err(e) = sqlx::query(sql).execute(&self.pool).await {
+                    tracing::warn!(batch = id, error = %e, "vacuum after an import failed; counts stay slower until autovacuum");
+                }
+            }
+        }
         Ok(id)
     }
 
