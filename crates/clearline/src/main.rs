@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod keys;
 mod policy;
+mod policy_facts;
 mod vaultkeys;
 mod voters;
 
@@ -407,7 +408,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bench::import(rows, &backends, keep.as_deref(), json).await
         }
         Command::Bench { command: BenchCommand::Policy(args) } => bench_policy::run(args, json),
-        Command::Policy { command } => policy::run(command, json),
+        Command::Policy { command } => {
+            let stored = policy::StoredFacts { config: &config, as_user: cli.global.as_user.as_deref() };
+            policy::run(command, json, stored).await
+        }
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             match command {
@@ -553,7 +557,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Resolves `--as EMAIL` to an actor; prints why not and returns None when it cannot.
-async fn cli_actor(store: &Store, email: &str) -> Option<Actor> {
+pub(crate) async fn cli_actor(store: &Store, email: &str) -> Option<Actor> {
     let parsed = match clearline_core::validate::Email::parse(email) {
         Ok(e) => e,
         Err(_) => {

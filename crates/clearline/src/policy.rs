@@ -1,8 +1,10 @@
 //! `clearline policy check` and `clearline policy explain`: the contact policy engine on cases given as
 //! JSON Lines or as flags. The format is in docs/policy.md; the engine in clearline-core.
 //!
-//! Neither command reads the database: a case carries its facts. Errors name the line and the field,
-//! never the value (phone numbers are personal data).
+//! `check` never reads the database: a case carries its facts. `explain --campaign --voter` takes the
+//! facts of a stored person instead — each of their phones, its line type and zones, the address, the
+//! do-not-call list and consent records — and explains a verdict per phone (the read is audited).
+//! Errors name the line and the field, never the value (phone numbers are personal data).
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -26,6 +28,12 @@ pub enum PolicyCommand {
 
 #[derive(Args)]
 pub struct ExplainArgs {
+    /// Take the person's facts from this campaign's records (with --voter; needs --as).
+    #[arg(long, requires = "voter")]
+    campaign: Option<String>,
+    /// The person key (state voter ID) whose phones to explain; flags given too override stored facts.
+    #[arg(long, requires = "campaign")]
+    voter: Option<String>,
     /// When the dial would happen (RFC 3339, e.g. 2026-10-20T14:00:00-04:00).
     #[arg(long)]
     instant: Option<String>,
@@ -70,11 +78,19 @@ pub fn zone_table() -> anyhow::Result<ZoneTable> {
     ZoneTable::new(jiff::tz::TimeZone::get).context("loading the time zones")
 }
 
-pub fn run(command: PolicyCommand, json: bool) -> anyhow::Result<ExitCode> {
+/// Where `explain --campaign --voter` reads a person's facts.
+pub struct StoredFacts<'a> {
+    pub config: &'a crate::config::Config,
+    pub as_user: Option<&'a str>,
+}
+
+pub async fn run(command: PolicyCommand, json: bool, stored: StoredFacts<'_>) -> anyhow::Result<ExitCode> {
     match command {
         PolicyCommand::Check { cases } => check(&cases),
         PolicyCommand::Explain(args) => {
             let ExplainArgs {
+                campaign,
+                voter,
                 instant,
                 zones,
                 state,
@@ -118,7 +134,38 @@ pub fn run(command: PolicyCommand, json: bool) -> anyhow::Result<ExitCode> {
                 let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::from(raw));
                 object.insert(key.to_string(), value);
             }
-            explain(&Value::Object(object).to_string(), json)
+            match (campaign, voter) {
+                (Some(campaign), Some(voter)) => {
+                    let Some(email) = stored.as_user else {
+                        eprintln!("error: a stored person's facts are personal data: name yourself with --as EMAIL");
+                        return Ok(ExitCode::from(2));
+                    };
+                    let phones =
+                        match crate::policy_facts::person_cases(stored.config, email, &campaign, &voter).await? {
+                            Ok(phones) => phones,
+                            Err(code) => return Ok(code),
+                        };
+                    if phones.is_empty() {
+                        eprintln!("error: this person has no valid phone number to explain");
+                        return Ok(ExitCode::from(1));
+                    }
+                    for (i, (label, mut facts)) in phones.into_iter().enumerate() {
+                        // Flags given on the command line win over the stored facts.
+                        for (k, v) in &object {
+                            facts.insert(k.clone(), v.clone());
+                        }
+                        if !json {
+                            println!("{}== {label} ==", if i > 0 { "\n" } else { "" });
+                        }
+                        let code = explain(&Value::Object(facts).to_string(), json)?;
+                        if code != ExitCode::SUCCESS {
+                            return Ok(code);
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                _ => explain(&Value::Object(object).to_string(), json),
+            }
         }
     }
 }

@@ -132,3 +132,94 @@ fn bench_policy_quick_reports_agreement_with_the_naive_evaluator() {
         assert!(report[kind].as_u64().unwrap() > 0, "the generated cases reach every verdict: {kind}");
     }
 }
+
+/// Runs the binary on a data directory that persists between calls.
+fn clearline_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("CLEARLINE_DATABASE_URL")
+        .output()
+        .expect("clearline runs")
+}
+
+#[test]
+fn explain_takes_a_stored_persons_facts_phone_by_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(clearline_in(d, &["demo", "--no-serve"]).status.success());
+    let file = d.join("nc.txt");
+    let gen = clearline_in(
+        d,
+        &["gen", "voters", "--layout", "nc", "--rows", "300", "--seed", "4", "-o"]
+            .iter()
+            .copied()
+            .chain([file.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    assert!(gen.status.success());
+    let data = ["--as", "data@demo.clearline.test"];
+    let import = clearline_in(
+        d,
+        &[&data[..], &["import", "voters", "--campaign", "demo", "--layout", "nc", file.to_str().unwrap()]].concat(),
+    );
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    // A voter with a valid phone: the first whose record shows one.
+    let text: String = std::fs::read(&file).unwrap().iter().map(|&b| b as char).collect();
+    let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
+    let ncid = header.iter().position(|c| *c == "ncid").unwrap();
+    let (voter, number) = text
+        .lines()
+        .skip(1)
+        .find_map(|line| {
+            let key = line.split('\t').nth(ncid)?.trim().to_string();
+            let shown = clearline_in(d, &[&data[..], &["voters", "show", "--campaign", "demo", &key]].concat());
+            let v: Value = serde_json::from_slice(&shown.stdout).ok()?;
+            let number = v["phones"].get(0)?["number"].as_str()?.to_string();
+            Some((key, number))
+        })
+        .expect("a voter with a phone");
+
+    let explain = |extra: &[&str]| {
+        let base =
+            ["--json", "policy", "explain", "--campaign", "demo", "--voter", voter.as_str(), "--purpose", "gotv"];
+        let out = clearline_in(d, &[&data[..], &base[..], extra].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(!stdout.contains(&number[2..]), "the number is never printed");
+        let first: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        first
+    };
+    let program = ["--dial-mode", "preview", "--agent-country", "US", "--attempts", "0", "--max-attempts", "3"];
+    // At night in the person's zone: a time denial with the next allowed instant.
+    let night = explain(&[&program[..], &["--instant", "2026-10-20T22:30:00-04:00"]].concat());
+    assert_eq!(night["id"], format!("{voter}/1"));
+    assert_eq!(night["verdict"], "deny");
+    assert_eq!(night["rules"], serde_json::json!(["CR-45"]));
+    assert_eq!(night["next_allowed_at"], "2026-10-21T12:00:00Z", "08:00 EDT the next morning");
+    // Without the program's facts the stored ones are not enough: a missing fact denies, named.
+    let bare = explain(&["--instant", "2026-10-20T14:00:00-04:00"]);
+    assert_eq!(bare["verdict"], "deny");
+    assert!(bare["reason"].as_str().unwrap().contains("dial_mode"), "{bare}");
+
+    // The stored do-not-call list is a fact of the case at once (CR-47).
+    let list = d.join("dnc.txt");
+    std::fs::write(&list, format!("{number}\n")).unwrap();
+    let added = clearline_in(
+        d,
+        &["--as", "compliance@demo.clearline.test", "import", "dnc", "--campaign", "demo", list.to_str().unwrap()],
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let listed = explain(&[&program[..], &["--instant", "2026-10-20T14:00:00-04:00"]].concat());
+    assert_eq!(listed["verdict"], "deny");
+    assert!(listed["rules"].as_array().unwrap().contains(&Value::from("CR-47")), "{listed}");
+
+    // A role that may not see personal data gets no facts.
+    let analyst = clearline_in(
+        d,
+        &["--as", "analyst@demo.clearline.test", "policy", "explain", "--campaign", "demo", "--voter", voter.as_str()],
+    );
+    assert_eq!(analyst.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&analyst.stderr).contains("may not see personal data"));
+}

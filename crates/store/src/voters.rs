@@ -39,6 +39,8 @@ pub struct BatchInfo {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PersonView {
     pub person_key: String,
+    /// The state whose voter file the record came from.
+    pub source_state: Option<String>,
     pub first_name: Option<String>,
     pub middle_name: Option<String>,
     pub last_name: Option<String>,
@@ -466,7 +468,7 @@ impl Store {
         }
         let mut tx = self.write().await?;
         let row = sqlx::query(
-            "SELECT id, person_key, first_name, middle_name, last_name, res_address, res_city, res_state, res_zip, county, \
+            "SELECT id, person_key, source_state, first_name, middle_name, last_name, res_address, res_city, res_state, res_zip, county, \
              birth_year, party, precinct, address_zones, field_problems, batch_id, birth_date_enc, email_enc \
              FROM persons WHERE campaign_id = $1 AND person_key = $2",
         )
@@ -495,6 +497,7 @@ impl Store {
         tx.commit().await?;
         Ok(PersonView {
             person_key: row.get("person_key"),
+            source_state: row.get("source_state"),
             first_name: row.get("first_name"),
             middle_name: row.get("middle_name"),
             last_name: row.get("last_name"),
