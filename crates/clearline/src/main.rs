@@ -9,6 +9,7 @@ mod demo;
 mod keys;
 mod policy;
 mod policy_facts;
+mod universe_check;
 mod vaultkeys;
 mod voters;
 
@@ -188,7 +189,7 @@ pub(crate) enum UniverseCommand {
     Count {
         #[arg(long)]
         name: Option<String>,
-        /// Count households (people sharing an address, or a phone within a ZIP, count once).
+        /// Count households once (people sharing an address, or a phone and last name within a ZIP).
         #[arg(long)]
         households: bool,
         filter: Option<String>,
@@ -212,6 +213,9 @@ pub(crate) enum UniverseCommand {
         name: String,
         filter: String,
     },
+    /// Check a universe against the contact policy at an instant: people and phones by verdict and
+    /// the rules behind it (reads every phone: roles that may see personal data; audited).
+    Check(Box<universe_check::CheckArgs>),
 }
 
 #[derive(Subcommand)]
@@ -392,7 +396,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
-            voters::universe(&store, &actor, command, json).await
+            match command {
+                UniverseCommand::Check(args) => universe_check::run(&config, &store, &actor, *args, json).await,
+                command => voters::universe(&store, &actor, command, json).await,
+            }
         }
         Command::Export { command: ExportCommand::Universe { campaign, name, filter, out } } => {
             let Some(email) = cli.global.as_user.as_deref() else {

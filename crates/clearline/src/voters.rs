@@ -267,7 +267,7 @@ pub async fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn resolve_filter(
+pub(crate) async fn resolve_filter(
     store: &Store,
     actor: &Actor,
     name: Option<String>,
@@ -372,6 +372,8 @@ pub async fn universe(
                 }
             }
         }
+        // Dispatched to `universe_check` before it gets here.
+        crate::UniverseCommand::Check(_) => usage("universe check is handled elsewhere".into()),
         crate::UniverseCommand::Save { name, filter } => {
             let filter = match parse_filter(&filter) {
                 Ok(f) => f,

@@ -144,42 +144,55 @@ fn clearline_in(dir: &std::path::Path, args: &[&str]) -> Output {
         .expect("clearline runs")
 }
 
-#[test]
-fn explain_takes_a_stored_persons_facts_phone_by_phone() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// A demo campaign with 300 imported NC voters; returns a voter with a valid phone and that number.
+fn demo_with_voters(d: &std::path::Path) -> (String, String) {
     assert!(clearline_in(d, &["demo", "--no-serve"]).status.success());
     let file = d.join("nc.txt");
     let gen = clearline_in(
         d,
-        &["gen", "voters", "--layout", "nc", "--rows", "300", "--seed", "4", "-o"]
-            .iter()
-            .copied()
-            .chain([file.to_str().unwrap()])
-            .collect::<Vec<_>>(),
+        &["gen", "voters", "--layout", "nc", "--rows", "300", "--seed", "4", "-o", file.to_str().unwrap()],
     );
     assert!(gen.status.success());
-    let data = ["--as", "data@demo.clearline.test"];
     let import = clearline_in(
         d,
-        &[&data[..], &["import", "voters", "--campaign", "demo", "--layout", "nc", file.to_str().unwrap()]].concat(),
+        &[&DATA[..], &["import", "voters", "--campaign", "demo", "--layout", "nc", file.to_str().unwrap()]].concat(),
     );
     assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
     // A voter with a valid phone: the first whose record shows one.
     let text: String = std::fs::read(&file).unwrap().iter().map(|&b| b as char).collect();
     let header: Vec<&str> = text.lines().next().unwrap().split('\t').collect();
     let ncid = header.iter().position(|c| *c == "ncid").unwrap();
-    let (voter, number) = text
-        .lines()
+    text.lines()
         .skip(1)
         .find_map(|line| {
             let key = line.split('\t').nth(ncid)?.trim().to_string();
-            let shown = clearline_in(d, &[&data[..], &["voters", "show", "--campaign", "demo", &key]].concat());
+            let shown = clearline_in(d, &[&DATA[..], &["voters", "show", "--campaign", "demo", &key]].concat());
             let v: Value = serde_json::from_slice(&shown.stdout).ok()?;
             let number = v["phones"].get(0)?["number"].as_str()?.to_string();
             Some((key, number))
         })
-        .expect("a voter with a phone");
+        .expect("a voter with a phone")
+}
+
+const DATA: [&str; 2] = ["--as", "data@demo.clearline.test"];
+
+/// Puts `number` on the demo campaign's do-not-call list.
+fn add_to_dnc(d: &std::path::Path, number: &str) {
+    let list = d.join("dnc.txt");
+    std::fs::write(&list, format!("{number}\n")).unwrap();
+    let added = clearline_in(
+        d,
+        &["--as", "compliance@demo.clearline.test", "import", "dnc", "--campaign", "demo", list.to_str().unwrap()],
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}
+
+#[test]
+fn explain_takes_a_stored_persons_facts_phone_by_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (voter, number) = demo_with_voters(d);
+    let data = DATA;
 
     let explain = |extra: &[&str]| {
         let base =
@@ -222,4 +235,71 @@ fn explain_takes_a_stored_persons_facts_phone_by_phone() {
     );
     assert_eq!(analyst.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&analyst.stderr).contains("may not see personal data"));
+}
+
+#[test]
+fn universe_check_counts_people_and_phones_by_verdict_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, number) = demo_with_voters(d);
+    add_to_dnc(d, &number);
+    let everyone = r#"{"op":"all","filters":[]}"#;
+    let check = |instant: &str| -> Value {
+        let args = [
+            "--json",
+            "universe",
+            "check",
+            "--dial-mode",
+            "preview",
+            "--purpose",
+            "gotv",
+            "--agent-country",
+            "US",
+            "--instant",
+            instant,
+            everyone,
+        ];
+        let out = clearline_in(d, &[&DATA[..], &args[..]].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(&number[2..]), "no number is printed");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let count = clearline_in(d, &[&DATA[..], &["--json", "universe", "count", everyone]].concat());
+    let people: Value = serde_json::from_slice(&count.stdout).unwrap();
+    let people = people["count"].as_u64().unwrap_or_else(|| people.as_u64().unwrap());
+
+    let day = check("2026-10-20T14:00:00-04:00");
+    let n = |v: &Value| v.as_object().unwrap().values().map(|x| x.as_u64().unwrap()).sum::<u64>();
+    assert_eq!(day["people"], people, "every person of the universe is counted");
+    assert_eq!(n(&day["people_by_verdict"]) + day["people_without_a_phone"].as_u64().unwrap(), people);
+    assert_eq!(n(&day["phones_by_reason"]), day["phones"].as_u64().unwrap(), "every phone is counted once");
+    let listed: Vec<&String> =
+        day["phones_by_reason"].as_object().unwrap().keys().filter(|k| k.contains("CR-47")).collect();
+    assert_eq!(listed.len(), 1, "the listed number is denied by CR-47: {day}");
+    assert_eq!(day["phones_by_reason"][listed[0].as_str()], 1);
+    assert!(listed[0].starts_with("deny"));
+
+    // At 22:30 in the voters' zone nothing is dialable, and the reason is the calling window.
+    let night = check("2026-10-20T22:30:00-04:00");
+    assert_eq!(night["people_by_verdict"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["deny"]);
+    assert!(
+        night["phones_by_reason"].as_object().unwrap().keys().all(|k| k.contains("CR-45") || k.contains("CR-47")),
+        "{night}"
+    );
+
+    let analyst = clearline_in(
+        d,
+        &[
+            "--as",
+            "analyst@demo.clearline.test",
+            "universe",
+            "check",
+            "--dial-mode",
+            "preview",
+            "--purpose",
+            "gotv",
+            everyone,
+        ],
+    );
+    assert_eq!(analyst.status.code(), Some(1), "{}", String::from_utf8_lossy(&analyst.stderr));
 }

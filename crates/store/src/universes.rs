@@ -192,7 +192,7 @@ impl Store {
     }
 
     /// Like `compiled`, also returning how many parameters it used (to number any that follow).
-    async fn compiled_counted(
+    pub(crate) async fn compiled_counted(
         &self,
         campaign: clearline_core::OrgId,
         filter: &Filter,

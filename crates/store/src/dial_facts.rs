@@ -1,0 +1,115 @@
+//! What the contact policy engine needs to know about a universe's people, read in pages: each
+//! person's address zones and states and each phone's line type, sealed number, do-not-call entry and
+//! newest unrevoked consent. The store never decrypts: the caller opens the numbers with the campaign's
+//! key.
+
+use crate::db::Store;
+use crate::error::StoreResult;
+use crate::orgs::require_in_org;
+use clearline_core::universe::Filter;
+use clearline_core::{Actor, Capability};
+use serde_json::json;
+use sqlx::{Arguments, Row};
+use std::collections::HashMap;
+
+/// One person's facts for the policy engine.
+#[derive(Clone, Debug, Default)]
+pub struct PersonDialFacts {
+    pub id: i64,
+    pub person_key: String,
+    pub household_id: Option<i64>,
+    /// Comma-separated IANA zones of the address.
+    pub address_zones: String,
+    pub res_state: Option<String>,
+    pub source_state: Option<String>,
+    pub phones: Vec<PhoneDialFacts>,
+}
+
+/// One phone's facts for the policy engine.
+#[derive(Clone, Debug, Default)]
+pub struct PhoneDialFacts {
+    pub kind: String,
+    pub number_enc: Vec<u8>,
+    pub line_type: String,
+    /// On the campaign's do-not-call list.
+    pub on_dnc: bool,
+    /// When the newest unrevoked consent for this number was obtained.
+    pub consent_at_us: Option<i64>,
+}
+
+impl Store {
+    /// Records that the actor checks a universe against the contact policy (the numbers are personal
+    /// data: the caller decrypts them). Call once before reading the pages.
+    pub async fn record_universe_policy_check(&self, actor: &Actor, filter: &Filter) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let mut tx = self.write().await?;
+        tx.audit(campaign, actor, "universe.policy_check", "universe", "", json!({"filter": filter})).await?;
+        tx.commit().await
+    }
+
+    /// A page of a universe's people with their dial facts, in id order after `after_id`.
+    pub async fn universe_dial_facts(
+        &self,
+        actor: &Actor,
+        filter: &Filter,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<PersonDialFacts>> {
+        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
+        let (condition, mut args, used) = self.compiled_counted(campaign, filter).await?;
+        let (after, limit_param) = (self.backend.param(used + 1), self.backend.param(used + 2));
+        let _ = args.add(after_id);
+        let _ = args.add(limit.clamp(1, 10_000));
+        let sql = format!(
+            "SELECT p.id, p.person_key, p.household_id, p.address_zones, p.res_state, p.source_state \
+             FROM persons p WHERE {condition} AND p.id > {after} ORDER BY p.id LIMIT {limit_param}"
+        );
+        let mut people: Vec<PersonDialFacts> = sqlx::query_with(&sql, args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| PersonDialFacts {
+                id: r.get(0),
+                person_key: r.get(1),
+                household_id: r.get(2),
+                address_zones: r.get(3),
+                res_state: r.get(4),
+                source_state: r.get(5),
+                phones: Vec::new(),
+            })
+            .collect();
+        let (Some(first), Some(last)) = (people.first().map(|p| p.id), people.last().map(|p| p.id)) else {
+            return Ok(people);
+        };
+        // Blind indexes are compared in SQL: the do-not-call list and consents are matched without any
+        // number leaving its ciphertext.
+        let phones = sqlx::query(
+            "SELECT ph.person_id, ph.kind, ph.number_enc, ph.line_type, \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM do_not_call d WHERE d.campaign_id = ph.campaign_id \
+               AND d.number_index = ph.number_index) THEN 1 ELSE 0 END AS BIGINT), \
+             (SELECT MAX(c.obtained_at) FROM consents c WHERE c.campaign_id = ph.campaign_id \
+               AND c.number_index = ph.number_index AND c.revoked_at IS NULL) \
+             FROM phones ph WHERE ph.campaign_id = $1 AND ph.person_id >= $2 AND ph.person_id <= $3 \
+             ORDER BY ph.person_id, ph.position",
+        )
+        .bind(campaign.0)
+        .bind(first)
+        .bind(last)
+        .fetch_all(&self.pool)
+        .await?;
+        let position: HashMap<i64, usize> = people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        for r in phones {
+            if let Some(&i) = position.get(&r.get::<i64, _>(0)) {
+                people[i].phones.push(PhoneDialFacts {
+                    kind: r.get(1),
+                    number_enc: r.get(2),
+                    line_type: r.get(3),
+                    on_dnc: r.get::<i64, _>(4) == 1,
+                    consent_at_us: r.get(5),
+                });
+            }
+        }
+        Ok(people)
+    }
+}
