@@ -33,6 +33,7 @@ contract!(
     do_not_call_and_consent_records,
     households_link_shared_addresses_and_phones,
     a_first_import_rewrites_households_merged_after_their_rows_were_written,
+    universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
 );
 
@@ -789,6 +790,58 @@ async fn a_first_import_rewrites_households_merged_after_their_rows_were_written
     assert_eq!(import.assign_households().await.unwrap(), 2);
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     assert_eq!([hh("P1").await, hh("P2").await, hh("P3").await, hh("P4").await], first);
+}
+
+/// The policy engine's facts for a universe: each phone's do-not-call entry and newest unrevoked
+/// consent, matched by blind index in SQL, for roles that may see personal data only.
+async fn universe_dial_facts_match_do_not_call_and_consent_by_blind_index(t: TestStore) {
+    use clearline_core::universe::Filter;
+    use clearline_store::{DncEntry, NewConsent};
+    let store = t.open().await;
+    let w = world(&store, "df").await;
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let mut rows = vec![person("A", "X", 1), person("B", "Y", 2), person("C", "Z", 3)];
+    rows[2].phones.clear();
+    rows[0].source_state = Some("NC".into());
+    import.upsert_chunk(rows).await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    store
+        .add_do_not_call(&w.owner, "agent", &[DncEntry { number_index: vec![2; 32], number_enc: vec![2] }])
+        .await
+        .unwrap();
+    let consent = |at: i64| NewConsent {
+        number_index: vec![1; 32],
+        number_enc: vec![1],
+        calling_entity: "Friends of Test".into(),
+        source: "web_form".into(),
+        wording: "Yes, you may call me.".into(),
+        evidence_enc: None,
+        obtained_at_us: at,
+    };
+    store.record_consent(&w.owner, consent(1_700_000_000_000_000)).await.unwrap();
+    let newest = store.record_consent(&w.owner, consent(1_800_000_000_000_000)).await.unwrap();
+    let everyone: Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+
+    let facts = store.universe_dial_facts(&w.owner, &everyone, 0, 100).await.unwrap();
+    let keys: Vec<&str> = facts.iter().map(|p| p.person_key.as_str()).collect();
+    assert_eq!(keys, ["A", "B", "C"]);
+    assert_eq!(facts[0].source_state.as_deref(), Some("NC"));
+    assert_eq!(facts[0].address_zones, "America/New_York");
+    assert_eq!(facts[0].phones.len(), 1);
+    assert!(!facts[0].phones[0].on_dnc);
+    assert_eq!(facts[0].phones[0].consent_at_us, Some(1_800_000_000_000_000), "the newest consent");
+    assert!(facts[1].phones[0].on_dnc);
+    assert_eq!(facts[1].phones[0].consent_at_us, None);
+    assert!(facts[2].phones.is_empty());
+    // A revoked consent no longer counts; the older one still does.
+    store.revoke_consent(&w.owner, newest).await.unwrap();
+    let facts = store.universe_dial_facts(&w.owner, &everyone, 0, 100).await.unwrap();
+    assert_eq!(facts[0].phones[0].consent_at_us, Some(1_700_000_000_000_000));
+    // Paging: after A's id, A is not returned.
+    let after = store.universe_dial_facts(&w.owner, &everyone, facts[0].id, 100).await.unwrap();
+    assert_eq!(after.iter().map(|p| p.person_key.as_str()).collect::<Vec<_>>(), ["B", "C"]);
+    assert!(matches!(store.universe_dial_facts(&w.analyst, &everyone, 0, 100).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(store.record_universe_policy_check(&w.analyst, &everyone).await, Err(StoreError::Forbidden(_))));
 }
 
 async fn universes_exclude_do_not_call_nest_dedupe_households_and_sample(t: TestStore) {
