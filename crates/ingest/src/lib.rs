@@ -10,6 +10,7 @@ pub mod dnc;
 pub mod keys;
 mod normalize;
 mod pipeline;
+pub mod policy_check;
 mod rejects;
 
 pub use normalize::{Normalizer, Sealer};

@@ -110,6 +110,7 @@ pub fn route_table() -> RouteTable {
     t.add_upload(M::POST, "/voters/import", Cap(C::EditLists), UPLOAD_LIMIT, ui::voters::import);
     t.add(M::GET, "/voters/imports/{job}", Cap(C::EditLists), ui::voters::job);
     t.add(M::POST, "/voters/count", Cap(C::EditTargeting), ui::voters::count);
+    t.add(M::POST, "/voters/check", Cap(C::ExportPersonalData), ui::voters::check);
     t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
     t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
     t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);

@@ -19,6 +19,7 @@ both_backends!(
     sign_in_outside_the_site_network_is_refused,
     audit_export_is_jsonl_and_itself_audited,
     a_voter_file_uploads_imports_and_reports,
+    the_voters_page_checks_a_universe_against_the_contact_policy,
 );
 
 async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
@@ -463,4 +464,57 @@ async fn a_voter_file_uploads_imports_and_reports(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
+}
+
+/// The Voters page's policy check: every phone of the universe through the engine, counted by verdict
+/// and rule; at night in the voters' zone, CR-45 denies them all; no number appears on the page.
+async fn the_voters_page_checks_a_universe_against_the_contact_policy(app: TestApp) {
+    let auth = app.session("data_manager").await;
+    let mut file = Vec::new();
+    clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 200, 9, &mut file).unwrap();
+    let job: Value = upload(&app, &auth, "nc", file.clone()).await.json().await.unwrap();
+    let status = wait_for_job(&app, &auth, job["job_id"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "done", "{status}");
+    let check = |who: (String, String), instant: &'static str| {
+        let app = &app;
+        async move {
+            let fields = [
+                ("filter", r#"{"op":"all","filters":[]}"#),
+                ("dial_mode", "preview"),
+                ("purpose", "gotv"),
+                ("instant", instant),
+                ("agent_country", "US"),
+                ("csrf", who.1.as_str()),
+            ];
+            let res = TestApp::client()
+                .post(app.url("/voters/check"))
+                .header("cookie", &who.0)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(fields).unwrap())
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    let (status, night) = check(auth.clone(), "2026-10-20T22:30:00-04:00").await;
+    assert_eq!(status, 200, "{night}");
+    assert!(night.contains("id=\"policy-check\""), "the check's results are on the page");
+    assert!(night.contains("At 2026-10-20T22:30:00-04:00:"));
+    let verdicts: Vec<&str> = night.split("<td>").skip(1).map(|c| c.split('<').next().unwrap()).collect();
+    assert!(verdicts.contains(&"deny"), "{verdicts:?}");
+    assert!(
+        !verdicts.contains(&"allow") && !verdicts.contains(&"allow_with_conditions"),
+        "nothing is callable at night"
+    );
+    assert!(night.contains("CR-45"), "the calling window is the reason");
+    // The page never shows a number: no digits run of a full NANP number.
+    let digits = night.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit));
+    assert!(!digits, "no phone number on the page");
+    let (_, day) = check(auth.clone(), "2026-10-20T14:00:00-04:00").await;
+    assert!(!day.contains("CR-45"), "at 14:00 the window is open");
+    // A bad instant is a clear error on the page, not a 5xx.
+    let (status, bad) = check(auth, "yesterday").await;
+    assert_eq!(status, 422, "{bad}");
+    assert!(bad.contains("instant"), "the error names the field");
 }

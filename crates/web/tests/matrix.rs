@@ -116,6 +116,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/voters/import", false, LIST_EDITORS),
         (M::GET, "/voters/imports/{job}", false, LIST_EDITORS),
         (M::POST, "/voters/count", false, TARGETERS),
+        (M::POST, "/voters/check", false, PERSONAL_DATA_EXPORTERS),
         (M::GET, "/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/engagements", false, CAMPAIGN_ADMINS),
         (M::POST, "/engagements/{id}/end", false, CAMPAIGN_ADMINS),
