@@ -9,7 +9,7 @@ use crate::orgs::require_in_org;
 use clearline_core::universe::Filter;
 use clearline_core::{Actor, Capability};
 use serde_json::json;
-use sqlx::{Arguments, Row};
+use sqlx::Row;
 use std::collections::HashMap;
 
 /// One person's facts for the policy engine.
@@ -57,14 +57,8 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<PersonDialFacts>> {
         let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
-        let (condition, mut args, used) = self.compiled_counted(campaign, filter).await?;
-        let (after, limit_param) = (self.backend.param(used + 1), self.backend.param(used + 2));
-        let _ = args.add(after_id);
-        let _ = args.add(limit.clamp(1, 10_000));
-        let sql = format!(
-            "SELECT p.id, p.person_key, p.household_id, p.address_zones, p.res_state, p.source_state \
-             FROM persons p WHERE {condition} AND p.id > {after} ORDER BY p.id LIMIT {limit_param}"
-        );
+        let columns = "p.id, p.person_key, p.household_id, p.address_zones, p.res_state, p.source_state";
+        let (sql, args) = self.universe_page_query(campaign, filter, columns, after_id, limit).await?;
         let mut people: Vec<PersonDialFacts> = sqlx::query_with(&sql, args)
             .fetch_all(&self.pool)
             .await?

@@ -192,7 +192,7 @@ impl Store {
     }
 
     /// Like `compiled`, also returning how many parameters it used (to number any that follow).
-    pub(crate) async fn compiled_counted(
+    async fn compiled_counted(
         &self,
         campaign: clearline_core::OrgId,
         filter: &Filter,
@@ -293,6 +293,26 @@ impl Store {
         tx.commit().await
     }
 
+    /// `SELECT columns FROM persons p` for the universe's people after `after_id`, in id order, at most
+    /// `limit` (keyset paging keeps memory flat), with its arguments.
+    pub(crate) async fn universe_page_query(
+        &self,
+        campaign: clearline_core::OrgId,
+        filter: &Filter,
+        columns: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<(String, AnyArguments<'static>)> {
+        let (condition, mut args, used) = self.compiled_counted(campaign, filter).await?;
+        let (after, limit_param) = (self.backend.param(used + 1), self.backend.param(used + 2));
+        let _ = args.add(after_id);
+        let _ = args.add(limit.clamp(1, 10_000));
+        let sql = format!(
+            "SELECT {columns} FROM persons p WHERE {condition} AND p.id > {after} ORDER BY p.id LIMIT {limit_param}"
+        );
+        Ok((sql, args))
+    }
+
     /// A page of a universe's people in id order, after `after_id` (keyset paging keeps memory flat).
     pub async fn universe_page(
         &self,
@@ -302,15 +322,16 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<Member>> {
         let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
-        let (condition, mut args, used) = self.compiled_counted(campaign, filter).await?;
-        let (after, limit_param) = (self.backend.param(used + 1), self.backend.param(used + 2));
-        let _ = args.add(after_id);
-        let _ = args.add(limit.clamp(1, 10_000));
-        let sql = format!(
-            "SELECT p.id, p.person_key, p.first_name, p.last_name, p.res_address, p.res_city, p.res_state, p.res_zip, \
-             p.party, p.precinct, p.household_id FROM persons p WHERE {condition} \
-             AND p.id > {after} ORDER BY p.id LIMIT {limit_param}"
-        );
+        let (sql, args) = self
+            .universe_page_query(
+                campaign,
+                filter,
+                "p.id, p.person_key, p.first_name, p.last_name, p.res_address, p.res_city, p.res_state, p.res_zip, \
+                 p.party, p.precinct, p.household_id",
+                after_id,
+                limit,
+            )
+            .await?;
         let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
         let mut members: Vec<Member> = rows
             .iter()
