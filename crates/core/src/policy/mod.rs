@@ -279,6 +279,16 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// `allow`: no rule stops the dial (or the staff action).
+    pub const ALLOW: Verdict = Verdict {
+        kind: VerdictKind::Allow,
+        rules: RuleSet::EMPTY,
+        conditions: ConditionSet::EMPTY,
+        reason: Reason::NoRuleStops,
+        missing: FactSet::EMPTY,
+        next_allowed_at: None,
+    };
+
     /// The plain sentence (built here, not while deciding).
     pub fn reason(&self) -> Cow<'static, str> {
         if self.reason == Reason::MissingFacts {

@@ -271,14 +271,7 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
             missing: FactSet::EMPTY,
             next_allowed_at: None,
         },
-        None => Verdict {
-            kind: VerdictKind::Allow,
-            rules: RuleSet::EMPTY,
-            conditions: ConditionSet::EMPTY,
-            reason: Reason::NoRuleStops,
-            missing: FactSet::EMPTY,
-            next_allowed_at: None,
-        },
+        None => Verdict::ALLOW,
     }
 }
 

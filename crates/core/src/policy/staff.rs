@@ -92,23 +92,12 @@ pub fn check_staff_action(foreign_national: Option<bool>, action: StaffAction) -
         (verdict, reason)
     };
     if !action.is_decision() {
-        return (allowed(), StaffReason::Allowed);
+        return (Verdict::ALLOW, StaffReason::Allowed);
     }
     match foreign_national {
         Some(true) => deny(false, StaffReason::ForeignNationalDecision),
         None => deny(true, StaffReason::FlagUnknown),
-        Some(false) => (allowed(), StaffReason::Allowed),
-    }
-}
-
-fn allowed() -> Verdict {
-    Verdict {
-        kind: VerdictKind::Allow,
-        rules: RuleSet::EMPTY,
-        conditions: ConditionSet::EMPTY,
-        reason: Reason::NoRuleStops,
-        missing: FactSet::EMPTY,
-        next_allowed_at: None,
+        Some(false) => (Verdict::ALLOW, StaffReason::Allowed),
     }
 }
 
