@@ -9,6 +9,7 @@ mod demo;
 mod keys;
 mod policy;
 mod policy_facts;
+mod program;
 mod universe_check;
 mod vaultkeys;
 mod voters;
@@ -120,6 +121,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: policy::PolicyCommand,
+    },
+    /// Calling programs and their call lists (run as a campaign user with --as).
+    Program {
+        #[command(subcommand)]
+        command: program::ProgramCommand,
     },
     /// The master key and the campaigns' data keys.
     Keys {
@@ -418,6 +424,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy { command } => {
             let stored = policy::StoredFacts { config: &config, as_user: cli.global.as_user.as_deref() };
             policy::run(command, json, stored).await
+        }
+        Command::Program { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: programs are a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            program::run(&config, &store, &actor, command, json).await
         }
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;

@@ -176,6 +176,7 @@ impl Role {
                 ViewResults,
                 ExportPersonalData,
                 ManageDoNotCall,
+                ManagePrograms,
             ],
             Role::DataManager => &[
                 ViewOwnOrganization,
@@ -188,9 +189,15 @@ impl Role {
                 ExportPersonalData,
                 ManageDoNotCall,
             ],
-            Role::ProgramManager => {
-                &[ViewOwnOrganization, ViewEngagements, ManageOwnApiTokens, EditScripts, EditTargeting, ViewResults]
-            }
+            Role::ProgramManager => &[
+                ViewOwnOrganization,
+                ViewEngagements,
+                ManageOwnApiTokens,
+                EditScripts,
+                EditTargeting,
+                ViewResults,
+                ManagePrograms,
+            ],
             Role::ScriptApprover => &[ViewOwnOrganization, ManageOwnApiTokens, EditScripts, ApproveScripts],
             Role::ComplianceOfficer => &[
                 ViewOwnOrganization,
@@ -275,6 +282,9 @@ pub enum Capability {
     ViewResults,
     /// Export files that contain personal data.
     ExportPersonalData,
+    /// Set up programs and snapshot their call lists (campaign roles only, CR-31). Building a call list
+    /// opens the numbers inside the server for the contact policy; none is shown.
+    ManagePrograms,
     /// Keep the campaign's do-not-call list and consent records (CR-47, CR-50).
     ManageDoNotCall,
     /// The supervisor's wallboard.
@@ -303,6 +313,7 @@ impl Capability {
             Capability::EditLists => "edit_lists",
             Capability::ViewResults => "view_results",
             Capability::ExportPersonalData => "export_personal_data",
+            Capability::ManagePrograms => "manage_programs",
             Capability::ManageDoNotCall => "manage_do_not_call",
             Capability::SuperviseFloor => "supervise_floor",
             Capability::UseAgentDesk => "use_agent_desk",
@@ -331,6 +342,7 @@ mod tests {
             Capability::EditLists,
             Capability::ViewResults,
             Capability::ExportPersonalData,
+            Capability::ManagePrograms,
             Capability::UseAgentDesk,
             Capability::SuperviseFloor,
         ] {

@@ -12,6 +12,7 @@ pub mod org;
 pub mod phone;
 pub mod policy;
 pub mod principal;
+pub mod program;
 pub mod tz;
 pub mod universe;
 pub mod validate;

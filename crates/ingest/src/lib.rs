@@ -6,6 +6,7 @@
 //! phone rejects the phone, not the person; other bad fields are recorded as field problems on the
 //! imported row. Every rejected row or phone goes to the reject file with its line, field and reason.
 
+pub mod call_list;
 pub mod dnc;
 pub mod keys;
 mod normalize;

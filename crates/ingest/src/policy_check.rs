@@ -12,7 +12,7 @@ use clearline_core::policy::case_file::parse_case;
 use clearline_core::policy::{decide, VerdictKind, ZoneTable};
 use clearline_core::universe::Filter;
 use clearline_core::Actor;
-use clearline_store::{Store, StoreError};
+use clearline_store::{PersonDialFacts, PhoneDialFacts, Store, StoreError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -60,6 +60,32 @@ fn rank(kind: VerdictKind) -> u8 {
     }
 }
 
+/// One phone of one person as a case: the program's keys plus the person's and the phone's facts.
+pub(crate) fn phone_case(
+    program: &Map<String, Value>,
+    person: &PersonDialFacts,
+    phone: &PhoneDialFacts,
+    number: &str,
+) -> Map<String, Value> {
+    let mut case = program.clone();
+    case.insert("phone".into(), Value::from(number));
+    case.insert("line_type".into(), Value::from(phone.line_type.clone()));
+    let zones: Vec<&str> = person.address_zones.split(',').map(str::trim).filter(|z| !z.is_empty()).collect();
+    case.insert("candidate_zones".into(), Value::from(zones));
+    if let Some(s) = &person.res_state {
+        case.insert("address_state".into(), Value::from(s.clone()));
+    }
+    if let Some(s) = &person.source_state {
+        case.insert("source_state".into(), Value::from(s.clone()));
+    }
+    case.insert("on_dnc".into(), Value::from(phone.on_dnc));
+    case.insert("consent".into(), Value::from(phone.consent_at_us.is_some()));
+    if let Some(at) = phone.consent_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
+        case.insert("consent_at".into(), Value::from(at.to_string()));
+    }
+    case
+}
+
 /// Checks `filter`'s people as `actor` (a role that may see personal data; the check is audited).
 /// `program` holds the case-file keys of the program (`instant`, `dial_mode`, `purpose`, …).
 pub async fn check_universe(
@@ -92,23 +118,7 @@ pub async fn check_universe(
             let mut best: Option<VerdictKind> = None;
             for phone in &person.phones {
                 let number = sealer.cipher().decrypt("phone", &phone.number_enc).map_err(|_| CheckError::Decrypt)?;
-                let mut case = program.clone();
-                case.insert("phone".into(), Value::from(String::from_utf8_lossy(&number).into_owned()));
-                case.insert("line_type".into(), Value::from(phone.line_type.clone()));
-                let zones: Vec<&str> =
-                    person.address_zones.split(',').map(str::trim).filter(|z| !z.is_empty()).collect();
-                case.insert("candidate_zones".into(), Value::from(zones));
-                if let Some(s) = &person.res_state {
-                    case.insert("address_state".into(), Value::from(s.clone()));
-                }
-                if let Some(s) = &person.source_state {
-                    case.insert("source_state".into(), Value::from(s.clone()));
-                }
-                case.insert("on_dnc".into(), Value::from(phone.on_dnc));
-                case.insert("consent".into(), Value::from(phone.consent_at_us.is_some()));
-                if let Some(at) = phone.consent_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
-                    case.insert("consent_at".into(), Value::from(at.to_string()));
-                }
+                let case = phone_case(&program, &person, phone, &String::from_utf8_lossy(&number));
                 tally.phones += 1;
                 let key = match parse_case(&Value::Object(case).to_string(), table) {
                     Ok(parsed) => {

@@ -28,6 +28,8 @@ pub struct PersonDialFacts {
 /// One phone's facts for the policy engine.
 #[derive(Clone, Debug, Default)]
 pub struct PhoneDialFacts {
+    /// The phone's place among the person's phones (the file's order).
+    pub position: u32,
     pub kind: String,
     pub number_enc: Vec<u8>,
     pub line_type: String,
@@ -48,7 +50,9 @@ impl Store {
         tx.commit().await
     }
 
-    /// A page of a universe's people with their dial facts, in id order after `after_id`.
+    /// A page of a universe's people with their dial facts, in id order after `after_id`: for a policy
+    /// check (personal-data roles) or a program's call list (program managers). Only ciphertext and
+    /// blind-index matches leave the store; the caller opens the numbers for the engine and shows none.
     pub async fn universe_dial_facts(
         &self,
         actor: &Actor,
@@ -56,7 +60,8 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<PersonDialFacts>> {
-        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)?;
+        let campaign = require_in_org(actor, Capability::ExportPersonalData, None)
+            .or_else(|_| require_in_org(actor, Capability::ManagePrograms, None))?;
         let columns = "p.id, p.person_key, p.household_id, p.address_zones, p.res_state, p.source_state";
         let (sql, args) = self.universe_page_query(campaign, filter, columns, after_id, limit).await?;
         let mut people: Vec<PersonDialFacts> = sqlx::query_with(&sql, args)
@@ -86,7 +91,7 @@ impl Store {
                AND d.number_index = ph.number_index) THEN 1 ELSE 0 END AS BIGINT), \
              (SELECT MAX(c.obtained_at) FROM consents c WHERE c.campaign_id = ph.campaign_id \
                AND c.number_index = ph.number_index AND c.revoked_at IS NULL) \
-             FROM phones ph WHERE +ph.campaign_id = $1 AND ph.person_id >= $2 AND ph.person_id <= $3 \
+             , ph.position FROM phones ph WHERE +ph.campaign_id = $1 AND ph.person_id >= $2 AND ph.person_id <= $3 \
              ORDER BY ph.person_id, ph.position",
         )
         .bind(campaign.0)
@@ -103,6 +108,7 @@ impl Store {
                     line_type: r.get(3),
                     on_dnc: r.get::<i64, _>(4) == 1,
                     consent_at_us: r.get(5),
+                    position: u32::try_from(r.get::<i64, _>(6)).unwrap_or(u32::MAX),
                 });
             }
         }

@@ -18,6 +18,7 @@ mod dial_facts;
 mod error;
 mod households;
 mod orgs;
+mod programs;
 mod signals;
 pub mod testing;
 mod universes;
@@ -30,6 +31,7 @@ pub use db::{Backend, Store, StoreConfig};
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
 pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
+pub use programs::{CallListSummary, ExclusionCount, NewEntry, Program};
 pub use signals::{Signal, Signals};
 pub use universes::{Member, Universe};
 pub use users::{

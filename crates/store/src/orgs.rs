@@ -58,7 +58,7 @@ pub struct NewEngagement {
     pub visible_fields: Vec<String>,
 }
 
-fn org_from_row(row: &AnyRow) -> StoreResult<Organization> {
+pub(crate) fn org_from_row(row: &AnyRow) -> StoreResult<Organization> {
     let kind: String = row.get("kind");
     let slug: String = row.get("slug");
     Ok(Organization {
@@ -80,7 +80,7 @@ fn site_from_row(row: &AnyRow) -> StoreResult<Site> {
     })
 }
 
-fn engagement_from_row(row: &AnyRow) -> StoreResult<Engagement> {
+pub(crate) fn engagement_from_row(row: &AnyRow) -> StoreResult<Engagement> {
     let parse_date = |col: &str| -> StoreResult<Date> {
         let s: String = row.get(col);
         s.parse().map_err(|_| StoreError::Other(format!("bad date in engagements.{col}")))

@@ -35,6 +35,7 @@ contract!(
     a_first_import_rewrites_households_merged_after_their_rows_were_written,
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
+    programs_are_campaign_scoped_and_call_lists_replace_whole,
 );
 
 fn system() -> Actor {
@@ -903,4 +904,116 @@ async fn universes_exclude_do_not_call_nest_dedupe_households_and_sample(t: Test
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 40, "no one is drawn twice");
+}
+
+async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{EntryMode, ProgramSettings, VendorShare};
+    use clearline_store::NewEntry;
+    let store = t.open().await;
+    let w = world(&store, "pg").await;
+    let other = world(&store, "ph").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
+    settings.vendors = vec![VendorShare::parse("vend-pg=100").unwrap()];
+    let slug = Slug::parse("gotv").unwrap();
+    // The vendor must be engaged first; the universe must exist.
+    let refused = store.create_program(&w.owner, &slug, "GOTV", &settings).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(ref i)) if i.field == "vendors"), "{refused:?}");
+    store
+        .create_engagement(
+            &w.owner,
+            None,
+            NewEngagement {
+                vendor: Slug::parse("vend-pg").unwrap(),
+                starts_on: "2026-09-01".parse().unwrap(),
+                ends_on: "2026-11-03".parse().unwrap(),
+                programs: vec!["gotv".into()],
+                visible_fields: vec!["first_name".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let mut nowhere = settings.clone();
+    nowhere.universe = "missing".into();
+    let refused = store.create_program(&w.owner, &slug, "GOTV", &nowhere).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(ref i)) if i.field == "universe"), "{refused:?}");
+    let mut split = settings.clone();
+    split.vendors[0].percent = 60;
+    let refused = store.create_program(&w.owner, &slug, "GOTV", &split).await;
+    assert!(matches!(refused, Err(StoreError::Invalid(ref i)) if i.field == "vendors"), "{refused:?}");
+
+    let program = store.create_program(&w.owner, &slug, "GOTV", &settings).await.unwrap();
+    assert_eq!(program.vendor_ids, vec![w.vendor]);
+    assert_eq!(program.settings, settings);
+    assert!(matches!(
+        store.create_program(&w.owner, &slug, "GOTV", &settings).await,
+        Err(StoreError::Conflict { field: "slug" })
+    ));
+    // Other tenants cannot see it; vendors and analysts cannot set programs up.
+    assert!(matches!(store.program_by_slug(&other.owner, "gotv").await, Err(StoreError::NotFound)));
+    assert!(store.list_programs(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.list_programs(&w.vendor_admin).await, Err(StoreError::Forbidden(_))));
+    assert_eq!(store.list_programs(&w.analyst).await.unwrap().len(), 1, "analysts read programs");
+    let slug2 = Slug::parse("gotv2").unwrap();
+    assert!(matches!(store.create_program(&w.analyst, &slug2, "GOTV", &settings).await, Err(StoreError::Forbidden(_))));
+
+    // A call list: two people, one listed, one excluded.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(vec![person("A", "X", 1), person("B", "Y", 2)]).await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
+    let entry = |i: usize, mode: EntryMode, exclusion: &str| NewEntry {
+        person_id: people[i].id,
+        household_id: people[i].household_id,
+        vendor_id: (mode != EntryMode::Excluded).then_some(w.vendor),
+        mode,
+        phone_position: (mode != EntryMode::Excluded).then_some(0),
+        conditions: String::new(),
+        exclusion: exclusion.into(),
+    };
+    let sentences = std::collections::BTreeMap::from([("CR-47".to_string(), "On the list.".to_string())]);
+    let entries = vec![entry(0, EntryMode::Program, ""), entry(1, EntryMode::Excluded, "CR-47")];
+    assert!(matches!(
+        store.replace_call_list(&other.owner, program.id, &entries, &sentences).await,
+        Err(StoreError::NotFound)
+    ));
+    store.replace_call_list(&w.owner, program.id, &entries, &sentences).await.unwrap();
+    let summary = store.call_list_summary(&w.owner, "gotv").await.unwrap();
+    assert_eq!(summary.people, 2);
+    assert_eq!(summary.by_mode.get("program"), Some(&1));
+    assert_eq!(summary.by_vendor.get("vend-pg"), Some(&1));
+    assert_eq!(summary.exclusions.len(), 1);
+    assert_eq!(
+        (summary.exclusions[0].exclusion.as_str(), summary.exclusions[0].sentence.as_str()),
+        ("CR-47", "On the list.")
+    );
+    // Rebuilding replaces the list whole.
+    store.replace_call_list(&w.owner, program.id, &entries[..1], &Default::default()).await.unwrap();
+    let summary = store.call_list_summary(&w.owner, "gotv").await.unwrap();
+    assert_eq!((summary.people, summary.exclusions.len()), (1, 0));
+
+    // What blocks the start: no caller ID, no approved script; the engagement covers "gotv".
+    let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    let fields: Vec<&str> = blockers.iter().map(|b| b.field).collect();
+    assert_eq!(fields, ["caller_id", "script"], "{blockers:?}");
+    let after_the_engagement: jiff::civil::Date = "2026-11-04".parse().unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", after_the_engagement).await.unwrap();
+    assert!(blockers.iter().any(|b| b.field == "vendors"), "{blockers:?}");
+
+    // A settings change is audited and clears the list (it was built for the old settings).
+    let mut changed = settings.clone();
+    changed.caller_id = Some("+19195550100".parse().unwrap());
+    changed.caller_id_authorized = true;
+    let updated = store.update_program(&w.owner, "gotv", &changed).await.unwrap();
+    assert!(updated.settings.caller_id_authorized);
+    assert_eq!(updated.list_built_at_us, None);
+    assert_eq!(store.call_list_summary(&w.owner, "gotv").await.unwrap().people, 0);
+    let events = store.audit_events(&w.owner, &AuditFilter::default()).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.entry.action.as_str()).collect();
+    for action in ["program.create", "program.call_list", "program.update"] {
+        assert!(actions.contains(&action), "{action} not in {actions:?}");
+    }
 }

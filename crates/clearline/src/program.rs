@@ -1,0 +1,309 @@
+//! `clearline program …`: set up a calling program and build its call list from a saved universe.
+//!
+//! `create` refuses settings that are missing or contradict each other, listing every problem by field;
+//! `build-list` snapshots the universe through the contact policy (every person listed, blended as a
+//! preview call, or excluded with the reason); `show` prints the settings, the list's counts and what
+//! still stands between the program and its first call.
+
+use crate::config::Config;
+use clap::{Args, Subcommand};
+use clearline_core::policy::case_file::parse_window;
+use clearline_core::policy::{DialMode, Purpose};
+use clearline_core::program::{format_window, ProgramSettings, VendorShare};
+use clearline_core::validate::Slug;
+use clearline_core::Actor;
+use clearline_ingest::policy_check::CheckError;
+use clearline_store::{Store, StoreError};
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum ProgramCommand {
+    /// Create a draft program.
+    Create(Box<CreateArgs>),
+    /// The campaign's programs.
+    List,
+    /// A program's settings, call list and what stands before its start.
+    Show { slug: String },
+    /// Snapshot the program's universe into its call list through the contact policy (draft only;
+    /// replaces the previous list).
+    BuildList {
+        slug: String,
+        /// The snapshot instant (RFC 3339); default now.
+        #[arg(long)]
+        instant: Option<String>,
+    },
+}
+
+#[derive(Args)]
+pub struct CreateArgs {
+    /// Lower-case letters, digits and '-' (an engagement names the programs it covers by this).
+    slug: String,
+    #[arg(long)]
+    name: String,
+    /// The saved universe the call list comes from.
+    #[arg(long)]
+    universe: String,
+    /// gotv, fundraising, survey, persuasion.
+    #[arg(long)]
+    purpose: String,
+    /// manual, preview, power, predictive, prerecorded, artificial_voice, ivr.
+    #[arg(long)]
+    dial_mode: String,
+    /// The program's own calling hours, local time (HH:MM-HH:MM).
+    #[arg(long)]
+    window: Option<String>,
+    /// The number the called person sees (CR-14).
+    #[arg(long)]
+    caller_id: Option<String>,
+    /// The number announced for call-backs and opt-outs (default: the caller ID).
+    #[arg(long)]
+    callback_number: Option<String>,
+    /// Attest that the campaign may use the caller ID (CR-14, CR-15); recorded with your name.
+    #[arg(long)]
+    caller_id_authorized: bool,
+    #[arg(long, default_value_t = 3)]
+    max_attempts: u32,
+    #[arg(long)]
+    min_spacing_minutes: Option<u32>,
+    #[arg(long)]
+    max_household_attempts: Option<u32>,
+    /// One person per household (default: yes for surveys, no otherwise).
+    #[arg(long)]
+    one_per_household: Option<bool>,
+    /// Calls are not recorded (default: recorded, with the notice of CR-28).
+    #[arg(long)]
+    not_recorded: bool,
+    /// The abandonment rate pacing holds, percent (at most 3, CR-46).
+    #[arg(long, default_value_t = 2.5)]
+    abandonment_target: f64,
+    /// A vendor and its share of the list, SLUG=PERCENT; repeat for each vendor.
+    #[arg(long = "vendor", value_name = "SLUG=PERCENT")]
+    vendors: Vec<String>,
+}
+
+pub async fn run(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    command: ProgramCommand,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        ProgramCommand::Create(args) => create(store, actor, *args, json).await,
+        ProgramCommand::List => {
+            let programs = match store.list_programs(actor).await {
+                Ok(p) => p,
+                Err(e) => return refused(e),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&programs)?);
+            } else if programs.is_empty() {
+                println!("No programs yet: `clearline program create` sets one up.");
+            } else {
+                for p in programs {
+                    println!(
+                        "{:<24} {:<9} {:<12} {:<11} {}",
+                        p.slug,
+                        p.status.as_str(),
+                        p.settings.purpose.as_str(),
+                        p.settings.dial_mode.as_str(),
+                        p.name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ProgramCommand::Show { slug } => show(store, actor, &slug, json).await,
+        ProgramCommand::BuildList { slug, instant } => {
+            let instant = match instant.as_deref().map(str::parse::<jiff::Timestamp>) {
+                None => jiff::Timestamp::now(),
+                Some(Ok(t)) => t,
+                Some(Err(_)) => {
+                    eprintln!("error: --instant: not an RFC 3339 instant with an offset");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let Some(campaign) = actor.principal().map(|p| p.org_id) else {
+                eprintln!("error: a call list is built for a campaign user (--as EMAIL)");
+                return Ok(ExitCode::from(2));
+            };
+            let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
+            match clearline_ingest::call_list::build_call_list(store, actor, &sealer, &slug, instant).await {
+                Ok(summary) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&summary)?);
+                    } else {
+                        print_summary(&summary);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(CheckError::Store(e)) => refused(e),
+                Err(CheckError::Program(e)) => {
+                    eprintln!("error: the program's settings do not make a readable case: {e}");
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+async fn create(store: &Store, actor: &Actor, args: CreateArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let mut problems: Vec<String> = Vec::new();
+    let slug = Slug::parse(&args.slug).map_err(|e| problems.push(e.to_string())).ok();
+    let purpose = Purpose::parse(&args.purpose);
+    if purpose.is_none() {
+        problems.push("purpose: not one of gotv, fundraising, survey, persuasion".into());
+    }
+    let dial_mode = DialMode::parse(&args.dial_mode);
+    if dial_mode.is_none() {
+        problems.push(
+            "dial_mode: not one of manual, preview, power, predictive, prerecorded, artificial_voice, ivr".into(),
+        );
+    }
+    let mut settings =
+        ProgramSettings::new(purpose.unwrap_or(Purpose::Gotv), dial_mode.unwrap_or(DialMode::Manual), &args.universe);
+    if let Some(w) = &args.window {
+        match parse_window(w) {
+            Some(w) => settings.window = Some(w),
+            None => problems.push("window: not a window such as 09:00-20:30".into()),
+        }
+    }
+    for (field, raw, slot) in [
+        ("caller_id", &args.caller_id, &mut settings.caller_id),
+        ("callback_number", &args.callback_number, &mut settings.callback_number),
+    ] {
+        if let Some(raw) = raw {
+            match clearline_core::phone::parse_phone(raw, "US") {
+                Ok(p) => *slot = Some(p.number),
+                Err(_) => problems.push(format!("{field}: not a valid phone number")),
+            }
+        }
+    }
+    settings.caller_id_authorized = args.caller_id_authorized;
+    settings.max_attempts = args.max_attempts;
+    settings.min_spacing_minutes = args.min_spacing_minutes;
+    settings.max_household_attempts = args.max_household_attempts;
+    if let Some(one) = args.one_per_household {
+        settings.one_per_household = one;
+    }
+    settings.recorded = !args.not_recorded;
+    settings.abandonment_target_percent = args.abandonment_target;
+    for v in &args.vendors {
+        match VendorShare::parse(v) {
+            Ok(share) => settings.vendors.push(share),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    if purpose.is_some() && dial_mode.is_some() {
+        problems.extend(settings.problems().iter().map(ToString::to_string));
+    }
+    let Some(slug) = slug.filter(|_| problems.is_empty()) else {
+        for p in &problems {
+            eprintln!("error: {p}");
+        }
+        return Ok(ExitCode::from(2));
+    };
+    let program = match store.create_program(actor, &slug, &args.name, &settings).await {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&program)?);
+    } else {
+        println!(
+            "Created draft program {} ({}). Next: `clearline program build-list {}`.",
+            program.slug, program.name, program.slug
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let program = match store.program_by_slug(actor, slug).await {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    let summary = store.call_list_summary(actor, slug).await?;
+    let today = jiff::Zoned::now().date();
+    let blockers: Vec<String> =
+        store.program_start_blockers(actor, slug, today).await?.iter().map(ToString::to_string).collect();
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "program": program, "call_list": summary, "start_blockers": blockers
+            }))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = &program.settings;
+    println!("{} — {} ({})", program.slug, program.name, program.status.as_str());
+    println!("  purpose {}, dial mode {}, universe {:?}", s.purpose.as_str(), s.dial_mode.as_str(), s.universe);
+    println!("  calling hours {}", s.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows".into()));
+    println!(
+        "  caller ID {} ({}), callback {}",
+        s.caller_id.map(|c| c.to_string()).unwrap_or_else(|| "not set".into()),
+        if s.caller_id_authorized { "right to use attested" } else { "not attested" },
+        s.callback().map(|c| c.to_string()).unwrap_or_else(|| "not set".into())
+    );
+    println!(
+        "  {} attempts per person, {} per household, {}, {}, abandonment target {} %",
+        s.max_attempts,
+        s.max_household_attempts.map(|n| n.to_string()).unwrap_or_else(|| "no cap".into()),
+        if s.one_per_household { "one person per household" } else { "every person" },
+        if s.recorded { "recorded" } else { "not recorded" },
+        s.abandonment_target_percent
+    );
+    for v in &s.vendors {
+        println!("  vendor {} gets {} %", v.vendor, v.percent);
+    }
+    if program.list_built_at_us.is_some() {
+        print_summary(&summary);
+    }
+    if blockers.is_empty() {
+        println!("\nReady to start.");
+    } else {
+        println!("\nBefore it can start:");
+        for b in blockers {
+            println!("  - {b}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(summary: &clearline_store::CallListSummary) {
+    let n = |mode: &str| summary.by_mode.get(mode).copied().unwrap_or(0);
+    println!("\nCall list: {} people", summary.people);
+    println!("  {:>9}  dialed in the program's mode", n("program"));
+    println!("  {:>9}  preview calls blended to the same agents (the system may not dial them, CR-49)", n("preview"));
+    println!("  {:>9}  excluded", n("excluded"));
+    for e in &summary.exclusions {
+        println!("      {:>9}  {:<28} {}", e.people, e.exclusion, e.sentence);
+    }
+    for (vendor, people) in &summary.by_vendor {
+        println!("  vendor {vendor}: {people} people");
+    }
+}
+
+fn refused(e: StoreError) -> anyhow::Result<ExitCode> {
+    match e {
+        StoreError::Invalid(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        StoreError::Conflict { field } => {
+            eprintln!("error: {field} is already taken");
+            Ok(ExitCode::from(2))
+        }
+        StoreError::NotFound => {
+            eprintln!("error: no such program in your campaign");
+            Ok(ExitCode::from(1))
+        }
+        StoreError::Forbidden(cap) => {
+            eprintln!("error: your role may not do this (needs {cap})");
+            Ok(ExitCode::from(1))
+        }
+        e => Err(e.into()),
+    }
+}
