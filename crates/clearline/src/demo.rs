@@ -237,3 +237,34 @@ pub async fn seed_voters(
             .await?;
     Ok(Some(report))
 }
+
+/// The demo's GOTV program: Democrats and unaffiliated voters, predictive for landlines (wireless and
+/// unknown numbers blend in as preview calls, CR-49), 09:00–20:30 local, split 60/40 between the two
+/// demo vendors, its call list built now. Left alone when it exists.
+pub async fn seed_program(store: &Store, config: &Config) -> anyhow::Result<Option<clearline_store::CallListSummary>> {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{ProgramSettings, VendorShare};
+    const PROGRAM: &str = "gotv-general"; // the demo engagements cover this program
+    const UNIVERSE: &str = "Democrats and unaffiliated";
+    let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
+    let actor = Actor::User(store.cli_principal(&email).await?);
+    let campaign = store.organization_by_slug(&actor, CAMPAIGN).await?.id;
+    if store.person_count(&actor, campaign).await? == 0 || store.program_by_slug(&actor, PROGRAM).await.is_ok() {
+        return Ok(None);
+    }
+    if store.universe_by_name(&actor, UNIVERSE).await.is_err() {
+        let filter = serde_json::from_str(r#"{"op":"in","field":"party","values":["DEM","UNA"]}"#)?;
+        store.save_universe(&actor, UNIVERSE, &filter).await?;
+    }
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, UNIVERSE);
+    settings.window = clearline_core::policy::case_file::parse_window("09:00-20:30");
+    settings.caller_id = Some("+19195550100".parse()?);
+    settings.caller_id_authorized = true;
+    settings.vendors =
+        vec![VendorShare::parse(&format!("{US_VENDOR}=60"))?, VendorShare::parse(&format!("{OFFSHORE_VENDOR}=40"))?];
+    store.create_program(&actor, &Slug::parse(PROGRAM)?, "GOTV — general election", &settings).await?;
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, &actor, campaign).await?;
+    let summary =
+        clearline_ingest::call_list::build_call_list(store, &actor, &sealer, PROGRAM, jiff::Timestamp::now()).await?;
+    Ok(Some(summary))
+}

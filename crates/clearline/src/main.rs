@@ -477,6 +477,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+            if let Some(list) = demo::seed_program(&store, &config).await? {
+                if !json {
+                    let n = |mode: &str| list.by_mode.get(mode).copied().unwrap_or(0);
+                    println!(
+                        "Built the call list of demo program gotv-general: {} people — {} dialed predictively, {} as preview calls, {} excluded with a reason.",
+                        list.people,
+                        n("program"),
+                        n("preview"),
+                        n("excluded")
+                    );
+                }
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             }
