@@ -111,6 +111,10 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/voters/imports/{job}", Cap(C::EditLists), ui::voters::job);
     t.add(M::POST, "/voters/count", Cap(C::EditTargeting), ui::voters::count);
     t.add(M::POST, "/voters/check", Cap(C::ExportPersonalData), ui::voters::check);
+    t.add(M::GET, "/programs", Cap(C::ManagePrograms), ui::programs::programs);
+    t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
+    t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);
+    t.add(M::POST, "/programs/{slug}/build-list", Cap(C::ManagePrograms), ui::programs::build_list);
     t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
     t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
     t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);

@@ -20,6 +20,7 @@ both_backends!(
     audit_export_is_jsonl_and_itself_audited,
     a_voter_file_uploads_imports_and_reports,
     the_voters_page_checks_a_universe_against_the_contact_policy,
+    the_programs_page_sets_up_a_program_and_builds_its_call_list,
 );
 
 async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
@@ -517,4 +518,95 @@ async fn the_voters_page_checks_a_universe_against_the_contact_policy(app: TestA
     let (status, bad) = check(auth, "yesterday").await;
     assert_eq!(status, 422, "{bad}");
     assert!(bad.contains("instant"), "the error names the field");
+}
+
+async fn form_post(
+    app: &TestApp,
+    who: &(String, String),
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", who.1.as_str()));
+    let res = TestApp::client()
+        .post(app.url(path))
+        .header("cookie", &who.0)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(&fields).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string()).unwrap_or_default();
+    (res.status().as_u16(), location, res.text().await.unwrap())
+}
+
+/// The Programs page: a refused form lists every problem by field; a created program's call list is
+/// built through the contact policy and shown as counts and reasons, never a number; other campaigns
+/// cannot see it.
+async fn the_programs_page_sets_up_a_program_and_builds_its_call_list(app: TestApp) {
+    use clearline_core::{OrgKind, Principal, Role, Via};
+    let data = app.session("data_manager").await;
+    let mut file = Vec::new();
+    clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 200, 9, &mut file).unwrap();
+    let job: Value = upload(&app, &data, "nc", file).await.json().await.unwrap();
+    assert_eq!(wait_for_job(&app, &data, job["job_id"].as_str().unwrap()).await["state"], "done");
+    let pm_actor = Actor::User(Principal {
+        user_id: app.users["program_manager"],
+        org_id: app.campaign,
+        org_kind: OrgKind::Campaign,
+        role: Role::ProgramManager,
+        site_id: None,
+        via: Via::Cli,
+        source: "test".into(),
+    });
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
+    let people = app.store.count_universe(&pm_actor, &everyone).await.unwrap();
+
+    let pm = app.session("program_manager").await;
+    let form = |shares: &'static str| {
+        vec![
+            ("slug", "gotv"),
+            ("name", "GOTV"),
+            ("universe", "everyone"),
+            ("purpose", "gotv"),
+            ("dial_mode", "predictive"),
+            ("window", "09:00-20:30"),
+            ("caller_id", "919-555-0100"),
+            ("caller_id_authorized", "on"),
+            ("max_attempts", "3"),
+            ("vendors", shares),
+        ]
+    };
+    let (status, _, page) = form_post(&app, &pm, "/programs", &form("vend=60")).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("id=\"program-problems\""));
+    assert!(page.contains("vendors: the vendors&#39; shares add up to 60 %"), "{page}");
+    assert!(app.store.list_programs(&pm_actor).await.unwrap().is_empty(), "a refused form writes nothing");
+
+    let (status, location, page) = form_post(&app, &pm, "/programs", &form("vend=100")).await;
+    assert_eq!((status, location.as_str()), (303, "/programs/gotv"), "{page}");
+    let (status, location, page) = form_post(&app, &pm, "/programs/gotv/build-list", &[]).await;
+    assert_eq!((status, location.as_str()), (303, "/programs/gotv"), "{page}");
+    let page = get(&app, "/programs/gotv", Some(&pm)).await.text().await.unwrap();
+    assert!(page.contains("id=\"call-list\""), "{page}");
+    assert!(page.contains(&format!("{people} people from the universe")), "{page}");
+    assert!(page.contains("no_phone"), "the generator leaves some voters without a phone: {page}");
+    assert!(page.contains("no approved script"), "what blocks the start is listed: {page}");
+    // The campaign's own caller ID is shown; no voter's number is.
+    assert!(page.contains("+19195550100"));
+    let without_caller_id = page.replace("+19195550100", "");
+    let digits = without_caller_id.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit));
+    assert!(!digits, "no voter's phone number on the page");
+    let listed = get(&app, "/programs", Some(&pm)).await.text().await.unwrap();
+    assert!(listed.contains("href=\"/programs/gotv\""));
+
+    let other = app.session("other_owner").await;
+    assert_eq!(
+        get(&app, "/programs/gotv", Some(&other)).await.status(),
+        404,
+        "another campaign's program looks missing"
+    );
+    let (status, _, _) = form_post(&app, &other, "/programs/gotv/build-list", &[]).await;
+    assert_eq!(status, 404);
 }

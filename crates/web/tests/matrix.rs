@@ -46,6 +46,7 @@ const AGENTS: &[&str] = &["agent"];
 const LIST_EDITORS: &[&str] = &["owner", "admin", "data_manager"];
 const TARGETERS: &[&str] = &["owner", "admin", "data_manager", "program_manager"];
 const PERSONAL_DATA_EXPORTERS: &[&str] = &["owner", "admin", "data_manager"];
+const PROGRAM_MANAGERS: &[&str] = &["owner", "admin", "program_manager"];
 
 /// Who may call each route. `public` routes also answer anonymous callers.
 fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
@@ -117,6 +118,10 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/voters/imports/{job}", false, LIST_EDITORS),
         (M::POST, "/voters/count", false, TARGETERS),
         (M::POST, "/voters/check", false, PERSONAL_DATA_EXPORTERS),
+        (M::GET, "/programs", false, PROGRAM_MANAGERS),
+        (M::POST, "/programs", false, PROGRAM_MANAGERS),
+        (M::GET, "/programs/{slug}", false, PROGRAM_MANAGERS),
+        (M::POST, "/programs/{slug}/build-list", false, PROGRAM_MANAGERS),
         (M::GET, "/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/engagements", false, CAMPAIGN_ADMINS),
         (M::POST, "/engagements/{id}/end", false, CAMPAIGN_ADMINS),

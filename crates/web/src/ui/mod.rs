@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod login;
+pub mod programs;
 pub mod voters;
 
 use crate::routes::Caller;
@@ -28,7 +29,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 10] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 11] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -46,6 +47,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 10] = [
     ("/sites", "Sites", "Call floors, their countries and networks.", Some(Capability::ManageSites)),
     ("/users", "People", "Invite people, set roles, reset second factors.", Some(Capability::ManageUsers)),
     ("/voters", "Voters", "Import voter files; count universes.", Some(Capability::EditLists)),
+    (
+        "/programs",
+        "Programs",
+        "Set up calling programs; build their call lists through the contact policy.",
+        Some(Capability::ManagePrograms),
+    ),
     (
         "/engagements",
         "Engagements",
