@@ -110,7 +110,7 @@ async fn agent_is_refused_campaign_pages() {
     assert_eq!(heading.text().await.expect("the heading"), "Agent desk");
     browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
 
-    for path in ["/audit", "/users"] {
+    for path in ["/audit", "/users", "/programs", "/programs/gotv-general"] {
         browser.goto(&server.url(path)).await;
         let heading = browser.wait_for_css("main h1").await;
         assert_eq!(heading.text().await.expect("the heading"), "Not allowed", "{path} must refuse an agent");
@@ -171,5 +171,34 @@ async fn data_manager_uploads_a_voter_file_and_follows_the_import() {
     let counted = browser.wait_for_css("#universe-count").await.text().await.unwrap();
     let n: u64 = counted.split_whitespace().next().unwrap().parse().unwrap();
     assert!(n > 1400 && n <= 1500, "{counted}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
+    if !browser_available() {
+        return;
+    }
+    let server = ServerProcess::start().await;
+    let user = server.user("program_manager", "demo").clone();
+    let browser = Browser::start().await;
+    let shots = screenshot_dir();
+    sign_in_with_password(&browser, &server, &user.email, &user.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&server.url("/programs")).await;
+    browser.wait_for_css("#slug").await;
+    browser.screenshot(shots.join("programs.png")).await;
+    browser.click("a[href='/programs/gotv-general']").await;
+    let list = browser.wait_for_css("#call-list").await.text().await.unwrap();
+    assert!(list.contains("people from the universe"), "{list}");
+    assert!(list.contains("preview call"), "the demo's unknown-line numbers are preview calls: {list}");
+    let blockers = browser.wait_for_css("#start-blockers").await.text().await.unwrap();
+    assert!(blockers.contains("no approved script"), "{blockers}");
+    browser.screenshot(shots.join("program.png")).await;
+    browser.click("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
+    browser.wait_for_path("/programs/gotv-general").await;
+    let rebuilt = browser.wait_for_css("#call-list").await.text().await.unwrap();
+    assert_eq!(rebuilt.lines().next(), list.lines().next(), "the same universe gives the same list");
     browser.close().await;
 }

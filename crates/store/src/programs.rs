@@ -87,10 +87,7 @@ impl Store {
         if let Some(problem) = settings.problems().into_iter().next() {
             return Err(problem.into());
         }
-        let universe = self.universe_by_name(actor, &settings.universe).await.map_err(|e| match e {
-            StoreError::NotFound => Invalid::new("universe", "no saved universe has that name").into(),
-            other => other,
-        })?;
+        let universe = self.program_universe(actor, settings).await?;
         let vendors = self.engaged_vendors(campaign, settings).await?;
         let mut tx = self.write().await?;
         let now = now_us();
@@ -112,17 +109,7 @@ impl Store {
         .await
         .map_err(StoreError::conflict_on("slug"))?
         .get(0);
-        for (position, (vendor, share)) in vendors.iter().zip(&settings.vendors).enumerate() {
-            sqlx::query(
-                "INSERT INTO program_vendors (program_id, vendor_id, percent, position) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(id)
-            .bind(vendor.id.0)
-            .bind(i64::from(share.percent))
-            .bind(position as i64)
-            .execute(&mut *tx.tx)
-            .await?;
-        }
+        write_vendors(&mut tx, id, &vendors, settings).await?;
         tx.audit(
             campaign,
             actor,
@@ -147,10 +134,7 @@ impl Store {
         if current.status != ProgramStatus::Draft {
             return Err(Invalid::new("status", "only a draft program's settings can change").into());
         }
-        let universe = self.universe_by_name(actor, &settings.universe).await.map_err(|e| match e {
-            StoreError::NotFound => Invalid::new("universe", "no saved universe has that name").into(),
-            other => other,
-        })?;
+        let universe = self.program_universe(actor, settings).await?;
         let vendors = self.engaged_vendors(campaign, settings).await?;
         let mut tx = self.write().await?;
         let attested_by = match (settings.caller_id_authorized, current.settings.caller_id_authorized) {
@@ -185,17 +169,7 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
         }
-        for (position, (vendor, share)) in vendors.iter().zip(&settings.vendors).enumerate() {
-            sqlx::query(
-                "INSERT INTO program_vendors (program_id, vendor_id, percent, position) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(current.id)
-            .bind(vendor.id.0)
-            .bind(i64::from(share.percent))
-            .bind(position as i64)
-            .execute(&mut *tx.tx)
-            .await?;
-        }
+        write_vendors(&mut tx, current.id, &vendors, &settings).await?;
         tx.audit(
             campaign,
             actor,
@@ -446,6 +420,14 @@ impl Store {
         Ok(out)
     }
 
+    /// The settings' universe, or a refusal naming the field.
+    async fn program_universe(&self, actor: &Actor, settings: &ProgramSettings) -> StoreResult<crate::Universe> {
+        self.universe_by_name(actor, &settings.universe).await.map_err(|e| match e {
+            StoreError::NotFound => Invalid::new("universe", "no saved universe has that name").into(),
+            other => other,
+        })
+    }
+
     async fn program_from_row(&self, row: &AnyRow) -> StoreResult<Program> {
         let id: i64 = row.get(0);
         let status: String = row.get(3);
@@ -469,6 +451,25 @@ impl Store {
             list_built_at_us: row.get(6),
         })
     }
+}
+
+/// The program's vendors and their shares, in the settings' order.
+async fn write_vendors(
+    tx: &mut crate::db::WriteTx,
+    program_id: i64,
+    vendors: &[Organization],
+    settings: &ProgramSettings,
+) -> StoreResult<()> {
+    for (position, (vendor, share)) in vendors.iter().zip(&settings.vendors).enumerate() {
+        sqlx::query("INSERT INTO program_vendors (program_id, vendor_id, percent, position) VALUES ($1, $2, $3, $4)")
+            .bind(program_id)
+            .bind(vendor.id.0)
+            .bind(i64::from(share.percent))
+            .bind(position as i64)
+            .execute(&mut *tx.tx)
+            .await?;
+    }
+    Ok(())
 }
 
 const PROGRAM_SELECT: &str = "SELECT id, slug, name, status, settings_json, universe_id, list_built_at FROM programs";
