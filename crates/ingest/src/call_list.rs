@@ -3,8 +3,8 @@
 //! same agents when the system may not dial the number, CR-49), or excluded with the rules and the
 //! sentence that say why. Nobody in the universe is dropped without a reason.
 //!
-//! Each phone is one case in the case-file format (as `universe check` builds them) at the snapshot
-//! instant. A denial that only time cures (calling hours, spacing) is not an exclusion: the phone is
+//! Each phone is one case at the snapshot instant, with exactly the facts the case-file format would
+//! read (as `universe check` builds them). A denial that only time cures (calling hours, spacing) is not an exclusion: the phone is
 //! decided again at the first instant it is allowed, so the entry says how it will be dialed then.
 //!
 //! Agent calls are decided for the countries of the assigned vendor's sites (CR-7, CR-41 look at where
@@ -13,9 +13,9 @@
 //! ([`assign_vendor`]), so two vendors never call one household.
 
 use crate::keys::VaultSealer;
-use crate::policy_check::{phone_case, zone_table, CheckError};
+use crate::policy_check::{record_case, zone_table, CheckError};
 use clearline_core::policy::case_file::parse_case;
-use clearline_core::policy::{decide, Verdict, VerdictKind};
+use clearline_core::policy::{decide, Case, Verdict, VerdictKind};
 use clearline_core::program::{assign_vendor, classify_person, format_window, EntryMode, HOUSEHOLD_REPEAT, NO_PHONE};
 use clearline_core::Actor;
 use clearline_store::{CallListSummary, NewEntry, Store};
@@ -85,11 +85,19 @@ pub async fn build_call_list(
     } else {
         vec![vec![facts.clone()]]
     };
-    for set in &vendor_facts {
-        for f in set {
-            parse_case(&Value::Object(f.clone()).to_string(), table).map_err(|e| CheckError::Program(e.to_string()))?;
-        }
-    }
+    // The program's facts alone must make a readable case; parsed once, each phone adds its own.
+    let vendor_cases: Vec<Vec<Case>> = vendor_facts
+        .iter()
+        .map(|set| {
+            set.iter()
+                .map(|f| {
+                    parse_case(&Value::Object(f.clone()).to_string(), table)
+                        .map(|p| p.case)
+                        .map_err(|e| CheckError::Program(e.to_string()))
+                })
+                .collect::<Result<Vec<Case>, CheckError>>()
+        })
+        .collect::<Result<_, _>>()?;
 
     let mut entries: Vec<NewEntry> = Vec::new();
     let mut sentences: BTreeMap<String, String> = BTreeMap::new();
@@ -121,21 +129,22 @@ pub async fn build_call_list(
                 entries.push(entry);
                 continue;
             }
-            let fact_sets = &vendor_facts[vendor.unwrap_or(0).min(vendor_facts.len() - 1)];
+            let bases = &vendor_cases[vendor.unwrap_or(0).min(vendor_cases.len() - 1)];
             let mut verdicts: Vec<(u32, Verdict)> = Vec::with_capacity(person.phones.len());
             let mut unreadable: Option<String> = None;
             for phone in &person.phones {
                 let number = sealer.cipher().decrypt("phone", &phone.number_enc).map_err(|_| CheckError::Decrypt)?;
                 let number = String::from_utf8_lossy(&number);
                 let mut best: Option<Verdict> = None;
-                for f in fact_sets {
-                    match decide_when_allowed(&phone_case(f, &person, phone, &number)) {
-                        Ok(v) => {
+                for base in bases {
+                    match record_case(table, base, &person, phone, &number) {
+                        Ok(case) => {
+                            let v = decide_when_allowed(case);
                             if best.is_none_or(|b| better(&v, &b)) {
                                 best = Some(v);
                             }
                         }
-                        Err(e) => unreadable = unreadable.or(Some(e)),
+                        Err(e) => unreadable = unreadable.or(Some(e.to_string())),
                     }
                 }
                 if let Some(v) = best {
@@ -175,20 +184,15 @@ pub async fn build_call_list(
 }
 
 /// Decides a case; a denial only time cures is decided again at the instant it names.
-fn decide_when_allowed(case: &Map<String, Value>) -> Result<Verdict, String> {
+fn decide_when_allowed(mut case: Case) -> Verdict {
     let table = zone_table();
-    let mut case = case.clone();
-    let mut verdict =
-        decide(table, &parse_case(&Value::Object(case.clone()).to_string(), table).map_err(|e| e.to_string())?.case);
+    let mut verdict = decide(table, &case);
     for _ in 0..TIME_RETRIES {
         let (VerdictKind::Deny, Some(next)) = (verdict.kind, verdict.next_allowed_at) else { break };
-        case.insert("instant".into(), Value::from(next.to_string()));
-        verdict = decide(
-            table,
-            &parse_case(&Value::Object(case.clone()).to_string(), table).map_err(|e| e.to_string())?.case,
-        );
+        case.instant = Some(next);
+        verdict = decide(table, &case);
     }
-    Ok(verdict)
+    verdict
 }
 
 /// Allow beats allow-with-conditions beats deny; among allowed verdicts, fewer conditions win.
