@@ -104,7 +104,9 @@ fn the_survey_crate_does_no_io() {
     }
     for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../survey/src")) {
         let text = std::fs::read_to_string(&file).unwrap();
-        for needle in ["std::fs", "std::net", "std::process", "std::env", "std::io", "SystemTime", "Instant::now", "async fn"] {
+        for needle in
+            ["std::fs", "std::net", "std::process", "std::env", "std::io", "SystemTime", "Instant::now", "async fn"]
+        {
             assert!(!text.contains(needle), "{} uses {needle}: the survey crate is pure numerics", file.display());
         }
     }
