@@ -48,23 +48,37 @@ pub struct Targets {
     pub kind: TargetKind,
 }
 
-/// Why targets were refused. `row` is the 0-based index of the target among those given.
+/// Why targets were refused. `row` is the 0-based index of the target among those given ([`TargetError::row`]).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum TargetError {
     #[error("no targets")]
     Empty,
-    #[error("target {row}: the variable is empty")]
+    #[error("the variable is empty")]
     EmptyVariable { row: usize },
-    #[error("target {row}: the category is empty")]
+    #[error("the category is empty")]
     EmptyCategory { row: usize },
-    #[error("target {row}: the target must be a finite number above 0 (a zero target cannot be raked to)")]
+    #[error("the target must be a finite number above 0 (a zero target cannot be raked to)")]
     BadValue { row: usize },
-    #[error("target {row}: variable `{variable}`, category `{category}` is given twice")]
+    #[error("variable `{variable}`, category `{category}` is given twice")]
     Duplicate { row: usize, variable: String, category: String },
-    #[error("target {row}: variable `{variable}` has more than 65,535 categories")]
+    #[error("variable `{variable}` has more than 65,535 categories")]
     TooManyCategories { row: usize, variable: String },
     #[error("targets that do not sum: `{a}` totals {a_total} but `{b}` totals {b_total} (give shares that each sum to 1, or counts of one population)")]
     DoNotSum { a: String, a_total: f64, b: String, b_total: f64 },
+}
+
+impl TargetError {
+    /// The target (0-based, in the order given) the error is about, if it is about one.
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            TargetError::EmptyVariable { row }
+            | TargetError::EmptyCategory { row }
+            | TargetError::BadValue { row }
+            | TargetError::Duplicate { row, .. }
+            | TargetError::TooManyCategories { row, .. } => Some(*row),
+            TargetError::Empty | TargetError::DoNotSum { .. } => None,
+        }
+    }
 }
 
 /// Relative agreement required of count totals.
