@@ -341,8 +341,9 @@ mod tests {
         }
     }
 
-    fn counts(i: f64, p: f64, r: f64, nc: f64, o: f64, uh: f64, uo: f64, ne: f64) -> Counts {
-        Counts { i, p, r, nc, o, uh, uo, ne }
+    /// Counts in the order I, P, R, NC, O, UH, UO, NE.
+    fn counts(c: [f64; 8]) -> Counts {
+        Counts { i: c[0], p: c[1], r: c[2], nc: c[3], o: c[4], uh: c[5], uo: c[6], ne: c[7] }
     }
 
     #[test]
@@ -353,27 +354,27 @@ mod tests {
             assert_eq!(v, None, "{name}");
         }
         // Only ineligible cases: e is 0 and still every rate is undefined.
-        let ne_only = outcome_rates(&counts(0., 0., 0., 0., 0., 0., 0., 3.), Eligibility::Estimated).unwrap();
+        let ne_only = outcome_rates(&counts([0., 0., 0., 0., 0., 0., 0., 3.]), Eligibility::Estimated).unwrap();
         assert_eq!(ne_only.e, Some(0.0));
         assert!(ne_only.by_name().iter().all(|(_, v)| v.is_none()));
         // Only unknown cases and an undefined e: RR1 is 0 (denominator UH+UO), RR3 needs e.
-        let unknown = outcome_rates(&counts(0., 0., 0., 0., 0., 2., 1., 0.), Eligibility::Estimated).unwrap();
+        let unknown = outcome_rates(&counts([0., 0., 0., 0., 0., 2., 1., 0.]), Eligibility::Estimated).unwrap();
         assert_eq!((unknown.e, unknown.rr1, unknown.rr3, unknown.rr5), (None, Some(0.0), None, None));
         // No unknown cases: e is not needed even when undefined.
-        let known = outcome_rates(&counts(4., 1., 2., 3., 1., 0., 0., 0.), Eligibility::Given(0.0)).unwrap();
+        let known = outcome_rates(&counts([4., 1., 2., 3., 1., 0., 0., 0.]), Eligibility::Given(0.0)).unwrap();
         assert_eq!(known.rr3, Some(4.0 / 11.0));
         assert_eq!(known.rr3, known.rr5);
     }
 
     #[test]
     fn bad_inputs_are_errors() {
-        let c = counts(1., 0., 0., 0., 0., 1., 0., 0.);
+        let c = counts([1., 0., 0., 0., 0., 1., 0., 0.]);
         assert_eq!(outcome_rates(&c, Eligibility::Given(1.5)), Err(RateError::BadE));
         assert_eq!(outcome_rates(&c, Eligibility::Given(-0.1)), Err(RateError::BadE));
         assert_eq!(outcome_rates(&c, Eligibility::Given(f64::NAN)), Err(RateError::BadE));
-        let bad = counts(1., 0., f64::NAN, 0., 0., 0., 0., 0.);
+        let bad = counts([1., 0., f64::NAN, 0., 0., 0., 0., 0.]);
         assert_eq!(outcome_rates(&bad, Eligibility::Estimated), Err(RateError::BadCount("R")));
-        let negative = counts(1., 0., 0., 0., 0., 0., 0., -1.);
+        let negative = counts([1., 0., 0., 0., 0., 0., 0., -1.]);
         assert_eq!(outcome_rates(&negative, Eligibility::Estimated), Err(RateError::BadCount("NE")));
     }
 
@@ -386,7 +387,7 @@ mod tests {
             ((seed >> 33) % 20) as f64
         };
         for _ in 0..500 {
-            let c = counts(next() + 1.0, next(), next(), next(), next(), next(), next(), next());
+            let c = counts([next() + 1.0, next(), next(), next(), next(), next(), next(), next()]);
             let e = next() / 19.0;
             let r = outcome_rates(&c, Eligibility::Given(e)).unwrap();
             let (rr1, rr2, rr3, rr4, rr5, rr6) =

@@ -89,12 +89,12 @@ fn naive(margins: &[Margin], base: Option<&[f64]>, tol: f64, cap: Option<f64>) -
         for m in margins {
             let sum_t: f64 = m.targets.iter().sum();
             let mut s = vec![0.0; m.targets.len()];
-            for i in 0..n {
-                s[m.codes[i] as usize] += w[i];
+            for (x, &c) in w.iter().zip(&m.codes) {
+                s[c as usize] += x;
             }
-            for i in 0..n {
-                let c = m.codes[i] as usize;
-                w[i] *= m.targets[c] / sum_t * total / s[c];
+            for (x, &c) in w.iter_mut().zip(&m.codes) {
+                let c = c as usize;
+                *x *= m.targets[c] / sum_t * total / s[c];
             }
         }
         if let Some(cap) = cap {
