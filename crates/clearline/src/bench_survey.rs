@@ -233,10 +233,10 @@ pub fn run(args: SurveyBenchArgs, json: bool) -> anyhow::Result<ExitCode> {
         }
     }
     if let (Some(w), Some(diff)) = (&report.weightipy, report.max_relative_weight_difference) {
-        if !(w.max_margin_error < TOLERANCE) {
+        if w.max_margin_error.is_nan() || w.max_margin_error >= TOLERANCE {
             bail!("weightipy's weights do not meet the stopping rule ({:e})", w.max_margin_error);
         }
-        if !(diff <= AGREEMENT) {
+        if diff.is_nan() || diff > AGREEMENT {
             bail!("the weights differ: largest relative difference {diff:e} (more than {AGREEMENT:e})");
         }
     }
