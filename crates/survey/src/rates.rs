@@ -398,6 +398,7 @@ mod tests {
             assert_eq!(one.rr3, one.rr1);
             assert_eq!(one.ref2, one.ref1);
             let zero = outcome_rates(&c, Eligibility::Given(0.0)).unwrap();
+            assert_eq!(zero.rr3, zero.rr5);
             assert_eq!(zero.rr4, zero.rr6);
             assert_eq!(zero.con2, zero.con3);
         }

@@ -30,7 +30,9 @@ fn balance_rake_golden_cases() {
         let want = if i % 2 == 0 { 5.0 / 3.0 } else { 1.0 / 3.0 };
         assert!(close(*w, want, 1e-12), "row {i}: {w} vs {want}");
     }
-    // With weights [0.5, 1.0]×6 the result is [1.25, 0.25]×6 (the weights keep their total, 9).
+    // balance's second case puts weights [0.5, 1.0]×6 on the *target* rows and gets [1.25, 0.25]×6.
+    // Here the same weights are the sample's design weights, which (b being balanced within a) gives
+    // the same weights; ours keep the design weights' total, 9, which is also that target's total.
     let base: Vec<f64> = (0..12).map(|i| if i % 2 == 0 { 0.5 } else { 1.0 }).collect();
     let r = rake(&margins, Some(&base), &opts).unwrap();
     assert!(r.converged);
