@@ -25,7 +25,7 @@ fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// The allowed internal dependencies: `clearline → web → store → core`.
+/// The allowed internal dependencies: `clearline → web → store → core`, `survey → core`.
 #[test]
 fn dependencies_point_one_way() {
     let deps = workspace_deps();
@@ -48,6 +48,10 @@ fn dependencies_point_one_way() {
         "clearline-vault",
         "clearline-voterfile",
     ])));
+    assert!(
+        internal("clearline-survey").is_subset(&set(&["clearline-core"])),
+        "the survey numerics depend on core at most"
+    );
     assert!(internal("clearline").contains("clearline-web"));
     let known = set(&[
         "clearline-core",
@@ -56,6 +60,7 @@ fn dependencies_point_one_way() {
         "clearline-store",
         "clearline-ingest",
         "clearline-web",
+        "clearline-survey",
         "clearline",
     ]);
     for name in deps.keys() {
@@ -90,10 +95,27 @@ fn the_domain_crate_does_no_io() {
     }
 }
 
+/// The survey numerics are pure functions too: no I/O, no clock, no async (issue 5, ARCHITECTURE.md).
+#[test]
+fn the_survey_crate_does_no_io() {
+    let deps = workspace_deps();
+    for forbidden in ["tokio", "sqlx", "axum", "reqwest", "hyper", "tracing", "rand", "async-trait", "futures", "csv"] {
+        assert!(!deps["clearline-survey"].contains(forbidden), "clearline-survey must not depend on {forbidden}");
+    }
+    for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../survey/src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for needle in
+            ["std::fs", "std::net", "std::process", "std::env", "std::io", "SystemTime", "Instant::now", "async fn"]
+        {
+            assert!(!text.contains(needle), "{} uses {needle}: the survey crate is pure numerics", file.display());
+        }
+    }
+}
+
 #[test]
 fn no_sql_outside_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for krate in ["core", "vault", "voterfile", "ingest", "web", "clearline"] {
+    for krate in ["core", "vault", "voterfile", "ingest", "survey", "web", "clearline"] {
         let deps = workspace_deps();
         let name = if krate == "clearline" { "clearline".to_string() } else { format!("clearline-{krate}") };
         assert!(!deps[&name].contains("sqlx"), "{name} must not depend on sqlx: SQL lives in clearline-store");
