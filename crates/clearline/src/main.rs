@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 failed (nothing written); 2 usage error.
 
 mod bench;
+mod bench_dialer;
 mod bench_policy;
 mod config;
 mod demo;
@@ -252,6 +253,8 @@ enum BenchCommand {
     },
     /// Contact-policy decisions per second on one thread, checked against a naive evaluation.
     Policy(bench_policy::PolicyBenchArgs),
+    /// The dialer's pacing in simulated time: Clearline, progressive and the true-parameter oracle.
+    Dialer(bench_dialer::DialerBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -415,6 +418,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bench::import(rows, &backends, keep.as_deref(), json).await
         }
         Command::Bench { command: BenchCommand::Policy(args) } => bench_policy::run(args, json),
+        Command::Bench { command: BenchCommand::Dialer(args) } => bench_dialer::run(args, json),
         Command::Policy { command } => {
             let stored = policy::StoredFacts { config: &config, as_user: cli.global.as_user.as_deref() };
             policy::run(command, json, stored).await

@@ -31,7 +31,7 @@ use crate::carrier::{AfterAudio, AgentLeg, AmdResult, Audio, CallId, CarrierEven
 use crate::lead::{DialGate, Gate, Lead, LeadSource};
 use crate::pacing::{Observation, Pacer, Snapshot};
 use crate::stats::{AbandonLedger, Tally};
-use crate::{as_secs, Micros, SECOND};
+use crate::{as_secs, IdBuild, Micros, SECOND};
 use clearline_core::disposition::Disposition;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -109,7 +109,7 @@ impl Default for EngineConfig {
             blend_idle: 4 * SECOND,
             preview_pool_cap: 64,
             automated_lines: 10,
-            pace_interval: SECOND / 4,
+            pace_interval: SECOND / 2,
             opt_out_digit: '9',
         }
     }
@@ -194,6 +194,7 @@ struct Agent {
     talk_total: Micros,
     wrap_total: Micros,
     wrap_started: Micros,
+    call_started: Micros,
     pending: Option<AttemptRecord>,
 }
 
@@ -248,11 +249,15 @@ pub struct AgentTimes {
 pub struct Engine {
     config: EngineConfig,
     agents: Vec<Agent>,
-    calls: HashMap<CallId, Call>,
+    calls: HashMap<CallId, Call, IdBuild>,
+    /// Paced dials not yet answered, by dial time (the pacer's view of lines in flight).
+    paced_dialing: BTreeSet<(Micros, CallId)>,
+    /// Paced calls answered, awaiting the detector.
+    paced_answered: HashSet<CallId, IdBuild>,
     next_call: u64,
     waiting: BTreeSet<(Micros, CallId)>,
-    live_persons: HashSet<u64>,
-    live_households: HashSet<u64>,
+    live_persons: HashSet<u64, IdBuild>,
+    live_households: HashSet<u64, IdBuild>,
     leads: Box<dyn LeadSource>,
     gate: Box<dyn DialGate>,
     pacer: Box<dyn Pacer>,
@@ -278,11 +283,13 @@ impl Engine {
         Ok(Engine {
             config,
             agents: Vec::new(),
-            calls: HashMap::new(),
+            calls: HashMap::default(),
+            paced_dialing: BTreeSet::new(),
+            paced_answered: HashSet::default(),
             next_call: 1,
             waiting: BTreeSet::new(),
-            live_persons: HashSet::new(),
-            live_households: HashSet::new(),
+            live_persons: HashSet::default(),
+            live_households: HashSet::default(),
             leads,
             gate,
             pacer,
@@ -369,6 +376,7 @@ impl Engine {
                 talk_total: 0,
                 wrap_total: 0,
                 wrap_started: 0,
+                call_started: 0,
                 pending: None,
             });
         }
@@ -583,6 +591,9 @@ impl Engine {
         if matches!(kind, DialKind::Agentless | DialKind::Ivr) {
             self.automated_active += 1;
         }
+        if kind == DialKind::Paced {
+            self.paced_dialing.insert((now, call));
+        }
         self.calls.insert(
             call,
             Call {
@@ -624,6 +635,7 @@ impl Engine {
         let a = &mut self.agents[agent.0 as usize];
         self.waits.push(as_secs(now - a.ready_since));
         a.state = AgentState::OnCall(call);
+        a.call_started = now;
         self.emit(Command::Bridge { call, leg: AgentLeg(agent.0) });
         self.outputs.push(Output::Agent(agent, AgentNotice::Connected { call }));
     }
@@ -652,6 +664,8 @@ impl Engine {
     /// Finish an attempt that no agent handles.
     fn finish(&mut self, now: Micros, call: CallId, disposition: Disposition) {
         let Some(mut c) = self.calls.remove(&call) else { return };
+        self.paced_dialing.remove(&(c.record.dialed_at, call));
+        self.paced_answered.remove(&call);
         if let CallState::Waiting { deadline } = c.state {
             self.waiting.remove(&(deadline, call));
         }
@@ -689,6 +703,10 @@ impl Engine {
                 }
                 call.state = CallState::Answered;
                 call.record.answered_at = Some(now);
+                if call.kind == DialKind::Paced {
+                    self.paced_dialing.remove(&(call.record.dialed_at, event.call));
+                    self.paced_answered.insert(event.call);
+                }
                 let kind = call.kind;
                 let reserved = call.reserved;
                 if kind == DialKind::Preview {
@@ -744,6 +762,7 @@ impl Engine {
     fn decided(&mut self, now: Micros, call: CallId, result: AmdResult, greeting_ended_at: Micros) {
         // CR-46: "not sure" is treated as a live human.
         let live = result != AmdResult::Machine;
+        self.paced_answered.remove(&call);
         let c = self.calls.get_mut(&call).expect("known call");
         c.record.greeting_ended_at = Some(greeting_ended_at);
         let kind = c.kind;
@@ -913,17 +932,23 @@ impl Engine {
     fn pace(&mut self, now: Micros) {
         match self.config.mode {
             ProgramMode::Predictive => {
-                // Blend (CR-49): agents idle past blend_idle take preview calls from the pool.
-                if self.waiting.is_empty() {
+                // Blend (CR-49): agents idle past blend_idle take preview calls from the pool — only
+                // agents beyond those the lines already on their way are expected to need.
+                if self.waiting.is_empty()
+                    && !(self.preview_pool.is_empty() && self.system_pool.len() > 4 * self.agents.len())
+                {
+                    let snapshot = self.snapshot(now);
+                    let mut surplus = snapshot.free.saturating_sub(self.pacer.reserved_agents(&snapshot));
                     for i in 0..self.agents.len() {
+                        if surplus == 0 {
+                            break;
+                        }
                         let a = &self.agents[i];
                         if a.state == AgentState::Ready && now - a.ready_since >= self.config.blend_idle {
-                            if self.preview_pool.is_empty() && self.system_pool.len() > 4 * self.agents.len() {
-                                break;
-                            }
                             if !self.offer_preview(now, AgentId(i as u32), false) {
                                 break;
                             }
+                            surplus -= 1;
                         }
                     }
                 }
@@ -963,6 +988,7 @@ impl Engine {
             today: self.ledger.today(now),
             rolling_30d: self.ledger.rolling_30_days(now),
             waiting: self.waiting.len(),
+            answered_pending: self.paced_answered.len(),
             ..Snapshot::default()
         };
         for a in &self.agents {
@@ -970,24 +996,12 @@ impl Engine {
                 AgentState::LoggedOut => continue,
                 AgentState::Ready => s.free += 1,
                 AgentState::WrapUp => s.wrapping.push(as_secs(now - a.wrap_started)),
-                _ => {}
+                AgentState::OnCall(_) => s.talking.push(as_secs(now - a.call_started)),
+                AgentState::Offered(_) | AgentState::Reserved(_) => {}
             }
             s.logged_in += 1;
         }
-        for c in self.calls.values() {
-            if c.kind != DialKind::Paced {
-                if let CallState::Bridged(_) = c.state {
-                    s.talking.push(as_secs(now - c.record.bridged_at.unwrap_or(now)));
-                }
-                continue;
-            }
-            match c.state {
-                CallState::Dialing => s.dialing.push(as_secs(now - c.record.dialed_at)),
-                CallState::Answered => s.answered_pending += 1,
-                CallState::Bridged(_) => s.talking.push(as_secs(now - c.record.bridged_at.unwrap_or(now))),
-                _ => {}
-            }
-        }
+        s.dialing.extend(self.paced_dialing.iter().map(|(at, _)| as_secs(now - at)));
         s
     }
 

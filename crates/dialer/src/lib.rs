@@ -36,5 +36,27 @@ pub fn as_secs(m: Micros) -> f64 {
     m as f64 / SECOND as f64
 }
 
+/// A fast hasher for the engine's integer keys (call, person and household ids): one multiplication.
+/// Not for keys an adversary chooses (ids here are assigned by Clearline).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A `HashMap` / `HashSet` builder with [`IdHasher`].
+pub type IdBuild = std::hash::BuildHasherDefault<IdHasher>;
+
 pub use carrier::{CallId, Carrier, CarrierEvent, Command, EventKind};
 pub use engine::{AgentId, Engine, EngineConfig, Output};

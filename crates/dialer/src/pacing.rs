@@ -83,6 +83,11 @@ pub trait Pacer {
     fn observe(&mut self, now: Micros, observation: Observation);
     /// New lines to dial now.
     fn lines(&mut self, snapshot: &Snapshot) -> usize;
+    /// How many free agents the lines already on their way are expected to need (the CR-49 blend gives
+    /// preview calls only to agents beyond these). The default counts one agent per line.
+    fn reserved_agents(&self, snapshot: &Snapshot) -> usize {
+        snapshot.outstanding()
+    }
     /// Whether the last decision was the hard stop (for tests and metrics).
     fn hard_stopped(&self) -> bool {
         false
@@ -102,6 +107,9 @@ impl Pacer for Progressive {
 
 /// Grid step of the tables, seconds.
 pub const STEP: f64 = 0.25;
+
+/// Cells of elapsed dial time the rule distinguishes (64 s; longer dials share the last cell).
+const DIAL_CELLS: usize = 256;
 
 /// A cumulative distribution on a grid of `step` seconds (value `i` at `i·step`); 1 beyond its end.
 #[derive(Clone, Debug)]
@@ -191,13 +199,52 @@ pub struct Tables {
     pub wrap: Cdf,
     /// Mean wrap, seconds (a talking agent also has to wrap before being free).
     pub wrap_mean: f64,
+    /// Filled by [`Tables::prepare`]: for a dial in flight for elapsed-time cell `i`, the chance it turns
+    /// live by each of the three horizons.
+    pub dial_live: Vec<[f64; 3]>,
 }
 
 impl Tables {
+    /// Precompute what the rule asks of every dial in flight (the tables change every few seconds; the
+    /// rule runs on every pacing tick).
+    pub fn prepare(mut self) -> Tables {
+        self.dial_live = (0..DIAL_CELLS)
+            .map(|i| {
+                let e = (i as f64 + 0.5) * STEP;
+                let survive = self.p_live * (1.0 - self.live_arrival.at(e))
+                    + (1.0 - self.p_live) * (1.0 - self.other_resolution.at(e));
+                let mut out = [0.0; 3];
+                for (k, q) in self.arrival_quantiles.iter().enumerate() {
+                    out[k] = if survive <= 1e-9 {
+                        0.0
+                    } else {
+                        (self.p_live * (self.live_arrival.at(e + q) - self.live_arrival.at(e)) / survive)
+                            .clamp(0.0, 1.0)
+                    };
+                }
+                out
+            })
+            .collect();
+        self
+    }
+
     pub fn quantiles(cdf: &Cdf) -> [f64; 3] {
         let q = |p: f64| cdf.values.iter().position(|&c| c >= p).unwrap_or(cdf.values.len()) as f64 * cdf.step;
         [q(0.25), q(0.5), q(0.75)]
     }
+}
+
+/// Free agents the lines on their way are expected to claim: calls waiting, answered calls that turn
+/// live, and dials in flight that turn live, rounded up, plus one.
+pub fn expected_claims(s: &Snapshot, t: &Tables) -> usize {
+    let mut claims = s.waiting as f64 + s.answered_pending as f64 * t.p_live_given_answered;
+    for &e in &s.dialing {
+        let survive = t.p_live * (1.0 - t.live_arrival.at(e)) + (1.0 - t.p_live) * (1.0 - t.other_resolution.at(e));
+        if survive > 1e-9 {
+            claims += (t.p_live * (1.0 - t.live_arrival.at(e)) / survive).clamp(0.0, 1.0);
+        }
+    }
+    claims.ceil() as usize + 1
 }
 
 /// The rule shared by Clearline's pacer and the oracle (module docs). `max_lines` caps the lines in
@@ -211,10 +258,11 @@ pub fn lines_by_rule(s: &Snapshot, t: &Tables, theta: f64, max_lines: usize) -> 
     // Per horizon: mean and variance of (agents free by then − claims before the marginal call), and
     // the share of a new dial's live answers that arrive before the marginal one.
     // Dials in flight, counted by elapsed time on the grid (the cost stays flat however many lines).
-    let mut dialing = [0u32; 256];
+    let mut dialing = [0u32; DIAL_CELLS];
     for &e in &s.dialing {
-        dialing[((e.max(0.0) / STEP) as usize).min(255)] += 1;
+        dialing[((e.max(0.0) / STEP) as usize).min(DIAL_CELLS - 1)] += 1;
     }
+    let prepared = t.dial_live.len() == DIAL_CELLS;
     let mut base = [(0.0f64, 0.0f64); 3];
     let mut new_claim = [0.0f64; 3];
     for (k, q) in t.arrival_quantiles.iter().enumerate() {
@@ -238,12 +286,18 @@ pub fn lines_by_rule(s: &Snapshot, t: &Tables, theta: f64, max_lines: usize) -> 
             if count == 0 {
                 continue;
             }
-            let (e, count) = ((i as f64 + 0.5) * STEP, count as f64);
-            let survive = t.p_live * (1.0 - t.live_arrival.at(e)) + (1.0 - t.p_live) * (1.0 - t.other_resolution.at(e));
-            let p = if survive <= 1e-9 {
-                0.0
+            let count = count as f64;
+            let p = if prepared {
+                t.dial_live[i][k]
             } else {
-                (t.p_live * (t.live_arrival.at(e + *q) - t.live_arrival.at(e)) / survive).clamp(0.0, 1.0)
+                let e = (i as f64 + 0.5) * STEP;
+                let survive =
+                    t.p_live * (1.0 - t.live_arrival.at(e)) + (1.0 - t.p_live) * (1.0 - t.other_resolution.at(e));
+                if survive <= 1e-9 {
+                    0.0
+                } else {
+                    (t.p_live * (t.live_arrival.at(e + *q) - t.live_arrival.at(e)) / survive).clamp(0.0, 1.0)
+                }
             };
             mu -= count * p;
             var += count * p * (1.0 - p);
@@ -389,7 +443,7 @@ impl ClearlinePacer {
         let max = config.ring_timeout_s + 15.0;
         ClearlinePacer {
             config,
-            theta: 0.1,
+            theta: 0.2,
             live: DecayedHistogram::new(max, STEP),
             other: DecayedHistogram::new(max, STEP),
             lag_sum: 0.0,
@@ -440,6 +494,7 @@ impl ClearlinePacer {
             talk: self.talk.cdf(),
             wrap_mean: wrap.mean(),
             wrap,
+            dial_live: Vec::new(),
         }
     }
 }
@@ -494,13 +549,20 @@ impl Pacer for ClearlinePacer {
             return Progressive.lines(s);
         }
         if self.tables.is_none() || now - self.tables_at >= 15 * SECOND {
-            self.tables = Some(self.build_tables());
+            self.tables = Some(self.build_tables().prepare());
             self.tables_at = now;
         }
         let max_lines = (self.config.max_lines_per_agent * s.logged_in as f64) as usize;
         let tables = self.tables.as_ref().expect("built above");
         let n = lines_by_rule(s, tables, self.theta, max_lines);
         n.max(Progressive.lines(s))
+    }
+
+    fn reserved_agents(&self, s: &Snapshot) -> usize {
+        match &self.tables {
+            Some(t) if !self.stopped => expected_claims(s, t),
+            _ => s.outstanding(),
+        }
     }
 
     fn hard_stopped(&self) -> bool {
@@ -532,12 +594,19 @@ impl<T: TrueTables> Pacer for OraclePacer<T> {
     fn observe(&mut self, _: Micros, _: Observation) {}
     fn lines(&mut self, s: &Snapshot) -> usize {
         if self.tables.is_none() || s.now - self.tables_at >= 60 * SECOND {
-            self.tables = Some(self.truth.tables_at(s.now));
+            self.tables = Some(self.truth.tables_at(s.now).prepare());
             self.tables_at = s.now;
         }
         let max_lines = (self.max_lines_per_agent * s.logged_in as f64) as usize;
         let n = lines_by_rule(s, self.tables.as_ref().expect("built above"), self.theta, max_lines);
         n.max(Progressive.lines(s))
+    }
+
+    fn reserved_agents(&self, s: &Snapshot) -> usize {
+        match &self.tables {
+            Some(t) => expected_claims(s, t),
+            None => s.outstanding(),
+        }
     }
 }
 
@@ -648,6 +717,7 @@ mod tests {
             talk: Cdf::lognormal(4.0, 0.7, 600.0, 1.0),
             wrap: Cdf::lognormal(2.0, 0.5, 100.0, 1.0),
             wrap_mean: 8.0,
+            dial_live: Vec::new(),
         };
         let s = snapshot(5, 0);
         let low = lines_by_rule(&s, &t, 0.01, 1_000);

@@ -6,7 +6,7 @@ use crate::carrier::{
     AfterAudio, AmdResult, Audio, CallId, Carrier, CarrierEvent, Command, EventKind, FailCause, HungUpBy,
 };
 use crate::engine::{AgentId, ABANDON_AFTER};
-use crate::{Micros, SECOND};
+use crate::{IdBuild, Micros, SECOND};
 use clearline_core::disposition::Disposition;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
@@ -78,8 +78,8 @@ pub struct SimCarrier {
     seed: u64,
     heap: BinaryHeap<Scheduled>,
     seq: u64,
-    calls: HashMap<CallId, SimCall>,
-    ended: HashMap<CallId, (Micros, bool)>,
+    calls: HashMap<CallId, SimCall, IdBuild>,
+    ended: HashMap<CallId, (Micros, bool), IdBuild>,
     pub truth: Truth,
 }
 
@@ -90,8 +90,8 @@ impl SimCarrier {
             seed,
             heap: BinaryHeap::new(),
             seq: 0,
-            calls: HashMap::new(),
-            ended: HashMap::new(),
+            calls: HashMap::default(),
+            ended: HashMap::default(),
             truth: Truth::default(),
         }
     }

@@ -253,6 +253,7 @@ impl TrueTables for TruthTables {
             talk: mix(tm, ts, MACHINE_BRIDGED, 7_200.0),
             wrap: mix(wm, ws, MACHINE_WRAP, 3_600.0),
             wrap_mean: share_h * m.profile.wrap_mean_s + (1.0 - share_h) * as_secs(MACHINE_WRAP),
+            dial_live: Vec::new(),
         }
     }
 }
