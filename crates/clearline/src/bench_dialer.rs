@@ -25,6 +25,9 @@ pub struct DialerBenchArgs {
     /// Worker threads (default: the machine's cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Only these team sizes of the full matrix (comma-separated, e.g. `5,10,25`).
+    #[arg(long, value_delimiter = ',')]
+    agents: Vec<u32>,
 }
 
 /// One row of the JSON output.
@@ -42,6 +45,9 @@ pub struct Row {
     pub wait_p95_s: f64,
     pub landline_share: f64,
 }
+
+/// The three rows of one scenario, each with the list's landline share.
+type ScenarioRows = Vec<(Row, f64)>;
 
 /// The oracle's band (references.md §10).
 const BAND: (f64, f64) = (0.029, 0.030);
@@ -137,11 +143,14 @@ fn oracle(base: &Scenario, iterations: usize) -> (Scenario, ShiftReport) {
 
 pub fn run(args: DialerBenchArgs, json: bool) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let cases = matrix(args.quick, args.seeds.max(1));
+    let mut cases = matrix(args.quick, args.seeds.max(1));
+    if !args.agents.is_empty() {
+        cases.retain(|c| args.agents.contains(&c.base.agents));
+    }
     let iterations = if args.quick { 6 } else { 8 };
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let next = Mutex::new(0usize);
-    let results: Mutex<Vec<(usize, Vec<(Row, f64)>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, ScenarioRows)>> = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
