@@ -306,8 +306,13 @@ fn cr49_wireless_leads_are_previewed_by_the_predictive_programs_agents() {
         vec![(2, true)],
         "only the landline is system-dialed"
     );
-    // The agent, idle past blend_idle, is offered the wireless lead as a preview call.
+    let landline = originated(&out)[0].0;
+    // While the landline rings, the one agent is kept for it: no preview call.
     e.tick(5 * SECOND);
+    assert!(!e.take_outputs().iter().any(|o| matches!(o, Output::Agent(_, AgentNotice::PreviewOffered { .. }))));
+    // Once it is busy, the agent, idle past blend_idle, is offered the wireless lead as a preview call.
+    e.on_event(event(secs(5.2), landline, EventKind::Busy));
+    e.tick(secs(5.5));
     let out = e.take_outputs();
     assert!(out.contains(&Output::Agent(AgentId(0), AgentNotice::PreviewOffered { lead: 1 })), "{out:?}");
     e.preview_dial(7 * SECOND, AgentId(0));
