@@ -20,10 +20,8 @@
 //! a time-decayed memory so it follows the answer rate's drift through the day. It steers `theta` by
 //! feedback: every 30 s it compares the measured abandonment (plus an allowance for live answers that
 //! the detector wrongly calls machines, which the engine cannot see) with the target (default 2.5 %) and
-//! scales `theta` up or down. **Hard stop:** when abandoning the live answers already on their way beyond
-//! the free agents (at least one more) would put the measured rate plus
-//! an upper bound on the unseen misses (mean + 2 binomial standard deviations), today or over the rolling
-//! 30 days, at or over the hard limit (default 2.9 %), it dials only one line per
+//! scales `theta` up or down. **Hard stop:** when one more abandoned call would put the measured rate,
+//! today or over the rolling 30 days, at or over the hard limit (default 2.9 %), it dials only one line per
 //! free agent with no line already on its way — the progressive floor — until the rate comes down.
 //!
 //! **The oracle** ([`OraclePacer`]) is handed tables built from the generator's exact parameters and a
@@ -538,19 +536,7 @@ impl Pacer for ClearlinePacer {
             self.last_decay = now;
         }
         // CR-46 hard stop: one more abandoned call would reach the hard limit (today or 30 days).
-        // The detector's misses are unseen: over few live answers their share varies, so the hard stop
-        // adds an upper bound (mean + 2 standard deviations of a binomial share), not the mean alone.
-        let miss = self.config.amd_miss_allowance;
-        // "One more" is the live answers already on their way beyond the free agents (at least one): the
-        // stop cannot recall lines in flight, so it counts them as if they were all abandoned.
-        let extra = match &self.tables {
-            Some(t) => expected_claims(s, t).saturating_sub(s.free).max(1) as u64,
-            None => 1,
-        };
-        let would = |t: &crate::stats::Tally| {
-            let n = (t.live + extra) as f64;
-            (t.abandoned + extra) as f64 / n + miss + 2.0 * (miss * (1.0 - miss) / n).sqrt()
-        };
+        let would = |t: &crate::stats::Tally| t.rate_if_one_more_abandoned() + self.config.amd_miss_allowance;
         let today_live = s.today.live;
         self.stopped = (today_live >= 1 && would(&s.today) >= self.config.hard_limit)
             || (s.rolling_30d.live >= 1 && would(&s.rolling_30d) >= self.config.hard_limit);
