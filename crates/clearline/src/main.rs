@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 failed (nothing written); 2 usage error.
 
 mod bench;
+mod bench_dialer;
 mod bench_policy;
 mod bench_survey;
 mod config;
@@ -267,6 +268,8 @@ enum BenchCommand {
     Policy(bench_policy::PolicyBenchArgs),
     /// Raking 100,000 respondents on 5 margins, against weightipy on the same data.
     Survey(bench_survey::SurveyBenchArgs),
+    /// The dialer's pacing in simulated time: Clearline, progressive and the true-parameter oracle.
+    Dialer(bench_dialer::DialerBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -432,6 +435,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { command: BenchCommand::Policy(args) } => bench_policy::run(args, json),
         Command::Bench { command: BenchCommand::Survey(args) } => bench_survey::run(args, json),
         Command::Survey { command } => survey::run(command, json),
+        Command::Bench { command: BenchCommand::Dialer(args) } => bench_dialer::run(args, json),
         Command::Policy { command } => {
             let stored = policy::StoredFacts { config: &config, as_user: cli.global.as_user.as_deref() };
             policy::run(command, json, stored).await

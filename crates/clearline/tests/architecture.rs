@@ -25,7 +25,7 @@ fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// The allowed internal dependencies: `clearline → web → store → core`, `survey → core`.
+/// The allowed internal dependencies: `clearline → web → store → core`, `survey → core`, `clearline → dialer → core`.
 #[test]
 fn dependencies_point_one_way() {
     let deps = workspace_deps();
@@ -52,6 +52,7 @@ fn dependencies_point_one_way() {
         internal("clearline-survey").is_subset(&set(&["clearline-core"])),
         "the survey numerics depend on core at most"
     );
+    assert_eq!(internal("clearline-dialer"), set(&["clearline-core"]), "the dialer depends on core only (for now)");
     assert!(internal("clearline").contains("clearline-web"));
     let known = set(&[
         "clearline-core",
@@ -61,6 +62,7 @@ fn dependencies_point_one_way() {
         "clearline-ingest",
         "clearline-web",
         "clearline-survey",
+        "clearline-dialer",
         "clearline",
     ]);
     for name in deps.keys() {
@@ -112,10 +114,35 @@ fn the_survey_crate_does_no_io() {
     }
 }
 
+/// The dialer engine runs in simulated time: no clock, no network, no async, no files.
+#[test]
+fn the_dialer_does_no_io_and_reads_no_clock() {
+    let deps = workspace_deps();
+    for forbidden in ["tokio", "sqlx", "axum", "reqwest", "hyper", "async-trait", "futures"] {
+        assert!(!deps["clearline-dialer"].contains(forbidden), "clearline-dialer must not depend on {forbidden}");
+    }
+    for file in rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../dialer/src")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for needle in [
+            "std::fs",
+            "std::net",
+            "std::process",
+            "std::env::var",
+            "SystemTime",
+            "Instant::now",
+            "Timestamp::now",
+            "async fn",
+            "thread::sleep",
+        ] {
+            assert!(!text.contains(needle), "{} uses {needle}: the dialer takes time as input", file.display());
+        }
+    }
+}
+
 #[test]
 fn no_sql_outside_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for krate in ["core", "vault", "voterfile", "ingest", "survey", "web", "clearline"] {
+    for krate in ["core", "vault", "voterfile", "ingest", "survey", "web", "dialer", "clearline"] {
         let deps = workspace_deps();
         let name = if krate == "clearline" { "clearline".to_string() } else { format!("clearline-{krate}") };
         assert!(!deps[&name].contains("sqlx"), "{name} must not depend on sqlx: SQL lives in clearline-store");
