@@ -1,25 +1,14 @@
 //! The command line as a user meets it: exit codes, `config example`, `demo --json`, `migrate`, and
 //! `audit verify` naming each kind of tampering.
 
+mod support;
+
 use clearline_store::testing::tamper;
 use clearline_store::StoreConfig;
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn clearline(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clearline"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("CLEARLINE_DATABASE_URL")
-        .output()
-        .expect("clearline runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use std::process::Command;
+use support::cli::{clearline, stdout};
 
 fn seeded() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -2,28 +2,15 @@
 //! idempotent re-imports, all-or-nothing on a broken file, personal data unreadable at rest, and a
 //! lost master key recovered from a key backup.
 
+mod support;
+
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::cli::{clearline as run, ok_json};
 
 const DATA: &str = "data@demo.clearline.test";
-
-fn run(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clearline"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("CLEARLINE_MASTER_KEY")
-        .env_remove("CLEARLINE_DATABASE_URL")
-        .output()
-        .expect("clearline runs")
-}
-
-fn ok_json(out: Output) -> Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
 
 struct Campaign {
     dir: tempfile::TempDir,

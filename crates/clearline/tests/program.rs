@@ -2,32 +2,15 @@
 //! universe through the contact policy — every person listed, blended as a preview call (CR-49) or
 //! excluded with the rule (CR-47, CR-41, CR-1…) — vendors' shares, and what blocks the start.
 
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+use support::cli::{clearline as run, ok_json, stderr};
 
 const PM: &str = "programs@demo.clearline.test";
 const INSTANT: &str = "2026-10-20T16:00:00Z"; // noon Eastern, a Tuesday
-
-fn run(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clearline"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("CLEARLINE_MASTER_KEY")
-        .env_remove("CLEARLINE_DATABASE_URL")
-        .output()
-        .expect("clearline runs")
-}
-
-fn ok_json(out: Output) -> Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const HEADER: &str = "voter_id,first_name,middle_name,last_name,name_suffix,res_address,res_city,res_state,res_zip,county,birth_year,birth_date,gender,race,party,voter_status,registration_date,precinct,congressional_district,state_house_district,state_senate_district,home_phone,home_phone_line_type,cell_phone,cell_phone_line_type,work_phone,work_phone_line_type,email,vote_history";
 

@@ -2,27 +2,15 @@
 //! JSON, the weighted CSV, agreement with the committed weightipy and balance weights, and bad input
 //! named by file, line and field (never the value), with nothing written.
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+use support::cli::{stderr, stdout};
 
 fn clearline(args: &[&str]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_clearline"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(args)
-        .env_remove("CLEARLINE_DATABASE_URL")
-        .output()
-        .expect("clearline runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    support::cli::clearline(tempfile::tempdir().unwrap().path(), args)
 }
 
 fn fixture(name: &str) -> PathBuf {

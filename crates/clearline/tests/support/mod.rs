@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod cli;
 pub mod server;
 
 #[allow(unused_imports)]
