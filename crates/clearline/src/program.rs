@@ -32,6 +32,43 @@ pub enum ProgramCommand {
         #[arg(long)]
         instant: Option<String>,
     },
+    /// Start a draft or paused program (refused, with every reason, while anything blocks it).
+    Start { slug: String },
+    /// Pause a running program: no new calls; calls in progress finish.
+    Pause { slug: String },
+    /// Work a running program's call list on the simulated carrier with bot agents, writing every
+    /// attempt and result as a real run would.
+    Simulate(SimulateArgs),
+    /// What the program's calling has done: attempts, contacts, dispositions, per vendor.
+    Calls { slug: String },
+    /// The program's attempts, one per line (JSON with --json): ids, times and outcomes, no numbers.
+    Attempts { slug: String },
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    slug: String,
+    /// Bot agents on each vendor's floor.
+    #[arg(long, default_value_t = 5)]
+    agents: u32,
+    /// Simulated minutes of dialing (calls in progress then finish).
+    #[arg(long, default_value_t = 10.0)]
+    minutes: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Live human answers per dial, 0-1.
+    #[arg(long, default_value_t = 0.2)]
+    answer_rate: f64,
+    /// gotv (about 60 s talk) or survey (about 5 minutes).
+    #[arg(long, default_value = "gotv")]
+    profile: String,
+    /// Engine time zero (RFC 3339); default now. Calling hours are decided at this instant onward.
+    #[arg(long)]
+    start: Option<String>,
+    /// Stop after this many attempts with calls still in flight, as a crashed process would (testing
+    /// the restart: the next run closes them as interrupted).
+    #[arg(long, hide = true)]
+    stop_after_attempts: Option<u64>,
 }
 
 #[derive(Args)]
@@ -114,6 +151,59 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         ProgramCommand::Show { slug } => show(store, actor, &slug, json).await,
+        ProgramCommand::Start { slug } => start(store, actor, &slug, json).await,
+        ProgramCommand::Pause { slug } => match store.pause_program(actor, &slug).await {
+            Ok(p) => {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&p)?);
+                } else {
+                    println!("Program {} is paused: no new calls.", p.slug);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => refused(e),
+        },
+        ProgramCommand::Simulate(args) => simulate(config, store, actor, args, json).await,
+        ProgramCommand::Calls { slug } => match store.call_stats(actor, &slug).await {
+            Ok(stats) => {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&stats)?);
+                } else {
+                    print_stats(&stats);
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => refused(e),
+        },
+        ProgramCommand::Attempts { slug } => {
+            let mut all = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = match store.program_attempts(actor, &slug, after, 5_000).await {
+                    Ok(p) => p,
+                    Err(e) => return refused(e),
+                };
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                all.extend(page);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for a in &all {
+                    println!(
+                        "{:>8} person {:>8} {:<10} {:<11} {:<22} {}",
+                        a.id,
+                        a.person_id,
+                        a.dial_kind,
+                        a.state,
+                        a.disposition.as_deref().unwrap_or("-"),
+                        a.vendor.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         ProgramCommand::BuildList { slug, instant } => {
             let instant = match instant.as_deref().map(str::parse::<jiff::Timestamp>) {
                 None => jiff::Timestamp::now(),
@@ -146,6 +236,111 @@ pub async fn run(
             }
         }
     }
+}
+
+async fn start(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let today = jiff::Zoned::now().date();
+    // Every blocker, not only the first: the person starting the program fixes them all at once.
+    let blockers = match store.program_start_blockers(actor, slug, today).await {
+        Ok(b) => b,
+        Err(e) => return refused(e),
+    };
+    if !blockers.is_empty() {
+        for b in &blockers {
+            eprintln!("error: {b}");
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let program = match store.start_program(actor, slug, today).await {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&program)?);
+    } else {
+        println!("Program {} is running.", program.slug);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn simulate(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    args: SimulateArgs,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let profile = match args.profile.as_str() {
+        "gotv" => clearline_dialer::sim::model::Profile::GOTV,
+        "survey" => clearline_dialer::sim::model::Profile::SURVEY,
+        _ => {
+            eprintln!("error: --profile: not one of gotv, survey");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rate_ok = args.answer_rate > 0.0 && args.answer_rate < 1.0;
+    let minutes_ok = args.minutes > 0.0 && args.minutes <= 24.0 * 60.0;
+    if !(rate_ok && minutes_ok) {
+        eprintln!("error: --answer-rate must be between 0 and 1, --minutes between 0 and 1440");
+        return Ok(ExitCode::from(2));
+    }
+    let origin = match args.start.as_deref().map(str::parse::<jiff::Timestamp>) {
+        None => jiff::Timestamp::now(),
+        Some(Ok(t)) => t,
+        Some(Err(_)) => {
+            eprintln!("error: --start: not an RFC 3339 instant with an offset");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(campaign) = actor.principal().map(|p| p.org_id) else {
+        eprintln!("error: a program is run for a campaign user (--as EMAIL)");
+        return Ok(ExitCode::from(2));
+    };
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
+    let options = clearline_calling::RunOptions {
+        agents_per_vendor: args.agents,
+        duration: clearline_dialer::secs(args.minutes * 60.0),
+        seed: args.seed,
+        answer_rate: args.answer_rate,
+        profile,
+        pace: clearline_calling::Pace::Simulated,
+        stop_after_attempts: args.stop_after_attempts,
+    };
+    let report = match clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await {
+        Ok(r) => r,
+        Err(clearline_calling::CallingError::Store(e)) => return refused(e),
+        Err(e @ clearline_calling::CallingError::NotRunning(_)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        if report.interrupted_before > 0 {
+            println!("Closed {} attempts an earlier run left in flight, as interrupted.", report.interrupted_before);
+        }
+        println!(
+            "{} attempts in {:.0} simulated seconds ({} system-dialed, {} preview); {} finished.",
+            report.attempts_opened,
+            report.simulated_seconds,
+            report.system_dials,
+            report.preview_dials,
+            report.attempts_finished
+        );
+        for (code, n) in &report.by_disposition {
+            println!("  {n:>7}  {code}");
+        }
+        println!(
+            "Abandonment (CR-46): {} of {} live answers, {:.2} %. Refused by the policy at the dial: {}.",
+            report.abandoned,
+            report.live_answers,
+            100.0 * report.abandonment_rate,
+            report.refused_at_dial
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn create(store: &Store, actor: &Actor, args: CreateArgs, json: bool) -> anyhow::Result<ExitCode> {
@@ -283,6 +478,19 @@ fn print_summary(summary: &clearline_store::CallListSummary) {
     }
     for (vendor, people) in &summary.by_vendor {
         println!("  vendor {vendor}: {people} people");
+    }
+}
+
+fn print_stats(stats: &clearline_store::CallStats) {
+    println!(
+        "{} attempts ({} in flight), {} contacts, {} completes; {} entries done, {} refused at the dial.",
+        stats.attempts, stats.in_flight, stats.contacts, stats.completes, stats.entries_done, stats.entries_denied
+    );
+    for (code, n) in &stats.by_disposition {
+        println!("  {n:>7}  {code}");
+    }
+    for (vendor, n) in &stats.by_vendor {
+        println!("  vendor {vendor}: {n} attempts");
     }
 }
 

@@ -43,6 +43,7 @@ fn dependencies_point_one_way() {
     );
     assert!(internal("clearline-web").is_subset(&set(&[
         "clearline-core",
+        "clearline-calling",
         "clearline-store",
         "clearline-ingest",
         "clearline-vault",
@@ -53,6 +54,11 @@ fn dependencies_point_one_way() {
         "the survey numerics depend on core at most"
     );
     assert_eq!(internal("clearline-dialer"), set(&["clearline-core"]), "the dialer depends on core only (for now)");
+    assert_eq!(
+        internal("clearline-calling"),
+        set(&["clearline-core", "clearline-dialer", "clearline-ingest", "clearline-store"]),
+        "the calling service joins the dialer engine to the store; nothing below depends on it"
+    );
     assert!(internal("clearline").contains("clearline-web"));
     let known = set(&[
         "clearline-core",
@@ -63,6 +69,7 @@ fn dependencies_point_one_way() {
         "clearline-web",
         "clearline-survey",
         "clearline-dialer",
+        "clearline-calling",
         "clearline",
     ]);
     for name in deps.keys() {

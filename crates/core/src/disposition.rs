@@ -134,6 +134,9 @@ dispositions! {
     TechnicalProblem = "technical_problem", System, false, false, false, "3.16", UnknownHousehold;
     /// A live answer not connected to an agent in time (CR-46); counts against the abandonment rate.
     Abandoned = "abandoned", System, false, false, false, "3.90", UnknownOther;
+    /// The attempt was in flight when the dialing process stopped; closed on restart. It counts toward
+    /// the attempt rules and the number waits out its spacing before the next try.
+    Interrupted = "interrupted", System, false, false, false, "3.90", UnknownOther;
     /// The number belongs to someone else.
     WrongNumber = "wrong_number", Agent, true, false, false, "4.10", Ineligible;
     /// The person no longer lives in the area the program is for.

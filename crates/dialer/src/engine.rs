@@ -157,6 +157,8 @@ pub struct AttemptRecord {
     pub agent: Option<AgentId>,
     pub disposition: Disposition,
     pub dialed_at: Micros,
+    /// The first ringing signal.
+    pub rang_at: Option<Micros>,
     pub answered_at: Option<Micros>,
     pub greeting_ended_at: Option<Micros>,
     pub bridged_at: Option<Micros>,
@@ -258,9 +260,9 @@ pub struct Engine {
     waiting: BTreeSet<(Micros, CallId)>,
     live_persons: HashSet<u64, IdBuild>,
     live_households: HashSet<u64, IdBuild>,
-    leads: Box<dyn LeadSource>,
-    gate: Box<dyn DialGate>,
-    pacer: Box<dyn Pacer>,
+    leads: Box<dyn LeadSource + Send>,
+    gate: Box<dyn DialGate + Send>,
+    pacer: Box<dyn Pacer + Send>,
     ledger: AbandonLedger,
     system_pool: VecDeque<Lead>,
     preview_pool: VecDeque<Lead>,
@@ -275,9 +277,9 @@ pub struct Engine {
 impl Engine {
     pub fn new(
         config: EngineConfig,
-        leads: Box<dyn LeadSource>,
-        gate: Box<dyn DialGate>,
-        pacer: Box<dyn Pacer>,
+        leads: Box<dyn LeadSource + Send>,
+        gate: Box<dyn DialGate + Send>,
+        pacer: Box<dyn Pacer + Send>,
     ) -> Result<Engine, ConfigError> {
         config.validate()?;
         Ok(Engine {
@@ -312,6 +314,12 @@ impl Engine {
 
     pub fn ledger(&self) -> &AbandonLedger {
         &self.ledger
+    }
+
+    /// The lead and dial kind of a call in progress (the run loop records the attempt before it is
+    /// dialed).
+    pub fn call_info(&self, call: CallId) -> Option<(Lead, DialKind)> {
+        self.calls.get(&call).map(|c| (c.lead, c.kind))
     }
 
     pub fn counters(&self) -> Counters {
@@ -465,7 +473,7 @@ impl Engine {
         // offered to them as a preview call (CR-49).
         for _ in 0..64 {
             let Some(lead) = self.pull(true) else { return };
-            match self.gate.gate(&lead) {
+            match self.gate.gate(&lead, now) {
                 Gate::SystemDial => {
                     let call = self.originate(now, lead, DialKind::Power, self.config.amd);
                     self.calls.get_mut(&call).expect("just made").reserved = Some(agent);
@@ -488,10 +496,16 @@ impl Engine {
     }
 
     /// Offer a preview lead: from the pool, or (`any`, preview programs) any callable lead.
-    fn offer_preview(&mut self, _now: Micros, agent: AgentId, any: bool) -> bool {
+    fn offer_preview(&mut self, now: Micros, agent: AgentId, any: bool) -> bool {
         while let Some(lead) = self.preview_pool.pop_front() {
             if self.busy(&lead) {
                 self.defer(lead);
+                continue;
+            }
+            // A lead can wait in the pool for minutes: the policy is asked again now (calling hours
+            // may have closed since it was pooled).
+            if self.gate.gate(&lead, now) == Gate::Deny {
+                self.deny(lead);
                 continue;
             }
             self.offer(agent, lead);
@@ -499,7 +513,7 @@ impl Engine {
         }
         for _ in 0..64 {
             let Some(lead) = self.pull(true) else { return false };
-            match self.gate.gate(&lead) {
+            match self.gate.gate(&lead, now) {
                 Gate::Deny => self.deny(lead),
                 Gate::SystemDial if !any => self.system_pool.push_back(lead),
                 _ => {
@@ -557,13 +571,17 @@ impl Engine {
 
     /// The next lead for system dialing (predictive, agentless, IVR): manual-only leads go to the
     /// preview pool, which paces the blend.
-    fn next_system_lead(&mut self) -> Option<Lead> {
+    fn next_system_lead(&mut self, now: Micros) -> Option<Lead> {
         while let Some(lead) = self.system_pool.pop_front() {
             if self.busy(&lead) {
                 self.defer(lead);
                 continue;
             }
-            return Some(lead);
+            match self.gate.gate(&lead, now) {
+                Gate::SystemDial => return Some(lead),
+                Gate::ManualOnly if self.config.mode == ProgramMode::Predictive => self.preview_pool.push_back(lead),
+                Gate::ManualOnly | Gate::Deny => self.deny(lead),
+            }
         }
         let agents = self.config.mode == ProgramMode::Predictive;
         for _ in 0..64 {
@@ -571,7 +589,7 @@ impl Engine {
                 return None;
             }
             let lead = self.pull(false)?;
-            match self.gate.gate(&lead) {
+            match self.gate.gate(&lead, now) {
                 Gate::SystemDial => return Some(lead),
                 Gate::ManualOnly if agents => self.preview_pool.push_back(lead),
                 Gate::ManualOnly | Gate::Deny => self.deny(lead),
@@ -610,6 +628,7 @@ impl Engine {
                     agent: None,
                     disposition: Disposition::TechnicalProblem,
                     dialed_at: now,
+                    rang_at: None,
                     answered_at: None,
                     greeting_ended_at: None,
                     bridged_at: None,
@@ -696,7 +715,10 @@ impl Engine {
             return;
         };
         match event.kind {
-            EventKind::Ringing | EventKind::Inbound { .. } => {}
+            EventKind::Ringing => {
+                call.record.rang_at.get_or_insert(now);
+            }
+            EventKind::Inbound { .. } => {}
             EventKind::Answered => {
                 if call.state != CallState::Dialing {
                     return;
@@ -955,14 +977,14 @@ impl Engine {
                 let snapshot = self.snapshot(now);
                 let lines = self.pacer.lines(&snapshot);
                 for _ in 0..lines {
-                    let Some(lead) = self.next_system_lead() else { break };
+                    let Some(lead) = self.next_system_lead(now) else { break };
                     self.originate(now, lead, DialKind::Paced, self.config.amd);
                 }
             }
             ProgramMode::Agentless | ProgramMode::Ivr { .. } => {
                 let kind = if self.config.mode == ProgramMode::Agentless { DialKind::Agentless } else { DialKind::Ivr };
                 while self.automated_active < self.config.automated_lines {
-                    let Some(lead) = self.next_system_lead() else { break };
+                    let Some(lead) = self.next_system_lead(now) else { break };
                     self.originate(now, lead, kind, self.config.amd);
                 }
             }

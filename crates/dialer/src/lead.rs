@@ -71,7 +71,8 @@ pub enum Gate {
 
 /// The policy engine, asked again at the instant of dialing.
 pub trait DialGate {
-    fn gate(&self, lead: &Lead) -> Gate;
+    /// May `lead` be dialed at `now` (the engine's clock), and how.
+    fn gate(&self, lead: &Lead, now: crate::Micros) -> Gate;
 }
 
 /// The gate from a contact-policy [`Verdict`] (`clearline_core::policy::decide` on the lead's facts):
@@ -92,7 +93,7 @@ pub fn gate_from_verdict(verdict: &Verdict) -> Gate {
 pub struct LineTypeGate;
 
 impl DialGate for LineTypeGate {
-    fn gate(&self, lead: &Lead) -> Gate {
+    fn gate(&self, lead: &Lead, _now: crate::Micros) -> Gate {
         match lead.line_type {
             LineType::Landline => Gate::SystemDial,
             _ => Gate::ManualOnly,

@@ -382,3 +382,42 @@ fn ivr_records_one_key_per_question_then_completes() {
     assert_eq!(record.disposition, Disposition::Complete);
     assert_eq!(record.ivr_answers, vec!['2', '5']);
 }
+
+/// Manual-only leads are pooled until `closes`; from then on every dial is refused (calling hours).
+struct ClosesAt(Micros);
+
+impl clearline_dialer::lead::DialGate for ClosesAt {
+    fn gate(&self, lead: &Lead, now: Micros) -> clearline_dialer::lead::Gate {
+        use clearline_dialer::lead::Gate;
+        if now >= self.0 {
+            Gate::Deny
+        } else if lead.line_type == LineType::Landline {
+            Gate::SystemDial
+        } else {
+            Gate::ManualOnly
+        }
+    }
+}
+
+#[test]
+fn a_pooled_preview_lead_is_asked_again_when_it_leaves_the_pool() {
+    // Both wireless leads go to the preview pool at 0 s (the agent is kept for the landline); the
+    // calling hours close at 4 s, before the agent is idle long enough to take one.
+    let leads = vec![lead(1, 1, LineType::Landline), lead(2, 2, LineType::Wireless), lead(3, 3, LineType::Wireless)];
+    let config = EngineConfig { mode: ProgramMode::Predictive, ..EngineConfig::default() };
+    let mut e =
+        Engine::new(config, Box::new(MemoryLeads::new(leads)), Box::new(ClosesAt(4 * SECOND)), Box::new(Once(3)))
+            .unwrap();
+    e.login(0, AgentId(0));
+    e.tick(0);
+    let out = e.take_outputs();
+    let landline = originated(&out)[0].0;
+    e.on_event(event(SECOND, landline, EventKind::Busy));
+    e.tick(6 * SECOND);
+    let out = e.take_outputs();
+    assert!(
+        !out.iter().any(|o| matches!(o, Output::Agent(_, AgentNotice::PreviewOffered { .. }))),
+        "closed since pooled: not offered: {out:?}"
+    );
+    assert_eq!(e.counters().denied, 2, "both pooled leads refused at the instant they would be offered");
+}

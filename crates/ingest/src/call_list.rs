@@ -18,7 +18,7 @@ use clearline_core::policy::case_file::parse_case;
 use clearline_core::policy::{decide, Case, Verdict, VerdictKind};
 use clearline_core::program::{assign_vendor, classify_person, format_window, EntryMode, HOUSEHOLD_REPEAT, NO_PHONE};
 use clearline_core::Actor;
-use clearline_store::{CallListSummary, NewEntry, Store};
+use clearline_store::{CallListSummary, NewEntry, Program, Store};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -40,64 +40,8 @@ pub async fn build_call_list(
     let settings = &program.settings;
     let universe = store.universe_by_name(actor, &settings.universe).await?;
 
-    let mut facts = Map::new();
-    facts.insert("instant".into(), Value::from(instant.to_string()));
-    facts.insert("dial_mode".into(), Value::from(settings.dial_mode.as_str()));
-    facts.insert("purpose".into(), Value::from(settings.purpose.as_str()));
-    // Clearline has placed no call for this program yet: no attempts, no prerecorded calls.
-    facts.insert("attempts".into(), Value::from(0));
-    facts.insert("household_attempts".into(), Value::from(0));
-    facts.insert("prerecorded_calls_30d".into(), Value::from(0));
-    facts.insert("max_attempts".into(), Value::from(settings.max_attempts));
-    facts.insert("recorded".into(), Value::from(settings.recorded));
-    if let Some(m) = settings.min_spacing_minutes {
-        facts.insert("min_spacing_minutes".into(), Value::from(m));
-    }
-    if let Some(m) = settings.max_household_attempts {
-        facts.insert("max_household_attempts".into(), Value::from(m));
-    }
-    if let Some(w) = settings.window {
-        facts.insert("program_window".into(), Value::from(format_window(&w)));
-    }
-
-    // One fact set per vendor site country (agent calls), or one with no agent (agentless programs).
+    let vendor_cases = program_base_cases(store, actor, &program, instant).await?;
     let shares: Vec<u8> = settings.vendors.iter().map(|v| v.percent).collect();
-    let vendor_facts: Vec<Vec<Map<String, Value>>> = if settings.has_agents() {
-        store
-            .program_vendor_countries(actor, &program)
-            .await?
-            .into_iter()
-            .map(|countries| {
-                if countries.is_empty() {
-                    return vec![facts.clone()]; // no site: the engine names the missing agent_country
-                }
-                countries
-                    .iter()
-                    .map(|c| {
-                        let mut f = facts.clone();
-                        f.insert("agent_country".into(), Value::from(c.as_str()));
-                        f.insert("vendor_country".into(), Value::from(c.as_str()));
-                        f
-                    })
-                    .collect()
-            })
-            .collect()
-    } else {
-        vec![vec![facts.clone()]]
-    };
-    // The program's facts alone must make a readable case; parsed once, each phone adds its own.
-    let vendor_cases: Vec<Vec<Case>> = vendor_facts
-        .iter()
-        .map(|set| {
-            set.iter()
-                .map(|f| {
-                    parse_case(&Value::Object(f.clone()).to_string(), table)
-                        .map(|p| p.case)
-                        .map_err(|e| CheckError::Program(e.to_string()))
-                })
-                .collect::<Result<Vec<Case>, CheckError>>()
-        })
-        .collect::<Result<_, _>>()?;
 
     let mut entries: Vec<NewEntry> = Vec::new();
     let mut sentences: BTreeMap<String, String> = BTreeMap::new();
@@ -181,6 +125,77 @@ pub async fn build_call_list(
     }
     store.replace_call_list(actor, program.id, &entries, &sentences).await?;
     Ok(store.call_list_summary(actor, slug).await?)
+}
+
+/// The program's own facts as contact-policy cases, before any phone's: for each vendor of the
+/// settings (in order) one case per country its sites are in (agent calls are decided for where the
+/// agent sits), or a single list with one case for an agentless program. Each phone's case starts from
+/// one of these ([`record_case`]). No attempts yet: the dialer sets the entry's own counts.
+pub async fn program_base_cases(
+    store: &Store,
+    actor: &Actor,
+    program: &Program,
+    instant: Timestamp,
+) -> Result<Vec<Vec<Case>>, CheckError> {
+    let table = zone_table();
+    let settings = &program.settings;
+    let mut facts = Map::new();
+    facts.insert("instant".into(), Value::from(instant.to_string()));
+    facts.insert("dial_mode".into(), Value::from(settings.dial_mode.as_str()));
+    facts.insert("purpose".into(), Value::from(settings.purpose.as_str()));
+    // Clearline has placed no call for this program yet: no attempts, no prerecorded calls.
+    facts.insert("attempts".into(), Value::from(0));
+    facts.insert("household_attempts".into(), Value::from(0));
+    facts.insert("prerecorded_calls_30d".into(), Value::from(0));
+    facts.insert("max_attempts".into(), Value::from(settings.max_attempts));
+    facts.insert("recorded".into(), Value::from(settings.recorded));
+    if let Some(m) = settings.min_spacing_minutes {
+        facts.insert("min_spacing_minutes".into(), Value::from(m));
+    }
+    if let Some(m) = settings.max_household_attempts {
+        facts.insert("max_household_attempts".into(), Value::from(m));
+    }
+    if let Some(w) = settings.window {
+        facts.insert("program_window".into(), Value::from(format_window(&w)));
+    }
+
+    // One fact set per vendor site country (agent calls), or one with no agent (agentless programs).
+    let vendor_facts: Vec<Vec<Map<String, Value>>> = if settings.has_agents() {
+        store
+            .program_vendor_countries(actor, program)
+            .await?
+            .into_iter()
+            .map(|countries| {
+                if countries.is_empty() {
+                    return vec![facts.clone()]; // no site: the engine names the missing agent_country
+                }
+                countries
+                    .iter()
+                    .map(|c| {
+                        let mut f = facts.clone();
+                        f.insert("agent_country".into(), Value::from(c.as_str()));
+                        f.insert("vendor_country".into(), Value::from(c.as_str()));
+                        f
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        vec![vec![facts.clone()]]
+    };
+    // The program's facts alone must make a readable case; parsed once, each phone adds its own.
+    vendor_facts
+        .iter()
+        .map(|set| {
+            set.iter()
+                .map(|f| {
+                    parse_case(&Value::Object(f.clone()).to_string(), table)
+                        .map(|p| p.case)
+                        .map_err(|e| CheckError::Program(e.to_string()))
+                })
+                .collect::<Result<Vec<Case>, CheckError>>()
+        })
+        .collect::<Result<_, _>>()
 }
 
 /// Decides a case; a denial only time cures is decided again at the instant it names.

@@ -65,7 +65,7 @@ fn rank(kind: VerdictKind) -> u8 {
 /// person's and the phone's facts, set exactly as the case-file format would read them from
 /// [`phone_case`]'s keys (a test holds the two equal) — without a JSON round trip per phone.
 /// A stored fact the format would refuse is an error naming the field, never the value.
-pub(crate) fn record_case(
+pub fn record_case(
     table: &ZoneTable,
     base: &Case,
     person: &PersonDialFacts,

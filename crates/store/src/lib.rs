@@ -12,6 +12,7 @@
 
 mod audit;
 mod bulk_pg;
+mod calling;
 mod contact;
 mod db;
 mod dial_facts;
@@ -26,6 +27,7 @@ mod users;
 mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
+pub use calling::{AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt, DEFAULT_RETRY_SPACING_MINUTES};
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};

@@ -207,6 +207,15 @@ impl Carrier for SimCarrier {
                         ivr_step: 0,
                     },
                 );
+                // The far end rings after about a second (before it answers, when it answers sooner).
+                let rings_after = match outcome {
+                    TrueOutcome::Human { answer, .. } | TrueOutcome::Machine { answer, .. } => Some(answer.min(SECOND)),
+                    TrueOutcome::NoAnswer => Some(SECOND),
+                    TrueOutcome::Fail { .. } => None,
+                };
+                if let Some(after) = rings_after {
+                    self.call_event(call, now + after, EventKind::Ringing);
+                }
                 match outcome {
                     TrueOutcome::Human { answer, greeting, lag, amd: result } => {
                         let answered = now + answer;

@@ -265,7 +265,7 @@ pub fn run_shift(s: &Scenario) -> ShiftReport {
         mode: if s.policy == PolicyKind::Progressive { ProgramMode::Power } else { ProgramMode::Predictive },
         ..EngineConfig::default()
     };
-    let pacer: Box<dyn Pacer> = match s.policy {
+    let pacer: Box<dyn Pacer + Send> = match s.policy {
         PolicyKind::Clearline => Box::new(ClearlinePacer::new(PacingConfig {
             ring_timeout_s: as_secs(config.ring_timeout),
             ..PacingConfig::default()

@@ -1,0 +1,473 @@
+//! The run loop: a running program's floors stepped in time order, every step's outputs written.
+//!
+//! Write order per step, the durability guarantee: an `Originate` reaches the carrier only after its
+//! attempt row is committed (the attempt counts toward the attempt rules from then on); a finished
+//! attempt's result is committed before the bot agent gets its next call. Leads the policy refuses at
+//! the dial are written back to the list (until their next allowed instant, or for good).
+
+use crate::bots::bot_disposition;
+use crate::gate::PolicyGate;
+use crate::leads::{lead_for, SharedLeads};
+use crate::CallingError;
+use clearline_core::disposition::Disposition;
+use clearline_core::phone::LineType;
+use clearline_core::policy::DialMode;
+use clearline_core::program::ProgramStatus;
+use clearline_core::{Actor, OrgId};
+use clearline_dialer::carrier::{CallId, Carrier, Command, EventKind, FailCause};
+use clearline_dialer::engine::{
+    AgentId, AgentNotice, AttemptRecord, DialKind, Engine, EngineConfig, Output, ProgramMode,
+};
+use clearline_dialer::lead::DialGate;
+use clearline_dialer::pacing::{ClearlinePacer, Pacer, PacingConfig, Progressive};
+use clearline_dialer::sim::carrier::{SimCarrier, SimEvent};
+use clearline_dialer::sim::model::{OutcomeModel, Profile, MACHINE_WRAP};
+use clearline_dialer::{as_secs, Micros, SECOND};
+use clearline_ingest::call_list::program_base_cases;
+use clearline_ingest::keys::VaultSealer;
+use clearline_ingest::policy_check::{record_case, zone_table};
+use clearline_store::{AttemptResult, NewAttempt, Program, Store};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// How a run moves through time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pace {
+    /// As fast as the machine goes: a shift in seconds (`clearline program simulate`).
+    Simulated,
+    /// In step with the wall clock (the live demo).
+    RealTime,
+}
+
+/// A simulated run's settings.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Bot agents per vendor floor (agentless programs have none).
+    pub agents_per_vendor: u32,
+    /// How long the floors dial before draining (the calls in progress finish).
+    pub duration: Micros,
+    pub seed: u64,
+    /// Live human answers per dial in the simulated carrier.
+    pub answer_rate: f64,
+    pub profile: Profile,
+    pub pace: Pace,
+    /// Stop after this many attempts have been opened, leaving calls in flight (the crash tests' stop).
+    pub stop_after_attempts: Option<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            agents_per_vendor: 5,
+            duration: 600 * SECOND,
+            seed: 1,
+            answer_rate: 0.2,
+            profile: Profile::GOTV,
+            pace: Pace::Simulated,
+            stop_after_attempts: None,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunReport {
+    /// Attempts left in flight by an earlier run, closed as `interrupted` before this one began.
+    pub interrupted_before: u64,
+    pub attempts_opened: u64,
+    pub attempts_finished: u64,
+    pub system_dials: u64,
+    pub preview_dials: u64,
+    /// Leads the policy refused at the instant of dialing (till later, or for good).
+    pub refused_at_dial: u64,
+    pub by_disposition: BTreeMap<String, u64>,
+    /// CR-46, system-dialed calls: live answers and those not connected within 2 s.
+    pub live_answers: u64,
+    pub abandoned: u64,
+    pub abandonment_rate: f64,
+    /// Simulated seconds from the first dial to the last result.
+    pub simulated_seconds: f64,
+    /// The run stopped at `stop_after_attempts` with calls in flight.
+    pub stopped_early: bool,
+}
+
+/// Agent state changes waiting to be written: agent, state, reason, time (µs since the epoch).
+type AgentLog = Vec<(String, &'static str, Option<String>, i64)>;
+
+/// Entries loaded per refill, beyond twice the floor's agents.
+const REFILL_SLACK: usize = 20;
+/// How often an exhausted floor asks the store again (retries come due, callbacks, spacing).
+const EXHAUSTED_RETRY: Micros = 30 * SECOND;
+/// After the dialing time, how long calls in progress may take to finish before the run gives up.
+const DRAIN_LIMIT: Micros = 1_800 * SECOND;
+/// A bot agent's time to read a preview record and click dial.
+const PREVIEW_THINK: Micros = 3 * SECOND;
+/// A callback a person asks for: about two hours later.
+const CALLBACK_AFTER: Micros = 7_200 * SECOND;
+
+/// One vendor's floor.
+struct Floor {
+    vendor: Option<OrgId>,
+    vendor_index: usize,
+    engine: Engine,
+    carrier: SimCarrier,
+    leads: SharedLeads,
+    gate: PolicyGate,
+    /// Engine call → the attempt row and the person.
+    calls: HashMap<CallId, (i64, i64)>,
+    agents: Vec<String>,
+    next_refill: Micros,
+    outputs: Vec<Output>,
+}
+
+impl Floor {
+    fn next_time(&mut self) -> Micros {
+        self.carrier.peek().unwrap_or(Micros::MAX).min(self.engine.next_timer())
+    }
+
+    fn idle(&mut self) -> bool {
+        self.engine.calls_in_progress() == 0 && self.carrier.peek().is_none()
+    }
+}
+
+/// Runs the running program `slug` on the simulated carrier with bot agents, writing every attempt,
+/// result and agent state change to the store. Engine time 0 is `origin`.
+pub async fn run_program(
+    store: &Store,
+    actor: &Actor,
+    sealer: &VaultSealer,
+    slug: &str,
+    origin: Timestamp,
+    options: &RunOptions,
+) -> Result<RunReport, CallingError> {
+    let program = store.program_by_slug(actor, slug).await?;
+    if program.status != ProgramStatus::Running {
+        return Err(CallingError::NotRunning(program.status.as_str()));
+    }
+    let origin_us = origin.as_microsecond();
+    let mut report = RunReport {
+        interrupted_before: store.interrupt_attempts(actor, &program, origin_us).await?,
+        ..RunReport::default()
+    };
+    let base_cases = program_base_cases(store, actor, &program, origin).await?;
+    let mut floors = make_floors(&program, options, origin_us)?;
+    let mut agent_log: AgentLog = Vec::new();
+    for floor in &mut floors {
+        for (i, name) in floor.agents.iter().enumerate() {
+            floor.engine.login(0, AgentId(i as u32));
+            agent_log.push((name.clone(), "ready", None, origin_us));
+        }
+    }
+    store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+
+    let mut draining = false;
+    let mut last = 0;
+    while let Some((index, now)) =
+        floors.iter_mut().enumerate().map(|(i, f)| (i, f.next_time())).min_by_key(|(_, t)| *t)
+    {
+        if !draining && now > options.duration {
+            draining = true;
+            for f in &mut floors {
+                f.leads.lock().close();
+            }
+        }
+        if draining && (floors.iter_mut().all(Floor::idle) || now > options.duration + DRAIN_LIMIT) {
+            break;
+        }
+        if options.pace == Pace::RealTime {
+            let wait_us = origin_us + now - jiff::Timestamp::now().as_microsecond();
+            if wait_us > 0 {
+                tokio::time::sleep(std::time::Duration::from_micros(wait_us as u64)).await;
+            }
+            if !draining && now >= floors[index].next_refill && !still_running(store, actor, slug).await? {
+                draining = true;
+                for f in &mut floors {
+                    f.leads.lock().close();
+                }
+            }
+        }
+        last = last.max(now);
+        let floor = &mut floors[index];
+        if !draining && now >= floor.next_refill {
+            refill(store, actor, sealer, &program, &base_cases, floor, now, origin_us).await?;
+        }
+        step(floor, now, origin_us, &mut agent_log);
+        flush(store, actor, &program, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
+        store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+        if options.stop_after_attempts.is_some_and(|n| report.attempts_opened >= n) {
+            report.stopped_early = true;
+            break;
+        }
+    }
+    for floor in &mut floors {
+        let counters = floor.engine.counters();
+        report.system_dials += counters.system_dials;
+        report.preview_dials += counters.preview_dials;
+        let (today, _) = floor.engine.abandonment(last.max(1) - 1);
+        report.live_answers += today.live;
+        report.abandoned += today.abandoned;
+        if !report.stopped_early {
+            for (i, name) in floor.agents.iter().enumerate() {
+                floor.engine.logout(last, AgentId(i as u32));
+                agent_log.push((name.clone(), "logged_out", None, origin_us + last));
+            }
+        }
+    }
+    store.log_agent_states(actor, &program, &agent_log).await?;
+    report.abandonment_rate =
+        if report.live_answers == 0 { 0.0 } else { report.abandoned as f64 / report.live_answers as f64 };
+    report.simulated_seconds = as_secs(last);
+    Ok(report)
+}
+
+async fn still_running(store: &Store, actor: &Actor, slug: &str) -> Result<bool, CallingError> {
+    Ok(store.program_by_slug(actor, slug).await?.status == ProgramStatus::Running)
+}
+
+fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Result<Vec<Floor>, CallingError> {
+    let settings = &program.settings;
+    let mode = match settings.dial_mode {
+        DialMode::Manual | DialMode::Preview => ProgramMode::Preview,
+        DialMode::Power => ProgramMode::Power,
+        DialMode::Predictive => ProgramMode::Predictive,
+        DialMode::Prerecorded | DialMode::ArtificialVoice => ProgramMode::Agentless,
+        DialMode::Ivr => ProgramMode::Ivr { questions: 3 },
+    };
+    let config = EngineConfig { mode, ..EngineConfig::default() };
+    let target = settings.abandonment_target_percent / 100.0;
+    let model = OutcomeModel::new(options.answer_rate, options.profile, options.duration.max(SECOND));
+    let vendors: Vec<(Option<OrgId>, String)> = if settings.has_agents() {
+        program.vendor_ids.iter().zip(&settings.vendors).map(|(id, v)| (Some(*id), v.vendor.clone())).collect()
+    } else {
+        vec![(None, "none".to_string())]
+    };
+    vendors
+        .into_iter()
+        .enumerate()
+        .map(|(vendor_index, (vendor, vendor_slug))| {
+            let pacer: Box<dyn Pacer + Send> = if mode == ProgramMode::Predictive {
+                Box::new(ClearlinePacer::new(PacingConfig {
+                    target: target.min(PacingConfig::default().target),
+                    ring_timeout_s: as_secs(config.ring_timeout),
+                    ..PacingConfig::default()
+                }))
+            } else {
+                Box::new(Progressive)
+            };
+            let leads = SharedLeads::default();
+            let gate = PolicyGate::new(origin_us);
+            let engine =
+                Engine::new(config, Box::new(leads.clone()), Box::new(gate.clone()) as Box<dyn DialGate + Send>, pacer)
+                    .map_err(|e| CallingError::Config(e.to_string()))?;
+            let agents = if vendor.is_some() {
+                (1..=options.agents_per_vendor).map(|n| format!("bot-{vendor_slug}-{n}")).collect()
+            } else {
+                Vec::new()
+            };
+            Ok(Floor {
+                vendor,
+                vendor_index,
+                engine,
+                // Each floor its own stream of outcomes, the same for the same seed.
+                carrier: SimCarrier::new(model, options.seed ^ (vendor_index as u64).wrapping_mul(0x51_7c_c1_b7)),
+                leads,
+                gate,
+                calls: HashMap::new(),
+                agents,
+                next_refill: 0,
+                outputs: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// Loads the floor's next dialable entries, with the case each will be decided by at its dial.
+#[allow(clippy::too_many_arguments)]
+async fn refill(
+    store: &Store,
+    actor: &Actor,
+    sealer: &VaultSealer,
+    program: &Program,
+    base_cases: &[Vec<clearline_core::policy::Case>],
+    floor: &mut Floor,
+    now: Micros,
+    origin_us: i64,
+) -> Result<(), CallingError> {
+    let want = 2 * floor.agents.len().max(5) + REFILL_SLACK;
+    let (queued, held) = {
+        let b = floor.leads.lock();
+        (b.queued(), b.held())
+    };
+    if queued * 2 >= want {
+        return Ok(());
+    }
+    let entries = store.dialable_entries(actor, program, floor.vendor, origin_us + now, want - queued, &held).await?;
+    if entries.is_empty() {
+        floor.next_refill = now + EXHAUSTED_RETRY;
+        return Ok(());
+    }
+    let ids: Vec<i64> = entries.iter().map(|e| e.person_id).collect();
+    let facts: HashMap<i64, clearline_store::PersonDialFacts> =
+        store.dial_facts_of(actor, program, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
+    let base = base_cases
+        .get(floor.vendor_index)
+        .or(base_cases.first())
+        .and_then(|cases| cases.first())
+        .ok_or_else(|| CallingError::Config("the program's facts make no case".into()))?;
+    for entry in entries {
+        let phone = facts
+            .get(&entry.person_id)
+            .and_then(|p| p.phones.iter().find(|ph| Some(ph.position) == entry.phone_position).map(|ph| (p, ph)));
+        let case = phone.and_then(|(person, phone)| {
+            let number = sealer.cipher().decrypt("phone", &phone.number_enc).ok()?;
+            let mut case = record_case(zone_table(), base, person, phone, &String::from_utf8_lossy(&number)).ok()?;
+            case.attempts = Some(entry.attempts);
+            case.household_attempts = Some(entry.household_attempts);
+            case.last_attempt_at = entry.last_attempt_at_us.and_then(|us| Timestamp::from_microsecond(us).ok());
+            Some(case)
+        });
+        let line_type = case.as_ref().and_then(|c| c.line_type).unwrap_or(LineType::Unknown);
+        let lead = lead_for(entry.person_id, entry.household_id, line_type);
+        // No case (the person left the universe, the phone is gone or unreadable): the gate refuses
+        // the lead when the engine asks, and the refusal is written with the others.
+        if let Some(case) = case {
+            floor.gate.lock().insert(&lead, case);
+        }
+        floor.leads.lock().push(entry.person_id, lead);
+    }
+    Ok(())
+}
+
+/// One engine step at `now`: the floor's next carrier or bot event, or its timer.
+fn step(floor: &mut Floor, now: Micros, origin_us: i64, agent_log: &mut AgentLog) {
+    let t_event = floor.carrier.peek().unwrap_or(Micros::MAX);
+    if t_event <= floor.engine.next_timer() {
+        let Some((at, event)) = floor.carrier.pop() else { return };
+        match event {
+            SimEvent::Carrier { event, .. } => floor.engine.on_event(event),
+            SimEvent::WrapDone { agent, disposition } => {
+                floor.engine.wrap_done(at, agent, Some(disposition));
+                agent_log.push((floor.agents[agent.0 as usize].clone(), "ready", None, origin_us + at));
+            }
+            SimEvent::PreviewDial { agent } => floor.engine.preview_dial(at, agent),
+        }
+    } else {
+        floor.engine.tick(now);
+    }
+    floor.engine.drain_outputs_into(&mut floor.outputs);
+}
+
+/// Writes the step's outputs in order: attempts before their dials, results before the agent's next
+/// call, refusals back to the list.
+#[allow(clippy::too_many_arguments)]
+async fn flush(
+    store: &Store,
+    actor: &Actor,
+    program: &Program,
+    floor: &mut Floor,
+    now: Micros,
+    origin_us: i64,
+    options: &RunOptions,
+    report: &mut RunReport,
+    agent_log: &mut AgentLog,
+) -> Result<(), CallingError> {
+    // Taken first: the gate's lock must not be held across the loop (it is locked again inside).
+    let denials = floor.gate.lock().take_denials();
+    for denial in denials {
+        store.defer_entry(actor, program, denial.person_id, denial.until_us, &denial.rules).await?;
+        floor.leads.lock().release(denial.person_id);
+        floor.gate.lock().forget(denial.person_id);
+        report.refused_at_dial += 1;
+    }
+    let outputs = std::mem::take(&mut floor.outputs);
+    for out in outputs {
+        match out {
+            Output::Carrier(command) => {
+                if let Command::Originate { call, target, .. } = &command {
+                    let person_id = target.lead as i64;
+                    let kind = floor.engine.call_info(*call).map_or(DialKind::Paced, |(_, k)| k);
+                    let attempt = NewAttempt {
+                        person_id,
+                        dial_kind: kind_name(kind),
+                        agent: None,
+                        dialed_at_us: origin_us + now,
+                        simulated: true,
+                    };
+                    match store.open_attempt(actor, program, &attempt).await {
+                        Ok(id) => {
+                            floor.calls.insert(*call, (id, person_id));
+                            report.attempts_opened += 1;
+                        }
+                        Err(e) => {
+                            // Not recorded, so not dialed: the engine hears a failure it closes at once.
+                            tracing::warn!(call = call.0, error = %e, "attempt not recorded: not dialed");
+                            floor.leads.lock().release(person_id);
+                            floor.engine.on_event(clearline_dialer::carrier::CarrierEvent {
+                                at: now,
+                                call: *call,
+                                kind: EventKind::Failed { cause: FailCause::Other, sip_code: None },
+                            });
+                            floor.engine.drain_outputs_into(&mut floor.outputs);
+                            continue;
+                        }
+                    }
+                }
+                floor.carrier.execute(now, command);
+            }
+            Output::Agent(agent, AgentNotice::PreviewOffered { .. }) => {
+                floor.carrier.schedule(now + PREVIEW_THINK, SimEvent::PreviewDial { agent })
+            }
+            Output::Agent(agent, AgentNotice::Connected { .. }) => {
+                agent_log.push((floor.agents[agent.0 as usize].clone(), "on_call", None, origin_us + now));
+            }
+            Output::Agent(agent, AgentNotice::WrapUp { call }) => {
+                let (wrap, human) = floor.carrier.take_wrap(call).unwrap_or((MACHINE_WRAP, false));
+                let disposition = bot_disposition(options.seed, call.0, human);
+                floor.carrier.schedule(now + wrap, SimEvent::WrapDone { agent, disposition });
+                agent_log.push((floor.agents[agent.0 as usize].clone(), "wrap_up", None, origin_us + now));
+            }
+            Output::Attempt(record) => {
+                let Some((id, person_id)) = floor.calls.remove(&record.call) else {
+                    continue; // never recorded (refused above): nothing was dialed
+                };
+                let result = attempt_result(&record, &floor.agents, origin_us);
+                store.finish_attempt(actor, program, id, &result).await?;
+                floor.leads.lock().release(person_id);
+                floor.gate.lock().forget(person_id);
+                report.attempts_finished += 1;
+                *report.by_disposition.entry(record.disposition.code().to_string()).or_default() += 1;
+            }
+        }
+    }
+    // A refusal above may have produced outputs of its own.
+    if !floor.outputs.is_empty() {
+        Box::pin(flush(store, actor, program, floor, now, origin_us, options, report, agent_log)).await?;
+    }
+    Ok(())
+}
+
+fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> AttemptResult {
+    let at = |m: Option<Micros>| m.map(|m| origin_us + m);
+    AttemptResult {
+        disposition: record.disposition,
+        agent: record.agent.and_then(|a| agents.get(a.0 as usize).cloned()),
+        rang_at_us: at(record.rang_at),
+        answered_at_us: at(record.answered_at),
+        greeting_ended_at_us: at(record.greeting_ended_at),
+        bridged_at_us: at(record.bridged_at),
+        ended_at_us: origin_us + record.ended_at,
+        callback_at_us: (record.disposition == Disposition::CallbackRequested)
+            .then(|| origin_us + record.ended_at + CALLBACK_AFTER),
+    }
+}
+
+fn kind_name(kind: DialKind) -> &'static str {
+    match kind {
+        DialKind::Paced => "paced",
+        DialKind::Power => "power",
+        DialKind::Preview => "preview",
+        DialKind::Agentless => "agentless",
+        DialKind::Ivr => "ivr",
+    }
+}

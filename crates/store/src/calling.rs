@@ -1,0 +1,640 @@
+//! Calling: starting and pausing programs, handing out the call list's next leads, and the durable
+//! record of every attempt.
+//!
+//! The order of writes is the guarantee (issue 6, "durable"): an attempt row is written, and the
+//! entry's attempt count raised, *before* the number is dialed; its result is written before the result
+//! is acknowledged to the agent. So a process that stops loses no attempt and no result, and on restart
+//! [`Store::interrupt_attempts`] closes what was in flight as `interrupted` — already counted toward the
+//! attempt rules, and not dialed again before its spacing.
+//!
+//! Attempts and agent state changes are records of their own (`call_attempts`, `agent_state_log`, the
+//! latter append-only), not audit events: a shift makes tens of thousands, and the audit chain is for
+//! changes people make. Starting and pausing a program, and opt-outs taken on a call, are audited.
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::now_us;
+use crate::orgs::require_in_org;
+use crate::programs::Program;
+use clearline_core::disposition::Disposition;
+use clearline_core::program::{EntryMode, ProgramStatus};
+use clearline_core::validate::Invalid;
+use clearline_core::{Actor, Capability, OrgId};
+use jiff::civil::Date;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// Spacing between attempts when the program sets none: a no-answer or busy number is not tried again
+/// within the hour (a supervisor's usual recycle; the program's `min_spacing_minutes` overrides it).
+pub const DEFAULT_RETRY_SPACING_MINUTES: u32 = 60;
+
+/// One call-list entry the dialer may try now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DialableEntry {
+    pub person_id: i64,
+    pub household_id: Option<i64>,
+    pub vendor_id: Option<OrgId>,
+    pub mode: EntryMode,
+    pub phone_position: Option<u32>,
+    /// Attempts already made (this one not counted).
+    pub attempts: u32,
+    /// Attempts already made to the household (every member).
+    pub household_attempts: u32,
+    /// The person asked to be called back at this time.
+    pub callback: bool,
+    /// When the last attempt was dialed (µs since the epoch).
+    pub last_attempt_at_us: Option<i64>,
+}
+
+/// An attempt about to be dialed.
+#[derive(Clone, Debug)]
+pub struct NewAttempt {
+    /// The entry's person; the household, vendor and phone to dial are the entry's.
+    pub person_id: i64,
+    /// `paced`, `power`, `preview`, `agentless`, `ivr`.
+    pub dial_kind: &'static str,
+    pub agent: Option<String>,
+    pub dialed_at_us: i64,
+    pub simulated: bool,
+}
+
+/// A finished attempt's result and times (µs since the epoch).
+#[derive(Clone, Debug)]
+pub struct AttemptResult {
+    pub disposition: Disposition,
+    pub agent: Option<String>,
+    pub rang_at_us: Option<i64>,
+    pub answered_at_us: Option<i64>,
+    pub greeting_ended_at_us: Option<i64>,
+    pub bridged_at_us: Option<i64>,
+    pub ended_at_us: i64,
+    /// For `callback_requested`: when to call back (default: the program's spacing).
+    pub callback_at_us: Option<i64>,
+}
+
+/// What a program's calling has done, counted.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CallStats {
+    pub attempts: u64,
+    pub in_flight: u64,
+    pub contacts: u64,
+    pub completes: u64,
+    /// Finished and interrupted attempts by disposition code.
+    pub by_disposition: BTreeMap<String, u64>,
+    /// Attempts by vendor slug (`none` for an agentless program).
+    pub by_vendor: BTreeMap<String, u64>,
+    /// Call-list entries that are done (a final disposition or their last allowed attempt).
+    pub entries_done: u64,
+    /// Entries whose dial the policy refused at the instant of dialing, for good.
+    pub entries_denied: u64,
+    /// The attempts the call list's entries count (always equal to `attempts`: every attempt is
+    /// counted on its entry in the transaction that records it).
+    pub entry_attempts: u64,
+}
+
+/// One stored attempt, as oversight and exports read it (ids and times only, never a number).
+#[derive(Clone, Debug, Serialize)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub person_id: i64,
+    pub household_id: Option<i64>,
+    pub vendor: Option<String>,
+    pub dial_kind: String,
+    pub state: String,
+    pub disposition: Option<String>,
+    pub agent: Option<String>,
+    pub dialed_at_us: i64,
+    pub rang_at_us: Option<i64>,
+    pub answered_at_us: Option<i64>,
+    pub greeting_ended_at_us: Option<i64>,
+    pub bridged_at_us: Option<i64>,
+    pub ended_at_us: Option<i64>,
+    pub simulated: bool,
+}
+
+impl Store {
+    /// Starts a draft or paused program when nothing blocks it ([`Store::program_start_blockers`]); the
+    /// first blocker is the refusal, naming its field.
+    pub async fn start_program(&self, actor: &Actor, slug: &str, today: Date) -> StoreResult<Program> {
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
+        let program = self.program_by_slug(actor, slug).await?;
+        if !matches!(program.status, ProgramStatus::Draft | ProgramStatus::Paused) {
+            return Err(Invalid::new("status", "only a draft or paused program can start").into());
+        }
+        if let Some(blocker) = self.program_start_blockers(actor, slug, today).await?.into_iter().next() {
+            return Err(blocker.into());
+        }
+        self.set_program_status(actor, campaign, &program, ProgramStatus::Running, "program.start").await?;
+        self.program_by_slug(actor, slug).await
+    }
+
+    /// Pauses a running program: the dialer places no new call (calls in progress finish).
+    pub async fn pause_program(&self, actor: &Actor, slug: &str) -> StoreResult<Program> {
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
+        let program = self.program_by_slug(actor, slug).await?;
+        if program.status != ProgramStatus::Running {
+            return Err(Invalid::new("status", "only a running program can be paused").into());
+        }
+        self.set_program_status(actor, campaign, &program, ProgramStatus::Paused, "program.pause").await?;
+        self.program_by_slug(actor, slug).await
+    }
+
+    async fn set_program_status(
+        &self,
+        actor: &Actor,
+        campaign: OrgId,
+        program: &Program,
+        status: ProgramStatus,
+        action: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("UPDATE programs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(status.as_str())
+            .bind(now_us())
+            .bind(program.id)
+            .bind(program.status.as_str())
+            .execute(&mut *tx.tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict { field: "status" });
+        }
+        tx.audit(
+            campaign,
+            actor,
+            action,
+            "program",
+            &program.id.to_string(),
+            json!({"slug": program.slug, "from": program.status.as_str(), "to": status.as_str()}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Up to `limit` entries of a running program for `vendor`'s floor (`None`: an agentless program's
+    /// entries, which have no vendor) that may be dialed at `now_us`, in the program's
+    /// order: callbacks due first, then fresh records, then retries (oldest due first). Never an entry
+    /// whose person or household has an attempt in flight, nor one in `skip` (leads the dialer holds).
+    pub async fn dialable_entries(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        vendor: Option<OrgId>,
+        now_us: i64,
+        limit: usize,
+        skip: &[i64],
+    ) -> StoreResult<Vec<DialableEntry>> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        if program.status != ProgramStatus::Running {
+            return Ok(Vec::new());
+        }
+        let max_attempts = i64::from(program.settings.max_attempts);
+        // `skip` is small (the leads one dialer holds); it travels as a list of integers.
+        let skip_sql =
+            if skip.is_empty() { String::new() } else { format!(" AND e.person_id NOT IN ({})", join_ids(skip)) };
+        let vendor_sql = match vendor {
+            Some(v) => format!(" AND e.vendor_id = {}", v.0),
+            None => " AND e.vendor_id IS NULL".to_string(),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT e.person_id, e.household_id, e.vendor_id, e.mode, e.phone_position, e.attempts, e.callback, \
+             (SELECT COALESCE(SUM(h.attempts), 0) FROM call_list_entries h WHERE h.program_id = e.program_id \
+               AND h.household_id = e.household_id), e.last_attempt_at \
+             FROM call_list_entries e WHERE e.program_id = $1 AND e.mode <> 'excluded' \
+             AND e.final_disposition IS NULL AND e.attempts < $2 \
+             AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $3) \
+             AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.program_id = e.program_id \
+               AND a.state = 'in_flight' AND (a.person_id = e.person_id OR a.household_id = e.household_id)){skip_sql}{vendor_sql} \
+             ORDER BY e.callback DESC, CASE WHEN e.attempts = 0 THEN 0 ELSE 1 END, \
+               COALESCE(e.next_attempt_at, 0), e.person_id LIMIT $4"
+        ))
+        .bind(program.id)
+        .bind(max_attempts)
+        .bind(now_us)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let mode: String = r.get(3);
+                Ok(DialableEntry {
+                    person_id: r.get(0),
+                    household_id: r.get(1),
+                    vendor_id: r.get::<Option<i64>, _>(2).map(OrgId),
+                    mode: EntryMode::parse(&mode)
+                        .ok_or_else(|| StoreError::Other(format!("unknown call-list mode {mode:?}")))?,
+                    phone_position: r.get::<Option<i64>, _>(4).map(|p| p as u32),
+                    attempts: r.get::<i64, _>(5) as u32,
+                    callback: r.get::<i64, _>(6) == 1,
+                    household_attempts: r.get::<i64, _>(7) as u32,
+                    last_attempt_at_us: r.get(8),
+                })
+            })
+            .collect()
+    }
+
+    /// Records an attempt before it is dialed and counts it on the entry; returns its id. Refused when
+    /// the person or household already has an attempt in flight (never two live attempts at once).
+    pub async fn open_attempt(&self, actor: &Actor, program: &Program, attempt: &NewAttempt) -> StoreResult<i64> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        let mut tx = self.write().await?;
+        let entry = sqlx::query(
+            "SELECT household_id, vendor_id, phone_position FROM call_list_entries \
+             WHERE program_id = $1 AND person_id = $2 AND mode <> 'excluded' AND final_disposition IS NULL \
+             AND attempts < $3",
+        )
+        .bind(program.id)
+        .bind(attempt.person_id)
+        .bind(i64::from(program.settings.max_attempts))
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        let Some(entry) = entry else {
+            return Err(Invalid::new("person", "not a dialable entry of this program's call list").into());
+        };
+        let household: Option<i64> = entry.get(0);
+        let live: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM call_attempts WHERE program_id = $1 AND state = 'in_flight' \
+             AND (person_id = $2 OR household_id = $3)",
+        )
+        .bind(program.id)
+        .bind(attempt.person_id)
+        .bind(household)
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .get(0);
+        if live > 0 {
+            return Err(StoreError::Conflict { field: "person" });
+        }
+        sqlx::query(
+            "UPDATE call_list_entries SET attempts = attempts + 1, last_attempt_at = $1, callback = 0 \
+             WHERE program_id = $2 AND person_id = $3",
+        )
+        .bind(attempt.dialed_at_us)
+        .bind(program.id)
+        .bind(attempt.person_id)
+        .execute(&mut *tx.tx)
+        .await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO call_attempts (program_id, person_id, household_id, vendor_id, phone_position, dial_kind, \
+             state, agent, dialed_at, simulated) VALUES ($1, $2, $3, $4, $5, $6, 'in_flight', $7, $8, $9) RETURNING id",
+        )
+        .bind(program.id)
+        .bind(attempt.person_id)
+        .bind(household)
+        .bind(entry.get::<Option<i64>, _>(1))
+        .bind(entry.get::<Option<i64>, _>(2))
+        .bind(attempt.dial_kind)
+        .bind(attempt.agent.as_deref())
+        .bind(attempt.dialed_at_us)
+        .bind(i64::from(attempt.simulated))
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .get(0);
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Closes an attempt with its result, and sets what the entry's next attempt may be: none after a
+    /// final disposition or the last allowed attempt; otherwise not before the program's spacing (or the
+    /// callback time the person asked for). A `do_not_call` result puts the dialed number on the
+    /// campaign's do-not-call list in the same transaction: effective at once (CR-47).
+    pub async fn finish_attempt(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        attempt_id: i64,
+        result: &AttemptResult,
+    ) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        let mut tx = self.write().await?;
+        let row = sqlx::query(
+            "UPDATE call_attempts SET state = 'finished', disposition = $1, agent = COALESCE($2, agent), \
+             rang_at = $3, answered_at = $4, greeting_ended_at = $5, bridged_at = $6, ended_at = $7 \
+             WHERE id = $8 AND program_id = $9 AND state = 'in_flight' RETURNING person_id, phone_position",
+        )
+        .bind(result.disposition.code())
+        .bind(result.agent.as_deref())
+        .bind(result.rang_at_us)
+        .bind(result.answered_at_us)
+        .bind(result.greeting_ended_at_us)
+        .bind(result.bridged_at_us)
+        .bind(result.ended_at_us)
+        .bind(attempt_id)
+        .bind(program.id)
+        .fetch_optional(&mut *tx.tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(Invalid::new("attempt", "no attempt of this program is in flight with that id").into());
+        };
+        let person: i64 = row.get(0);
+        let position: Option<i64> = row.get(1);
+        let spacing_us = spacing_us(program);
+        let next = match (result.disposition, result.callback_at_us) {
+            (Disposition::CallbackRequested, Some(at)) => at,
+            _ => result.ended_at_us + spacing_us,
+        };
+        let callback = i64::from(result.disposition == Disposition::CallbackRequested);
+        sqlx::query(
+            "UPDATE call_list_entries SET \
+             final_disposition = CASE WHEN $1 = 1 OR attempts >= $2 THEN $3 ELSE NULL END, \
+             next_attempt_at = CASE WHEN $1 = 1 OR attempts >= $2 THEN NULL ELSE $4 END, callback = $5 \
+             WHERE program_id = $6 AND person_id = $7",
+        )
+        .bind(i64::from(result.disposition.is_final()))
+        .bind(i64::from(program.settings.max_attempts))
+        .bind(result.disposition.code())
+        .bind(next)
+        .bind(callback)
+        .bind(program.id)
+        .bind(person)
+        .execute(&mut *tx.tx)
+        .await?;
+        if result.disposition == Disposition::DoNotCall {
+            let added = sqlx::query(
+                "INSERT INTO do_not_call (campaign_id, number_index, number_enc, source, recorded_at, recorded_by) \
+                 SELECT campaign_id, number_index, number_enc, $1, $2, $3 FROM phones \
+                 WHERE person_id = $4 AND position = $5 AND campaign_id = $6 \
+                 ON CONFLICT (campaign_id, number_index) DO NOTHING",
+            )
+            .bind(if result.agent.is_some() { "agent" } else { "key_press" })
+            .bind(result.ended_at_us)
+            .bind(actor.audit_name())
+            .bind(person)
+            .bind(position)
+            .bind(campaign.0)
+            .execute(&mut *tx.tx)
+            .await?
+            .rows_affected();
+            tx.audit(
+                campaign,
+                actor,
+                "dnc.add",
+                "call_attempt",
+                &attempt_id.to_string(),
+                json!({"source": "call", "program": program.slug, "added": added}),
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// The policy refused an entry at the instant of dialing: until `until_us` when only time cures it
+    /// (calling hours, spacing), otherwise for good, with the refusing rules' key as its exclusion.
+    pub async fn defer_entry(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        person_id: i64,
+        until_us: Option<i64>,
+        rules: &str,
+    ) -> StoreResult<()> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        let mut tx = self.write().await?;
+        match until_us {
+            Some(until) => {
+                sqlx::query(
+                    "UPDATE call_list_entries SET next_attempt_at = $1 WHERE program_id = $2 AND person_id = $3",
+                )
+                .bind(until)
+                .bind(program.id)
+                .bind(person_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE call_list_entries SET final_disposition = 'denied', exclusion = $1, next_attempt_at = NULL \
+                     WHERE program_id = $2 AND person_id = $3",
+                )
+                .bind(rules)
+                .bind(program.id)
+                .bind(person_id)
+                .execute(&mut *tx.tx)
+                .await?;
+            }
+        }
+        tx.commit().await
+    }
+
+    /// Closes every attempt of the program still in flight (the process that placed it stopped) as
+    /// `interrupted`: it already counted toward the attempt rules; the entry waits out its spacing from
+    /// `now_us`. Returns how many were closed.
+    pub async fn interrupt_attempts(&self, actor: &Actor, program: &Program, now_us: i64) -> StoreResult<u64> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        let mut tx = self.write().await?;
+        let persons: Vec<i64> =
+            sqlx::query("SELECT person_id FROM call_attempts WHERE program_id = $1 AND state = 'in_flight'")
+                .bind(program.id)
+                .fetch_all(&mut *tx.tx)
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+        if persons.is_empty() {
+            return Ok(0);
+        }
+        sqlx::query(
+            "UPDATE call_attempts SET state = 'interrupted', disposition = $1, ended_at = $2 \
+             WHERE program_id = $3 AND state = 'in_flight'",
+        )
+        .bind(Disposition::Interrupted.code())
+        .bind(now_us)
+        .bind(program.id)
+        .execute(&mut *tx.tx)
+        .await?;
+        sqlx::query(&format!(
+            "UPDATE call_list_entries SET \
+             final_disposition = CASE WHEN attempts >= $1 THEN $2 ELSE NULL END, \
+             next_attempt_at = CASE WHEN attempts >= $1 THEN NULL ELSE $3 END \
+             WHERE program_id = $4 AND person_id IN ({})",
+            join_ids(&persons)
+        ))
+        .bind(i64::from(program.settings.max_attempts))
+        .bind(Disposition::Interrupted.code())
+        .bind(now_us + spacing_us(program))
+        .bind(program.id)
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        Ok(persons.len() as u64)
+    }
+
+    /// Appends agent state changes to the program's log (`logged_in`, `ready`, `paused`, `on_call`,
+    /// `wrap_up`, `logged_out`), each with its time.
+    pub async fn log_agent_states(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        changes: &[(String, &'static str, Option<String>, i64)],
+    ) -> StoreResult<()> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        for (agent, state, reason, at) in changes {
+            sqlx::query(
+                "INSERT INTO agent_state_log (program_id, agent, state, reason, at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(program.id)
+            .bind(agent)
+            .bind(*state)
+            .bind(reason.as_deref())
+            .bind(*at)
+            .execute(&mut *tx.tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// What the program's calling has done so far.
+    pub async fn call_stats(&self, actor: &Actor, slug: &str) -> StoreResult<CallStats> {
+        let program = self.program_by_slug(actor, slug).await?;
+        let mut stats = CallStats::default();
+        let rows = sqlx::query(
+            "SELECT state, COALESCE(disposition, ''), COUNT(*) FROM call_attempts WHERE program_id = $1 \
+             GROUP BY state, disposition",
+        )
+        .bind(program.id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let (state, code, n): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
+            let n = n as u64;
+            stats.attempts += n;
+            if state == "in_flight" {
+                stats.in_flight += n;
+                continue;
+            }
+            if let Some(d) = Disposition::from_code(&code) {
+                if d.is_contact() {
+                    stats.contacts += n;
+                }
+                if d.is_complete() {
+                    stats.completes += n;
+                }
+            }
+            *stats.by_disposition.entry(code).or_default() += n;
+        }
+        let rows = sqlx::query(
+            "SELECT COALESCE(o.slug, 'none'), COUNT(*) FROM call_attempts a \
+             LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 GROUP BY o.slug",
+        )
+        .bind(program.id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            stats.by_vendor.insert(r.get(0), r.get::<i64, _>(1) as u64);
+        }
+        let row = sqlx::query(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN final_disposition = 'denied' THEN 1 ELSE 0 END), 0) \
+             FROM call_list_entries WHERE program_id = $1 AND final_disposition IS NOT NULL",
+        )
+        .bind(program.id)
+        .fetch_one(&self.pool)
+        .await?;
+        stats.entries_done = row.get::<i64, _>(0) as u64;
+        stats.entries_denied = row.get::<i64, _>(1) as u64;
+        let row = sqlx::query("SELECT COALESCE(SUM(attempts), 0) FROM call_list_entries WHERE program_id = $1")
+            .bind(program.id)
+            .fetch_one(&self.pool)
+            .await?;
+        stats.entry_attempts = row.get::<i64, _>(0) as u64;
+        Ok(stats)
+    }
+
+    /// A page of the program's attempts in id order after `after_id`.
+    pub async fn program_attempts(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AttemptRow>> {
+        let program = self.program_by_slug(actor, slug).await?;
+        let rows = sqlx::query(
+            "SELECT a.id, a.person_id, a.household_id, o.slug, a.dial_kind, a.state, a.disposition, a.agent, \
+             a.dialed_at, a.rang_at, a.answered_at, a.greeting_ended_at, a.bridged_at, a.ended_at, a.simulated \
+             FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id \
+             WHERE a.program_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
+        )
+        .bind(program.id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| AttemptRow {
+                id: r.get(0),
+                person_id: r.get(1),
+                household_id: r.get(2),
+                vendor: r.get(3),
+                dial_kind: r.get(4),
+                state: r.get(5),
+                disposition: r.get(6),
+                agent: r.get(7),
+                dialed_at_us: r.get(8),
+                rang_at_us: r.get(9),
+                answered_at_us: r.get(10),
+                greeting_ended_at_us: r.get(11),
+                bridged_at_us: r.get(12),
+                ended_at_us: r.get(13),
+                simulated: r.get::<i64, _>(14) == 1,
+            })
+            .collect())
+    }
+
+    /// The facts the contact policy needs for these people of the program's campaign, to decide their
+    /// dial at its instant (only ciphertext and blind-index matches leave the store).
+    pub async fn dial_facts_of(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        person_ids: &[i64],
+    ) -> StoreResult<Vec<crate::PersonDialFacts>> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        let universe = self.universe_by_name(actor, &program.settings.universe).await?;
+        let mut ids = person_ids.to_vec();
+        ids.sort_unstable();
+        let mut out = Vec::with_capacity(ids.len());
+        // Pages of the universe bounded by the wanted ids, filtered to them: one query per contiguous
+        // stretch would be finer, but leads come in small batches.
+        for id in ids {
+            let page = self.universe_dial_facts(actor, &universe.filter, id - 1, 1).await?;
+            out.extend(page.into_iter().filter(|p| p.id == id));
+        }
+        Ok(out)
+    }
+
+    /// The program must belong to the actor's organization (programs are read through the actor, but
+    /// a caller may hold a `Program` read by someone else).
+    async fn program_in_actor_org(&self, actor: &Actor, program: &Program) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
+        let owner: Option<i64> = sqlx::query("SELECT campaign_id FROM programs WHERE id = $1")
+            .bind(program.id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0));
+        match owner {
+            Some(owner) if owner == campaign.0 => Ok(()),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+}
+
+fn spacing_us(program: &Program) -> i64 {
+    i64::from(program.settings.min_spacing_minutes.unwrap_or(DEFAULT_RETRY_SPACING_MINUTES)) * 60_000_000
+}
+
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
