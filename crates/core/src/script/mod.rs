@@ -229,5 +229,44 @@ impl Disclosure {
     }
 }
 
+/// Where a stored version is in its approval. A version's text never changes; only its status moves,
+/// draft → submitted → approved or rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+impl VersionStatus {
+    pub const ALL: [VersionStatus; 4] =
+        [VersionStatus::Draft, VersionStatus::Submitted, VersionStatus::Approved, VersionStatus::Rejected];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VersionStatus::Draft => "draft",
+            VersionStatus::Submitted => "submitted",
+            VersionStatus::Approved => "approved",
+            VersionStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<VersionStatus> {
+        VersionStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The one way forward: a draft is submitted; a submitted version is approved or rejected. Approved
+    /// and rejected are final (a change is a new version).
+    pub const fn may_become(self, next: VersionStatus) -> bool {
+        matches!(
+            (self, next),
+            (VersionStatus::Draft, VersionStatus::Submitted)
+                | (VersionStatus::Submitted, VersionStatus::Approved | VersionStatus::Rejected)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests;

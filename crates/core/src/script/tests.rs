@@ -365,3 +365,17 @@ fn docs_scripts_md_shows_the_example_files_as_they_are() {
         assert!(doc.contains(text.trim_end()), "docs/scripts.md's copy of {name}.script differs from the file");
     }
 }
+
+#[test]
+fn a_version_moves_draft_submitted_then_approved_or_rejected_and_stops() {
+    use VersionStatus::*;
+    let allowed: Vec<(VersionStatus, VersionStatus)> = VersionStatus::ALL
+        .into_iter()
+        .flat_map(|a| VersionStatus::ALL.into_iter().map(move |b| (a, b)))
+        .filter(|(a, b)| a.may_become(*b))
+        .collect();
+    assert_eq!(allowed, vec![(Draft, Submitted), (Submitted, Approved), (Submitted, Rejected)]);
+    for s in VersionStatus::ALL {
+        assert_eq!(VersionStatus::parse(s.as_str()), Some(s));
+    }
+}

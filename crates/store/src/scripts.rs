@@ -1,0 +1,455 @@
+//! Scripts and their versions.
+//!
+//! A script belongs to one campaign and declares the facts it is validated for ([`ScriptFacts`]:
+//! purpose, dial mode, recorded, expected calls). Its versions are immutable — the text, language,
+//! translation and author never change (triggers refuse it on both backends) — and move draft →
+//! submitted → approved | rejected, each move recorded with who and when and audited in the same
+//! transaction. Writing and submitting need `edit_scripts`; approving and rejecting `approve_scripts`,
+//! and never by the version's own author: a second person reads every word.
+
+use crate::db::Store;
+use crate::error::{StoreError, StoreResult};
+use crate::now_us;
+use crate::orgs::require_in_org;
+use clearline_core::script::{self, ScriptFacts, VersionStatus};
+use clearline_core::validate::{Invalid, Slug};
+use clearline_core::{Actor, Capability, OrgId, OrgKind, UserId};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// The longest script text accepted (a call script, not a book).
+pub const MAX_SCRIPT_BYTES: usize = 100_000;
+
+/// A stored script and the summary of its versions.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScriptInfo {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub facts: ScriptFacts,
+    pub created_at_us: i64,
+    /// Oldest first.
+    pub versions: Vec<VersionSummary>,
+}
+
+impl ScriptInfo {
+    /// The newest approved version in `language`.
+    pub fn latest_approved(&self, language: &str) -> Option<&VersionSummary> {
+        self.versions.iter().rev().find(|v| v.status == VersionStatus::Approved && v.language == language)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VersionSummary {
+    pub id: i64,
+    pub number: u32,
+    pub language: String,
+    pub status: VersionStatus,
+    pub created_at_us: i64,
+}
+
+/// One version, whole.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScriptVersion {
+    pub id: i64,
+    pub script_id: i64,
+    pub number: u32,
+    pub language: String,
+    /// The number of the version (of the same script) this one translates.
+    pub translation_of: Option<u32>,
+    pub body: String,
+    /// SHA-256 of the body, hex: what a call will record beside the version id.
+    pub body_sha256: String,
+    pub status: VersionStatus,
+    pub author: Option<UserId>,
+    pub created_at_us: i64,
+    pub submitted_by: Option<UserId>,
+    pub submitted_at_us: Option<i64>,
+    pub decided_by: Option<UserId>,
+    pub decided_at_us: Option<i64>,
+    pub rejection_reason: Option<String>,
+}
+
+/// A new version as an author writes it.
+#[derive(Clone, Debug)]
+pub struct NewVersion {
+    pub body: String,
+    /// BCP 47-style: `en`, `es`, `es-MX`.
+    pub language: String,
+    /// The version number (of the same script) this one translates.
+    pub translation_of: Option<u32>,
+}
+
+impl Store {
+    /// Creates a campaign's script, with no version yet.
+    pub async fn create_script(
+        &self,
+        actor: &Actor,
+        slug: &Slug,
+        name: &str,
+        facts: &ScriptFacts,
+    ) -> StoreResult<ScriptInfo> {
+        let campaign = script_writer(actor)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(Invalid::new("name", "must be 1-120 characters").into());
+        }
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO scripts (campaign_id, slug, name, facts_json, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(campaign.0)
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(serde_json::to_string(facts).expect("facts serialize"))
+        .bind(actor.principal().map(|p| p.user_id.0))
+        .bind(now_us())
+        .fetch_one(&mut *tx.tx)
+        .await
+        .map_err(StoreError::conflict_on("slug"))?
+        .get(0);
+        tx.audit(
+            campaign,
+            actor,
+            "script.create",
+            "script",
+            &id.to_string(),
+            json!({"slug": slug.as_str(), "facts": facts}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.script_by_slug(actor, slug.as_str()).await
+    }
+
+    /// Adds a draft version (numbered after the last). A draft may be unfinished; it is validated when
+    /// submitted.
+    pub async fn add_script_version(&self, actor: &Actor, slug: &str, new: &NewVersion) -> StoreResult<ScriptVersion> {
+        let campaign = script_writer(actor)?;
+        if new.body.trim().is_empty() || new.body.len() > MAX_SCRIPT_BYTES {
+            return Err(Invalid::new("body", format!("must be 1 to {MAX_SCRIPT_BYTES} bytes of text")).into());
+        }
+        if !is_language_tag(&new.language) {
+            return Err(Invalid::new("language", "a language tag such as en, es or es-MX").into());
+        }
+        let mut tx = self.write().await?;
+        let script_id: i64 = sqlx::query("SELECT id FROM scripts WHERE campaign_id = $1 AND slug = $2")
+            .bind(campaign.0)
+            .bind(slug)
+            .fetch_optional(&mut *tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .get(0);
+        let translation_of = match new.translation_of {
+            None => None,
+            Some(number) => {
+                let row = sqlx::query("SELECT id, language FROM script_versions WHERE script_id = $1 AND number = $2")
+                    .bind(script_id)
+                    .bind(i64::from(number))
+                    .fetch_optional(&mut *tx.tx)
+                    .await?
+                    .ok_or_else(|| Invalid::new("translation_of", "no version of this script has that number"))?;
+                let language: String = row.get(1);
+                if language == new.language {
+                    return Err(Invalid::new("translation_of", "a translation is in another language").into());
+                }
+                Some(row.get::<i64, _>(0))
+            }
+        };
+        let number: i64 = sqlx::query("SELECT COALESCE(MAX(number), 0) + 1 FROM script_versions WHERE script_id = $1")
+            .bind(script_id)
+            .fetch_one(&mut *tx.tx)
+            .await?
+            .get(0);
+        let sha = hex::encode(Sha256::digest(new.body.as_bytes()));
+        let id: i64 = sqlx::query(
+            "INSERT INTO script_versions (script_id, number, language, translation_of, body, body_sha256, status, \
+             author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8) RETURNING id",
+        )
+        .bind(script_id)
+        .bind(number)
+        .bind(new.language.as_str())
+        .bind(translation_of)
+        .bind(new.body.as_str())
+        .bind(sha.as_str())
+        .bind(actor.principal().map(|p| p.user_id.0))
+        .bind(now_us())
+        .fetch_one(&mut *tx.tx)
+        .await?
+        .get(0);
+        tx.audit(
+            campaign,
+            actor,
+            "script.version.create",
+            "script_version",
+            &id.to_string(),
+            json!({"script": slug, "number": number, "language": new.language, "translation_of": new.translation_of,
+                   "sha256": sha}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.script_version(actor, slug, number as u32).await
+    }
+
+    /// Submits a draft for approval. The text must parse and pass validation against the script's
+    /// facts; the refusal names the first problem and counts the rest (`clearline script check` lists
+    /// them all).
+    pub async fn submit_script_version(&self, actor: &Actor, slug: &str, number: u32) -> StoreResult<ScriptVersion> {
+        script_writer(actor)?;
+        let info = self.script_by_slug(actor, slug).await?;
+        let version = self.script_version(actor, slug, number).await?;
+        let problems: Vec<String> = match script::parse(&version.body) {
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+            Ok(doc) => script::validate(&doc, &info.facts).iter().map(ToString::to_string).collect(),
+        };
+        if let Some(first) = problems.first() {
+            let more = match problems.len() - 1 {
+                0 => String::new(),
+                n => format!(" (and {n} more)"),
+            };
+            return Err(Invalid::new("body", format!("the script cannot be submitted: {first}{more}")).into());
+        }
+        self.move_version(actor, &info, &version, VersionStatus::Submitted, None).await
+    }
+
+    /// Approves a submitted version. Not by its author.
+    pub async fn approve_script_version(&self, actor: &Actor, slug: &str, number: u32) -> StoreResult<ScriptVersion> {
+        script_approver(actor)?;
+        let info = self.script_by_slug(actor, slug).await?;
+        let version = self.script_version(actor, slug, number).await?;
+        self.move_version(actor, &info, &version, VersionStatus::Approved, None).await
+    }
+
+    /// Rejects a submitted version with a reason the author reads. Not by its author.
+    pub async fn reject_script_version(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        number: u32,
+        reason: &str,
+    ) -> StoreResult<ScriptVersion> {
+        script_approver(actor)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 1000 {
+            return Err(Invalid::new("reason", "say why in 1-1000 characters").into());
+        }
+        let info = self.script_by_slug(actor, slug).await?;
+        let version = self.script_version(actor, slug, number).await?;
+        self.move_version(actor, &info, &version, VersionStatus::Rejected, Some(reason)).await
+    }
+
+    /// The campaign's scripts, by slug, with their versions.
+    pub async fn list_scripts(&self, actor: &Actor) -> StoreResult<Vec<ScriptInfo>> {
+        let campaign = script_reader(actor)?;
+        let rows = sqlx::query(&format!("{SCRIPT_SELECT} WHERE campaign_id = $1 ORDER BY slug"))
+            .bind(campaign.0)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.script_from_row(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// One of the campaign's scripts; another campaign's is `NotFound`.
+    pub async fn script_by_slug(&self, actor: &Actor, slug: &str) -> StoreResult<ScriptInfo> {
+        let campaign = script_reader(actor)?;
+        let row = sqlx::query(&format!("{SCRIPT_SELECT} WHERE campaign_id = $1 AND slug = $2"))
+            .bind(campaign.0)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.script_from_row(&row).await
+    }
+
+    /// One version of one of the campaign's scripts.
+    pub async fn script_version(&self, actor: &Actor, slug: &str, number: u32) -> StoreResult<ScriptVersion> {
+        let campaign = script_reader(actor)?;
+        let row = sqlx::query(&format!(
+            "{VERSION_SELECT} WHERE v.script_id = (SELECT id FROM scripts WHERE campaign_id = $1 AND slug = $2) \
+             AND v.number = $3"
+        ))
+        .bind(campaign.0)
+        .bind(slug)
+        .bind(i64::from(number))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        version_from_row(&row)
+    }
+
+    async fn move_version(
+        &self,
+        actor: &Actor,
+        info: &ScriptInfo,
+        version: &ScriptVersion,
+        next: VersionStatus,
+        reason: Option<&str>,
+    ) -> StoreResult<ScriptVersion> {
+        let campaign = script_reader(actor)?;
+        if !version.status.may_become(next) {
+            return Err(Invalid::new(
+                "status",
+                format!(
+                    "version {} is {}: it cannot become {}",
+                    version.number,
+                    version.status.as_str(),
+                    next.as_str()
+                ),
+            )
+            .into());
+        }
+        let me = actor.principal().map(|p| p.user_id);
+        let deciding = matches!(next, VersionStatus::Approved | VersionStatus::Rejected);
+        if deciding && (me.is_none() || me == version.author) {
+            return Err(Invalid::new("status", "an author cannot approve or reject their own version").into());
+        }
+        let now = now_us();
+        let mut tx = self.write().await?;
+        let sql = if deciding {
+            "UPDATE script_versions SET status = $1, decided_by = $2, decided_at = $3, rejection_reason = $4 \
+             WHERE id = $5 AND status = $6"
+        } else {
+            "UPDATE script_versions SET status = $1, submitted_by = $2, submitted_at = $3, rejection_reason = $4 \
+             WHERE id = $5 AND status = $6"
+        };
+        let changed = sqlx::query(sql)
+            .bind(next.as_str())
+            .bind(me.map(|u| u.0))
+            .bind(now)
+            .bind(reason)
+            .bind(version.id)
+            .bind(version.status.as_str())
+            .execute(&mut *tx.tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            // Someone else moved it between our read and this write.
+            return Err(Invalid::new("status", "the version changed meanwhile: read it again").into());
+        }
+        let action = match next {
+            VersionStatus::Submitted => "script.version.submit",
+            VersionStatus::Approved => "script.version.approve",
+            VersionStatus::Rejected => "script.version.reject",
+            VersionStatus::Draft => unreachable!("nothing moves back to draft"),
+        };
+        tx.audit(
+            campaign,
+            actor,
+            action,
+            "script_version",
+            &version.id.to_string(),
+            json!({"script": info.slug, "number": version.number, "sha256": version.body_sha256,
+                   "from": version.status.as_str(), "to": next.as_str()}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.script_version(actor, &info.slug, version.number).await
+    }
+
+    async fn script_from_row(&self, row: &AnyRow) -> StoreResult<ScriptInfo> {
+        let id: i64 = row.get(0);
+        let facts: String = row.get(3);
+        let versions = sqlx::query(
+            "SELECT id, number, language, status, created_at FROM script_versions WHERE script_id = $1 ORDER BY number",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(VersionSummary {
+                id: r.get(0),
+                number: r.get::<i64, _>(1) as u32,
+                language: r.get(2),
+                status: status_of(&r.get::<String, _>(3))?,
+                created_at_us: r.get(4),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(ScriptInfo {
+            id,
+            slug: row.get(1),
+            name: row.get(2),
+            facts: serde_json::from_str(&facts).map_err(|e| StoreError::Other(format!("script facts: {e}")))?,
+            created_at_us: row.get(4),
+            versions,
+        })
+    }
+}
+
+const SCRIPT_SELECT: &str = "SELECT id, slug, name, facts_json, created_at FROM scripts";
+const VERSION_SELECT: &str = "SELECT v.id, v.script_id, v.number, v.language, \
+     (SELECT t.number FROM script_versions t WHERE t.id = v.translation_of), v.body, v.body_sha256, v.status, \
+     v.author_id, v.created_at, v.submitted_by, v.submitted_at, v.decided_by, v.decided_at, v.rejection_reason \
+     FROM script_versions v";
+
+fn version_from_row(row: &AnyRow) -> StoreResult<ScriptVersion> {
+    let user = |i: usize| row.get::<Option<i64>, _>(i).map(UserId);
+    Ok(ScriptVersion {
+        id: row.get(0),
+        script_id: row.get(1),
+        number: row.get::<i64, _>(2) as u32,
+        language: row.get(3),
+        translation_of: row.get::<Option<i64>, _>(4).map(|n| n as u32),
+        body: row.get(5),
+        body_sha256: row.get(6),
+        status: status_of(&row.get::<String, _>(7))?,
+        author: user(8),
+        created_at_us: row.get(9),
+        submitted_by: user(10),
+        submitted_at_us: row.get(11),
+        decided_by: user(12),
+        decided_at_us: row.get(13),
+        rejection_reason: row.get(14),
+    })
+}
+
+fn status_of(text: &str) -> StoreResult<VersionStatus> {
+    VersionStatus::parse(text).ok_or_else(|| StoreError::Other(format!("unknown script version status {text:?}")))
+}
+
+/// `en`, `es`, `es-MX`, `zh-Hant`: a primary subtag of 2-3 letters and an optional region or script.
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    let ok_primary = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+    let rest: Vec<&str> = parts.collect();
+    ok_primary
+        && rest.len() <= 1
+        && rest.iter().all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Campaign staff who write script drafts and submit them.
+fn script_writer(actor: &Actor) -> StoreResult<OrgId> {
+    campaign_only(actor, require_in_org(actor, Capability::EditScripts, None))
+}
+
+/// Campaign staff who approve and reject.
+fn script_approver(actor: &Actor) -> StoreResult<OrgId> {
+    campaign_only(actor, require_in_org(actor, Capability::ApproveScripts, None))
+}
+
+/// Anyone who writes or approves scripts reads them.
+fn script_reader(actor: &Actor) -> StoreResult<OrgId> {
+    let org = match require_in_org(actor, Capability::EditScripts, None) {
+        Ok(org) => Ok(org),
+        Err(_) => require_in_org(actor, Capability::ApproveScripts, None),
+    };
+    campaign_only(actor, org)
+}
+
+/// Scripts are a campaign's (CR-31): capabilities are granted to campaign roles only, and this holds
+/// even if the grant table changed.
+fn campaign_only(actor: &Actor, org: StoreResult<OrgId>) -> StoreResult<OrgId> {
+    let org = org?;
+    match actor.principal() {
+        Some(p) if p.org_kind != OrgKind::Campaign => Err(StoreError::Forbidden(Capability::EditScripts.as_str())),
+        _ => Ok(org),
+    }
+}
