@@ -456,6 +456,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             program::run(&config, &store, &actor, command, json).await
         }
         Command::Script { command: script::ScriptCommand::Check { file, facts } } => script::check(&file, &facts, json),
+        Command::Script { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: scripts are a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            script::run(&store, &actor, command, json).await
+        }
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             match command {

@@ -83,3 +83,130 @@ fn check_refuses_unknown_facts_as_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--purpose") && stderr(&out).contains("--dial-mode"), "{}", stderr(&out));
 }
+
+const AUTHOR: &str = "programs@demo.clearline.test";
+const APPROVER: &str = "scripts@demo.clearline.test";
+
+fn demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::cli::clearline(dir.path(), &["demo", "--no-serve", "--voters", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+fn as_user(dir: &Path, email: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--as", email, "script"];
+    all.extend_from_slice(args);
+    support::cli::clearline(dir, &all)
+}
+
+#[test]
+fn versions_go_from_draft_to_approved_by_a_second_person_with_a_diff_between_them() {
+    let dir = demo();
+    let d = dir.path();
+    let gotv = example("gotv.script");
+    let new = [
+        "new",
+        "reminder",
+        "--campaign",
+        "demo",
+        "--file",
+        &gotv,
+        "--name",
+        "GOTV reminder",
+        "--purpose",
+        "gotv",
+        "--dial-mode",
+        "predictive",
+        "--recorded",
+    ];
+    let out = as_user(d, AUTHOR, &new);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Wrote draft version 1 of reminder"), "{}", stdout(&out));
+    // A second version with one changed line, submitted and approved by the script approver.
+    let changed = d.join("v2.script");
+    let text = std::fs::read_to_string(&gotv).unwrap().replace("Every vote counts.", "Your vote matters.");
+    std::fs::write(&changed, text).unwrap();
+    let out = as_user(d, AUTHOR, &["new", "reminder", "--campaign", "demo", "--file", changed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = as_user(d, AUTHOR, &["submit", "reminder", "2", "--campaign", "demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The author (a program manager) may not approve; the script approver may.
+    let out = as_user(d, AUTHOR, &["approve", "reminder", "2", "--campaign", "demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("approve_scripts"), "{}", stderr(&out));
+    let out = as_user(d, APPROVER, &["diff", "reminder", "1", "2", "--campaign", "demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let diff = stdout(&out);
+    let changes: Vec<&str> = diff.lines().filter(|l| l.starts_with("- ") || l.starts_with("+ ")).collect();
+    assert_eq!(
+        changes,
+        [
+            "-   | Thank you, {voter.first_name}. Every vote counts.",
+            "+   | Thank you, {voter.first_name}. Your vote matters."
+        ]
+    );
+    let out = as_user(d, APPROVER, &["--json", "approve", "reminder", "2", "--campaign", "demo"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    assert_eq!(v["status"], "approved");
+    // Version 1 was never submitted: it cannot be approved.
+    let out = as_user(d, APPROVER, &["approve", "reminder", "1", "--campaign", "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("version 1 is draft"), "{}", stderr(&out));
+    let out = as_user(d, APPROVER, &["--json", "list", "--campaign", "demo"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<&str> =
+        v[0]["versions"].as_array().unwrap().iter().map(|v| v["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["draft", "approved"]);
+}
+
+#[test]
+fn submit_lists_every_problem_and_keeps_the_draft() {
+    let dir = demo();
+    let d = dir.path();
+    // The GOTV call written for a fundraising script: CR-34 and CR-38 are missing.
+    let gotv = example("gotv.script");
+    let new = [
+        "new",
+        "ask",
+        "--campaign",
+        "demo",
+        "--file",
+        &gotv,
+        "--name",
+        "Ask",
+        "--purpose",
+        "fundraising",
+        "--dial-mode",
+        "preview",
+        "--recorded",
+    ];
+    assert!(as_user(d, AUTHOR, &new).status.success());
+    let out = as_user(d, AUTHOR, &["submit", "ask", "1", "--campaign", "demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("(CR-34)") && err.contains("(CR-38)") && err.contains("stays a draft"), "{err}");
+    let out = as_user(d, AUTHOR, &["--json", "show", "ask", "1", "--campaign", "demo"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"]["status"], "draft");
+    assert_eq!(v["check"]["problems"].as_array().unwrap().len(), 2);
+    // A rejected version carries its reason.
+    let out = as_user(d, APPROVER, &["reject", "ask", "1", "--campaign", "demo", "--reason", "Wrong script"]);
+    assert_eq!(out.status.code(), Some(2), "a draft cannot be rejected: {}", stderr(&out));
+}
+
+#[test]
+fn scripts_are_only_the_own_campaigns_and_need_a_user() {
+    let dir = demo();
+    let d = dir.path();
+    let out = as_user(d, AUTHOR, &["list", "--campaign", "granite-calls"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not your campaign"), "{}", stderr(&out));
+    let out = support::cli::clearline(d, &["script", "list", "--campaign", "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--as"), "{}", stderr(&out));
+    // A vendor's admin cannot read the campaign's scripts at all (CR-31).
+    let out = as_user(d, "admin@granite-calls.clearline.test", &["list", "--campaign", "granite-calls"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("your role may not"), "{}", stderr(&out));
+}
