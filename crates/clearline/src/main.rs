@@ -520,6 +520,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+            if demo::seed_script(&store).await? && !json {
+                println!("Seeded the approved GOTV script gotv-reminder (attached to gotv-general when it exists).");
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             }

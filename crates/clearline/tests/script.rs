@@ -155,8 +155,9 @@ fn versions_go_from_draft_to_approved_by_a_second_person_with_a_diff_between_the
     assert!(stderr(&out).contains("version 1 is draft"), "{}", stderr(&out));
     let out = as_user(d, APPROVER, &["--json", "list", "--campaign", "demo"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reminder = v.as_array().unwrap().iter().find(|s| s["slug"] == "reminder").unwrap();
     let statuses: Vec<&str> =
-        v[0]["versions"].as_array().unwrap().iter().map(|v| v["status"].as_str().unwrap()).collect();
+        reminder["versions"].as_array().unwrap().iter().map(|v| v["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["draft", "approved"]);
 }
 
@@ -209,4 +210,62 @@ fn scripts_are_only_the_own_campaigns_and_need_a_user() {
     let out = as_user(d, "admin@granite-calls.clearline.test", &["list", "--campaign", "granite-calls"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("your role may not"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_demo_program_reads_the_approved_gotv_script_and_a_switch_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = support::cli::clearline(d, &["demo", "--no-serve", "--voters", "50"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = support::cli::clearline(d, &["--as", AUTHOR, "--json", "program", "show", "gotv-general"]);
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    let blockers = shown["start_blockers"].as_array().unwrap();
+    assert!(!blockers.iter().any(|b| b.as_str().unwrap().starts_with("script:")), "{blockers:?}");
+    assert!(shown["program"]["script_version_id"].is_i64(), "{shown}");
+    // A second version: a draft cannot be attached; once approved it replaces the first.
+    let changed = d.join("v2.script");
+    let text = std::fs::read_to_string(example("gotv.script")).unwrap().replace("Every vote counts.", "Thank you.");
+    std::fs::write(&changed, text).unwrap();
+    let out = as_user(d, AUTHOR, &["new", "gotv-reminder", "--campaign", "demo", "--file", changed.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let attach = |d: &Path| {
+        support::cli::clearline(
+            d,
+            &[
+                "--as",
+                AUTHOR,
+                "program",
+                "attach-script",
+                "gotv-general",
+                "--script",
+                "gotv-reminder",
+                "--version",
+                "2",
+            ],
+        )
+    };
+    let out = attach(d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("only an approved version can be attached"), "{}", stderr(&out));
+    assert!(as_user(d, AUTHOR, &["submit", "gotv-reminder", "2", "--campaign", "demo"]).status.success());
+    assert!(as_user(d, APPROVER, &["approve", "gotv-reminder", "2", "--campaign", "demo"]).status.success());
+    let out = attach(d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = support::cli::clearline(d, &["--as", AUTHOR, "program", "show", "gotv-general"]);
+    assert!(stdout(&out).contains("script gotv-reminder version 2 (en, approved)"), "{}", stdout(&out));
+    let out = support::cli::clearline(
+        d,
+        &["--as", "owner@demo.clearline.test", "audit", "export", "--action", "program.script"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 2, "the demo's attach and the switch: {events:?}");
+    let switch = &events[1]["details"];
+    assert_eq!(
+        (switch["before"]["number"].as_i64(), switch["after"]["number"].as_i64()),
+        (Some(1), Some(2)),
+        "{switch}"
+    );
+    assert!(events[0]["details"]["before"].is_null(), "the demo's first attach had nothing before");
 }

@@ -11,6 +11,7 @@ use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::now_us;
 use crate::orgs::require_in_org;
+use clearline_core::program::ProgramStatus;
 use clearline_core::script::{self, ScriptFacts, VersionStatus};
 use clearline_core::validate::{Invalid, Slug};
 use clearline_core::{Actor, Capability, OrgId, OrgKind, UserId};
@@ -258,6 +259,140 @@ impl Store {
     /// One of the campaign's scripts; another campaign's is `NotFound`.
     pub async fn script_by_slug(&self, actor: &Actor, slug: &str) -> StoreResult<ScriptInfo> {
         let campaign = script_reader(actor)?;
+        self.script_of_campaign(campaign, slug).await
+    }
+
+    /// One version of one of the campaign's scripts.
+    pub async fn script_version(&self, actor: &Actor, slug: &str, number: u32) -> StoreResult<ScriptVersion> {
+        let campaign = script_reader(actor)?;
+        self.version_of_campaign(campaign, slug, number).await
+    }
+
+    /// Attaches an approved version to a draft or running program: its callers read it from the next
+    /// call. The script must have been checked for the program's purpose, dial mode and recording
+    /// ([`ScriptFacts::mismatches`]). Audited with the version before and after — on a running program
+    /// this is the mid-program switch the campaign must be able to trace.
+    pub async fn attach_script(
+        &self,
+        actor: &Actor,
+        program_slug: &str,
+        script_slug: &str,
+        number: u32,
+    ) -> StoreResult<crate::Program> {
+        let campaign = campaign_only(actor, require_in_org(actor, Capability::ManagePrograms, None))?;
+        let program = self.program_by_slug(actor, program_slug).await?;
+        if !matches!(program.status, ProgramStatus::Draft | ProgramStatus::Running) {
+            return Err(Invalid::new("status", "a script is attached to a draft or running program only").into());
+        }
+        // Program managers hold edit_scripts; read the script as the campaign.
+        let info = self.script_of_campaign(campaign, script_slug).await?;
+        let version = self.version_of_campaign(campaign, script_slug, number).await?;
+        if version.status != VersionStatus::Approved {
+            return Err(Invalid::new(
+                "script",
+                format!("version {} is {}: only an approved version can be attached", number, version.status.as_str()),
+            )
+            .into());
+        }
+        let listed = self.listed_people(program.id).await?;
+        if let Some(first) = info.facts.mismatches(&program.settings, listed).into_iter().next() {
+            return Err(Invalid::new("script", first).into());
+        }
+        let before = match program.script_version_id {
+            Some(id) => self.version_ref(id).await?,
+            None => serde_json::Value::Null,
+        };
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE programs SET script_version_id = $1, updated_at = $2 WHERE id = $3 AND campaign_id = $4")
+            .bind(version.id)
+            .bind(now_us())
+            .bind(program.id)
+            .bind(campaign.0)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.audit(
+            campaign,
+            actor,
+            "program.script",
+            "program",
+            &program.id.to_string(),
+            json!({
+                "program": program.slug, "status": program.status.as_str(),
+                "before": before,
+                "after": {"version_id": version.id, "script": info.slug, "number": version.number,
+                          "language": version.language, "sha256": version.body_sha256},
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.program_by_slug(actor, program_slug).await
+    }
+
+    /// The script version attached to a program, with its script's slug.
+    pub async fn program_script(
+        &self,
+        actor: &Actor,
+        program_slug: &str,
+    ) -> StoreResult<Option<(String, ScriptVersion)>> {
+        let program = self.program_by_slug(actor, program_slug).await?;
+        let Some(id) = program.script_version_id else { return Ok(None) };
+        let row = sqlx::query(&format!("{VERSION_SELECT} WHERE v.id = $1")).bind(id).fetch_one(&self.pool).await?;
+        let slug: String =
+            sqlx::query("SELECT s.slug FROM scripts s, script_versions v WHERE v.id = $1 AND s.id = v.script_id")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?
+                .get(0);
+        Ok(Some((slug, version_from_row(&row)?)))
+    }
+
+    /// What the attached script lacks for the program to start (CR-31: callers read only approved
+    /// words; CR-48: the opening they read is in it).
+    pub(crate) async fn attached_script_blockers(&self, program: &crate::Program) -> StoreResult<Vec<Invalid>> {
+        let Some(id) = program.script_version_id else {
+            return Ok(vec![Invalid::new("script", "no approved script is attached (CR-31, CR-48)")]);
+        };
+        let row = sqlx::query(
+            "SELECT v.status, s.facts_json FROM script_versions v, scripts s WHERE v.id = $1 AND s.id = v.script_id",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        let status = status_of(&row.get::<String, _>(0))?;
+        let facts: ScriptFacts = serde_json::from_str(&row.get::<String, _>(1))
+            .map_err(|e| StoreError::Other(format!("script facts: {e}")))?;
+        let mut out = Vec::new();
+        if status != VersionStatus::Approved {
+            out.push(Invalid::new("script", "the attached script version is not approved (CR-31)"));
+        }
+        let listed = self.listed_people(program.id).await?;
+        // Settings may have changed since the script was attached.
+        out.extend(facts.mismatches(&program.settings, listed).into_iter().map(|m| Invalid::new("script", m)));
+        Ok(out)
+    }
+
+    async fn listed_people(&self, program_id: i64) -> StoreResult<u64> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM call_list_entries WHERE program_id = $1 AND mode <> 'excluded'")
+            .bind(program_id)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    /// A version named by id, for audit details.
+    async fn version_ref(&self, id: i64) -> StoreResult<serde_json::Value> {
+        let row = sqlx::query(
+            "SELECT s.slug, v.number, v.language, v.body_sha256 FROM script_versions v, scripts s              WHERE v.id = $1 AND s.id = v.script_id",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(json!({"version_id": id, "script": row.get::<String, _>(0), "number": row.get::<i64, _>(1),
+                  "language": row.get::<String, _>(2), "sha256": row.get::<String, _>(3)}))
+    }
+
+    async fn script_of_campaign(&self, campaign: OrgId, slug: &str) -> StoreResult<ScriptInfo> {
         let row = sqlx::query(&format!("{SCRIPT_SELECT} WHERE campaign_id = $1 AND slug = $2"))
             .bind(campaign.0)
             .bind(slug)
@@ -267,9 +402,7 @@ impl Store {
         self.script_from_row(&row).await
     }
 
-    /// One version of one of the campaign's scripts.
-    pub async fn script_version(&self, actor: &Actor, slug: &str, number: u32) -> StoreResult<ScriptVersion> {
-        let campaign = script_reader(actor)?;
+    async fn version_of_campaign(&self, campaign: OrgId, slug: &str, number: u32) -> StoreResult<ScriptVersion> {
         let row = sqlx::query(&format!(
             "{VERSION_SELECT} WHERE v.script_id = (SELECT id FROM scripts WHERE campaign_id = $1 AND slug = $2) \
              AND v.number = $3"

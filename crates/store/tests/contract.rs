@@ -37,6 +37,7 @@ contract!(
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
+    scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
 );
 
 fn system() -> Actor {
@@ -1185,4 +1186,88 @@ async fn script_versions_are_immutable_and_approved_by_another_person(t: TestSto
             "script.version.create",
         ]
     );
+}
+
+async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: TestStore) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    use clearline_core::script::ScriptFacts;
+    use clearline_store::NewVersion;
+    let store = t.open().await;
+    let w = world(&store, "at").await;
+    let other = world(&store, "au").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    settings.recorded = false;
+    store.create_program(&w.owner, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
+    let draft = NewVersion { body: VALID_SCRIPT.into(), language: "en".into(), translation_of: None };
+    let approved = |slug: &'static str, facts: ScriptFacts| {
+        let (store, author, approver, draft) = (&store, &author, &approver, draft.clone());
+        async move {
+            store.create_script(author, &Slug::parse(slug).unwrap(), slug, &facts).await.unwrap();
+            store.add_script_version(author, slug, &draft).await.unwrap();
+            store.submit_script_version(author, slug, 1).await.unwrap();
+            store.approve_script_version(approver, slug, 1).await.unwrap();
+        }
+    };
+    let facts = ScriptFacts::new(Purpose::Gotv, DialMode::Manual);
+    approved("reminder", facts).await;
+    approved("for-predictive", ScriptFacts::new(Purpose::Gotv, DialMode::Predictive)).await;
+    store.add_script_version(&author, "reminder", &draft).await.unwrap(); // v2, a draft
+
+    // Nothing attached: the start is blocked on the script.
+    let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(blockers.iter().any(|b| b.field == "script" && b.reason.contains("no approved script")), "{blockers:?}");
+    // A draft, a script checked for another dial mode, another tenant's program: refused.
+    let refused = store.attach_script(&w.owner, "gotv", "reminder", 2).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("only an approved version")),
+        "{refused:?}"
+    );
+    let refused = store.attach_script(&w.owner, "gotv", "for-predictive", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("dials manual")), "{refused:?}");
+    assert!(matches!(store.attach_script(&other.owner, "gotv", "reminder", 1).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.attach_script(&w.analyst, "gotv", "reminder", 1).await, Err(StoreError::Forbidden(_))));
+
+    let program = store.attach_script(&w.owner, "gotv", "reminder", 1).await.unwrap();
+    assert!(program.script_version_id.is_some());
+    let (slug, version) = store.program_script(&w.owner, "gotv").await.unwrap().unwrap();
+    assert_eq!((slug.as_str(), version.number), ("reminder", 1));
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(!blockers.iter().any(|b| b.field == "script"), "{blockers:?}");
+    // Recording switched on after the attach: the script was not checked for the notice (CR-28).
+    let mut recorded = settings.clone();
+    recorded.recorded = true;
+    store.update_program(&w.owner, "gotv", &recorded).await.unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(blockers.iter().any(|b| b.field == "script" && b.reason.contains("CR-28")), "{blockers:?}");
+    store.update_program(&w.owner, "gotv", &settings).await.unwrap();
+
+    // Mid-program: a running program switches to another approved version, audited before → after.
+    store.submit_script_version(&author, "reminder", 2).await.unwrap();
+    store.approve_script_version(&approver, "reminder", 2).await.unwrap();
+    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'gotv'"])
+        .await
+        .unwrap();
+    store.attach_script(&w.owner, "gotv", "reminder", 2).await.unwrap();
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("program.script".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    let switch = &events[0].entry.details;
+    assert_eq!(switch["status"], "running");
+    assert_eq!((switch["before"]["number"].as_i64(), switch["after"]["number"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(switch["after"]["script"], "reminder");
+    assert!(events[1].entry.details["before"].is_null());
+    // A finished program keeps the script it ran with.
+    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'finished' WHERE slug = 'gotv'"])
+        .await
+        .unwrap();
+    let refused = store.attach_script(&w.owner, "gotv", "reminder", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "status"), "{refused:?}");
 }

@@ -379,3 +379,26 @@ fn a_version_moves_draft_submitted_then_approved_or_rejected_and_stops() {
         assert_eq!(VersionStatus::parse(s.as_str()), Some(s));
     }
 }
+
+#[test]
+fn a_script_fits_only_programs_with_the_facts_it_was_checked_for() {
+    use crate::program::ProgramSettings;
+    let facts = ScriptFacts {
+        purpose: Purpose::Gotv,
+        dial_mode: DialMode::Predictive,
+        recorded: false,
+        expected_calls: Some(400),
+    };
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "u");
+    settings.recorded = false;
+    assert!(facts.mismatches(&settings, 400).is_empty());
+    // CR-28: a recorded program needs a script checked for the recording notice.
+    settings.recorded = true;
+    assert!(facts.mismatches(&settings, 400)[0].contains("CR-28"));
+    settings.recorded = false;
+    // CR-37: a script checked for a small phone bank does not fit a list over 500.
+    assert!(facts.mismatches(&settings, 501)[0].contains("CR-37"));
+    let other = ProgramSettings::new(Purpose::Fundraising, DialMode::Preview, "u");
+    let m = ScriptFacts { recorded: true, ..facts }.mismatches(&other, 0);
+    assert_eq!(m.len(), 2, "purpose and dial mode: {m:?}");
+}

@@ -30,6 +30,36 @@ impl ScriptFacts {
         ScriptFacts { purpose, dial_mode, recorded: false, expected_calls: None }
     }
 
+    /// Why a script validated for these facts may not be read on a program with `settings` and
+    /// `listed` people on its call list: empty when it may. The script was checked for its declared
+    /// purpose and dial mode only, and for a recording notice only if declared recorded.
+    pub fn mismatches(&self, settings: &crate::program::ProgramSettings, listed: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.purpose != settings.purpose {
+            out.push(format!(
+                "the script is for {} calls, the program is {}",
+                self.purpose.as_str(),
+                settings.purpose.as_str()
+            ));
+        }
+        if self.dial_mode != settings.dial_mode {
+            out.push(format!(
+                "the script is for {} dialing, the program dials {}",
+                self.dial_mode.as_str(),
+                settings.dial_mode.as_str()
+            ));
+        }
+        if settings.recorded && !self.recorded {
+            out.push("the program records calls; the script was not checked for the recording notice (CR-28)".into());
+        }
+        if self.expected_calls.is_some_and(|n| n <= PHONE_BANK_THRESHOLD) && listed > PHONE_BANK_THRESHOLD {
+            out.push(format!(
+                "the script was checked for at most {PHONE_BANK_THRESHOLD} calls without \"Paid for by\"; the call list has {listed} people (CR-37)"
+            ));
+        }
+        out
+    }
+
     fn needs_paid_for_by(&self) -> bool {
         self.expected_calls.is_none_or(|n| n > PHONE_BANK_THRESHOLD)
     }
