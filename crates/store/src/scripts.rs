@@ -133,7 +133,7 @@ impl Store {
         if new.body.trim().is_empty() || new.body.len() > MAX_SCRIPT_BYTES {
             return Err(Invalid::new("body", format!("must be 1 to {MAX_SCRIPT_BYTES} bytes of text")).into());
         }
-        if !is_language_tag(&new.language) {
+        if !script::is_language_tag(&new.language) {
             return Err(Invalid::new("language", "a language tag such as en, es or es-MX").into());
         }
         let mut tx = self.write().await?;
@@ -545,17 +545,6 @@ fn version_from_row(row: &AnyRow) -> StoreResult<ScriptVersion> {
 
 fn status_of(text: &str) -> StoreResult<VersionStatus> {
     VersionStatus::parse(text).ok_or_else(|| StoreError::Other(format!("unknown script version status {text:?}")))
-}
-
-/// `en`, `es`, `es-MX`, `zh-Hant`: a primary subtag of 2-3 letters and an optional region or script.
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let primary = parts.next().unwrap_or("");
-    let ok_primary = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
-    let rest: Vec<&str> = parts.collect();
-    ok_primary
-        && rest.len() <= 1
-        && rest.iter().all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Campaign staff who write script drafts and submit them.

@@ -6,7 +6,8 @@ use support::TestApp;
 
 both_backends!(
     admin_forms_change_what_they_say_and_report_bad_input,
-    script_pages_show_steps_and_the_diff_and_let_another_person_approve
+    script_pages_show_steps_and_the_diff_and_let_another_person_approve,
+    scripts_and_versions_are_written_from_forms_and_refused_forms_say_why
 );
 
 async fn form(app: &TestApp, who: &(String, String), path: &str, fields: &[(&str, &str)]) -> (u16, String) {
@@ -234,4 +235,53 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     let res =
         TestApp::client().get(app.url("/scripts/reminder/versions/2")).header("cookie", &other.0).send().await.unwrap();
     assert_eq!(res.status(), 404);
+}
+
+async fn scripts_and_versions_are_written_from_forms_and_refused_forms_say_why(app: TestApp) {
+    let pm = app.session("program_manager").await;
+    let fields = |slug: &'static str, language: &'static str, body: &'static str| {
+        vec![
+            ("slug", slug),
+            ("name", "Reminder"),
+            ("purpose", "gotv"),
+            ("dial_mode", "predictive"),
+            ("expected_calls", "2000"),
+            ("language", language),
+            ("body", body),
+        ]
+    };
+    // A bad language refuses the form and leaves no script behind.
+    let (status, body) = form(&app, &pm, "/scripts", &fields("reminder", "English", SCRIPT_V1)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("id=\"script-form-problems\"") && body.contains("language: a language tag"), "{body}");
+    assert!(body.contains("Hi, this is {caller.first_name}"), "the text typed comes back: {body}");
+    let (status, _) = form(&app, &pm, "/scripts", &fields("reminder", "en", SCRIPT_V1)).await;
+    assert_eq!(status, 303);
+    // The script page offers the newest text for the next version; a new version is a new draft.
+    let page_body = page(&app, &pm, "/scripts/reminder").await;
+    assert!(
+        page_body.contains("action=\"/scripts/reminder/versions\"") && page_body.contains("| Will you vote?"),
+        "{page_body}"
+    );
+    let broken = SCRIPT_V1.replace("-> done", "-> nowhere");
+    let (status, _) = form(&app, &pm, "/scripts/reminder/versions", &[("language", "en"), ("body", &broken)]).await;
+    assert_eq!(status, 303);
+    let version = page(&app, &pm, "/scripts/reminder/versions/2").await;
+    assert!(
+        version.contains("id=\"script-problems\"") && version.contains("step paid: goes to step nowhere"),
+        "{version}"
+    );
+    // Submitting it is refused on the page, naming the step.
+    let (status, body) = form(&app, &pm, "/scripts/reminder/versions/2/submit", &[]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("cannot be submitted: step paid"), "{body}");
+    let (status, body) = form(
+        &app,
+        &pm,
+        "/scripts/reminder/versions",
+        &[("language", "es"), ("translation_of", "x"), ("body", SCRIPT_V1)],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("translation_of: a version number"), "{body}");
 }

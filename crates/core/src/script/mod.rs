@@ -268,5 +268,16 @@ impl VersionStatus {
     }
 }
 
+/// `en`, `es`, `es-MX`, `zh-Hant`: a primary subtag of 2-3 letters and an optional region or script.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or("");
+    let ok_primary = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_lowercase());
+    let rest: Vec<&str> = parts.collect();
+    ok_primary
+        && rest.len() <= 1
+        && rest.iter().all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 #[cfg(test)]
 mod tests;

@@ -402,3 +402,13 @@ fn a_script_fits_only_programs_with_the_facts_it_was_checked_for() {
     let m = ScriptFacts { recorded: true, ..facts }.mismatches(&other, 0);
     assert_eq!(m.len(), 2, "purpose and dial mode: {m:?}");
 }
+
+#[test]
+fn language_tags_are_a_primary_subtag_and_an_optional_region_or_script() {
+    for ok in ["en", "es", "es-MX", "zh-Hant", "haw"] {
+        assert!(is_language_tag(ok), "{ok}");
+    }
+    for bad in ["", "E", "English", "EN", "es-", "es-MX-x", "e1"] {
+        assert!(!is_language_tag(bad), "{bad}");
+    }
+}

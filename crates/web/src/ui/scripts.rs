@@ -10,9 +10,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use clearline_core::script::{self, DiffTag, Script, StepKind, Test};
+use clearline_core::policy::{DialMode, Purpose};
+use clearline_core::script::{self, DiffTag, Script, ScriptFacts, StepKind, Test};
+use clearline_core::validate::Slug;
 use clearline_core::Capability;
-use clearline_store::{ScriptInfo, ScriptVersion};
+use clearline_store::{NewVersion, ScriptInfo, ScriptVersion};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -20,6 +22,42 @@ use serde::Deserialize;
 struct ScriptsPage {
     chrome: Chrome,
     scripts: Vec<ScriptRow>,
+    form: NewScriptForm,
+    /// Every problem of a refused form.
+    problems: Vec<String>,
+}
+
+/// A new script and its first version, as the form sends them.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewScriptForm {
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    dial_mode: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    recorded: Option<String>,
+    #[serde(default)]
+    expected_calls: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// A new version of an existing script.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NewVersionForm {
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    translation_of: String,
+    #[serde(default)]
+    body: String,
 }
 
 struct ScriptRow {
@@ -31,12 +69,67 @@ struct ScriptRow {
 }
 
 pub async fn scripts(State(state): State<AppState>, caller: Caller) -> Response {
+    let form = NewScriptForm {
+        purpose: "gotv".into(),
+        dial_mode: "predictive".into(),
+        language: "en".into(),
+        ..NewScriptForm::default()
+    };
+    list_page(&state, &caller, form, Vec::new()).await
+}
+
+/// Creates a script and its first draft version; a refused form comes back with every problem.
+pub async fn create(State(state): State<AppState>, caller: Caller, Form(form): Form<NewScriptForm>) -> Response {
+    let mut problems = Vec::new();
+    let slug = Slug::parse(form.slug.trim()).map_err(|e| problems.push(e.to_string())).ok();
+    let purpose = Purpose::parse(&form.purpose);
+    let dial_mode = DialMode::parse(&form.dial_mode);
+    if purpose.is_none() {
+        problems.push("purpose: choose one".into());
+    }
+    if dial_mode.is_none() {
+        problems.push("dial_mode: choose one".into());
+    }
+    let expected_calls = match form.expected_calls.trim() {
+        "" => None,
+        n => n.parse::<u64>().map_err(|_| problems.push("expected_calls: not a whole number".into())).ok(),
+    };
+    if let (Some(slug), Some(purpose), Some(dial_mode), true) = (&slug, purpose, dial_mode, problems.is_empty()) {
+        let facts = ScriptFacts { purpose, dial_mode, recorded: form.recorded.is_some(), expected_calls };
+        let actor = caller.actor();
+        let version =
+            NewVersion { body: form.body.clone(), language: form.language.trim().to_string(), translation_of: None };
+        // The script and its first version: the version is checked first, so a refused one leaves
+        // no empty script behind.
+        let result = async {
+            if version.body.trim().is_empty() {
+                return Err(ApiError::invalid("body", "write the script's first version"));
+            }
+            if !script::is_language_tag(&version.language) {
+                return Err(ApiError::invalid("language", "a language tag such as en, es or es-MX"));
+            }
+            state.store().create_script(&actor, slug, &form.name, &facts).await?;
+            Ok(state.store().add_script_version(&actor, slug.as_str(), &version).await?)
+        }
+        .await;
+        match result {
+            Ok(v) => return Redirect::to(&format!("/scripts/{slug}/versions/{}", v.number)).into_response(),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    list_page(&state, &caller, form, problems).await
+}
+
+async fn list_page(state: &AppState, caller: &Caller, form: NewScriptForm, problems: Vec<String>) -> Response {
     let scripts = match state.store().list_scripts(&caller.actor()).await {
         Ok(s) => s,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    render(&ScriptsPage {
-        chrome: Chrome::for_caller(&caller, "/scripts"),
+    let refused = !problems.is_empty();
+    let mut r = render(&ScriptsPage {
+        chrome: Chrome::for_caller(caller, "/scripts"),
+        form,
+        problems,
         scripts: scripts
             .into_iter()
             .map(|s| ScriptRow {
@@ -52,7 +145,11 @@ pub async fn scripts(State(state): State<AppState>, caller: Caller) -> Response 
                 dial_mode: s.facts.dial_mode.as_str(),
             })
             .collect(),
-    })
+    });
+    if refused {
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
 }
 
 #[derive(Template)]
@@ -61,14 +158,78 @@ struct ScriptPage {
     chrome: Chrome,
     script: ScriptInfo,
     facts: String,
+    form: NewVersionForm,
+    error: Option<String>,
 }
 
 pub async fn script(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
-    let script = match state.store().script_by_slug(&caller.actor(), &slug).await {
+    script_page(&state, &caller, &slug, None, None).await
+}
+
+/// The script's versions, and a form for the next one: prefilled with the newest version's text, so a
+/// change starts from what was last written.
+async fn script_page(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    form: Option<NewVersionForm>,
+    error: Option<&ApiError>,
+) -> Response {
+    let actor = caller.actor();
+    let script = match state.store().script_by_slug(&actor, slug).await {
         Ok(s) => s,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    render(&ScriptPage { chrome: Chrome::for_caller(&caller, "/scripts"), facts: facts_text(&script), script })
+    let form = match form {
+        Some(f) => f,
+        None => {
+            let body = match script.versions.last() {
+                Some(v) => match state.store().script_version(&actor, slug, v.number).await {
+                    Ok(v) => v.body,
+                    Err(e) => return ApiError::from(e).into_response(),
+                },
+                None => String::new(),
+            };
+            NewVersionForm { language: "en".into(), translation_of: String::new(), body }
+        }
+    };
+    let mut r = render(&ScriptPage {
+        chrome: Chrome::for_caller(caller, "/scripts"),
+        facts: facts_text(&script),
+        script,
+        form,
+        error: error.map(ToString::to_string),
+    });
+    if let Some(e) = error {
+        *r.status_mut() = e.status();
+    }
+    r
+}
+
+/// Writes a new draft version; then its page, with what validation finds.
+pub async fn add_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(form): Form<NewVersionForm>,
+) -> Response {
+    let translation_of = match form.translation_of.trim() {
+        "" => Ok(None),
+        n => n.parse::<u32>().map(Some).map_err(|_| ApiError::invalid("translation_of", "a version number")),
+    };
+    let result = match translation_of {
+        Ok(translation_of) => {
+            let new =
+                NewVersion { body: form.body.clone(), language: form.language.trim().to_string(), translation_of };
+            state.store().add_script_version(&caller.actor(), &slug, &new).await.map_err(ApiError::from)
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(v) => Redirect::to(&format!("/scripts/{slug}/versions/{}", v.number)).into_response(),
+        Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => script_page(&state, &caller, &slug, Some(form), Some(&e)).await,
+    }
 }
 
 #[derive(Template)]
