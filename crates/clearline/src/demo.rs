@@ -268,3 +268,40 @@ pub async fn seed_program(store: &Store, config: &Config) -> anyhow::Result<Opti
         clearline_ingest::call_list::build_call_list(store, &actor, &sealer, PROGRAM, jiff::Timestamp::now()).await?;
     Ok(Some(summary))
 }
+
+/// The demo's GOTV script: the documented example (docs/scripts/gotv.script), written by the program
+/// manager, approved by the script approver, attached to `gotv-general` when that program exists.
+/// Idempotent. Returns whether anything was written.
+pub async fn seed_script(store: &Store) -> anyhow::Result<bool> {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::script::ScriptFacts;
+    const SCRIPT: &str = "gotv-reminder";
+    const PROGRAM: &str = "gotv-general";
+    let author = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "programs"))?).await?);
+    let approver = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "scripts"))?).await?);
+    let mut wrote = false;
+    if store.script_by_slug(&author, SCRIPT).await.is_err() {
+        // The demo program is predictive and recorded (the programs' default).
+        let facts = ScriptFacts { recorded: true, ..ScriptFacts::new(Purpose::Gotv, DialMode::Predictive) };
+        store.create_script(&author, &Slug::parse(SCRIPT)?, "GOTV — Election Day reminder", &facts).await?;
+        let body = include_str!("../../../docs/scripts/gotv.script").to_string();
+        let new = clearline_store::NewVersion { body, language: "en".into(), translation_of: None };
+        let v = store.add_script_version(&author, SCRIPT, &new).await?;
+        store.submit_script_version(&author, SCRIPT, v.number).await?;
+        store.approve_script_version(&approver, SCRIPT, v.number).await?;
+        wrote = true;
+    }
+    let attached = match store.program_by_slug(&author, PROGRAM).await {
+        Ok(p) => p.script_version_id.is_some(),
+        Err(StoreError::NotFound) => return Ok(wrote),
+        Err(e) => return Err(e.into()),
+    };
+    if !attached {
+        let info = store.script_by_slug(&author, SCRIPT).await?;
+        if let Some(v) = info.latest_approved("en") {
+            store.attach_script(&author, PROGRAM, SCRIPT, v.number).await?;
+            wrote = true;
+        }
+    }
+    Ok(wrote)
+}

@@ -12,6 +12,7 @@ mod keys;
 mod policy;
 mod policy_facts;
 mod program;
+mod script;
 mod survey;
 mod universe_check;
 mod vaultkeys;
@@ -129,6 +130,11 @@ enum Command {
     Program {
         #[command(subcommand)]
         command: program::ProgramCommand,
+    },
+    /// Scripts: check a document; versions and their approval (docs/scripts.md).
+    Script {
+        #[command(subcommand)]
+        command: script::ScriptCommand,
     },
     /// Survey results from files: AAPOR outcome rates, raking weights (docs/surveys.md).
     Survey {
@@ -449,6 +455,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             program::run(&config, &store, &actor, command, json).await
         }
+        Command::Script { command: script::ScriptCommand::Check { file, facts } } => script::check(&file, &facts, json),
+        Command::Script { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: scripts are a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            script::run(&store, &actor, command, json).await
+        }
         Command::Keys { command } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             match command {
@@ -503,6 +519,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         n("excluded")
                     );
                 }
+            }
+            if demo::seed_script(&store).await? && !json {
+                println!("Seeded the approved GOTV script gotv-reminder (attached to gotv-general when it exists).");
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);

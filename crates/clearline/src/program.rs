@@ -24,6 +24,16 @@ pub enum ProgramCommand {
     List,
     /// A program's settings, call list and what stands before its start.
     Show { slug: String },
+    /// Attach an approved script version (draft or running programs; a switch is audited).
+    AttachScript {
+        slug: String,
+        /// The script's slug.
+        #[arg(long)]
+        script: String,
+        /// The approved version's number.
+        #[arg(long)]
+        version: u32,
+    },
     /// Snapshot the program's universe into its call list through the contact policy (draft only;
     /// replaces the previous list).
     BuildList {
@@ -201,6 +211,18 @@ pub async fn run(
                         a.vendor.as_deref().unwrap_or("-")
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ProgramCommand::AttachScript { slug, script, version } => {
+            let program = match store.attach_script(actor, &slug, &script, version).await {
+                Ok(p) => p,
+                Err(e) => return refused(e),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&program)?);
+            } else {
+                println!("Program {} now reads script {script} version {version}.", program.slug);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -453,6 +475,10 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
     for v in &s.vendors {
         println!("  vendor {} gets {} %", v.vendor, v.percent);
     }
+    match store.program_script(actor, slug).await? {
+        Some((script, v)) => println!("  script {script} version {} ({}, {})", v.number, v.language, v.status.as_str()),
+        None => println!("  no script attached"),
+    }
     if program.list_built_at_us.is_some() {
         print_summary(&summary);
     }
@@ -505,7 +531,7 @@ fn refused(e: StoreError) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
         StoreError::NotFound => {
-            eprintln!("error: no such program in your campaign");
+            eprintln!("error: no such program (or script) in your campaign");
             Ok(ExitCode::from(1))
         }
         StoreError::Forbidden(cap) => {

@@ -161,7 +161,27 @@ impl Role {
     pub fn capabilities(self) -> &'static [Capability] {
         use Capability::*;
         match self {
-            Role::Owner | Role::Admin => &[
+            // The owner answers for every word the campaign's callers say, so approves scripts too
+            // (CR-31); an admin runs the organization but does not.
+            Role::Owner => &[
+                ViewOwnOrganization,
+                EditOrganizationProfile,
+                ManageUsers,
+                ViewEngagements,
+                ManageEngagements,
+                ViewAuditLog,
+                ExportAuditLog,
+                ManageOwnApiTokens,
+                EditScripts,
+                ApproveScripts,
+                EditTargeting,
+                EditLists,
+                ViewResults,
+                ExportPersonalData,
+                ManageDoNotCall,
+                ManagePrograms,
+            ],
+            Role::Admin => &[
                 ViewOwnOrganization,
                 EditOrganizationProfile,
                 ManageUsers,
@@ -361,6 +381,12 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn scripts_are_approved_by_the_script_approver_and_the_owner_only_cr31() {
+        let approvers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can(Capability::ApproveScripts)).collect();
+        assert_eq!(approvers, vec![Role::Owner, Role::ScriptApprover]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod phone;
 pub mod policy;
 pub mod principal;
 pub mod program;
+pub mod script;
 pub mod tz;
 pub mod universe;
 pub mod validate;

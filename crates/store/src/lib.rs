@@ -20,6 +20,7 @@ mod error;
 mod households;
 mod orgs;
 mod programs;
+mod scripts;
 mod signals;
 pub mod testing;
 mod universes;
@@ -34,6 +35,7 @@ pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
 pub use error::{StoreError, StoreResult};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use programs::{CallListSummary, ExclusionCount, NewEntry, Program};
+pub use scripts::{NewVersion, ScriptInfo, ScriptVersion, VersionSummary, MAX_SCRIPT_BYTES};
 pub use signals::{Signal, Signals};
 pub use universes::{Member, Universe};
 pub use users::{

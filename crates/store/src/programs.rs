@@ -32,6 +32,8 @@ pub struct Program {
     /// Vendors in the order of the settings, with their organization ids.
     pub vendor_ids: Vec<OrgId>,
     pub list_built_at_us: Option<i64>,
+    /// The approved script version its callers read (`attach_script`).
+    pub script_version_id: Option<i64>,
 }
 
 /// One person's entry, as the call-list builder hands it over.
@@ -334,12 +336,11 @@ impl Store {
     }
 
     /// Why the program cannot start today, every reason named by its field; empty when it could.
-    /// Scripts arrive with issue 5: until a program can attach an approved script, this always says so.
     pub async fn program_start_blockers(&self, actor: &Actor, slug: &str, today: Date) -> StoreResult<Vec<Invalid>> {
         let campaign = program_reader(actor)?;
         let program = self.program_by_slug(actor, slug).await?;
         let mut out = program.settings.start_blockers();
-        out.push(Invalid::new("script", "no approved script is attached (CR-31, CR-48)"));
+        out.extend(self.attached_script_blockers(&program).await?);
         if program.list_built_at_us.is_none() {
             out.push(Invalid::new("call_list", "the call list has not been built from the universe yet"));
         } else {
@@ -449,6 +450,7 @@ impl Store {
             universe_id: row.get(5),
             vendor_ids,
             list_built_at_us: row.get(6),
+            script_version_id: row.get(7),
         })
     }
 }
@@ -472,7 +474,8 @@ async fn write_vendors(
     Ok(())
 }
 
-const PROGRAM_SELECT: &str = "SELECT id, slug, name, status, settings_json, universe_id, list_built_at FROM programs";
+const PROGRAM_SELECT: &str =
+    "SELECT id, slug, name, status, settings_json, universe_id, list_built_at, script_version_id FROM programs";
 
 /// Campaign staff who set programs up or read their results.
 fn program_reader(actor: &Actor) -> StoreResult<OrgId> {

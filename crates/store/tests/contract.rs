@@ -36,6 +36,8 @@ contract!(
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
     programs_are_campaign_scoped_and_call_lists_replace_whole,
+    script_versions_are_immutable_and_approved_by_another_person,
+    scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
 );
 
 fn system() -> Actor {
@@ -1016,4 +1018,256 @@ async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore)
     for action in ["program.create", "program.call_list", "program.update"] {
         assert!(actions.contains(&action), "{action} not in {actions:?}");
     }
+}
+
+/// A campaign user in `role`, for tests that need more roles than [`World`] has.
+async fn campaign_user(store: &Store, w: &World, role: Role, name: &str) -> Actor {
+    let user = store
+        .create_user(
+            &system(),
+            NewUser {
+                org_id: w.campaign,
+                email: Email::parse(&format!("{name}-{}@example.org", w.campaign.0)).unwrap(),
+                display_name: name.into(),
+                role,
+                site_id: None,
+                foreign_national: false,
+                password_hash: "$argon2id$fake".into(),
+            },
+        )
+        .await
+        .unwrap();
+    as_actor(&user, OrgKind::Campaign)
+}
+
+const VALID_SCRIPT: &str = "\
+title: Reminder
+step opening: disclose identification purpose
+| Hi, this is {caller.first_name} with {campaign.legal_name}, reminding you to vote.
+-> plan
+step plan: ask single
+| Will you vote?
+option yes: Yes
+option no: No
+if plan is no -> bye
+-> paid
+step paid: disclose paid_for_by
+| {campaign.paid_for_by}.
+-> done
+step bye: say
+| Thanks anyway.
+-> declined
+step done: end complete
+step declined: end refused
+";
+
+async fn script_versions_are_immutable_and_approved_by_another_person(t: TestStore) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::script::{ScriptFacts, VersionStatus};
+    use clearline_store::NewVersion;
+    let store = t.open().await;
+    let w = world(&store, "sa").await;
+    let other = world(&store, "sb").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let facts = ScriptFacts::new(Purpose::Gotv, DialMode::Predictive);
+    let slug = Slug::parse("reminder").unwrap();
+    // Only campaign roles that edit scripts create them (CR-31).
+    assert!(matches!(store.create_script(&w.analyst, &slug, "R", &facts).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(store.create_script(&w.vendor_admin, &slug, "R", &facts).await, Err(StoreError::Forbidden(_))));
+    let script = store.create_script(&author, &slug, "Reminder", &facts).await.unwrap();
+    assert_eq!(script.facts, facts);
+    assert!(matches!(
+        store.create_script(&author, &slug, "Again", &facts).await,
+        Err(StoreError::Conflict { field: "slug" })
+    ));
+
+    // An unfinished draft is kept, but cannot be submitted: the refusal names the step.
+    let draft = |body: &str| NewVersion { body: body.into(), language: "en".into(), translation_of: None };
+    let broken = VALID_SCRIPT.replace("-> done", "-> nowhere");
+    let v1 = store.add_script_version(&author, "reminder", &draft(&broken)).await.unwrap();
+    assert_eq!((v1.number, v1.status, v1.author), (1, VersionStatus::Draft, author.principal().map(|p| p.user_id)));
+    let refused = store.submit_script_version(&author, "reminder", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "body" && i.reason.contains("step paid")),
+        "{refused:?}"
+    );
+    assert_eq!(store.script_version(&author, "reminder", 1).await.unwrap().status, VersionStatus::Draft);
+    // Approving a draft skips submission: refused.
+    let skipped = store.approve_script_version(&approver, "reminder", 1).await;
+    assert!(matches!(&skipped, Err(StoreError::Invalid(i)) if i.field == "status"), "{skipped:?}");
+
+    // A valid version: submitted, then approved by someone else, never by its author.
+    let v2 = store.add_script_version(&author, "reminder", &draft(VALID_SCRIPT)).await.unwrap();
+    assert_eq!(v2.number, 2);
+    assert_eq!(v2.body, VALID_SCRIPT);
+    let v2 = store.submit_script_version(&author, "reminder", 2).await.unwrap();
+    assert_eq!((v2.status, v2.submitted_by), (VersionStatus::Submitted, author.principal().map(|p| p.user_id)));
+    assert!(matches!(store.approve_script_version(&author, "reminder", 2).await, Err(StoreError::Forbidden(_))));
+    let own = store.add_script_version(&approver, "reminder", &draft(VALID_SCRIPT)).await.unwrap();
+    store.submit_script_version(&approver, "reminder", own.number).await.unwrap();
+    let self_approval = store.approve_script_version(&approver, "reminder", own.number).await;
+    assert!(
+        matches!(&self_approval, Err(StoreError::Invalid(i)) if i.reason.contains("own version")),
+        "{self_approval:?}"
+    );
+    let v2 = store.approve_script_version(&approver, "reminder", 2).await.unwrap();
+    assert_eq!((v2.status, v2.decided_by), (VersionStatus::Approved, approver.principal().map(|p| p.user_id)));
+    assert!(v2.decided_at_us.is_some());
+    // Approved is final.
+    assert!(matches!(store.reject_script_version(&w.owner, "reminder", 2, "late").await, Err(StoreError::Invalid(_))));
+    // The owner (not the author) rejects version 3, with a reason.
+    assert!(
+        matches!(store.reject_script_version(&w.owner, "reminder", own.number, " ").await, Err(StoreError::Invalid(i)) if i.field == "reason")
+    );
+    let rejected = store.reject_script_version(&w.owner, "reminder", own.number, "Too long").await.unwrap();
+    assert_eq!((rejected.status, rejected.rejection_reason.as_deref()), (VersionStatus::Rejected, Some("Too long")));
+
+    // A translation is a version of its own, in another language, approved on its own.
+    let es = NewVersion { body: VALID_SCRIPT.into(), language: "es".into(), translation_of: Some(2) };
+    let v4 = store.add_script_version(&author, "reminder", &es).await.unwrap();
+    assert_eq!((v4.language.as_str(), v4.translation_of, v4.status), ("es", Some(2), VersionStatus::Draft));
+    let same_language = NewVersion { language: "en".into(), ..es.clone() };
+    assert!(
+        matches!(store.add_script_version(&author, "reminder", &same_language).await, Err(StoreError::Invalid(i)) if i.field == "translation_of")
+    );
+    let bad_language = NewVersion { language: "Spanish".into(), ..es.clone() };
+    assert!(
+        matches!(store.add_script_version(&author, "reminder", &bad_language).await, Err(StoreError::Invalid(i)) if i.field == "language")
+    );
+
+    let info = store.script_by_slug(&approver, "reminder").await.unwrap();
+    let statuses: Vec<(u32, VersionStatus)> = info.versions.iter().map(|v| (v.number, v.status)).collect();
+    use VersionStatus::*;
+    assert_eq!(statuses, vec![(1, Draft), (2, Approved), (3, Rejected), (4, Draft)]);
+    assert_eq!(info.latest_approved("en").map(|v| v.number), Some(2));
+    assert_eq!(info.latest_approved("es").map(|v| v.number), None);
+
+    // Other tenants see nothing; analysts (no script capability) are refused.
+    assert!(matches!(store.script_by_slug(&other.owner, "reminder").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.script_version(&other.owner, "reminder", 2).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.add_script_version(&other.owner, "reminder", &draft(VALID_SCRIPT)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(store.approve_script_version(&other.owner, "reminder", 2).await, Err(StoreError::NotFound)));
+    assert!(store.list_scripts(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.list_scripts(&w.analyst).await, Err(StoreError::Forbidden(_))));
+
+    // The text cannot be changed or removed behind the store's back (the audit guard lifted, the
+    // script triggers not).
+    for statement in [
+        "UPDATE script_versions SET body = 'say nothing' WHERE number = 2",
+        "DELETE FROM script_versions WHERE number = 1",
+    ] {
+        let result = clearline_store::testing::tamper(&t.config, &[statement]).await;
+        assert!(result.is_err(), "{statement} must be refused");
+    }
+    assert_eq!(store.script_version(&author, "reminder", 2).await.unwrap().body, VALID_SCRIPT);
+
+    // Every change is audited.
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("script.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let mut actions: Vec<&str> = events.iter().map(|e| e.entry.action.as_str()).collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        [
+            "script.create",
+            "script.version.create",
+            "script.version.create",
+            "script.version.submit",
+            "script.version.create",
+            "script.version.submit",
+            "script.version.approve",
+            "script.version.reject",
+            "script.version.create",
+        ]
+    );
+}
+
+async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: TestStore) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    use clearline_core::script::ScriptFacts;
+    use clearline_store::NewVersion;
+    let store = t.open().await;
+    let w = world(&store, "at").await;
+    let other = world(&store, "au").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    settings.recorded = false;
+    store.create_program(&w.owner, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
+    let draft = NewVersion { body: VALID_SCRIPT.into(), language: "en".into(), translation_of: None };
+    let approved = |slug: &'static str, facts: ScriptFacts| {
+        let (store, author, approver, draft) = (&store, &author, &approver, draft.clone());
+        async move {
+            store.create_script(author, &Slug::parse(slug).unwrap(), slug, &facts).await.unwrap();
+            store.add_script_version(author, slug, &draft).await.unwrap();
+            store.submit_script_version(author, slug, 1).await.unwrap();
+            store.approve_script_version(approver, slug, 1).await.unwrap();
+        }
+    };
+    let facts = ScriptFacts::new(Purpose::Gotv, DialMode::Manual);
+    approved("reminder", facts).await;
+    approved("for-predictive", ScriptFacts::new(Purpose::Gotv, DialMode::Predictive)).await;
+    store.add_script_version(&author, "reminder", &draft).await.unwrap(); // v2, a draft
+
+    // Nothing attached: the start is blocked on the script.
+    let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(blockers.iter().any(|b| b.field == "script" && b.reason.contains("no approved script")), "{blockers:?}");
+    // A draft, a script checked for another dial mode, another tenant's program: refused.
+    let refused = store.attach_script(&w.owner, "gotv", "reminder", 2).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("only an approved version")),
+        "{refused:?}"
+    );
+    let refused = store.attach_script(&w.owner, "gotv", "for-predictive", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("dials manual")), "{refused:?}");
+    assert!(matches!(store.attach_script(&other.owner, "gotv", "reminder", 1).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.attach_script(&w.analyst, "gotv", "reminder", 1).await, Err(StoreError::Forbidden(_))));
+
+    let program = store.attach_script(&w.owner, "gotv", "reminder", 1).await.unwrap();
+    assert!(program.script_version_id.is_some());
+    let (slug, version) = store.program_script(&w.owner, "gotv").await.unwrap().unwrap();
+    assert_eq!((slug.as_str(), version.number), ("reminder", 1));
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(!blockers.iter().any(|b| b.field == "script"), "{blockers:?}");
+    // Recording switched on after the attach: the script was not checked for the notice (CR-28).
+    let mut recorded = settings.clone();
+    recorded.recorded = true;
+    store.update_program(&w.owner, "gotv", &recorded).await.unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(blockers.iter().any(|b| b.field == "script" && b.reason.contains("CR-28")), "{blockers:?}");
+    store.update_program(&w.owner, "gotv", &settings).await.unwrap();
+
+    // Mid-program: a running program switches to another approved version, audited before → after.
+    store.submit_script_version(&author, "reminder", 2).await.unwrap();
+    store.approve_script_version(&approver, "reminder", 2).await.unwrap();
+    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'gotv'"])
+        .await
+        .unwrap();
+    store.attach_script(&w.owner, "gotv", "reminder", 2).await.unwrap();
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("program.script".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    let switch = &events[0].entry.details;
+    assert_eq!(switch["status"], "running");
+    assert_eq!((switch["before"]["number"].as_i64(), switch["after"]["number"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(switch["after"]["script"], "reminder");
+    assert!(events[1].entry.details["before"].is_null());
+    // A finished program keeps the script it ran with.
+    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'finished' WHERE slug = 'gotv'"])
+        .await
+        .unwrap();
+    let refused = store.attach_script(&w.owner, "gotv", "reminder", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "status"), "{refused:?}");
 }

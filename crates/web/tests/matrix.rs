@@ -47,6 +47,8 @@ const LIST_EDITORS: &[&str] = &["owner", "admin", "data_manager"];
 const TARGETERS: &[&str] = &["owner", "admin", "data_manager", "program_manager"];
 const PERSONAL_DATA_EXPORTERS: &[&str] = &["owner", "admin", "data_manager"];
 const PROGRAM_MANAGERS: &[&str] = &["owner", "admin", "program_manager"];
+const SCRIPT_EDITORS: &[&str] = &["owner", "admin", "program_manager", "script_approver"];
+const SCRIPT_APPROVERS: &[&str] = &["owner", "script_approver"];
 
 /// Who may call each route. `public` routes also answer anonymous callers.
 fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
@@ -122,6 +124,14 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/programs", false, PROGRAM_MANAGERS),
         (M::GET, "/programs/{slug}", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/build-list", false, PROGRAM_MANAGERS),
+        (M::GET, "/scripts", false, SCRIPT_EDITORS),
+        (M::POST, "/scripts", false, SCRIPT_EDITORS),
+        (M::GET, "/scripts/{slug}", false, SCRIPT_EDITORS),
+        (M::POST, "/scripts/{slug}/versions", false, SCRIPT_EDITORS),
+        (M::GET, "/scripts/{slug}/versions/{number}", false, SCRIPT_EDITORS),
+        (M::POST, "/scripts/{slug}/versions/{number}/submit", false, SCRIPT_EDITORS),
+        (M::POST, "/scripts/{slug}/versions/{number}/approve", false, SCRIPT_APPROVERS),
+        (M::POST, "/scripts/{slug}/versions/{number}/reject", false, SCRIPT_APPROVERS),
         (M::GET, "/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/engagements", false, CAMPAIGN_ADMINS),
         (M::POST, "/engagements/{id}/end", false, CAMPAIGN_ADMINS),

@@ -4,7 +4,11 @@ mod support;
 
 use support::TestApp;
 
-both_backends!(admin_forms_change_what_they_say_and_report_bad_input);
+both_backends!(
+    admin_forms_change_what_they_say_and_report_bad_input,
+    script_pages_show_steps_and_the_diff_and_let_another_person_approve,
+    scripts_and_versions_are_written_from_forms_and_refused_forms_say_why
+);
 
 async fn form(app: &TestApp, who: &(String, String), path: &str, fields: &[(&str, &str)]) -> (u16, String) {
     let mut pairs: Vec<(&str, &str)> = fields.to_vec();
@@ -155,4 +159,129 @@ async fn admin_forms_change_what_they_say_and_report_bad_input(app: TestApp) {
     let (status, body) = form(&app, &op, "/organizations", &[("name", "Again"), ("slug", "third")]).await;
     assert_eq!(status, 409);
     assert!(body.contains("slug is already taken"));
+}
+
+const SCRIPT_V1: &str = "title: Reminder
+step opening: disclose identification purpose
+| Hi, this is {caller.first_name} with {campaign.legal_name}, reminding you to vote.
+-> plan
+step plan: ask single
+| Will you vote?
+option yes: Yes
+option no: No
+randomize
+if plan is no -> bye
+-> paid
+step paid: disclose paid_for_by
+| {campaign.paid_for_by}.
+-> done
+step bye: say
+| Thanks anyway.
+-> declined
+step done: end complete
+step declined: end refused
+";
+
+async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app: TestApp) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::script::{ScriptFacts, VersionStatus};
+    use clearline_core::validate::{Email, Slug};
+    use clearline_store::NewVersion;
+    let actor = |who: &str| {
+        let store = app.store.clone();
+        let email = Email::parse(&support::email_for(who)).unwrap();
+        async move { clearline_core::Actor::User(store.cli_principal(&email).await.unwrap()) }
+    };
+    let author = actor("program_manager").await;
+    let facts = ScriptFacts::new(Purpose::Gotv, DialMode::Predictive);
+    app.store.create_script(&author, &Slug::parse("reminder").unwrap(), "Reminder", &facts).await.unwrap();
+    let new = |body: String| NewVersion { body, language: "en".into(), translation_of: None };
+    app.store.add_script_version(&author, "reminder", &new(SCRIPT_V1.into())).await.unwrap();
+    let v2 = SCRIPT_V1.replace("| Thanks anyway.", "| Thank you for your time.");
+    app.store.add_script_version(&author, "reminder", &new(v2)).await.unwrap();
+
+    let pm = app.session("program_manager").await;
+    let list = page(&app, &pm, "/scripts").await;
+    assert!(list.contains("href=\"/scripts/reminder\"") && list.contains("v2 en draft"), "{list}");
+    // The author sees the steps, the diff against v1 and a submit button, no approve button.
+    let body = page(&app, &pm, "/scripts/reminder/versions/2").await;
+    assert!(body.contains("id=\"step-plan\"") && body.contains("options in random order"), "{body}");
+    assert!(body.contains("if plan is no → bye"), "{body}");
+    assert!(body.contains("end: complete (AAPOR 1.1)"), "{body}");
+    assert!(body.contains("<tr class=\"removed\">") && body.contains("| Thanks anyway."), "{body}");
+    assert!(body.contains("<tr class=\"added\">") && body.contains("| Thank you for your time."), "{body}");
+    assert_eq!(body.matches("<tr class=\"removed\">").count(), 1, "one line changed");
+    assert!(body.contains("/versions/2/submit") && !body.contains("/versions/2/approve"), "{body}");
+    let (status, _) = form(&app, &pm, "/scripts/reminder/versions/2/submit", &[]).await;
+    assert_eq!(status, 303);
+
+    // The approver sees the approve and reject forms; a reject without a reason is refused on the page.
+    let approver = app.session("script_approver").await;
+    let body = page(&app, &approver, "/scripts/reminder/versions/2").await;
+    assert!(body.contains("/versions/2/approve") && body.contains("/versions/2/reject"), "{body}");
+    let (status, body) = form(&app, &approver, "/scripts/reminder/versions/2/reject", &[("reason", " ")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("reason: say why"), "{body}");
+    let (status, _) = form(&app, &approver, "/scripts/reminder/versions/2/approve", &[]).await;
+    assert_eq!(status, 303);
+    let approved = app.store.script_version(&author, "reminder", 2).await.unwrap();
+    assert_eq!(approved.status, VersionStatus::Approved);
+    let body = page(&app, &approver, "/scripts/reminder/versions/2").await;
+    assert!(body.contains("id=\"version-status\">approved<"), "{body}");
+    assert!(!body.contains("/versions/2/approve"), "a decided version offers no decision: {body}");
+
+    // Another campaign sees nothing.
+    let other = app.session("other_owner").await;
+    let res =
+        TestApp::client().get(app.url("/scripts/reminder/versions/2")).header("cookie", &other.0).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+async fn scripts_and_versions_are_written_from_forms_and_refused_forms_say_why(app: TestApp) {
+    let pm = app.session("program_manager").await;
+    let fields = |slug: &'static str, language: &'static str, body: &'static str| {
+        vec![
+            ("slug", slug),
+            ("name", "Reminder"),
+            ("purpose", "gotv"),
+            ("dial_mode", "predictive"),
+            ("expected_calls", "2000"),
+            ("language", language),
+            ("body", body),
+        ]
+    };
+    // A bad language refuses the form and leaves no script behind.
+    let (status, body) = form(&app, &pm, "/scripts", &fields("reminder", "English", SCRIPT_V1)).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("id=\"script-form-problems\"") && body.contains("language: a language tag"), "{body}");
+    assert!(body.contains("Hi, this is {caller.first_name}"), "the text typed comes back: {body}");
+    let (status, _) = form(&app, &pm, "/scripts", &fields("reminder", "en", SCRIPT_V1)).await;
+    assert_eq!(status, 303);
+    // The script page offers the newest text for the next version; a new version is a new draft.
+    let page_body = page(&app, &pm, "/scripts/reminder").await;
+    assert!(
+        page_body.contains("action=\"/scripts/reminder/versions\"") && page_body.contains("| Will you vote?"),
+        "{page_body}"
+    );
+    let broken = SCRIPT_V1.replace("-> done", "-> nowhere");
+    let (status, _) = form(&app, &pm, "/scripts/reminder/versions", &[("language", "en"), ("body", &broken)]).await;
+    assert_eq!(status, 303);
+    let version = page(&app, &pm, "/scripts/reminder/versions/2").await;
+    assert!(
+        version.contains("id=\"script-problems\"") && version.contains("step paid: goes to step nowhere"),
+        "{version}"
+    );
+    // Submitting it is refused on the page, naming the step.
+    let (status, body) = form(&app, &pm, "/scripts/reminder/versions/2/submit", &[]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("cannot be submitted: step paid"), "{body}");
+    let (status, body) = form(
+        &app,
+        &pm,
+        "/scripts/reminder/versions",
+        &[("language", "es"), ("translation_of", "x"), ("body", SCRIPT_V1)],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("translation_of: a version number"), "{body}");
 }

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod login;
 pub mod programs;
+pub mod scripts;
 pub mod voters;
 
 use crate::routes::Caller;
@@ -29,7 +30,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 11] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 12] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -53,6 +54,7 @@ const NAV: [(&str, &str, &str, Option<Capability>); 11] = [
         "Set up calling programs; build their call lists through the contact policy.",
         Some(Capability::ManagePrograms),
     ),
+    ("/scripts", "Scripts", "What callers say: versions, what changed, approval.", Some(Capability::EditScripts)),
     (
         "/engagements",
         "Engagements",
