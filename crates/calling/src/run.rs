@@ -401,7 +401,7 @@ async fn flush(
                         }
                         Err(e) => {
                             // Not recorded, so not dialed: the engine hears a failure it closes at once.
-                            tracing::warn!(call = call.0, error = %e, "attempt not recorded: not dialed");
+                            tracing::warn!(call = call.0, person = person_id, kind = attempt.dial_kind, error = %e, "attempt not recorded: not dialed");
                             floor.leads.lock().release(person_id);
                             floor.engine.on_event(clearline_dialer::carrier::CarrierEvent {
                                 at: now,

@@ -197,7 +197,9 @@ struct Agent {
     wrap_total: Micros,
     wrap_started: Micros,
     call_started: Micros,
-    pending: Option<AttemptRecord>,
+    /// The finished call waiting for the agent's disposition, and its lead (its person and household
+    /// stay live until the disposition is recorded).
+    pending: Option<(AttemptRecord, Lead)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -429,10 +431,12 @@ impl Engine {
         }
         a.wrap_total += now - a.wrap_started;
         let wrap = now - a.wrap_started;
-        if let Some(mut record) = a.pending.take() {
+        let pending = a.pending.take();
+        if let Some((mut record, lead)) = pending {
             if let Some(d) = disposition {
                 record.disposition = d;
             }
+            self.release(&lead);
             self.outputs.push(Output::Attempt(record));
         }
         self.pacer.observe(now, Observation::Wrap { secs: as_secs(wrap) });
@@ -860,8 +864,9 @@ impl Engine {
         let c = self.calls.get(&call).expect("known call");
         match c.state {
             CallState::Bridged(agent) => {
+                // The household stays live through wrap-up: the attempt is not over until the agent
+                // records its disposition (a callback or opt-out may be what they record).
                 let mut c = self.calls.remove(&call).expect("known");
-                self.release(&c.lead);
                 c.record.ended_at = now;
                 c.record.disposition = c.decided.unwrap_or(Disposition::Complete);
                 let talk = now - c.record.bridged_at.unwrap_or(now);
@@ -869,7 +874,7 @@ impl Engine {
                 a.talk_total += talk;
                 a.state = AgentState::WrapUp;
                 a.wrap_started = now;
-                a.pending = Some(c.record);
+                a.pending = Some((c.record, c.lead));
                 self.pacer.observe(now, Observation::Talk { secs: as_secs(talk) });
                 self.outputs.push(Output::Agent(agent, AgentNotice::WrapUp { call }));
             }

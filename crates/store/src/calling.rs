@@ -200,7 +200,7 @@ impl Store {
         };
         let rows = sqlx::query(&format!(
             "SELECT e.person_id, e.household_id, e.vendor_id, e.mode, e.phone_position, e.attempts, e.callback, \
-             (SELECT COALESCE(SUM(h.attempts), 0) FROM call_list_entries h WHERE h.program_id = e.program_id \
+             (SELECT CAST(COALESCE(SUM(h.attempts), 0) AS BIGINT) FROM call_list_entries h WHERE h.program_id = e.program_id \
                AND h.household_id = e.household_id), e.last_attempt_at \
              FROM call_list_entries e WHERE e.program_id = $1 AND e.mode <> 'excluded' \
              AND e.final_disposition IS NULL AND e.attempts < $2 \
@@ -534,7 +534,7 @@ impl Store {
             stats.by_vendor.insert(r.get(0), r.get::<i64, _>(1) as u64);
         }
         let row = sqlx::query(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN final_disposition = 'denied' THEN 1 ELSE 0 END), 0) \
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN final_disposition = 'denied' THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM call_list_entries WHERE program_id = $1 AND final_disposition IS NOT NULL",
         )
         .bind(program.id)
@@ -542,10 +542,12 @@ impl Store {
         .await?;
         stats.entries_done = row.get::<i64, _>(0) as u64;
         stats.entries_denied = row.get::<i64, _>(1) as u64;
-        let row = sqlx::query("SELECT COALESCE(SUM(attempts), 0) FROM call_list_entries WHERE program_id = $1")
-            .bind(program.id)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT) FROM call_list_entries WHERE program_id = $1",
+        )
+        .bind(program.id)
+        .fetch_one(&self.pool)
+        .await?;
         stats.entry_attempts = row.get::<i64, _>(0) as u64;
         Ok(stats)
     }

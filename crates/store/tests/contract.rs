@@ -38,6 +38,7 @@ contract!(
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
+    attempts_are_counted_before_the_dial_and_closed_once,
 );
 
 fn system() -> Actor {
@@ -1270,4 +1271,138 @@ async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: Tes
         .unwrap();
     let refused = store.attach_script(&w.owner, "gotv", "reminder", 1).await;
     assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "status"), "{refused:?}");
+}
+
+/// The calling store: an attempt is counted on its entry when it is recorded (before the dial), one
+/// live attempt per household, results set the retry or finish the entry, a `do_not_call` result lists
+/// the number at once (CR-47), and attempts a stopped process left in flight close as interrupted.
+async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
+    use clearline_core::disposition::Disposition;
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{EntryMode, ProgramSettings};
+    use clearline_store::{AttemptResult, NewAttempt, NewEntry};
+    let store = t.open().await;
+    let w = world(&store, "ca").await;
+    let other = world(&store, "cb").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    settings.max_attempts = 2;
+    settings.min_spacing_minutes = Some(30);
+    let program = store.create_program(&w.owner, &Slug::parse("calls").unwrap(), "Calls", &settings).await.unwrap();
+    // A and B share an address (one household); C is alone.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let mut rows = vec![person("A", "X", 1), person("B", "X", 2), person("C", "Z", 3)];
+    rows[0].res_address = Some("1 Oak St".into());
+    rows[1].res_address = Some("1 Oak St".into());
+    for r in &mut rows[..2] {
+        r.res_zip = Some("27601".into());
+    }
+    import.upsert_chunk(rows).await.unwrap();
+    import.assign_households().await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
+    assert_eq!(people[0].household_id, people[1].household_id);
+    let entries: Vec<NewEntry> = people
+        .iter()
+        .map(|p| NewEntry {
+            person_id: p.id,
+            household_id: p.household_id,
+            vendor_id: None,
+            mode: EntryMode::Preview,
+            phone_position: Some(0),
+            conditions: String::new(),
+            exclusion: String::new(),
+        })
+        .collect();
+    store.replace_call_list(&w.owner, program.id, &entries, &Default::default()).await.unwrap();
+    // Only a running program hands out leads.
+    assert!(store.dialable_entries(&w.owner, &program, None, 0, 10, &[]).await.unwrap().is_empty());
+    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'calls'"])
+        .await
+        .unwrap();
+    let program = store.program_by_slug(&w.owner, "calls").await.unwrap();
+    let t0 = 1_792_501_200_000_000i64;
+    let dialable = store.dialable_entries(&w.owner, &program, None, t0, 10, &[]).await.unwrap();
+    assert_eq!(dialable.len(), 3);
+    assert!(matches!(
+        store.dialable_entries(&other.owner, &program, None, t0, 10, &[]).await,
+        Err(StoreError::NotFound)
+    ));
+    let attempt = |person_id: i64, at: i64| NewAttempt {
+        person_id,
+        dial_kind: "preview",
+        agent: Some("agent-1".into()),
+        dialed_at_us: at,
+        simulated: true,
+    };
+    let (a, b, c) = (people[0].id, people[1].id, people[2].id);
+    let first = store.open_attempt(&w.owner, &program, &attempt(a, t0)).await.unwrap();
+    // Counted already, before any result.
+    assert_eq!(store.call_stats(&w.owner, "calls").await.unwrap().entry_attempts, 1);
+    // B is in A's household: not handed out, and refused if asked for anyway.
+    let dialable = store.dialable_entries(&w.owner, &program, None, t0, 10, &[]).await.unwrap();
+    assert_eq!(dialable.iter().map(|e| e.person_id).collect::<Vec<_>>(), vec![c]);
+    assert!(matches!(
+        store.open_attempt(&w.owner, &program, &attempt(b, t0)).await,
+        Err(StoreError::Conflict { field: "person" })
+    ));
+    let result = |d: Disposition, end: i64| AttemptResult {
+        disposition: d,
+        agent: None,
+        rang_at_us: Some(end - 20_000_000),
+        answered_at_us: None,
+        greeting_ended_at_us: None,
+        bridged_at_us: None,
+        ended_at_us: end,
+        callback_at_us: None,
+    };
+    let end = t0 + 25_000_000;
+    store.finish_attempt(&w.owner, &program, first, &result(Disposition::NoAnswer, end)).await.unwrap();
+    assert!(
+        matches!(
+            store.finish_attempt(&w.owner, &program, first, &result(Disposition::Complete, end)).await,
+            Err(StoreError::Invalid(_))
+        ),
+        "a result is written once"
+    );
+    // A no-answer waits out the 30-minute spacing; B is free now, fresh records before retries.
+    let dialable = store.dialable_entries(&w.owner, &program, None, end, 10, &[]).await.unwrap();
+    assert_eq!(dialable.iter().map(|e| e.person_id).collect::<Vec<_>>(), vec![b, c]);
+    assert_eq!(dialable[0].household_attempts, 1, "A's attempt counts for the household");
+    let later = end + 30 * 60_000_000;
+    let dialable = store.dialable_entries(&w.owner, &program, None, later, 10, &[b, c]).await.unwrap();
+    assert_eq!(dialable.iter().map(|e| (e.person_id, e.attempts)).collect::<Vec<_>>(), vec![(a, 1)]);
+    // The second and last allowed attempt finishes the entry whatever its result.
+    let second = store.open_attempt(&w.owner, &program, &attempt(a, later)).await.unwrap();
+    store.finish_attempt(&w.owner, &program, second, &result(Disposition::Busy, later + 5_000_000)).await.unwrap();
+    let far = later + 86_400_000_000;
+    let dialable = store.dialable_entries(&w.owner, &program, None, far, 10, &[]).await.unwrap();
+    assert!(!dialable.iter().any(|e| e.person_id == a), "max_attempts reached");
+    // do_not_call: the number goes on the campaign's list in the same transaction (CR-47).
+    let opt_out = store.open_attempt(&w.owner, &program, &attempt(c, far)).await.unwrap();
+    store.finish_attempt(&w.owner, &program, opt_out, &result(Disposition::DoNotCall, far + 60_000_000)).await.unwrap();
+    assert!(store.on_do_not_call(&w.owner, w.campaign, &[3u8; 32]).await.unwrap());
+    // A process stops with B's attempt in flight: the restart closes it as interrupted, counted, and B
+    // waits out the spacing from the restart.
+    store.open_attempt(&w.owner, &program, &attempt(b, far)).await.unwrap();
+    let restart = far + 3_600_000_000;
+    assert_eq!(store.interrupt_attempts(&w.owner, &program, restart).await.unwrap(), 1);
+    assert_eq!(store.interrupt_attempts(&w.owner, &program, restart).await.unwrap(), 0, "closed once");
+    assert!(store.dialable_entries(&w.owner, &program, None, restart + 60_000_000, 10, &[]).await.unwrap().is_empty());
+    let dialable = store.dialable_entries(&w.owner, &program, None, restart + 30 * 60_000_000, 10, &[]).await.unwrap();
+    assert_eq!(dialable.iter().map(|e| (e.person_id, e.attempts)).collect::<Vec<_>>(), vec![(b, 1)]);
+    let stats = store.call_stats(&w.owner, "calls").await.unwrap();
+    assert_eq!((stats.attempts, stats.in_flight, stats.entry_attempts), (4, 0, 4));
+    assert_eq!(stats.by_disposition.get("interrupted"), Some(&1));
+    assert_eq!(stats.contacts, 1, "the opt-out is a contact");
+    assert_eq!(stats.entries_done, 2, "A (attempts used up) and C (final)");
+    let rows = store.program_attempts(&w.owner, "calls", 0, 10).await.unwrap();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[3].state, "interrupted");
+    assert_eq!(rows[0].rang_at_us, Some(end - 20_000_000));
+    // The agent state log is append-only.
+    store.log_agent_states(&w.owner, &program, &[("agent-1".to_string(), "ready", None, t0)]).await.unwrap();
+    let refused = clearline_store::testing::tamper(&t.config, &["DELETE FROM agent_state_log"]).await;
+    assert!(refused.is_err(), "deleting agent states is refused");
 }

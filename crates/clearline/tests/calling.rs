@@ -1,0 +1,196 @@
+//! A running program called on the simulated carrier as the program manager runs it: every attempt
+//! recorded before it is dialed and closed with its result, never two live attempts to one household,
+//! the attempt rules kept — and a process killed (SIGKILL) at random points loses nothing: the restart
+//! closes what was in flight as `interrupted`, counted, and not redialed before its spacing.
+
+mod support;
+
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use support::cli::{clearline as run, ok_json, stderr};
+
+const PM: &str = "programs@demo.clearline.test";
+const PROGRAM: &str = "gotv-general";
+/// 09:00 Eastern (EDT) on a Tuesday: the demo program's calling hours open.
+const DAY_ONE: i64 = 1_792_501_200; // 2026-10-20T13:00:00Z
+const DAY: i64 = 86_400;
+/// The demo program sets no spacing: the dialer's default.
+const SPACING_US: i64 = 60 * 60 * 1_000_000;
+
+fn started_demo(voters: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["demo", "--no-serve", "--voters", voters]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(dir.path(), &["--as", PM, "program", "start", PROGRAM]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+fn start_at(day: i64) -> String {
+    jiff::Timestamp::from_second(DAY_ONE + day * DAY).unwrap().to_string()
+}
+
+fn simulate_args(day: i64, minutes: &str) -> Vec<String> {
+    simulate_with(day, minutes, "2")
+}
+
+fn simulate_with(day: i64, minutes: &str, agents: &str) -> Vec<String> {
+    ["--as", PM, "--json", "program", "simulate", PROGRAM, "--agents", agents, "--minutes", minutes, "--start"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([start_at(day)])
+        .collect()
+}
+
+fn calls(dir: &Path) -> Value {
+    ok_json(run(dir, &["--as", PM, "--json", "program", "calls", PROGRAM]))
+}
+
+fn attempts(dir: &Path) -> Vec<Value> {
+    ok_json(run(dir, &["--as", PM, "--json", "program", "attempts", PROGRAM])).as_array().unwrap().clone()
+}
+
+fn n(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+/// Checks what must hold of the stored attempts whatever happened to the processes.
+fn check_attempt_invariants(all: &[Value]) {
+    let mut by_household: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+    let mut per_person: HashMap<i64, u32> = HashMap::new();
+    for a in all {
+        *per_person.entry(n(&a["person_id"])).or_default() += 1;
+        let dialed = n(&a["dialed_at_us"]);
+        let times: Vec<i64> = ["rang_at_us", "answered_at_us", "greeting_ended_at_us", "bridged_at_us", "ended_at_us"]
+            .iter()
+            .filter_map(|k| a[*k].as_i64())
+            .collect();
+        let mut last = dialed;
+        for t in &times {
+            assert!(*t >= last, "times out of order in {a}");
+            last = *t;
+        }
+        if let Some(end) = a["ended_at_us"].as_i64() {
+            let household = a["household_id"].as_i64().unwrap_or(-n(&a["person_id"]));
+            by_household.entry(household).or_default().push((dialed, end));
+        }
+    }
+    assert!(per_person.values().all(|&k| k <= 3), "the demo program allows 3 attempts a person");
+    for (household, mut spans) in by_household {
+        spans.sort();
+        for pair in spans.windows(2) {
+            assert!(pair[1].0 >= pair[0].1, "two live attempts at once to household {household}: {pair:?}");
+        }
+    }
+}
+
+#[test]
+fn a_program_cannot_be_simulated_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["demo", "--no-serve", "--voters", "100"]).status.success());
+    let out = run(dir.path(), &simulate_args(0, "5").iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("the program is draft: start it first"), "{}", stderr(&out));
+    assert_eq!(n(&calls(dir.path())["attempts"]), 0);
+}
+
+#[test]
+fn a_simulated_run_records_every_attempt_and_result() {
+    let dir = started_demo("400");
+    let args = simulate_args(0, "30");
+    let report = ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let opened = n(&report["attempts_opened"]);
+    assert!(opened > 50, "{report}");
+    assert_eq!(n(&report["attempts_finished"]), opened, "the run drains: every dial has its result");
+    let stats = calls(dir.path());
+    assert_eq!(n(&stats["attempts"]), opened);
+    assert_eq!(n(&stats["in_flight"]), 0);
+    assert_eq!(n(&stats["entry_attempts"]), opened, "every attempt counted on its entry");
+    let by_disposition: i64 = stats["by_disposition"].as_object().unwrap().values().map(n).sum();
+    assert_eq!(by_disposition, opened, "no attempt without a disposition");
+    // The demo splits the list 60/40 between its two vendors: each floor dialed its own households.
+    let vendors = stats["by_vendor"].as_object().unwrap();
+    assert!(vendors.contains_key("granite-calls") && vendors.contains_key("lakeshore-contact"), "{stats}");
+    let all = attempts(dir.path());
+    assert_eq!(all.len() as i64, opened);
+    check_attempt_invariants(&all);
+    // Bot agents take the answered calls; the agent is recorded on them.
+    assert!(all.iter().any(|a| a["agent"].as_str().is_some_and(|s| s.starts_with("bot-"))));
+    // The synthetic NC file has no line types: every number is unknown, so CR-49 keeps the system from
+    // dialing any of them — the predictive program's agents preview them all.
+    assert!(all.iter().all(|a| a["dial_kind"] == "preview"), "CR-49");
+    assert_eq!(n(&report["system_dials"]), 0);
+}
+
+#[test]
+fn a_run_after_the_calling_hours_places_no_call() {
+    let dir = started_demo("200");
+    // 20:40 Eastern: the program's window (09:00-20:30) is closed.
+    let late = jiff::Timestamp::from_second(DAY_ONE + 11 * 3_600 + 40 * 60).unwrap().to_string();
+    let mut args = simulate_args(0, "10");
+    *args.last_mut().unwrap() = late;
+    let report = ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(n(&report["attempts_opened"]), 0, "{report}");
+    assert!(n(&report["refused_at_dial"]) > 0, "the policy refused them at the instant of dialing");
+    assert_eq!(n(&calls(dir.path())["attempts"]), 0);
+}
+
+#[test]
+fn killed_runs_lose_no_attempt_and_the_restart_closes_what_was_in_flight() {
+    let dir = started_demo("400");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(46);
+    // Every attempt any kill left in flight, by id.
+    let mut left_in_flight: std::collections::BTreeSet<i64> = Default::default();
+    for day in 0..10 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clearline"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(simulate_with(day, "60", "6"))
+            .env_remove("CLEARLINE_MASTER_KEY")
+            .env_remove("CLEARLINE_DATABASE_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.gen_range(500..3_000)));
+        child.kill().unwrap(); // SIGKILL: no cleanup runs
+        child.wait().unwrap();
+        let after = calls(dir.path());
+        // Whatever the point of the kill, every stored attempt is counted on its entry.
+        assert_eq!(n(&after["entry_attempts"]), n(&after["attempts"]), "day {day}: {after}");
+        left_in_flight.extend(attempts(dir.path()).iter().filter(|a| a["state"] == "in_flight").map(|a| n(&a["id"])));
+    }
+    // A last run to the end closes what the kills left.
+    let args = simulate_args(10, "30");
+    ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let stats = calls(dir.path());
+    assert_eq!(n(&stats["in_flight"]), 0, "{stats}");
+    eprintln!("{} attempts were left in flight by the kills", left_in_flight.len());
+    assert!(!left_in_flight.is_empty(), "some kills landed mid-call (else the test proves nothing)");
+    let interrupted: std::collections::BTreeSet<i64> =
+        attempts(dir.path()).iter().filter(|a| a["state"] == "interrupted").map(|a| n(&a["id"])).collect();
+    assert_eq!(interrupted, left_in_flight, "exactly the attempts a kill left in flight are closed as interrupted");
+    assert!(attempts(dir.path())
+        .iter()
+        .filter(|a| a["state"] == "interrupted")
+        .all(|a| a["disposition"] == "interrupted"));
+    let all = attempts(dir.path());
+    check_attempt_invariants(&all);
+    // An interrupted attempt is not redialed before the spacing, counted from the restart that closed it.
+    let mut by_person: HashMap<i64, Vec<&Value>> = HashMap::new();
+    for a in &all {
+        by_person.entry(n(&a["person_id"])).or_default().push(a);
+    }
+    for tries in by_person.values() {
+        for pair in tries.windows(2) {
+            if pair[0]["state"] == "interrupted" {
+                let closed = n(&pair[0]["ended_at_us"]);
+                assert!(n(&pair[1]["dialed_at_us"]) >= closed + SPACING_US, "redialed too soon: {pair:?}");
+            }
+        }
+    }
+}
