@@ -115,6 +115,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
     t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);
     t.add(M::POST, "/programs/{slug}/build-list", Cap(C::ManagePrograms), ui::programs::build_list);
+    t.add(M::POST, "/programs/{slug}/start", Cap(C::ManagePrograms), ui::programs::start);
+    t.add(M::POST, "/programs/{slug}/pause", Cap(C::ManagePrograms), ui::programs::pause);
     t.add(M::GET, "/scripts", Cap(C::EditScripts), ui::scripts::scripts);
     t.add(M::POST, "/scripts", Cap(C::EditScripts), ui::scripts::create);
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);

@@ -593,6 +593,15 @@ async fn the_programs_page_sets_up_a_program_and_builds_its_call_list(app: TestA
     assert!(page.contains(&format!("{people} people from the universe")), "{page}");
     assert!(page.contains("no_phone"), "the generator leaves some voters without a phone: {page}");
     assert!(page.contains("no approved script"), "what blocks the start is listed: {page}");
+    assert!(!page.contains("/programs/gotv/start"), "no start button while something blocks it");
+    // Posted anyway: refused with the blocker, and the program stays a draft.
+    let (status, _, page) = form_post(&app, &pm, "/programs/gotv/start", &[]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("no approved script"), "{page}");
+    assert_eq!(app.store.program_by_slug(&pm_actor, "gotv").await.unwrap().status.as_str(), "draft");
+    assert!(page.contains("No call placed yet."), "{page}");
+    let (status, _, _) = form_post(&app, &pm, "/programs/gotv/pause", &[]).await;
+    assert_eq!(status, 422, "only a running program pauses");
     // The campaign's own caller ID is shown; no voter's number is.
     assert!(page.contains("+19195550100"));
     let without_caller_id = page.replace("+19195550100", "");

@@ -13,7 +13,7 @@ use clearline_core::policy::case_file::parse_window;
 use clearline_core::policy::{DialMode, Purpose};
 use clearline_core::program::{format_window, ProgramSettings, VendorShare};
 use clearline_core::validate::Slug;
-use clearline_store::{CallListSummary, Program};
+use clearline_store::{CallListSummary, CallStats, Program};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -171,6 +171,7 @@ struct ProgramPage {
     summary: CallListSummary,
     listed: bool,
     blockers: Vec<String>,
+    calls: CallStats,
     error: Option<String>,
 }
 
@@ -186,6 +187,10 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         Ok(b) => b.iter().map(ToString::to_string).collect(),
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let calls = match state.store().call_stats(&actor, slug).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let mut r = render(&ProgramPage {
         chrome: Chrome::for_caller(caller, "/programs"),
         window: program.settings.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows only".into()),
@@ -194,6 +199,7 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         program,
         summary,
         blockers,
+        calls,
         error: error.map(|e| e.to_string()),
     });
     if let Some(e) = error {
@@ -224,5 +230,24 @@ pub async fn build_list(State(state): State<AppState>, caller: Caller, Path(slug
         Ok(_) => Redirect::to(&format!("/programs/{slug}")).into_response(),
         Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
         Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
+    }
+}
+
+/// Starts a draft or paused program (refused with the first blocker while anything blocks it; audited).
+pub async fn start(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
+    let today = jiff::Zoned::now().date();
+    match state.store().start_program(&caller.actor(), &slug, today).await {
+        Ok(_) => Redirect::to(&format!("/programs/{slug}")).into_response(),
+        Err(clearline_store::StoreError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => program_page(&state, &caller, &slug, Some(&ApiError::from(e))).await,
+    }
+}
+
+/// Pauses a running program: the dialer places no new call (audited).
+pub async fn pause(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
+    match state.store().pause_program(&caller.actor(), &slug).await {
+        Ok(_) => Redirect::to(&format!("/programs/{slug}")).into_response(),
+        Err(clearline_store::StoreError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => program_page(&state, &caller, &slug, Some(&ApiError::from(e))).await,
     }
 }
