@@ -101,6 +101,8 @@ const REFILL_SLACK: usize = 20;
 const EXHAUSTED_RETRY: Micros = 30 * SECOND;
 /// After the dialing time, how long calls in progress may take to finish before the run gives up.
 const DRAIN_LIMIT: Micros = 1_800 * SECOND;
+/// In real time, how often the loop checks the program is still running (a pause stops new dials).
+const STATUS_CHECK: Micros = 5 * SECOND;
 /// A bot agent's time to read a preview record and click dial.
 const PREVIEW_THINK: Micros = 3 * SECOND;
 /// A callback a person asks for: about two hours later.
@@ -163,6 +165,7 @@ pub async fn run_program(
 
     let mut draining = false;
     let mut last = 0;
+    let mut next_status_check = 0;
     while let Some((index, now)) =
         floors.iter_mut().enumerate().map(|(i, f)| (i, f.next_time())).min_by_key(|(_, t)| *t)
     {
@@ -180,10 +183,13 @@ pub async fn run_program(
             if wait_us > 0 {
                 tokio::time::sleep(std::time::Duration::from_micros(wait_us as u64)).await;
             }
-            if !draining && now >= floors[index].next_refill && !still_running(store, actor, slug).await? {
-                draining = true;
-                for f in &mut floors {
-                    f.leads.lock().close();
+            if !draining && now >= next_status_check {
+                next_status_check = now + STATUS_CHECK;
+                if !still_running(store, actor, slug).await? {
+                    draining = true;
+                    for f in &mut floors {
+                        f.leads.lock().close();
+                    }
                 }
             }
         }

@@ -269,6 +269,58 @@ pub async fn seed_program(store: &Store, config: &Config) -> anyhow::Result<Opti
     Ok(Some(summary))
 }
 
+/// Starts the demo program (when nothing blocks it) and keeps bot agents calling its list on the
+/// simulated carrier in real time, four per vendor, one hour of dialing after another — so the
+/// program's page, and later the wallboard and dashboards, move from the first minute. The contact
+/// policy still decides every dial: outside the program's calling hours (09:00-20:30 in the voter's
+/// time zone) nothing is dialed. Returns a line for the banner.
+pub async fn start_live_calling(store: &Store, config: &Config) -> anyhow::Result<String> {
+    const PROGRAM: &str = "gotv-general";
+    let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
+    let actor = Actor::User(store.cli_principal(&email).await?);
+    let Ok(program) = store.program_by_slug(&actor, PROGRAM).await else {
+        return Ok("No demo program (the demo has no voters): no live calling.".into());
+    };
+    if program.status != clearline_core::program::ProgramStatus::Running {
+        if let Err(e) = store.start_program(&actor, PROGRAM, jiff::Zoned::now().date()).await {
+            return Ok(format!("The demo program did not start ({e}): no live calling."));
+        }
+    }
+    let campaign = store.organization_by_slug(&actor, CAMPAIGN).await?.id;
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, &actor, campaign).await?;
+    let store = store.clone();
+    tokio::spawn(async move {
+        let mut options = clearline_calling::RunOptions {
+            agents_per_vendor: 4,
+            duration: 3_600 * clearline_dialer::SECOND,
+            pace: clearline_calling::Pace::RealTime,
+            ..clearline_calling::RunOptions::default()
+        };
+        loop {
+            let run =
+                clearline_calling::run_program(&store, &actor, &sealer, PROGRAM, jiff::Timestamp::now(), &options);
+            match run.await {
+                Ok(report) => {
+                    tracing::info!(attempts = report.attempts_opened, "demo calling: an hour of dialing done")
+                }
+                Err(clearline_calling::CallingError::NotRunning(status)) => {
+                    tracing::info!(status, "demo calling stopped: the program is no longer running");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "demo calling failed; trying again in a minute");
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                }
+            }
+            options.seed += 1; // the next hour draws other outcomes
+        }
+    });
+    Ok(format!(
+        "Live calling: bot agents call {PROGRAM} on the simulated carrier (4 per vendor), within its calling hours; \
+         pause it on its program page. `--no-calling` serves without it."
+    ))
+}
+
 /// The demo's GOTV script: the documented example (docs/scripts/gotv.script), written by the program
 /// manager, approved by the script approver, attached to `gotv-general` when that program exists.
 /// Idempotent. Returns whether anything was written.

@@ -78,6 +78,10 @@ enum Command {
         voters: u64,
         #[arg(long)]
         listen: Option<String>,
+        /// Serve without the live simulated calling (by default the demo starts gotv-general and bot
+        /// agents call its list on the simulated carrier, in real time, within its calling hours).
+        #[arg(long)]
+        no_calling: bool,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -497,7 +501,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&config, store, None).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { no_serve, voters, .. } => {
+        Command::Demo { no_serve, voters, no_calling, .. } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let users = demo::seed(&store, &config).await?;
             if let Some(report) = demo::seed_voters(&store, &config, voters).await? {
@@ -531,6 +535,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     demo::print_users(&users, None);
                 }
                 return Ok(ExitCode::SUCCESS);
+            }
+            if !no_calling {
+                let note = demo::start_live_calling(&store, &config).await?;
+                if !json {
+                    println!("{note}");
+                }
             }
             let banner = if json { None } else { Some(users) };
             serve(&config, store, banner).await?;

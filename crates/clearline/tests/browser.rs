@@ -198,9 +198,17 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     assert!(body.contains("Nothing: it can start."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
     browser.screenshot(shots.join("program.png")).await;
-    browser.click("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
-    browser.wait_for_path("/programs/gotv-general").await;
+    browser.submit_and_wait("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
     let rebuilt = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert_eq!(rebuilt.lines().next(), list.lines().next(), "the same universe gives the same list");
+    // Start it: running, with a pause button and (no bots under this test) no call yet; then pause it.
+    browser.submit_and_wait("form[action='/programs/gotv-general/start'] button[type='submit']").await;
+    browser.wait_for_css("form[action='/programs/gotv-general/pause']").await;
+    let calling = browser.wait_for_css("#calling").await.text().await.unwrap();
+    assert!(calling.contains("No call placed yet."), "{calling}");
+    assert!(browser.body_text().await.contains("running"));
+    browser.submit_and_wait("form[action='/programs/gotv-general/pause'] button[type='submit']").await;
+    browser.wait_for_css("form[action='/programs/gotv-general/start']").await;
+    assert!(browser.body_text().await.contains("paused"));
     browser.close().await;
 }

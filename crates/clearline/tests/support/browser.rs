@@ -160,6 +160,20 @@ impl Browser {
         self.wait_for_css(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
     }
 
+    /// Clicks the submit button matching `css` and waits for the page the form leads to: the old
+    /// document's root goes stale (a post that redirects to the same path changes no path to wait on).
+    pub async fn submit_and_wait(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.expect("a page is open");
+        self.click(css).await;
+        let deadline = Instant::now() + ELEMENT_TIMEOUT;
+        while old.tag_name().await.is_ok() {
+            if Instant::now() >= deadline {
+                panic!("submitting {css} loaded no new page within {ELEMENT_TIMEOUT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The visible text of the page's body.
     pub async fn body_text(&self) -> String {
         match self.client.find(Locator::Css("body")).await {

@@ -59,8 +59,12 @@ impl ServerProcess {
             command.arg("--database-url").arg(url);
         }
         command.envs(env.iter().copied());
+        command.arg(if seed { "demo" } else { "serve" });
+        if seed {
+            // The browser tests start the demo program themselves; no live calling under them.
+            command.arg("--no-calling");
+        }
         command
-            .arg(if seed { "demo" } else { "serve" })
             .arg("--listen")
             .arg(&listen)
             .current_dir(data_dir.path())
