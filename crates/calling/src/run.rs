@@ -322,6 +322,11 @@ async fn refill(
         .and_then(|cases| cases.first())
         .ok_or_else(|| CallingError::Config("the program's facts make no case".into()))?;
     for entry in entries {
+        if !facts.contains_key(&entry.person_id) {
+            // No longer in the program's universe (for GOTV: voted, moved, changed party): not called.
+            store.defer_entry(actor, program, entry.person_id, None, "left_universe").await?;
+            continue;
+        }
         let phone = facts
             .get(&entry.person_id)
             .and_then(|p| p.phones.iter().find(|ph| Some(ph.position) == entry.phone_position).map(|ph| (p, ph)));
@@ -335,8 +340,8 @@ async fn refill(
         });
         let line_type = case.as_ref().and_then(|c| c.line_type).unwrap_or(LineType::Unknown);
         let lead = lead_for(entry.person_id, entry.household_id, line_type);
-        // No case (the person left the universe, the phone is gone or unreadable): the gate refuses
-        // the lead when the engine asks, and the refusal is written with the others.
+        // No case (the phone is gone or its facts unreadable): the gate refuses the lead when the
+        // engine asks, and the refusal is written with the others.
         if let Some(case) = case {
             floor.gate.lock().insert(&lead, case);
         }
