@@ -230,13 +230,31 @@ pub async fn seed_voters(
         layout_name: "nc".into(),
         encoding: None,
         default_region: "US".into(),
-        line_types: None,
+        line_types: Some(
+            clearline_core::phone::BlockLineTypes::parse(DEMO_LINE_TYPES)
+                .map_err(|(line, e)| anyhow::anyhow!("the demo's line-type table, line {line}: {e}"))?,
+        ),
     };
     let report =
         clearline_ingest::import_voters(store, &actor, campaign, sealer, options, std::io::Cursor::new(file), |_| {})
             .await?;
     Ok(Some(report))
 }
+
+/// The demo's stand-in for a data vendor's line-type append, by thousands-block of the fictional
+/// 555-01XX lines the generator uses: four NC area codes' blocks are landlines (predictive dialing has
+/// numbers to dial), five are wireless, and the 743 overlay is left out, so its numbers stay unknown —
+/// which the contact policy treats as wireless (CR-49), never as landline.
+const DEMO_LINE_TYPES: &str = "prefix,line_type
+2525550,landline
+3365550,landline
+8285550,landline
+9105550,landline
+7045550,wireless
+9195550,wireless
+9805550,wireless
+9845550,wireless
+";
 
 /// The demo's GOTV program: Democrats and unaffiliated voters, predictive for landlines (wireless and
 /// unknown numbers blend in as preview calls, CR-49), 09:00–20:30 local, split 60/40 between the two

@@ -120,10 +120,16 @@ fn a_simulated_run_records_every_attempt_and_result() {
     check_attempt_invariants(&all);
     // Bot agents take the answered calls; the agent is recorded on them.
     assert!(all.iter().any(|a| a["agent"].as_str().is_some_and(|s| s.starts_with("bot-"))));
-    // The synthetic NC file has no line types: every number is unknown, so CR-49 keeps the system from
-    // dialing any of them — the predictive program's agents preview them all.
-    assert!(all.iter().all(|a| a["dial_kind"] == "preview"), "CR-49");
-    assert_eq!(n(&report["system_dials"]), 0);
+    // CR-49: the system dials landlines only (the demo's line-type append marks some NC blocks landline);
+    // wireless and unknown numbers are blended to the same agents as preview calls.
+    let of = |kind: &str| all.iter().filter(|a| a["dial_kind"] == kind).collect::<Vec<_>>();
+    assert!(!of("paced").is_empty() && !of("preview").is_empty(), "a blend of both");
+    assert!(of("paced").iter().all(|a| a["line_type"] == "landline"), "CR-49: only landlines system-dialed");
+    assert!(
+        all.iter().filter(|a| a["line_type"] != "landline").all(|a| a["dial_kind"] == "preview"),
+        "CR-49: wireless and unknown numbers are dialed by a person"
+    );
+    assert_eq!(n(&report["system_dials"]), of("paced").len() as i64);
 }
 
 #[test]

@@ -101,6 +101,8 @@ pub struct AttemptRow {
     pub person_id: i64,
     pub household_id: Option<i64>,
     pub vendor: Option<String>,
+    /// The dialed phone's line type when it was dialed.
+    pub line_type: Option<String>,
     pub dial_kind: String,
     pub state: String,
     pub disposition: Option<String>,
@@ -278,8 +280,10 @@ impl Store {
         .execute(&mut *tx.tx)
         .await?;
         let id: i64 = sqlx::query(
-            "INSERT INTO call_attempts (program_id, person_id, household_id, vendor_id, phone_position, dial_kind, \
-             state, agent, dialed_at, simulated) VALUES ($1, $2, $3, $4, $5, $6, 'in_flight', $7, $8, $9) RETURNING id",
+            "INSERT INTO call_attempts (program_id, person_id, household_id, vendor_id, phone_position, line_type, \
+             dial_kind, state, agent, dialed_at, simulated) VALUES ($1, $2, $3, $4, $5, \
+             (SELECT line_type FROM phones WHERE person_id = $2 AND position = $5), \
+             $6, 'in_flight', $7, $8, $9) RETURNING id",
         )
         .bind(program.id)
         .bind(attempt.person_id)
@@ -563,7 +567,8 @@ impl Store {
         let program = self.program_by_slug(actor, slug).await?;
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.household_id, o.slug, a.dial_kind, a.state, a.disposition, a.agent, \
-             a.dialed_at, a.rang_at, a.answered_at, a.greeting_ended_at, a.bridged_at, a.ended_at, a.simulated \
+             a.dialed_at, a.rang_at, a.answered_at, a.greeting_ended_at, a.bridged_at, a.ended_at, a.simulated, \
+             a.line_type \
              FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id \
              WHERE a.program_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
         )
@@ -590,6 +595,7 @@ impl Store {
                 bridged_at_us: r.get(12),
                 ended_at_us: r.get(13),
                 simulated: r.get::<i64, _>(14) == 1,
+                line_type: r.get(15),
             })
             .collect())
     }

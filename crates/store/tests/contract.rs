@@ -1401,6 +1401,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[3].state, "interrupted");
     assert_eq!(rows[0].rang_at_us, Some(end - 20_000_000));
+    assert_eq!(rows[0].line_type.as_deref(), Some("unknown"), "the dialed phone's line type, recorded");
     // The agent state log is append-only.
     store.log_agent_states(&w.owner, &program, &[("agent-1".to_string(), "ready", None, t0)]).await.unwrap();
     let refused = clearline_store::testing::tamper(&t.config, &["DELETE FROM agent_state_log"]).await;

@@ -17,8 +17,9 @@ CREATE TABLE call_attempts (
     person_id BIGINT NOT NULL REFERENCES persons (id),
     household_id BIGINT,
     vendor_id BIGINT REFERENCES organizations (id),
-    -- The phone dialed: its place among the person's phones (never the number).
+    -- The phone dialed: its place among the person's phones (never the number), and its line type then.
     phone_position BIGINT,
+    line_type TEXT,
     -- paced | power | preview | agentless | ivr
     dial_kind TEXT NOT NULL,
     -- in_flight (written before the dial) | finished | interrupted (the process stopped mid-call)
