@@ -154,6 +154,14 @@ pub async fn run_program(
     };
     let base_cases = program_base_cases(store, actor, &program, origin).await?;
     let mut floors = make_floors(&program, options, origin_us)?;
+    // CR-46 is measured per program over a rolling 30 days: every floor starts from the program's stored
+    // history (each floor then holds its own calls to the target, so the program stays under it too).
+    let history = store.abandonment_history(actor, &program, origin_us).await?;
+    for floor in &mut floors {
+        for &(day, live, abandoned) in &history {
+            floor.engine.ledger_mut().load_day(day, clearline_dialer::stats::Tally { live, abandoned });
+        }
+    }
     let mut agent_log: AgentLog = Vec::new();
     for floor in &mut floors {
         for (i, name) in floor.agents.iter().enumerate() {

@@ -556,6 +556,39 @@ impl Store {
         Ok(stats)
     }
 
+    /// CR-46 history: the program's system-dialed (paced, power) live answers and abandoned calls in the
+    /// 30 days before `origin_us`, by day counted back from it (`-1` is the 24 hours before the origin,
+    /// `-30` the oldest). A live answer is one bridged to an agent or abandoned, as the engine counts.
+    pub async fn abandonment_history(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        origin_us: i64,
+    ) -> StoreResult<Vec<(i64, u64, u64)>> {
+        require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        const DAY_US: i64 = 86_400_000_000;
+        let since = origin_us - 30 * DAY_US;
+        // Offsets from `since` are never negative, so integer division is the floor on both backends.
+        let rows = sqlx::query(
+            "SELECT CAST((dialed_at - $1) / $2 AS BIGINT) AS d, COUNT(*), \
+             CAST(SUM(CASE WHEN disposition = 'abandoned' THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM call_attempts WHERE program_id = $3 AND dial_kind IN ('paced', 'power') AND state = 'finished' \
+             AND dialed_at >= $1 AND dialed_at < $4 AND (bridged_at IS NOT NULL OR disposition = 'abandoned') \
+             GROUP BY d ORDER BY d",
+        )
+        .bind(since)
+        .bind(DAY_US)
+        .bind(program.id)
+        .bind(origin_us)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<i64, _>(0) - 30, r.get::<i64, _>(1) as u64, r.get::<i64, _>(2) as u64))
+            .collect())
+    }
+
     /// A page of the program's attempts in id order after `after_id`.
     pub async fn program_attempts(
         &self,

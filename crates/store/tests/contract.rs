@@ -1402,6 +1402,19 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     assert_eq!(rows[3].state, "interrupted");
     assert_eq!(rows[0].rang_at_us, Some(end - 20_000_000));
     assert_eq!(rows[0].line_type.as_deref(), Some("unknown"), "the dialed phone's line type, recorded");
+    // CR-46 history: only system-dialed live answers count, by day back from the origin.
+    clearline_store::testing::tamper(
+        &t.config,
+        &[
+            "UPDATE call_attempts SET dial_kind = 'paced', bridged_at = dialed_at + 1 WHERE disposition = 'no_answer'",
+            "UPDATE call_attempts SET dial_kind = 'paced', disposition = 'abandoned' WHERE disposition = 'busy'",
+        ],
+    )
+    .await
+    .unwrap();
+    let history = store.abandonment_history(&w.owner, &program, t0 + 86_400_000_000).await.unwrap();
+    assert_eq!(history, vec![(-1, 2, 1)], "one bridged and one abandoned call the day before");
+    assert!(store.abandonment_history(&w.owner, &program, t0).await.unwrap().is_empty(), "none before t0");
     // The agent state log is append-only.
     store.log_agent_states(&w.owner, &program, &[("agent-1".to_string(), "ready", None, t0)]).await.unwrap();
     let refused = clearline_store::testing::tamper(&t.config, &["DELETE FROM agent_state_log"]).await;
