@@ -147,7 +147,7 @@ fn a_run_after_the_calling_hours_places_no_call() {
 
 #[test]
 fn killed_runs_lose_no_attempt_and_the_restart_closes_what_was_in_flight() {
-    let dir = started_demo("400");
+    let dir = started_demo("1200");
     let mut rng = rand::rngs::StdRng::seed_from_u64(46);
     // Every attempt any kill left in flight, by id.
     let mut left_in_flight: std::collections::BTreeSet<i64> = Default::default();
@@ -162,7 +162,16 @@ fn killed_runs_lose_no_attempt_and_the_restart_closes_what_was_in_flight() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.gen_range(500..3_000)));
+        // Once the run is dialing (however slowly this machine starts it), a random point of it.
+        let before = n(&calls(dir.path())["attempts"]);
+        let waiting_since = std::time::Instant::now();
+        while n(&calls(dir.path())["attempts"]) == before
+            && child.try_wait().unwrap().is_none()
+            && waiting_since.elapsed() < Duration::from_secs(30)
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(rng.gen_range(0..1_500)));
         child.kill().unwrap(); // SIGKILL: no cleanup runs
         child.wait().unwrap();
         let after = calls(dir.path());
