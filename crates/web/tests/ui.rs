@@ -211,6 +211,10 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     assert!(body.contains("<tr class=\"removed\">") && body.contains("| Thanks anyway."), "{body}");
     assert!(body.contains("<tr class=\"added\">") && body.contains("| Thank you for your time."), "{body}");
     assert_eq!(body.matches("<tr class=\"removed\">").count(), 1, "one line changed");
+    // Unchanged lines far from the change fold into one row; the two around it stay.
+    assert!(body.contains("unchanged lines"), "{body}");
+    assert!(!body.contains("<code>title: Reminder</code>"), "the title is far from the change: {body}");
+    assert!(body.contains("<code>step bye: say</code>"), "the line before the change is context: {body}");
     assert!(body.contains("/versions/2/submit") && !body.contains("/versions/2/approve"), "{body}");
     let (status, _) = form(&app, &pm, "/scripts/reminder/versions/2/submit", &[]).await;
     assert_eq!(status, 303);

@@ -438,11 +438,28 @@ fn step_views(doc: &Script) -> Vec<StepView> {
         .collect()
 }
 
+/// Unchanged lines shown around each change; longer unchanged runs fold into one row, so the approver
+/// sees the change, not the whole script.
+const DIFF_CONTEXT: usize = 2;
+
 fn diff_rows(old: &str, new: &str) -> Vec<DiffRow> {
     let number = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
-    script::diff_lines(old, new)
-        .into_iter()
-        .map(|l| DiffRow {
+    let lines = script::diff_lines(old, new);
+    let changed: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| l.tag != DiffTag::Same).map(|(i, _)| i).collect();
+    let near_change = |i: usize| changed.iter().any(|&c| c.abs_diff(i) <= DIFF_CONTEXT);
+    let mut out = Vec::new();
+    let mut folded = 0usize;
+    for (i, l) in lines.into_iter().enumerate() {
+        if l.tag == DiffTag::Same && !near_change(i) {
+            folded += 1;
+            continue;
+        }
+        if folded > 0 {
+            out.push(fold_row(folded));
+            folded = 0;
+        }
+        out.push(DiffRow {
             class: match l.tag {
                 DiffTag::Same => "same",
                 DiffTag::Removed => "removed",
@@ -456,6 +473,20 @@ fn diff_rows(old: &str, new: &str) -> Vec<DiffRow> {
             old_line: number(l.old_line),
             new_line: number(l.new_line),
             text: l.text,
-        })
-        .collect()
+        });
+    }
+    if folded > 0 {
+        out.push(fold_row(folded));
+    }
+    out
+}
+
+fn fold_row(lines: usize) -> DiffRow {
+    DiffRow {
+        class: "folded",
+        sign: "",
+        old_line: String::new(),
+        new_line: String::new(),
+        text: format!("… {lines} unchanged line{}", if lines == 1 { "" } else { "s" }),
+    }
 }
