@@ -195,13 +195,21 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     let list = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert!(list.contains("people from the universe"), "{list}");
     assert!(list.contains("preview call"), "the demo's unknown-line numbers are preview calls: {list}");
+    let script = browser.wait_for_css("#program-script").await.text().await.unwrap();
+    assert_eq!(script, "Callers read gotv-reminder v1 (en).");
     // The demo seeds an approved GOTV script and attaches it: nothing stands in the way.
     let body = browser.body_text().await;
     assert!(body.contains("Nothing: it can start."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
     browser.screenshot(shots.join("program.png")).await;
+    let before = browser.wait_for_css("#call-list").await;
     browser.click("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
-    browser.wait_for_path("/programs/gotv-general").await;
+    // The rebuild comes back on the same path: wait until the old page is gone, then read the new one.
+    support::poll_until(WAIT, "the page after the rebuild", || {
+        let before = before.clone();
+        async move { before.text().await.is_err().then_some(()) }
+    })
+    .await;
     let rebuilt = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert_eq!(rebuilt.lines().next(), list.lines().next(), "the same universe gives the same list");
     browser.close().await;

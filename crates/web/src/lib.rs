@@ -115,6 +115,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
     t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);
     t.add(M::POST, "/programs/{slug}/build-list", Cap(C::ManagePrograms), ui::programs::build_list);
+    t.add(M::POST, "/programs/{slug}/attach-script", Cap(C::ManagePrograms), ui::programs::attach_script);
     t.add(M::GET, "/scripts", Cap(C::EditScripts), ui::scripts::scripts);
     t.add(M::POST, "/scripts", Cap(C::EditScripts), ui::scripts::create);
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);

@@ -124,6 +124,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/programs", false, PROGRAM_MANAGERS),
         (M::GET, "/programs/{slug}", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/build-list", false, PROGRAM_MANAGERS),
+        (M::POST, "/programs/{slug}/attach-script", false, PROGRAM_MANAGERS),
         (M::GET, "/scripts", false, SCRIPT_EDITORS),
         (M::POST, "/scripts", false, SCRIPT_EDITORS),
         (M::GET, "/scripts/{slug}", false, SCRIPT_EDITORS),

@@ -234,6 +234,29 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     assert!(body.contains("id=\"version-status\">approved<"), "{body}");
     assert!(!body.contains("/versions/2/approve"), "a decided version offers no decision: {body}");
 
+    // The program page attaches an approved version checked for its purpose and dial mode.
+    let pm_actor = actor("program_manager").await;
+    let everyone = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
+    let mut settings = clearline_core::program::ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
+    app.store.create_program(&pm_actor, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
+    // Recorded (the default), the script is not offered: it was not checked for the notice (CR-28).
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("No approved script fits this program"), "{body}");
+    settings.recorded = false;
+    app.store.update_program(&pm_actor, "gotv", &settings).await.unwrap();
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("No script attached.") && body.contains("value=\"reminder:2\""), "{body}");
+    assert!(!body.contains("value=\"reminder:1\""), "a draft is not offered: {body}");
+    let (status, body) = form(&app, &pm, "/programs/gotv/attach-script", &[("version", "reminder:1")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("only an approved version"), "{body}");
+    let (status, _) = form(&app, &pm, "/programs/gotv/attach-script", &[("version", "reminder:2")]).await;
+    assert_eq!(status, 303);
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("Callers read reminder v2 (en)."), "{body}");
+    assert!(!body.contains("no approved script"), "{body}");
+
     // Another campaign sees nothing.
     let other = app.session("other_owner").await;
     let res =

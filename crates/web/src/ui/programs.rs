@@ -172,6 +172,11 @@ struct ProgramPage {
     listed: bool,
     blockers: Vec<String>,
     error: Option<String>,
+    /// The attached script version, as "slug vN (language)".
+    script: Option<String>,
+    /// Approved versions of the campaign's scripts that fit this program (purpose, dial mode, recording,
+    /// call count), as (value `slug:N`, label).
+    attachable: Vec<(String, String)>,
 }
 
 async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Option<&ApiError>) -> Response {
@@ -186,8 +191,26 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         Ok(b) => b.iter().map(ToString::to_string).collect(),
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let script = match state.store().program_script(&actor, slug).await {
+        Ok(s) => s.map(|(script, v)| format!("{script} v{} ({})", v.number, v.language)),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    // Listing scripts needs edit_scripts, which every program manager role holds; without it, none.
+    let scripts = state.store().list_scripts(&actor).await.unwrap_or_default();
+    let listed = summary.people - summary.by_mode.get("excluded").copied().unwrap_or(0);
+    let attachable = scripts
+        .iter()
+        .filter(|s| s.facts.mismatches(&program.settings, listed).is_empty())
+        .flat_map(|s| {
+            s.versions.iter().filter(|v| v.status == clearline_core::script::VersionStatus::Approved).map(|v| {
+                (format!("{}:{}", s.slug, v.number), format!("{} v{} ({}) — {}", s.slug, v.number, v.language, s.name))
+            })
+        })
+        .collect();
     let mut r = render(&ProgramPage {
         chrome: Chrome::for_caller(caller, "/programs"),
+        script,
+        attachable,
         window: program.settings.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows only".into()),
         caller_id: program.settings.caller_id.map(|c| c.to_string()).unwrap_or_else(|| "not set".into()),
         listed: program.list_built_at_us.is_some(),
@@ -222,6 +245,38 @@ pub async fn build_list(State(state): State<AppState>, caller: Caller, Path(slug
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/programs/{slug}")).into_response(),
+        Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AttachForm {
+    /// `SCRIPT_SLUG:VERSION`.
+    #[serde(default)]
+    version: String,
+}
+
+/// Attaches an approved script version (draft or running programs; audited before/after).
+pub async fn attach_script(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(form): Form<AttachForm>,
+) -> Response {
+    let parsed =
+        form.version.split_once(':').and_then(|(script, n)| Some((script.to_string(), n.parse::<u32>().ok()?)));
+    let result = match parsed {
+        None => Err(ApiError::invalid("script", "choose an approved version")),
+        Some((script, number)) => state
+            .store()
+            .attach_script(&caller.actor(), &slug, &script, number)
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/programs/{slug}")).into_response(),
         Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
         Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
     }
