@@ -237,7 +237,11 @@ async fn an_author_rewords_the_demo_script_and_the_approver_approves_it_after_re
     let text = browser.wait_for_css("#body").await.prop("value").await.unwrap().unwrap_or_default();
     assert!(text.contains("Every vote counts."), "{text}");
     browser.fill("#body", &text.replace("Every vote counts.", "Your vote is your voice.")).await;
-    submit(&browser, "/scripts/gotv-reminder/versions").await;
+    // A preview first: the steps and the change, nothing saved.
+    browser.click("button[value='preview']").await;
+    let preview = browser.wait_for_css("#script-preview").await.text().await.unwrap();
+    assert!(preview.contains("No problems") && preview.contains("Your vote is your voice."), "{preview}");
+    browser.click("button[value='save']").await;
     browser.wait_for_path("/scripts/gotv-reminder/versions/2").await;
     let diff = browser.wait_for_css("#script-diff").await.text().await.unwrap();
     assert!(diff.contains("Every vote counts.") && diff.contains("Your vote is your voice."), "{diff}");

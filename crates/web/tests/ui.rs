@@ -291,6 +291,17 @@ async fn scripts_and_versions_are_written_from_forms_and_refused_forms_say_why(a
         "{page_body}"
     );
     let broken = SCRIPT_V1.replace("-> done", "-> nowhere");
+    // A preview shows what validation finds and saves nothing.
+    let preview = [("language", "en"), ("body", broken.as_str()), ("action", "preview")];
+    let (status, body) = form(&app, &pm, "/scripts/reminder/versions", &preview).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("id=\"preview-problems\"") && body.contains("step paid: goes to step nowhere"), "{body}");
+    assert!(
+        body.contains("<tr class=\"added\">") && body.contains("<code>-&#62; nowhere</code>"),
+        "the diff against v1: {body}"
+    );
+    let page_after = page(&app, &pm, "/scripts/reminder").await;
+    assert!(!page_after.contains("/scripts/reminder/versions/2\""), "nothing was saved: {page_after}");
     let (status, _) = form(&app, &pm, "/scripts/reminder/versions", &[("language", "en"), ("body", &broken)]).await;
     assert_eq!(status, 303);
     let version = page(&app, &pm, "/scripts/reminder/versions/2").await;
