@@ -115,7 +115,6 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
     t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);
     t.add(M::POST, "/programs/{slug}/build-list", Cap(C::ManagePrograms), ui::programs::build_list);
-    t.add(M::POST, "/programs/{slug}/attach-script", Cap(C::ManagePrograms), ui::programs::attach_script);
     t.add(M::GET, "/scripts", Cap(C::EditScripts), ui::scripts::scripts);
     t.add(M::POST, "/scripts", Cap(C::EditScripts), ui::scripts::create);
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);
@@ -124,6 +123,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/scripts/{slug}/versions/{number}/submit", Cap(C::EditScripts), ui::scripts::submit);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/approve", Cap(C::ApproveScripts), ui::scripts::approve);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/reject", Cap(C::ApproveScripts), ui::scripts::reject);
+    t.add(M::POST, "/programs/{slug}/attach-script", Cap(C::ManagePrograms), ui::programs::attach_script);
     t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
     t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
     t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);

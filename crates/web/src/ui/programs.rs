@@ -166,17 +166,17 @@ fn settings_of(form: &CreateForm) -> (Option<Slug>, Option<ProgramSettings>, Vec
 struct ProgramPage {
     chrome: Chrome,
     program: Program,
+    /// The attached script version, as "slug vN (language)".
+    script: Option<String>,
+    /// Approved versions of the campaign's scripts that fit this program (purpose, dial mode, recording,
+    /// call count), as (value `slug:N`, label).
+    attachable: Vec<(String, String)>,
     window: String,
     caller_id: String,
     summary: CallListSummary,
     listed: bool,
     blockers: Vec<String>,
     error: Option<String>,
-    /// The attached script version, as "slug vN (language)".
-    script: Option<String>,
-    /// Approved versions of the campaign's scripts that fit this program (purpose, dial mode, recording,
-    /// call count), as (value `slug:N`, label).
-    attachable: Vec<(String, String)>,
 }
 
 async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Option<&ApiError>) -> Response {
@@ -186,11 +186,6 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         Err(e) => return ApiError::from(e).into_response(),
     };
     let summary = state.store().call_list_summary(&actor, slug).await.unwrap_or_default();
-    let today = jiff::Zoned::now().date();
-    let blockers = match state.store().program_start_blockers(&actor, slug, today).await {
-        Ok(b) => b.iter().map(ToString::to_string).collect(),
-        Err(e) => return ApiError::from(e).into_response(),
-    };
     let script = match state.store().program_script(&actor, slug).await {
         Ok(s) => s.map(|(script, v)| format!("{script} v{} ({})", v.number, v.language)),
         Err(e) => return ApiError::from(e).into_response(),
@@ -207,6 +202,11 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
             })
         })
         .collect();
+    let today = jiff::Zoned::now().date();
+    let blockers = match state.store().program_start_blockers(&actor, slug, today).await {
+        Ok(b) => b.iter().map(ToString::to_string).collect(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let mut r = render(&ProgramPage {
         chrome: Chrome::for_caller(caller, "/programs"),
         script,
@@ -227,27 +227,6 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
 
 pub async fn program(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
     program_page(&state, &caller, &slug, None).await
-}
-
-/// Builds the program's call list now (draft programs; replaces the previous list; audited).
-pub async fn build_list(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
-    let actor = caller.actor();
-    let result = async {
-        let sealer = crate::api::imports::sealer_for(&state, &actor, caller.0.principal.org_id).await?;
-        use clearline_ingest::call_list::build_call_list;
-        use clearline_ingest::policy_check::CheckError;
-        build_call_list(state.store(), &actor, &sealer, &slug, jiff::Timestamp::now()).await.map_err(|e| match e {
-            CheckError::Program(reason) => ApiError::invalid("program", reason),
-            CheckError::Store(s) => ApiError::from(s),
-            CheckError::Decrypt => ApiError::invalid("keys", "a phone could not be decrypted with the campaign's key"),
-        })
-    }
-    .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/programs/{slug}")).into_response(),
-        Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
-        Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -277,6 +256,27 @@ pub async fn attach_script(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/programs/{slug}")).into_response(),
+        Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
+    }
+}
+
+/// Builds the program's call list now (draft programs; replaces the previous list; audited).
+pub async fn build_list(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
+    let actor = caller.actor();
+    let result = async {
+        let sealer = crate::api::imports::sealer_for(&state, &actor, caller.0.principal.org_id).await?;
+        use clearline_ingest::call_list::build_call_list;
+        use clearline_ingest::policy_check::CheckError;
+        build_call_list(state.store(), &actor, &sealer, &slug, jiff::Timestamp::now()).await.map_err(|e| match e {
+            CheckError::Program(reason) => ApiError::invalid("program", reason),
+            CheckError::Store(s) => ApiError::from(s),
+            CheckError::Decrypt => ApiError::invalid("keys", "a phone could not be decrypted with the campaign's key"),
+        })
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/programs/{slug}")).into_response(),
         Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
         Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
     }
