@@ -202,14 +202,8 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     assert!(body.contains("Nothing: it can start."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
     browser.screenshot(shots.join("program.png")).await;
-    let before = browser.wait_for_css("#call-list").await;
     browser.click("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
-    // The rebuild comes back on the same path: wait until the old page is gone, then read the new one.
-    support::poll_until(WAIT, "the page after the rebuild", || {
-        let before = before.clone();
-        async move { before.text().await.is_err().then_some(()) }
-    })
-    .await;
+    browser.wait_for_path("/programs/gotv-general").await;
     let rebuilt = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert_eq!(rebuilt.lines().next(), list.lines().next(), "the same universe gives the same list");
     browser.close().await;
