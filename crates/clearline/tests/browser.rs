@@ -10,6 +10,8 @@ use std::time::Duration;
 use support::{browser_available, screenshot_dir, totp_code, Browser, ServerProcess};
 
 const CAMPAIGN_NAME: &str = "Friends of Jordan Rivera";
+/// How long a page may take to come back after a form.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// An XPath for a row of the audit table whose Action column (the 4th) is exactly `action`.
 fn audit_row(action: &str) -> String {
@@ -193,6 +195,8 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     let list = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert!(list.contains("people from the universe"), "{list}");
     assert!(list.contains("preview call"), "the demo's unknown-line numbers are preview calls: {list}");
+    let script = browser.wait_for_css("#program-script").await.text().await.unwrap();
+    assert_eq!(script, "Callers read gotv-reminder v1 (en).");
     // The demo seeds an approved GOTV script and attaches it: nothing stands in the way.
     let body = browser.body_text().await;
     assert!(body.contains("Nothing: it can start."), "{body}");
@@ -210,5 +214,56 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     browser.submit_and_wait("form[action='/programs/gotv-general/pause'] button[type='submit']").await;
     browser.wait_for_css("form[action='/programs/gotv-general/start']").await;
     assert!(browser.body_text().await.contains("paused"));
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_author_rewords_the_demo_script_and_the_approver_approves_it_after_reading_the_diff() {
+    if !browser_available() {
+        return;
+    }
+    let server = ServerProcess::start().await;
+    let author = server.user("program_manager", "demo").clone();
+    let approver = server.user("script_approver", "demo").clone();
+    let browser = Browser::start().await;
+    let shots = screenshot_dir();
+    sign_in_with_password(&browser, &server, &author.email, &author.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&server.url("/scripts")).await;
+    let list = browser.wait_for_css("#scripts").await.text().await.unwrap();
+    assert!(list.contains("v1 en approved"), "the demo seeds an approved GOTV script: {list}");
+    browser.screenshot(shots.join("scripts.png")).await;
+    browser.click("a[href='/scripts/gotv-reminder']").await;
+    // The form starts from the newest text; the author changes one line and saves a new draft.
+    let text = browser.wait_for_css("#body").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(text.contains("Every vote counts."), "{text}");
+    browser.fill("#body", &text.replace("Every vote counts.", "Your vote is your voice.")).await;
+    // A preview first: the steps and the change, nothing saved.
+    browser.click("button[value='preview']").await;
+    let preview = browser.wait_for_css("#script-preview").await.text().await.unwrap();
+    assert!(preview.contains("No problems") && preview.contains("Your vote is your voice."), "{preview}");
+    browser.click("button[value='save']").await;
+    browser.wait_for_path("/scripts/gotv-reminder/versions/2").await;
+    let diff = browser.wait_for_css("#script-diff").await.text().await.unwrap();
+    assert!(diff.contains("Every vote counts.") && diff.contains("Your vote is your voice."), "{diff}");
+    let changed =
+        browser.client().find_all(Locator::Css("#script-diff tr.removed, #script-diff tr.added")).await.unwrap();
+    assert_eq!(changed.len(), 2, "one line out, one line in: {diff}");
+    submit(&browser, "/scripts/gotv-reminder/versions/2/submit").await;
+    // The same path reloads: wait for the new status, not for the old page's element.
+    browser.wait_for(Locator::XPath("//dd[@id='version-status'][normalize-space()='submitted']"), WAIT).await;
+    submit(&browser, "/logout").await;
+    browser.wait_for_path("/login").await;
+
+    sign_in_with_password(&browser, &server, &approver.email, &approver.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&server.url("/scripts/gotv-reminder/versions/2")).await;
+    let steps = browser.wait_for_css("#script-steps").await.text().await.unwrap();
+    assert!(steps.contains("disclose identification (CR-48), purpose (CR-48), recording (CR-28)"), "{steps}");
+    browser.screenshot(shots.join("script-version.png")).await;
+    submit(&browser, "/scripts/gotv-reminder/versions/2/approve").await;
+    browser.wait_for(Locator::XPath("//dd[@id='version-status'][normalize-space()='approved']"), WAIT).await;
     browser.close().await;
 }

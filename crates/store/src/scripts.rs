@@ -130,6 +130,10 @@ impl Store {
     /// submitted.
     pub async fn add_script_version(&self, actor: &Actor, slug: &str, new: &NewVersion) -> StoreResult<ScriptVersion> {
         let campaign = script_writer(actor)?;
+        // Browsers send a textarea with CRLF line ends, files come with either: one form is stored, so
+        // a diff between versions shows changed words, never changed line ends.
+        let normalized = new.body.replace("\r\n", "\n");
+        let new = &NewVersion { body: normalized, ..new.clone() };
         if new.body.trim().is_empty() || new.body.len() > MAX_SCRIPT_BYTES {
             return Err(Invalid::new("body", format!("must be 1 to {MAX_SCRIPT_BYTES} bytes of text")).into());
         }

@@ -1099,7 +1099,8 @@ async fn script_versions_are_immutable_and_approved_by_another_person(t: TestSto
     assert!(matches!(&skipped, Err(StoreError::Invalid(i)) if i.field == "status"), "{skipped:?}");
 
     // A valid version: submitted, then approved by someone else, never by its author.
-    let v2 = store.add_script_version(&author, "reminder", &draft(VALID_SCRIPT)).await.unwrap();
+    // Stored with LF line ends whatever was sent (a browser's textarea sends CRLF).
+    let v2 = store.add_script_version(&author, "reminder", &draft(&VALID_SCRIPT.replace('\n', "\r\n"))).await.unwrap();
     assert_eq!(v2.number, 2);
     assert_eq!(v2.body, VALID_SCRIPT);
     let v2 = store.submit_script_version(&author, "reminder", 2).await.unwrap();

@@ -211,6 +211,10 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     assert!(body.contains("<tr class=\"removed\">") && body.contains("| Thanks anyway."), "{body}");
     assert!(body.contains("<tr class=\"added\">") && body.contains("| Thank you for your time."), "{body}");
     assert_eq!(body.matches("<tr class=\"removed\">").count(), 1, "one line changed");
+    // Unchanged lines far from the change fold into one row; the two around it stay.
+    assert!(body.contains("unchanged lines"), "{body}");
+    assert!(!body.contains("<code>title: Reminder</code>"), "the title is far from the change: {body}");
+    assert!(body.contains("<code>step bye: say</code>"), "the line before the change is context: {body}");
     assert!(body.contains("/versions/2/submit") && !body.contains("/versions/2/approve"), "{body}");
     let (status, _) = form(&app, &pm, "/scripts/reminder/versions/2/submit", &[]).await;
     assert_eq!(status, 303);
@@ -229,6 +233,29 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     let body = page(&app, &approver, "/scripts/reminder/versions/2").await;
     assert!(body.contains("id=\"version-status\">approved<"), "{body}");
     assert!(!body.contains("/versions/2/approve"), "a decided version offers no decision: {body}");
+
+    // The program page attaches an approved version checked for its purpose and dial mode.
+    let pm_actor = actor("program_manager").await;
+    let everyone = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
+    let mut settings = clearline_core::program::ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
+    app.store.create_program(&pm_actor, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
+    // Recorded (the default), the script is not offered: it was not checked for the notice (CR-28).
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("No approved script fits this program"), "{body}");
+    settings.recorded = false;
+    app.store.update_program(&pm_actor, "gotv", &settings).await.unwrap();
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("No script attached.") && body.contains("value=\"reminder:2\""), "{body}");
+    assert!(!body.contains("value=\"reminder:1\""), "a draft is not offered: {body}");
+    let (status, body) = form(&app, &pm, "/programs/gotv/attach-script", &[("version", "reminder:1")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("only an approved version"), "{body}");
+    let (status, _) = form(&app, &pm, "/programs/gotv/attach-script", &[("version", "reminder:2")]).await;
+    assert_eq!(status, 303);
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("Callers read reminder v2 (en)."), "{body}");
+    assert!(!body.contains("no approved script"), "{body}");
 
     // Another campaign sees nothing.
     let other = app.session("other_owner").await;
@@ -264,6 +291,17 @@ async fn scripts_and_versions_are_written_from_forms_and_refused_forms_say_why(a
         "{page_body}"
     );
     let broken = SCRIPT_V1.replace("-> done", "-> nowhere");
+    // A preview shows what validation finds and saves nothing.
+    let preview = [("language", "en"), ("body", broken.as_str()), ("action", "preview")];
+    let (status, body) = form(&app, &pm, "/scripts/reminder/versions", &preview).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("id=\"preview-problems\"") && body.contains("step paid: goes to step nowhere"), "{body}");
+    assert!(
+        body.contains("<tr class=\"added\">") && body.contains("<code>-&#62; nowhere</code>"),
+        "the diff against v1: {body}"
+    );
+    let page_after = page(&app, &pm, "/scripts/reminder").await;
+    assert!(!page_after.contains("/scripts/reminder/versions/2\""), "nothing was saved: {page_after}");
     let (status, _) = form(&app, &pm, "/scripts/reminder/versions", &[("language", "en"), ("body", &broken)]).await;
     assert_eq!(status, 303);
     let version = page(&app, &pm, "/scripts/reminder/versions/2").await;

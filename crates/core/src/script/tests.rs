@@ -412,3 +412,15 @@ fn language_tags_are_a_primary_subtag_and_an_optional_region_or_script() {
         assert!(!is_language_tag(bad), "{bad}");
     }
 }
+
+#[test]
+fn cr48_a_call_that_opens_with_a_question_has_an_empty_opening() {
+    let text =
+        "title: T\nstep q: ask single\n| Ready?\noption yes: Yes\noption no: No\n-> done\nstep done: end complete\n";
+    let p = problems(text, &ScriptFacts { recorded: false, expected_calls: Some(1), ..live(Purpose::Gotv) });
+    assert_eq!(p.len(), 2, "identification and purpose: {p:?}");
+    assert!(
+        p.iter().all(|(s, r, m)| s == "q" && *r == Some("CR-48") && m.contains("the call starts with a question")),
+        "{p:?}"
+    );
+}

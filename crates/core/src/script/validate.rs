@@ -305,7 +305,10 @@ impl<'a> Validator<'a> {
         let Some(first) = script.steps.first() else { return };
         let facts = *self.facts;
         let opening = self.opening();
-        let opening_names = opening.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+        let opening_names = match opening.is_empty() {
+            true => "empty: the call starts with a question".to_string(),
+            false => opening.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", "),
+        };
         let in_opening = |d: Disclosure| opening.iter().any(|s| s.disclosures().contains(&d));
         if facts.dial_mode.has_agent() {
             for d in [Disclosure::Identification, Disclosure::Purpose] {

@@ -166,6 +166,11 @@ fn settings_of(form: &CreateForm) -> (Option<Slug>, Option<ProgramSettings>, Vec
 struct ProgramPage {
     chrome: Chrome,
     program: Program,
+    /// The attached script version, as "slug vN (language)".
+    script: Option<String>,
+    /// Approved versions of the campaign's scripts that fit this program (purpose, dial mode, recording,
+    /// call count), as (value `slug:N`, label).
+    attachable: Vec<(String, String)>,
     window: String,
     caller_id: String,
     summary: CallListSummary,
@@ -182,6 +187,22 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         Err(e) => return ApiError::from(e).into_response(),
     };
     let summary = state.store().call_list_summary(&actor, slug).await.unwrap_or_default();
+    let script = match state.store().program_script(&actor, slug).await {
+        Ok(s) => s.map(|(script, v)| format!("{script} v{} ({})", v.number, v.language)),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    // Listing scripts needs edit_scripts, which every program manager role holds; without it, none.
+    let scripts = state.store().list_scripts(&actor).await.unwrap_or_default();
+    let listed = summary.people - summary.by_mode.get("excluded").copied().unwrap_or(0);
+    let attachable = scripts
+        .iter()
+        .filter(|s| s.facts.mismatches(&program.settings, listed).is_empty())
+        .flat_map(|s| {
+            s.versions.iter().filter(|v| v.status == clearline_core::script::VersionStatus::Approved).map(|v| {
+                (format!("{}:{}", s.slug, v.number), format!("{} v{} ({}) — {}", s.slug, v.number, v.language, s.name))
+            })
+        })
+        .collect();
     let today = jiff::Zoned::now().date();
     let blockers = match state.store().program_start_blockers(&actor, slug, today).await {
         Ok(b) => b.iter().map(ToString::to_string).collect(),
@@ -193,6 +214,8 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
     };
     let mut r = render(&ProgramPage {
         chrome: Chrome::for_caller(caller, "/programs"),
+        script,
+        attachable,
         window: program.settings.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows only".into()),
         caller_id: program.settings.caller_id.map(|c| c.to_string()).unwrap_or_else(|| "not set".into()),
         listed: program.list_built_at_us.is_some(),
@@ -210,6 +233,38 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
 
 pub async fn program(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
     program_page(&state, &caller, &slug, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AttachForm {
+    /// `SCRIPT_SLUG:VERSION`.
+    #[serde(default)]
+    version: String,
+}
+
+/// Attaches an approved script version (draft or running programs; audited before/after).
+pub async fn attach_script(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(form): Form<AttachForm>,
+) -> Response {
+    let parsed =
+        form.version.split_once(':').and_then(|(script, n)| Some((script.to_string(), n.parse::<u32>().ok()?)));
+    let result = match parsed {
+        None => Err(ApiError::invalid("script", "choose an approved version")),
+        Some((script, number)) => state
+            .store()
+            .attach_script(&caller.actor(), &slug, &script, number)
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/programs/{slug}")).into_response(),
+        Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
+    }
 }
 
 /// Builds the program's call list now (draft programs; replaces the previous list; audited).

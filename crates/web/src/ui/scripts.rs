@@ -58,6 +58,17 @@ pub struct NewVersionForm {
     translation_of: String,
     #[serde(default)]
     body: String,
+    /// `preview` shows the steps, problems and diff of the text without saving it.
+    #[serde(default)]
+    action: String,
+}
+
+/// The text of the form as it would be saved: its steps, what validation finds, and the diff against
+/// the newest version — shown without writing anything, so an author can walk the branches first.
+struct Preview {
+    steps: Vec<StepView>,
+    problems: Vec<String>,
+    diff: Vec<DiffRow>,
 }
 
 struct ScriptRow {
@@ -160,10 +171,19 @@ struct ScriptPage {
     facts: String,
     form: NewVersionForm,
     error: Option<String>,
+    preview: Option<Preview>,
 }
 
 pub async fn script(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
     script_page(&state, &caller, &slug, None, None).await
+}
+
+/// Steps and problems of a text for a script's facts (parse errors when it does not parse).
+fn read_text(text: &str, facts: &ScriptFacts) -> (Vec<StepView>, Vec<String>) {
+    match script::parse(text) {
+        Err(errors) => (Vec::new(), errors.iter().map(ToString::to_string).collect()),
+        Ok(doc) => (step_views(&doc), script::validate(&doc, facts).iter().map(ToString::to_string).collect()),
+    }
 }
 
 /// The script's versions, and a form for the next one: prefilled with the newest version's text, so a
@@ -180,25 +200,31 @@ async fn script_page(
         Ok(s) => s,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let form = match form {
-        Some(f) => f,
-        None => {
-            let body = match script.versions.last() {
-                Some(v) => match state.store().script_version(&actor, slug, v.number).await {
-                    Ok(v) => v.body,
-                    Err(e) => return ApiError::from(e).into_response(),
-                },
-                None => String::new(),
-            };
-            NewVersionForm { language: "en".into(), translation_of: String::new(), body }
-        }
+    let newest = match script.versions.last() {
+        Some(v) => match state.store().script_version(&actor, slug, v.number).await {
+            Ok(v) => v.body,
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        None => String::new(),
     };
+    let preview = form.as_ref().filter(|f| f.action == "preview").map(|f| {
+        let body = f.body.replace("\r\n", "\n");
+        let (steps, problems) = read_text(&body, &script.facts);
+        Preview { steps, problems, diff: diff_rows(&newest, &body) }
+    });
+    let form = form.unwrap_or(NewVersionForm {
+        language: "en".into(),
+        translation_of: String::new(),
+        body: newest,
+        action: String::new(),
+    });
     let mut r = render(&ScriptPage {
         chrome: Chrome::for_caller(caller, "/scripts"),
         facts: facts_text(&script),
         script,
         form,
         error: error.map(ToString::to_string),
+        preview,
     });
     if let Some(e) = error {
         *r.status_mut() = e.status();
@@ -213,6 +239,9 @@ pub async fn add_version(
     Path(slug): Path<String>,
     Form(form): Form<NewVersionForm>,
 ) -> Response {
+    if form.action == "preview" {
+        return script_page(&state, &caller, &slug, Some(form), None).await;
+    }
     let translation_of = match form.translation_of.trim() {
         "" => Ok(None),
         n => n.parse::<u32>().map(Some).map_err(|_| ApiError::invalid("translation_of", "a version number")),
@@ -282,13 +311,7 @@ async fn version_page(
         (Ok(s), Ok(v)) => (s, v),
         (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
     };
-    let (steps, problems) = match script::parse(&version.body) {
-        Err(errors) => (Vec::new(), errors.iter().map(ToString::to_string).collect()),
-        Ok(doc) => {
-            let problems = script::validate(&doc, &script.facts).iter().map(ToString::to_string).collect();
-            (step_views(&doc), problems)
-        }
-    };
+    let (steps, problems) = read_text(&version.body, &script.facts);
     // Compared with the version before it (in any language: a translation shows what it changed).
     let previous = script.versions.iter().rev().map(|v| v.number).find(|n| *n < number);
     let diff = match previous {
@@ -438,11 +461,28 @@ fn step_views(doc: &Script) -> Vec<StepView> {
         .collect()
 }
 
+/// Unchanged lines shown around each change; longer unchanged runs fold into one row, so the approver
+/// sees the change, not the whole script.
+const DIFF_CONTEXT: usize = 2;
+
 fn diff_rows(old: &str, new: &str) -> Vec<DiffRow> {
     let number = |n: Option<usize>| n.map(|n| n.to_string()).unwrap_or_default();
-    script::diff_lines(old, new)
-        .into_iter()
-        .map(|l| DiffRow {
+    let lines = script::diff_lines(old, new);
+    let changed: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| l.tag != DiffTag::Same).map(|(i, _)| i).collect();
+    let near_change = |i: usize| changed.iter().any(|&c| c.abs_diff(i) <= DIFF_CONTEXT);
+    let mut out = Vec::new();
+    let mut folded = 0usize;
+    for (i, l) in lines.into_iter().enumerate() {
+        if l.tag == DiffTag::Same && !near_change(i) {
+            folded += 1;
+            continue;
+        }
+        if folded > 0 {
+            out.push(fold_row(folded));
+            folded = 0;
+        }
+        out.push(DiffRow {
             class: match l.tag {
                 DiffTag::Same => "same",
                 DiffTag::Removed => "removed",
@@ -456,6 +496,20 @@ fn diff_rows(old: &str, new: &str) -> Vec<DiffRow> {
             old_line: number(l.old_line),
             new_line: number(l.new_line),
             text: l.text,
-        })
-        .collect()
+        });
+    }
+    if folded > 0 {
+        out.push(fold_row(folded));
+    }
+    out
+}
+
+fn fold_row(lines: usize) -> DiffRow {
+    DiffRow {
+        class: "folded",
+        sign: "",
+        old_line: String::new(),
+        new_line: String::new(),
+        text: format!("… {lines} unchanged line{}", if lines == 1 { "" } else { "s" }),
+    }
 }
