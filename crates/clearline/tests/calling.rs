@@ -118,6 +118,9 @@ fn a_simulated_run_records_every_attempt_and_result() {
     let all = attempts(dir.path());
     assert_eq!(all.len() as i64, opened);
     check_attempt_invariants(&all);
+    // Each attempt records the script version the program had attached (the demo's approved GOTV
+    // script) and its language.
+    assert!(all.iter().all(|a| a["script_version_id"].as_i64().is_some() && a["language"] == "en"), "{:?}", all[0]);
     // Bot agents take the answered calls; the agent is recorded on them.
     assert!(all.iter().any(|a| a["agent"].as_str().is_some_and(|s| s.starts_with("bot-"))));
     // CR-49: the system dials landlines only (the demo's line-type append marks some NC blocks landline);

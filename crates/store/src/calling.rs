@@ -103,6 +103,9 @@ pub struct AttemptRow {
     pub vendor: Option<String>,
     /// The dialed phone's line type when it was dialed.
     pub line_type: Option<String>,
+    /// The script version attached to the program when the attempt was dialed, and its language.
+    pub script_version_id: Option<i64>,
+    pub language: Option<String>,
     pub dial_kind: String,
     pub state: String,
     pub disposition: Option<String>,
@@ -281,8 +284,10 @@ impl Store {
         .await?;
         let id: i64 = sqlx::query(
             "INSERT INTO call_attempts (program_id, person_id, household_id, vendor_id, phone_position, line_type, \
-             dial_kind, state, agent, dialed_at, simulated) VALUES ($1, $2, $3, $4, $5, \
+             script_version_id, language, dial_kind, state, agent, dialed_at, simulated) VALUES ($1, $2, $3, $4, $5, \
              (SELECT line_type FROM phones WHERE person_id = $2 AND position = $5), \
+             (SELECT script_version_id FROM programs WHERE id = $1), \
+             (SELECT v.language FROM script_versions v JOIN programs p ON p.script_version_id = v.id WHERE p.id = $1), \
              $6, 'in_flight', $7, $8, $9) RETURNING id",
         )
         .bind(program.id)
@@ -601,7 +606,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.household_id, o.slug, a.dial_kind, a.state, a.disposition, a.agent, \
              a.dialed_at, a.rang_at, a.answered_at, a.greeting_ended_at, a.bridged_at, a.ended_at, a.simulated, \
-             a.line_type \
+             a.line_type, a.script_version_id, a.language \
              FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id \
              WHERE a.program_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
         )
@@ -629,6 +634,8 @@ impl Store {
                 ended_at_us: r.get(13),
                 simulated: r.get::<i64, _>(14) == 1,
                 line_type: r.get(15),
+                script_version_id: r.get(16),
+                language: r.get(17),
             })
             .collect())
     }
