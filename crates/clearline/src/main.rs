@@ -12,6 +12,7 @@ mod keys;
 mod policy;
 mod policy_facts;
 mod program;
+mod results_export;
 mod script;
 mod survey;
 mod universe_check;
@@ -255,6 +256,20 @@ enum ExportCommand {
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
     },
+    /// A program's call results: CSV (names only for roles that may export personal data), or NGP VAN
+    /// `canvassResponses` requests as JSON Lines (`--format van-canvass --mapping FILE`, docs/calling.md).
+    Results {
+        #[arg(long)]
+        program: String,
+        /// csv or van-canvass.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// For van-canvass: person_id_type, contact_type_id, result_codes, activist_codes, skip.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -437,6 +452,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             voters::export_universe(&config, &store, &actor, &campaign, name, filter, &out, json).await
+        }
+        Command::Export { command: ExportCommand::Results { program, format, mapping, out } } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: exports act on a campaign's data: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            results_export::run(&store, &actor, &program, &format, mapping.as_deref(), &out, json).await
         }
         Command::Bench { command: BenchCommand::Import { rows, quick, backends, keep } } => {
             let rows = if quick { 20_000 } else { rows };

@@ -212,3 +212,94 @@ fn killed_runs_lose_no_attempt_and_the_restart_closes_what_was_in_flight() {
         }
     }
 }
+
+#[test]
+fn results_export_as_csv_by_role_and_as_van_canvass_requests() {
+    let dir = started_demo("300");
+    let args = simulate_args(0, "20");
+    let report = ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let finished = n(&report["attempts_finished"]);
+    // The data manager may export personal data: names are in the file.
+    let csv_path = dir.path().join("results.csv");
+    let out = run(
+        dir.path(),
+        &["--as", "data@demo.clearline.test", "--json", "export", "results", "--program", PROGRAM, "-o"]
+            .iter()
+            .copied()
+            .chain([csv_path.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(n(&ok_json(out)["rows"]), finished);
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(header.starts_with("attempt_id,voter_id,first_name,last_name,program"), "{header}");
+    assert_eq!(text.lines().count() as i64, finished + 1);
+    assert!(!text.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no phone number in it");
+    // The analyst sees results but not personal data: identifiers only.
+    let analyst_path = dir.path().join("analyst.csv");
+    let out = run(
+        dir.path(),
+        &["--as", "analyst@demo.clearline.test", "export", "results", "--program", PROGRAM, "-o"]
+            .iter()
+            .copied()
+            .chain([analyst_path.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let analyst = std::fs::read_to_string(&analyst_path).unwrap();
+    assert!(analyst.starts_with("attempt_id,voter_id,program,"), "{analyst}");
+    // VAN: a disposition the mapping does not name stops the export; nothing is written.
+    let mapping = dir.path().join("van.json");
+    std::fs::write(
+        &mapping,
+        r#"{"person_id_type": "StateFileID", "contact_type_id": 1, "result_codes": {"no_answer": 1}}"#,
+    )
+    .unwrap();
+    let van_path = dir.path().join("van.jsonl");
+    let van_args = |m: &Path| {
+        ["--as", "data@demo.clearline.test", "export", "results", "--program", PROGRAM, "--format", "van-canvass"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--mapping".into(), m.display().to_string(), "-o".into(), van_path.display().to_string()])
+            .collect::<Vec<String>>()
+    };
+    let out = run(dir.path(), &van_args(&mapping).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ended busy: map it"), "{}", stderr(&out));
+    assert!(!van_path.exists(), "a refused export writes no file");
+    let codes: Vec<String> = clearline_core::disposition::Disposition::ALL
+        .iter()
+        .filter(|d| !matches!(d.code(), "complete" | "interrupted"))
+        .enumerate()
+        .map(|(i, d)| format!("\"{}\": {}", d.code(), i + 1))
+        .collect();
+    std::fs::write(
+        &mapping,
+        format!(
+            r#"{{"person_id_type": "StateFileID", "contact_type_id": 1, "result_codes": {{{}}},
+                "activist_codes": {{"complete": 18917}}, "skip": ["interrupted"]}}"#,
+            codes.join(", ")
+        ),
+    )
+    .unwrap();
+    let out = run(dir.path(), &van_args(&mapping).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<Value> =
+        std::fs::read_to_string(&van_path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len() as i64, finished);
+    for l in &lines {
+        let body = &l["body"];
+        assert!(body["resultCodeId"].is_null() != body["responses"].is_null(), "one of the two: {l}");
+        assert!(l["path"].as_str().unwrap().starts_with("people/StateFileID:"), "{l}");
+        assert_eq!(body["canvassContext"]["contactTypeId"], 1);
+    }
+    // Each export is audited.
+    let log = run(dir.path(), &["--as", "owner@demo.clearline.test", "audit", "export"]);
+    assert!(log.status.success(), "{}", stderr(&log));
+    let exports = support::cli::stdout(&log)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "results.export")
+        .count();
+    assert_eq!(exports, 3, "two CSV and one VAN export; the refused one wrote nothing and is not counted");
+}
