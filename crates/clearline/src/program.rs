@@ -521,6 +521,12 @@ fn print_stats(stats: &clearline_store::CallStats) {
 }
 
 fn refused(e: StoreError) -> anyhow::Result<ExitCode> {
+    store_refusal(e, "program")
+}
+
+/// Store refusals as the CLI reports them: invalid input and conflicts are usage errors (2); a missing
+/// `what` (another tenant's looks missing too) and missing rights fail (1).
+pub(crate) fn store_refusal(e: StoreError, what: &str) -> anyhow::Result<ExitCode> {
     match e {
         StoreError::Invalid(e) => {
             eprintln!("error: {e}");
@@ -531,7 +537,7 @@ fn refused(e: StoreError) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(2))
         }
         StoreError::NotFound => {
-            eprintln!("error: no such program (or script) in your campaign");
+            eprintln!("error: no such {what} in your campaign");
             Ok(ExitCode::from(1))
         }
         StoreError::Forbidden(cap) => {

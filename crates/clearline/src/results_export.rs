@@ -10,7 +10,7 @@
 use clearline_core::disposition::Disposition;
 use clearline_core::Actor;
 use clearline_ingest::defuse;
-use clearline_store::{ResultRow, Store, StoreError};
+use clearline_store::{ResultRow, Store};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,15 +147,7 @@ pub async fn run(
     loop {
         let page = match store.program_results(actor, program, after, 5_000).await {
             Ok(p) => p,
-            Err(StoreError::NotFound) => {
-                eprintln!("error: no such program in your campaign");
-                return Ok(ExitCode::from(1));
-            }
-            Err(StoreError::Forbidden(cap)) => {
-                eprintln!("error: your role may not do this (needs {cap})");
-                return Ok(ExitCode::from(1));
-            }
-            Err(e) => return Err(e.into()),
+            Err(e) => return crate::program::store_refusal(e, "program"),
         };
         let Some(last) = page.last() else { break };
         after = last.attempt_id;

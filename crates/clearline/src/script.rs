@@ -425,28 +425,8 @@ fn print_moved(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Store refusals as the CLI reports them: invalid input and conflicts are usage errors (2); missing
-/// objects and missing rights fail (1).
 fn refused(e: StoreError) -> anyhow::Result<ExitCode> {
-    match e {
-        StoreError::Invalid(e) => {
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(2))
-        }
-        StoreError::Conflict { field } => {
-            eprintln!("error: {field} is already taken");
-            Ok(ExitCode::from(2))
-        }
-        StoreError::NotFound => {
-            eprintln!("error: no such script or version in your campaign");
-            Ok(ExitCode::from(1))
-        }
-        StoreError::Forbidden(cap) => {
-            eprintln!("error: your role may not do this (needs {cap})");
-            Ok(ExitCode::from(1))
-        }
-        e => Err(e.into()),
-    }
+    crate::program::store_refusal(e, "script or version")
 }
 
 fn usage(errors: &[String]) -> anyhow::Result<ExitCode> {

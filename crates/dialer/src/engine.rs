@@ -197,9 +197,7 @@ struct Agent {
     wrap_total: Micros,
     wrap_started: Micros,
     call_started: Micros,
-    /// The finished call waiting for the agent's disposition, and its lead (its person and household
-    /// stay live until the disposition is recorded).
-    pending: Option<(AttemptRecord, Lead)>,
+    pending: Option<AttemptRecord>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -431,12 +429,10 @@ impl Engine {
         }
         a.wrap_total += now - a.wrap_started;
         let wrap = now - a.wrap_started;
-        let pending = a.pending.take();
-        if let Some((mut record, lead)) = pending {
+        if let Some(mut record) = a.pending.take() {
             if let Some(d) = disposition {
                 record.disposition = d;
             }
-            self.release(&lead);
             self.outputs.push(Output::Attempt(record));
         }
         self.pacer.observe(now, Observation::Wrap { secs: as_secs(wrap) });
@@ -864,9 +860,11 @@ impl Engine {
         let c = self.calls.get(&call).expect("known call");
         match c.state {
             CallState::Bridged(agent) => {
-                // The household stays live through wrap-up: the attempt is not over until the agent
-                // records its disposition (a callback or opt-out may be what they record).
+                // The engine frees the household at hang-up (its pacing counts on it); the store still
+                // holds the attempt live until the disposition is written, and refuses a dial to the
+                // household meanwhile (clearline-calling closes such a dial as never placed).
                 let mut c = self.calls.remove(&call).expect("known");
+                self.release(&c.lead);
                 c.record.ended_at = now;
                 c.record.disposition = c.decided.unwrap_or(Disposition::Complete);
                 let talk = now - c.record.bridged_at.unwrap_or(now);
@@ -874,7 +872,7 @@ impl Engine {
                 a.talk_total += talk;
                 a.state = AgentState::WrapUp;
                 a.wrap_started = now;
-                a.pending = Some((c.record, c.lead));
+                a.pending = Some(c.record);
                 self.pacer.observe(now, Observation::Talk { secs: as_secs(talk) });
                 self.outputs.push(Output::Agent(agent, AgentNotice::WrapUp { call }));
             }

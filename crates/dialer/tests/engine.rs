@@ -421,31 +421,3 @@ fn a_pooled_preview_lead_is_asked_again_when_it_leaves_the_pool() {
     );
     assert_eq!(e.counters().denied, 2, "both pooled leads refused at the instant they would be offered");
 }
-
-#[test]
-fn a_household_stays_live_until_its_attempt_is_dispositioned() {
-    // Two people of one household; two agents on a preview program.
-    let leads = vec![lead(1, 7, LineType::Wireless), lead(2, 7, LineType::Wireless)];
-    let mut e = engine(ProgramMode::Preview, leads, 0);
-    e.login(0, AgentId(0));
-    e.login(0, AgentId(1));
-    let out = e.take_outputs();
-    assert!(out.contains(&Output::Agent(AgentId(0), AgentNotice::PreviewOffered { lead: 1 })), "{out:?}");
-    assert!(!out.contains(&Output::Agent(AgentId(1), AgentNotice::PreviewOffered { lead: 2 })), "same household");
-    e.preview_dial(SECOND, AgentId(0));
-    let call = originated(&e.take_outputs())[0].0;
-    e.on_event(event(5 * SECOND, call, EventKind::Answered));
-    e.on_event(event(40 * SECOND, call, EventKind::HungUp { by: HungUpBy::Remote }));
-    // Agent 0 is wrapping up; the attempt has no disposition yet, so agent 1 is not offered person 2.
-    e.tick(41 * SECOND);
-    let out = e.take_outputs();
-    assert!(
-        !out.iter().any(|o| matches!(o, Output::Agent(_, AgentNotice::PreviewOffered { lead: 2 }))),
-        "offered during the other member's wrap-up: {out:?}"
-    );
-    e.wrap_done(50 * SECOND, AgentId(0), Some(Disposition::CallbackRequested));
-    e.tick(51 * SECOND);
-    let out = e.take_outputs();
-    assert_eq!(attempts(&out), vec![Disposition::CallbackRequested]);
-    assert!(out.iter().any(|o| matches!(o, Output::Agent(_, AgentNotice::PreviewOffered { lead: 2 }))), "{out:?}");
-}
