@@ -29,6 +29,12 @@ struct Run {
     stages: clearline_ingest::ImportTimings,
 }
 
+/// Starts a new peak: each backend's run reports its own peak, not the one of the run before it.
+/// (Linux: writing 5 to `clear_refs` resets VmHWM to the current resident size; elsewhere a no-op.)
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 /// Peak resident memory of this process so far (VmHWM), in MB. Linux only; 0 elsewhere.
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -59,6 +65,7 @@ pub async fn import(rows: u64, backends: &str, keep: Option<&Path>, json: bool) 
     }
     let mut runs = Vec::new();
     for backend in backends.split(',') {
+        reset_peak_rss();
         let run = match backend {
             "sqlite" => bench_sqlite(dir, &file, rows).await?,
             "postgres" => bench_postgres(dir, &file, rows).await?,
@@ -212,8 +219,10 @@ fn raw_sqlite(dir: &Path, file: &Path) -> anyhow::Result<Option<f64>> {
 
 /// `psql \copy` into an untyped, unindexed table of the file's columns.
 fn raw_postgres(url: &str, schema: &str, file: &Path) -> anyhow::Result<Option<f64>> {
-    let header = std::fs::read(file)?;
-    let first = header.split(|&b| b == b'\n').next().unwrap_or_default();
+    // Only the header line: reading the whole file here counted it in the peak memory of the run.
+    let mut first = Vec::new();
+    std::io::BufRead::read_until(&mut std::io::BufReader::new(std::fs::File::open(file)?), b'\n', &mut first)?;
+    let first = first.strip_suffix(b"\n").unwrap_or(&first);
     let columns: Vec<String> =
         String::from_utf8_lossy(first).split('\t').map(|c| format!("\"{}\" text", c.trim())).collect();
     let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}; DROP TABLE IF EXISTS {schema}.raw; CREATE UNLOGGED TABLE {schema}.raw ({});", columns.join(","));
