@@ -2,6 +2,7 @@
 //! into one transaction; the batch, its counts, its encrypted reject file and its audit event commit
 //! together, or nothing does.
 
+use crate::keymap::KeyMap;
 use crate::normalize::{Normalizer, Sealer};
 use crate::rejects::{self, Reject};
 use clearline_core::phone::BlockLineTypes;
@@ -10,13 +11,14 @@ use clearline_store::{BatchSummary, PersonRecord, Store, StoreError};
 use clearline_voterfile::{Layout, SourceRow, StructuralError, TextEncoding};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
 use std::io::Read;
 use std::sync::Arc;
 
 /// Rows per chunk handed from the reader thread to the writer.
 const CHUNK_ROWS: usize = 2_000;
+/// The person-key map's first size (slots of 16 bytes, in a sparse temporary file): room for half a
+/// million keys before it first doubles.
+const KEY_MAP_INITIAL_SLOTS: u64 = 1 << 20;
 
 pub struct ImportOptions {
     pub layout: Layout,
@@ -314,7 +316,7 @@ fn read_all<R: Read>(
                 }
             });
         }
-        let outcome = read_rows(&mut tap, &options, &tx, &job_tx);
+        let outcome = read_rows(&mut tap, &options, &tx, &job_tx, KEY_MAP_INITIAL_SLOTS);
         drop(job_tx); // the workers drain what is queued, then stop
         outcome
     });
@@ -363,13 +365,13 @@ fn read_rows<R: Read>(
     options: &ImportOptions,
     tx: &tokio::sync::mpsc::Sender<Msg>,
     jobs: &std::sync::mpsc::SyncSender<Job>,
+    key_map_slots: u64,
 ) -> Result<Option<ReaderTotals>, String> {
     let started = std::time::Instant::now();
     let mut busy = 0.0f64; // time spent parsing, not waiting for a worker
     let mut totals = ReaderTotals::default();
-    // Person key → first line, by a 64-bit hash of the key: constant memory per row whatever the key.
-    let hasher = RandomState::new();
-    let mut first_line: HashMap<u64, u64> = HashMap::new();
+    // Person key → first line, on disk: the process's memory does not grow with the file (see keymap).
+    let mut first_line = KeyMap::new(key_map_slots).map_err(|e| format!("the person-key map: {e}"))?;
     let mut chunk: Vec<SourceRow> = Vec::with_capacity(CHUNK_ROWS);
     let mut seq = 0u64;
     let mut reader = match clearline_voterfile::open_reader(&options.layout, options.encoding, tap) {
@@ -403,8 +405,8 @@ fn read_rows<R: Read>(
             });
             continue;
         };
-        let h = hasher.hash_one(key);
-        if let Some(first) = first_line.get(&h) {
+        let first = first_line.first_line_or_insert(key, row.line).map_err(|e| format!("the person-key map: {e}"))?;
+        if let Some(first) = first {
             totals.rejected += 1;
             totals.rejects.push(Reject {
                 line: row.line,
@@ -415,7 +417,6 @@ fn read_rows<R: Read>(
             });
             continue;
         }
-        first_line.insert(h, row.line);
         chunk.push(row);
         if chunk.len() == CHUNK_ROWS {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
@@ -435,4 +436,69 @@ fn read_rows<R: Read>(
     totals.extra_columns = columns.to_vec();
     totals.read_seconds = busy.min(started.elapsed().as_secs_f64());
     Ok(Some(totals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Runs the reader thread's loop over `file` with a person-key map of `slots` slots (workers
+    /// replaced by a drain): its totals, and the lines it passed on to be imported.
+    fn read_with(file: Vec<u8>, slots: u64) -> (ReaderTotals, Vec<u64>) {
+        let options = ImportOptions {
+            layout: Layout::Nc,
+            layout_name: "nc".into(),
+            encoding: None,
+            default_region: "US".into(),
+            line_types: None,
+        };
+        let mut tap = Tap { inner: std::io::Cursor::new(file), hasher: Sha256::new(), bytes: Arc::default() };
+        let (tx, _rx) = tokio::sync::mpsc::channel::<Msg>(4);
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(1);
+        let drain =
+            std::thread::spawn(move || job_rx.iter().flat_map(|j| j.rows.into_iter().map(|r| r.line)).collect());
+        let totals = read_rows(&mut tap, &options, &tx, &job_tx, slots).unwrap().expect("a whole file");
+        drop(job_tx);
+        (totals, drain.join().unwrap())
+    }
+
+    #[test]
+    fn repeated_keys_are_rejected_naming_the_first_line_across_the_key_maps_growth() {
+        // A generated file (with its own repeats), then its first 500 rows again at the end: every
+        // one of those repeats comes after the on-disk map has doubled many times from 4 slots.
+        let mut file = Vec::new();
+        let stats = clearline_voterfile::generate(&Layout::Nc, 6_000, 3, &mut file).unwrap();
+        assert!(stats.duplicate_keys > 0, "the generator repeats some keys");
+        let text = file.clone();
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        for line in &lines[1..501] {
+            file.extend_from_slice(line);
+            file.push(b'\n');
+        }
+        // The reference: every row's trimmed key against an in-memory map of first lines.
+        let mut first: HashMap<String, u64> = HashMap::new();
+        let (mut expected_rejects, mut expected_lines) = (Vec::new(), Vec::new());
+        for row in clearline_voterfile::open_reader(&Layout::Nc, None, &file[..]).unwrap() {
+            let row = row.unwrap();
+            let key = row.person_key.as_deref().map(str::trim).unwrap_or_default().to_string();
+            assert!(!key.is_empty());
+            match first.get(&key) {
+                Some(&line) => expected_rejects.push((row.line, format!("repeats the person key of line {line}"))),
+                None => {
+                    first.insert(key, row.line);
+                    expected_lines.push(row.line);
+                }
+            }
+        }
+        assert!(expected_rejects.len() as u64 >= 500 + stats.duplicate_keys);
+        for slots in [4, KEY_MAP_INITIAL_SLOTS] {
+            let (totals, passed) = read_with(file.clone(), slots);
+            let rejects: Vec<(u64, String)> = totals.rejects.iter().map(|r| (r.line, r.reason.clone())).collect();
+            assert_eq!(rejects, expected_rejects, "{slots} slots");
+            assert_eq!(passed, expected_lines, "{slots} slots");
+            assert_eq!(totals.rejected, expected_rejects.len() as u64);
+            assert_eq!(totals.rows_read, 6_500);
+        }
+    }
 }
