@@ -20,6 +20,7 @@ mod households;
 mod orgs;
 mod programs;
 mod signals;
+mod spill;
 pub mod testing;
 mod universes;
 mod users;

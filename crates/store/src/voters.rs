@@ -707,15 +707,16 @@ impl ImportTx {
         let ids = self.take_person_ids(new_rows.len()).await?;
         let mut prepared: Vec<NewPerson> = Vec::with_capacity(new_rows.len());
         for (mut p, id) in new_rows.into_iter().zip(ids) {
-            let household = self.linker.as_mut().map(|l| {
-                l.add(
+            let household = match self.linker.as_mut() {
+                Some(l) => Some(l.add(
                     id,
                     p.res_address.as_deref(),
                     p.res_zip.as_deref(),
                     p.last_name.as_deref(),
                     p.phones.iter().map(|ph| &ph.number_index[..]),
-                )
-            });
+                )?),
+                None => None,
+            };
             phones.extend(std::mem::take(&mut p.phones).into_iter().enumerate().map(|(i, ph)| (id, ph, i)));
             prepared.push(NewPerson { id, household, person: p });
         }
