@@ -439,7 +439,8 @@ impl ImportTx {
             for (id, _) in group {
                 let _ = args.add(*id);
             }
-            sqlx::query_with(&sql, args).execute(&mut **self.tx_mut()).await?;
+            // Kept prepared only at the full size: the last group's shape is used once.
+            sqlx::query_with(&sql, args).persistent(group.len() == 500).execute(&mut **self.tx_mut()).await?;
         }
         Ok(())
     }
