@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 /// Rows per chunk handed from the reader thread to the writer.
 const CHUNK_ROWS: usize = 2_000;
-/// The person-key map's first size (slots of 16 bytes, in a sparse temporary file): room for half a
-/// million keys before it first doubles.
-const KEY_MAP_INITIAL_SLOTS: u64 = 1 << 20;
+/// The person-key map's first table (slots of 16 bytes in a sparse temporary file, one byte each in
+/// memory): 64k keys before the next, twice as large, level opens.
+const KEY_MAP_INITIAL_SLOTS: usize = 1 << 17;
 
 pub struct ImportOptions {
     pub layout: Layout,
@@ -365,7 +365,7 @@ fn read_rows<R: Read>(
     options: &ImportOptions,
     tx: &tokio::sync::mpsc::Sender<Msg>,
     jobs: &std::sync::mpsc::SyncSender<Job>,
-    key_map_slots: u64,
+    key_map_slots: usize,
 ) -> Result<Option<ReaderTotals>, String> {
     let started = std::time::Instant::now();
     let mut busy = 0.0f64; // time spent parsing, not waiting for a worker
@@ -445,7 +445,7 @@ mod tests {
 
     /// Runs the reader thread's loop over `file` with a person-key map of `slots` slots (workers
     /// replaced by a drain): its totals, and the lines it passed on to be imported.
-    fn read_with(file: Vec<u8>, slots: u64) -> (ReaderTotals, Vec<u64>) {
+    fn read_with(file: Vec<u8>, slots: usize) -> (ReaderTotals, Vec<u64>) {
         let options = ImportOptions {
             layout: Layout::Nc,
             layout_name: "nc".into(),
