@@ -4,7 +4,7 @@
 
 use crate::keymap::KeyMap;
 use crate::normalize::{Normalizer, Sealer};
-use crate::rejects::{self, Reject};
+use crate::rejects::{Reject, RejectRows};
 use clearline_core::phone::BlockLineTypes;
 use clearline_core::{Actor, OrgId};
 use clearline_store::{BatchSummary, PersonRecord, Store, StoreError};
@@ -53,8 +53,9 @@ pub struct ImportReport {
     /// Where the reject file was written, if it was (set by the caller).
     pub reject_file: Option<String>,
     pub batch_id: i64,
+    /// The reject file as CSV (header, then one row per rejected row or phone, in file order).
     #[serde(skip)]
-    pub rejects: Vec<Reject>,
+    pub reject_csv: Vec<u8>,
     #[serde(skip)]
     pub file_sha256: String,
     #[serde(skip)]
@@ -67,8 +68,13 @@ impl ImportReport {
     }
 
     /// The reject file as CSV.
-    pub fn rejects_csv(&self) -> Vec<u8> {
-        rejects::to_csv(&self.rejects)
+    pub fn rejects_csv(&self) -> &[u8] {
+        &self.reject_csv
+    }
+
+    /// Rows in the reject file: rejected rows and rejected phones.
+    pub fn reject_count(&self) -> u64 {
+        self.rejected + self.phones_invalid
     }
 }
 
@@ -110,7 +116,7 @@ struct NormalizedChunk {
 
 enum Msg {
     Chunk(NormalizedChunk),
-    Done(ReaderTotals),
+    Done(Box<ReaderTotals>),
     Broken(StructuralError),
 }
 
@@ -119,7 +125,7 @@ enum Msg {
 struct ReaderTotals {
     rows_read: u64,
     rejected: u64,
-    rejects: Vec<Reject>,
+    rejects: RejectRows,
     sha256: String,
     read_seconds: f64,
     /// The file's extra column names (see [`Normalizer::normalize`]).
@@ -178,7 +184,7 @@ where
     let mut counts = clearline_store::ChunkCounts::default();
     let mut rows_so_far = 0u64;
     let mut phones_valid = 0u64;
-    let mut phone_rejects: Vec<Reject> = Vec::new();
+    let mut phone_rejects = RejectRows::default();
     let mut timings = ImportTimings::default();
     // Workers finish out of order: hold early chunks until the next one in file order arrives, so
     // rows are written (and get their ids) in the file's order.
@@ -192,7 +198,7 @@ where
                     next_seq += 1;
                     rows_so_far += chunk.persons.len() as u64;
                     phones_valid += chunk.phones_valid;
-                    phone_rejects.extend(chunk.phone_rejects);
+                    chunk.phone_rejects.iter().for_each(|r| phone_rejects.push(r));
                     timings.normalize += chunk.normalize_seconds;
                     let started = std::time::Instant::now();
                     let c = match import.upsert_chunk(chunk.persons).await {
@@ -233,8 +239,7 @@ where
     timings.read = totals.read_seconds;
     let phones_invalid = phone_rejects.len() as u64;
     // The reject file lists rejects in file order (a row's key reject and its phones' in one place).
-    totals.rejects.append(&mut phone_rejects);
-    totals.rejects.sort_by_key(|r| r.line);
+    let reject_csv = RejectRows::merge_csv(std::mem::take(&mut totals.rejects), phone_rejects);
     let households_started = std::time::Instant::now();
     let households = match import.assign_households().await {
         Ok(n) => n,
@@ -254,7 +259,7 @@ where
         phones_invalid,
         reject_file: None,
         batch_id: import.batch_id(),
-        rejects: totals.rejects,
+        reject_csv,
         file_sha256: totals.sha256,
         timings,
     };
@@ -277,7 +282,7 @@ where
         extra_columns: std::mem::take(&mut totals.extra_columns),
     };
     // The reject file holds the rejected values as given: personal data, so it is stored encrypted.
-    let rejects_enc = (!report.rejects.is_empty()).then(|| reject_sealer.seal("reject_file", &report.rejects_csv()));
+    let rejects_enc = (report.reject_count() > 0).then(|| reject_sealer.seal("reject_file", report.rejects_csv()));
     report.timings.households = households_started.elapsed().as_secs_f64();
     let finish_started = std::time::Instant::now();
     let batch_id = import.finish(&summary, rejects_enc).await?;
@@ -325,7 +330,7 @@ fn read_all<R: Read>(
     let mut rest = Vec::new();
     tap.read_to_end(&mut rest).map_err(|e| e.to_string())?;
     totals.sha256 = hex::encode(tap.hasher.finalize());
-    let _ = tx.blocking_send(Msg::Done(totals));
+    let _ = tx.blocking_send(Msg::Done(Box::new(totals)));
     Ok(())
 }
 
@@ -396,7 +401,7 @@ fn read_rows<R: Read>(
         let key = row.person_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let Some(key) = key else {
             totals.rejected += 1;
-            totals.rejects.push(Reject {
+            totals.rejects.push(&Reject {
                 line: row.line,
                 person_key: String::new(),
                 field: "person_key".into(),
@@ -408,7 +413,7 @@ fn read_rows<R: Read>(
         let first = first_line.first_line_or_insert(key, row.line).map_err(|e| format!("the person-key map: {e}"))?;
         if let Some(first) = first {
             totals.rejected += 1;
-            totals.rejects.push(Reject {
+            totals.rejects.push(&Reject {
                 line: row.line,
                 person_key: key.to_string(),
                 field: "person_key".into(),
@@ -493,8 +498,13 @@ mod tests {
         }
         assert!(expected_rejects.len() as u64 >= 500 + stats.duplicate_keys);
         for slots in [4, KEY_MAP_INITIAL_SLOTS] {
-            let (totals, passed) = read_with(file.clone(), slots);
-            let rejects: Vec<(u64, String)> = totals.rejects.iter().map(|r| (r.line, r.reason.clone())).collect();
+            let (mut totals, passed) = read_with(file.clone(), slots);
+            let csv = RejectRows::merge_csv(std::mem::take(&mut totals.rejects), RejectRows::default());
+            let rejects: Vec<(u64, String)> = csv::Reader::from_reader(&csv[..])
+                .records()
+                .map(|r| r.unwrap())
+                .map(|r| (r[0].parse().unwrap(), r[3].to_string()))
+                .collect();
             assert_eq!(rejects, expected_rejects, "{slots} slots");
             assert_eq!(passed, expected_lines, "{slots} slots");
             assert_eq!(totals.rejected, expected_rejects.len() as u64);
