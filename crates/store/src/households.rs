@@ -115,8 +115,62 @@ fn zip5(zip: &str) -> &str {
     zip.get(..5).unwrap_or(zip)
 }
 
+/// A growable array of `u32` in fixed blocks: exactly 4 bytes an element (plus the last block's
+/// unused part), where a `Vec` doubling its capacity holds up to twice that, and briefly three
+/// times while it copies itself to grow (tens of MB at millions of people).
 #[derive(Default)]
-struct UnionFind(Vec<u32>);
+pub(crate) struct U32s {
+    blocks: Vec<Box<[u32]>>,
+    len: usize,
+}
+
+const U32S_BLOCK: usize = 1 << 16;
+
+impl U32s {
+    pub(crate) fn push(&mut self, value: u32) {
+        if self.len == self.blocks.len() * U32S_BLOCK {
+            self.blocks.push(vec![0; U32S_BLOCK].into_boxed_slice());
+        }
+        self.blocks[self.len / U32S_BLOCK][self.len % U32S_BLOCK] = value;
+        self.len += 1;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes held (for the test of the bound).
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.blocks.len() * U32S_BLOCK * 4
+    }
+}
+
+impl std::ops::Index<usize> for U32s {
+    type Output = u32;
+    fn index(&self, i: usize) -> &u32 {
+        assert!(i < self.len, "index {i} past {}", self.len);
+        &self.blocks[i / U32S_BLOCK][i % U32S_BLOCK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for U32s {
+    fn index_mut(&mut self, i: usize) -> &mut u32 {
+        assert!(i < self.len, "index {i} past {}", self.len);
+        &mut self.blocks[i / U32S_BLOCK][i % U32S_BLOCK]
+    }
+}
+
+impl FromIterator<u32> for U32s {
+    fn from_iter<I: IntoIterator<Item = u32>>(iter: I) -> Self {
+        let mut v = U32s::default();
+        iter.into_iter().for_each(|x| v.push(x));
+        v
+    }
+}
+
+#[derive(Default)]
+struct UnionFind(U32s);
 
 /// Links the people who share an address key: sorted links, every group joined to its first member.
 fn link_sorted_addresses(uf: &mut UnionFind, links: LinkSorter) -> std::io::Result<()> {
@@ -230,7 +284,7 @@ pub(crate) struct HouseholdLinker {
     ids: IdRuns,
     uf: UnionFind,
     /// The position whose id each row was written with as its household.
-    written: Vec<u32>,
+    written: U32s,
     /// A bounded window of recent addresses (see [`GUESS_ADDRESSES`]): guesses only.
     recent_addresses: HashMap<u64, u32>,
     window: usize,
@@ -251,7 +305,7 @@ impl HouseholdLinker {
         HouseholdLinker {
             ids: IdRuns::default(),
             uf: UnionFind::default(),
-            written: Vec::new(),
+            written: U32s::default(),
             recent_addresses: HashMap::new(),
             window: window.max(1),
             addresses: LinkSorter::new(run_records),
@@ -338,7 +392,7 @@ impl ImportTx {
         // The whole campaign, by ascending id: positions, address links, and each phone's link (its
         // scope from its person's ZIP and last name). Links go to disk, not into memory.
         let mut ids = IdRuns::default();
-        let mut uf = UnionFind(Vec::new());
+        let mut uf = UnionFind::default();
         let mut addresses = LinkSorter::new(RUN_RECORDS);
         {
             let mut rows =
@@ -526,7 +580,7 @@ mod tests {
     /// The linking as it was done before the links went to disk (every map in memory): the reference.
     /// Returns the household id each person was written with, the final ones, and the household count.
     fn in_memory_reference(people: &[Person]) -> (Vec<i64>, Vec<i64>, u64) {
-        let mut uf = UnionFind(Vec::new());
+        let mut uf = UnionFind::default();
         let mut first_at_address: HashMap<u64, u32> = HashMap::new();
         let mut phone_links = Vec::new();
         let mut written = Vec::new();
@@ -624,6 +678,16 @@ mod tests {
             let roots = |uf: &mut UnionFind| (0..n).map(|i| uf.find(i)).collect::<Vec<_>>();
             assert_eq!(roots(&mut uf), roots(&mut reference));
         }
+    }
+
+    #[test]
+    fn u32s_hold_four_bytes_an_element_in_blocks() {
+        let n = 3 * U32S_BLOCK + 5;
+        let mut v: U32s = (0..n as u32).collect();
+        assert_eq!(v.len(), n);
+        assert_eq!(v.bytes(), 4 * 4 * U32S_BLOCK, "four blocks, no doubling slack");
+        v[U32S_BLOCK] = 7;
+        assert_eq!((v[0], v[U32S_BLOCK - 1], v[U32S_BLOCK], v[n - 1]), (0, U32S_BLOCK as u32 - 1, 7, n as u32 - 1));
     }
 
     #[test]
