@@ -25,6 +25,10 @@ struct Run {
     /// raw bulk-load time ÷ import time: ≥ 1.0 means the import is as fast as the bare loader.
     throughput_ratio: Option<f64>,
     peak_rss_mb: f64,
+    /// Resident memory just before the import began, and the peak up to then (seeding the demo, the
+    /// generator): what the import's own structures add is the difference to `peak_rss_mb`.
+    rss_before_import_mb: f64,
+    peak_before_import_mb: f64,
     /// Where the import's time went (seconds; `normalize` is summed over the worker threads).
     stages: clearline_ingest::ImportTimings,
 }
@@ -35,11 +39,20 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// Resident memory of this process now (VmRSS), in MB. Linux only; 0 elsewhere.
+fn current_rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
 /// Peak resident memory of this process so far (VmHWM), in MB. Linux only; 0 elsewhere.
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -83,6 +96,10 @@ pub async fn import(rows: u64, backends: &str, keep: Option<&Path>, json: bool) 
                 run.universe_count_ms,
                 run.peak_rss_mb
             );
+            eprintln!(
+                "          memory: {:.0} MB resident before the import (peak {:.0} MB until then)",
+                run.rss_before_import_mb, run.peak_before_import_mb
+            );
             let t = &run.stages;
             eprintln!(
                 "          stages: read {:.2} s, normalize {:.2} s (all workers), write {:.2} s, households {:.2} s, finish {:.2} s",
@@ -103,7 +120,7 @@ async fn timed_import(
     data_dir: &Path,
     file: &Path,
     rows: u64,
-) -> anyhow::Result<(f64, f64, clearline_ingest::ImportTimings)> {
+) -> anyhow::Result<(f64, f64, clearline_ingest::ImportTimings, (f64, f64))> {
     std::fs::create_dir_all(data_dir)?;
     let store = Store::open(&store_config).await?;
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
@@ -121,6 +138,7 @@ async fn timed_import(
         line_types: None,
     };
     let input = std::fs::File::open(file)?;
+    let before_import = (current_rss_mb(), peak_rss_mb());
     let started = Instant::now();
     let report = import_voters(&store, &actor, campaign, sealer, options, input, |_| {}).await?;
     // The clock stops when the batch has committed and a count over it is right.
@@ -141,15 +159,16 @@ async fn timed_import(
         bail!("the benchmark universe selected {selected} of {count}: the filter is not exercising anything");
     }
     store.close().await;
-    Ok((seconds, count_ms, report.timings))
+    Ok((seconds, count_ms, report.timings, before_import))
 }
 
 async fn bench_sqlite(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Run> {
     let data_dir = dir.join("sqlite-data");
     let _ = std::fs::remove_dir_all(&data_dir);
-    let (seconds, count_ms, stages) = timed_import(StoreConfig::embedded(&data_dir), &data_dir, file, rows).await?;
+    let (seconds, count_ms, stages, before) =
+        timed_import(StoreConfig::embedded(&data_dir), &data_dir, file, rows).await?;
     let raw = raw_sqlite(dir, file)?;
-    Ok(run("sqlite", rows, seconds, raw, count_ms, stages))
+    Ok(run("sqlite", rows, seconds, raw, count_ms, stages, before))
 }
 
 async fn bench_postgres(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Run> {
@@ -168,8 +187,8 @@ async fn bench_postgres(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Ru
     let _ = Command::new("psql")
         .args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
         .output();
-    let (seconds, count_ms, stages) = seconds?;
-    Ok(run("postgres", rows, seconds, raw?, count_ms, stages))
+    let (seconds, count_ms, stages, before) = seconds?;
+    Ok(run("postgres", rows, seconds, raw?, count_ms, stages, before))
 }
 
 fn run(
@@ -179,8 +198,11 @@ fn run(
     raw: Option<f64>,
     universe_count_ms: f64,
     stages: clearline_ingest::ImportTimings,
+    (rss_before_import_mb, peak_before_import_mb): (f64, f64),
 ) -> Run {
     Run {
+        rss_before_import_mb,
+        peak_before_import_mb,
         stages,
         universe_count_ms,
         backend,
