@@ -15,7 +15,16 @@ use std::io::Read;
 use std::sync::Arc;
 
 /// Rows per chunk handed from the reader thread to the writer.
-const CHUNK_ROWS: usize = 2_000;
+///
+/// Why 1,000: chunks in flight are most of the import's memory that is not the database's page
+/// cache. A parsed NC row (67 columns as strings) is ~3 KB and a normalized one ~2 KB, and with the
+/// queues full (the writer is the slow stage) a dozen chunks are alive at once; at 2,000 rows that
+/// was ~100 MB a few seconds into any import (`bench import`: 51 MB before the import, ~150 MB at
+/// 20,000 rows). Statements stay large (450 people, every phone of the chunk), so the writer's
+/// per-statement cost hardly changes.
+const CHUNK_ROWS: usize = 1_000;
+/// Normalized chunks waiting for the writer (the reader and the workers block when it is full).
+const NORMALIZED_QUEUE: usize = 2;
 /// The person-key map's first table (slots of 16 bytes in a sparse temporary file, one byte each in
 /// memory): 64k keys before the next, twice as large, level opens.
 const KEY_MAP_INITIAL_SLOTS: usize = 1 << 17;
@@ -176,7 +185,7 @@ where
     let mut import = store.begin_import(actor, campaign).await?;
     let bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let tap = Tap { inner: input, hasher: Sha256::new(), bytes: bytes.clone() };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(NORMALIZED_QUEUE);
     let layout_name = options.layout_name.clone();
     let reject_sealer = sealer.clone();
     let reader = tokio::task::spawn_blocking(move || read_all(tap, options, sealer, tx));
@@ -466,6 +475,20 @@ mod tests {
         let totals = read_rows(&mut tap, &options, &tx, &job_tx, slots).unwrap().expect("a whole file");
         drop(job_tx);
         (totals, drain.join().unwrap())
+    }
+
+    /// The bound on rows held in memory at once, whatever the file's size: the reader's chunk, the
+    /// jobs queued and being normalized (one per worker each), the normalized chunks queued, those
+    /// held for file order (at most one per worker) and the one being written.
+    #[test]
+    fn rows_in_flight_are_bounded() {
+        let workers = normalize_workers();
+        assert!((1..=8).contains(&workers));
+        let chunks = 1 + 2 * workers + NORMALIZED_QUEUE + workers + 1;
+        let rows = chunks * CHUNK_ROWS;
+        // 2 cores: 9 chunks of 1,000 rows. Raise these only with a measurement (docs/benchmarks.md).
+        assert!(CHUNK_ROWS <= 1_000 && NORMALIZED_QUEUE <= 2, "chunk {CHUNK_ROWS}, queue {NORMALIZED_QUEUE}");
+        assert!(rows <= 30_000, "{rows} rows in flight");
     }
 
     #[test]
