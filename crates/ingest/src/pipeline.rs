@@ -486,9 +486,9 @@ mod tests {
         assert!((1..=8).contains(&workers));
         let chunks = 1 + 2 * workers + NORMALIZED_QUEUE + workers + 1;
         let rows = chunks * CHUNK_ROWS;
-        // 2 cores: 9 chunks of 1,000 rows. Raise these only with a measurement (docs/benchmarks.md).
-        assert!(CHUNK_ROWS <= 1_000 && NORMALIZED_QUEUE <= 2, "chunk {CHUNK_ROWS}, queue {NORMALIZED_QUEUE}");
-        assert!(rows <= 30_000, "{rows} rows in flight");
+        // 2 cores: 10 chunks of 1,000 rows (~50 MB of NC rows). Raise the chunk or the queue only
+        // with a measurement (docs/benchmarks.md).
+        assert!(rows <= 1_000 * (3 * workers + 4), "{rows} rows in flight with {workers} workers");
     }
 
     #[test]
