@@ -25,15 +25,34 @@ struct Run {
     /// raw bulk-load time ÷ import time: ≥ 1.0 means the import is as fast as the bare loader.
     throughput_ratio: Option<f64>,
     peak_rss_mb: f64,
+    /// Resident memory just before the import began, and the peak up to then (seeding the demo, the
+    /// generator): what the import's own structures add is the difference to `peak_rss_mb`.
+    rss_before_import_mb: f64,
+    peak_before_import_mb: f64,
     /// Where the import's time went (seconds; `normalize` is summed over the worker threads).
     stages: clearline_ingest::ImportTimings,
 }
 
+/// Starts a new peak: each backend's run reports its own peak, not the one of the run before it.
+/// (Linux: writing 5 to `clear_refs` resets VmHWM to the current resident size; elsewhere a no-op.)
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Resident memory of this process now (VmRSS), in MB. Linux only; 0 elsewhere.
+fn current_rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
 /// Peak resident memory of this process so far (VmHWM), in MB. Linux only; 0 elsewhere.
 fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -59,6 +78,7 @@ pub async fn import(rows: u64, backends: &str, keep: Option<&Path>, json: bool) 
     }
     let mut runs = Vec::new();
     for backend in backends.split(',') {
+        reset_peak_rss();
         let run = match backend {
             "sqlite" => bench_sqlite(dir, &file, rows).await?,
             "postgres" => bench_postgres(dir, &file, rows).await?,
@@ -75,6 +95,10 @@ pub async fn import(rows: u64, backends: &str, keep: Option<&Path>, json: bool) 
                 run.throughput_ratio.map_or("n/a".into(), |r| format!("{r:.2}")),
                 run.universe_count_ms,
                 run.peak_rss_mb
+            );
+            eprintln!(
+                "          memory: {:.0} MB resident before the import (peak {:.0} MB until then)",
+                run.rss_before_import_mb, run.peak_before_import_mb
             );
             let t = &run.stages;
             eprintln!(
@@ -96,7 +120,7 @@ async fn timed_import(
     data_dir: &Path,
     file: &Path,
     rows: u64,
-) -> anyhow::Result<(f64, f64, clearline_ingest::ImportTimings)> {
+) -> anyhow::Result<(f64, f64, clearline_ingest::ImportTimings, (f64, f64))> {
     std::fs::create_dir_all(data_dir)?;
     let store = Store::open(&store_config).await?;
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
@@ -114,6 +138,7 @@ async fn timed_import(
         line_types: None,
     };
     let input = std::fs::File::open(file)?;
+    let before_import = (current_rss_mb(), peak_rss_mb());
     let started = Instant::now();
     let report = import_voters(&store, &actor, campaign, sealer, options, input, |_| {}).await?;
     // The clock stops when the batch has committed and a count over it is right.
@@ -134,15 +159,16 @@ async fn timed_import(
         bail!("the benchmark universe selected {selected} of {count}: the filter is not exercising anything");
     }
     store.close().await;
-    Ok((seconds, count_ms, report.timings))
+    Ok((seconds, count_ms, report.timings, before_import))
 }
 
 async fn bench_sqlite(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Run> {
     let data_dir = dir.join("sqlite-data");
     let _ = std::fs::remove_dir_all(&data_dir);
-    let (seconds, count_ms, stages) = timed_import(StoreConfig::embedded(&data_dir), &data_dir, file, rows).await?;
+    let (seconds, count_ms, stages, before) =
+        timed_import(StoreConfig::embedded(&data_dir), &data_dir, file, rows).await?;
     let raw = raw_sqlite(dir, file)?;
-    Ok(run("sqlite", rows, seconds, raw, count_ms, stages))
+    Ok(run("sqlite", rows, seconds, raw, count_ms, stages, before))
 }
 
 async fn bench_postgres(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Run> {
@@ -161,8 +187,8 @@ async fn bench_postgres(dir: &Path, file: &Path, rows: u64) -> anyhow::Result<Ru
     let _ = Command::new("psql")
         .args([url.as_str(), "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
         .output();
-    let (seconds, count_ms, stages) = seconds?;
-    Ok(run("postgres", rows, seconds, raw?, count_ms, stages))
+    let (seconds, count_ms, stages, before) = seconds?;
+    Ok(run("postgres", rows, seconds, raw?, count_ms, stages, before))
 }
 
 fn run(
@@ -172,8 +198,11 @@ fn run(
     raw: Option<f64>,
     universe_count_ms: f64,
     stages: clearline_ingest::ImportTimings,
+    (rss_before_import_mb, peak_before_import_mb): (f64, f64),
 ) -> Run {
     Run {
+        rss_before_import_mb,
+        peak_before_import_mb,
         stages,
         universe_count_ms,
         backend,
@@ -212,8 +241,10 @@ fn raw_sqlite(dir: &Path, file: &Path) -> anyhow::Result<Option<f64>> {
 
 /// `psql \copy` into an untyped, unindexed table of the file's columns.
 fn raw_postgres(url: &str, schema: &str, file: &Path) -> anyhow::Result<Option<f64>> {
-    let header = std::fs::read(file)?;
-    let first = header.split(|&b| b == b'\n').next().unwrap_or_default();
+    // Only the header line: reading the whole file here counted it in the peak memory of the run.
+    let mut first = Vec::new();
+    std::io::BufRead::read_until(&mut std::io::BufReader::new(std::fs::File::open(file)?), b'\n', &mut first)?;
+    let first = first.strip_suffix(b"\n").unwrap_or(&first);
     let columns: Vec<String> =
         String::from_utf8_lossy(first).split('\t').map(|c| format!("\"{}\" text", c.trim())).collect();
     let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}; DROP TABLE IF EXISTS {schema}.raw; CREATE UNLOGGED TABLE {schema}.raw ({});", columns.join(","));

@@ -170,10 +170,10 @@ pub async fn import(
         );
         match &report.reject_file {
             Some(path) => println!("Rejected rows and phones, with line, field and reason: {path}"),
-            None if !report.rejects.is_empty() => {
+            None if report.reject_count() > 0 => {
                 println!(
                     "{} rejects are stored (encrypted) with the batch; add --rejects FILE to write them out.",
-                    report.rejects.len()
+                    report.reject_count()
                 )
             }
             None => {}

@@ -104,6 +104,10 @@ fn nc_import_balances_rejects_with_reasons_and_reimports_idempotently() {
     let again = ok_json(c.import("nc", &file, &[]));
     assert_eq!((again["inserted"].as_u64(), again["updated"].as_u64()), (Some(0), Some(0)));
     assert_eq!(again["unchanged"], report["inserted"]);
+    // The first import linked households as its rows went in; this one recomputed them over the
+    // stored campaign (the other path through the on-disk links): the same households.
+    assert!(n("households") > 0 && n("households") < n("inserted"), "{report}");
+    assert_eq!(again["households"], report["households"]);
 
     // One changed row is one update.
     let text: String = std::fs::read(&file).unwrap().iter().map(|&b| b as char).collect(); // Latin-1

@@ -8,6 +8,7 @@
 
 pub mod call_list;
 pub mod dnc;
+mod keymap;
 pub mod keys;
 mod normalize;
 mod pipeline;

@@ -2,21 +2,32 @@
 //! into one transaction; the batch, its counts, its encrypted reject file and its audit event commit
 //! together, or nothing does.
 
+use crate::keymap::KeyMap;
 use crate::normalize::{Normalizer, Sealer};
-use crate::rejects::{self, Reject};
+use crate::rejects::{Reject, RejectRows};
 use clearline_core::phone::BlockLineTypes;
 use clearline_core::{Actor, OrgId};
 use clearline_store::{BatchSummary, PersonRecord, Store, StoreError};
 use clearline_voterfile::{Layout, SourceRow, StructuralError, TextEncoding};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
 use std::io::Read;
 use std::sync::Arc;
 
 /// Rows per chunk handed from the reader thread to the writer.
-const CHUNK_ROWS: usize = 2_000;
+///
+/// Why 1,000: chunks in flight are most of the import's memory that is not the database's page
+/// cache. A parsed NC row (67 columns as strings) is ~3 KB and a normalized one ~2 KB, and with the
+/// queues full (the writer is the slow stage) a dozen chunks are alive at once; at 2,000 rows that
+/// was ~100 MB a few seconds into any import (`bench import`: 51 MB before the import, ~150 MB at
+/// 20,000 rows). Statements stay large (450 people, every phone of the chunk), so the writer's
+/// per-statement cost hardly changes.
+const CHUNK_ROWS: usize = 1_000;
+/// Normalized chunks waiting for the writer (the reader and the workers block when it is full).
+const NORMALIZED_QUEUE: usize = 2;
+/// The person-key map's first table (slots of 16 bytes in a sparse temporary file, one byte each in
+/// memory): 64k keys before the next, twice as large, level opens.
+const KEY_MAP_INITIAL_SLOTS: usize = 1 << 17;
 
 pub struct ImportOptions {
     pub layout: Layout,
@@ -51,8 +62,9 @@ pub struct ImportReport {
     /// Where the reject file was written, if it was (set by the caller).
     pub reject_file: Option<String>,
     pub batch_id: i64,
+    /// The reject file as CSV (header, then one row per rejected row or phone, in file order).
     #[serde(skip)]
-    pub rejects: Vec<Reject>,
+    pub reject_csv: Vec<u8>,
     #[serde(skip)]
     pub file_sha256: String,
     #[serde(skip)]
@@ -65,8 +77,13 @@ impl ImportReport {
     }
 
     /// The reject file as CSV.
-    pub fn rejects_csv(&self) -> Vec<u8> {
-        rejects::to_csv(&self.rejects)
+    pub fn rejects_csv(&self) -> &[u8] {
+        &self.reject_csv
+    }
+
+    /// Rows in the reject file: rejected rows and rejected phones.
+    pub fn reject_count(&self) -> u64 {
+        self.rejected + self.phones_invalid
     }
 }
 
@@ -108,7 +125,7 @@ struct NormalizedChunk {
 
 enum Msg {
     Chunk(NormalizedChunk),
-    Done(ReaderTotals),
+    Done(Box<ReaderTotals>),
     Broken(StructuralError),
 }
 
@@ -117,7 +134,7 @@ enum Msg {
 struct ReaderTotals {
     rows_read: u64,
     rejected: u64,
-    rejects: Vec<Reject>,
+    rejects: RejectRows,
     sha256: String,
     read_seconds: f64,
     /// The file's extra column names (see [`Normalizer::normalize`]).
@@ -168,7 +185,7 @@ where
     let mut import = store.begin_import(actor, campaign).await?;
     let bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let tap = Tap { inner: input, hasher: Sha256::new(), bytes: bytes.clone() };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(NORMALIZED_QUEUE);
     let layout_name = options.layout_name.clone();
     let reject_sealer = sealer.clone();
     let reader = tokio::task::spawn_blocking(move || read_all(tap, options, sealer, tx));
@@ -176,7 +193,7 @@ where
     let mut counts = clearline_store::ChunkCounts::default();
     let mut rows_so_far = 0u64;
     let mut phones_valid = 0u64;
-    let mut phone_rejects: Vec<Reject> = Vec::new();
+    let mut phone_rejects = RejectRows::default();
     let mut timings = ImportTimings::default();
     // Workers finish out of order: hold early chunks until the next one in file order arrives, so
     // rows are written (and get their ids) in the file's order.
@@ -190,7 +207,7 @@ where
                     next_seq += 1;
                     rows_so_far += chunk.persons.len() as u64;
                     phones_valid += chunk.phones_valid;
-                    phone_rejects.extend(chunk.phone_rejects);
+                    chunk.phone_rejects.iter().for_each(|r| phone_rejects.push(r));
                     timings.normalize += chunk.normalize_seconds;
                     let started = std::time::Instant::now();
                     let c = match import.upsert_chunk(chunk.persons).await {
@@ -231,8 +248,7 @@ where
     timings.read = totals.read_seconds;
     let phones_invalid = phone_rejects.len() as u64;
     // The reject file lists rejects in file order (a row's key reject and its phones' in one place).
-    totals.rejects.append(&mut phone_rejects);
-    totals.rejects.sort_by_key(|r| r.line);
+    let reject_csv = RejectRows::merge_csv(std::mem::take(&mut totals.rejects), phone_rejects);
     let households_started = std::time::Instant::now();
     let households = match import.assign_households().await {
         Ok(n) => n,
@@ -252,7 +268,7 @@ where
         phones_invalid,
         reject_file: None,
         batch_id: import.batch_id(),
-        rejects: totals.rejects,
+        reject_csv,
         file_sha256: totals.sha256,
         timings,
     };
@@ -275,7 +291,7 @@ where
         extra_columns: std::mem::take(&mut totals.extra_columns),
     };
     // The reject file holds the rejected values as given: personal data, so it is stored encrypted.
-    let rejects_enc = (!report.rejects.is_empty()).then(|| reject_sealer.seal("reject_file", &report.rejects_csv()));
+    let rejects_enc = (report.reject_count() > 0).then(|| reject_sealer.seal("reject_file", report.rejects_csv()));
     report.timings.households = households_started.elapsed().as_secs_f64();
     let finish_started = std::time::Instant::now();
     let batch_id = import.finish(&summary, rejects_enc).await?;
@@ -314,7 +330,7 @@ fn read_all<R: Read>(
                 }
             });
         }
-        let outcome = read_rows(&mut tap, &options, &tx, &job_tx);
+        let outcome = read_rows(&mut tap, &options, &tx, &job_tx, KEY_MAP_INITIAL_SLOTS);
         drop(job_tx); // the workers drain what is queued, then stop
         outcome
     });
@@ -323,7 +339,7 @@ fn read_all<R: Read>(
     let mut rest = Vec::new();
     tap.read_to_end(&mut rest).map_err(|e| e.to_string())?;
     totals.sha256 = hex::encode(tap.hasher.finalize());
-    let _ = tx.blocking_send(Msg::Done(totals));
+    let _ = tx.blocking_send(Msg::Done(Box::new(totals)));
     Ok(())
 }
 
@@ -363,13 +379,13 @@ fn read_rows<R: Read>(
     options: &ImportOptions,
     tx: &tokio::sync::mpsc::Sender<Msg>,
     jobs: &std::sync::mpsc::SyncSender<Job>,
+    key_map_slots: usize,
 ) -> Result<Option<ReaderTotals>, String> {
     let started = std::time::Instant::now();
     let mut busy = 0.0f64; // time spent parsing, not waiting for a worker
     let mut totals = ReaderTotals::default();
-    // Person key → first line, by a 64-bit hash of the key: constant memory per row whatever the key.
-    let hasher = RandomState::new();
-    let mut first_line: HashMap<u64, u64> = HashMap::new();
+    // Person key → first line, on disk: the process's memory does not grow with the file (see keymap).
+    let mut first_line = KeyMap::new(key_map_slots).map_err(|e| format!("the person-key map: {e}"))?;
     let mut chunk: Vec<SourceRow> = Vec::with_capacity(CHUNK_ROWS);
     let mut seq = 0u64;
     let mut reader = match clearline_voterfile::open_reader(&options.layout, options.encoding, tap) {
@@ -394,7 +410,7 @@ fn read_rows<R: Read>(
         let key = row.person_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let Some(key) = key else {
             totals.rejected += 1;
-            totals.rejects.push(Reject {
+            totals.rejects.push(&Reject {
                 line: row.line,
                 person_key: String::new(),
                 field: "person_key".into(),
@@ -403,10 +419,10 @@ fn read_rows<R: Read>(
             });
             continue;
         };
-        let h = hasher.hash_one(key);
-        if let Some(first) = first_line.get(&h) {
+        let first = first_line.first_line_or_insert(key, row.line).map_err(|e| format!("the person-key map: {e}"))?;
+        if let Some(first) = first {
             totals.rejected += 1;
-            totals.rejects.push(Reject {
+            totals.rejects.push(&Reject {
                 line: row.line,
                 person_key: key.to_string(),
                 field: "person_key".into(),
@@ -415,7 +431,6 @@ fn read_rows<R: Read>(
             });
             continue;
         }
-        first_line.insert(h, row.line);
         chunk.push(row);
         if chunk.len() == CHUNK_ROWS {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS));
@@ -435,4 +450,88 @@ fn read_rows<R: Read>(
     totals.extra_columns = columns.to_vec();
     totals.read_seconds = busy.min(started.elapsed().as_secs_f64());
     Ok(Some(totals))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Runs the reader thread's loop over `file` with a person-key map of `slots` slots (workers
+    /// replaced by a drain): its totals, and the lines it passed on to be imported.
+    fn read_with(file: Vec<u8>, slots: usize) -> (ReaderTotals, Vec<u64>) {
+        let options = ImportOptions {
+            layout: Layout::Nc,
+            layout_name: "nc".into(),
+            encoding: None,
+            default_region: "US".into(),
+            line_types: None,
+        };
+        let mut tap = Tap { inner: std::io::Cursor::new(file), hasher: Sha256::new(), bytes: Arc::default() };
+        let (tx, _rx) = tokio::sync::mpsc::channel::<Msg>(4);
+        let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<Job>(1);
+        let drain =
+            std::thread::spawn(move || job_rx.iter().flat_map(|j| j.rows.into_iter().map(|r| r.line)).collect());
+        let totals = read_rows(&mut tap, &options, &tx, &job_tx, slots).unwrap().expect("a whole file");
+        drop(job_tx);
+        (totals, drain.join().unwrap())
+    }
+
+    /// The bound on rows held in memory at once, whatever the file's size: the reader's chunk, the
+    /// jobs queued and being normalized (one per worker each), the normalized chunks queued, those
+    /// held for file order (at most one per worker) and the one being written.
+    #[test]
+    fn rows_in_flight_are_bounded() {
+        let workers = normalize_workers();
+        assert!((1..=8).contains(&workers));
+        let chunks = 1 + 2 * workers + NORMALIZED_QUEUE + workers + 1;
+        let rows = chunks * CHUNK_ROWS;
+        // 2 cores: 10 chunks of 1,000 rows (~50 MB of NC rows). Raise the chunk or the queue only
+        // with a measurement (docs/benchmarks.md).
+        assert!(rows <= 1_000 * (3 * workers + 4), "{rows} rows in flight with {workers} workers");
+    }
+
+    #[test]
+    fn repeated_keys_are_rejected_naming_the_first_line_across_the_key_maps_growth() {
+        // A generated file (with its own repeats), then its first 500 rows again at the end: every
+        // one of those repeats comes after the on-disk map has doubled many times from 4 slots.
+        let mut file = Vec::new();
+        let stats = clearline_voterfile::generate(&Layout::Nc, 6_000, 3, &mut file).unwrap();
+        assert!(stats.duplicate_keys > 0, "the generator repeats some keys");
+        let text = file.clone();
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        for line in &lines[1..501] {
+            file.extend_from_slice(line);
+            file.push(b'\n');
+        }
+        // The reference: every row's trimmed key against an in-memory map of first lines.
+        let mut first: HashMap<String, u64> = HashMap::new();
+        let (mut expected_rejects, mut expected_lines) = (Vec::new(), Vec::new());
+        for row in clearline_voterfile::open_reader(&Layout::Nc, None, &file[..]).unwrap() {
+            let row = row.unwrap();
+            let key = row.person_key.as_deref().map(str::trim).unwrap_or_default().to_string();
+            assert!(!key.is_empty());
+            match first.get(&key) {
+                Some(&line) => expected_rejects.push((row.line, format!("repeats the person key of line {line}"))),
+                None => {
+                    first.insert(key, row.line);
+                    expected_lines.push(row.line);
+                }
+            }
+        }
+        assert!(expected_rejects.len() as u64 >= 500 + stats.duplicate_keys);
+        for slots in [4, KEY_MAP_INITIAL_SLOTS] {
+            let (mut totals, passed) = read_with(file.clone(), slots);
+            let csv = RejectRows::merge_csv(std::mem::take(&mut totals.rejects), RejectRows::default());
+            let rejects: Vec<(u64, String)> = csv::Reader::from_reader(&csv[..])
+                .records()
+                .map(|r| r.unwrap())
+                .map(|r| (r[0].parse().unwrap(), r[3].to_string()))
+                .collect();
+            assert_eq!(rejects, expected_rejects, "{slots} slots");
+            assert_eq!(passed, expected_lines, "{slots} slots");
+            assert_eq!(totals.rejected, expected_rejects.len() as u64);
+            assert_eq!(totals.rows_read, 6_500);
+        }
+    }
 }

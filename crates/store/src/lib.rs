@@ -23,6 +23,7 @@ mod programs;
 mod results;
 mod scripts;
 mod signals;
+mod spill;
 pub mod testing;
 mod universes;
 mod users;

@@ -266,6 +266,15 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     groups.join(",")
 }
 
+/// People per multi-row `INSERT` on SQLite (35 parameters each, within SQLite's limit of 32,766).
+///
+/// Why only statements of this size stay prepared: sqlx keeps up to 100 prepared statements per
+/// connection, and a prepared multi-row insert holds its whole compiled program — ~0.4 MB for 2,000
+/// phones. Phone inserts (whose row count differs nearly every chunk) and the odd-sized last group
+/// filled that cache with ~80 MB of programs used once (heaptrack, 200,000 rows), so those run
+/// unprepared-and-finalized; the full-size person insert, the same every time, stays cached.
+const PERSONS_PER_INSERT: usize = 450;
+
 /// SQLite page cache while an import runs, in KiB (the pool's connections keep 32 MiB): enough for
 /// the hot index pages of a few million people, so inserts do not re-read them from the WAL.
 const IMPORT_CACHE_KIB: u32 = 65_536;
@@ -707,15 +716,16 @@ impl ImportTx {
         let ids = self.take_person_ids(new_rows.len()).await?;
         let mut prepared: Vec<NewPerson> = Vec::with_capacity(new_rows.len());
         for (mut p, id) in new_rows.into_iter().zip(ids) {
-            let household = self.linker.as_mut().map(|l| {
-                l.add(
+            let household = match self.linker.as_mut() {
+                Some(l) => Some(l.add(
                     id,
                     p.res_address.as_deref(),
                     p.res_zip.as_deref(),
                     p.last_name.as_deref(),
                     p.phones.iter().map(|ph| &ph.number_index[..]),
-                )
-            });
+                )?),
+                None => None,
+            };
             phones.extend(std::mem::take(&mut p.phones).into_iter().enumerate().map(|(i, ph)| (id, ph, i)));
             prepared.push(NewPerson { id, household, person: p });
         }
@@ -727,7 +737,8 @@ impl ImportTx {
             Backend::Sqlite => {
                 let mut pending = prepared.into_iter().peekable();
                 while pending.peek().is_some() {
-                    let group: Vec<NewPerson> = pending.by_ref().take(450).collect();
+                    let group: Vec<NewPerson> = pending.by_ref().take(PERSONS_PER_INSERT).collect();
+                    let full = group.len() == PERSONS_PER_INSERT;
                     let sql = format!(
                         "INSERT INTO persons ({}) VALUES {}",
                         PERSON_COLUMNS.join(","),
@@ -739,7 +750,8 @@ impl ImportTx {
                         let _ = args.add(household);
                         let _ = args.add(id);
                     }
-                    sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
+                    // Only the full-size statement is kept prepared (see `PERSONS_PER_INSERT`).
+                    sqlx::query_with(&sql, args).persistent(full).execute(&mut *self.tx.tx).await?;
                 }
             }
         }
@@ -783,7 +795,9 @@ impl ImportTx {
                 let _ = args.add(ph.npa_zones);
                 let _ = args.add(ph.npa_state);
             }
-            sqlx::query_with(&sql, args).execute(&mut *self.tx.tx).await?;
+            // Not kept prepared: a chunk's phone count varies, so nearly every statement has a shape
+            // of its own (see `PERSONS_PER_INSERT`).
+            sqlx::query_with(&sql, args).persistent(false).execute(&mut *self.tx.tx).await?;
         }
         Ok(counts)
     }
