@@ -267,3 +267,53 @@ async fn an_author_rewords_the_demo_script_and_the_approver_approves_it_after_re
     browser.wait_for(Locator::XPath("//dd[@id='version-status'][normalize-space()='approved']"), WAIT).await;
     browser.close().await;
 }
+
+/// The program page follows the calling live: a simulated run placed by another process on the same
+/// PostgreSQL (signals cross processes there) shows on the open page without a reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_program_page_shows_calls_as_they_are_placed() {
+    if !browser_available() || !clearline_store::testing::postgres_available().await {
+        return;
+    }
+    let url = clearline_store::testing::postgres_url();
+    let schema = clearline_store::testing::unique_schema("live_calls");
+    let env = [("CLEARLINE_POSTGRES_SCHEMA", schema.as_str())];
+    let server = ServerProcess::start_node(Some(&url), &env, true).await;
+    let user = server.user("program_manager", "demo").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &user.email, &user.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&server.url("/programs/gotv-general")).await;
+    browser.submit_and_wait("form[action='/programs/gotv-general/start'] button[type='submit']").await;
+    browser.wait_for_css("#calling[data-live-ready='true']").await;
+    let summary = browser.wait_for_css("#calls-summary").await.text().await.unwrap();
+    assert_eq!(summary, "No call placed yet.");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .arg("--data-dir")
+        .arg(server.data_dir())
+        .arg("--database-url")
+        .arg(&url)
+        .args(["--as", &user.email, "--json", "program", "simulate", "gotv-general", "--agents", "2"])
+        .args(["--minutes", "5", "--start", "2026-10-20T14:00:00Z"])
+        .env("CLEARLINE_POSTGRES_SCHEMA", &schema)
+        .env_remove("CLEARLINE_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let expected = format!("{} attempts (0 in progress)", report["attempts_opened"]);
+    // No reload: the stream says attempts changed, the page fetches the counts.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = browser.wait_for_css("#calls-summary").await.text().await.unwrap();
+        if now.starts_with(&expected) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the page still says {now:?}, expected {expected:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let table = browser.wait_for_css("#calls-by-vendor").await.text().await.unwrap();
+    assert!(table.contains("granite-calls") && table.contains("lakeshore-contact"), "{table}");
+    browser.close().await;
+}

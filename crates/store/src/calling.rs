@@ -243,7 +243,7 @@ impl Store {
     /// Records an attempt before it is dialed and counts it on the entry; returns its id. Refused when
     /// the person or household already has an attempt in flight (never two live attempts at once).
     pub async fn open_attempt(&self, actor: &Actor, program: &Program, attempt: &NewAttempt) -> StoreResult<i64> {
-        require_in_org(actor, Capability::ManagePrograms, None)?;
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
         self.program_in_actor_org(actor, program).await?;
         let mut tx = self.write().await?;
         let entry = sqlx::query(
@@ -302,6 +302,7 @@ impl Store {
         .fetch_one(&mut *tx.tx)
         .await?
         .get(0);
+        tx.signal(calls_signal(campaign, program));
         tx.commit().await?;
         Ok(id)
     }
@@ -388,6 +389,7 @@ impl Store {
             )
             .await?;
         }
+        tx.signal(calls_signal(campaign, program));
         tx.commit().await
     }
 
@@ -677,6 +679,11 @@ impl Store {
             _ => Err(StoreError::NotFound),
         }
     }
+}
+
+/// Live views of the program's calling (its page, later the dashboards) refresh on this.
+fn calls_signal(campaign: OrgId, program: &Program) -> crate::Signal {
+    crate::Signal { org_id: Some(campaign), topic: "calls".into(), object: program.slug.clone() }
 }
 
 fn spacing_us(program: &Program) -> i64 {

@@ -44,3 +44,47 @@
     };
   });
 })();
+
+// The program page's calling counts: refreshed from data-source whenever the stream says an attempt of
+// the program was placed or closed.
+(function () {
+  "use strict";
+  function fill(table, entries) {
+    var body = table.tBodies[0];
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    Object.keys(entries).sort().forEach(function (k) {
+      var tr = document.createElement("tr");
+      [k, String(entries[k])].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+      body.appendChild(tr);
+    });
+  }
+  function refresh(box, status) {
+    fetch(box.getAttribute("data-source"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (c) {
+        document.getElementById("calls-summary").textContent = c.attempts === 0 ? "No call placed yet." :
+          c.attempts + " attempts (" + c.in_flight + " in progress), " + c.contacts + " contacts, " +
+          c.completes + " completes; " + c.entries_done + " people done.";
+        fill(document.getElementById("calls-by-disposition"), c.by_disposition);
+        fill(document.getElementById("calls-by-vendor"), c.by_vendor);
+        status.textContent = "Updated " + new Date().toLocaleTimeString();
+      })
+      .catch(function () { status.textContent = "Live updates paused; reload the page."; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("calling");
+    var status = document.getElementById("calls-live");
+    if (!box || !status || !window.EventSource) { return; }
+    var source = new EventSource(box.getAttribute("data-live"));
+    var pending = false;
+    // Many attempts a second on a busy floor: at most one refresh in flight.
+    function soon() {
+      if (pending) { return; }
+      pending = true;
+      setTimeout(function () { pending = false; refresh(box, status); }, 250);
+    }
+    source.addEventListener("calls", soon);
+    source.addEventListener("resync", soon);
+    source.onopen = function () { box.setAttribute("data-live-ready", "true"); refresh(box, status); };
+  });
+})();

@@ -81,6 +81,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/audit", Cap(C::ViewAuditLog), api::audit::list);
     t.add(M::GET, "/api/v1/audit/export", Cap(C::ExportAuditLog), api::audit::export);
     t.add(M::GET, "/api/v1/audit/stream", Cap(C::ViewAuditLog), api::audit::stream);
+    t.add(M::GET, "/api/v1/programs/{slug}/calls", Cap(C::ManagePrograms), api::programs::calls);
+    t.add(M::GET, "/api/v1/programs/{slug}/calls/stream", Cap(C::ManagePrograms), api::programs::calls_stream);
 
     // Pages: sign-in.
     t.add(M::GET, "/login", Public, ui::login::login_page);

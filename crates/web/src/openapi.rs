@@ -44,6 +44,8 @@ use utoipa::OpenApi;
         crate::api::audit::list,
         crate::api::audit::export,
         crate::api::audit::stream,
+        crate::api::programs::calls,
+        crate::api::programs::calls_stream,
         document,
     )
 )]

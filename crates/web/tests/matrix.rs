@@ -125,6 +125,8 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/programs/{slug}", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/build-list", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/start", false, PROGRAM_MANAGERS),
+        (M::GET, "/api/v1/programs/{slug}/calls", false, PROGRAM_MANAGERS),
+        (M::GET, "/api/v1/programs/{slug}/calls/stream", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/pause", false, PROGRAM_MANAGERS),
         (M::GET, "/scripts", false, SCRIPT_EDITORS),
         (M::POST, "/scripts", false, SCRIPT_EDITORS),

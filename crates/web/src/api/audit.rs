@@ -107,11 +107,11 @@ pub async fn stream(
                     return Some((Ok(Event::default().event("audit").data(signal.object)), rx));
                 }
                 Ok(signal) if signal.topic == "resync" => {
-                    return Some((Ok(Event::default().event("resync").data("")), rx));
+                    return Some((Ok(Event::default().event("resync").data("resync")), rx));
                 }
                 Ok(_) => continue,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("")), rx));
+                    return Some((Ok(Event::default().event("resync").data("resync")), rx));
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }

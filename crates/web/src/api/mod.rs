@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod imports;
 pub mod orgs;
+pub mod programs;
 pub mod session;
 pub mod users;
 
