@@ -303,3 +303,59 @@ fn results_export_as_csv_by_role_and_as_van_canvass_requests() {
         .count();
     assert_eq!(exports, 3, "two CSV and one VAN export; the refused one wrote nothing and is not counted");
 }
+
+#[test]
+fn a_person_who_left_the_universe_since_the_snapshot_is_not_called() {
+    // The demo's universe is Democrats and unaffiliated voters; its list was built at seeding.
+    let dir = started_demo("300");
+    // The same file the demo imported (same layout, rows and seed), every DEM re-registered REP.
+    let file = dir.path().join("nc.txt");
+    let out = run(
+        dir.path(),
+        &["gen", "voters", "--layout", "nc", "--rows", "300", "--seed", "2026", "-o", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&file).unwrap();
+    let text: String = bytes.iter().map(|&b| b as char).collect(); // Latin-1
+    let mut lines = text.split('\n');
+    let header = lines.next().unwrap();
+    let party = header.split('\t').position(|c| c.trim_matches('"') == "party_cd").expect("NC has party_cd");
+    let mut changed = 0;
+    let rewritten: Vec<String> = std::iter::once(header.to_string())
+        .chain(lines.map(|line| {
+            let mut cells: Vec<&str> = line.split('\t').collect();
+            if cells.get(party).is_some_and(|p| p.trim_matches('"') == "DEM") {
+                cells[party] = "REP";
+                changed += 1;
+            }
+            cells.join("\t")
+        }))
+        .collect();
+    assert!(changed > 50, "{changed}");
+    let latin1: Vec<u8> = rewritten.join("\n").chars().map(|c| c as u32 as u8).collect();
+    std::fs::write(&file, latin1).unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            "--as",
+            "data@demo.clearline.test",
+            "import",
+            "voters",
+            "--campaign",
+            "demo",
+            "--layout",
+            "nc",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let args = simulate_args(0, "60");
+    ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let stats = calls(dir.path());
+    assert!(n(&stats["entries_denied"]) > 0, "the re-registered are finished, not dialed: {stats}");
+    // They are finished as denied (`left_universe`) when their entry is loaded, before any dial; the
+    // rest of the list is still called.
+    let dialed: std::collections::BTreeSet<i64> = attempts(dir.path()).iter().map(|a| n(&a["person_id"])).collect();
+    assert!(!dialed.is_empty(), "the others are still called");
+    assert!(n(&stats["entries_done"]) >= n(&stats["entries_denied"]));
+}
