@@ -208,7 +208,9 @@ pub async fn run_program(
         }
         step(floor, now, origin_us, &mut agent_log);
         flush(store, actor, &program, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
-        store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+        if !agent_log.is_empty() {
+            store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+        }
         if options.stop_after_attempts.is_some_and(|n| report.attempts_opened >= n) {
             report.stopped_early = true;
             break;

@@ -485,10 +485,10 @@ impl Store {
         changes: &[(String, &'static str, Option<String>, i64)],
     ) -> StoreResult<()> {
         require_in_org(actor, Capability::ManagePrograms, None)?;
-        self.program_in_actor_org(actor, program).await?;
         if changes.is_empty() {
             return Ok(());
         }
+        self.program_in_actor_org(actor, program).await?;
         let mut tx = self.write().await?;
         for (agent, state, reason, at) in changes {
             sqlx::query(
@@ -655,12 +655,24 @@ impl Store {
         let universe = self.universe_by_name(actor, &program.settings.universe).await?;
         let mut ids = person_ids.to_vec();
         ids.sort_unstable();
+        ids.dedup();
+        let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
         let mut out = Vec::with_capacity(ids.len());
-        // Pages of the universe bounded by the wanted ids, filtered to them: one query per contiguous
-        // stretch would be finer, but leads come in small batches.
-        for id in ids {
-            let page = self.universe_dial_facts(actor, &universe.filter, id - 1, 1).await?;
-            out.extend(page.into_iter().filter(|p| p.id == id));
+        // One universe page per stretch of nearby ids (leads come mostly in id order): a stretch from
+        // `start` to `end` holds at most `end - start + 1` members, so a page of that size from
+        // `start - 1` covers it whole; the stretch's span is capped so few unwanted rows are read.
+        const MAX_SPAN: i64 = 256;
+        let mut i = 0;
+        while i < ids.len() {
+            let start = ids[i];
+            let mut j = i;
+            while j + 1 < ids.len() && ids[j + 1] - start < MAX_SPAN {
+                j += 1;
+            }
+            let end = ids[j];
+            let page = self.universe_dial_facts(actor, &universe.filter, start - 1, end - start + 1).await?;
+            out.extend(page.into_iter().filter(|p| p.id <= end && wanted.contains(&p.id)));
+            i = j + 1;
         }
         Ok(out)
     }
