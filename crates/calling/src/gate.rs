@@ -44,6 +44,14 @@ impl GateState {
         self.cases.remove(&(person_id as u64));
     }
 
+    /// The person's number went on the do-not-call list while their lead is held: the dial is decided
+    /// with it (CR-47 at once), not with the facts read when the lead was loaded.
+    pub fn mark_on_dnc(&mut self, person_id: i64) {
+        if let Some(case) = self.cases.get_mut(&(person_id as u64)) {
+            case.on_dnc = Some(true);
+        }
+    }
+
     pub fn take_denials(&mut self) -> Vec<Denial> {
         std::mem::take(&mut self.denials)
     }

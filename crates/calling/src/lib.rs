@@ -21,7 +21,7 @@ pub mod gate;
 pub mod leads;
 pub mod run;
 
-pub use run::{run_program, Pace, RunOptions, RunReport};
+pub use run::{run_program, Pace, RunOptions, RunReport, DEFAULT_CALLBACK_SHARE};
 
 /// Why a program cannot be run.
 #[derive(Debug, thiserror::Error)]

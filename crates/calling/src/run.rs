@@ -14,10 +14,12 @@ use clearline_core::phone::LineType;
 use clearline_core::policy::DialMode;
 use clearline_core::program::ProgramStatus;
 use clearline_core::{Actor, OrgId};
+use clearline_dialer::carrier::InboundFrom;
 use clearline_dialer::carrier::{CallId, Carrier, Command, EventKind, FailCause};
 use clearline_dialer::engine::{
     AgentId, AgentNotice, AttemptRecord, DialKind, Engine, EngineConfig, Output, ProgramMode,
 };
+use clearline_dialer::inbound::{InboundDesk, InboundOutput};
 use clearline_dialer::lead::DialGate;
 use clearline_dialer::pacing::{ClearlinePacer, Pacer, PacingConfig, Progressive};
 use clearline_dialer::sim::carrier::{SimCarrier, SimEvent};
@@ -25,8 +27,8 @@ use clearline_dialer::sim::model::{OutcomeModel, Profile, MACHINE_WRAP};
 use clearline_dialer::{as_secs, Micros, SECOND};
 use clearline_ingest::call_list::program_base_cases;
 use clearline_ingest::keys::VaultSealer;
-use clearline_ingest::policy_check::{record_case, zone_table};
-use clearline_store::{AttemptResult, NewAttempt, Program, Store};
+use clearline_ingest::policy_check::{entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US};
+use clearline_store::{AttemptResult, InboundCall, NewAttempt, Program, Store};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -54,6 +56,9 @@ pub struct RunOptions {
     pub pace: Pace,
     /// Stop after this many attempts have been opened, leaving calls in flight (the crash tests' stop).
     pub stop_after_attempts: Option<u64>,
+    /// The share of calls that reached nobody whose number calls back (the simulated carrier's inbound
+    /// model; docs/calling.md).
+    pub callback_share: f64,
 }
 
 impl Default for RunOptions {
@@ -66,6 +71,7 @@ impl Default for RunOptions {
             profile: Profile::GOTV,
             pace: Pace::Simulated,
             stop_after_attempts: None,
+            callback_share: DEFAULT_CALLBACK_SHARE,
         }
     }
 }
@@ -90,7 +96,16 @@ pub struct RunReport {
     pub simulated_seconds: f64,
     /// The run stopped at `stop_after_attempts` with calls in flight.
     pub stopped_early: bool,
+    /// Inbound calls to the program's caller ID, answered and closed, by outcome.
+    pub inbound_calls: u64,
+    pub inbound_by_outcome: BTreeMap<String, u64>,
+    /// Key-press opt-outs on inbound calls, each listed at the key press.
+    pub inbound_opt_outs: u64,
 }
+
+/// Of the calls that reached nobody, the share whose number calls back: a few percent of missed calls
+/// are returned (an assumption of the simulation, documented in docs/calling.md).
+pub const DEFAULT_CALLBACK_SHARE: f64 = 0.03;
 
 /// Agent state changes waiting to be written: agent, state, reason, time (µs since the epoch).
 type AgentLog = Vec<(String, &'static str, Option<String>, i64)>;
@@ -121,15 +136,24 @@ struct Floor {
     agents: Vec<String>,
     next_refill: Micros,
     outputs: Vec<Output>,
+    /// Inbound calls to the program's caller ID.
+    inbound: InboundDesk,
+    inbound_outputs: Vec<InboundOutput>,
 }
 
 impl Floor {
     fn next_time(&mut self) -> Micros {
-        self.carrier.peek().unwrap_or(Micros::MAX).min(self.engine.next_timer())
+        self.carrier.peek().unwrap_or(Micros::MAX).min(self.engine.next_timer()).min(self.inbound.next_timer())
     }
 
     fn idle(&mut self) -> bool {
-        self.engine.calls_in_progress() == 0 && self.carrier.peek().is_none()
+        self.engine.calls_in_progress() == 0 && self.inbound.open_calls() == 0 && self.carrier.peek().is_none()
+    }
+
+    /// No new calls: the lead buffer closes, and callbacks that have not rung yet never will.
+    fn close(&mut self) {
+        self.leads.lock().close();
+        self.carrier.cancel_unarrived_callbacks();
     }
 }
 
@@ -180,7 +204,7 @@ pub async fn run_program(
         if !draining && now > options.duration {
             draining = true;
             for f in &mut floors {
-                f.leads.lock().close();
+                f.close();
             }
         }
         if draining && (floors.iter_mut().all(Floor::idle) || now > options.duration + DRAIN_LIMIT) {
@@ -196,7 +220,7 @@ pub async fn run_program(
                 if !still_running(store, actor, slug).await? {
                     draining = true;
                     for f in &mut floors {
-                        f.leads.lock().close();
+                        f.close();
                     }
                 }
             }
@@ -208,6 +232,7 @@ pub async fn run_program(
         }
         step(floor, now, origin_us, &mut agent_log);
         flush(store, actor, &program, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
+        flush_inbound(store, actor, &program, floor, now, origin_us, &mut report).await?;
         if !agent_log.is_empty() {
             store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
         }
@@ -252,7 +277,8 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
     };
     let config = EngineConfig { mode, ..EngineConfig::default() };
     let target = settings.abandonment_target_percent / 100.0;
-    let model = OutcomeModel::new(options.answer_rate, options.profile, options.duration.max(SECOND));
+    let mut model = OutcomeModel::new(options.answer_rate, options.profile, options.duration.max(SECOND));
+    model.callback_share = options.callback_share;
     let vendors: Vec<(Option<OrgId>, String)> = if settings.has_agents() {
         program.vendor_ids.iter().zip(&settings.vendors).map(|(id, v)| (Some(*id), v.vendor.clone())).collect()
     } else {
@@ -293,6 +319,8 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 agents,
                 next_refill: 0,
                 outputs: Vec::new(),
+                inbound: InboundDesk::new(),
+                inbound_outputs: Vec::new(),
             })
         })
         .collect()
@@ -326,6 +354,13 @@ async fn refill(
     let ids: Vec<i64> = entries.iter().map(|e| e.person_id).collect();
     let facts: HashMap<i64, clearline_store::PersonDialFacts> =
         store.dial_facts_of(actor, program, &ids).await?.into_iter().map(|p| (p.id, p)).collect();
+    // CR-3 counts the campaign's recorded-message calls per number over a rolling 30 days, across its
+    // programs; only a program whose recording talks needs it.
+    let recorded = if program.settings.dial_mode.is_robocall() {
+        store.recorded_calls_since(actor, &ids, origin_us + now - RECORDED_CALLS_WINDOW_US).await?
+    } else {
+        HashMap::new()
+    };
     let base = base_cases
         .get(floor.vendor_index)
         .or(base_cases.first())
@@ -342,11 +377,13 @@ async fn refill(
             .and_then(|p| p.phones.iter().find(|ph| Some(ph.position) == entry.phone_position).map(|ph| (p, ph)));
         let case = phone.and_then(|(person, phone)| {
             let number = sealer.cipher().decrypt("phone", &phone.number_enc).ok()?;
-            let mut case = record_case(zone_table(), base, person, phone, &String::from_utf8_lossy(&number)).ok()?;
-            case.attempts = Some(entry.attempts);
-            case.household_attempts = Some(entry.household_attempts);
-            case.last_attempt_at = entry.last_attempt_at_us.and_then(|us| Timestamp::from_microsecond(us).ok());
-            Some(case)
+            let history = EntryHistory {
+                attempts: entry.attempts,
+                household_attempts: entry.household_attempts,
+                last_attempt_at_us: entry.last_attempt_at_us,
+                recorded_calls_30d: recorded.get(&(entry.person_id, phone.position)).copied().unwrap_or(0),
+            };
+            entry_case(zone_table(), base, person, phone, &String::from_utf8_lossy(&number), &history).ok()
         });
         let line_type = case.as_ref().and_then(|c| c.line_type).unwrap_or(LineType::Unknown);
         let lead = lead_for(entry.person_id, entry.household_id, line_type);
@@ -360,12 +397,18 @@ async fn refill(
     Ok(())
 }
 
-/// One engine step at `now`: the floor's next carrier or bot event, or its timer.
+/// One engine step at `now`: the floor's next carrier or bot event, or its (or the inbound desk's)
+/// timer. Events of inbound calls go to the desk, the rest to the engine.
 fn step(floor: &mut Floor, now: Micros, origin_us: i64, agent_log: &mut AgentLog) {
     let t_event = floor.carrier.peek().unwrap_or(Micros::MAX);
-    if t_event <= floor.engine.next_timer() {
+    let t_inbound = floor.inbound.next_timer();
+    if t_event <= floor.engine.next_timer().min(t_inbound) {
         let Some((at, event)) = floor.carrier.pop() else { return };
         match event {
+            SimEvent::Carrier { event, .. } if floor.inbound.takes(&event) => {
+                floor.inbound.on_event(event);
+                floor.inbound_outputs.extend(floor.inbound.drain_outputs());
+            }
             SimEvent::Carrier { event, .. } => floor.engine.on_event(event),
             SimEvent::WrapDone { agent, disposition } => {
                 floor.engine.wrap_done(at, agent, Some(disposition));
@@ -373,10 +416,65 @@ fn step(floor: &mut Floor, now: Micros, origin_us: i64, agent_log: &mut AgentLog
             }
             SimEvent::PreviewDial { agent } => floor.engine.preview_dial(at, agent),
         }
+    } else if t_inbound <= floor.engine.next_timer() {
+        floor.inbound.tick(now);
+        floor.inbound_outputs.extend(floor.inbound.drain_outputs());
     } else {
         floor.engine.tick(now);
     }
     floor.engine.drain_outputs_into(&mut floor.outputs);
+}
+
+/// Carries out the inbound desk's commands and writes what it decided: an opt-out at its key press
+/// (the number listed, the entry finished, any held dial to that number refused from now on), each
+/// call's record when it ends.
+async fn flush_inbound(
+    store: &Store,
+    actor: &Actor,
+    program: &Program,
+    floor: &mut Floor,
+    now: Micros,
+    origin_us: i64,
+    report: &mut RunReport,
+) -> Result<(), CallingError> {
+    for out in std::mem::take(&mut floor.inbound_outputs) {
+        match out {
+            InboundOutput::Carrier(command) => floor.carrier.execute(now, command),
+            InboundOutput::OptOut { from: InboundFrom::Lead(person), at, .. } => {
+                let sharing = store.opt_out_inbound(actor, program, person as i64, origin_us + at).await?;
+                let mut gate = floor.gate.lock();
+                for p in sharing {
+                    gate.mark_on_dnc(p);
+                }
+                report.inbound_opt_outs += 1;
+            }
+            InboundOutput::OptOut { from, .. } => {
+                // The simulated carrier calls back only from numbers it dialed; a SIP carrier's other
+                // numbers need the sealer to be listed (with the telephony issue). Never silent:
+                tracing::error!(?from, "an inbound opt-out from a number the program did not dial is not listed yet");
+            }
+            InboundOutput::Done(record) => {
+                let (person_id, caller) = match record.from {
+                    InboundFrom::Lead(p) => (Some(p as i64), "lead"),
+                    InboundFrom::Number(_) => (None, "number"),
+                    InboundFrom::Withheld => (None, "withheld"),
+                };
+                let call = InboundCall {
+                    person_id,
+                    caller,
+                    outcome: record.outcome.as_str(),
+                    received_at_us: origin_us + record.received_at,
+                    opted_out_at_us: record.opted_out_at.map(|t| origin_us + t),
+                    ended_at_us: origin_us + record.ended_at,
+                    simulated: true,
+                };
+                store.record_inbound_call(actor, program, &call).await?;
+                report.inbound_calls += 1;
+                *report.inbound_by_outcome.entry(record.outcome.as_str().to_string()).or_default() += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the step's outputs in order: attempts before their dials, results before the agent's next

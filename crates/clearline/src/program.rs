@@ -53,6 +53,21 @@ pub enum ProgramCommand {
     Calls { slug: String },
     /// The program's attempts, one per line (JSON with --json): ids, times and outcomes, no numbers.
     Attempts { slug: String },
+    /// The program's inbound calls to its caller ID, one per line (JSON with --json): outcome and
+    /// times, the caller by internal id when the number is one the program dialed; no numbers.
+    Inbound { slug: String },
+    /// Why one person of the program may or may not be called now, and when next: the call-list entry
+    /// and the contact policy's verdict for the dial the dialer would place (audited; the number is
+    /// never shown, only its area code and line type).
+    Why {
+        slug: String,
+        /// The person's voter ID (the campaign's person key).
+        #[arg(long)]
+        voter: String,
+        /// The instant to decide at (RFC 3339); default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -69,6 +84,9 @@ pub struct SimulateArgs {
     /// Live human answers per dial, 0-1.
     #[arg(long, default_value_t = 0.2)]
     answer_rate: f64,
+    /// Of the calls that reached nobody, the share whose number calls the program back, 0-1.
+    #[arg(long, default_value_t = clearline_calling::DEFAULT_CALLBACK_SHARE)]
+    callback_share: f64,
     /// gotv (about 60 s talk) or survey (about 5 minutes).
     #[arg(long, default_value = "gotv")]
     profile: String,
@@ -214,6 +232,31 @@ pub async fn run(
             }
             Ok(ExitCode::SUCCESS)
         }
+        ProgramCommand::Inbound { slug } => {
+            let mut all = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = match store.program_inbound_calls(actor, &slug, after, 5_000).await {
+                    Ok(p) => p,
+                    Err(e) => return refused(e),
+                };
+                let Some(last) = page.last() else { break };
+                after = last.id;
+                all.extend(page);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else if all.is_empty() {
+                println!("No inbound call yet.");
+            } else {
+                for c in &all {
+                    let person = c.person_id.map_or("-".to_string(), |p| p.to_string());
+                    println!("{:>8} person {:>8} {:<9} {}", c.id, person, c.caller, c.outcome);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ProgramCommand::Why { slug, voter, at } => why(config, store, actor, &slug, &voter, at.as_deref(), json).await,
         ProgramCommand::AttachScript { slug, script, version } => {
             let program = match store.attach_script(actor, &slug, &script, version).await {
                 Ok(p) => p,
@@ -302,8 +345,11 @@ async fn simulate(
     };
     let rate_ok = args.answer_rate > 0.0 && args.answer_rate < 1.0;
     let minutes_ok = args.minutes > 0.0 && args.minutes <= 24.0 * 60.0;
-    if !(rate_ok && minutes_ok) {
-        eprintln!("error: --answer-rate must be between 0 and 1, --minutes between 0 and 1440");
+    let callbacks_ok = (0.0..=1.0).contains(&args.callback_share);
+    if !(rate_ok && minutes_ok && callbacks_ok) {
+        eprintln!(
+            "error: --answer-rate must be between 0 and 1, --callback-share from 0 to 1, --minutes between 0 and 1440"
+        );
         return Ok(ExitCode::from(2));
     }
     let origin = match args.start.as_deref().map(str::parse::<jiff::Timestamp>) {
@@ -327,6 +373,7 @@ async fn simulate(
         profile,
         pace: clearline_calling::Pace::Simulated,
         stop_after_attempts: args.stop_after_attempts,
+        callback_share: args.callback_share,
     };
     let report = match clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await {
         Ok(r) => r,
@@ -518,6 +565,69 @@ fn print_stats(stats: &clearline_store::CallStats) {
     for (vendor, n) in &stats.by_vendor {
         println!("  vendor {vendor}: {n} attempts");
     }
+}
+
+async fn why(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+    voter: &str,
+    at: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let instant = match at.map(str::parse::<jiff::Timestamp>) {
+        None => jiff::Timestamp::now(),
+        Some(Ok(t)) => t,
+        Some(Err(_)) => {
+            eprintln!("error: --at: not an RFC 3339 instant with an offset");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(campaign) = actor.principal().map(|p| p.org_id) else {
+        eprintln!("error: dials are explained to a campaign user (--as EMAIL)");
+        return Ok(ExitCode::from(2));
+    };
+    if let Err(e) = store.program_by_slug(actor, slug).await {
+        return refused(e);
+    }
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
+    let explanation = match clearline_ingest::why::explain_dial(store, actor, &sealer, slug, voter, instant).await {
+        Ok(x) => x,
+        Err(clearline_ingest::why::WhyError::Store(StoreError::NotFound)) => {
+            eprintln!("error: no person with that voter ID on the call list of {slug}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(clearline_ingest::why::WhyError::Store(e)) => return refused(e),
+        Err(e) => return Err(e.into()),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&explanation)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let x = &explanation;
+    println!("{} in {} ({}), at {}", x.voter_id, x.program, x.program_status, x.instant);
+    println!("  {}", x.summary);
+    if let Some(next) = &x.next_callable_at {
+        println!("  next callable at {next}");
+    }
+    println!(
+        "  list: {}{}; attempts {} of {} (household {}){}",
+        x.mode,
+        x.vendor.as_deref().map(|v| format!(" for {v}")).unwrap_or_default(),
+        x.attempts,
+        x.max_attempts,
+        x.household_attempts,
+        x.final_disposition.as_deref().map(|d| format!("; finished {d}")).unwrap_or_default()
+    );
+    if let Some(p) = &x.phone {
+        println!("  phone {}: {} {}, area code {}", p.position, p.kind, p.line_type, p.area_code);
+    }
+    if let Some(v) = &x.policy {
+        let rules = if v.rules.is_empty() { String::new() } else { format!(" [{}]", v.rules.join(", ")) };
+        println!("  policy: {}{rules} — {}", v.verdict, v.reason);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn refused(e: StoreError) -> anyhow::Result<ExitCode> {

@@ -180,6 +180,7 @@ impl Role {
                 ExportPersonalData,
                 ManageDoNotCall,
                 ManagePrograms,
+                ExplainDials,
             ],
             Role::Admin => &[
                 ViewOwnOrganization,
@@ -197,6 +198,7 @@ impl Role {
                 ExportPersonalData,
                 ManageDoNotCall,
                 ManagePrograms,
+                ExplainDials,
             ],
             Role::DataManager => &[
                 ViewOwnOrganization,
@@ -208,6 +210,7 @@ impl Role {
                 ViewResults,
                 ExportPersonalData,
                 ManageDoNotCall,
+                ExplainDials,
             ],
             Role::ProgramManager => &[
                 ViewOwnOrganization,
@@ -217,6 +220,7 @@ impl Role {
                 EditTargeting,
                 ViewResults,
                 ManagePrograms,
+                ExplainDials,
             ],
             Role::ScriptApprover => &[ViewOwnOrganization, ManageOwnApiTokens, EditScripts, ApproveScripts],
             Role::ComplianceOfficer => &[
@@ -227,6 +231,7 @@ impl Role {
                 ManageOwnApiTokens,
                 ViewResults,
                 ManageDoNotCall,
+                ExplainDials,
             ],
             Role::Analyst => &[ViewOwnOrganization, ManageOwnApiTokens, ViewResults],
             Role::VendorAdmin => &[
@@ -307,6 +312,10 @@ pub enum Capability {
     ManagePrograms,
     /// Keep the campaign's do-not-call list and consent records (CR-47, CR-50).
     ManageDoNotCall,
+    /// See why one person of a program may or may not be called now, and when next: the call-list
+    /// entry and the contact policy's verdict for the program's phone. The number is opened inside the
+    /// server for the engine; only its area code and line type are shown.
+    ExplainDials,
     /// The supervisor's wallboard.
     SuperviseFloor,
     /// The agent desk.
@@ -335,6 +344,7 @@ impl Capability {
             Capability::ExportPersonalData => "export_personal_data",
             Capability::ManagePrograms => "manage_programs",
             Capability::ManageDoNotCall => "manage_do_not_call",
+            Capability::ExplainDials => "explain_dials",
             Capability::SuperviseFloor => "supervise_floor",
             Capability::UseAgentDesk => "use_agent_desk",
             Capability::ManageOrganizations => "manage_organizations",

@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod disposition;
 pub mod ids;
+pub mod opt_out;
 pub mod org;
 pub mod phone;
 pub mod policy;

@@ -51,6 +51,12 @@ pub enum Audio {
     IvrPrompt(u16),
     /// Confirmation that the number was put on the do-not-call list (CR-47).
     OptOutConfirmed,
+    /// The answer to an inbound call: who the calling entity is and why it called (CR-5), and the
+    /// automated opt-out key (CR-6).
+    InboundGreeting,
+    /// The program's message to an inbound caller: who called, and when to reach a person (CR-14's
+    /// number that rings back to the caller).
+    InboundMessage,
 }
 
 /// What the carrier does when a recording ends.
@@ -81,6 +87,16 @@ pub struct DialTarget {
     pub lead: u64,
 }
 
+/// Who is calling in, as the carrier saw it: a number it matched to one the program dialed (the lead),
+/// another number (E.164 digits), or none (withheld).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundFrom {
+    Lead(u64),
+    Number(u64),
+    Withheld,
+}
+
 /// A command from the engine to the carrier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "op")]
@@ -91,6 +107,10 @@ pub enum Command {
         target: DialTarget,
         ring_timeout: Micros,
         amd: bool,
+    },
+    /// Answer an inbound call.
+    Answer {
+        call: CallId,
     },
     /// Give up on an unanswered call.
     Cancel {
@@ -170,9 +190,10 @@ pub enum EventKind {
         digit: char,
     },
     /// An inbound call to one of the program's caller IDs or callback numbers (CR-5, CR-6, CR-14). The
-    /// engine leaves these to the inbound handler (not yet built): it records them and does nothing else.
+    /// engine leaves these to the inbound handler ([`crate::inbound::InboundDesk`]).
     Inbound {
         to_caller_id: u32,
+        from: InboundFrom,
     },
 }
 

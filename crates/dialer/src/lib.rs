@@ -7,6 +7,8 @@
 //!   power/progressive, predictive, agentless prerecorded, IVR), the CR-46 abandonment clock and the
 //!   CR-49 blend of landlines (predictive) with wireless and unknown numbers (preview).
 //! - [`pacing`]: how many lines to dial for the agents free now and soon, under a target abandonment rate.
+//! - [`inbound`]: calls to the program's caller ID — answered, the automated opt-out offered (CR-5,
+//!   CR-6), the program's message.
 //! - [`lead`]: where the engine gets whom to call (a trait; in memory for the benchmark).
 //! - [`sim`]: a seeded outcome model and a discrete-event loop that runs an 8-hour shift in simulated time.
 //!
@@ -15,6 +17,7 @@
 
 pub mod carrier;
 pub mod engine;
+pub mod inbound;
 pub mod lead;
 pub mod pacing;
 pub mod sim;

@@ -219,7 +219,11 @@ fn events_for_unknown_calls_are_ignored() {
 #[test]
 fn inbound_calls_are_recorded_and_left_to_the_inbound_handler() {
     let mut e = engine(ProgramMode::Predictive, landlines(1), 0);
-    e.on_event(event(SECOND, CallId(9_000_001), EventKind::Inbound { to_caller_id: 1 }));
+    e.on_event(event(
+        SECOND,
+        CallId(9_000_001),
+        EventKind::Inbound { to_caller_id: 1, from: clearline_dialer::carrier::InboundFrom::Withheld },
+    ));
     assert!(e.take_outputs().is_empty());
     assert_eq!(e.take_inbound().len(), 1);
 }

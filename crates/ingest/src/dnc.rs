@@ -76,3 +76,65 @@ pub async fn import_dnc_list<R: BufRead>(
     report.already_listed = already_listed;
     Ok(report)
 }
+
+/// What one opt-out from a channel did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OptOutOutcome {
+    /// The number is on the campaign's do-not-call list now (added, or already there).
+    pub listed: bool,
+    pub already_listed: bool,
+    /// For a text or email: whether the message reads as an opt-out (CR-8). A message that does not is
+    /// not listed; it is recorded as unrecognised for a person to read.
+    pub recognised: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OptOutError {
+    /// A field of the request, and why (never its value).
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The channels an opt-out arrives by outside a call (a call's own — agent, key press — is written
+/// with the call's result).
+pub const MESSAGE_CHANNELS: [&str; 2] = ["text_reply", "email"];
+pub const OTHER_CHANNELS: [&str; 2] = ["web", "mail"];
+
+/// Takes one opt-out from `channel` for the number `raw_phone` (as people type it): listed at once
+/// (CR-7, CR-47 — no 10-day grace). A text reply or email carries its `message`, which must read as an
+/// opt-out ([`clearline_core::opt_out::text_revokes`], CR-8); the message itself is not stored.
+pub async fn record_opt_out(
+    store: &Store,
+    actor: &Actor,
+    sealer: &dyn Sealer,
+    channel: &str,
+    raw_phone: &str,
+    message: Option<&str>,
+) -> Result<OptOutOutcome, OptOutError> {
+    let is_message = MESSAGE_CHANNELS.contains(&channel);
+    if !is_message && !OTHER_CHANNELS.contains(&channel) {
+        return Err(OptOutError::Invalid {
+            field: "channel",
+            reason: format!("one of {}", [MESSAGE_CHANNELS, OTHER_CHANNELS].concat().join(", ")),
+        });
+    }
+    let number = parse_phone(raw_phone.trim(), "US")
+        .map_err(|e| OptOutError::Invalid { field: "phone", reason: e.to_string() })?
+        .number
+        .to_string();
+    if is_message {
+        let Some(text) = message else {
+            return Err(OptOutError::Invalid { field: "message", reason: format!("required for {channel}") });
+        };
+        if !clearline_core::opt_out::text_revokes(text) {
+            store.note_unrecognised_opt_out(actor, channel).await?;
+            return Ok(OptOutOutcome { listed: false, already_listed: false, recognised: false });
+        }
+    }
+    let entry =
+        DncEntry { number_index: phone_index(sealer, &number), number_enc: sealer.seal("phone", number.as_bytes()) };
+    let counts = store.add_do_not_call(actor, channel, &[entry]).await?;
+    Ok(OptOutOutcome { listed: true, already_listed: counts.already_listed == 1, recognised: true })
+}

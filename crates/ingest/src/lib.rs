@@ -14,6 +14,7 @@ mod normalize;
 mod pipeline;
 pub mod policy_check;
 mod rejects;
+pub mod why;
 
 pub use normalize::{Normalizer, Sealer};
 pub use pipeline::{import_voters, ImportError, ImportOptions, ImportReport, ImportTimings, Progress};

@@ -109,6 +109,37 @@ pub fn record_case(
     Ok(case)
 }
 
+/// CR-3 counts recorded-message calls to a number over a rolling 30 days.
+pub const RECORDED_CALLS_WINDOW_US: i64 = 30 * 86_400 * 1_000_000;
+
+/// What the program's own history says of one call-list entry, added to its phone's case.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EntryHistory {
+    pub attempts: u32,
+    pub household_attempts: u32,
+    pub last_attempt_at_us: Option<i64>,
+    /// Recorded-message calls to the number from the campaign in the 30 days before the dial (CR-3).
+    pub recorded_calls_30d: u32,
+}
+
+/// The case the dialer decides an entry's dial by: [`record_case`] plus the entry's history. The
+/// dialer and "why not now?" both build it here, so an explanation says what the dialer would do.
+pub fn entry_case(
+    table: &ZoneTable,
+    base: &Case,
+    person: &PersonDialFacts,
+    phone: &PhoneDialFacts,
+    number: &str,
+    history: &EntryHistory,
+) -> Result<Case, CaseError> {
+    let mut case = record_case(table, base, person, phone, number)?;
+    case.attempts = Some(history.attempts);
+    case.household_attempts = Some(history.household_attempts);
+    case.last_attempt_at = history.last_attempt_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
+    case.prerecorded_calls_30d = Some(history.recorded_calls_30d);
+    Ok(case)
+}
+
 /// One phone of one person as case-file keys (the format `policy check` reads): the reference
 /// [`record_case`] is held to.
 #[cfg(test)]

@@ -98,6 +98,23 @@ impl Store {
         Ok(counts)
     }
 
+    /// Records that a text reply or email arrived that does not read as an opt-out (CR-8), so a person
+    /// reads it: never dropped silently. Its content is not stored here.
+    pub async fn note_unrecognised_opt_out(&self, actor: &Actor, channel: &str) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
+        let mut tx = self.write().await?;
+        tx.audit(
+            campaign,
+            actor,
+            "dnc.message_unrecognised",
+            "do_not_call",
+            &campaign.to_string(),
+            json!({"channel": channel}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Is this number (by blind index) on the campaign's do-not-call list?
     pub async fn on_do_not_call(&self, actor: &Actor, campaign: OrgId, number_index: &[u8]) -> StoreResult<bool> {
         let org = match actor {

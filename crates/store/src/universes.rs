@@ -432,7 +432,10 @@ impl Store {
 
     /// The campaign's saved universes.
     pub async fn list_universes(&self, actor: &Actor) -> StoreResult<Vec<Universe>> {
-        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        // Those who explain dials (compliance officers among them) read the definitions a program's
+        // call list is drawn from; only targeting roles change them.
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)
+            .or_else(|_| require_in_org(actor, Capability::ExplainDials, None))?;
         let rows = sqlx::query("SELECT id, name, filter_json FROM universes WHERE campaign_id = $1 ORDER BY name")
             .bind(campaign.0)
             .fetch_all(&self.pool)

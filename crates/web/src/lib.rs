@@ -83,6 +83,9 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/audit/stream", Cap(C::ViewAuditLog), api::audit::stream);
     t.add(M::GET, "/api/v1/programs/{slug}/calls", Cap(C::ManagePrograms), api::programs::calls);
     t.add(M::GET, "/api/v1/programs/{slug}/calls/stream", Cap(C::ManagePrograms), api::programs::calls_stream);
+    t.add(M::POST, "/api/v1/programs/{slug}/why", Cap(C::ExplainDials), api::policy::why);
+    t.add(M::POST, "/api/v1/policy/check", Cap(C::ExplainDials), api::policy::check);
+    t.add(M::POST, "/api/v1/opt-outs", Cap(C::ManageDoNotCall), api::opt_outs::create);
 
     // Pages: sign-in.
     t.add(M::GET, "/login", Public, ui::login::login_page);
@@ -119,6 +122,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/programs/{slug}/build-list", Cap(C::ManagePrograms), ui::programs::build_list);
     t.add(M::POST, "/programs/{slug}/start", Cap(C::ManagePrograms), ui::programs::start);
     t.add(M::POST, "/programs/{slug}/pause", Cap(C::ManagePrograms), ui::programs::pause);
+    t.add(M::GET, "/why", Cap(C::ExplainDials), ui::why::why_page);
+    t.add(M::POST, "/why", Cap(C::ExplainDials), ui::why::why_submit);
     t.add(M::GET, "/scripts", Cap(C::EditScripts), ui::scripts::scripts);
     t.add(M::POST, "/scripts", Cap(C::EditScripts), ui::scripts::create);
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);

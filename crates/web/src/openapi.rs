@@ -46,6 +46,9 @@ use utoipa::OpenApi;
         crate::api::audit::stream,
         crate::api::programs::calls,
         crate::api::programs::calls_stream,
+        crate::api::policy::why,
+        crate::api::policy::check,
+        crate::api::opt_outs::create,
         document,
     )
 )]

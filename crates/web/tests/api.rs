@@ -21,6 +21,9 @@ both_backends!(
     a_voter_file_uploads_imports_and_reports,
     the_voters_page_checks_a_universe_against_the_contact_policy,
     the_programs_page_sets_up_a_program_and_builds_its_call_list,
+    why_not_now_explains_one_voter_without_showing_the_number,
+    the_policy_api_decides_cases_in_order_and_names_a_bad_field,
+    opt_outs_from_texts_and_emails_list_the_number_at_once,
 );
 
 async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
@@ -618,4 +621,189 @@ async fn the_programs_page_sets_up_a_program_and_builds_its_call_list(app: TestA
     );
     let (status, _, _) = form_post(&app, &other, "/programs/gotv/build-list", &[]).await;
     assert_eq!(status, 404);
+}
+
+/// Uploads a generated NC file as the data manager, saves `everyone` and creates and builds the draft
+/// program `gotv` (predictive, 09:00-20:30, all to `vend`); returns the file's voter IDs.
+async fn program_with_a_call_list(app: &TestApp) -> Vec<String> {
+    use clearline_core::{OrgKind, Principal, Role, Via};
+    let data = app.session("data_manager").await;
+    let mut file = Vec::new();
+    clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 120, 9, &mut file).unwrap();
+    let job: Value = upload(app, &data, "nc", file.clone()).await.json().await.unwrap();
+    assert_eq!(wait_for_job(app, &data, job["job_id"].as_str().unwrap()).await["state"], "done");
+    let pm_actor = Actor::User(Principal {
+        user_id: app.users["program_manager"],
+        org_id: app.campaign,
+        org_kind: OrgKind::Campaign,
+        role: Role::ProgramManager,
+        site_id: None,
+        via: Via::Cli,
+        source: "test".into(),
+    });
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
+    let pm = app.session("program_manager").await;
+    let fields = [
+        ("slug", "gotv"),
+        ("name", "GOTV"),
+        ("universe", "everyone"),
+        ("purpose", "gotv"),
+        ("dial_mode", "predictive"),
+        ("window", "09:00-20:30"),
+        ("caller_id", "919-555-0100"),
+        ("caller_id_authorized", "on"),
+        ("max_attempts", "3"),
+        ("vendors", "vend=100"),
+    ];
+    assert_eq!(form_post(app, &pm, "/programs", &fields).await.0, 303);
+    assert_eq!(form_post(app, &pm, "/programs/gotv/build-list", &[]).await.0, 303);
+    let text: String = file.iter().map(|&b| b as char).collect(); // Latin-1
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let column = header.iter().position(|h| h.trim_matches('"') == "ncid").unwrap();
+    lines.filter_map(|l| l.split('\t').nth(column)).map(|v| v.trim_matches('"').trim().to_string()).collect()
+}
+
+/// "Why not now?" over the API and on its page, for a compliance officer (who may not read personal
+/// data): at night the calling hours refuse the dial and the answer names the next callable instant;
+/// the number never appears; another campaign's program looks missing; every answer is audited.
+async fn why_not_now_explains_one_voter_without_showing_the_number(app: TestApp) {
+    let ids = program_with_a_call_list(&app).await;
+    let compliance = app.session("compliance_officer").await;
+    let why = |voter: String, at: &'static str| {
+        let app = &app;
+        let compliance = compliance.clone();
+        async move {
+            let res =
+                post(app, "/api/v1/programs/gotv/why", json!({"voter_id": voter, "at": at}), Some(&compliance)).await;
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let mut listed = None;
+    for id in &ids {
+        let (status, x) = why(id.clone(), "2026-10-20T22:30:00-04:00").await;
+        assert_eq!(status, 200, "{x}");
+        if x["mode"] != "excluded" && x["phone"].is_object() {
+            listed = Some((id.clone(), x));
+            break;
+        }
+    }
+    let (voter, night) = listed.expect("some voter is on the call list with a phone");
+    assert_eq!(night["standing"], "program_not_running", "a draft calls nobody: {night}");
+    assert_eq!(night["policy"]["verdict"], "deny", "{night}");
+    let rules = night["policy"]["rules"].to_string();
+    assert!(rules.contains("CR-45") || rules.contains("program_window"), "{night}");
+    assert_eq!(night["phone"]["area_code"].as_str().unwrap().len(), 3);
+    let body = night.to_string();
+    assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no number: {body}");
+    let (_, day) = why(voter.clone(), "2026-10-20T14:00:00-04:00").await;
+    assert!(day["policy"]["verdict"].as_str().unwrap().starts_with("allow"), "{day}");
+
+    // The page: the voter ID goes in the form body; the answer shows the rule, never the number.
+    let (status, _, page) = form_post(
+        &app,
+        &compliance,
+        "/why",
+        &[("program", "gotv"), ("voter_id", &voter), ("at", "2026-10-20T22:30:00-04:00")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("id=\"why-answer\""), "{page}");
+    assert!(page.contains("Program not running"), "{page}");
+    let without_caller_id = page.replace("+19195550100", "");
+    assert!(
+        !without_caller_id.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)),
+        "no number on the page"
+    );
+    let (status, _, page) = form_post(&app, &compliance, "/why", &[("program", "gotv"), ("voter_id", "NOBODY")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("No voter with that ID is on this program"), "{page}");
+    let (status, _, page) =
+        form_post(&app, &compliance, "/why", &[("program", "gotv"), ("voter_id", &voter), ("at", "soon")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("at: not an RFC 3339 instant"), "{page}");
+
+    // Another campaign's program looks missing.
+    let other = app.session("other_owner").await;
+    let res = post(&app, "/api/v1/programs/gotv/why", json!({"voter_id": voter}), Some(&other)).await;
+    assert_eq!(res.status(), 404);
+
+    // Each answer is in the audit log, with the person's internal id only.
+    let audit: Value = get(&app, "/api/v1/audit?limit=200", Some(&compliance)).await.json().await.unwrap();
+    let events = audit["events"].as_array().or(audit.as_array()).cloned().unwrap_or_default();
+    let explained: Vec<&Value> = events.iter().filter(|e| e["action"] == "dial.explain").collect();
+    assert!(explained.len() >= 3, "{audit}");
+    assert!(!explained.iter().any(|e| e.to_string().contains(&voter)), "the audit names no voter ID");
+}
+
+/// `POST /api/v1/policy/check`: verdicts in order, each with its id, exactly as the engine decides; a
+/// case that cannot be read refuses the request with its position and field, never its value.
+async fn the_policy_api_decides_cases_in_order_and_names_a_bad_field(app: TestApp) {
+    let compliance = app.session("compliance_officer").await;
+    let cases: Vec<Value> = include_str!("../../core/tests/policy_cases.jsonl")
+        .lines()
+        .take(40)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let res = post(&app, "/api/v1/policy/check", json!({ "cases": cases }), Some(&compliance)).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let verdicts = body["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), cases.len());
+    for (case, verdict) in cases.iter().zip(verdicts) {
+        assert_eq!(verdict["id"], case["id"], "in order");
+        assert_eq!(verdict["verdict"], case["expect"]["verdict"], "{}: {verdict}", case["id"]);
+        assert_eq!(verdict["rules"], case["expect"]["rules"], "{}: {verdict}", case["id"]);
+    }
+    let mut bad = cases[..2].to_vec();
+    bad[1]["phone"] = json!("+1919555SECRET");
+    let res = post(&app, "/api/v1/policy/check", json!({ "cases": bad }), Some(&compliance)).await;
+    assert_eq!(res.status(), 422);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("cases[1].phone"), "{text}");
+    assert!(!text.contains("SECRET"), "never the value: {text}");
+    // An analyst does not explain dials.
+    let analyst = app.session("analyst").await;
+    let res = post(&app, "/api/v1/policy/check", json!({ "cases": cases }), Some(&analyst)).await;
+    assert_eq!(res.status(), 403);
+}
+
+/// Opt-outs relayed from texts and emails (CR-8's words always count), the web form and the mail desk
+/// put the number on the list at once (CR-47); a message that is not an opt-out lists nothing and is
+/// recorded for a person to read; a bad number names the field, never the value.
+async fn opt_outs_from_texts_and_emails_list_the_number_at_once(app: TestApp) {
+    let compliance = app.session("compliance_officer").await;
+    let opt_out = |body: Value| {
+        let app = &app;
+        let compliance = compliance.clone();
+        async move {
+            let res = post(app, "/api/v1/opt-outs", body, Some(&compliance)).await;
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, x) =
+        opt_out(json!({"channel": "text_reply", "phone": "(919) 555-0142", "message": "Who is this?"})).await;
+    assert_eq!(status, 200, "{x}");
+    assert_eq!((x["listed"].as_bool(), x["recognised"].as_bool()), (Some(false), Some(false)), "{x}");
+    let (_, x) = opt_out(json!({"channel": "text_reply", "phone": "(919) 555-0142", "message": "STOP"})).await;
+    assert_eq!((x["listed"].as_bool(), x["already_listed"].as_bool()), (Some(true), Some(false)), "{x}");
+    // The same number written another way is the same entry (blind index over E.164).
+    let (_, x) = opt_out(json!({"channel": "email", "phone": "+1 919 555 0142", "message": "please remove me"})).await;
+    assert_eq!((x["listed"].as_bool(), x["already_listed"].as_bool()), (Some(true), Some(true)), "{x}");
+    let (_, x) = opt_out(json!({"channel": "web", "phone": "919.555.0143"})).await;
+    assert_eq!(x["listed"], true, "{x}");
+    let (status, x) = opt_out(json!({"channel": "email", "phone": "919.555.0144"})).await;
+    assert_eq!(status, 422, "a message channel needs its message: {x}");
+    let (status, x) = opt_out(json!({"channel": "pigeon", "phone": "919.555.0144"})).await;
+    assert_eq!(status, 422, "{x}");
+    let res = post(&app, "/api/v1/opt-outs", json!({"channel": "web", "phone": "919-555-01"}), Some(&compliance)).await;
+    assert_eq!(res.status(), 422);
+    let text = res.text().await.unwrap();
+    assert!(text.contains("phone") && !text.contains("919-555-01"), "{text}");
+    // The unrecognised message and the listings are in the audit log, without numbers.
+    let audit = get(&app, "/api/v1/audit?limit=200", Some(&compliance)).await.text().await.unwrap();
+    assert!(audit.contains("dnc.message_unrecognised") && audit.contains("dnc.add"), "{audit}");
+    assert!(!audit.contains("5550142"), "no number in the audit log");
 }

@@ -49,6 +49,8 @@ const PERSONAL_DATA_EXPORTERS: &[&str] = &["owner", "admin", "data_manager"];
 const PROGRAM_MANAGERS: &[&str] = &["owner", "admin", "program_manager"];
 const SCRIPT_EDITORS: &[&str] = &["owner", "admin", "program_manager", "script_approver"];
 const SCRIPT_APPROVERS: &[&str] = &["owner", "script_approver"];
+const DNC_KEEPERS: &[&str] = &["owner", "admin", "data_manager", "compliance_officer"];
+const DIAL_EXPLAINERS: &[&str] = &["owner", "admin", "data_manager", "program_manager", "compliance_officer"];
 
 /// Who may call each route. `public` routes also answer anonymous callers.
 fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
@@ -128,6 +130,11 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/api/v1/programs/{slug}/calls", false, PROGRAM_MANAGERS),
         (M::GET, "/api/v1/programs/{slug}/calls/stream", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/pause", false, PROGRAM_MANAGERS),
+        (M::GET, "/why", false, DIAL_EXPLAINERS),
+        (M::POST, "/why", false, DIAL_EXPLAINERS),
+        (M::POST, "/api/v1/programs/{slug}/why", false, DIAL_EXPLAINERS),
+        (M::POST, "/api/v1/policy/check", false, DIAL_EXPLAINERS),
+        (M::POST, "/api/v1/opt-outs", false, DNC_KEEPERS),
         (M::GET, "/scripts", false, SCRIPT_EDITORS),
         (M::POST, "/scripts", false, SCRIPT_EDITORS),
         (M::GET, "/scripts/{slug}", false, SCRIPT_EDITORS),

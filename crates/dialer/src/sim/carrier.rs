@@ -1,9 +1,15 @@
 //! [`SimCarrier`]: carries out the engine's commands against the outcome model, on a binary heap of
 //! timestamped events, and keeps the truth about every system-dialed answer.
+//!
+//! Inbound callbacks: when a call reached nobody (it rang out, or a machine took it), the number calls
+//! the program back with probability `callback_share`, U(2, 90) minutes after the call ended (drawn
+//! from the seed, the lead and the call's end, so each dial draws afresh). Callers: 40 % press the
+//! opt-out key, 20 % another key, 25 % wait for the message, 15 % hang up during the greeting. Each
+//! arrives as [`EventKind::Inbound`] from the lead dialed, for the floor's [`crate::inbound::InboundDesk`].
 
 use super::model::{LeadDraw, OutcomeModel, TrueOutcome, MACHINE_BRIDGED, MACHINE_WRAP};
 use crate::carrier::{
-    AfterAudio, AmdResult, Audio, CallId, Carrier, CarrierEvent, Command, EventKind, FailCause, HungUpBy,
+    AfterAudio, AmdResult, Audio, CallId, Carrier, CarrierEvent, Command, EventKind, FailCause, HungUpBy, InboundFrom,
 };
 use crate::engine::{AgentId, ABANDON_AFTER};
 use crate::{IdBuild, Micros, SECOND};
@@ -57,6 +63,27 @@ struct SimCall {
     greeting_end: Option<Micros>,
     bridged_at: Option<Micros>,
     ivr_step: u32,
+    lead: u64,
+}
+
+/// Inbound call ids start here, far from the engine's outbound ids.
+pub const INBOUND_CALL_IDS: u64 = 1 << 62;
+
+/// What an inbound caller does after the greeting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    PressesOptOut,
+    PressesOther,
+    Waits,
+    HangsUpEarly,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct InboundSim {
+    epoch: u32,
+    caller: Caller,
+    /// The call has rung through to the program (its `Inbound` event has been taken).
+    arrived: bool,
 }
 
 /// What really happened to system-dialed answers (CR-46 measured from the truth, not the engine).
@@ -80,7 +107,11 @@ pub struct SimCarrier {
     seq: u64,
     calls: HashMap<CallId, SimCall, IdBuild>,
     ended: HashMap<CallId, (Micros, bool), IdBuild>,
+    inbound: HashMap<CallId, InboundSim, IdBuild>,
+    next_inbound: u64,
     pub truth: Truth,
+    /// Inbound callbacks scheduled so far.
+    pub callbacks: u64,
 }
 
 impl SimCarrier {
@@ -92,7 +123,10 @@ impl SimCarrier {
             seq: 0,
             calls: HashMap::default(),
             ended: HashMap::default(),
+            inbound: HashMap::default(),
+            next_inbound: INBOUND_CALL_IDS,
             truth: Truth::default(),
+            callbacks: 0,
         }
     }
 
@@ -111,7 +145,11 @@ impl SimCarrier {
     pub fn peek(&mut self) -> Option<Micros> {
         while let Some(top) = self.heap.peek() {
             if let SimEvent::Carrier { event, epoch } = top.event {
-                if self.calls.get(&event.call).is_none_or(|c| c.epoch != epoch) {
+                let current = match self.calls.get(&event.call) {
+                    Some(c) => Some(c.epoch),
+                    None => self.inbound.get(&event.call).map(|c| c.epoch),
+                };
+                if current != Some(epoch) {
                     self.heap.pop();
                     continue;
                 }
@@ -136,6 +174,17 @@ impl SimCarrier {
                         let wrap = if human { c.draw.wrap } else { MACHINE_WRAP };
                         self.ended.insert(event.call, (wrap, human));
                     }
+                    let reached_nobody = matches!(event.kind, EventKind::NoAnswer)
+                        || (matches!(c.outcome, TrueOutcome::Machine { .. }) && c.bridged_at.is_none());
+                    if reached_nobody {
+                        self.maybe_call_back(c.lead, s.at);
+                    }
+                }
+                self.inbound.remove(&event.call);
+            }
+            if let EventKind::Inbound { .. } = event.kind {
+                if let Some(c) = self.inbound.get_mut(&event.call) {
+                    c.arrived = true;
                 }
             }
         }
@@ -170,6 +219,74 @@ impl SimCarrier {
         self.calls.clear();
     }
 
+    /// The number of a call that reached nobody may call back (see the module doc).
+    fn maybe_call_back(&mut self, lead: u64, ended_at: Micros) {
+        if self.model.callback_share <= 0.0 {
+            return;
+        }
+        let h = splitmix(self.seed ^ splitmix(lead) ^ splitmix(ended_at as u64 ^ 0x0ca1_1bac));
+        let unit = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
+        if unit(h) >= self.model.callback_share {
+            return;
+        }
+        let delay = crate::secs(120.0 + 5_280.0 * unit(splitmix(h ^ 1)));
+        let c = unit(splitmix(h ^ 2));
+        let caller = if c < 0.40 {
+            Caller::PressesOptOut
+        } else if c < 0.60 {
+            Caller::PressesOther
+        } else if c < 0.85 {
+            Caller::Waits
+        } else {
+            Caller::HangsUpEarly
+        };
+        let call = CallId(self.next_inbound);
+        self.next_inbound += 1;
+        self.callbacks += 1;
+        self.inbound.insert(call, InboundSim { epoch: 0, caller, arrived: false });
+        let at = ended_at + delay;
+        let kind = EventKind::Inbound { to_caller_id: 0, from: InboundFrom::Lead(lead) };
+        self.schedule(at, SimEvent::Carrier { event: CarrierEvent { at, call, kind }, epoch: 0 });
+    }
+
+    /// Callbacks that have not rung yet never will (the program stopped taking calls: the end of a
+    /// run). Calls already in progress go on.
+    pub fn cancel_unarrived_callbacks(&mut self) {
+        self.inbound.retain(|_, c| c.arrived);
+    }
+
+    fn inbound_event(&mut self, call: CallId, at: Micros, kind: EventKind) {
+        let Some(c) = self.inbound.get_mut(&call) else { return };
+        c.epoch += 1;
+        let epoch = c.epoch;
+        self.schedule(at, SimEvent::Carrier { event: CarrierEvent { at, call, kind }, epoch });
+    }
+
+    /// A command for an inbound call.
+    fn execute_inbound(&mut self, now: Micros, command: Command) {
+        match command {
+            Command::PlayAudio { call, audio, then: AfterAudio::Stay } if audio == Audio::InboundGreeting => {
+                let caller = self.inbound[&call].caller;
+                let greeting = audio_length(audio);
+                match caller {
+                    Caller::PressesOptOut => self.inbound_event(call, now + greeting, EventKind::Digits { digit: '9' }),
+                    Caller::PressesOther => self.inbound_event(call, now + greeting, EventKind::Digits { digit: '1' }),
+                    Caller::Waits => {}
+                    Caller::HangsUpEarly => {
+                        self.inbound_event(call, now + greeting / 2, EventKind::HungUp { by: HungUpBy::Remote })
+                    }
+                }
+            }
+            Command::PlayAudio { call, audio, then: AfterAudio::HangUp } => {
+                self.inbound_event(call, now + audio_length(audio), EventKind::HungUp { by: HungUpBy::System });
+            }
+            Command::Cancel { call } | Command::HangUp { call } => {
+                self.inbound_event(call, now, EventKind::HungUp { by: HungUpBy::System });
+            }
+            _ => {}
+        }
+    }
+
     fn bump(&mut self, call: CallId) -> Option<&mut SimCall> {
         let c = self.calls.get_mut(&call)?;
         c.epoch += 1;
@@ -184,11 +301,42 @@ fn audio_length(audio: Audio) -> Micros {
         Audio::Message => 25 * SECOND,
         Audio::IvrPrompt(_) => 5 * SECOND,
         Audio::OptOutConfirmed => 3 * SECOND,
+        Audio::InboundGreeting => 10 * SECOND,
+        Audio::InboundMessage => 15 * SECOND,
     }
+}
+
+/// The call a command is about, if any.
+fn call_of(command: &Command) -> Option<CallId> {
+    match *command {
+        Command::Originate { call, .. }
+        | Command::Answer { call }
+        | Command::Cancel { call }
+        | Command::HangUp { call }
+        | Command::Bridge { call, .. }
+        | Command::PlayAudio { call, .. }
+        | Command::CollectDigits { call, .. }
+        | Command::StartRecording { call }
+        | Command::PauseRecording { call }
+        | Command::ResumeRecording { call }
+        | Command::Monitor { call, .. } => Some(call),
+        Command::AgentLegUp { .. } | Command::AgentLegDown { .. } => None,
+    }
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 impl Carrier for SimCarrier {
     fn execute(&mut self, now: Micros, command: Command) {
+        if call_of(&command).is_some_and(|c| self.inbound.contains_key(&c)) {
+            self.execute_inbound(now, command);
+            return;
+        }
         match command {
             Command::Originate { call, target, ring_timeout, amd } => {
                 let draw = self.model.draw(self.seed, target.lead);
@@ -205,6 +353,7 @@ impl Carrier for SimCarrier {
                         greeting_end: None,
                         bridged_at: None,
                         ivr_step: 0,
+                        lead: target.lead,
                     },
                 );
                 // The far end rings after about a second (before it answers, when it answers sooner).
@@ -299,7 +448,8 @@ impl Carrier for SimCarrier {
                     self.call_event(call, now + 4 * SECOND, EventKind::Digits { digit });
                 }
             }
-            Command::AgentLegUp { .. }
+            Command::Answer { .. }
+            | Command::AgentLegUp { .. }
             | Command::AgentLegDown { .. }
             | Command::StartRecording { .. }
             | Command::PauseRecording { .. }

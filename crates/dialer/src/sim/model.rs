@@ -63,6 +63,9 @@ pub struct OutcomeModel {
     /// Machine → (not sure, human) rates; the rest machine.
     pub amd_machine: (f64, f64),
     pub profile: Profile,
+    /// Inbound callbacks (see [`crate::sim::carrier`]): the share of calls that reached nobody (no
+    /// answer, or a machine) whose number calls the program back. 0 unless a run sets it.
+    pub callback_share: f64,
 }
 
 impl OutcomeModel {
@@ -82,6 +85,7 @@ impl OutcomeModel {
             amd_human: (0.065, 0.005),
             amd_machine: (0.06, 0.03),
             profile,
+            callback_share: 0.0,
         }
     }
 

@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod imports;
+pub mod opt_outs;
 pub mod orgs;
+pub mod policy;
 pub mod programs;
 pub mod session;
 pub mod users;

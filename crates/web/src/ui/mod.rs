@@ -6,6 +6,7 @@ pub mod login;
 pub mod programs;
 pub mod scripts;
 pub mod voters;
+pub mod why;
 
 use crate::routes::Caller;
 use askama::Template;
@@ -30,7 +31,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 12] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 13] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -53,6 +54,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 12] = [
         "Programs",
         "Set up calling programs; build their call lists through the contact policy.",
         Some(Capability::ManagePrograms),
+    ),
+    (
+        "/why",
+        "Why not now?",
+        "Why a voter is or is not called now, and when next: the call list and the contact policy.",
+        Some(Capability::ExplainDials),
     ),
     ("/scripts", "Scripts", "What callers say: versions, what changed, approval.", Some(Capability::EditScripts)),
     (
