@@ -5,7 +5,7 @@
 //! attempt's result is committed before the bot agent gets its next call. Leads the policy refuses at
 //! the dial are written back to the list (until their next allowed instant, or for good).
 
-use crate::bots::bot_disposition;
+use crate::bots::{bot_disposition, bot_survey};
 use crate::gate::PolicyGate;
 use crate::leads::{lead_for, SharedLeads};
 use crate::CallingError;
@@ -13,6 +13,7 @@ use clearline_core::disposition::Disposition;
 use clearline_core::phone::LineType;
 use clearline_core::policy::DialMode;
 use clearline_core::program::ProgramStatus;
+use clearline_core::script::{GivenAnswer, Script};
 use clearline_core::{Actor, OrgId};
 use clearline_dialer::carrier::{CallId, Carrier, Command, EventKind, FailCause};
 use clearline_dialer::engine::{
@@ -26,7 +27,7 @@ use clearline_dialer::{as_secs, Micros, SECOND};
 use clearline_ingest::call_list::program_base_cases;
 use clearline_ingest::keys::VaultSealer;
 use clearline_ingest::policy_check::{record_case, zone_table};
-use clearline_store::{AttemptResult, NewAttempt, Program, Store};
+use clearline_store::{AnswerRecord, AttemptResult, NewAttempt, Program, Store, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -105,6 +106,8 @@ const DRAIN_LIMIT: Micros = 1_800 * SECOND;
 const STATUS_CHECK: Micros = 5 * SECOND;
 /// A bot agent's time to read a preview record and click dial.
 const PREVIEW_THINK: Micros = 3 * SECOND;
+/// The vault field name survey answers are encrypted under (bound into the ciphertext).
+pub const ANSWER_FIELD: &str = "survey_answer";
 /// A callback a person asks for: about two hours later.
 const CALLBACK_AFTER: Micros = 7_200 * SECOND;
 
@@ -121,6 +124,8 @@ struct Floor {
     agents: Vec<String>,
     next_refill: Micros,
     outputs: Vec<Output>,
+    /// Survey answers given on a call, from its wrap-up to its result: written with the result.
+    answers: HashMap<CallId, (Micros, Vec<GivenAnswer>)>,
 }
 
 impl Floor {
@@ -153,6 +158,8 @@ pub async fn run_program(
         ..RunReport::default()
     };
     let base_cases = program_base_cases(store, actor, &program, origin).await?;
+    let survey = survey_script(store, actor, slug).await?;
+    let run = Run { sealer, survey: survey.as_ref() };
     let mut floors = make_floors(&program, options, origin_us)?;
     // CR-46 is measured per program over a rolling 30 days: every floor starts from the program's stored
     // history (each floor then holds its own calls to the target, so the program stays under it too).
@@ -207,7 +214,7 @@ pub async fn run_program(
             refill(store, actor, sealer, &program, &base_cases, floor, now, origin_us).await?;
         }
         step(floor, now, origin_us, &mut agent_log);
-        flush(store, actor, &program, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
+        flush(store, actor, &program, &run, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
         if !agent_log.is_empty() {
             store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
         }
@@ -235,6 +242,22 @@ pub async fn run_program(
         if report.live_answers == 0 { 0.0 } else { report.abandoned as f64 / report.live_answers as f64 };
     report.simulated_seconds = as_secs(last);
     Ok(report)
+}
+
+/// What every floor's flush needs of the run.
+struct Run<'a> {
+    sealer: &'a VaultSealer,
+    /// The attached script, when it asks questions: bots answer it on calls with a person.
+    survey: Option<&'a Script>,
+}
+
+/// The program's attached script when it has questions (a survey): parsed once per run. The version
+/// is approved, so it parses; one that does not is treated as no survey.
+async fn survey_script(store: &Store, actor: &Actor, slug: &str) -> Result<Option<Script>, CallingError> {
+    let Some((_, version)) = store.program_script(actor, slug).await? else { return Ok(None) };
+    Ok(clearline_core::script::parse(&version.body)
+        .ok()
+        .filter(|s| clearline_core::script::walk::questions(s).next().is_some()))
 }
 
 async fn still_running(store: &Store, actor: &Actor, slug: &str) -> Result<bool, CallingError> {
@@ -293,6 +316,7 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 agents,
                 next_refill: 0,
                 outputs: Vec::new(),
+                answers: HashMap::new(),
             })
         })
         .collect()
@@ -386,6 +410,7 @@ async fn flush(
     store: &Store,
     actor: &Actor,
     program: &Program,
+    run: &Run<'_>,
     floor: &mut Floor,
     now: Micros,
     origin_us: i64,
@@ -422,7 +447,10 @@ async fn flush(
                         }
                         Err(e) => {
                             // Not recorded, so not dialed: the engine hears a failure it closes at once.
-                            tracing::warn!(call = call.0, person = person_id, kind = attempt.dial_kind, error = %e, "attempt not recorded: not dialed");
+                            // A survey quota cell that filled meanwhile is expected, not a warning.
+                            if !matches!(&e, StoreError::Invalid(i) if i.field == "quota") {
+                                tracing::warn!(call = call.0, person = person_id, kind = attempt.dial_kind, error = %e, "attempt not recorded: not dialed");
+                            }
                             floor.leads.lock().release(person_id);
                             floor.engine.on_event(clearline_dialer::carrier::CarrierEvent {
                                 at: now,
@@ -444,7 +472,16 @@ async fn flush(
             }
             Output::Agent(agent, AgentNotice::WrapUp { call }) => {
                 let (wrap, human) = floor.carrier.take_wrap(call).unwrap_or((MACHINE_WRAP, false));
-                let disposition = bot_disposition(options.seed, call.0, human);
+                let mut disposition = bot_disposition(options.seed, call.0, human);
+                // On a survey, a person who stays on the line (the bot's complete) is walked through the
+                // script: their answers, and the end it reaches, are the call's (docs/surveys.md).
+                if let (Some(script), true, Disposition::Complete) = (run.survey, human, disposition) {
+                    let walk = bot_survey(options.seed, call.0, script);
+                    disposition = walk.end.unwrap_or(Disposition::BreakOff);
+                    if !walk.answers.is_empty() {
+                        floor.answers.insert(call, (now, walk.answers));
+                    }
+                }
                 floor.carrier.schedule(now + wrap, SimEvent::WrapDone { agent, disposition });
                 agent_log.push((floor.agents[agent.0 as usize].clone(), "wrap_up", None, origin_us + now));
             }
@@ -452,7 +489,18 @@ async fn flush(
                 let Some((id, person_id)) = floor.calls.remove(&record.call) else {
                     continue; // never recorded (refused above): nothing was dialed
                 };
-                let result = attempt_result(&record, &floor.agents, origin_us);
+                let mut result = attempt_result(&record, &floor.agents, origin_us);
+                if let Some((at, answers)) = floor.answers.remove(&record.call) {
+                    result.answers = answers
+                        .iter()
+                        .map(|a| AnswerRecord {
+                            step: a.step.clone(),
+                            answer_enc: run.sealer.cipher().encrypt(ANSWER_FIELD, &a.answer.encode()),
+                            shown_order: a.shown.clone(),
+                            answered_at_us: origin_us + at,
+                        })
+                        .collect();
+                }
                 store.finish_attempt(actor, program, id, &result).await?;
                 floor.leads.lock().release(person_id);
                 floor.gate.lock().forget(person_id);
@@ -463,7 +511,7 @@ async fn flush(
     }
     // A refusal above may have produced outputs of its own.
     if !floor.outputs.is_empty() {
-        Box::pin(flush(store, actor, program, floor, now, origin_us, options, report, agent_log)).await?;
+        Box::pin(flush(store, actor, program, run, floor, now, origin_us, options, report, agent_log)).await?;
     }
     Ok(())
 }
@@ -480,6 +528,7 @@ fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> 
         ended_at_us: origin_us + record.ended_at,
         callback_at_us: (record.disposition == Disposition::CallbackRequested)
             .then(|| origin_us + record.ended_at + CALLBACK_AFTER),
+        answers: Vec::new(),
     }
 }
 
