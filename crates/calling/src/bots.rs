@@ -57,8 +57,12 @@ pub const OPEN_ANSWERS: [&str; 5] = [
 ///   unbounded: 0..=100;
 /// - **open**: one of [`OPEN_ANSWERS`];
 /// - a `randomize` question's options are shown in a seeded shuffle; the answer does not depend on the
-///   order shown (no order effect is simulated).
-pub fn bot_survey(seed: u64, call: u64, script: &Script) -> Walk {
+///   order shown (no order effect is simulated);
+/// - **party**: on a randomized single-choice question (an opinion question; screening questions are
+///   not randomized) a Republican's preference order swaps the first two options, so opinion
+///   differs by party in a crosstab (Democrats and everyone else keep the document order).
+pub fn bot_survey(seed: u64, call: u64, script: &Script, party: Option<&str>) -> Walk {
+    let swap = party == Some("REP");
     let rng = std::cell::RefCell::new(ChaCha8Rng::seed_from_u64(
         seed ^ call.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5u64.wrapping_mul(0xd1b5_4a32_d192_ed03),
     ));
@@ -69,22 +73,26 @@ pub fn bot_survey(seed: u64, call: u64, script: &Script) -> Walk {
             keys.shuffle(&mut *rng.borrow_mut());
             keys
         },
-        |step, q, shown| bot_answer(&mut rng.borrow_mut(), step, q, shown),
+        |step, q, shown| bot_answer(&mut rng.borrow_mut(), step, q, shown, swap && q.randomize),
     )
 }
 
-fn bot_answer(rng: &mut ChaCha8Rng, _step: &Step, q: &Question, shown: &[String]) -> Answer {
+fn bot_answer(rng: &mut ChaCha8Rng, _step: &Step, q: &Question, shown: &[String], swap: bool) -> Answer {
     match q.answer {
         AnswerKind::Single => {
+            let mut order: Vec<usize> = (0..q.options.len()).collect();
+            if swap && order.len() >= 2 {
+                order.swap(0, 1);
+            }
             let weights: Vec<f64> = (0..q.options.len()).map(|k| 1.0 / ((k + 1) as f64).powi(2)).collect();
             let mut u = rng.gen::<f64>() * weights.iter().sum::<f64>();
             for (k, w) in weights.iter().enumerate() {
                 if u < *w {
-                    return Answer::Choice(q.options[k].key.clone());
+                    return Answer::Choice(q.options[order[k]].key.clone());
                 }
                 u -= w;
             }
-            Answer::Choice(q.options[q.options.len() - 1].key.clone())
+            Answer::Choice(q.options[order[q.options.len() - 1]].key.clone())
         }
         AnswerKind::Multiple => {
             let mut keys: Vec<String> = q
@@ -126,13 +134,13 @@ mod tests {
     #[test]
     fn bots_walk_the_survey_deterministically_and_follow_its_skips() {
         let s = survey();
-        assert_eq!(bot_survey(3, 17, &s), bot_survey(3, 17, &s), "seeded");
+        assert_eq!(bot_survey(3, 17, &s, None), bot_survey(3, 17, &s, None), "seeded");
         let mut ends: HashMap<Option<Disposition>, usize> = HashMap::new();
         let mut first_shown: HashMap<String, usize> = HashMap::new();
         let mut direction: HashMap<String, usize> = HashMap::new();
         let n = 4_000;
         for call in 0..n {
-            let w = bot_survey(3, call, &s);
+            let w = bot_survey(3, call, &s, Some("DEM"));
             *ends.entry(w.end).or_default() += 1;
             let by_step: HashMap<&str, &Answer> = w.answers.iter().map(|a| (a.step.as_str(), &a.answer)).collect();
             // Skip logic: the path follows the answers.
@@ -178,6 +186,21 @@ mod tests {
         assert!(direction["right"] > direction["wrong"] && direction["wrong"] > direction["unsure"], "{direction:?}");
         // The shuffle is not the document order every time.
         assert_eq!(first_shown.len(), 3, "{first_shown:?}");
+        // Republicans prefer the second option of an opinion question; the screening question is alike.
+        let (mut rep, mut consent_rep, mut consent_dem) = (HashMap::<String, usize>::new(), 0, 0);
+        for call in 0..n {
+            let w = bot_survey(3, call, &s, Some("REP"));
+            for a in &w.answers {
+                if let (Answer::Choice(k), "direction") = (&a.answer, a.step.as_str()) {
+                    *rep.entry(k.clone()).or_default() += 1;
+                }
+            }
+            let yes = |w: &Walk| w.answers.first().is_some_and(|a| a.answer == Answer::Choice("yes".into()));
+            consent_rep += usize::from(yes(&w));
+            consent_dem += usize::from(yes(&bot_survey(3, call, &s, Some("DEM"))));
+        }
+        assert!(rep["wrong"] > rep["right"] && rep["right"] > rep["unsure"], "{rep:?}");
+        assert_eq!(consent_rep, consent_dem, "the same draws: only opinion questions differ by party");
     }
 
     #[test]

@@ -126,6 +126,8 @@ struct Floor {
     outputs: Vec<Output>,
     /// Survey answers given on a call, from its wrap-up to its result: written with the result.
     answers: HashMap<CallId, (Micros, Vec<GivenAnswer>)>,
+    /// The party of each person the floor holds (bot respondents answer by it).
+    parties: HashMap<i64, Option<String>>,
 }
 
 impl Floor {
@@ -317,6 +319,7 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 next_refill: 0,
                 outputs: Vec::new(),
                 answers: HashMap::new(),
+                parties: HashMap::new(),
             })
         })
         .collect()
@@ -356,6 +359,7 @@ async fn refill(
         .and_then(|cases| cases.first())
         .ok_or_else(|| CallingError::Config("the program's facts make no case".into()))?;
     for entry in entries {
+        floor.parties.insert(entry.person_id, entry.party.clone());
         if !facts.contains_key(&entry.person_id) {
             // No longer in the program's universe (for GOTV: voted, moved, changed party): not called.
             store.defer_entry(actor, program, entry.person_id, None, "left_universe").await?;
@@ -424,6 +428,7 @@ async fn flush(
         store.defer_entry(actor, program, denial.person_id, denial.until_us, &denial.rules).await?;
         floor.leads.lock().release(denial.person_id);
         floor.gate.lock().forget(denial.person_id);
+        floor.parties.remove(&denial.person_id);
         report.refused_at_dial += 1;
     }
     let outputs = std::mem::take(&mut floor.outputs);
@@ -452,6 +457,7 @@ async fn flush(
                                 tracing::warn!(call = call.0, person = person_id, kind = attempt.dial_kind, error = %e, "attempt not recorded: not dialed");
                             }
                             floor.leads.lock().release(person_id);
+                            floor.parties.remove(&person_id);
                             floor.engine.on_event(clearline_dialer::carrier::CarrierEvent {
                                 at: now,
                                 call: *call,
@@ -476,7 +482,12 @@ async fn flush(
                 // On a survey, a person who stays on the line (the bot's complete) is walked through the
                 // script: their answers, and the end it reaches, are the call's (docs/surveys.md).
                 if let (Some(script), true, Disposition::Complete) = (run.survey, human, disposition) {
-                    let walk = bot_survey(options.seed, call.0, script);
+                    let party = floor
+                        .calls
+                        .get(&call)
+                        .and_then(|(_, person)| floor.parties.get(person))
+                        .and_then(|p| p.as_deref());
+                    let walk = bot_survey(options.seed, call.0, script, party);
                     disposition = walk.end.unwrap_or(Disposition::BreakOff);
                     if !walk.answers.is_empty() {
                         floor.answers.insert(call, (now, walk.answers));
@@ -504,6 +515,7 @@ async fn flush(
                 store.finish_attempt(actor, program, id, &result).await?;
                 floor.leads.lock().release(person_id);
                 floor.gate.lock().forget(person_id);
+                floor.parties.remove(&person_id);
                 report.attempts_finished += 1;
                 *report.by_disposition.entry(record.disposition.code().to_string()).or_default() += 1;
             }

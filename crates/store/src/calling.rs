@@ -46,6 +46,8 @@ pub struct DialableEntry {
     pub callback: bool,
     /// When the last attempt was dialed (µs since the epoch).
     pub last_attempt_at_us: Option<i64>,
+    /// The person's party in the voter file (simulated survey respondents answer by it).
+    pub party: Option<String>,
 }
 
 /// An attempt about to be dialed.
@@ -229,7 +231,8 @@ impl Store {
         let sql = format!(
             "SELECT e.person_id, e.household_id, e.vendor_id, e.mode, e.phone_position, e.attempts, e.callback, \
              (SELECT CAST(COALESCE(SUM(h.attempts), 0) AS BIGINT) FROM call_list_entries h WHERE h.program_id = e.program_id \
-               AND h.household_id = e.household_id), e.last_attempt_at \
+               AND h.household_id = e.household_id), e.last_attempt_at, \
+             (SELECT pp.party FROM persons pp WHERE pp.id = e.person_id) \
              FROM call_list_entries e WHERE e.program_id = $1 AND e.mode <> 'excluded' \
              AND e.final_disposition IS NULL AND e.attempts < $2 \
              AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $3) \
@@ -257,6 +260,7 @@ impl Store {
                     callback: r.get::<i64, _>(6) == 1,
                     household_attempts: r.get::<i64, _>(7) as u32,
                     last_attempt_at_us: r.get(8),
+                    party: r.get(9),
                 })
             })
             .collect()
