@@ -295,7 +295,10 @@ pub const SURVEY_PROGRAM: &str = "survey-likely-voters";
 /// (wireless and unknown numbers as preview calls, CR-49), not recorded (the survey script has no
 /// recording notice), 09:00–20:30 local, all of it to the US vendor; its call list built now. Left
 /// alone when it exists.
-pub async fn seed_survey_program(store: &Store, config: &Config) -> anyhow::Result<bool> {
+pub async fn seed_survey_program(
+    store: &Store,
+    config: &Config,
+) -> anyhow::Result<Option<clearline_store::CallListSummary>> {
     use clearline_core::policy::{DialMode, Purpose};
     use clearline_core::program::{ProgramSettings, VendorShare};
     const UNIVERSE: &str = "Registered voters";
@@ -303,7 +306,7 @@ pub async fn seed_survey_program(store: &Store, config: &Config) -> anyhow::Resu
     let actor = Actor::User(store.cli_principal(&email).await?);
     let campaign = store.organization_by_slug(&actor, CAMPAIGN).await?.id;
     if store.person_count(&actor, campaign).await? == 0 || store.program_by_slug(&actor, SURVEY_PROGRAM).await.is_ok() {
-        return Ok(false);
+        return Ok(None);
     }
     if store.universe_by_name(&actor, UNIVERSE).await.is_err() {
         let filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#)?;
@@ -317,9 +320,10 @@ pub async fn seed_survey_program(store: &Store, config: &Config) -> anyhow::Resu
     settings.vendors = vec![VendorShare::parse(&format!("{US_VENDOR}=100"))?];
     store.create_program(&actor, &Slug::parse(SURVEY_PROGRAM)?, "District 2 issues survey", &settings).await?;
     let sealer = crate::vaultkeys::campaign_sealer(config, store, &actor, campaign).await?;
-    clearline_ingest::call_list::build_call_list(store, &actor, &sealer, SURVEY_PROGRAM, jiff::Timestamp::now())
-        .await?;
-    Ok(true)
+    let summary =
+        clearline_ingest::call_list::build_call_list(store, &actor, &sealer, SURVEY_PROGRAM, jiff::Timestamp::now())
+            .await?;
+    Ok(Some(summary))
 }
 
 /// Starts the demo program (when nothing blocks it) and keeps bot agents calling its list on the

@@ -574,8 +574,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            if demo::seed_survey_program(&store, &config).await? && !json {
-                println!("Built the call list of demo survey program {}.", demo::SURVEY_PROGRAM);
+            if let Some(list) = demo::seed_survey_program(&store, &config).await? {
+                if !json {
+                    let n = |mode: &str| list.by_mode.get(mode).copied().unwrap_or(0);
+                    println!(
+                        "Built the call list of demo survey program {}: {} people, one per household — {} dialed predictively, {} as preview calls, {} excluded with a reason.",
+                        demo::SURVEY_PROGRAM,
+                        list.people,
+                        n("program"),
+                        n("preview"),
+                        n("excluded")
+                    );
+                }
             }
             if demo::seed_script(&store).await? && !json {
                 println!(

@@ -293,6 +293,13 @@ fn a_survey_run_records_encrypted_answers_and_reports_rates_toplines_and_the_dis
     let analyst = std::fs::read_to_string(&analyst_path).unwrap();
     assert!(!analyst.lines().next().unwrap().contains("answer_"), "no answers for a role without export_personal_data");
 
+    // A role without view_results reads nothing (the script approver), and is not audited as reading.
+    let refused = run(d, &["--as", "scripts@demo.clearline.test", "--json", "survey", "report", "--program", SURVEY]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stdout(&refused).is_empty());
+    let refused = run(d, &["survey", "disclosure", "--program", SURVEY]);
+    assert_eq!(refused.status.code(), Some(2), "no --as: a usage error");
+
     // Every read is audited.
     let log = ok(d, &["--as", "owner@demo.clearline.test", "audit", "export"]);
     let actions: Vec<String> = log
