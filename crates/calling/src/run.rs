@@ -5,7 +5,7 @@
 //! attempt's result is committed before the bot agent gets its next call. Leads the policy refuses at
 //! the dial are written back to the list (until their next allowed instant, or for good).
 
-use crate::bots::bot_disposition;
+use crate::bots::{bot_disposition, bot_survey};
 use crate::gate::PolicyGate;
 use crate::leads::{lead_for, SharedLeads};
 use crate::CallingError;
@@ -13,6 +13,7 @@ use clearline_core::disposition::Disposition;
 use clearline_core::phone::LineType;
 use clearline_core::policy::DialMode;
 use clearline_core::program::ProgramStatus;
+use clearline_core::script::{GivenAnswer, Script};
 use clearline_core::{Actor, OrgId};
 use clearline_dialer::carrier::InboundFrom;
 use clearline_dialer::carrier::{CallId, Carrier, Command, EventKind, FailCause};
@@ -28,7 +29,7 @@ use clearline_dialer::{as_secs, Micros, SECOND};
 use clearline_ingest::call_list::program_base_cases;
 use clearline_ingest::keys::VaultSealer;
 use clearline_ingest::policy_check::{entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US};
-use clearline_store::{AttemptResult, InboundCall, NewAttempt, Program, Store};
+use clearline_store::{AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -120,6 +121,8 @@ const DRAIN_LIMIT: Micros = 1_800 * SECOND;
 const STATUS_CHECK: Micros = 5 * SECOND;
 /// A bot agent's time to read a preview record and click dial.
 const PREVIEW_THINK: Micros = 3 * SECOND;
+/// The vault field name survey answers are encrypted under (bound into the ciphertext).
+pub const ANSWER_FIELD: &str = "survey_answer";
 /// A callback a person asks for: about two hours later.
 const CALLBACK_AFTER: Micros = 7_200 * SECOND;
 
@@ -139,6 +142,10 @@ struct Floor {
     /// Inbound calls to the program's caller ID.
     inbound: InboundDesk,
     inbound_outputs: Vec<InboundOutput>,
+    /// Survey answers given on a call, from its wrap-up to its result: written with the result.
+    answers: HashMap<CallId, (Micros, Vec<GivenAnswer>)>,
+    /// The party of each person the floor holds (bot respondents answer by it).
+    parties: HashMap<i64, Option<String>>,
 }
 
 impl Floor {
@@ -177,6 +184,8 @@ pub async fn run_program(
         ..RunReport::default()
     };
     let base_cases = program_base_cases(store, actor, &program, origin).await?;
+    let survey = survey_script(store, actor, slug).await?;
+    let run = Run { sealer, survey: survey.as_ref() };
     let mut floors = make_floors(&program, options, origin_us)?;
     // CR-46 is measured per program over a rolling 30 days: every floor starts from the program's stored
     // history (each floor then holds its own calls to the target, so the program stays under it too).
@@ -231,7 +240,7 @@ pub async fn run_program(
             refill(store, actor, sealer, &program, &base_cases, floor, now, origin_us).await?;
         }
         step(floor, now, origin_us, &mut agent_log);
-        flush(store, actor, &program, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
+        flush(store, actor, &program, &run, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
         flush_inbound(store, actor, &program, floor, now, origin_us, &mut report).await?;
         if !agent_log.is_empty() {
             store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
@@ -260,6 +269,22 @@ pub async fn run_program(
         if report.live_answers == 0 { 0.0 } else { report.abandoned as f64 / report.live_answers as f64 };
     report.simulated_seconds = as_secs(last);
     Ok(report)
+}
+
+/// What every floor's flush needs of the run.
+struct Run<'a> {
+    sealer: &'a VaultSealer,
+    /// The attached script, when it asks questions: bots answer it on calls with a person.
+    survey: Option<&'a Script>,
+}
+
+/// The program's attached script when it has questions (a survey): parsed once per run. The version
+/// is approved, so it parses; one that does not is treated as no survey.
+async fn survey_script(store: &Store, actor: &Actor, slug: &str) -> Result<Option<Script>, CallingError> {
+    let Some((_, version)) = store.program_script(actor, slug).await? else { return Ok(None) };
+    Ok(clearline_core::script::parse(&version.body)
+        .ok()
+        .filter(|s| clearline_core::script::walk::questions(s).next().is_some()))
 }
 
 async fn still_running(store: &Store, actor: &Actor, slug: &str) -> Result<bool, CallingError> {
@@ -321,6 +346,8 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 outputs: Vec::new(),
                 inbound: InboundDesk::new(),
                 inbound_outputs: Vec::new(),
+                answers: HashMap::new(),
+                parties: HashMap::new(),
             })
         })
         .collect()
@@ -367,6 +394,7 @@ async fn refill(
         .and_then(|cases| cases.first())
         .ok_or_else(|| CallingError::Config("the program's facts make no case".into()))?;
     for entry in entries {
+        floor.parties.insert(entry.person_id, entry.party.clone());
         if !facts.contains_key(&entry.person_id) {
             // No longer in the program's universe (for GOTV: voted, moved, changed party): not called.
             store.defer_entry(actor, program, entry.person_id, None, "left_universe").await?;
@@ -484,6 +512,7 @@ async fn flush(
     store: &Store,
     actor: &Actor,
     program: &Program,
+    run: &Run<'_>,
     floor: &mut Floor,
     now: Micros,
     origin_us: i64,
@@ -497,6 +526,7 @@ async fn flush(
         store.defer_entry(actor, program, denial.person_id, denial.until_us, &denial.rules).await?;
         floor.leads.lock().release(denial.person_id);
         floor.gate.lock().forget(denial.person_id);
+        floor.parties.remove(&denial.person_id);
         report.refused_at_dial += 1;
     }
     let outputs = std::mem::take(&mut floor.outputs);
@@ -520,8 +550,12 @@ async fn flush(
                         }
                         Err(e) => {
                             // Not recorded, so not dialed: the engine hears a failure it closes at once.
-                            tracing::warn!(call = call.0, person = person_id, kind = attempt.dial_kind, error = %e, "attempt not recorded: not dialed");
+                            // A survey quota cell that filled meanwhile is expected, not a warning.
+                            if !matches!(&e, StoreError::Invalid(i) if i.field == "quota") {
+                                tracing::warn!(call = call.0, person = person_id, kind = attempt.dial_kind, error = %e, "attempt not recorded: not dialed");
+                            }
                             floor.leads.lock().release(person_id);
+                            floor.parties.remove(&person_id);
                             floor.engine.on_event(clearline_dialer::carrier::CarrierEvent {
                                 at: now,
                                 call: *call,
@@ -542,7 +576,21 @@ async fn flush(
             }
             Output::Agent(agent, AgentNotice::WrapUp { call }) => {
                 let (wrap, human) = floor.carrier.take_wrap(call).unwrap_or((MACHINE_WRAP, false));
-                let disposition = bot_disposition(options.seed, call.0, human);
+                let mut disposition = bot_disposition(options.seed, call.0, human);
+                // On a survey, a person who stays on the line (the bot's complete) is walked through the
+                // script: their answers, and the end it reaches, are the call's (docs/surveys.md).
+                if let (Some(script), true, Disposition::Complete) = (run.survey, human, disposition) {
+                    let party = floor
+                        .calls
+                        .get(&call)
+                        .and_then(|(_, person)| floor.parties.get(person))
+                        .and_then(|p| p.as_deref());
+                    let walk = bot_survey(options.seed, call.0, script, party);
+                    disposition = walk.end.unwrap_or(Disposition::BreakOff);
+                    if !walk.answers.is_empty() {
+                        floor.answers.insert(call, (now, walk.answers));
+                    }
+                }
                 floor.carrier.schedule(now + wrap, SimEvent::WrapDone { agent, disposition });
                 agent_log.push((floor.agents[agent.0 as usize].clone(), "wrap_up", None, origin_us + now));
             }
@@ -550,10 +598,22 @@ async fn flush(
                 let Some((id, person_id)) = floor.calls.remove(&record.call) else {
                     continue; // never recorded (refused above): nothing was dialed
                 };
-                let result = attempt_result(&record, &floor.agents, origin_us);
+                let mut result = attempt_result(&record, &floor.agents, origin_us);
+                if let Some((at, answers)) = floor.answers.remove(&record.call) {
+                    result.answers = answers
+                        .iter()
+                        .map(|a| AnswerRecord {
+                            step: a.step.clone(),
+                            answer_enc: run.sealer.cipher().encrypt(ANSWER_FIELD, &a.answer.encode()),
+                            shown_order: a.shown.clone(),
+                            answered_at_us: origin_us + at,
+                        })
+                        .collect();
+                }
                 store.finish_attempt(actor, program, id, &result).await?;
                 floor.leads.lock().release(person_id);
                 floor.gate.lock().forget(person_id);
+                floor.parties.remove(&person_id);
                 report.attempts_finished += 1;
                 *report.by_disposition.entry(record.disposition.code().to_string()).or_default() += 1;
             }
@@ -561,7 +621,7 @@ async fn flush(
     }
     // A refusal above may have produced outputs of its own.
     if !floor.outputs.is_empty() {
-        Box::pin(flush(store, actor, program, floor, now, origin_us, options, report, agent_log)).await?;
+        Box::pin(flush(store, actor, program, run, floor, now, origin_us, options, report, agent_log)).await?;
     }
     Ok(())
 }
@@ -578,6 +638,7 @@ fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> 
         ended_at_us: origin_us + record.ended_at,
         callback_at_us: (record.disposition == Disposition::CallbackRequested)
             .then(|| origin_us + record.ended_at + CALLBACK_AFTER),
+        answers: Vec::new(),
     }
 }
 

@@ -131,7 +131,7 @@ pub async fn seed(store: &Store, config: &Config) -> anyhow::Result<Vec<DemoUser
                     vendor: Slug::parse(slug)?,
                     starts_on: today.checked_sub(jiff::Span::new().days(30))?,
                     ends_on: today.checked_add(jiff::Span::new().days(90))?,
-                    programs: vec!["gotv-general".into()],
+                    programs: vec!["gotv-general".into(), SURVEY_PROGRAM.into()],
                     visible_fields: fields.into_iter().map(String::from).collect(),
                 },
             )
@@ -287,20 +287,66 @@ pub async fn seed_program(store: &Store, config: &Config) -> anyhow::Result<Opti
     Ok(Some(summary))
 }
 
+/// The demo's survey program (issue 5): the documented survey script, asked of one registered voter per
+/// household by the US vendor's floor.
+pub const SURVEY_PROGRAM: &str = "survey-likely-voters";
+
+/// The demo's survey program: every registered voter, one per household, predictive for landlines
+/// (wireless and unknown numbers as preview calls, CR-49), not recorded (the survey script has no
+/// recording notice), 09:00–20:30 local, all of it to the US vendor; its call list built now. Left
+/// alone when it exists.
+pub async fn seed_survey_program(
+    store: &Store,
+    config: &Config,
+) -> anyhow::Result<Option<clearline_store::CallListSummary>> {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{ProgramSettings, VendorShare};
+    const UNIVERSE: &str = "Registered voters";
+    let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
+    let actor = Actor::User(store.cli_principal(&email).await?);
+    let campaign = store.organization_by_slug(&actor, CAMPAIGN).await?.id;
+    if store.person_count(&actor, campaign).await? == 0 || store.program_by_slug(&actor, SURVEY_PROGRAM).await.is_ok() {
+        return Ok(None);
+    }
+    if store.universe_by_name(&actor, UNIVERSE).await.is_err() {
+        let filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#)?;
+        store.save_universe(&actor, UNIVERSE, &filter).await?;
+    }
+    let mut settings = ProgramSettings::new(Purpose::Survey, DialMode::Predictive, UNIVERSE);
+    settings.window = clearline_core::policy::case_file::parse_window("09:00-20:30");
+    settings.caller_id = Some("+19195550100".parse()?);
+    settings.caller_id_authorized = true;
+    settings.recorded = false;
+    settings.vendors = vec![VendorShare::parse(&format!("{US_VENDOR}=100"))?];
+    store.create_program(&actor, &Slug::parse(SURVEY_PROGRAM)?, "District 2 issues survey", &settings).await?;
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, &actor, campaign).await?;
+    let summary =
+        clearline_ingest::call_list::build_call_list(store, &actor, &sealer, SURVEY_PROGRAM, jiff::Timestamp::now())
+            .await?;
+    Ok(Some(summary))
+}
+
 /// Starts the demo program (when nothing blocks it) and keeps bot agents calling its list on the
 /// simulated carrier in real time, four per vendor, one hour of dialing after another — so the
 /// program's page, and later the wallboard and dashboards, move from the first minute. The contact
 /// policy still decides every dial: outside the program's calling hours (09:00-20:30 in the voter's
 /// time zone) nothing is dialed. Returns a line for the banner.
 pub async fn start_live_calling(store: &Store, config: &Config) -> anyhow::Result<String> {
-    const PROGRAM: &str = "gotv-general";
+    let mut notes = Vec::new();
+    for program in ["gotv-general", SURVEY_PROGRAM] {
+        notes.push(start_live_program(store, config, program).await?);
+    }
+    Ok(notes.join("\n"))
+}
+
+async fn start_live_program(store: &Store, config: &Config, program_slug: &'static str) -> anyhow::Result<String> {
     let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
     let actor = Actor::User(store.cli_principal(&email).await?);
-    let Ok(program) = store.program_by_slug(&actor, PROGRAM).await else {
+    let Ok(program) = store.program_by_slug(&actor, program_slug).await else {
         return Ok("No demo program (the demo has no voters): no live calling.".into());
     };
     if program.status != clearline_core::program::ProgramStatus::Running {
-        if let Err(e) = store.start_program(&actor, PROGRAM, jiff::Zoned::now().date()).await {
+        if let Err(e) = store.start_program(&actor, program_slug, jiff::Zoned::now().date()).await {
             return Ok(format!("The demo program did not start ({e}): no live calling."));
         }
     }
@@ -316,7 +362,7 @@ pub async fn start_live_calling(store: &Store, config: &Config) -> anyhow::Resul
         };
         loop {
             let run =
-                clearline_calling::run_program(&store, &actor, &sealer, PROGRAM, jiff::Timestamp::now(), &options);
+                clearline_calling::run_program(&store, &actor, &sealer, program_slug, jiff::Timestamp::now(), &options);
             match run.await {
                 Ok(report) => {
                     tracing::info!(attempts = report.attempts_opened, "demo calling: an hour of dialing done")
@@ -334,42 +380,69 @@ pub async fn start_live_calling(store: &Store, config: &Config) -> anyhow::Resul
         }
     });
     Ok(format!(
-        "Live calling: bot agents call {PROGRAM} on the simulated carrier (4 per vendor), within its calling hours; \
+        "Live calling: bot agents call {program_slug} on the simulated carrier (4 per vendor), within its calling hours; \
          pause it on its program page. `--no-calling` serves without it."
     ))
 }
 
-/// The demo's GOTV script: the documented example (docs/scripts/gotv.script), written by the program
-/// manager, approved by the script approver, attached to `gotv-general` when that program exists.
-/// Idempotent. Returns whether anything was written.
+/// The demo's scripts: the documented GOTV example (docs/scripts/gotv.script) and survey
+/// (docs/scripts/survey.script), written by the program manager, approved by the script approver,
+/// attached to `gotv-general` and the survey program when they exist. Idempotent. Returns whether
+/// anything was written.
 pub async fn seed_script(store: &Store) -> anyhow::Result<bool> {
     use clearline_core::policy::{DialMode, Purpose};
     use clearline_core::script::ScriptFacts;
-    const SCRIPT: &str = "gotv-reminder";
-    const PROGRAM: &str = "gotv-general";
+    // The demo GOTV program is predictive and recorded (the programs' default); the survey is not recorded.
+    let gotv = seed_one_script(
+        store,
+        "gotv-reminder",
+        "GOTV — Election Day reminder",
+        ScriptFacts { recorded: true, ..ScriptFacts::new(Purpose::Gotv, DialMode::Predictive) },
+        include_str!("../../../docs/scripts/gotv.script"),
+        "gotv-general",
+    )
+    .await?;
+    let survey = seed_one_script(
+        store,
+        "issues-survey",
+        "District 2 issues survey",
+        ScriptFacts { recorded: false, ..ScriptFacts::new(Purpose::Survey, DialMode::Predictive) },
+        include_str!("../../../docs/scripts/survey.script"),
+        SURVEY_PROGRAM,
+    )
+    .await?;
+    Ok(gotv || survey)
+}
+
+async fn seed_one_script(
+    store: &Store,
+    script_slug: &str,
+    name: &str,
+    facts: clearline_core::script::ScriptFacts,
+    body: &str,
+    program_slug: &str,
+) -> anyhow::Result<bool> {
     let author = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "programs"))?).await?);
     let approver = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "scripts"))?).await?);
     let mut wrote = false;
-    if store.script_by_slug(&author, SCRIPT).await.is_err() {
-        // The demo program is predictive and recorded (the programs' default).
-        let facts = ScriptFacts { recorded: true, ..ScriptFacts::new(Purpose::Gotv, DialMode::Predictive) };
-        store.create_script(&author, &Slug::parse(SCRIPT)?, "GOTV — Election Day reminder", &facts).await?;
-        let body = include_str!("../../../docs/scripts/gotv.script").to_string();
+    if store.script_by_slug(&author, script_slug).await.is_err() {
+        store.create_script(&author, &Slug::parse(script_slug)?, name, &facts).await?;
+        let body = body.to_string();
         let new = clearline_store::NewVersion { body, language: "en".into(), translation_of: None };
-        let v = store.add_script_version(&author, SCRIPT, &new).await?;
-        store.submit_script_version(&author, SCRIPT, v.number).await?;
-        store.approve_script_version(&approver, SCRIPT, v.number).await?;
+        let v = store.add_script_version(&author, script_slug, &new).await?;
+        store.submit_script_version(&author, script_slug, v.number).await?;
+        store.approve_script_version(&approver, script_slug, v.number).await?;
         wrote = true;
     }
-    let attached = match store.program_by_slug(&author, PROGRAM).await {
+    let attached = match store.program_by_slug(&author, program_slug).await {
         Ok(p) => p.script_version_id.is_some(),
         Err(StoreError::NotFound) => return Ok(wrote),
         Err(e) => return Err(e.into()),
     };
     if !attached {
-        let info = store.script_by_slug(&author, SCRIPT).await?;
+        let info = store.script_by_slug(&author, script_slug).await?;
         if let Some(v) = info.latest_approved("en") {
-            store.attach_script(&author, PROGRAM, SCRIPT, v.number).await?;
+            store.attach_script(&author, program_slug, script_slug, v.number).await?;
             wrote = true;
         }
     }

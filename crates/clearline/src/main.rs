@@ -15,6 +15,7 @@ mod program;
 mod results_export;
 mod script;
 mod survey;
+mod survey_report;
 mod universe_check;
 mod vaultkeys;
 mod voters;
@@ -267,6 +268,10 @@ enum ExportCommand {
         /// For van-canvass: person_id_type, contact_type_id, result_codes, activist_codes, skip.
         #[arg(long)]
         mapping: Option<PathBuf>,
+        /// For csv: add a `weight` column, the respondents raked to these population margins
+        /// (`variable,category,target`, docs/surveys.md); empty on rows that are not a respondent's.
+        #[arg(long)]
+        weight_targets: Option<PathBuf>,
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
     },
@@ -453,14 +458,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             voters::export_universe(&config, &store, &actor, &campaign, name, filter, &out, json).await
         }
-        Command::Export { command: ExportCommand::Results { program, format, mapping, out } } => {
+        Command::Export { command: ExportCommand::Results { program, format, mapping, weight_targets, out } } => {
             let Some(email) = cli.global.as_user.as_deref() else {
                 eprintln!("error: exports act on a campaign's data: name yourself with --as EMAIL");
                 return Ok(ExitCode::from(2));
             };
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
-            results_export::run(&store, &actor, &program, &format, mapping.as_deref(), &out, json).await
+            let options =
+                results_export::Options { mapping: mapping.as_deref(), weight_targets: weight_targets.as_deref() };
+            results_export::run(&config, &store, &actor, &program, &format, options, &out, json).await
         }
         Command::Bench { command: BenchCommand::Import { rows, quick, backends, keep } } => {
             let rows = if quick { 20_000 } else { rows };
@@ -468,6 +475,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Bench { command: BenchCommand::Policy(args) } => bench_policy::run(args, json),
         Command::Bench { command: BenchCommand::Survey(args) } => bench_survey::run(args, json),
+        Command::Survey {
+            command: command @ (survey::SurveyCommand::Report(_) | survey::SurveyCommand::Disclosure(_)),
+        } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: a program's survey results are a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            match command {
+                survey::SurveyCommand::Report(args) => {
+                    survey_report::run_report(&config, &store, &actor, args, json).await
+                }
+                survey::SurveyCommand::Disclosure(args) => {
+                    survey_report::run_disclosure(&config, &store, &actor, args).await
+                }
+                _ => unreachable!("matched above"),
+            }
+        }
         Command::Survey { command } => survey::run(command, json),
         Command::Bench { command: BenchCommand::Dialer(args) } => bench_dialer::run(args, json),
         Command::Policy { command } => {
@@ -548,8 +574,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+            if let Some(list) = demo::seed_survey_program(&store, &config).await? {
+                if !json {
+                    let n = |mode: &str| list.by_mode.get(mode).copied().unwrap_or(0);
+                    println!(
+                        "Built the call list of demo survey program {}: {} people, one per household — {} dialed predictively, {} as preview calls, {} excluded with a reason.",
+                        demo::SURVEY_PROGRAM,
+                        list.people,
+                        n("program"),
+                        n("preview"),
+                        n("excluded")
+                    );
+                }
+            }
             if demo::seed_script(&store).await? && !json {
-                println!("Seeded the approved GOTV script gotv-reminder (attached to gotv-general when it exists).");
+                println!(
+                    "Seeded the approved scripts gotv-reminder and issues-survey (attached to gotv-general and {} when they exist).",
+                    demo::SURVEY_PROGRAM
+                );
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);

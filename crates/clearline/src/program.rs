@@ -144,6 +144,11 @@ pub struct CreateArgs {
     /// A vendor and its share of the list, SLUG=PERCENT; repeat for each vendor.
     #[arg(long = "vendor", value_name = "SLUG=PERCENT")]
     vendors: Vec<String>,
+    /// A survey quota: the completes wanted from one cell of voters, FIELD=VALUE[,FIELD=VALUE…]:N
+    /// (fields: party, gender, race, county, precinct, congressional_district, age_band); repeat for
+    /// each cell. A full cell is no longer dialed (docs/surveys.md).
+    #[arg(long = "quota", value_name = "CELL:COMPLETES")]
+    quotas: Vec<String>,
 }
 
 pub async fn run(
@@ -459,6 +464,12 @@ async fn create(store: &Store, actor: &Actor, args: CreateArgs, json: bool) -> a
             Err(e) => problems.push(e.to_string()),
         }
     }
+    for q in &args.quotas {
+        match clearline_core::program::Quota::parse(q) {
+            Ok(quota) => settings.quotas.push(quota),
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
     if purpose.is_some() && dial_mode.is_some() {
         problems.extend(settings.problems().iter().map(ToString::to_string));
     }
@@ -521,6 +532,9 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
     );
     for v in &s.vendors {
         println!("  vendor {} gets {} %", v.vendor, v.percent);
+    }
+    for q in &s.quotas {
+        println!("  quota {}", q.label());
     }
     match store.program_script(actor, slug).await? {
         Some((script, v)) => println!("  script {script} version {} ({}, {})", v.number, v.language, v.status.as_str()),

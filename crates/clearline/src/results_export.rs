@@ -6,6 +6,11 @@
 //! neither maps nor skips stops the export before anything is written. The export is recorded in the
 //! audit trail, then written to a temporary file renamed into place: a failed export leaves no file.
 //! Names appear only for roles that may export personal data; formula-like CSV cells are defused.
+//!
+//! On a survey program the CSV also carries one `answer_STEP` column per question of the attached
+//! script (the answers decrypted), only for roles that may export personal data (`export_personal_data`:
+//! answers are personal data tied to a voter id); and, with `--weight-targets FILE`, a `weight` column:
+//! each respondent's raked weight on their complete interview's row (any role that sees results).
 
 use clearline_core::disposition::Disposition;
 use clearline_core::Actor;
@@ -13,7 +18,7 @@ use clearline_ingest::defuse;
 use clearline_store::{ResultRow, Store};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 use std::path::Path;
 
@@ -98,16 +103,77 @@ fn percent_encode(id: &str) -> String {
         .collect()
 }
 
+/// The export's optional inputs.
+pub struct Options<'a> {
+    /// The VAN mapping file.
+    pub mapping: Option<&'a Path>,
+    /// Population targets to rake the respondents to (a `weight` column).
+    pub weight_targets: Option<&'a Path>,
+}
+
+/// The survey columns of a CSV export: question step ids, each attempt's answers as cells, weights.
+#[derive(Default)]
+struct SurveyColumns {
+    steps: Vec<String>,
+    answers: HashMap<i64, HashMap<String, String>>,
+    weights: Option<HashMap<i64, f64>>,
+}
+
+async fn survey_columns(
+    config: &crate::config::Config,
+    store: &Store,
+    actor: &Actor,
+    program: &str,
+    answers: bool,
+    targets: Option<&Path>,
+) -> anyhow::Result<SurveyColumns> {
+    let mut out = SurveyColumns::default();
+    if answers {
+        if let Some((_, version)) = store.program_script(actor, program).await? {
+            if let Ok(script) = clearline_core::script::parse(&version.body) {
+                out.steps = clearline_core::script::walk::questions(&script).map(|(s, _)| s.id.clone()).collect();
+            }
+        }
+        let stored = store.survey_answers(actor, program).await?;
+        if !stored.is_empty() {
+            let campaign = actor.principal().map(|p| p.org_id).ok_or_else(|| anyhow::anyhow!("sign in with --as"))?;
+            let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
+            for a in stored {
+                let plain = sealer
+                    .cipher()
+                    .decrypt(clearline_calling::run::ANSWER_FIELD, &a.answer_enc)
+                    .map_err(|_| anyhow::anyhow!("a stored answer cannot be decrypted with the campaign's key"))?;
+                let answer = clearline_core::script::Answer::decode(&plain)
+                    .ok_or_else(|| anyhow::anyhow!("a stored answer is not readable"))?;
+                out.answers.entry(a.attempt_id).or_default().insert(a.step, answer.to_cell());
+            }
+        }
+    }
+    if let Some(path) = targets {
+        let data = crate::survey_report::load(config, store, actor, program).await?;
+        let (weights, _) = crate::survey_report::weights(&data, Some(&path.to_path_buf()))?;
+        out.weights = Some(data.respondents.iter().map(|r| r.case.attempt_id).zip(weights).collect());
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
+    config: &crate::config::Config,
     store: &Store,
     actor: &Actor,
     program: &str,
     format: &str,
-    mapping: Option<&Path>,
+    options: Options<'_>,
     out: &Path,
     json_out: bool,
 ) -> anyhow::Result<std::process::ExitCode> {
     use std::process::ExitCode;
+    let mapping = options.mapping;
+    if options.weight_targets.is_some() && format != "csv" {
+        eprintln!("error: --weight-targets is for --format csv");
+        return Ok(ExitCode::from(2));
+    }
     let van = match (format, mapping) {
         ("csv", None) => None,
         ("van-canvass", Some(path)) => {
@@ -181,6 +247,13 @@ pub async fn run(
         }
         None => {
             let names = Store::results_carry_names(actor);
+            let survey = match survey_columns(config, store, actor, program, names, options.weight_targets).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
             let mut w = csv::Writer::from_writer(&mut body);
             let mut header = vec!["attempt_id", "voter_id"];
             if names {
@@ -201,6 +274,11 @@ pub async fn run(
                 "script_version_id",
                 "language",
             ]);
+            let answer_columns: Vec<String> = survey.steps.iter().map(|s| format!("answer_{s}")).collect();
+            header.extend(answer_columns.iter().map(String::as_str));
+            if survey.weights.is_some() {
+                header.push("weight");
+            }
             w.write_record(&header)?;
             let time = |us: Option<i64>| {
                 us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()).map(|t| t.to_string()).unwrap_or_default()
@@ -227,6 +305,13 @@ pub async fn run(
                     row.script_version_id.map(|v| v.to_string()).unwrap_or_default(),
                     row.language.clone().unwrap_or_default(),
                 ]);
+                let given = survey.answers.get(&row.attempt_id);
+                for step in &survey.steps {
+                    record.push(given.and_then(|a| a.get(step)).cloned().unwrap_or_default());
+                }
+                if let Some(weights) = &survey.weights {
+                    record.push(weights.get(&row.attempt_id).map(|w| w.to_string()).unwrap_or_default());
+                }
                 w.write_record(record.iter().map(|c| defuse(c)))?;
                 written += 1;
             }

@@ -33,6 +33,11 @@ pub enum SurveyCommand {
     },
     /// Rake respondents to population margins: the respondents CSV with a `weight` column added.
     Weight(WeightArgs),
+    /// A survey program's results from its calls: toplines, crosstabs by a voter field, AAPOR rates,
+    /// raking, design effect and margin of error (needs --as, a role with view_results; audited).
+    Report(crate::survey_report::ReportArgs),
+    /// The CR-52 disclosure statement of a survey program, as Markdown, from its own facts (audited).
+    Disclosure(crate::survey_report::DisclosureArgs),
 }
 
 #[derive(Args)]
@@ -65,6 +70,9 @@ pub fn run(command: SurveyCommand, json: bool) -> anyhow::Result<ExitCode> {
     match command {
         SurveyCommand::Rates { dispositions, e } => rates(&dispositions, e),
         SurveyCommand::Weight(args) => weight(args, json),
+        SurveyCommand::Report(_) | SurveyCommand::Disclosure(_) => {
+            unreachable!("survey report and disclosure read the store: dispatched in main")
+        }
     }
 }
 
@@ -170,15 +178,11 @@ struct Summary {
     weight_sum: f64,
 }
 
-fn weight(args: WeightArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let rfile = args.respondents.display().to_string();
-    let tfile = args.targets.display().to_string();
-    if args.respondents == Path::new("-") && args.targets == Path::new("-") {
-        bail!("only one of --respondents and --targets can be standard input");
-    }
-
-    // Targets.
-    let bytes = read_input(&args.targets)?;
+/// A targets CSV (`variable,category,target`): the targets, and each row with its line.
+#[allow(clippy::type_complexity)]
+pub(crate) fn read_targets(path: &Path) -> anyhow::Result<(Targets, Vec<(String, String, f64)>, Vec<u64>)> {
+    let tfile = path.display().to_string();
+    let bytes = read_input(path)?;
     let mut reader = csv_reader(&bytes);
     let header = header_names(&tfile, &mut reader)?;
     if header != ["variable", "category", "target"] {
@@ -208,6 +212,18 @@ fn weight(args: WeightArgs, json: bool) -> anyhow::Result<ExitCode> {
             None => anyhow!("{tfile}: {e}"),
         }
     })?;
+    Ok((targets, rows, lines))
+}
+
+fn weight(args: WeightArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let rfile = args.respondents.display().to_string();
+    let tfile = args.targets.display().to_string();
+    if args.respondents == Path::new("-") && args.targets == Path::new("-") {
+        bail!("only one of --respondents and --targets can be standard input");
+    }
+
+    // Targets.
+    let (targets, rows, lines) = read_targets(&args.targets)?;
     let target_line = |variable: &str, category: &str| -> u64 {
         rows.iter().position(|(v, c, _)| v.trim() == variable && c.trim() == category).map_or(0, |k| lines[k])
     };

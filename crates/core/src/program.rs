@@ -15,6 +15,9 @@ use crate::policy::{ConditionSet, DialMode, Purpose, RuleSet, Verdict, VerdictKi
 use crate::validate::Invalid;
 use serde::{Deserialize, Serialize};
 
+pub mod quota;
+pub use quota::{Quota, QuotaField};
+
 /// The most attempts per person a program may set (a campaign's list is not a harassment tool).
 pub const MAX_ATTEMPTS_LIMIT: u32 = 20;
 /// The abandonment line of CR-46, in percent. A program's target may be lower, never higher.
@@ -57,6 +60,9 @@ pub struct ProgramSettings {
     /// Vendors and the share of the list each gets, in percent. Empty: nobody places agent calls.
     #[serde(default)]
     pub vendors: Vec<VendorShare>,
+    /// Survey quotas per cell (survey programs only): a full cell is no longer sampled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotas: Vec<Quota>,
 }
 
 /// One vendor's share of a program's list.
@@ -103,6 +109,7 @@ impl ProgramSettings {
             recorded: true,
             abandonment_target_percent: 2.5,
             vendors: Vec::new(),
+            quotas: Vec::new(),
         }
     }
 
@@ -164,6 +171,10 @@ impl ProgramSettings {
                 "a prerecorded, artificial-voice or IVR program has no agents: it takes no vendors",
             ));
         }
+        if !self.quotas.is_empty() && self.purpose != Purpose::Survey {
+            out.push(Invalid::new("quotas", "quotas are for survey programs"));
+        }
+        out.extend(quota::quota_problems(&self.quotas));
         out
     }
 

@@ -17,7 +17,7 @@ use crate::now_us;
 use crate::orgs::require_in_org;
 use crate::programs::Program;
 use clearline_core::disposition::Disposition;
-use clearline_core::program::{EntryMode, ProgramStatus};
+use clearline_core::program::{EntryMode, ProgramStatus, Quota, QuotaField};
 use clearline_core::validate::Invalid;
 use clearline_core::{Actor, Capability, OrgId};
 use jiff::civil::Date;
@@ -46,6 +46,8 @@ pub struct DialableEntry {
     pub callback: bool,
     /// When the last attempt was dialed (µs since the epoch).
     pub last_attempt_at_us: Option<i64>,
+    /// The person's party in the voter file (simulated survey respondents answer by it).
+    pub party: Option<String>,
 }
 
 /// An attempt about to be dialed.
@@ -72,6 +74,21 @@ pub struct AttemptResult {
     pub ended_at_us: i64,
     /// For `callback_requested`: when to call back (default: the program's spacing).
     pub callback_at_us: Option<i64>,
+    /// The survey answers given on the call, in the order asked: written with the result, in its
+    /// transaction.
+    pub answers: Vec<AnswerRecord>,
+}
+
+/// One survey answer as the store keeps it: ciphertext made by the vault under the campaign's data
+/// key (the store never sees the answer), and the order the options were shown in (not personal).
+#[derive(Clone, Debug)]
+pub struct AnswerRecord {
+    /// The question's step id.
+    pub step: String,
+    pub answer_enc: Vec<u8>,
+    /// Option keys in the order shown, for a `randomize` question.
+    pub shown_order: Option<Vec<String>>,
+    pub answered_at_us: i64,
 }
 
 /// What a program's calling has done, counted.
@@ -203,24 +220,32 @@ impl Store {
             Some(v) => format!(" AND e.vendor_id = {}", v.0),
             None => " AND e.vendor_id IS NULL".to_string(),
         };
-        let rows = sqlx::query(&format!(
+        // Survey quotas: the people of a full cell are no longer handed out.
+        let full = self.full_quota_cells(program, now_us).await?;
+        let (quota_sql, quota_binds) = if full.is_empty() {
+            (String::new(), Vec::new())
+        } else {
+            let (cond, binds) = cells_condition(&full, year_of(now_us), 5);
+            (format!(" AND NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = e.person_id AND ({cond}))"), binds)
+        };
+        let sql = format!(
             "SELECT e.person_id, e.household_id, e.vendor_id, e.mode, e.phone_position, e.attempts, e.callback, \
              (SELECT CAST(COALESCE(SUM(h.attempts), 0) AS BIGINT) FROM call_list_entries h WHERE h.program_id = e.program_id \
-               AND h.household_id = e.household_id), e.last_attempt_at \
+               AND h.household_id = e.household_id), e.last_attempt_at, \
+             (SELECT pp.party FROM persons pp WHERE pp.id = e.person_id) \
              FROM call_list_entries e WHERE e.program_id = $1 AND e.mode <> 'excluded' \
              AND e.final_disposition IS NULL AND e.attempts < $2 \
              AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= $3) \
              AND NOT EXISTS (SELECT 1 FROM call_attempts a WHERE a.program_id = e.program_id \
-               AND a.state = 'in_flight' AND (a.person_id = e.person_id OR a.household_id = e.household_id)){skip_sql}{vendor_sql} \
+               AND a.state = 'in_flight' AND (a.person_id = e.person_id OR a.household_id = e.household_id)){skip_sql}{vendor_sql}{quota_sql} \
              ORDER BY e.callback DESC, CASE WHEN e.attempts = 0 THEN 0 ELSE 1 END, \
                COALESCE(e.next_attempt_at, 0), e.person_id LIMIT $4"
-        ))
-        .bind(program.id)
-        .bind(max_attempts)
-        .bind(now_us)
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let mut query = sqlx::query(&sql).bind(program.id).bind(max_attempts).bind(now_us).bind(limit as i64);
+        for b in quota_binds {
+            query = query.bind(b);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 let mode: String = r.get(3);
@@ -235,6 +260,7 @@ impl Store {
                     callback: r.get::<i64, _>(6) == 1,
                     household_attempts: r.get::<i64, _>(7) as u32,
                     last_attempt_at_us: r.get(8),
+                    party: r.get(9),
                 })
             })
             .collect()
@@ -272,6 +298,20 @@ impl Store {
         .get(0);
         if live > 0 {
             return Err(StoreError::Conflict { field: "person" });
+        }
+        // A survey quota cell that filled since the lead was handed out: not dialed.
+        let full = self.full_quota_cells(program, attempt.dialed_at_us).await?;
+        if !full.is_empty() {
+            let (cond, binds) = cells_condition(&full, year_of(attempt.dialed_at_us), 2);
+            let sql = format!("SELECT COUNT(*) FROM persons p WHERE p.id = $1 AND ({cond})");
+            let mut query = sqlx::query(&sql).bind(attempt.person_id);
+            for b in binds {
+                query = query.bind(b);
+            }
+            let n: i64 = query.fetch_one(&mut *tx.tx).await?.get(0);
+            if n > 0 {
+                return Err(Invalid::new("quota", "the person's survey quota cell is full").into());
+            }
         }
         sqlx::query(
             "UPDATE call_list_entries SET attempts = attempts + 1, last_attempt_at = $1, callback = 0 \
@@ -342,6 +382,22 @@ impl Store {
         };
         let person: i64 = row.get(0);
         let position: Option<i64> = row.get(1);
+        for (i, a) in result.answers.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO survey_answers (attempt_id, program_id, step, position, answer_enc, shown_order, answered_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(attempt_id)
+            .bind(program.id)
+            .bind(&a.step)
+            .bind(i as i64)
+            .bind(&a.answer_enc)
+            .bind(a.shown_order.as_ref().map(|o| o.join(",")))
+            .bind(a.answered_at_us)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(StoreError::conflict_on("answers"))?;
+        }
         let spacing_us = spacing_us(program);
         let next = match (result.disposition, result.callback_at_us) {
             (Disposition::CallbackRequested, Some(at)) => at,
@@ -677,6 +733,62 @@ impl Store {
         Ok(out)
     }
 
+    /// Completes so far in each of the program's quota cells, in the settings' order.
+    pub async fn quota_completes(&self, actor: &Actor, program: &Program, now_us: i64) -> StoreResult<Vec<u64>> {
+        require_in_org(actor, Capability::ViewResults, None)
+            .or_else(|_| require_in_org(actor, Capability::ManagePrograms, None))?;
+        self.program_in_reader_org(actor, program).await?;
+        self.cell_completes(program, now_us).await
+    }
+
+    async fn cell_completes(&self, program: &Program, now_us: i64) -> StoreResult<Vec<u64>> {
+        let year = year_of(now_us);
+        let mut out = Vec::with_capacity(program.settings.quotas.len());
+        for q in &program.settings.quotas {
+            let (cond, binds) = cells_condition(std::slice::from_ref(q), year, 2);
+            let sql = format!(
+                "SELECT COUNT(*) FROM call_attempts a JOIN persons p ON p.id = a.person_id \
+                 WHERE a.program_id = $1 AND a.disposition = 'complete' AND ({cond})"
+            );
+            let mut query = sqlx::query(&sql).bind(program.id);
+            for b in binds {
+                query = query.bind(b);
+            }
+            out.push(query.fetch_one(&self.pool).await?.get::<i64, _>(0) as u64);
+        }
+        Ok(out)
+    }
+
+    /// The program's quota cells that have their completes.
+    async fn full_quota_cells(&self, program: &Program, now_us: i64) -> StoreResult<Vec<Quota>> {
+        if program.settings.quotas.is_empty() {
+            return Ok(Vec::new());
+        }
+        let counts = self.cell_completes(program, now_us).await?;
+        Ok(program
+            .settings
+            .quotas
+            .iter()
+            .zip(counts)
+            .filter(|(q, n)| *n >= u64::from(q.completes))
+            .map(|(q, _)| q.clone())
+            .collect())
+    }
+
+    /// Like [`Self::program_in_actor_org`], for readers of results too.
+    async fn program_in_reader_org(&self, actor: &Actor, program: &Program) -> StoreResult<()> {
+        let campaign = actor.principal().map(|p| p.org_id).ok_or(StoreError::NotFound)?;
+        let owner: Option<i64> = sqlx::query("SELECT campaign_id FROM programs WHERE id = $1")
+            .bind(program.id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0));
+        match owner {
+            Some(owner) if owner == campaign.0 => Ok(()),
+            _ => Err(StoreError::NotFound),
+        }
+    }
+
     /// The program must belong to the actor's organization (programs are read through the actor, but
     /// a caller may hold a `Program` read by someone else).
     async fn program_in_actor_org(&self, actor: &Actor, program: &Program) -> StoreResult<()> {
@@ -700,6 +812,57 @@ fn calls_signal(campaign: OrgId, program: &Program) -> crate::Signal {
 
 fn spacing_us(program: &Program) -> i64 {
     i64::from(program.settings.min_spacing_minutes.unwrap_or(DEFAULT_RETRY_SPACING_MINUTES)) * 60_000_000
+}
+
+/// The UTC year of an instant (age bands count from it).
+fn year_of(us: i64) -> i64 {
+    jiff::Timestamp::from_microsecond(us).map(|t| i64::from(t.to_zoned(jiff::tz::TimeZone::UTC).year())).unwrap_or(1970)
+}
+
+/// A condition over `persons p` that holds of the people of any of `cells`, with its text values to
+/// bind from placeholder `$first` on (values are bound, never spliced; field names come from the
+/// closed [`QuotaField`] set and age bounds are computed numbers).
+pub(crate) fn cells_condition(cells: &[Quota], year: i64, first: usize) -> (String, Vec<String>) {
+    let mut binds = Vec::new();
+    let mut ors = Vec::new();
+    for q in cells {
+        let mut ands = Vec::new();
+        for (field, value) in &q.cell {
+            match field {
+                QuotaField::AgeBand => {
+                    let band = clearline_core::program::quota::AGE_BANDS.iter().find(|b| b.0 == value);
+                    match band {
+                        Some((_, lo, hi)) => {
+                            ands.push(format!("p.birth_year <= {}", year - lo));
+                            if let Some(hi) = hi {
+                                ands.push(format!("p.birth_year >= {}", year - hi));
+                            }
+                        }
+                        None => ands.push("1 = 0".to_string()),
+                    }
+                }
+                _ => {
+                    binds.push(value.clone());
+                    ands.push(format!("p.{} = ${}", person_column(*field), first + binds.len() - 1));
+                }
+            }
+        }
+        ors.push(if ands.is_empty() { "1 = 0".to_string() } else { format!("({})", ands.join(" AND ")) });
+    }
+    (if ors.is_empty() { "1 = 0".to_string() } else { ors.join(" OR ") }, binds)
+}
+
+/// The `persons` column of a quota field (not `age_band`, which is computed from `birth_year`).
+pub(crate) fn person_column(field: QuotaField) -> &'static str {
+    match field {
+        QuotaField::Party => "party",
+        QuotaField::Gender => "gender",
+        QuotaField::Race => "race",
+        QuotaField::County => "county",
+        QuotaField::Precinct => "precinct",
+        QuotaField::CongressionalDistrict => "congressional_district",
+        QuotaField::AgeBand => "birth_year",
+    }
 }
 
 fn join_ids(ids: &[i64]) -> String {

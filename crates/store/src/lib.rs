@@ -26,13 +26,16 @@ mod results;
 mod scripts;
 mod signals;
 mod spill;
+mod survey;
 pub mod testing;
 mod universes;
 mod users;
 mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
-pub use calling::{AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt, DEFAULT_RETRY_SPACING_MINUTES};
+pub use calling::{
+    AnswerRecord, AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt, DEFAULT_RETRY_SPACING_MINUTES,
+};
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
@@ -44,6 +47,7 @@ pub use programs::{CallListSummary, ExclusionCount, NewEntry, Program};
 pub use results::ResultRow;
 pub use scripts::{NewVersion, ScriptInfo, ScriptVersion, VersionSummary, MAX_SCRIPT_BYTES};
 pub use signals::{Signal, Signals};
+pub use survey::{FieldDates, StoredAnswer, SurveyCase};
 pub use universes::{Member, Universe};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,

@@ -39,6 +39,7 @@ contract!(
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
     attempts_are_counted_before_the_dial_and_closed_once,
+    survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
 );
 
 fn system() -> Actor {
@@ -1357,6 +1358,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
         bridged_at_us: None,
         ended_at_us: end,
         callback_at_us: None,
+        answers: Vec::new(),
     };
     let end = t0 + 25_000_000;
     store.finish_attempt(&w.owner, &program, first, &result(Disposition::NoAnswer, end)).await.unwrap();
@@ -1420,4 +1422,114 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     store.log_agent_states(&w.owner, &program, &[("agent-1".to_string(), "ready", None, t0)]).await.unwrap();
     let refused = clearline_store::testing::tamper(&t.config, &["DELETE FROM agent_state_log"]).await;
     assert!(refused.is_err(), "deleting agent states is refused");
+}
+
+/// Survey answers are stored (ciphertext, the order shown) in the result's transaction, read back by
+/// results roles only; a quota cell that has its completes is no longer handed out nor dialed, and
+/// ends with at most its quota plus the calls to it in flight when it filled.
+async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed(t: TestStore) {
+    use clearline_core::disposition::Disposition;
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{EntryMode, ProgramSettings, Quota};
+    use clearline_store::{AnswerRecord, AttemptResult, NewAttempt, NewEntry};
+    let store = t.open().await;
+    let w = world(&store, "qa").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Survey, DialMode::Preview, "everyone");
+    settings.one_per_household = false;
+    settings.quotas = vec![Quota::parse("party=DEM:1").unwrap()];
+    let program = store.create_program(&w.owner, &Slug::parse("poll").unwrap(), "Poll", &settings).await.unwrap();
+    let mut gotv = ProgramSettings::new(Purpose::Gotv, DialMode::Preview, "everyone");
+    gotv.quotas = settings.quotas.clone();
+    assert!(
+        matches!(store.create_program(&w.owner, &Slug::parse("gotv-q").unwrap(), "G", &gotv).await, Err(StoreError::Invalid(i)) if i.field == "quotas"),
+        "quotas are for surveys"
+    );
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let mut rows = vec![person("A", "X", 1), person("B", "Y", 2), person("C", "Z", 3), person("D", "W", 4)];
+    for (r, party) in rows.iter_mut().zip(["DEM", "DEM", "DEM", "REP"]) {
+        r.party = Some(party.into());
+    }
+    import.upsert_chunk(rows).await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
+    let entries: Vec<NewEntry> = people
+        .iter()
+        .map(|p| NewEntry {
+            person_id: p.id,
+            household_id: None,
+            vendor_id: None,
+            mode: EntryMode::Preview,
+            phone_position: Some(0),
+            conditions: String::new(),
+            exclusion: String::new(),
+        })
+        .collect();
+    store.replace_call_list(&w.owner, program.id, &entries, &Default::default()).await.unwrap();
+    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'poll'"])
+        .await
+        .unwrap();
+    let program = store.program_by_slug(&w.owner, "poll").await.unwrap();
+    let (a, b, c, d) = (people[0].id, people[1].id, people[2].id, people[3].id);
+    let t0 = 1_792_501_200_000_000i64;
+    let attempt = |person_id: i64| NewAttempt {
+        person_id,
+        dial_kind: "preview",
+        agent: Some("agent-1".into()),
+        dialed_at_us: t0,
+        simulated: true,
+    };
+    let result = |d: Disposition, answers: Vec<AnswerRecord>| AttemptResult {
+        disposition: d,
+        agent: None,
+        rang_at_us: None,
+        answered_at_us: Some(t0 + 1),
+        greeting_ended_at_us: None,
+        bridged_at_us: Some(t0 + 2),
+        ended_at_us: t0 + 60_000_000,
+        callback_at_us: None,
+        answers,
+    };
+    let answer = |step: &str, enc: &[u8], shown: Option<Vec<&str>>| AnswerRecord {
+        step: step.into(),
+        answer_enc: enc.to_vec(),
+        shown_order: shown.map(|o| o.into_iter().map(String::from).collect()),
+        answered_at_us: t0 + 30_000_000,
+    };
+    // A and B (both DEM) are dialed before the cell fills.
+    let first = store.open_attempt(&w.owner, &program, &attempt(a)).await.unwrap();
+    let second = store.open_attempt(&w.owner, &program, &attempt(b)).await.unwrap();
+    // Two answers for one question in one result: refused, and nothing of the result is written.
+    let twice = result(Disposition::Complete, vec![answer("q1", b"x", None), answer("q1", b"y", None)]);
+    assert!(store.finish_attempt(&w.owner, &program, first, &twice).await.is_err());
+    assert_eq!(store.call_stats(&w.owner, "poll").await.unwrap().in_flight, 2, "the result rolled back with it");
+    let answers = vec![answer("q1", b"\x01ct-1", None), answer("q2", b"\x01ct-2", Some(vec!["c", "a", "b"]))];
+    store.finish_attempt(&w.owner, &program, first, &result(Disposition::Complete, answers)).await.unwrap();
+    // The cell is full: C (DEM) is no longer handed out, D (REP) is.
+    let dialable = store.dialable_entries(&w.owner, &program, None, t0 + 61_000_000, 10, &[]).await.unwrap();
+    assert_eq!(dialable.iter().map(|e| e.person_id).collect::<Vec<_>>(), vec![d]);
+    assert!(matches!(
+        store.open_attempt(&w.owner, &program, &attempt(c)).await,
+        Err(StoreError::Invalid(i)) if i.field == "quota"
+    ));
+    store.open_attempt(&w.owner, &program, &attempt(d)).await.unwrap();
+    // B was in flight when the cell filled: it may still complete — the bound is quota + in flight.
+    store.finish_attempt(&w.owner, &program, second, &result(Disposition::Complete, Vec::new())).await.unwrap();
+    assert_eq!(store.quota_completes(&w.owner, &program, t0).await.unwrap(), vec![2]);
+    // The answers read back as ciphertext, in the order asked, with the order shown.
+    let stored = store.survey_answers(&w.owner, "poll").await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(
+        (stored[0].attempt_id, stored[0].step.as_str(), stored[0].answer_enc.as_slice()),
+        (first, "q1", &b"\x01ct-1"[..])
+    );
+    assert_eq!(stored[1].shown_order.as_deref(), Some(&["c".to_string(), "a".into(), "b".into()][..]));
+    assert_eq!(stored[0].shown_order, None);
+    let cases = store.survey_cases(&w.owner, "poll").await.unwrap();
+    assert_eq!(cases.iter().filter(|c| c.disposition == "complete").count(), 2);
+    assert!(cases.iter().all(|c| c.party.is_some()));
+    // Reading them needs view_results; another campaign sees nothing.
+    let other = world(&store, "qb").await;
+    assert!(matches!(store.survey_answers(&other.owner, "poll").await, Err(StoreError::NotFound)));
 }

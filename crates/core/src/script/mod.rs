@@ -21,11 +21,13 @@ mod diff;
 mod fields;
 mod parse;
 mod validate;
+pub mod walk;
 
 pub use diff::{diff_lines, render_diff, DiffLine, DiffTag};
 pub use fields::{merge_fields_in, MergeField, MERGE_FIELDS};
 pub use parse::{parse, ParseError};
 pub use validate::{validate, Problem, ScriptFacts};
+pub use walk::{walk, Answer, GivenAnswer, Walk};
 
 use crate::disposition::Disposition;
 use serde::Serialize;

@@ -1,0 +1,555 @@
+//! A survey program called by bot respondents (issue 5, parts 6 and 7): answers recorded per call,
+//! encrypted at rest; the report's rates checked against clearline-survey's functions on the stored
+//! dispositions; the CR-52 disclosure from the program's facts; answers and weights in the export, by
+//! role; and quotas per cell that stop a full cell being dialed.
+
+mod support;
+
+use clearline_core::disposition::Disposition;
+use clearline_survey::rates::{outcome_rates, parse_aapor_code, Counts, Eligibility};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use support::cli::{clearline as run, ok_json, stderr, stdout};
+
+const PM: &str = "programs@demo.clearline.test";
+const DATA: &str = "data@demo.clearline.test";
+const ANALYST: &str = "analyst@demo.clearline.test";
+const SURVEY: &str = "survey-likely-voters";
+/// 09:00 Eastern (EDT) on a Tuesday: the calling hours open.
+const DAY_ONE: &str = "2026-10-20T13:00:00Z";
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = run(dir, args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn n(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+/// Voter id → party, from the file the demo imports (NC layout, seed 2026).
+fn parties(dir: &Path, rows: &str) -> HashMap<String, String> {
+    let file = dir.join("nc.txt");
+    ok(dir, &["gen", "voters", "--layout", "nc", "--rows", rows, "--seed", "2026", "-o", file.to_str().unwrap()]);
+    let text: String = std::fs::read(&file).unwrap().iter().map(|&b| b as char).collect();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').map(|c| c.trim_matches('"')).collect();
+    let id = header.iter().position(|c| *c == "ncid").unwrap();
+    let party = header.iter().position(|c| *c == "party_cd").unwrap();
+    lines
+        .map(|l| l.split('\t').map(|c| c.trim_matches('"').trim().to_string()).collect::<Vec<_>>())
+        .filter(|c| c.len() > party)
+        .map(|c| (c[id].clone(), c[party].clone()))
+        .collect()
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records().map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(String::from)).collect()).collect()
+}
+
+#[test]
+fn a_survey_run_records_encrypted_answers_and_reports_rates_toplines_and_the_disclosure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["demo", "--no-serve", "--voters", "400"]);
+    ok(d, &["--as", PM, "program", "start", SURVEY]);
+    let report = ok_json(run(
+        d,
+        &[
+            "--as",
+            PM,
+            "--json",
+            "program",
+            "simulate",
+            SURVEY,
+            "--agents",
+            "3",
+            "--minutes",
+            "90",
+            "--answer-rate",
+            "0.5",
+            "--start",
+            DAY_ONE,
+        ],
+    ));
+    assert!(n(&report["attempts_finished"]) > 50, "{report}");
+
+    // The cases the report counts, recomputed here from the stored attempts: the last attempt of each
+    // person is the case's final disposition; grouped with clearline-survey's verified parser.
+    let attempts = ok_json(run(d, &["--as", PM, "--json", "program", "attempts", SURVEY]));
+    let mut last: BTreeMap<i64, (i64, String)> = BTreeMap::new();
+    for a in attempts.as_array().unwrap() {
+        let entry = last.entry(n(&a["person_id"])).or_insert((0, String::new()));
+        if n(&a["id"]) > entry.0 {
+            *entry = (n(&a["id"]), a["disposition"].as_str().unwrap().to_string());
+        }
+    }
+    let mut counts = Counts::default();
+    for (_, code) in last.values() {
+        let d = Disposition::from_code(code).unwrap();
+        counts.add(parse_aapor_code(d.aapor_code()).unwrap(), 1.0);
+    }
+    let expected = outcome_rates(&counts, Eligibility::Estimated).unwrap();
+    let completes = last.values().filter(|(_, c)| c == "complete").count();
+    assert!(completes >= 10, "{completes} completes");
+    // Bots that walk the script end where it sends them: screened-out voters are not eligible (4.70).
+    assert!(last.values().any(|(_, c)| c == "not_eligible"), "the likely-voter screen sends some out");
+
+    // The analyst reads the report (aggregates only).
+    let r = ok_json(run(d, &["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY, "--by", "party"]));
+    assert_eq!(n(&r["cases"]) as usize, last.len());
+    assert_eq!(n(&r["respondents"]) as usize, completes);
+    for (name, value) in expected.by_name() {
+        let got = r["aapor"]["rates"][name].as_f64();
+        match value {
+            Some(v) => assert!((got.unwrap() - v).abs() < 1e-12, "{name}: {got:?} vs {v}"),
+            None => assert!(got.is_none(), "{name} undefined"),
+        }
+    }
+    assert_eq!(r["aapor"]["rates"]["e"].as_f64(), expected.e);
+    // Unweighted: design effect 1, MOE = 1.96·√(0.25/n).
+    assert!((r["design_effect"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    let moe = 1.96 * (0.25 / completes as f64).sqrt();
+    assert!((r["margin_of_error"].as_f64().unwrap() - moe).abs() < 1e-9);
+    // Toplines follow the skip logic: every respondent consented and is a likely voter (> 3).
+    let q = |step: &str| r["questions"].as_array().unwrap().iter().find(|q| q["step"] == step).unwrap().clone();
+    let consent = q("consent");
+    let yes = &consent["variables"][0]["categories"][0];
+    assert_eq!((yes["key"].as_str(), yes["share"].as_f64()), (Some("yes"), Some(1.0)), "{consent}");
+    let likely = &q("likely")["variables"][0]["categories"];
+    for low in 0..3 {
+        assert_eq!(n(&likely[low]["respondents"]), 0, "a respondent who said {} was screened out", low + 1);
+    }
+    assert_eq!(n(&q("direction")["asked"]) as usize, completes);
+    assert_eq!(q("direction")["randomized"], true);
+    let shares: f64 = q("direction")["variables"][0]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-9);
+    assert_eq!(q("issues")["variables"].as_array().unwrap().len(), 5, "one yes/no variable per option");
+    assert!(q("comments")["answered_text"].as_u64().is_some(), "open answers counted, never shown");
+    // The crosstab by party: each column's shares sum to 1.
+    let x = &r["crosstab"];
+    assert_eq!(x["by"], "party");
+    let direction = x["tables"].as_array().unwrap().iter().find(|t| t["key"] == "direction").unwrap();
+    for col in 0..x["columns"].as_array().unwrap().len() {
+        let s: f64 =
+            direction["rows"].as_array().unwrap().iter().filter_map(|row| row["cells"][col]["share"].as_f64()).sum();
+        assert!((s - 1.0).abs() < 1e-9, "column {col}: {s}");
+    }
+
+    // Raked to party margins: the weighted party shares meet the targets; deff > 1.
+    let targets = d.join("targets.csv");
+    std::fs::write(
+        &targets,
+        "variable,category,target\nparty,DEM,0.36\nparty,REP,0.33\nparty,UNA,0.29\nparty,LIB,0.01\nparty,GRE,0.01\n",
+    )
+    .unwrap();
+    let mut reports = 1;
+    let weighted = run(
+        d,
+        &[
+            "--as",
+            ANALYST,
+            "--json",
+            "survey",
+            "report",
+            "--program",
+            SURVEY,
+            "--weight-targets",
+            targets.to_str().unwrap(),
+        ],
+    );
+    if weighted.status.success() {
+        reports += 1;
+        let w: Value = serde_json::from_slice(&weighted.stdout).unwrap();
+        assert_eq!(w["weighting"]["converged"], true);
+        assert!(w["design_effect"].as_f64().unwrap() >= 1.0);
+        assert!(w["effective_n"].as_f64().unwrap() <= completes as f64 + 1e-9);
+    } else {
+        // A party with a target but no respondent is an empty cell: refused, never "converged".
+        assert_eq!(weighted.status.code(), Some(1), "{}", stderr(&weighted));
+        assert!(
+            stderr(&weighted).contains("weight-targets") || stderr(&weighted).contains("targets.csv"),
+            "{}",
+            stderr(&weighted)
+        );
+    }
+    // Targets over the parties the respondents have: raked exactly.
+    let seen: Vec<String> = x["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+    let mut body = "variable,category,target\n".to_string();
+    for (i, p) in seen.iter().enumerate() {
+        body.push_str(&format!("party,{p},{}\n", 10 + i));
+    }
+    std::fs::write(&targets, body).unwrap();
+    let w = ok_json(run(
+        d,
+        &[
+            "--as",
+            ANALYST,
+            "--json",
+            "survey",
+            "report",
+            "--program",
+            SURVEY,
+            "--by",
+            "party",
+            "--weight-targets",
+            targets.to_str().unwrap(),
+        ],
+    ));
+    reports += 1;
+    let total: f64 = (0..seen.len()).map(|i| (10 + i) as f64).sum();
+    let consent_cols =
+        w["crosstab"]["tables"].as_array().unwrap().iter().find(|t| t["key"] == "consent").unwrap().clone();
+    let weighted_by_party: Vec<f64> = (0..seen.len())
+        .map(|c| {
+            consent_cols["rows"].as_array().unwrap().iter().map(|r| r["cells"][c]["weighted"].as_f64().unwrap()).sum()
+        })
+        .collect();
+    let sum: f64 = weighted_by_party.iter().sum();
+    for (i, wp) in weighted_by_party.iter().enumerate() {
+        assert!((wp / sum - (10 + i) as f64 / total).abs() < 1e-5, "party {} share", seen[i]);
+    }
+
+    // The disclosure statement, from the program's facts (CR-52).
+    let md = ok(d, &["--as", ANALYST, "survey", "disclosure", "--program", SURVEY]);
+    for needle in [
+        "Sponsor: Friends of Jordan Rivera",
+        "granite-calls",
+        "Which of these issues matter most to you? Choose any that apply.",
+        "options in random order",
+        "Registered voters",
+        "Field dates: 2026-10-20",
+        &format!("complete interviews: {completes}"),
+        "**Simulated data**",
+        "unweighted",
+        "Limitations",
+    ] {
+        assert!(md.contains(needle), "the disclosure lacks {needle:?}:\n{md}");
+    }
+
+    // Answers are encrypted at rest: no answer text is in the database files.
+    for entry in std::fs::read_dir(d).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            for plain in ["Fix the potholes", "More bus routes", "\"choice\""] {
+                assert!(!bytes.windows(plain.len()).any(|w| w == plain.as_bytes()), "{plain:?} in {}", path.display());
+            }
+        }
+    }
+
+    // The export: answers for roles that may export personal data, defused; not for the analyst.
+    let csv_path = d.join("results.csv");
+    ok(
+        d,
+        &[
+            "--as",
+            DATA,
+            "export",
+            "results",
+            "--program",
+            SURVEY,
+            "--weight-targets",
+            targets.to_str().unwrap(),
+            "-o",
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    let rows = read_csv(&csv_path);
+    let header: Vec<&String> = rows[0].keys().collect();
+    for col in [
+        "answer_consent",
+        "answer_likely",
+        "answer_issues",
+        "answer_direction",
+        "answer_age",
+        "answer_comments",
+        "weight",
+    ] {
+        assert!(header.iter().any(|h| *h == col), "{col} in {header:?}");
+    }
+    let complete_rows: Vec<_> = rows.iter().filter(|r| r["disposition"] == "complete").collect();
+    assert_eq!(complete_rows.len(), completes);
+    assert!(complete_rows.iter().all(|r| r["answer_consent"] == "yes" && !r["weight"].is_empty()));
+    assert!(rows.iter().filter(|r| r["disposition"] != "complete").all(|r| r["weight"].is_empty()));
+    let weight_sum: f64 = complete_rows.iter().map(|r| r["weight"].parse::<f64>().unwrap()).sum();
+    assert!((weight_sum - completes as f64).abs() < 1e-6, "weights keep the respondents' count");
+    // A typed answer that starts like a formula is defused (bots type "+1 for the new library").
+    let comments: Vec<&String> = rows.iter().map(|r| &r["answer_comments"]).filter(|c| !c.is_empty()).collect();
+    assert!(!comments.is_empty());
+    assert!(comments.iter().all(|c| !c.starts_with(['=', '+', '-', '@'])), "{comments:?}");
+    assert!(comments.iter().any(|c| c.contains("+1 for the new library")), "{comments:?}");
+    let analyst_path = d.join("analyst.csv");
+    ok(d, &["--as", ANALYST, "export", "results", "--program", SURVEY, "-o", analyst_path.to_str().unwrap()]);
+    let analyst = std::fs::read_to_string(&analyst_path).unwrap();
+    assert!(!analyst.lines().next().unwrap().contains("answer_"), "no answers for a role without export_personal_data");
+
+    // A role without view_results reads nothing (the script approver), and is not audited as reading.
+    let refused = run(d, &["--as", "scripts@demo.clearline.test", "--json", "survey", "report", "--program", SURVEY]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(stdout(&refused).is_empty());
+    let refused = run(d, &["survey", "disclosure", "--program", SURVEY]);
+    assert_eq!(refused.status.code(), Some(2), "no --as: a usage error");
+
+    // Every read is audited.
+    let log = ok(d, &["--as", "owner@demo.clearline.test", "audit", "export"]);
+    let actions: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        actions.iter().filter(|a| *a == "survey.report").count(),
+        reports,
+        "each report (a refused one is none)"
+    );
+    assert_eq!(actions.iter().filter(|a| *a == "survey.disclosure").count(), 1);
+}
+
+#[test]
+fn a_full_quota_cell_is_no_longer_dialed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["demo", "--no-serve", "--voters", "0"]);
+    let party = parties(d, "500");
+    let file = d.join("nc.txt");
+    ok(d, &["--as", DATA, "import", "voters", "--campaign", "demo", "--layout", "nc", file.to_str().unwrap()]);
+    ok(d, &["--as", PM, "universe", "save", "--name", "all", r#"{"op":"all","filters":[]}"#]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/scripts/survey.script");
+    ok(
+        d,
+        &[
+            "--as",
+            PM,
+            "script",
+            "new",
+            "quota-survey",
+            "--campaign",
+            "demo",
+            "--file",
+            script,
+            "--name",
+            "Q",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+        ],
+    );
+    ok(d, &["--as", PM, "script", "submit", "quota-survey", "1", "--campaign", "demo"]);
+    ok(d, &["--as", "scripts@demo.clearline.test", "script", "approve", "quota-survey", "1", "--campaign", "demo"]);
+    // A bad quota is refused, naming the field.
+    let bad = run(
+        d,
+        &[
+            "--as",
+            PM,
+            "program",
+            "create",
+            SURVEY,
+            "--name",
+            "Q",
+            "--universe",
+            "all",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+            "--quota",
+            "shoe=9:3",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("quotas"), "{}", stderr(&bad));
+    const QUOTA: usize = 4;
+    let quota = format!("party=DEM:{QUOTA}");
+    ok(
+        d,
+        &[
+            "--as",
+            PM,
+            "program",
+            "create",
+            SURVEY,
+            "--name",
+            "Quota survey",
+            "--universe",
+            "all",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+            "--window",
+            "09:00-20:30",
+            "--caller-id",
+            "+19195550100",
+            "--caller-id-authorized",
+            "--not-recorded",
+            "--vendor",
+            "granite-calls=100",
+            "--quota",
+            &quota,
+        ],
+    );
+    ok(d, &["--as", PM, "program", "build-list", SURVEY]);
+    ok(d, &["--as", PM, "program", "attach-script", SURVEY, "--script", "quota-survey", "--version", "1"]);
+    ok(d, &["--as", PM, "program", "start", SURVEY]);
+    // One agent, preview: the call that fills the cell is the only one in flight, so the cell ends
+    // with exactly its quota (with more lines the bound is the quota plus the calls in flight then —
+    // the store's contract test).
+    ok(
+        d,
+        &[
+            "--as",
+            PM,
+            "--json",
+            "program",
+            "simulate",
+            SURVEY,
+            "--agents",
+            "1",
+            "--minutes",
+            "300",
+            "--answer-rate",
+            "0.7",
+            "--start",
+            DAY_ONE,
+        ],
+    );
+    let csv_path = d.join("results.csv");
+    ok(d, &["--as", DATA, "export", "results", "--program", SURVEY, "-o", csv_path.to_str().unwrap()]);
+    let rows = read_csv(&csv_path);
+    let dem = |r: &BTreeMap<String, String>| party.get(&r["voter_id"]).is_some_and(|p| p == "DEM");
+    let dem_completes: Vec<&BTreeMap<String, String>> =
+        rows.iter().filter(|r| dem(r) && r["disposition"] == "complete").collect();
+    assert_eq!(dem_completes.len(), QUOTA, "exactly the quota");
+    let time = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    let filled_at = dem_completes.iter().map(|r| time(&r["ended_at"])).max().unwrap();
+    // Nothing dialed to the cell after it filled (the filling call's result is written before the
+    // agent's next dial); others go on being called.
+    assert!(
+        rows.iter().filter(|r| dem(r)).all(|r| time(&r["dialed_at"]) <= filled_at),
+        "a DEM voter dialed after the cell filled"
+    );
+    let after: Vec<_> = rows.iter().filter(|r| time(&r["dialed_at"]) > filled_at).collect();
+    assert!(after.len() > 10, "the rest of the list is still dialed: {}", after.len());
+    assert!(rows.iter().filter(|r| !dem(r) && r["disposition"] == "complete").count() > QUOTA);
+    // The report shows the cell at its quota.
+    let r = ok_json(run(d, &["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY]));
+    assert_eq!(r["quotas"][0]["cell"], quota.as_str());
+    assert_eq!(n(&r["quotas"][0]["completes"]) as usize, QUOTA);
+}
+
+/// The same survey on PostgreSQL: the report's rates match clearline-survey's on the stored
+/// dispositions, the disclosure and the export read back, and no answer is in the clear in a dump.
+#[test]
+fn a_survey_on_postgres_reports_the_same_way_and_keeps_answers_encrypted() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if !runtime.block_on(clearline_store::testing::postgres_available()) {
+        return;
+    }
+    let url = clearline_store::testing::postgres_url();
+    let schema = clearline_store::testing::unique_schema("survey");
+    let dir = tempfile::tempdir().unwrap();
+    let pg = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env("CLEARLINE_POSTGRES_SCHEMA", &schema)
+            .env_remove("CLEARLINE_MASTER_KEY")
+            .output()
+            .unwrap()
+    };
+    let ok_pg = |args: &[&str]| {
+        let out = pg(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    ok_pg(&["demo", "--no-serve", "--voters", "300"]);
+    ok_pg(&["--as", PM, "program", "start", SURVEY]);
+    ok_pg(&[
+        "--as",
+        PM,
+        "--json",
+        "program",
+        "simulate",
+        SURVEY,
+        "--agents",
+        "3",
+        "--minutes",
+        "60",
+        "--answer-rate",
+        "0.5",
+        "--start",
+        DAY_ONE,
+    ]);
+    let attempts: Value =
+        serde_json::from_slice(&ok_pg(&["--as", PM, "--json", "program", "attempts", SURVEY]).stdout).unwrap();
+    let mut last: BTreeMap<i64, (i64, String)> = BTreeMap::new();
+    for a in attempts.as_array().unwrap() {
+        let entry = last.entry(n(&a["person_id"])).or_insert((0, String::new()));
+        if n(&a["id"]) > entry.0 {
+            *entry = (n(&a["id"]), a["disposition"].as_str().unwrap().to_string());
+        }
+    }
+    let mut counts = Counts::default();
+    for (_, code) in last.values() {
+        counts.add(parse_aapor_code(Disposition::from_code(code).unwrap().aapor_code()).unwrap(), 1.0);
+    }
+    let expected = outcome_rates(&counts, Eligibility::Given(0.8)).unwrap();
+    let r: Value = serde_json::from_slice(
+        &ok_pg(&["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY, "--by", "age_band", "--e", "0.8"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(n(&r["cases"]) as usize, last.len());
+    for (name, value) in expected.by_name() {
+        assert_eq!(
+            r["aapor"]["rates"][name].as_f64().map(|v| (v * 1e12).round()),
+            value.map(|v| (v * 1e12).round()),
+            "{name}"
+        );
+    }
+    assert_eq!(r["aapor"]["e_method"], "given");
+    let completes = last.values().filter(|(_, c)| c == "complete").count();
+    assert_eq!(n(&r["respondents"]) as usize, completes);
+    assert!(completes > 0);
+    let md = stdout(&ok_pg(&["--as", ANALYST, "survey", "disclosure", "--program", SURVEY]));
+    assert!(
+        md.contains("Field dates: 2026-10-20") && md.contains(&format!("complete interviews: {completes}")),
+        "{md}"
+    );
+    let csv_path = dir.path().join("results.csv");
+    ok_pg(&["--as", DATA, "export", "results", "--program", SURVEY, "-o", csv_path.to_str().unwrap()]);
+    let rows = read_csv(&csv_path);
+    assert_eq!(
+        rows.iter().filter(|r| r["disposition"] == "complete" && r["answer_consent"] == "yes").count(),
+        completes
+    );
+    // No answer text in a dump of the schema (bytea dumps as hex: look for that too).
+    let (user_host, db) = url.trim_start_matches("postgres://").rsplit_once('/').unwrap();
+    let (user, host_port) = user_host.split_once('@').unwrap();
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, "5432"));
+    let dump = std::process::Command::new("pg_dump")
+        .args(["-h", host, "-p", port, "-U", user, "-n", &schema, "--data-only", db])
+        .output()
+        .expect("pg_dump runs");
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    for plain in ["More bus routes", "Lower property taxes", "{\"choice\":\"yes\"}"] {
+        let hex: String = plain.bytes().map(|b| format!("{b:02x}")).collect();
+        for needle in [plain.to_string(), hex] {
+            assert!(!dump.stdout.windows(needle.len()).any(|w| w == needle.as_bytes()), "{plain:?} in the dump");
+        }
+    }
+}
