@@ -209,17 +209,10 @@ pub async fn run(
             Err(e) => refused(e),
         },
         ProgramCommand::Attempts { slug } => {
-            let mut all = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = match store.program_attempts(actor, &slug, after, 5_000).await {
-                    Ok(p) => p,
-                    Err(e) => return refused(e),
-                };
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                all.extend(page);
-            }
+            let all = match every_page(|after| store.program_attempts(actor, &slug, after, 5_000), |a| a.id).await {
+                Ok(all) => all,
+                Err(e) => return refused(e),
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else {
@@ -238,17 +231,11 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         ProgramCommand::Inbound { slug } => {
-            let mut all = Vec::new();
-            let mut after = 0;
-            loop {
-                let page = match store.program_inbound_calls(actor, &slug, after, 5_000).await {
-                    Ok(p) => p,
-                    Err(e) => return refused(e),
-                };
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                all.extend(page);
-            }
+            let all = match every_page(|after| store.program_inbound_calls(actor, &slug, after, 5_000), |c| c.id).await
+            {
+                Ok(all) => all,
+                Err(e) => return refused(e),
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else if all.is_empty() {
@@ -642,6 +629,23 @@ async fn why(
         println!("  policy: {}{rules} — {}", v.verdict, v.reason);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every row of a listing read in pages by id (`page(after_id)`), in id order.
+async fn every_page<T, F, Fut>(mut page: F, id: fn(&T) -> i64) -> Result<Vec<T>, StoreError>
+where
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, StoreError>>,
+{
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = page(after).await?;
+        let Some(last) = rows.last() else { break };
+        after = id(last);
+        all.extend(rows);
+    }
+    Ok(all)
 }
 
 fn refused(e: StoreError) -> anyhow::Result<ExitCode> {

@@ -7,7 +7,7 @@ mod support;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-use support::cli::{clearline as run, ok_json, stderr};
+use support::cli::{clearline as run, ok_json, results_rows, stderr};
 
 const PM: &str = "programs@demo.clearline.test";
 const PROGRAM: &str = "gotv-general";
@@ -16,6 +16,14 @@ const DAY_ONE: i64 = 1_792_501_200; // 2026-10-20T13:00:00Z
 
 fn list(dir: &Path, what: &str) -> Vec<Value> {
     ok_json(run(dir, &["--as", PM, "--json", "program", what, PROGRAM])).as_array().unwrap().clone()
+}
+
+/// Simulates the demo program from 09:00 Eastern on day `day` for `minutes` with this callback share.
+fn simulate(dir: &Path, day: i64, minutes: &str, callback_share: &str) -> Value {
+    let start = jiff::Timestamp::from_second(DAY_ONE + day * 86_400).unwrap().to_string();
+    let args = ["--as", PM, "--json", "program", "simulate", PROGRAM, "--agents", "3", "--minutes", minutes];
+    let extra = ["--callback-share", callback_share, "--start", &start];
+    ok_json(run(dir, &args.iter().chain(extra.iter()).copied().collect::<Vec<_>>()))
 }
 
 fn n(v: &Value) -> i64 {
@@ -28,27 +36,8 @@ fn callers_who_press_the_opt_out_key_are_listed_at_once_and_never_dialed_after()
     let out = run(dir.path(), &["demo", "--no-serve", "--no-calling", "--voters", "600"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(run(dir.path(), &["--as", PM, "program", "start", PROGRAM]).status.success());
-    let start = jiff::Timestamp::from_second(DAY_ONE).unwrap().to_string();
     // Many callbacks, so the test sees every outcome: half the calls that reach nobody call back.
-    let report = ok_json(run(
-        dir.path(),
-        &[
-            "--as",
-            PM,
-            "--json",
-            "program",
-            "simulate",
-            PROGRAM,
-            "--agents",
-            "3",
-            "--minutes",
-            "180",
-            "--callback-share",
-            "0.5",
-            "--start",
-            &start,
-        ],
-    ));
+    let report = simulate(dir.path(), 0, "180", "0.5");
     let inbound = list(dir.path(), "inbound");
     assert_eq!(n(&report["inbound_calls"]), inbound.len() as i64, "every inbound call recorded: {report}");
     assert!(inbound.len() >= 10, "{report}");
@@ -80,29 +69,9 @@ fn callers_who_press_the_opt_out_key_are_listed_at_once_and_never_dialed_after()
     }
     // Their entries are finished as do_not_call: "why not now?" says so (voter IDs from the results
     // export, joined to the attempts by attempt id).
-    let csv_path = dir.path().join("results.csv");
-    let out = run(
-        dir.path(),
-        &[
-            "--as",
-            "data@demo.clearline.test",
-            "export",
-            "results",
-            "--program",
-            PROGRAM,
-            "-o",
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let (attempt_col, voter_col) = (col("attempt_id"), col("voter_id"));
-    let voter_of_attempt: HashMap<i64, String> = reader
-        .records()
-        .map(|r| r.unwrap())
-        .map(|r| (r[attempt_col].parse().unwrap(), r[voter_col].to_string()))
+    let voter_of_attempt: HashMap<i64, String> = results_rows(dir.path(), "data@demo.clearline.test", PROGRAM)
+        .into_iter()
+        .map(|r| (r["attempt_id"].parse().unwrap(), r["voter_id"].clone()))
         .collect();
     for c in opted.iter().take(3) {
         let person = n(&c["person_id"]);
@@ -116,25 +85,7 @@ fn callers_who_press_the_opt_out_key_are_listed_at_once_and_never_dialed_after()
         assert_eq!(why["final_disposition"], "do_not_call", "{why}");
     }
     // Without callbacks, none arrive.
-    let quiet = ok_json(run(
-        dir.path(),
-        &[
-            "--as",
-            PM,
-            "--json",
-            "program",
-            "simulate",
-            PROGRAM,
-            "--agents",
-            "3",
-            "--minutes",
-            "30",
-            "--callback-share",
-            "0",
-            "--start",
-            &jiff::Timestamp::from_second(DAY_ONE + 86_400).unwrap().to_string(),
-        ],
-    ));
+    let quiet = simulate(dir.path(), 1, "30", "0");
     assert_eq!(n(&quiet["inbound_calls"]), 0, "{quiet}");
     let bad = run(dir.path(), &["--as", PM, "program", "simulate", PROGRAM, "--callback-share", "2"]);
     assert_eq!(bad.status.code(), Some(2));

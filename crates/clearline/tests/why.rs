@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use support::cli::{clearline as run, ok_json, stderr, stdout};
+use support::cli::{clearline as run, ok_json, results_rows, stderr, stdout};
 
 const PM: &str = "programs@demo.clearline.test";
 const COMPLIANCE: &str = "compliance@demo.clearline.test";
@@ -130,30 +130,9 @@ fn after_calls_why_not_now_follows_the_attempts_the_dialer_wrote() {
     assert!(report["attempts_finished"].as_i64().unwrap() > 20, "{report}");
 
     // Every attempt, with its voter, from the results export.
-    let csv_path = dir.path().join("results.csv");
-    let out = run(
-        dir.path(),
-        &[
-            "--as",
-            "data@demo.clearline.test",
-            "export",
-            "results",
-            "--program",
-            PROGRAM,
-            "-o",
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let text = std::fs::read_to_string(&csv_path).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header = reader.headers().unwrap().clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} in {header:?}"));
-    let (voter_col, disposition_col) = (col("voter_id"), col("disposition"));
-    let rows: Vec<(String, String)> = reader
-        .records()
-        .map(|r| r.unwrap())
-        .map(|r| (r[voter_col].to_string(), r[disposition_col].to_string()))
+    let rows: Vec<(String, String)> = results_rows(dir.path(), "data@demo.clearline.test", PROGRAM)
+        .into_iter()
+        .map(|r| (r["voter_id"].clone(), r["disposition"].clone()))
         .collect();
     let after_run = at(25 * 60);
 

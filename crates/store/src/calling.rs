@@ -791,7 +791,7 @@ impl Store {
 
     /// The program must belong to the actor's organization (programs are read through the actor, but
     /// a caller may hold a `Program` read by someone else).
-    async fn program_in_actor_org(&self, actor: &Actor, program: &Program) -> StoreResult<()> {
+    pub(crate) async fn program_in_actor_org(&self, actor: &Actor, program: &Program) -> StoreResult<()> {
         let campaign = crate::dial_history::dial_reader(actor)?;
         let owner: Option<i64> = sqlx::query("SELECT campaign_id FROM programs WHERE id = $1")
             .bind(program.id)

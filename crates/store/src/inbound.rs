@@ -2,7 +2,7 @@
 //! instant of the key press, and the record of each call when it ends.
 
 use crate::db::Store;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::orgs::require_in_org;
 use crate::programs::Program;
 use clearline_core::{Actor, Capability, OrgId};
@@ -38,25 +38,12 @@ pub struct InboundRow {
     pub simulated: bool,
 }
 
-/// Inbound calls of a program, counted by outcome.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct InboundCounts {
-    pub calls: u64,
-    pub by_outcome: std::collections::BTreeMap<String, u64>,
-}
-
 impl Store {
+    /// The acting program manager's campaign, when the program is one of its own.
     async fn campaign_of_program(&self, actor: &Actor, program: &Program) -> StoreResult<OrgId> {
         let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
-        let owner: Option<i64> = sqlx::query("SELECT campaign_id FROM programs WHERE id = $1")
-            .bind(program.id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.get(0));
-        match owner {
-            Some(owner) if owner == campaign.0 => Ok(campaign),
-            _ => Err(StoreError::NotFound),
-        }
+        self.program_in_actor_org(actor, program).await?;
+        Ok(campaign)
     }
 
     /// A caller pressed the opt-out key on an inbound call (CR-6, CR-47: at once): the number of
@@ -176,23 +163,5 @@ impl Store {
                 simulated: r.get::<i64, _>(7) == 1,
             })
             .collect())
-    }
-
-    /// The program's inbound calls, counted by outcome (campaign program managers and result readers).
-    pub async fn inbound_counts(&self, actor: &Actor, slug: &str) -> StoreResult<InboundCounts> {
-        let program = self.program_by_slug(actor, slug).await?;
-        let rows = sqlx::query(
-            "SELECT outcome, CAST(COUNT(*) AS BIGINT) FROM inbound_calls WHERE program_id = $1 GROUP BY outcome",
-        )
-        .bind(program.id)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut counts = InboundCounts::default();
-        for r in rows {
-            let n = r.get::<i64, _>(1) as u64;
-            counts.calls += n;
-            counts.by_outcome.insert(r.get(0), n);
-        }
-        Ok(counts)
     }
 }

@@ -41,7 +41,7 @@ pub use db::{Backend, Store, StoreConfig};
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
 pub use dial_history::{EntryState, RECORDED_DIAL_KINDS};
 pub use error::{StoreError, StoreResult};
-pub use inbound::{InboundCall, InboundCounts, InboundRow};
+pub use inbound::{InboundCall, InboundRow};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use programs::{CallListSummary, ExclusionCount, NewEntry, Program};
 pub use results::ResultRow;

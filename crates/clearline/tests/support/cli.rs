@@ -29,3 +29,20 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The program's results export (CSV) as `who` writes it: one map of column → value per attempt.
+#[allow(dead_code)] // not every test binary reads results
+pub fn results_rows(data_dir: &Path, who: &str, program: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let csv_path = data_dir.join(format!("results-{program}.csv"));
+    let out = clearline(
+        data_dir,
+        &["--as", who, "export", "results", "--program", program, "-o", csv_path.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| header.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
+        .collect()
+}
