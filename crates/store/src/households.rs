@@ -376,6 +376,8 @@ impl HouseholdLinker {
 impl ImportTx {
     /// Links the campaign's people into households and returns how many households there are.
     pub async fn assign_households(&mut self) -> StoreResult<u64> {
+        // The whole-campaign path reads phones back.
+        self.write_staged().await?;
         if let Some(mut linker) = self.linker.take() {
             let households = linker.resolve()?;
             let mut from = 0u32;

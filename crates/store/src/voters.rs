@@ -338,6 +338,9 @@ pub struct ImportTx {
     pool: sqlx::AnyPool,
     /// SQLite: the next free person id, once read.
     next_person_id: Option<i64>,
+    /// SQLite: this import's phones wait in a temporary table until its people are all in (see
+    /// [`ImportTx::write_staged`]).
+    phones_staged: bool,
     campaign: OrgId,
     batch_id: i64,
     actor: Actor,
@@ -475,6 +478,7 @@ impl Store {
             first_import: existing == 0,
             linker: (existing == 0).then(HouseholdLinker::default),
             next_person_id: None,
+            phones_staged: false,
             pool: self.pool.clone(),
             campaign,
             batch_id,
@@ -836,11 +840,20 @@ impl ImportTx {
             }
             ImportConn::Sqlite(w) => w,
         };
+        if !phones.is_empty() && !self.phones_staged {
+            // A fresh table, never one left on this connection by something else: what it holds is
+            // written to `phones` at the end.
+            sqlx::query("DROP TABLE IF EXISTS temp.import_phones").execute(&mut *w.tx).await?;
+            sqlx::query(&format!("CREATE TEMP TABLE import_phones ({})", PHONE_COLUMNS.join(",")))
+                .execute(&mut *w.tx)
+                .await?;
+            self.phones_staged = true;
+        }
         let mut pending = phones.into_iter().peekable();
         while pending.peek().is_some() {
             let group: Vec<(i64, PhoneRecord, usize)> = pending.by_ref().take(2000).collect();
             let sql = format!(
-                "INSERT INTO phones ({}) VALUES {}",
+                "INSERT INTO temp.import_phones ({}) VALUES {}",
                 PHONE_COLUMNS.join(","),
                 placeholders(self.backend, group.len(), PHONE_COLUMNS.len())
             );
@@ -863,8 +876,35 @@ impl ImportTx {
         Ok(counts)
     }
 
+    /// Writes what the import staged (SQLite: its phones) into the real tables. Call it after the last
+    /// chunk; households and `finish` call it too, so nothing staged is ever left out.
+    ///
+    /// Why stage: interleaving person and phone inserts chunk by chunk cost SQLite ~40 % against
+    /// people first and phones after, measured natively; through the import, staging took a 1M-row
+    /// import from 113.5 s to 93.2 s back to back (docs/benchmarks.md). The temporary table has no
+    /// index, so appending to it is cheap, and it lives in SQLite's temporary file, not in memory;
+    /// phones are ciphertext and blind indexes there as in `phones`. They go in in file order:
+    /// sorted by blind index the import was twice as slow and peaked near 300 MB (the sort), and
+    /// phone rows would no longer lie near their people's, which universe pages read by id range.
+    pub async fn write_staged(&mut self) -> StoreResult<()> {
+        if !std::mem::take(&mut self.phones_staged) {
+            return Ok(());
+        }
+        if let ImportConn::Sqlite(w) = &mut self.conn {
+            let columns = PHONE_COLUMNS.join(",");
+            sqlx::query(&format!(
+                "INSERT INTO phones ({columns}) SELECT {columns} FROM temp.import_phones ORDER BY rowid"
+            ))
+            .execute(&mut *w.tx)
+            .await?;
+            sqlx::query("DROP TABLE temp.import_phones").execute(&mut *w.tx).await?;
+        }
+        Ok(())
+    }
+
     /// Records the batch with its counts and encrypted reject file, audits it, and commits everything.
     pub async fn finish(mut self, summary: &BatchSummary, rejects_enc: Option<Vec<u8>>) -> StoreResult<i64> {
+        self.write_staged().await?;
         let batch_id = self.batch_id;
         on_conn!(&mut self.conn, |c| {
             sqlx::query(
