@@ -147,8 +147,9 @@ const PERSON_COPY: &str = "COPY persons (campaign_id, batch_id, created_at, upda
      birth_date_enc, email_enc, email_index, content_hash) FROM STDIN (FORMAT binary)";
 const PERSON_COPY_FIELDS: i16 = 35;
 
-/// Writes new people with one `COPY` (straight into `persons`: a staging table would write every row
-/// twice; see docs/benchmarks.md).
+/// Writes new people with one `COPY`, straight into `persons`: a temporary staging table and an
+/// `INSERT … SELECT` write every row twice and measured no faster (docs/benchmarks.md, 2026-12-01
+/// evening).
 pub(crate) async fn copy_persons(
     conn: &mut PgConnection,
     campaign: i64,
