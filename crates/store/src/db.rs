@@ -294,63 +294,63 @@ impl WriteTx {
 macro_rules! audit_append {
     ($db:ty) => {
         impl WriteTx<$db> {
-    /// Appends an event to `org`'s chain inside this transaction. Taking the head row with an UPDATE
-    /// serializes appenders on PostgreSQL (row lock) and SQLite (write lock): the sequence stays gapless.
-    pub(crate) async fn audit(
-        &mut self,
-        org: OrgId,
-        actor: &Actor,
-        action: &str,
-        object_type: &str,
-        object_id: &str,
-        details: serde_json::Value,
-    ) -> StoreResult<AuditEvent> {
-        let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash")
-            .bind(org.0)
-            .fetch_optional(&mut *self.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let (seq, prev_hash): (i64, String) = (head.get(0), head.get(1));
-        let entry = AuditEntry {
-            occurred_at_us: now_us(),
-            actor: actor.audit_name(),
-            actor_org: actor.principal().map(|p| p.org_id),
-            action: action.to_string(),
-            object_type: object_type.to_string(),
-            object_id: object_id.to_string(),
-            source: actor.source().to_string(),
-            details,
-        };
-        let prev = if seq == 1 { None } else { Some((seq - 1, prev_hash.as_str())) };
-        let event = chain_next(org, prev, entry);
-        debug_assert_eq!(event.seq, seq);
-        sqlx::query(
-            "INSERT INTO audit_events (org_id, seq, occurred_at, actor, actor_org, action, object_type, object_id, \
-             source, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(org.0)
-        .bind(event.seq)
-        .bind(event.entry.occurred_at_us)
-        .bind(&event.entry.actor)
-        .bind(event.entry.actor_org.map(|o| o.0))
-        .bind(&event.entry.action)
-        .bind(&event.entry.object_type)
-        .bind(&event.entry.object_id)
-        .bind(&event.entry.source)
-        .bind(canonical_details_text(&event.entry.details))
-        .bind(&event.prev_hash)
-        .bind(&event.hash)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE org_id = $2")
-            .bind(&event.hash)
-            .bind(org.0)
-            .execute(&mut *self.tx)
-            .await?;
-        self.signals.push(Signal { org_id: Some(org), topic: "audit".into(), object: event.seq.to_string() });
-        Ok(event)
-    }
-
+            /// Appends an event to `org`'s chain inside this transaction. Taking the head row with an UPDATE
+            /// serializes appenders on PostgreSQL (row lock) and SQLite (write lock): the sequence stays gapless.
+            pub(crate) async fn audit(
+                &mut self,
+                org: OrgId,
+                actor: &Actor,
+                action: &str,
+                object_type: &str,
+                object_id: &str,
+                details: serde_json::Value,
+            ) -> StoreResult<AuditEvent> {
+                let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash")
+                    .bind(org.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let (seq, prev_hash): (i64, String) = (head.get(0), head.get(1));
+                let entry = AuditEntry {
+                    occurred_at_us: now_us(),
+                    actor: actor.audit_name(),
+                    actor_org: actor.principal().map(|p| p.org_id),
+                    action: action.to_string(),
+                    object_type: object_type.to_string(),
+                    object_id: object_id.to_string(),
+                    source: actor.source().to_string(),
+                    details,
+                };
+                let prev = if seq == 1 { None } else { Some((seq - 1, prev_hash.as_str())) };
+                let event = chain_next(org, prev, entry);
+                debug_assert_eq!(event.seq, seq);
+                sqlx::query(
+                    "INSERT INTO audit_events (org_id, seq, occurred_at, actor, actor_org, action, object_type, \
+                     object_id, source, details, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(org.0)
+                .bind(event.seq)
+                .bind(event.entry.occurred_at_us)
+                .bind(&event.entry.actor)
+                .bind(event.entry.actor_org.map(|o| o.0))
+                .bind(&event.entry.action)
+                .bind(&event.entry.object_type)
+                .bind(&event.entry.object_id)
+                .bind(&event.entry.source)
+                .bind(canonical_details_text(&event.entry.details))
+                .bind(&event.prev_hash)
+                .bind(&event.hash)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query("UPDATE audit_heads SET hash = $1 WHERE org_id = $2")
+                    .bind(&event.hash)
+                    .bind(org.0)
+                    .execute(&mut *self.tx)
+                    .await?;
+                self.signals.push(Signal { org_id: Some(org), topic: "audit".into(), object: event.seq.to_string() });
+                Ok(event)
+            }
         }
     };
 }
