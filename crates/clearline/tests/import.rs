@@ -401,6 +401,57 @@ fn personal_data_is_unreadable_at_rest_on_postgres() {
     }
 }
 
+/// On PostgreSQL, where rows go in with `COPY`: a file that breaks after whole chunks were written
+/// leaves nothing, and the intact file then imports.
+#[test]
+fn a_file_broken_after_written_chunks_imports_nothing_on_postgres() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if !runtime.block_on(clearline_store::testing::postgres_available()) {
+        return;
+    }
+    let url = clearline_store::testing::postgres_url();
+    let schema = clearline_store::testing::unique_schema("broken_pg");
+    let dir = tempfile::tempdir().unwrap();
+    let pg = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_clearline"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env("CLEARLINE_POSTGRES_SCHEMA", &schema)
+            .env_remove("CLEARLINE_MASTER_KEY")
+            .output()
+            .unwrap()
+    };
+    assert!(pg(&["demo", "--no-serve", "--voters", "0"]).status.success());
+    let sources = tempfile::tempdir().unwrap();
+    let file = sources.path().join("nc.txt");
+    assert!(pg(&["gen", "voters", "--layout", "nc", "--rows", "20000", "--seed", "5", "-o", file.to_str().unwrap()])
+        .status
+        .success());
+    let text = std::fs::read(&file).unwrap();
+    let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(|l| l.to_vec()).collect();
+    // Line 19,000 loses a column. The queues between reader and writer hold a few chunks of 1,000
+    // rows, so the reader cannot get there before most of the file's chunks went in with `COPY`.
+    let pos = lines[18999].iter().position(|&b| b == b'\t').unwrap();
+    lines[18999].remove(pos);
+    let broken = sources.path().join("broken.txt");
+    std::fs::write(&broken, lines.join(&b'\n')).unwrap();
+    let import =
+        |f: &Path| pg(&["--as", DATA, "import", "voters", "--campaign", "demo", "--layout", "nc", f.to_str().unwrap()]);
+    let out = import(&broken);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 19000") && err.contains("nothing was imported"), "{err}");
+    let key = nc_column(&file, 2, "ncid");
+    let show = |key: &str| pg(&["--as", DATA, "voters", "show", "--campaign", "demo", key]);
+    assert_eq!(show(&key).status.code(), Some(1), "nothing from the first chunks was kept");
+    let out = import(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(show(&key).status.success());
+}
+
 #[test]
 fn universes_count_what_was_imported() {
     let c = Campaign::new();

@@ -245,6 +245,12 @@ where
         import.abort().await?;
         return Err(ImportError::Io("a normalized chunk went missing; nothing was imported".into()));
     }
+    let started = std::time::Instant::now();
+    if let Err(e) = import.write_staged().await {
+        let _ = import.abort().await;
+        return Err(e.into());
+    }
+    timings.write += started.elapsed().as_secs_f64();
     timings.read = totals.read_seconds;
     let phones_invalid = phone_rejects.len() as u64;
     // The reject file lists rejects in file order (a row's key reject and its phones' in one place).

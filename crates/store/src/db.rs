@@ -5,9 +5,10 @@ use crate::now_us;
 use crate::signals::{Signal, Signals};
 use clearline_core::audit::{canonical_details_text, chain_next, AuditEntry, AuditEvent};
 use clearline_core::{Actor, OrgId};
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Any, AnyPool, Database, Executor, Postgres, Row, Transaction};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -62,6 +63,10 @@ impl StoreConfig {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pool: AnyPool,
+    /// PostgreSQL only: typed connections to the same database and schema, for what the `Any` driver
+    /// cannot do — `COPY … FROM STDIN`, which a voter import writes its rows with (`bulk_pg`). Opened
+    /// lazily, so a node that never imports never holds one.
+    pub(crate) pg: Option<PgPool>,
     pub(crate) backend: Backend,
     signals: Signals,
     deployment_org: OrgId,
@@ -72,11 +77,11 @@ impl Store {
     pub async fn open(config: &StoreConfig) -> StoreResult<Store> {
         sqlx::any::install_default_drivers();
         let backend = config.backend();
-        let (pool, signals) = match backend {
+        let (pool, pg, signals) = match backend {
             Backend::Sqlite => {
                 let pool = open_sqlite(&config.data_dir).await?;
                 SQLITE_MIGRATIONS.run(&pool).await?;
-                (pool, Signals::in_process())
+                (pool, None, Signals::in_process())
             }
             Backend::Postgres => {
                 let url = config.database_url.clone().expect("postgres backend has a URL");
@@ -88,10 +93,11 @@ impl Store {
                     None => "clearline".to_string(),
                 };
                 let signals = Signals::postgres(&url, channel, pool.clone()).await?;
-                (pool, signals)
+                let pg = open_postgres_typed(&url, schema.as_deref())?;
+                (pool, Some(pg), signals)
             }
         };
-        let mut store = Store { pool, backend, signals, deployment_org: OrgId(0) };
+        let mut store = Store { pool, pg, backend, signals, deployment_org: OrgId(0) };
         store.deployment_org = store.ensure_deployment_org().await?;
         Ok(store)
     }
@@ -137,6 +143,9 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+        if let Some(pg) = &self.pg {
+            pg.close().await;
+        }
     }
 
     async fn ensure_deployment_org(&self) -> StoreResult<OrgId> {
@@ -176,6 +185,13 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
+        Ok(WriteTx { tx, signals: Vec::new(), store_signals: self.signals.clone() })
+    }
+
+    /// Begins a write transaction on a typed PostgreSQL connection (see [`Store::pg`]).
+    pub(crate) async fn write_pg(&self) -> StoreResult<WriteTx<Postgres>> {
+        let pool = self.pg.as_ref().ok_or_else(|| StoreError::Other("not a PostgreSQL store".into()))?;
+        let tx = pool.begin().await?;
         Ok(WriteTx { tx, signals: Vec::new(), store_signals: self.signals.clone() })
     }
 }
@@ -232,9 +248,32 @@ async fn open_postgres(url: &str, schema: Option<&str>) -> StoreResult<AnyPool> 
     Ok(pool)
 }
 
+/// Typed PostgreSQL connections with the same search path as the `Any` pool. A few per node: only
+/// imports use them, one connection each.
+fn open_postgres_typed(url: &str, schema: Option<&str>) -> StoreResult<PgPool> {
+    let search_path = schema.map(|s| format!("SET search_path TO {s}"));
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            let search_path = search_path.clone();
+            Box::pin(async move {
+                if let Some(sql) = search_path {
+                    conn.execute(sql.as_str()).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_lazy(url)?;
+    Ok(pool)
+}
+
 /// A write transaction: the change and its audit events commit together, and signals go out after.
-pub(crate) struct WriteTx {
-    pub(crate) tx: Transaction<'static, Any>,
+/// Nearly always on the `Any` pool; an import on PostgreSQL runs on a typed connection (`Postgres`)
+/// so it can `COPY`, with the same audit append.
+pub(crate) struct WriteTx<DB: Database = Any> {
+    pub(crate) tx: Transaction<'static, DB>,
     signals: Vec<Signal>,
     store_signals: Signals,
 }
@@ -249,64 +288,76 @@ impl WriteTx {
             .await?;
         Ok(())
     }
+}
 
-    /// Appends an event to `org`'s chain inside this transaction. Taking the head row with an UPDATE
-    /// serializes appenders on PostgreSQL (row lock) and SQLite (write lock): the sequence stays gapless.
-    pub(crate) async fn audit(
-        &mut self,
-        org: OrgId,
-        actor: &Actor,
-        action: &str,
-        object_type: &str,
-        object_id: &str,
-        details: serde_json::Value,
-    ) -> StoreResult<AuditEvent> {
-        let head: AnyRow = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash")
-            .bind(org.0)
-            .fetch_optional(&mut *self.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let (seq, prev_hash): (i64, String) = (head.get(0), head.get(1));
-        let entry = AuditEntry {
-            occurred_at_us: now_us(),
-            actor: actor.audit_name(),
-            actor_org: actor.principal().map(|p| p.org_id),
-            action: action.to_string(),
-            object_type: object_type.to_string(),
-            object_id: object_id.to_string(),
-            source: actor.source().to_string(),
-            details,
-        };
-        let prev = if seq == 1 { None } else { Some((seq - 1, prev_hash.as_str())) };
-        let event = chain_next(org, prev, entry);
-        debug_assert_eq!(event.seq, seq);
-        sqlx::query(
-            "INSERT INTO audit_events (org_id, seq, occurred_at, actor, actor_org, action, object_type, object_id, \
-             source, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(org.0)
-        .bind(event.seq)
-        .bind(event.entry.occurred_at_us)
-        .bind(&event.entry.actor)
-        .bind(event.entry.actor_org.map(|o| o.0))
-        .bind(&event.entry.action)
-        .bind(&event.entry.object_type)
-        .bind(&event.entry.object_id)
-        .bind(&event.entry.source)
-        .bind(canonical_details_text(&event.entry.details))
-        .bind(&event.prev_hash)
-        .bind(&event.hash)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query("UPDATE audit_heads SET hash = $1 WHERE org_id = $2")
-            .bind(&event.hash)
-            .bind(org.0)
-            .execute(&mut *self.tx)
-            .await?;
-        self.signals.push(Signal { org_id: Some(org), topic: "audit".into(), object: event.seq.to_string() });
-        Ok(event)
-    }
+/// The audit append, written once and compiled for both kinds of connection.
+macro_rules! audit_append {
+    ($db:ty) => {
+        impl WriteTx<$db> {
+            /// Appends an event to `org`'s chain inside this transaction. Taking the head row with an UPDATE
+            /// serializes appenders on PostgreSQL (row lock) and SQLite (write lock): the sequence stays gapless.
+            pub(crate) async fn audit(
+                &mut self,
+                org: OrgId,
+                actor: &Actor,
+                action: &str,
+                object_type: &str,
+                object_id: &str,
+                details: serde_json::Value,
+            ) -> StoreResult<AuditEvent> {
+                let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, hash")
+                    .bind(org.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let (seq, prev_hash): (i64, String) = (head.get(0), head.get(1));
+                let entry = AuditEntry {
+                    occurred_at_us: now_us(),
+                    actor: actor.audit_name(),
+                    actor_org: actor.principal().map(|p| p.org_id),
+                    action: action.to_string(),
+                    object_type: object_type.to_string(),
+                    object_id: object_id.to_string(),
+                    source: actor.source().to_string(),
+                    details,
+                };
+                let prev = if seq == 1 { None } else { Some((seq - 1, prev_hash.as_str())) };
+                let event = chain_next(org, prev, entry);
+                debug_assert_eq!(event.seq, seq);
+                sqlx::query(
+                    "INSERT INTO audit_events (org_id, seq, occurred_at, actor, actor_org, action, object_type, \
+                     object_id, source, details, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(org.0)
+                .bind(event.seq)
+                .bind(event.entry.occurred_at_us)
+                .bind(&event.entry.actor)
+                .bind(event.entry.actor_org.map(|o| o.0))
+                .bind(&event.entry.action)
+                .bind(&event.entry.object_type)
+                .bind(&event.entry.object_id)
+                .bind(&event.entry.source)
+                .bind(canonical_details_text(&event.entry.details))
+                .bind(&event.prev_hash)
+                .bind(&event.hash)
+                .execute(&mut *self.tx)
+                .await?;
+                sqlx::query("UPDATE audit_heads SET hash = $1 WHERE org_id = $2")
+                    .bind(&event.hash)
+                    .bind(org.0)
+                    .execute(&mut *self.tx)
+                    .await?;
+                self.signals.push(Signal { org_id: Some(org), topic: "audit".into(), object: event.seq.to_string() });
+                Ok(event)
+            }
+        }
+    };
+}
+audit_append!(Any);
+audit_append!(Postgres);
 
+impl<DB: Database> WriteTx<DB> {
     /// Queues a signal to publish once the transaction commits.
     pub(crate) fn signal(&mut self, signal: Signal) {
         self.signals.push(signal);

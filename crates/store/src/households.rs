@@ -25,7 +25,7 @@
 use crate::bulk_pg::ArrayLiteral;
 use crate::error::{StoreError, StoreResult};
 use crate::spill::{Link, LinkSorter, RUN_RECORDS};
-use crate::voters::ImportTx;
+use crate::voters::{on_conn, ImportConn, ImportTx};
 use futures::TryStreamExt;
 use sqlx::any::AnyArguments;
 use sqlx::{Arguments, Row};
@@ -376,6 +376,8 @@ impl HouseholdLinker {
 impl ImportTx {
     /// Links the campaign's people into households and returns how many households there are.
     pub async fn assign_households(&mut self) -> StoreResult<u64> {
+        // The whole-campaign path reads phones back.
+        self.write_staged().await?;
         if let Some(mut linker) = self.linker.take() {
             let households = linker.resolve()?;
             let mut from = 0u32;
@@ -394,11 +396,11 @@ impl ImportTx {
         let mut ids = IdRuns::default();
         let mut uf = UnionFind::default();
         let mut addresses = LinkSorter::new(RUN_RECORDS);
-        {
+        on_conn!(self.conn_mut(), |c| {
             let mut rows =
                 sqlx::query("SELECT id, res_address, res_zip FROM persons WHERE campaign_id = $1 ORDER BY id")
                     .bind(campaign)
-                    .fetch(&mut **self.tx_mut());
+                    .fetch(c);
             while let Some(row) = rows.try_next().await? {
                 let i = ids.push(row.get(0));
                 uf.0.push(i);
@@ -408,35 +410,36 @@ impl ImportTx {
                     addresses.push(Link { key: (key, 0), person: i }).map_err(io_error)?;
                 }
             }
-        }
+        });
         link_sorted_addresses(&mut uf, addresses).map_err(io_error)?;
         {
             let mut phones = LinkSorter::new(RUN_RECORDS);
-            let mut rows = sqlx::query(
-                "SELECT ph.person_id, ph.number_index, p.res_zip, p.last_name FROM phones ph \
-                 JOIN persons p ON p.id = ph.person_id WHERE ph.campaign_id = $1",
-            )
-            .bind(campaign)
-            .fetch(&mut **self.tx_mut());
-            while let Some(row) = rows.try_next().await? {
-                let Some(i) = ids.position(row.get(0)) else { continue };
-                let index: Vec<u8> = row.get(1);
-                let zip: Option<String> = row.get(2);
-                let last_name: Option<String> = row.get(3);
-                let scope = link_scope(zip.as_deref().unwrap_or(""), last_name.as_deref());
-                phones.push(Link { key: phone_key(&index, scope), person: i }).map_err(io_error)?;
-            }
-            drop(rows);
+            on_conn!(self.conn_mut(), |c| {
+                let mut rows = sqlx::query(
+                    "SELECT ph.person_id, ph.number_index, p.res_zip, p.last_name FROM phones ph \
+                     JOIN persons p ON p.id = ph.person_id WHERE ph.campaign_id = $1",
+                )
+                .bind(campaign)
+                .fetch(c);
+                while let Some(row) = rows.try_next().await? {
+                    let Some(i) = ids.position(row.get(0)) else { continue };
+                    let index: Vec<u8> = row.get(1);
+                    let zip: Option<String> = row.get(2);
+                    let last_name: Option<String> = row.get(3);
+                    let scope = link_scope(zip.as_deref().unwrap_or(""), last_name.as_deref());
+                    phones.push(Link { key: phone_key(&index, scope), person: i }).map_err(io_error)?;
+                }
+            });
             link_sorted_phones(&mut uf, phones).map_err(io_error)?;
         }
         let households = uf.roots();
         // Compare with the stored households, by ascending id again, and write only what changed.
         // (The changes are collected while the rows stream: on a re-import they are few.)
         let mut changes: Vec<(i64, i64)> = Vec::new();
-        {
+        on_conn!(self.conn_mut(), |c| {
             let mut rows = sqlx::query("SELECT id, household_id FROM persons WHERE campaign_id = $1 ORDER BY id")
                 .bind(campaign)
-                .fetch(&mut **self.tx_mut());
+                .fetch(c);
             while let Some(row) = rows.try_next().await? {
                 let id: i64 = row.get(0);
                 let current: Option<i64> = row.get(1);
@@ -446,7 +449,7 @@ impl ImportTx {
                     changes.push((id, household));
                 }
             }
-        }
+        });
         for batch in changes.chunks(CHANGE_BATCH) {
             self.write_households(batch).await?;
         }
@@ -455,24 +458,28 @@ impl ImportTx {
 
     /// Sets `household_id` on the given `(person id, household id)` pairs, many rows to a statement.
     async fn write_households(&mut self, changes: &[(i64, i64)]) -> StoreResult<()> {
-        let backend = self.backend_kind();
-        if backend == crate::db::Backend::Postgres && !changes.is_empty() {
-            // Two array parameters: one statement, one index plan (see `bulk_pg`).
-            let (mut ids, mut households) = (ArrayLiteral::with_capacity(0), ArrayLiteral::with_capacity(0));
-            for (id, household) in changes {
-                ids.int(Some(*id));
-                households.int(Some(*household));
-            }
-            sqlx::query(
-                "UPDATE persons SET household_id = c.household FROM \
+        let w = match self.conn_mut() {
+            ImportConn::Postgres(_) if changes.is_empty() => return Ok(()),
+            ImportConn::Postgres(w) => {
+                // Two array parameters: one statement, one index plan (see `bulk_pg`).
+                let (mut ids, mut households) = (ArrayLiteral::with_capacity(0), ArrayLiteral::with_capacity(0));
+                for (id, household) in changes {
+                    ids.int(Some(*id));
+                    households.int(Some(*household));
+                }
+                sqlx::query(
+                    "UPDATE persons SET household_id = c.household FROM \
                  unnest(CAST($1 AS bigint[]), CAST($2 AS bigint[])) AS c(id, household) WHERE persons.id = c.id",
-            )
-            .bind(ids.finish())
-            .bind(households.finish())
-            .execute(&mut **self.tx_mut())
-            .await?;
-            return Ok(());
-        }
+                )
+                .bind(ids.finish())
+                .bind(households.finish())
+                .execute(&mut *w.tx)
+                .await?;
+                return Ok(());
+            }
+            ImportConn::Sqlite(w) => w,
+        };
+        let backend = crate::db::Backend::Sqlite;
         for group in changes.chunks(500) {
             let p = |n: usize| backend.param(n);
             let mut sql = String::from("UPDATE persons SET household_id = CASE id");
@@ -494,7 +501,7 @@ impl ImportTx {
                 let _ = args.add(*id);
             }
             // Kept prepared only at the full size: the last group's shape is used once.
-            sqlx::query_with(&sql, args).persistent(group.len() == 500).execute(&mut **self.tx_mut()).await?;
+            sqlx::query_with(&sql, args).persistent(group.len() == 500).execute(&mut *w.tx).await?;
         }
         Ok(())
     }

@@ -28,6 +28,8 @@ contract!(
     checkpoints_are_signed_and_checked,
     signals_reach_subscribers,
     imports_insert_update_skip_unchanged_and_abort_cleanly,
+    imported_values_are_stored_exactly_as_given,
+    a_failing_import_leaves_nothing_and_the_store_usable,
     campaign_keys_are_per_campaign_and_replaceable,
     universes_count_with_and_or_not,
     do_not_call_and_consent_records,
@@ -595,6 +597,245 @@ async fn imports_insert_update_skip_unchanged_and_abort_cleanly(t: TestStore) {
     let other = world(&store, "j").await;
     assert_eq!(store.person_count(&other.owner, other.campaign).await.unwrap(), 0);
     assert!(matches!(store.person_count(&other.owner, w.campaign).await, Err(StoreError::NotFound)));
+}
+
+/// Values that a text `COPY`, an array literal or a CSV writer would have to escape, and their
+/// neighbours (NUL aside: PostgreSQL text cannot hold it).
+const AWKWARD: [&str; 12] = [
+    "tab\there\t",
+    "back\\slash \\N \\x41 \\\\",
+    "new\nline\r\nCRLF\r",
+    r#"quote " and ' and "" "#,
+    "José Ñúñez — 北京 🎉",
+    "comma, {brace} [NULL] (x)",
+    "",
+    "\\.",
+    "NULL",
+    "\\",
+    " leading and trailing ",
+    "\u{7f}\u{1b}[0m\u{85}",
+];
+
+/// Every person column as a raw reader of the table sees it, by person key.
+type StoredPerson = (Vec<Option<String>>, Vec<Option<i64>>, Vec<Option<Vec<u8>>>);
+
+async fn stored_people(t: &TestStore, campaign: OrgId) -> Vec<(String, StoredPerson)> {
+    use sqlx::Row;
+    let mut c = raw(t).await;
+    let rows = sqlx::query(
+        "SELECT person_key, source_state, first_name, middle_name, last_name, name_suffix, res_address, res_city, \
+         res_state, res_zip, county, gender, race, party, voter_status, registration_date, precinct, \
+         congressional_district, state_house_district, state_senate_district, vote_history, extra, field_problems, \
+         address_zones, birth_year, batch_id, birth_date_enc, email_enc, email_index, content_hash \
+         FROM persons WHERE campaign_id = $1 ORDER BY person_key",
+    )
+    .bind(campaign.0)
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| {
+            let texts = (1..24).map(|i| r.get::<Option<String>, _>(i)).collect();
+            let ints = (24..26).map(|i| r.get::<Option<i64>, _>(i)).collect();
+            let blobs = (26..30).map(|i| r.get::<Option<Vec<u8>>, _>(i)).collect();
+            (r.get::<String, _>(0), (texts, ints, blobs))
+        })
+        .collect()
+}
+
+/// The person columns of a record in the order [`stored_people`] reads them.
+fn as_stored(p: &clearline_store::PersonRecord, batch: i64) -> (String, StoredPerson) {
+    let texts = [
+        &p.source_state,
+        &p.first_name,
+        &p.middle_name,
+        &p.last_name,
+        &p.name_suffix,
+        &p.res_address,
+        &p.res_city,
+        &p.res_state,
+        &p.res_zip,
+        &p.county,
+        &p.gender,
+        &p.race,
+        &p.party,
+        &p.voter_status,
+        &p.registration_date,
+        &p.precinct,
+        &p.congressional_district,
+        &p.state_house_district,
+        &p.state_senate_district,
+    ]
+    .into_iter()
+    .cloned()
+    .chain([&p.vote_history, &p.extra, &p.field_problems, &p.address_zones].map(|v| Some(v.clone())))
+    .collect();
+    let blobs =
+        vec![p.birth_date_enc.clone(), p.email_enc.clone(), p.email_index.clone(), Some(p.content_hash.clone())];
+    (p.person_key.clone(), (texts, vec![p.birth_year, Some(batch)], blobs))
+}
+
+/// Awkward text (tabs, backslashes, newlines, quotes, non-ASCII) and awkward bytes go in and come back
+/// byte for byte, in the right column, NULL kept apart from empty — on PostgreSQL through `COPY`.
+async fn imported_values_are_stored_exactly_as_given(t: TestStore) {
+    use sqlx::Row;
+    let store = t.open().await;
+    let w = world(&store, "e").await;
+    let n = AWKWARD.len();
+    let mut rows = Vec::new();
+    for i in 0..3 * n {
+        // Each column takes a different awkward value on each row (and every value reaches every column),
+        // so a value landing in its neighbour's column would show; every fourth field is NULL.
+        let v = |k: usize| -> Option<String> { ((i + k) % 4 != 3).then(|| format!("{}{k}", AWKWARD[(i + k) % n])) };
+        let bytes = |k: usize| -> Option<Vec<u8>> {
+            ((i + k) % 4 != 3)
+                .then(|| [0u8, b'\t', b'\n', b'\r', b'\\', b'"', b',', 0xff, k as u8, i as u8].repeat(1 + i % 3))
+        };
+        let mut p = person(&format!("K{i:02}-{}", AWKWARD[i % n]), "x", i as u8);
+        (p.source_state, p.first_name, p.middle_name, p.last_name, p.name_suffix) = (v(0), v(1), v(2), v(3), v(4));
+        (p.res_address, p.res_city, p.res_state, p.res_zip, p.county) = (v(5), v(6), v(7), v(8), v(9));
+        (p.gender, p.race, p.party, p.voter_status, p.registration_date) = (v(10), v(11), v(12), v(13), v(14));
+        (p.precinct, p.congressional_district, p.state_house_district, p.state_senate_district) =
+            (v(15), v(16), v(17), v(18));
+        p.vote_history = AWKWARD[(i + 19) % n].to_string();
+        p.extra = AWKWARD[(i + 20) % n].to_string();
+        p.field_problems = AWKWARD[(i + 21) % n].to_string();
+        p.address_zones = AWKWARD[(i + 22) % n].to_string();
+        p.birth_year = (i % 5 != 0).then_some(1900 + i as i64);
+        (p.birth_date_enc, p.email_enc, p.email_index) = (bytes(0), bytes(1), bytes(2));
+        p.content_hash = bytes(3).unwrap_or_default();
+        p.phones = (0..i % 3)
+            .map(|k| clearline_store::PhoneRecord {
+                kind: AWKWARD[(i + k) % n].to_string(),
+                number_enc: bytes(k + 4).unwrap_or_default(),
+                number_index: vec![i as u8, k as u8, b'\\', 0, b'\n'],
+                line_type: AWKWARD[(i + k + 1) % n].to_string(),
+                npa_zones: AWKWARD[(i + k + 2) % n].to_string(),
+                npa_state: v(k + 5),
+            })
+            .collect();
+        rows.push(p);
+    }
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let batch = import.batch_id();
+    assert_eq!(import.upsert_chunk(rows.clone()).await.unwrap().inserted, rows.len() as u64);
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+
+    let mut want: Vec<_> = rows.iter().map(|p| as_stored(p, batch)).collect();
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    let got = stored_people(&t, w.campaign).await;
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w, "person {:?} is stored as given", w.0);
+    }
+
+    let mut c = raw(&t).await;
+    let phones = sqlx::query(
+        "SELECT p.person_key, ph.position, ph.kind, ph.number_enc, ph.number_index, ph.line_type, ph.npa_zones, \
+         ph.npa_state FROM phones ph JOIN persons p ON p.id = ph.person_id WHERE ph.campaign_id = $1 \
+         ORDER BY p.person_key, ph.position",
+    )
+    .bind(w.campaign.0)
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    let got: Vec<_> = phones
+        .iter()
+        .map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1),
+                r.get::<String, _>(2),
+                r.get::<Vec<u8>, _>(3),
+                r.get::<Vec<u8>, _>(4),
+                r.get::<String, _>(5),
+                r.get::<String, _>(6),
+                r.get::<Option<String>, _>(7),
+            )
+        })
+        .collect();
+    let mut want: Vec<_> = rows
+        .iter()
+        .flat_map(|p| {
+            p.phones.iter().enumerate().map(|(k, ph)| {
+                (
+                    p.person_key.clone(),
+                    k as i64,
+                    ph.kind.clone(),
+                    ph.number_enc.clone(),
+                    ph.number_index.clone(),
+                    ph.line_type.clone(),
+                    ph.npa_zones.clone(),
+                    ph.npa_state.clone(),
+                )
+            })
+        })
+        .collect();
+    want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    assert_eq!(got, want);
+    // And through the store's own reader.
+    let seen = store.read_person(&w.owner, w.campaign, &rows[4].person_key).await.unwrap();
+    assert_eq!(seen.first_name, rows[4].first_name);
+    assert_eq!(seen.email_enc, rows[4].email_enc);
+}
+
+/// An import that fails part-way — a refused row in a later chunk, after earlier chunks went in —
+/// leaves no person, phone, batch or audit event, and the store takes the next import as usual.
+async fn a_failing_import_leaves_nothing_and_the_store_usable(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "f").await;
+    let chunk = |from: usize| (from..from + 1000).map(|i| person(&format!("K{i}"), "Smith", 1)).collect::<Vec<_>>();
+    let imports_audited = || async {
+        store
+            .audit_events(&w.owner, &AuditFilter { action_prefix: Some("voters.import".into()), ..Default::default() })
+            .await
+            .unwrap()
+            .len()
+    };
+    let nothing_left = || async {
+        assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 0);
+        assert!(store.import_batches(&w.owner).await.unwrap().is_empty());
+        assert_eq!(imports_audited().await, 0);
+        let mut c = raw(&t).await;
+        let phones: i64 =
+            sqlx::Row::get(&sqlx::query("SELECT COUNT(*) FROM phones").fetch_one(&mut c).await.unwrap(), 0);
+        assert_eq!(phones, 0);
+    };
+
+    // A key repeated from an earlier chunk: the database refuses the second chunk.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(chunk(0)).await.unwrap();
+    import.upsert_chunk(chunk(1000)).await.unwrap();
+    let mut repeat = chunk(2000);
+    repeat[500] = person("K17", "Smith", 1);
+    assert!(import.upsert_chunk(repeat).await.is_err());
+    import.abort().await.unwrap();
+    nothing_left().await;
+
+    // Dropped without an abort (a caller that gives up): still nothing.
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(chunk(0)).await.unwrap();
+    drop(import);
+    nothing_left().await;
+
+    if store.backend() == clearline_store::Backend::Postgres {
+        // The people of a chunk went in and its phones were refused (PostgreSQL text holds no NUL).
+        let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+        import.upsert_chunk(chunk(0)).await.unwrap();
+        let mut bad = chunk(1000);
+        bad[999].phones[0].npa_state = Some("N\0C".into());
+        assert!(import.upsert_chunk(bad).await.is_err());
+        import.abort().await.unwrap();
+        nothing_left().await;
+    }
+
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    for from in [0, 1000, 2000] {
+        import.upsert_chunk(chunk(from)).await.unwrap();
+    }
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 3000);
+    assert_eq!(imports_audited().await, 1);
 }
 
 async fn campaign_keys_are_per_campaign_and_replaceable(t: TestStore) {
