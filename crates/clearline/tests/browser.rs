@@ -317,3 +317,39 @@ async fn the_program_page_shows_calls_as_they_are_placed() {
     assert!(table.contains("granite-calls") && table.contains("lakeshore-contact"), "{table}");
     browser.close().await;
 }
+
+/// A compliance officer (who may not read personal data) asks why a demo voter is not called at night:
+/// the page names the calling-hours rule and the next callable instant, and shows no number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compliance_officer_asks_why_a_voter_is_not_called_now() {
+    if !browser_available() {
+        return;
+    }
+    let server = ServerProcess::start().await;
+    let user = server.user("compliance_officer", "demo").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &user.email, &user.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/why']").await;
+    browser.wait_for_css("#voter_id").await;
+    // The first voter of the demo's generated file (seed 2026), on gotv-general's list with a phone.
+    browser.fill("#voter_id", "ZQ732552").await;
+    browser.fill("#at", "2026-10-20T22:30:00-04:00").await;
+    browser.submit_and_wait("form[action='/why'] button[type='submit']").await;
+    let answer = browser.wait_for_css("#why-answer").await.text().await.unwrap();
+    assert!(answer.contains("ZQ732552 in gotv-general"), "{answer}");
+    let verdict = browser.wait_for_css("#why-verdict").await.text().await.unwrap();
+    assert_eq!(verdict, "deny");
+    let rules = browser.wait_for_css("#why-rules").await.text().await.unwrap();
+    assert!(rules.contains("CR-45"), "22:30 is past 21:00 local: {rules}");
+    // The demo program is a draft: nobody is called until it starts, and the policy says when the
+    // dial would be allowed again.
+    assert!(answer.contains("Program not running"), "{answer}");
+    let next = browser.wait_for_css("#why-policy-next").await.text().await.unwrap();
+    assert!(next.starts_with("2026-10-21T"), "the next morning: {next}");
+    let body = browser.body_text().await;
+    assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no number on the page");
+    browser.screenshot(screenshot_dir().join("why.png")).await;
+    browser.close().await;
+}
