@@ -320,18 +320,19 @@ fn a_person_who_left_the_universe_since_the_snapshot_is_not_called() {
     let mut lines = text.split('\n');
     let header = lines.next().unwrap();
     let party = header.split('\t').position(|c| c.trim_matches('"') == "party_cd").expect("NC has party_cd");
-    let mut changed = 0;
+    let ncid = header.split('\t').position(|c| c.trim_matches('"') == "ncid").expect("NC has ncid");
+    let mut changed: Vec<String> = Vec::new();
     let rewritten: Vec<String> = std::iter::once(header.to_string())
         .chain(lines.map(|line| {
             let mut cells: Vec<&str> = line.split('\t').collect();
             if cells.get(party).is_some_and(|p| p.trim_matches('"') == "DEM") {
                 cells[party] = "REP";
-                changed += 1;
+                changed.push(cells[ncid].trim_matches('"').trim().to_string());
             }
             cells.join("\t")
         }))
         .collect();
-    assert!(changed > 50, "{changed}");
+    assert!(changed.len() > 50, "{}", changed.len());
     let latin1: Vec<u8> = rewritten.join("\n").chars().map(|c| c as u32 as u8).collect();
     std::fs::write(&file, latin1).unwrap();
     let out = run(
@@ -358,4 +359,28 @@ fn a_person_who_left_the_universe_since_the_snapshot_is_not_called() {
     let dialed: std::collections::BTreeSet<i64> = attempts(dir.path()).iter().map(|a| n(&a["person_id"])).collect();
     assert!(!dialed.is_empty(), "the others are still called");
     assert!(n(&stats["entries_done"]) >= n(&stats["entries_denied"]));
+    // Each re-registered voter on the list is finished with the reason `left_universe` (loaded during
+    // the run) or, not loaded yet, is skipped as no longer in the universe — never dialed.
+    let mut finished_as_left = 0;
+    for voter in &changed {
+        let out = run(
+            dir.path(),
+            &["--as", "compliance@demo.clearline.test", "--json", "program", "why", PROGRAM, "--voter", voter],
+        );
+        if !out.status.success() {
+            continue; // a repeated key the import rejected: not on the list
+        }
+        let why: Value = serde_json::from_slice(&out.stdout).unwrap();
+        if why["mode"] == "excluded" {
+            continue; // left out when the list was built (no phone, a household repeat…)
+        }
+        assert_eq!(why["attempts"], 0, "never dialed: {why}");
+        if why["exclusion"] == "left_universe" {
+            assert_eq!(why["standing"], "finished", "{why}");
+            finished_as_left += 1;
+        } else {
+            assert_eq!(why["standing"], "left_universe", "{why}");
+        }
+    }
+    assert!(finished_as_left > 0, "the run finished some of them with the reason left_universe");
 }
