@@ -15,6 +15,7 @@ mod bulk_pg;
 mod calling;
 mod contact;
 mod db;
+mod desk;
 mod dial_facts;
 mod dial_history;
 mod error;
@@ -38,6 +39,7 @@ pub use calling::{
 };
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
+pub use desk::DeskPerson;
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
 pub use dial_history::{EntryState, RECORDED_DIAL_KINDS};
 pub use error::{StoreError, StoreResult};

@@ -88,3 +88,32 @@
     source.onopen = function () { box.setAttribute("data-live-ready", "true"); refresh(box, status); };
   });
 })();
+
+// The agent desk: the stream says when the screen changed (a call connected, the person hung up, the
+// program stopped); the page reloads to show it — unless the agent is half-way through typing an answer,
+// which a reload would lose: then it says so and waits for them.
+(function () {
+  "use strict";
+  function typing(desk) {
+    var inputs = desk.querySelectorAll("#question textarea, #question input[type=number], #question input[type=checkbox]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].type === "checkbox" ? inputs[i].checked : inputs[i].value !== "") { return true; }
+    }
+    return false;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var desk = document.getElementById("desk");
+    var status = document.getElementById("desk-live");
+    if (!desk || !status || !window.EventSource) { return; }
+    var source = new EventSource(desk.getAttribute("data-live"));
+    source.onopen = function () { desk.setAttribute("data-live-ready", "true"); };
+    source.addEventListener("desk", function (e) {
+      if (e.data === desk.getAttribute("data-version")) { return; }
+      if (typing(desk)) {
+        status.textContent = "The call has changed: record your answer, or reload the page to see it.";
+        return;
+      }
+      window.location.reload();
+    });
+  });
+})();

@@ -2,6 +2,7 @@
 //! and a small script that adds live updates. Assets are embedded in the binary.
 
 pub mod admin;
+pub mod desk;
 pub mod login;
 pub mod programs;
 pub mod scripts;
