@@ -31,7 +31,9 @@ use clearline_dialer::{as_secs, Micros, SECOND};
 use clearline_ingest::call_list::program_base_cases;
 use clearline_ingest::keys::VaultSealer;
 use clearline_ingest::policy_check::{entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US};
-use clearline_store::{AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError};
+use clearline_store::{
+    AgentStateChange, AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -234,7 +236,10 @@ pub async fn run_program(
             agent_log.push((name.clone(), "ready", None, origin_us));
         }
     }
-    store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+    {
+        let changes = agent_changes(&floors, &mut agent_log);
+        store.log_agent_states(actor, &program, &changes).await?;
+    }
 
     let mut draining = false;
     let mut last = 0;
@@ -272,27 +277,30 @@ pub async fn run_program(
                 match desk.as_mut() {
                     Some((_, commands)) => {
                         tokio::select! {
-                            _ = sleep => {}
-                            command = commands.recv() => {
-                                // Taken on the next turn (at its time), then the loop looks again at
-                                // what comes first.
-                                if let (Some(command), Some(ctx)) = (command, desk_context.as_ref()) {
-                                    let at = elapsed().clamp(last, now.max(last));
-                                    if let Some(i) = seats::handle(ctx, &mut floors, command, at, origin_us, &mut agent_log) {
-                                        let floor = &mut floors[i];
-                                        floor.engine.drain_outputs_into(&mut floor.outputs);
-                                        flush(store, actor, &program, &run, floor, at, origin_us, options, &mut report, &mut agent_log)
-                                            .await?;
-                                        seats::publish(floor, ctx, origin_us);
-                                    }
-                                    last = last.max(at);
-                                }
-                                if !agent_log.is_empty() {
-                                    store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
-                                }
-                                continue;
-                            }
+                                        _ = sleep => {}
+                                        command = commands.recv() => {
+                                            // Taken on the next turn (at its time), then the loop looks again at
+                                            // what comes first.
+                                            if let (Some(command), Some(ctx)) = (command, desk_context.as_ref()) {
+                                                let at = elapsed().clamp(last, now.max(last));
+                                                if let Some(i) = seats::handle(ctx, &mut floors, command, at, origin_us, &mut agent_log) {
+                                                    let floor = &mut floors[i];
+                                                    floor.engine.drain_outputs_into(&mut floor.outputs);
+                                                    flush(store, actor, &program, &run, floor, at, origin_us, options, &mut report, &mut agent_log)
+                                                        .await?;
+                                                    seats::publish(floor, ctx, origin_us);
+                                                }
+                                                last = last.max(at);
+                                            }
+                                            if !agent_log.is_empty() {
+                                                {
+                            let changes = agent_changes(&floors, &mut agent_log);
+                            store.log_agent_states(actor, &program, &changes).await?;
                         }
+                                            }
+                                            continue;
+                                        }
+                                    }
                     }
                     None => sleep.await,
                 }
@@ -319,7 +327,10 @@ pub async fn run_program(
         }
         flush_inbound(store, actor, &program, floor, now, origin_us, &mut report).await?;
         if !agent_log.is_empty() {
-            store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+            {
+                let changes = agent_changes(&floors, &mut agent_log);
+                store.log_agent_states(actor, &program, &changes).await?;
+            }
         }
         if options.stop_after_attempts.is_some_and(|n| report.attempts_opened >= n) {
             report.stopped_early = true;
@@ -344,11 +355,27 @@ pub async fn run_program(
             }
         }
     }
-    store.log_agent_states(actor, &program, &agent_log).await?;
+    {
+        let changes = agent_changes(&floors, &mut agent_log);
+        store.log_agent_states(actor, &program, &changes).await?;
+    }
     report.abandonment_rate =
         if report.live_answers == 0 { 0.0 } else { report.abandoned as f64 / report.live_answers as f64 };
     report.simulated_seconds = as_secs(last);
     Ok(report)
+}
+
+/// The agent state changes waiting, each with its floor's vendor (an agent's name is on one floor only:
+/// a bot's name carries its vendor, a person's user id belongs to one organization). Built before the
+/// write, so no floor is held across it.
+fn agent_changes(floors: &[Floor], log: &mut AgentLog) -> Vec<AgentStateChange> {
+    std::mem::take(log)
+        .into_iter()
+        .map(|(agent, state, reason, at_us)| {
+            let vendor = floors.iter().find(|f| f.agents.contains(&agent)).and_then(|f| f.vendor);
+            AgentStateChange { agent, state, reason, at_us, vendor }
+        })
+        .collect()
 }
 
 /// What every floor's flush needs of the run.

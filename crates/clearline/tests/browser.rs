@@ -512,3 +512,78 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert!(!page.contains("WILLIAM") && !page.contains(&first_name), "nothing of the other vendor's call shown");
     browser.close().await;
 }
+
+/// Signs `email` in over HTTP (a second person beside the browser's), returning the client and the
+/// session's CSRF token read from the desk.
+async fn http_sign_in(server: &ServerProcess, email: &str, password: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let mut form = vec![("email", email.to_string()), ("password", password.to_string())];
+    if let Some(csrf) = login.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()) {
+        form.push(("csrf", csrf.to_string()));
+    }
+    let r = client.post(server.url("/login")).form(&form).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let desk = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
+    let csrf = desk.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a CSRF token");
+    (client, csrf.to_string())
+}
+
+/// The supervisor of the US vendor keeps the wallboard open while bots call and an agent of theirs
+/// joins the survey and goes ready: the agent's row appears, with their state, without the supervisor
+/// touching the page (the stream reloads it); the other vendor's agents never show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_sees_an_agent_go_ready_on_the_wallboard_within_a_second_or_two() {
+    if !browser_available() {
+        return;
+    }
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "1", "--answer-rate", "0.5", "--calling-at", &at])
+            .await;
+    let supervisor = server.user("supervisor", "granite-calls").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &supervisor.email, &supervisor.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/wallboard']").await;
+    browser.wait_for_css("#board-survey-likely-voters").await;
+    browser.wait_for_css("#board-gotv-general").await;
+    browser.wait_for_css("#wallboard[data-live-ready='true']").await;
+    let seats = browser.wait_for_css("#seats-survey-likely-voters").await.text().await.unwrap();
+    assert!(seats.contains("bot-granite-calls-1"), "the vendor's bot is on the floor: {seats}");
+    assert!(!seats.contains("Alex Agent"), "the agent has not joined yet: {seats}");
+    let gotv = browser.wait_for_css("#seats-gotv-general").await.text().await.unwrap();
+    assert!(!gotv.contains("lakeshore"), "another vendor's agents never show: {gotv}");
+
+    let agent = server.user("agent", "granite-calls").clone();
+    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
+    for (path, form) in [("/desk/join", vec![("program", "survey-likely-voters")]), ("/desk/ready", vec![])] {
+        let mut form: Vec<(&str, &str)> = form;
+        form.push(("csrf", &csrf));
+        let r = client.post(server.url(path)).form(&form).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    let joined = std::time::Instant::now();
+    let deadline = joined + Duration::from_secs(5);
+    let row = loop {
+        let text = match browser.client().find(Locator::Css("#seats-survey-likely-voters")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if let Some(line) = text.lines().find(|l| l.contains("Alex Agent")) {
+            break line.to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "the agent never showed on the wallboard: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        ["ready", "on call", "wrap up"].iter().any(|s| row.contains(s)),
+        "the agent's state is shown in words: {row}"
+    );
+    eprintln!("the agent showed on the wallboard {:?} after going ready", joined.elapsed());
+    let attempts = browser.wait_for_css("#attempts-survey-likely-voters").await.text().await.unwrap();
+    assert!(attempts.parse::<u64>().unwrap() > 0, "the bot's calls are counted: {attempts}");
+    browser.screenshot(screenshot_dir().join("wallboard.png")).await;
+    browser.close().await;
+}

@@ -19,6 +19,7 @@ mod desk;
 mod dial_facts;
 mod dial_history;
 mod error;
+mod floor;
 mod households;
 mod inbound;
 mod orgs;
@@ -35,7 +36,8 @@ mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use calling::{
-    AnswerRecord, AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt, DEFAULT_RETRY_SPACING_MINUTES,
+    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt,
+    DEFAULT_RETRY_SPACING_MINUTES,
 };
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
@@ -43,6 +45,7 @@ pub use desk::DeskPerson;
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
 pub use dial_history::{EntryState, RECORDED_DIAL_KINDS};
 pub use error::{StoreError, StoreResult};
+pub use floor::{AgentSeat, FloorBoard, ProgramBoard};
 pub use inbound::{InboundCall, InboundRow};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use programs::{CallListSummary, ExclusionCount, NewEntry, Program};

@@ -117,3 +117,26 @@
     });
   });
 })();
+
+// The wallboard: the stream says a program's calls or agents changed; the page reloads, at most once a
+// second (a busy floor changes many times a second).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var board = document.getElementById("wallboard");
+    var status = document.getElementById("wallboard-live");
+    if (!board || !status || !window.EventSource) { return; }
+    var source = new EventSource(board.getAttribute("data-live"));
+    var loadedAt = Date.now();
+    var pending = false;
+    function reload() {
+      if (pending) { return; }
+      pending = true;
+      setTimeout(function () { window.location.reload(); }, Math.max(0, 1000 - (Date.now() - loadedAt)));
+    }
+    source.onopen = function () { status.textContent = "Live"; board.setAttribute("data-live-ready", "true"); };
+    source.addEventListener("floor", reload);
+    source.addEventListener("resync", reload);
+    source.onerror = function () { status.textContent = "Live updates paused; reload the page."; };
+  });
+})();

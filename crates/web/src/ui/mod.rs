@@ -7,6 +7,7 @@ pub mod login;
 pub mod programs;
 pub mod scripts;
 pub mod voters;
+pub mod wallboard;
 pub mod why;
 
 use crate::routes::Caller;
@@ -32,9 +33,15 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 13] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 14] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
+    (
+        "/wallboard",
+        "Wallboard",
+        "Your agents by state, your calls, abandonment against the 3 % line, alerts.",
+        Some(Capability::SuperviseFloor),
+    ),
     (
         "/organization",
         "Organization",
