@@ -190,6 +190,7 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     browser.goto(&server.url("/programs")).await;
     browser.wait_for_css("#slug").await;
     browser.screenshot(shots.join("programs.png")).await;
+    browser.assert_accessible("the program editor (Programs)").await;
     browser.click("a[href='/programs/gotv-general']").await;
     let list = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert!(list.contains("people from the universe"), "{list}");
@@ -201,6 +202,7 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     assert!(body.contains("Nothing: it can start."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
     browser.screenshot(shots.join("program.png")).await;
+    browser.assert_accessible("a program's page").await;
     browser.submit_and_wait("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
     let rebuilt = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert_eq!(rebuilt.lines().next(), list.lines().next(), "the same universe gives the same list");
@@ -350,6 +352,7 @@ async fn a_compliance_officer_asks_why_a_voter_is_not_called_now() {
     let body = browser.body_text().await;
     assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no number on the page");
     browser.screenshot(screenshot_dir().join("why.png")).await;
+    browser.assert_accessible("Why not now?").await;
     browser.close().await;
 }
 
@@ -453,6 +456,7 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert!(opening.contains(&format!("may I speak with {first_name}?")), "{opening}");
     assert!(opening.contains("My name is Alex") && opening.contains(CAMPAIGN_NAME), "merge fields filled: {opening}");
     browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
+    browser.assert_accessible("the agent desk on a call").await;
     let body = browser.body_text().await;
     let digits: Vec<u8> = body.bytes().filter(u8::is_ascii_digit).collect();
     assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no phone number on the desk");
@@ -585,5 +589,15 @@ async fn a_supervisor_sees_an_agent_go_ready_on_the_wallboard_within_a_second_or
     let attempts = browser.wait_for_css("#attempts-survey-likely-voters").await.text().await.unwrap();
     assert!(attempts.parse::<u64>().unwrap() > 0, "the bot's calls are counted: {attempts}");
     browser.screenshot(screenshot_dir().join("wallboard.png")).await;
+    browser.assert_accessible("the wallboard").await;
+    // The check itself finds what it should: an image without a text alternative is critical.
+    browser
+        .client()
+        .execute("document.querySelector('main').appendChild(document.createElement('img'));", vec![])
+        .await
+        .unwrap();
+    if let Some(found) = browser.accessibility_violations().await {
+        assert!(found.iter().any(|v| v.starts_with("image-alt (critical)")), "{found:?}");
+    }
     browser.close().await;
 }
