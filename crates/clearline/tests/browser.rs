@@ -601,3 +601,52 @@ async fn a_supervisor_sees_an_agent_go_ready_on_the_wallboard_within_a_second_or
     }
     browser.close().await;
 }
+
+/// The total attempts in the oversight page's vendor table of `program`, or None while it reloads.
+async fn oversight_attempts(browser: &Browser, program: &str) -> Option<u64> {
+    let table = browser.client().find(Locator::Css(&format!("#vendors-{program} tbody"))).await.ok()?;
+    let text = table.text().await.ok()?;
+    Some(text.lines().filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()).sum())
+}
+
+/// An analyst keeps Oversight open while the bots call: the vendors' counts grow on the page by
+/// themselves (the stream reloads it), the hourly chart is drawn with its numbers, and axe-core finds
+/// no serious or critical problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_watches_the_vendors_calls_add_up_on_oversight() {
+    if !browser_available() {
+        return;
+    }
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "2", "--answer-rate", "0.5", "--calling-at", &at])
+            .await;
+    let analyst = server.user("analyst", "demo").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &analyst.email, &analyst.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/oversight']").await;
+    browser.wait_for_css("#oversight[data-live-ready='true']").await;
+    browser.wait_for_css("#oversight-gotv-general svg[role='img']").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let Some(n) = oversight_attempts(&browser, "gotv-general").await.filter(|n| *n > 0) {
+            break n;
+        }
+        assert!(std::time::Instant::now() < deadline, "no call showed: {}", browser.body_text().await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    loop {
+        if oversight_attempts(&browser, "gotv-general").await.is_some_and(|n| n > first) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the counts never moved past {first}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let vendors = browser.wait_for_css("#vendors-gotv-general").await.text().await.unwrap();
+    assert!(vendors.contains("granite-calls") && vendors.contains("lakeshore-contact"), "side by side: {vendors}");
+    browser.screenshot(screenshot_dir().join("oversight.png")).await;
+    browser.assert_accessible("Oversight").await;
+    browser.close().await;
+}

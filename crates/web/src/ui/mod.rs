@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod desk;
 pub mod login;
+pub mod oversight;
 pub mod programs;
 pub mod scripts;
 pub mod voters;
@@ -33,7 +34,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 14] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 15] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -62,6 +63,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 14] = [
         "Programs",
         "Set up calling programs; build their call lists through the contact policy.",
         Some(Capability::ManagePrograms),
+    ),
+    (
+        "/oversight",
+        "Oversight",
+        "What each program's calling has done, vendors side by side, hour by hour.",
+        Some(Capability::ViewResults),
     ),
     (
         "/why",
