@@ -35,9 +35,9 @@ pub enum DeskAction {
     Dial,
     /// Answer a question of the script: the values as the form sent them (option keys, a number, text).
     Answer { step: String, values: Vec<String> },
-    /// End the call (hanging up if it is still live) with a disposition, and for a callback how long
-    /// from now to call back (the run's clock decides when now is).
-    Finish { disposition: Disposition, callback_after_us: Option<i64> },
+    /// End the call (hanging up if it is still live) with a disposition, for a callback how long from
+    /// now to call back (the run's clock decides when now is), and the caller's note (may be empty).
+    Finish { disposition: Disposition, callback_after_us: Option<i64>, notes: String },
     /// Leave the program's desk (only when not on a call).
     Leave,
 }
@@ -333,11 +333,52 @@ pub(crate) struct LiveCall {
     pub orders: HashMap<String, Vec<String>>,
     /// Seeds the randomized orders.
     pub seed: u64,
+    /// The script steps shown on the call, with when each was entered and left.
+    pub steps: Vec<StepTime>,
+}
+
+/// One step's time on screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StepTime {
+    pub step: String,
+    pub entered: clearline_dialer::Micros,
+    pub left: Option<clearline_dialer::Micros>,
+    /// On the call's path now (a changed earlier answer takes steps off it).
+    current: bool,
 }
 
 impl LiveCall {
     pub fn new(person_id: i64, person: clearline_store::DeskPerson, seed: u64) -> LiveCall {
-        LiveCall { person_id, person, answers: Vec::new(), orders: HashMap::new(), seed }
+        LiveCall { person_id, person, answers: Vec::new(), orders: HashMap::new(), seed, steps: Vec::new() }
+    }
+
+    /// Notes the steps on the call's path at `now`: a step on it is entered when it first appears and
+    /// left when the step after it is entered; a step a changed answer takes off the path is left now.
+    pub fn track(&mut self, script: &DeskScript, now: clearline_dialer::Micros) {
+        let (_, _, path) = self.walk(script, &|_| None);
+        for t in self.steps.iter_mut().filter(|t| t.current && !path.contains(&t.step)) {
+            t.current = false;
+            t.left.get_or_insert(now);
+        }
+        for id in &path {
+            if !self.steps.iter().any(|t| t.current && &t.step == id) {
+                self.steps.push(StepTime { step: id.clone(), entered: now, left: None, current: true });
+            }
+        }
+        for pair in path.windows(2) {
+            let next = self.steps.iter().find(|t| t.current && t.step == pair[1]).map(|t| t.entered);
+            if let (Some(next), Some(t)) = (next, self.steps.iter_mut().find(|t| t.current && t.step == pair[0])) {
+                t.left.get_or_insert(next);
+            }
+        }
+    }
+
+    /// The call is over at `now`: every step still on screen is left.
+    pub fn finish_steps(&mut self, now: clearline_dialer::Micros) -> Vec<StepTime> {
+        for t in self.steps.iter_mut().filter(|t| t.left.is_none()) {
+            t.left = Some(now);
+        }
+        std::mem::take(&mut self.steps)
     }
 
     /// Walks the script with the answers given so far: the card, and the answers on the path (an
@@ -346,7 +387,7 @@ impl LiveCall {
         &mut self,
         script: &DeskScript,
         value_of: &dyn Fn(&str) -> Option<String>,
-    ) -> (ScriptCard, Vec<GivenAnswer>) {
+    ) -> (ScriptCard, Vec<GivenAnswer>, Vec<String>) {
         let seed = self.seed;
         let orders = &mut self.orders;
         let answers = &self.answers;
@@ -408,7 +449,7 @@ impl LiveCall {
         });
         let card =
             ScriptCard { title: s.title.clone(), version: script.version, steps, question, end: partial.walk.end };
-        (card, partial.walk.answers)
+        (card, partial.walk.answers, partial.walk.path)
     }
 
     /// Records an answer to `step`, checked against its question. The step must be the one waiting or
@@ -422,7 +463,7 @@ impl LiveCall {
     ) -> Result<(), DeskError> {
         let step = script.script.step(step_id).ok_or_else(|| refused("that step is not in the script"))?;
         let q = step.question().ok_or_else(|| refused("that step asks no question"))?;
-        let (card, _) = self.walk(script, &|_| None);
+        let (card, _, _) = self.walk(script, &|_| None);
         let waiting = card.question.as_ref().is_some_and(|w| w.step == step_id);
         if !waiting && !card.steps.iter().any(|s| s.id == step_id) {
             return Err(refused("that question is not on this call's path"));
@@ -515,7 +556,7 @@ mod tests {
             "caller.first_name" => Some("Alex".to_string()),
             _ => None,
         };
-        let (card, _) = call.walk(&script, &value_of);
+        let (card, _, _) = call.walk(&script, &value_of);
         assert_eq!(card.version, 3);
         assert!(
             card.steps[0].text.starts_with("Hello, may I speak with Ana? My name is Alex"),
@@ -537,7 +578,7 @@ mod tests {
             Err(refused("give a whole number from 1 to 10"))
         );
         call.answer(&script, "likely", &values(&["8"]), 2).unwrap();
-        let (card, _) = call.walk(&script, &value_of);
+        let (card, _, _) = call.walk(&script, &value_of);
         let q = card.question.unwrap();
         assert_eq!((q.step.as_str(), q.kind), ("issues", "multiple"));
         let mut keys: Vec<&str> = q.options.iter().map(|(k, _)| k.as_str()).collect();
@@ -547,17 +588,42 @@ mod tests {
         // The order shown stays the same on every re-render, and is recorded with the answer.
         assert_eq!(call.walk(&script, &value_of).0.question.unwrap().options, q.options);
         call.answer(&script, "issues", &values(&["roads", "economy"]), 3).unwrap();
-        let (_, answers) = call.walk(&script, &value_of);
+        let (_, answers, _) = call.walk(&script, &value_of);
         let issues = answers.iter().find(|a| a.step == "issues").unwrap();
         assert_eq!(issues.answer, Answer::Choices(vec!["economy".into(), "roads".into()]), "document order");
         assert_eq!(issues.shown.as_ref(), Some(&shown));
 
         // Correcting the first answer to "no" re-routes the call to its refusal end.
         call.answer(&script, "consent", &values(&["no"]), 4).unwrap();
-        let (card, answers) = call.walk(&script, &value_of);
+        let (card, answers, _) = call.walk(&script, &value_of);
         assert_eq!(card.end, Some(Disposition::Refused));
         assert!(card.question.is_none());
         assert_eq!(answers.len(), 1, "only the consent answer is on the path now");
+    }
+
+    #[test]
+    fn each_step_is_entered_when_it_shows_and_left_when_the_next_one_does() {
+        let script = survey();
+        let mut call = LiveCall::new(7, Default::default(), 1);
+        call.track(&script, 10);
+        call.answer(&script, "consent", &values(&["yes"]), 20).unwrap();
+        call.track(&script, 20);
+        // Back to "no": likely leaves the path at once, decline and its end enter.
+        call.answer(&script, "consent", &values(&["no"]), 30).unwrap();
+        call.track(&script, 30);
+        let times: Vec<(String, i64, Option<i64>)> =
+            call.finish_steps(45).into_iter().map(|t| (t.step, t.entered, t.left)).collect();
+        let want = |s: &str, e: i64, l: i64| (s.to_string(), e, Some(l));
+        assert_eq!(
+            times,
+            vec![
+                want("opening", 10, 10),
+                want("consent", 10, 20),
+                want("likely", 20, 30),
+                want("decline", 30, 30),
+                want("declined", 30, 45),
+            ]
+        );
     }
 
     #[test]
@@ -570,7 +636,7 @@ mod tests {
             call.answer(&script, step, &values(&[v]), 1).unwrap();
         }
         call.answer(&script, "comments", &values(&["call me on 919 555 0123, card 4111111111111111"]), 2).unwrap();
-        let (card, answers) = call.walk(&script, &|_| None);
+        let (card, answers, _) = call.walk(&script, &|_| None);
         assert_eq!(card.end, Some(Disposition::Complete));
         let comments = answers.iter().find(|a| a.step == "comments").unwrap();
         assert_eq!(comments.answer, Answer::Text("call me on [number removed], card [number removed]".into()));

@@ -130,6 +130,8 @@ const STATUS_CHECK: Micros = 5 * SECOND;
 const PREVIEW_THINK: Micros = 3 * SECOND;
 /// The vault field name survey answers are encrypted under (bound into the ciphertext).
 pub const ANSWER_FIELD: &str = "survey_answer";
+/// The vault field name a caller's note is encrypted under.
+pub const NOTES_FIELD: &str = "call_notes";
 /// A callback a person asks for: about two hours later.
 const CALLBACK_AFTER: Micros = 7_200 * SECOND;
 
@@ -157,6 +159,10 @@ pub(crate) struct Floor {
     pub(crate) answers: HashMap<CallId, Vec<(GivenAnswer, Micros)>>,
     /// A callback time an agent set (µs since the epoch), written with the result.
     pub(crate) callback_at: HashMap<CallId, i64>,
+    /// A person's note on a call (numbers already removed), encrypted with the result.
+    pub(crate) notes: HashMap<CallId, String>,
+    /// The script steps the desk showed on a call, written with the result.
+    pub(crate) steps: HashMap<CallId, Vec<clearline_store::StepRecord>>,
     /// The party of each person the floor holds (bot respondents answer by it).
     parties: HashMap<i64, Option<String>>,
 }
@@ -458,6 +464,8 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 inbound_outputs: Vec::new(),
                 answers: HashMap::new(),
                 callback_at: HashMap::new(),
+                notes: HashMap::new(),
+                steps: HashMap::new(),
                 parties: HashMap::new(),
             })
         })
@@ -719,6 +727,9 @@ async fn flush(
                 if let Some(at) = floor.callback_at.remove(&record.call) {
                     result.callback_at_us = Some(at);
                 }
+                result.steps = floor.steps.remove(&record.call).unwrap_or_default();
+                result.notes_enc =
+                    floor.notes.remove(&record.call).map(|n| run.sealer.cipher().encrypt(NOTES_FIELD, n.as_bytes()));
                 if let Some(answers) = floor.answers.remove(&record.call) {
                     result.answers = answers
                         .iter()
@@ -761,6 +772,8 @@ fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> 
         callback_at_us: (record.disposition == Disposition::CallbackRequested)
             .then(|| origin_us + record.ended_at + CALLBACK_AFTER),
         answers: Vec::new(),
+        steps: Vec::new(),
+        notes_enc: None,
     }
 }
 

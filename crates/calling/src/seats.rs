@@ -28,6 +28,11 @@ const MAX_CALLBACK_AHEAD_US: i64 = 30 * 86_400 * 1_000_000;
 const DEFAULT_CALLBACK_US: i64 = 7_200 * 1_000_000;
 /// Longest pause reason kept.
 const MAX_REASON_CHARS: usize = 80;
+/// Longest note kept.
+const MAX_NOTE_CHARS: usize = 1_000;
+
+/// An agent's end of a call: the disposition, a callback's time (µs since the epoch), the note.
+type Finish = (Disposition, Option<i64>, String);
 
 /// One person at the desk of a floor.
 pub(crate) struct HumanSeat {
@@ -38,7 +43,7 @@ pub(crate) struct HumanSeat {
     pause_reason: Option<String>,
     live: Option<LiveCall>,
     /// A disposition recorded while the call was still live: applied when its wrap-up begins.
-    finish: Option<(Disposition, Option<i64>)>,
+    finish: Option<Finish>,
     /// The desk's wait for a disposition to be written: answered when the call's result is committed,
     /// so the agent sees the next screen only once nothing of the call can be lost.
     written: Option<(i64, Reply)>,
@@ -302,13 +307,19 @@ fn act(
             let seat = floor.humans.get_mut(&id).expect("found above");
             let live = seat.live.as_mut().ok_or_else(|| DeskError::Refused("no call on screen".into()))?;
             live.answer(script, &step, &values, now)?;
+            live.track(script, now);
             seat.dirty = true;
             Ok(Done::Now)
         }
-        DeskAction::Finish { disposition, callback_after_us } => {
+        DeskAction::Finish { disposition, callback_after_us, notes } => {
             if !agent_dispositions().any(|d| d == disposition) {
                 return refuse("the dialer records that disposition itself: choose another");
             }
+            if notes.chars().count() > MAX_NOTE_CHARS {
+                return refuse("a note is at most 1,000 characters");
+            }
+            // Card and phone numbers never reach a stored note.
+            let notes = clearline_core::redact::redact_numbers(notes.trim());
             let callback = match (disposition, callback_after_us) {
                 (Disposition::CallbackRequested, Some(after)) if after <= 0 => {
                     return refuse("a callback time must be in the future");
@@ -323,13 +334,13 @@ fn act(
                 SeatState::OnCall => {
                     // Hang up; the wrap-up that follows takes this disposition at once.
                     let seat = floor.humans.get_mut(&id).expect("found above");
-                    seat.finish = Some((disposition, callback));
+                    seat.finish = Some((disposition, callback, notes));
                     seat.set(SeatState::WrapUp, now);
                     floor.engine.agent_hang_up(id);
                     Ok(person.map_or(Done::Now, Done::WhenWritten))
                 }
                 SeatState::WrapUp if floor.humans[&id].finish.is_none() => {
-                    wrap(floor, ctx, id, disposition, callback, now, origin_us, agent_log);
+                    wrap(floor, ctx, id, (disposition, callback, notes), now, origin_us, agent_log);
                     Ok(person.map_or(Done::Now, Done::WhenWritten))
                 }
                 SeatState::WrapUp => Ok(Done::Now), // the hang-up is on its way
@@ -352,35 +363,50 @@ fn act(
     }
 }
 
-/// The agent's wrap-up is done: the call's answers and callback go with its result, the engine takes
-/// the disposition, and the agent is ready for the next call.
-#[allow(clippy::too_many_arguments)]
+/// The agent's wrap-up is done: the call's answers, steps, note and callback go with its result, the
+/// engine takes the disposition, and the agent is ready for the next call.
 fn wrap(
     floor: &mut Floor,
     ctx: &DeskContext,
     id: AgentId,
-    disposition: Disposition,
-    callback: Option<i64>,
+    (disposition, callback, notes): Finish,
     now: Micros,
     origin_us: i64,
     agent_log: &mut AgentLog,
 ) {
     let seat = floor.humans.get_mut(&id).expect("a seated agent");
     if let Some(mut live) = seat.live.take() {
-        if let (Some(script), Some(call)) = (ctx.script.as_ref(), live_call(floor, live.person_id)) {
-            let (_, on_path) = live.walk(script, &|_| None);
-            let timed: Vec<_> = on_path
-                .into_iter()
-                .map(|a| {
-                    let at = live.answers.iter().find(|(g, _)| g.step == a.step).map_or(now, |(_, t)| *t);
-                    (a, at)
-                })
-                .collect();
-            if !timed.is_empty() {
-                floor.answers.insert(call, timed);
+        if let Some(call) = live_call(floor, live.person_id) {
+            if !notes.is_empty() {
+                floor.notes.insert(call, notes);
             }
             if let Some(at) = callback {
                 floor.callback_at.insert(call, at);
+            }
+            let steps: Vec<clearline_store::StepRecord> = live
+                .finish_steps(now)
+                .into_iter()
+                .map(|t| clearline_store::StepRecord {
+                    step: t.step,
+                    entered_at_us: origin_us + t.entered,
+                    left_at_us: t.left.map(|l| origin_us + l),
+                })
+                .collect();
+            if !steps.is_empty() {
+                floor.steps.insert(call, steps);
+            }
+            if let Some(script) = ctx.script.as_ref() {
+                let (_, on_path, _) = live.walk(script, &|_| None);
+                let timed: Vec<_> = on_path
+                    .into_iter()
+                    .map(|a| {
+                        let at = live.answers.iter().find(|(g, _)| g.step == a.step).map_or(now, |(_, t)| *t);
+                        (a, at)
+                    })
+                    .collect();
+                if !timed.is_empty() {
+                    floor.answers.insert(call, timed);
+                }
             }
         }
     }
@@ -429,15 +455,19 @@ pub(crate) async fn notice(
                 floor.humans.get_mut(&id).expect("a seated agent").live =
                     Some(LiveCall::new(person_id, person, seed(origin_us, person_id)));
             }
-            floor.humans.get_mut(&id).expect("a seated agent").set(SeatState::OnCall, now);
+            let seat = floor.humans.get_mut(&id).expect("a seated agent");
+            if let (Some(live), Some(script)) = (seat.live.as_mut(), ctx.script.as_ref()) {
+                live.track(script, now);
+            }
+            seat.set(SeatState::OnCall, now);
             agent_log.push((name, "on_call", None, origin_us + now));
         }
         AgentNotice::WrapUp { .. } => {
             agent_log.push((name, "wrap_up", None, origin_us + now));
             let seat = floor.humans.get_mut(&id).expect("a seated agent");
-            match seat.finish {
-                Some((disposition, callback)) => {
-                    wrap(floor, ctx, id, disposition, callback, now, origin_us, agent_log);
+            match seat.finish.take() {
+                Some(finish) => {
+                    wrap(floor, ctx, id, finish, now, origin_us, agent_log);
                 }
                 None => seat.set(SeatState::WrapUp, now),
             }

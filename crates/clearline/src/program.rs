@@ -56,6 +56,13 @@ pub enum ProgramCommand {
     /// The program's inbound calls to its caller ID, one per line (JSON with --json): outcome and
     /// times, the caller by internal id when the number is one the program dialed; no numbers.
     Inbound { slug: String },
+    /// One call as the caller worked it: the script steps the desk showed with when each was entered
+    /// and left, and the caller's note (decrypted, for roles that may read personal data).
+    Call {
+        slug: String,
+        /// The attempt's id (`program attempts`, the results export).
+        attempt: i64,
+    },
     /// Why one person of the program may or may not be called now, and when next: the call-list entry
     /// and the contact policy's verdict for the dial the dialer would place (audited; the number is
     /// never shown, only its area code and line type).
@@ -248,6 +255,7 @@ pub async fn run(
             }
             Ok(ExitCode::SUCCESS)
         }
+        ProgramCommand::Call { slug, attempt } => call_record(config, store, actor, &slug, attempt, json).await,
         ProgramCommand::Why { slug, voter, at } => why(config, store, actor, &slug, &voter, at.as_deref(), json).await,
         ProgramCommand::AttachScript { slug, script, version } => {
             let program = match store.attach_script(actor, &slug, &script, version).await {
@@ -647,6 +655,56 @@ where
         all.extend(rows);
     }
     Ok(all)
+}
+
+/// `program call`: the steps and the note of one call.
+async fn call_record(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+    attempt: i64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let record = match store.call_record(actor, slug, attempt).await {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    let notes = match (&record.notes_enc, actor.principal().map(|p| p.org_id)) {
+        (Some(enc), Some(campaign)) => {
+            let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
+            let plain = sealer
+                .cipher()
+                .decrypt(clearline_calling::run::NOTES_FIELD, enc)
+                .map_err(|_| anyhow::anyhow!("the note cannot be decrypted with the campaign's key"))?;
+            Some(String::from_utf8_lossy(&plain).into_owned())
+        }
+        _ => None,
+    };
+    let when = |us: i64| jiff::Timestamp::from_microsecond(us).map(|t| t.to_string()).unwrap_or_default();
+    if json {
+        let mut value = serde_json::to_value(&record)?;
+        value["notes"] = serde_json::json!(notes);
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Attempt {} by {}: {}.",
+        record.attempt_id,
+        record.agent.as_deref().unwrap_or("no agent"),
+        record.disposition.as_deref().unwrap_or("in progress")
+    );
+    if record.steps.is_empty() {
+        println!("No script steps recorded (only calls taken at the agent desk record them).");
+    }
+    for s in &record.steps {
+        let left = s.left_at_us.map_or("-".to_string(), when);
+        println!("  {:<20} {}  →  {}", s.step, when(s.entered_at_us), left);
+    }
+    if let Some(n) = notes {
+        println!("Note: {n}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn refused(e: StoreError) -> anyhow::Result<ExitCode> {

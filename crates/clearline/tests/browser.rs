@@ -474,6 +474,7 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     // The disposition is required; the script's end is proposed.
     let chosen = browser.wait_for_css("#disposition option[selected]").await.text().await.unwrap();
     assert!(chosen.starts_with("Complete"), "{chosen}");
+    browser.fill("#notes", "Wants a yard sign; call back on (919) 555-0199 after 5").await;
     browser.submit_and_wait("#finish-call").await;
     let state = desk_state(&browser).await;
     assert!(state.starts_with("Ready") || state.starts_with("Preview") || state.starts_with("On a call"), "{state}");
@@ -489,6 +490,32 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert_eq!(call["answer_issues"], "economy;roads", "document order");
     assert_eq!(call["answer_age"], "44");
     assert_eq!(call["answer_comments"], "Fix the buses, call me on [number removed]");
+    // The campaign can check what the caller did: every step shown, in order, with its times; the
+    // note, its number removed.
+    let out = support::cli::clearline(
+        server.data_dir(),
+        &["--as", "data@demo.clearline.test", "--json", "program", "call", "survey-likely-voters", &call["attempt_id"]],
+    );
+    let record = support::cli::ok_json(out);
+    assert_eq!(record["notes"], "Wants a yard sign; call back on [number removed] after 5");
+    let steps: Vec<&str> = record["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["opening", "consent", "likely", "issues", "direction", "age", "comments", "close", "done"]);
+    for s in record["steps"].as_array().unwrap() {
+        assert!(s["entered_at_us"].as_i64() <= s["left_at_us"].as_i64(), "entered before left: {s}");
+    }
+    let analyst = support::cli::clearline(
+        server.data_dir(),
+        &[
+            "--as",
+            "analyst@demo.clearline.test",
+            "--json",
+            "program",
+            "call",
+            "survey-likely-voters",
+            &call["attempt_id"],
+        ],
+    );
+    assert_eq!(support::cli::ok_json(analyst)["notes"], serde_json::Value::Null, "an analyst does not read notes");
 
     // The offshore vendor's agent sees only the program their vendor works, and cannot join the other.
     browser.submit_and_wait("form[action='/logout'] button[type='submit']").await;

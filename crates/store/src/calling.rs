@@ -77,6 +77,32 @@ pub struct AttemptResult {
     /// The survey answers given on the call, in the order asked: written with the result, in its
     /// transaction.
     pub answers: Vec<AnswerRecord>,
+    /// The script steps the agent desk showed, in order, with when each was entered and left (people at
+    /// the desk; empty for bots and agentless calls).
+    pub steps: Vec<StepRecord>,
+    /// The caller's note, encrypted by the vault (the store never sees it).
+    pub notes_enc: Option<Vec<u8>>,
+}
+
+/// One script step shown on a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepRecord {
+    pub step: String,
+    pub entered_at_us: i64,
+    pub left_at_us: Option<i64>,
+}
+
+/// What the caller did on one call: the steps and the encrypted note.
+#[derive(Clone, Debug, Serialize)]
+pub struct CallRecord {
+    pub attempt_id: i64,
+    pub agent: Option<String>,
+    pub disposition: Option<String>,
+    pub script_version_id: Option<i64>,
+    pub language: Option<String>,
+    pub steps: Vec<StepRecord>,
+    #[serde(skip)]
+    pub notes_enc: Option<Vec<u8>>,
 }
 
 /// One survey answer as the store keeps it: ciphertext made by the vault under the campaign's data
@@ -363,7 +389,7 @@ impl Store {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "UPDATE call_attempts SET state = 'finished', disposition = $1, agent = COALESCE($2, agent), \
-             rang_at = $3, answered_at = $4, greeting_ended_at = $5, bridged_at = $6, ended_at = $7 \
+             rang_at = $3, answered_at = $4, greeting_ended_at = $5, bridged_at = $6, ended_at = $7, notes_enc = $10 \
              WHERE id = $8 AND program_id = $9 AND state = 'in_flight' RETURNING person_id, phone_position",
         )
         .bind(result.disposition.code())
@@ -375,11 +401,24 @@ impl Store {
         .bind(result.ended_at_us)
         .bind(attempt_id)
         .bind(program.id)
+        .bind(result.notes_enc.as_deref())
         .fetch_optional(&mut *tx.tx)
         .await?;
         let Some(row) = row else {
             return Err(Invalid::new("attempt", "no attempt of this program is in flight with that id").into());
         };
+        for (i, step) in result.steps.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO call_steps (attempt_id, position, step, entered_at, left_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(attempt_id)
+            .bind(i as i64)
+            .bind(&step.step)
+            .bind(step.entered_at_us)
+            .bind(step.left_at_us)
+            .execute(&mut *tx.tx)
+            .await?;
+        }
         let person: i64 = row.get(0);
         let position: Option<i64> = row.get(1);
         for (i, a) in result.answers.iter().enumerate() {
@@ -810,6 +849,42 @@ impl Store {
 }
 
 /// Live views of the program's calling (its page, later the dashboards) refresh on this.
+impl Store {
+    /// One call of the program as the caller worked it: its steps and encrypted note. Results readers;
+    /// the note is for roles that may read personal data (the caller decrypts it, with their key).
+    pub async fn call_record(&self, actor: &Actor, slug: &str, attempt_id: i64) -> StoreResult<CallRecord> {
+        require_in_org(actor, Capability::ViewResults, None)?;
+        let program = self.program_by_slug(actor, slug).await?;
+        let row = sqlx::query(
+            "SELECT agent, disposition, script_version_id, language, notes_enc FROM call_attempts \
+             WHERE id = $1 AND program_id = $2",
+        )
+        .bind(attempt_id)
+        .bind(program.id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let personal = actor.principal().is_some_and(|p| p.role.can(Capability::ExportPersonalData));
+        let steps =
+            sqlx::query("SELECT step, entered_at, left_at FROM call_steps WHERE attempt_id = $1 ORDER BY position")
+                .bind(attempt_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| StepRecord { step: r.get(0), entered_at_us: r.get(1), left_at_us: r.get(2) })
+                .collect();
+        Ok(CallRecord {
+            attempt_id,
+            agent: row.get(0),
+            disposition: row.get(1),
+            script_version_id: row.get(2),
+            language: row.get(3),
+            steps,
+            notes_enc: if personal { row.get(4) } else { None },
+        })
+    }
+}
+
 /// One agent state change on a program's floor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AgentStateChange {

@@ -37,8 +37,8 @@ mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use calling::{
-    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt,
-    DEFAULT_RETRY_SPACING_MINUTES,
+    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, DialableEntry, NewAttempt,
+    StepRecord, DEFAULT_RETRY_SPACING_MINUTES,
 };
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};

@@ -1600,6 +1600,8 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
         ended_at_us: end,
         callback_at_us: None,
         answers: Vec::new(),
+        steps: Vec::new(),
+        notes_enc: None,
     };
     let end = t0 + 25_000_000;
     store.finish_attempt(&w.owner, &program, first, &result(Disposition::NoAnswer, end)).await.unwrap();
@@ -1738,6 +1740,8 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
         ended_at_us: t0 + 60_000_000,
         callback_at_us: None,
         answers,
+        steps: Vec::new(),
+        notes_enc: None,
     };
     let answer = |step: &str, enc: &[u8], shown: Option<Vec<&str>>| AnswerRecord {
         step: step.into(),

@@ -959,6 +959,8 @@ async fn oversight_counts_each_vendors_calls_side_by_side_and_by_hour(app: TestA
             ended_at_us: now + 60_000_000,
             callback_at_us: None,
             answers: Vec::new(),
+            steps: Vec::new(),
+            notes_enc: None,
         };
         app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();
     }

@@ -177,7 +177,8 @@ pub async fn finish(State(state): State<AppState>, caller: Caller, body: Bytes) 
         Ok(h) if disposition == Disposition::CallbackRequested => Some(h * 3_600_000_000),
         _ => None,
     };
-    act(&state, &caller, DeskAction::Finish { disposition, callback_after_us }).await
+    let notes = field(&f, "notes").to_string();
+    act(&state, &caller, DeskAction::Finish { disposition, callback_after_us, notes }).await
 }
 
 pub async fn leave(State(state): State<AppState>, caller: Caller) -> Response {
