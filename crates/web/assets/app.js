@@ -88,3 +88,40 @@
     source.onopen = function () { box.setAttribute("data-live-ready", "true"); refresh(box, status); };
   });
 })();
+
+// The universe builder's live count: as the form changes, the same form is posted asking for JSON,
+// and the count and the filter shown are replaced. Changing a row's field re-renders the page instead
+// (the row's inputs differ by field). Without this script the Count button does the same.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("universe-builder");
+    var out = document.getElementById("universe-count");
+    var json = document.getElementById("universe-filter-json");
+    if (!form || !out || !window.fetch || !window.FormData) { return; }
+    var timer = null;
+    var sent = 0;
+    function refresh() {
+      var body = new URLSearchParams(new FormData(form));
+      body.set("action", "count");
+      var mine = ++sent;
+      fetch(form.getAttribute("action"), { method: "POST", credentials: "same-origin", body: body,
+          headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (c) {
+          if (mine !== sent) { return; } // a later change has its own answer coming
+          out.textContent = c.error ? "Not counted: " + c.error :
+            c.people + " people in " + c.households + " households match.";
+          if (json && c.filter) { json.textContent = c.filter; }
+          form.setAttribute("data-live-ready", "true");
+        })
+        .catch(function () { out.textContent = "Live count paused; press Count."; });
+    }
+    function soon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+    form.addEventListener("input", soon);
+    form.addEventListener("change", function (e) {
+      if (e.target.hasAttribute("data-reshape")) { form.querySelector("button[value=count]").click(); return; }
+      soon();
+    });
+  });
+})();

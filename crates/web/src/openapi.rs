@@ -49,6 +49,8 @@ use utoipa::OpenApi;
         crate::api::policy::why,
         crate::api::policy::check,
         crate::api::opt_outs::create,
+        crate::api::universes::list,
+        crate::api::universes::count,
         document,
     )
 )]

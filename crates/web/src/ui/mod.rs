@@ -5,6 +5,7 @@ pub mod admin;
 pub mod login;
 pub mod programs;
 pub mod scripts;
+pub mod universes;
 pub mod voters;
 pub mod why;
 
@@ -31,7 +32,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 13] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 14] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -49,6 +50,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 13] = [
     ("/sites", "Sites", "Call floors, their countries and networks.", Some(Capability::ManageSites)),
     ("/users", "People", "Invite people, set roles, reset second factors.", Some(Capability::ManageUsers)),
     ("/voters", "Voters", "Import voter files; count universes.", Some(Capability::EditLists)),
+    (
+        "/universes",
+        "Universes",
+        "Build, count, save and sample the selections programs call.",
+        Some(Capability::EditTargeting),
+    ),
     (
         "/programs",
         "Programs",
