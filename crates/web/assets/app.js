@@ -91,7 +91,7 @@
 
 // The universe builder's live count: as the form changes, the same form is posted asking for JSON,
 // and the count and the filter shown are replaced. Changing a row's field re-renders the page instead
-// (the row's inputs differ by field). Without this script the Count button does the same.
+// (the row's inputs differ by field). Without this script the Count button does both.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -118,10 +118,18 @@
         .catch(function () { out.textContent = "Live count paused; press Count."; });
     }
     function soon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
-    form.addEventListener("input", soon);
+    // The name to save under changes no count.
+    form.addEventListener("input", function (e) { if (e.target.name !== "name") { soon(); } });
     form.addEventListener("change", function (e) {
-      if (e.target.hasAttribute("data-reshape")) { form.querySelector("button[value=count]").click(); return; }
-      soon();
+      if (e.target.hasAttribute("data-reshape")) {
+        // A row just given another field has empty inputs: re-render it without calling that an error.
+        var reshape = document.createElement("input");
+        reshape.type = "hidden"; reshape.name = "action"; reshape.value = "reshape";
+        form.appendChild(reshape);
+        form.submit();
+        return;
+      }
+      if (e.target.name !== "name") { soon(); }
     });
   });
 })();

@@ -174,12 +174,17 @@ impl Builder {
     }
 
     /// The builder for a saved filter, when it has the builder's shape (all or any of conditions, each
-    /// possibly negated); `None` for a filter written by hand in a deeper shape.
+    /// possibly negated, or one condition alone); `None` for a filter written by hand in a deeper shape.
     pub fn from_filter(filter: &Filter, name: &str, default_year: i16) -> Option<Builder> {
+        let alone;
         let (combine, leaves) = match filter {
             Filter::All { filters } => ("all", filters),
             Filter::Any { filters } => ("any", filters),
-            _ => return None,
+            // One condition alone (`{"op":"in",…}`) is all of one: the same people.
+            one => {
+                alone = vec![one.clone()];
+                ("all", &alone)
+            }
         };
         let mut on_year = None;
         let mut rows = Vec::new();
@@ -516,7 +521,8 @@ struct LiveCount {
 }
 
 /// POST /universes/build: the builder re-rendered after a button — count, add a row, remove row N —
-/// with the count; asked with `Accept: application/json` (app.js), the count alone as JSON.
+/// with the count (`reshape`, app.js after a row's field changed: the same, a refusal not shown);
+/// asked with `Accept: application/json` (app.js), the count alone as JSON.
 pub async fn build(State(state): State<AppState>, caller: Caller, headers: HeaderMap, body: Bytes) -> Response {
     let wants_json = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("application/json"));
     let parsed = form_pairs(&body).and_then(|pairs| Builder::from_pairs(&pairs));
@@ -563,6 +569,8 @@ pub async fn build(State(state): State<AppState>, caller: Caller, headers: Heade
     shown.filter_json = filter_json;
     match counted {
         Ok(c) => shown.counted = Some(c),
+        // A row app.js re-rendered for its new field is still empty: not an error yet.
+        Err(_) if action == "reshape" => {}
         Err(e) => shown.error = Some(e),
     }
     page(&state, &caller, shown).await
@@ -765,6 +773,12 @@ mod tests {
             serde_json::from_str(r#"{"op":"any","filters":[{"op":"all","filters":[{"op":"on_do_not_call"}]}]}"#)
                 .unwrap();
         assert!(Builder::from_filter(&deep, "", 2026).is_none());
+        let not_deep: Filter = serde_json::from_str(r#"{"op":"not","filter":{"op":"any","filters":[]}}"#).unwrap();
+        assert!(Builder::from_filter(&not_deep, "", 2026).is_none(), "a not over a group is not a row");
+        // One condition alone opens as one row.
+        let alone: Filter = serde_json::from_str(r#"{"op":"in","field":"party","values":["DEM","UNA"]}"#).unwrap();
+        let opened = Builder::from_filter(&alone, "", 2026).unwrap();
+        assert_eq!((opened.rows.len(), opened.rows[0].values.as_str()), (1, "DEM, UNA"));
         let two_years: Filter = serde_json::from_str(
             r#"{"op":"all","filters":[{"op":"age","min":18,"on_year":2026},{"op":"age","max":80,"on_year":2024}]}"#,
         )
