@@ -49,7 +49,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 14] = [
     ),
     ("/sites", "Sites", "Call floors, their countries and networks.", Some(Capability::ManageSites)),
     ("/users", "People", "Invite people, set roles, reset second factors.", Some(Capability::ManageUsers)),
-    ("/voters", "Voters", "Import voter files; count universes.", Some(Capability::EditLists)),
+    (
+        "/voters",
+        "Voters",
+        "Import voter files; check a universe against the contact policy.",
+        Some(Capability::EditLists),
+    ),
     (
         "/universes",
         "Universes",

@@ -439,14 +439,23 @@ impl Shown {
 
 async fn saved_views(store: &Store, caller: &Caller) -> Vec<SavedView> {
     let actor = caller.actor();
-    let mut out = Vec::new();
-    for u in store.list_universes(&actor).await.unwrap_or_default() {
-        // A saved universe whose filter no longer runs (it names a universe since removed) still lists.
-        let people = store.count_universe(&actor, &u.filter).await.ok();
-        let households = store.count_universe_households(&actor, &u.filter).await.ok();
-        out.push(SavedView { id: u.id, name: u.name, people, households });
-    }
-    out
+    let saved = store.list_universes(&actor).await.unwrap_or_default();
+    // Counted side by side: each count is one query over the campaign, and the page waits for all.
+    let counts = futures::future::join_all(saved.iter().map(|u| {
+        let actor = &actor;
+        async move {
+            // A saved universe whose filter no longer runs still lists, marked as not countable.
+            let people = store.count_universe(actor, &u.filter).await.ok();
+            let households = store.count_universe_households(actor, &u.filter).await.ok();
+            (people, households)
+        }
+    }))
+    .await;
+    saved
+        .into_iter()
+        .zip(counts)
+        .map(|(u, (people, households))| SavedView { id: u.id, name: u.name, people, households })
+        .collect()
 }
 
 async fn page(state: &AppState, caller: &Caller, shown: Shown) -> Response {
