@@ -47,9 +47,7 @@ pub async fn count(
 ) -> ApiResult<Json<Counts>> {
     let filter: Filter =
         serde_json::from_value(request.filter).map_err(|e| ApiError::invalid("filter", e.to_string()))?;
-    let actor = caller.actor();
-    let people = state.store().count_universe(&actor, &filter).await?;
-    let households = state.store().count_universe_households(&actor, &filter).await?;
+    let (people, households) = state.store().count_universe_people_and_households(&caller.actor(), &filter).await?;
     Ok(Json(Counts { people, households }))
 }
 
@@ -60,8 +58,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     let actor = caller.actor();
     let mut out = Vec::new();
     for u in state.store().list_universes(&actor).await? {
-        let people = state.store().count_universe(&actor, &u.filter).await?;
-        let households = state.store().count_universe_households(&actor, &u.filter).await?;
+        let (people, households) = state.store().count_universe_people_and_households(&actor, &u.filter).await?;
         out.push(SavedUniverse { id: u.id, name: u.name, filter: u.filter, people, households });
     }
     Ok(Json(out))

@@ -445,9 +445,10 @@ async fn saved_views(store: &Store, caller: &Caller) -> Vec<SavedView> {
         let actor = &actor;
         async move {
             // A saved universe whose filter no longer runs still lists, marked as not countable.
-            let people = store.count_universe(actor, &u.filter).await.ok();
-            let households = store.count_universe_households(actor, &u.filter).await.ok();
-            (people, households)
+            match store.count_universe_people_and_households(actor, &u.filter).await {
+                Ok((people, households)) => (Some(people), Some(households)),
+                Err(_) => (None, None),
+            }
         }
     }))
     .await;
@@ -486,10 +487,7 @@ async fn page(state: &AppState, caller: &Caller, shown: Shown) -> Response {
 
 /// The filter's counts: people, and households (people sharing a household counted once).
 async fn count(state: &AppState, caller: &Caller, filter: &Filter) -> Result<(u64, u64), ApiError> {
-    let actor = caller.actor();
-    let people = state.store().count_universe(&actor, filter).await?;
-    let households = state.store().count_universe_households(&actor, filter).await?;
-    Ok((people, households))
+    Ok(state.store().count_universe_people_and_households(&caller.actor(), filter).await?)
 }
 
 fn pretty(filter: &Filter) -> String {
