@@ -62,9 +62,12 @@ pub enum Mapped {
     ActivistCode(i64),
 }
 
-/// The columns of the bulk-upload file after the person id column, in order.
-const BULK_COLUMNS: [&str; 6] =
-    ["ContactTypeID", "InputTypeID", "DateCanvassed", "CanvassedBy", "ResultID", "ActivistCodeID"];
+/// The columns of the bulk-upload file after the person id column, in order: those VAN's canvass
+/// results and activist code uploads read (no input type: a bulk upload records its own).
+const BULK_COLUMNS: [&str; 5] = ["ContactTypeID", "DateCanvassed", "CanvassedBy", "ResultID", "ActivistCodeID"];
+/// Where a bulk row's result code and activist code are (counting the person id column first).
+const RESULT_COLUMN: usize = 4;
+const ACTIVIST_COLUMN: usize = 5;
 
 fn api_input_type() -> i64 {
     11
@@ -184,7 +187,6 @@ pub fn bulk_row(mapping: &VanMapping, row: &ResultRow) -> Result<Option<Vec<Stri
     let cells = [
         row.voter_id.clone(),
         mapping.contact_type_id.to_string(),
-        mapping.input_type_id.to_string(),
         canvassed_at(row)?,
         mapping.canvassed_by.map(|id| id.to_string()).unwrap_or_default(),
         result,
@@ -369,8 +371,8 @@ pub async fn run(
             for row in &rows {
                 match bulk_row(mapping, row) {
                     Ok(Some(record)) => {
-                        results |= !record[5].is_empty();
-                        activists |= !record[6].is_empty();
+                        results |= !record[RESULT_COLUMN].is_empty();
+                        activists |= !record[ACTIVIST_COLUMN].is_empty();
                         w.write_record(&record)?;
                         written += 1;
                     }
@@ -593,20 +595,13 @@ mod tests {
         let header = bulk_header(&m);
         assert_eq!(
             header,
-            [
-                "StateFileID",
-                "ContactTypeID",
-                "InputTypeID",
-                "DateCanvassed",
-                "CanvassedBy",
-                "ResultID",
-                "ActivistCodeID"
-            ]
+            ["StateFileID", "ContactTypeID", "DateCanvassed", "CanvassedBy", "ResultID", "ActivistCodeID"]
         );
         let busy = bulk_row(&m, &row("busy")).unwrap().unwrap();
-        assert_eq!(busy, ["AB 12/3", "1", "11", "2026-10-20T13:00:00Z", "4242", "2", ""]);
+        assert_eq!(busy, ["AB 12/3", "1", "2026-10-20T13:00:00Z", "4242", "2", ""]);
+        assert_eq!((header[RESULT_COLUMN].as_str(), header[ACTIVIST_COLUMN].as_str()), ("ResultID", "ActivistCodeID"));
         let complete = bulk_row(&m, &row("complete")).unwrap().unwrap();
-        assert_eq!((complete[5].as_str(), complete[6].as_str()), ("", "18917"));
+        assert_eq!((complete[RESULT_COLUMN].as_str(), complete[ACTIVIST_COLUMN].as_str()), ("", "18917"));
         assert_eq!(bulk_row(&m, &row("interrupted")).unwrap(), None);
         assert_eq!(bulk_row(&m, &row("refused")), Err("refused".to_string()));
         // A voter id that looks like a formula is defused, as in the CSV export.
