@@ -382,8 +382,14 @@ struct SampleView {
     drawn: u64,
     /// (stratum, population, drawn)
     strata: Vec<(String, u64, u64)>,
+    /// The first [`SHOWN_KEYS`] voter IDs drawn, in draw order.
     person_keys: Vec<String>,
+    /// How many more were drawn than the page lists.
+    not_listed: u64,
 }
+
+/// A page lists at most this many of the voter IDs drawn (`clearline universe sample` prints them all).
+const SHOWN_KEYS: usize = 1_000;
 
 #[derive(Template)]
 #[template(path = "universes.html")]
@@ -707,7 +713,8 @@ async fn draw(state: &AppState, caller: &Caller, form: &SampleForm) -> Result<Sa
         population: sample.population,
         drawn: sample.drawn,
         strata: sample.strata,
-        person_keys: sample.person_keys,
+        not_listed: sample.person_keys.len().saturating_sub(SHOWN_KEYS) as u64,
+        person_keys: sample.person_keys.into_iter().take(SHOWN_KEYS).collect(),
     })
 }
 
