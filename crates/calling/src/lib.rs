@@ -17,10 +17,13 @@
 //! simulate`. The SIP carrier and people at the agent desk drive the same loop later.
 
 pub mod bots;
+pub mod desk;
 pub mod gate;
 pub mod leads;
 pub mod run;
+mod seats;
 
+pub use desk::{DeskAction, DeskAgent, DeskError, DeskHub, DeskView, SeatState};
 pub use run::{run_program, Pace, RunOptions, RunReport, DEFAULT_CALLBACK_SHARE};
 
 /// Why a program cannot be run.

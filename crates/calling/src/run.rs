@@ -6,8 +6,10 @@
 //! the dial are written back to the list (until their next allowed instant, or for good).
 
 use crate::bots::{bot_disposition, bot_survey};
+use crate::desk::{DeskHub, FloorInfo};
 use crate::gate::PolicyGate;
 use crate::leads::{lead_for, SharedLeads};
+use crate::seats::{self, DeskContext, HumanSeat};
 use crate::CallingError;
 use clearline_core::disposition::Disposition;
 use clearline_core::phone::LineType;
@@ -29,7 +31,9 @@ use clearline_dialer::{as_secs, Micros, SECOND};
 use clearline_ingest::call_list::program_base_cases;
 use clearline_ingest::keys::VaultSealer;
 use clearline_ingest::policy_check::{entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US};
-use clearline_store::{AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError};
+use clearline_store::{
+    AgentStateChange, AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError,
+};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -60,6 +64,8 @@ pub struct RunOptions {
     /// The share of calls that reached nobody whose number calls back (the simulated carrier's inbound
     /// model; docs/calling.md).
     pub callback_share: f64,
+    /// People at the agent desk take the floors' calls beside the bots (real time only).
+    pub desk: Option<DeskHub>,
 }
 
 impl Default for RunOptions {
@@ -73,6 +79,7 @@ impl Default for RunOptions {
             pace: Pace::Simulated,
             stop_after_attempts: None,
             callback_share: DEFAULT_CALLBACK_SHARE,
+            desk: None,
         }
     }
 }
@@ -109,7 +116,7 @@ pub struct RunReport {
 pub const DEFAULT_CALLBACK_SHARE: f64 = 0.03;
 
 /// Agent state changes waiting to be written: agent, state, reason, time (µs since the epoch).
-type AgentLog = Vec<(String, &'static str, Option<String>, i64)>;
+pub(crate) type AgentLog = Vec<(String, &'static str, Option<String>, i64)>;
 
 /// Entries loaded per refill, beyond twice the floor's agents.
 const REFILL_SLACK: usize = 20;
@@ -127,23 +134,29 @@ pub const ANSWER_FIELD: &str = "survey_answer";
 const CALLBACK_AFTER: Micros = 7_200 * SECOND;
 
 /// One vendor's floor.
-struct Floor {
-    vendor: Option<OrgId>,
+pub(crate) struct Floor {
+    pub(crate) vendor: Option<OrgId>,
     vendor_index: usize,
-    engine: Engine,
+    pub(crate) engine: Engine,
     carrier: SimCarrier,
     leads: SharedLeads,
     gate: PolicyGate,
     /// Engine call → the attempt row and the person.
-    calls: HashMap<CallId, (i64, i64)>,
-    agents: Vec<String>,
+    pub(crate) calls: HashMap<CallId, (i64, i64)>,
+    /// Every agent's name by engine id: bots' names, and people's user ids.
+    pub(crate) agents: Vec<String>,
+    /// The people at the desk among the agents.
+    pub(crate) humans: HashMap<AgentId, HumanSeat>,
     next_refill: Micros,
-    outputs: Vec<Output>,
+    pub(crate) outputs: Vec<Output>,
     /// Inbound calls to the program's caller ID.
     inbound: InboundDesk,
     inbound_outputs: Vec<InboundOutput>,
-    /// Survey answers given on a call, from its wrap-up to its result: written with the result.
-    answers: HashMap<CallId, (Micros, Vec<GivenAnswer>)>,
+    /// Survey answers given on a call, each with its time, from the wrap-up to the call's result:
+    /// written with the result.
+    pub(crate) answers: HashMap<CallId, Vec<(GivenAnswer, Micros)>>,
+    /// A callback time an agent set (µs since the epoch), written with the result.
+    pub(crate) callback_at: HashMap<CallId, i64>,
     /// The party of each person the floor holds (bot respondents answer by it).
     parties: HashMap<i64, Option<String>>,
 }
@@ -154,7 +167,11 @@ impl Floor {
     }
 
     fn idle(&mut self) -> bool {
-        self.engine.calls_in_progress() == 0 && self.inbound.open_calls() == 0 && self.carrier.peek().is_none()
+        self.engine.calls_in_progress() == 0
+            && self.inbound.open_calls() == 0
+            && self.carrier.peek().is_none()
+            // A person in wrap-up holds the call's result until they record its disposition.
+            && self.humans.values().all(HumanSeat::between_calls)
     }
 
     /// No new calls: the lead buffer closes, and callbacks that have not rung yet never will.
@@ -185,8 +202,25 @@ pub async fn run_program(
     };
     let base_cases = program_base_cases(store, actor, &program, origin).await?;
     let survey = survey_script(store, actor, slug).await?;
-    let run = Run { sealer, survey: survey.as_ref() };
+    // People at the desk join a floor only in real time (a simulated shift passes in seconds).
+    let desk_context = match &options.desk {
+        Some(_) if options.pace == Pace::RealTime && program.settings.has_agents() => {
+            Some(DeskContext::load(store, actor, &program, origin).await?)
+        }
+        _ => None,
+    };
+    let run = Run { sealer, survey: survey.as_ref(), desk: desk_context.as_ref() };
     let mut floors = make_floors(&program, options, origin_us)?;
+    let mut desk = match (&options.desk, &desk_context) {
+        (Some(hub), Some(_)) => {
+            Some(hub.open(FloorInfo { slug: program.slug.clone(), name: program.name.clone() }, &program.vendor_ids))
+        }
+        _ => None,
+    };
+    // Real time runs on the wall clock from here, whatever instant `origin` names (the demo may run its
+    // calling at a chosen instant: `demo --calling-at`).
+    let wall_start = Timestamp::now().as_microsecond();
+    let elapsed = || Timestamp::now().as_microsecond() - wall_start;
     // CR-46 is measured per program over a rolling 30 days: every floor starts from the program's stored
     // history (each floor then holds its own calls to the target, so the program stays under it too).
     let history = store.abandonment_history(actor, &program, origin_us).await?;
@@ -202,7 +236,10 @@ pub async fn run_program(
             agent_log.push((name.clone(), "ready", None, origin_us));
         }
     }
-    store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+    {
+        let changes = agent_changes(&floors, &mut agent_log);
+        store.log_agent_states(actor, &program, &changes).await?;
+    }
 
     let mut draining = false;
     let mut last = 0;
@@ -220,9 +257,53 @@ pub async fn run_program(
             break;
         }
         if options.pace == Pace::RealTime {
-            let wait_us = origin_us + now - jiff::Timestamp::now().as_microsecond();
+            if let (Some((_, commands)), Some(ctx)) = (desk.as_mut(), desk_context.as_ref()) {
+                // Commands that came while the loop was busy, at the time it has reached.
+                while let Ok(command) = commands.try_recv() {
+                    let at = elapsed().clamp(last, now.max(last));
+                    let touched = seats::handle(ctx, &mut floors, command, at, origin_us, &mut agent_log);
+                    if let Some(i) = touched {
+                        let floor = &mut floors[i];
+                        floor.engine.drain_outputs_into(&mut floor.outputs);
+                        flush(store, actor, &program, &run, floor, at, origin_us, options, &mut report, &mut agent_log)
+                            .await?;
+                        seats::publish(floor, ctx, origin_us);
+                    }
+                }
+            }
+            let wait_us = now - elapsed();
             if wait_us > 0 {
-                tokio::time::sleep(std::time::Duration::from_micros(wait_us as u64)).await;
+                let sleep = tokio::time::sleep(std::time::Duration::from_micros(wait_us as u64));
+                match desk.as_mut() {
+                    Some((_, commands)) => {
+                        tokio::select! {
+                                        _ = sleep => {}
+                                        command = commands.recv() => {
+                                            // Taken on the next turn (at its time), then the loop looks again at
+                                            // what comes first.
+                                            if let (Some(command), Some(ctx)) = (command, desk_context.as_ref()) {
+                                                let at = elapsed().clamp(last, now.max(last));
+                                                if let Some(i) = seats::handle(ctx, &mut floors, command, at, origin_us, &mut agent_log) {
+                                                    let floor = &mut floors[i];
+                                                    floor.engine.drain_outputs_into(&mut floor.outputs);
+                                                    flush(store, actor, &program, &run, floor, at, origin_us, options, &mut report, &mut agent_log)
+                                                        .await?;
+                                                    seats::publish(floor, ctx, origin_us);
+                                                }
+                                                last = last.max(at);
+                                            }
+                                            if !agent_log.is_empty() {
+                                                {
+                            let changes = agent_changes(&floors, &mut agent_log);
+                            store.log_agent_states(actor, &program, &changes).await?;
+                        }
+                                            }
+                                            continue;
+                                        }
+                                    }
+                    }
+                    None => sleep.await,
+                }
             }
             if !draining && now >= next_status_check {
                 next_status_check = now + STATUS_CHECK;
@@ -241,16 +322,26 @@ pub async fn run_program(
         }
         step(floor, now, origin_us, &mut agent_log);
         flush(store, actor, &program, &run, floor, now, origin_us, options, &mut report, &mut agent_log).await?;
+        if let Some(ctx) = desk_context.as_ref() {
+            seats::publish(floor, ctx, origin_us);
+        }
         flush_inbound(store, actor, &program, floor, now, origin_us, &mut report).await?;
         if !agent_log.is_empty() {
-            store.log_agent_states(actor, &program, &std::mem::take(&mut agent_log)).await?;
+            {
+                let changes = agent_changes(&floors, &mut agent_log);
+                store.log_agent_states(actor, &program, &changes).await?;
+            }
         }
         if options.stop_after_attempts.is_some_and(|n| report.attempts_opened >= n) {
             report.stopped_early = true;
             break;
         }
     }
+    drop(desk.take()); // the desk no longer lists this program's floors
     for floor in &mut floors {
+        if let Some(ctx) = desk_context.as_ref() {
+            seats::close(floor, ctx, last, origin_us);
+        }
         let counters = floor.engine.counters();
         report.system_dials += counters.system_dials;
         report.preview_dials += counters.preview_dials;
@@ -264,11 +355,27 @@ pub async fn run_program(
             }
         }
     }
-    store.log_agent_states(actor, &program, &agent_log).await?;
+    {
+        let changes = agent_changes(&floors, &mut agent_log);
+        store.log_agent_states(actor, &program, &changes).await?;
+    }
     report.abandonment_rate =
         if report.live_answers == 0 { 0.0 } else { report.abandoned as f64 / report.live_answers as f64 };
     report.simulated_seconds = as_secs(last);
     Ok(report)
+}
+
+/// The agent state changes waiting, each with its floor's vendor (an agent's name is on one floor only:
+/// a bot's name carries its vendor, a person's user id belongs to one organization). Built before the
+/// write, so no floor is held across it.
+fn agent_changes(floors: &[Floor], log: &mut AgentLog) -> Vec<AgentStateChange> {
+    std::mem::take(log)
+        .into_iter()
+        .map(|(agent, state, reason, at_us)| {
+            let vendor = floors.iter().find(|f| f.agents.contains(&agent)).and_then(|f| f.vendor);
+            AgentStateChange { agent, state, reason, at_us, vendor }
+        })
+        .collect()
 }
 
 /// What every floor's flush needs of the run.
@@ -276,6 +383,8 @@ struct Run<'a> {
     sealer: &'a VaultSealer,
     /// The attached script, when it asks questions: bots answer it on calls with a person.
     survey: Option<&'a Script>,
+    /// What the desk's screens read, when people may join the floors.
+    desk: Option<&'a DeskContext>,
 }
 
 /// The program's attached script when it has questions (a survey): parsed once per run. The version
@@ -342,11 +451,13 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 gate,
                 calls: HashMap::new(),
                 agents,
+                humans: HashMap::new(),
                 next_refill: 0,
                 outputs: Vec::new(),
                 inbound: InboundDesk::new(),
                 inbound_outputs: Vec::new(),
                 answers: HashMap::new(),
+                callback_at: HashMap::new(),
                 parties: HashMap::new(),
             })
         })
@@ -568,6 +679,11 @@ async fn flush(
                 }
                 floor.carrier.execute(now, command);
             }
+            Output::Agent(agent, notice) if floor.humans.contains_key(&agent) => {
+                if let Some(ctx) = run.desk {
+                    seats::notice(store, actor, program, ctx, floor, agent, notice, now, origin_us, agent_log).await?;
+                }
+            }
             Output::Agent(agent, AgentNotice::PreviewOffered { .. }) => {
                 floor.carrier.schedule(now + PREVIEW_THINK, SimEvent::PreviewDial { agent })
             }
@@ -588,7 +704,7 @@ async fn flush(
                     let walk = bot_survey(options.seed, call.0, script, party);
                     disposition = walk.end.unwrap_or(Disposition::BreakOff);
                     if !walk.answers.is_empty() {
-                        floor.answers.insert(call, (now, walk.answers));
+                        floor.answers.insert(call, walk.answers.into_iter().map(|a| (a, now)).collect());
                     }
                 }
                 floor.carrier.schedule(now + wrap, SimEvent::WrapDone { agent, disposition });
@@ -596,13 +712,17 @@ async fn flush(
             }
             Output::Attempt(record) => {
                 let Some((id, person_id)) = floor.calls.remove(&record.call) else {
+                    seats::written(floor, record.lead as i64); // nothing to write: the desk waits no longer
                     continue; // never recorded (refused above): nothing was dialed
                 };
                 let mut result = attempt_result(&record, &floor.agents, origin_us);
-                if let Some((at, answers)) = floor.answers.remove(&record.call) {
+                if let Some(at) = floor.callback_at.remove(&record.call) {
+                    result.callback_at_us = Some(at);
+                }
+                if let Some(answers) = floor.answers.remove(&record.call) {
                     result.answers = answers
                         .iter()
-                        .map(|a| AnswerRecord {
+                        .map(|(a, at)| AnswerRecord {
                             step: a.step.clone(),
                             answer_enc: run.sealer.cipher().encrypt(ANSWER_FIELD, &a.answer.encode()),
                             shown_order: a.shown.clone(),
@@ -614,6 +734,8 @@ async fn flush(
                 floor.leads.lock().release(person_id);
                 floor.gate.lock().forget(person_id);
                 floor.parties.remove(&person_id);
+                seats::written(floor, person_id);
+                seats::attempt_done(floor, person_id, now);
                 report.attempts_finished += 1;
                 *report.by_disposition.entry(record.disposition.code().to_string()).or_default() += 1;
             }

@@ -326,20 +326,36 @@ pub async fn seed_survey_program(
     Ok(Some(summary))
 }
 
-/// Starts the demo program (when nothing blocks it) and keeps bot agents calling its list on the
-/// simulated carrier in real time, four per vendor, one hour of dialing after another — so the
-/// program's page, and later the wallboard and dashboards, move from the first minute. The contact
-/// policy still decides every dial: outside the program's calling hours (09:00-20:30 in the voter's
-/// time zone) nothing is dialed. Returns a line for the banner.
-pub async fn start_live_calling(store: &Store, config: &Config) -> anyhow::Result<String> {
+/// How the demo's live calling runs.
+pub struct LiveCalling {
+    pub bots_per_vendor: u32,
+    pub answer_rate: f64,
+    /// The instant the calling starts at (advancing in real time); `None`: now.
+    pub calling_at: Option<jiff::Timestamp>,
+    /// The agent desk the floors open on: people join the calling beside the bots.
+    pub desk: clearline_calling::DeskHub,
+}
+
+/// Starts the demo programs (when nothing blocks them) and keeps bot agents calling their lists on the
+/// simulated carrier in real time, four per vendor by default, eight hours of dialing after another — so
+/// the programs' pages move from the first minute — and opens their floors to the agent desk, where
+/// the demo's agents take calls beside the bots. The contact policy still decides every dial: outside
+/// the programs' calling hours (09:00-20:30 in the voter's time zone) nothing is dialed. Returns lines
+/// for the banner.
+pub async fn start_live_calling(store: &Store, config: &Config, live: &LiveCalling) -> anyhow::Result<String> {
     let mut notes = Vec::new();
     for program in ["gotv-general", SURVEY_PROGRAM] {
-        notes.push(start_live_program(store, config, program).await?);
+        notes.push(start_live_program(store, config, program, live).await?);
     }
     Ok(notes.join("\n"))
 }
 
-async fn start_live_program(store: &Store, config: &Config, program_slug: &'static str) -> anyhow::Result<String> {
+async fn start_live_program(
+    store: &Store,
+    config: &Config,
+    program_slug: &'static str,
+    live: &LiveCalling,
+) -> anyhow::Result<String> {
     let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
     let actor = Actor::User(store.cli_principal(&email).await?);
     let Ok(program) = store.program_by_slug(&actor, program_slug).await else {
@@ -353,19 +369,29 @@ async fn start_live_program(store: &Store, config: &Config, program_slug: &'stat
     let campaign = store.organization_by_slug(&actor, CAMPAIGN).await?.id;
     let sealer = crate::vaultkeys::campaign_sealer(config, store, &actor, campaign).await?;
     let store = store.clone();
+    let bots = live.bots_per_vendor;
+    // The demo's clock: the chosen instant runs on from now, on the wall clock.
+    let shift = live.calling_at.map(|at| at.as_microsecond() - jiff::Timestamp::now().as_microsecond());
+    let mut options = clearline_calling::RunOptions {
+        agents_per_vendor: bots,
+        // A shift: people at the desk stay seated through it.
+        duration: 8 * 3_600 * clearline_dialer::SECOND,
+        pace: clearline_calling::Pace::RealTime,
+        answer_rate: live.answer_rate,
+        desk: Some(live.desk.clone()),
+        ..clearline_calling::RunOptions::default()
+    };
     tokio::spawn(async move {
-        let mut options = clearline_calling::RunOptions {
-            agents_per_vendor: 4,
-            duration: 3_600 * clearline_dialer::SECOND,
-            pace: clearline_calling::Pace::RealTime,
-            ..clearline_calling::RunOptions::default()
-        };
         loop {
-            let run =
-                clearline_calling::run_program(&store, &actor, &sealer, program_slug, jiff::Timestamp::now(), &options);
+            let now = jiff::Timestamp::now();
+            let origin = match shift {
+                Some(us) => jiff::Timestamp::from_microsecond(now.as_microsecond() + us).unwrap_or(now),
+                None => now,
+            };
+            let run = clearline_calling::run_program(&store, &actor, &sealer, program_slug, origin, &options);
             match run.await {
                 Ok(report) => {
-                    tracing::info!(attempts = report.attempts_opened, "demo calling: an hour of dialing done")
+                    tracing::info!(attempts = report.attempts_opened, "demo calling: a shift of dialing done")
                 }
                 Err(clearline_calling::CallingError::NotRunning(status)) => {
                     tracing::info!(status, "demo calling stopped: the program is no longer running");
@@ -380,8 +406,8 @@ async fn start_live_program(store: &Store, config: &Config, program_slug: &'stat
         }
     });
     Ok(format!(
-        "Live calling: bot agents call {program_slug} on the simulated carrier (4 per vendor), within its calling hours; \
-         pause it on its program page. `--no-calling` serves without it."
+        "Live calling: {program_slug} on the simulated carrier ({bots} bot agents per vendor, and the demo's agents at the \
+         agent desk), within its calling hours; pause it on its program page. `--no-calling` serves without it."
     ))
 }
 

@@ -84,6 +84,17 @@ enum Command {
         /// agents call its list on the simulated carrier, in real time, within its calling hours).
         #[arg(long)]
         no_calling: bool,
+        /// Bot agents per vendor floor in the live calling, beside the people at the agent desk (0: only
+        /// people take the calls).
+        #[arg(long, default_value_t = 4)]
+        bots_per_vendor: u32,
+        /// The simulated carrier's live-answer rate per dial in the live calling.
+        #[arg(long, default_value_t = 0.2)]
+        answer_rate: f64,
+        /// Run the live calling as if it were this instant (RFC 3339), advancing in real time: calling
+        /// hours and every rule are decided at that clock. For trying the desk outside calling hours.
+        #[arg(long)]
+        calling_at: Option<jiff::Timestamp>,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -551,10 +562,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { .. } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
-            serve(&config, store, None).await?;
+            serve(&config, store, None, clearline_calling::DeskHub::default()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { no_serve, voters, no_calling, .. } => {
+        Command::Demo { no_serve, voters, no_calling, bots_per_vendor, answer_rate, calling_at, .. } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let users = demo::seed(&store, &config).await?;
             if let Some(report) = demo::seed_voters(&store, &config, voters).await? {
@@ -605,14 +616,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            let desk = clearline_calling::DeskHub::default();
             if !no_calling {
-                let note = demo::start_live_calling(&store, &config).await?;
+                if !(0.0..=1.0).contains(&answer_rate) {
+                    eprintln!("error: --answer-rate is a share, from 0 to 1");
+                    return Ok(ExitCode::from(2));
+                }
+                let live = demo::LiveCalling { bots_per_vendor, answer_rate, calling_at, desk: desk.clone() };
+                let note = demo::start_live_calling(&store, &config, &live).await?;
                 if !json {
                     println!("{note}");
                 }
             }
             let banner = if json { None } else { Some(users) };
-            serve(&config, store, banner).await?;
+            serve(&config, store, banner, desk).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Export { action, since } } => {
@@ -733,7 +750,12 @@ fn init_logging(config: &Config) {
 }
 
 /// Serves until SIGINT or SIGTERM, signing audit checkpoints hourly.
-async fn serve(config: &Config, store: Store, demo_users: Option<Vec<demo::DemoUser>>) -> anyhow::Result<()> {
+async fn serve(
+    config: &Config,
+    store: Store,
+    demo_users: Option<Vec<demo::DemoUser>>,
+    desk: clearline_calling::DeskHub,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -758,10 +780,12 @@ async fn serve(config: &Config, store: Store, demo_users: Option<Vec<demo::DemoU
         upload_dir,
         ..clearline_web::WebSettings::default()
     };
-    let state = clearline_web::state::AppState::new(store.clone(), settings).with_master_key_from(
-        vaultkeys::master_key(config)?,
-        std::env::var(vaultkeys::MASTER_KEY_ENV).is_err().then(|| config.master_key_path()),
-    );
+    let state = clearline_web::state::AppState::new(store.clone(), settings)
+        .with_master_key_from(
+            vaultkeys::master_key(config)?,
+            std::env::var(vaultkeys::MASTER_KEY_ENV).is_err().then(|| config.master_key_path()),
+        )
+        .with_desk(desk);
     if let Some(users) = demo_users {
         demo::print_users(&users, Some(addr));
     }

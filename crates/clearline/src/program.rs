@@ -366,6 +366,7 @@ async fn simulate(
         pace: clearline_calling::Pace::Simulated,
         stop_after_attempts: args.stop_after_attempts,
         callback_share: args.callback_share,
+        desk: None,
     };
     let report = match clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await {
         Ok(r) => r,

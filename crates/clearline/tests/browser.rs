@@ -110,7 +110,6 @@ async fn agent_is_refused_campaign_pages() {
     browser.wait_for_path("/desk").await;
     let heading = browser.wait_for_css("main h1").await;
     assert_eq!(heading.text().await.expect("the heading"), "Agent desk");
-    browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
 
     for path in ["/audit", "/users", "/programs", "/programs/gotv-general"] {
         browser.goto(&server.url(path)).await;
@@ -434,5 +433,240 @@ async fn a_program_manager_builds_a_universe_with_a_live_count() {
     browser.submit_and_wait("form[action='/universes/open'] button[type='submit']").await;
     let notice = browser.wait_for_css("#universe-notice").await.text().await.unwrap();
     assert!(notice.starts_with("Loaded “Democrats and unaffiliated”"), "{notice}");
+    browser.close().await;
+}
+
+/// The text of the desk's state line, or "" while the page is reloading.
+async fn desk_state(browser: &Browser) -> String {
+    match browser.client().find(Locator::Css("#desk-state strong")).await {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The next Wednesday at least two days on, 18:00 UTC (early afternoon in the demo's North Carolina
+/// voters' zone, inside the demo engagements' dates and the programs' calling hours).
+fn a_weekday_afternoon() -> String {
+    let mut day =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::Span::new().days(2)).unwrap();
+    while day.weekday() != jiff::civil::Weekday::Wednesday {
+        day = day.tomorrow().unwrap();
+    }
+    format!("{day}T18:00:00Z")
+}
+
+/// Answers the question on the desk: `values` are the option keys to tick, or the text to type. Tries
+/// again when the page reloads under it (the person hung up: the screen moved to wrap-up).
+async fn answer_question(browser: &Browser, server: &ServerProcess, step: &str, values: &[&str]) {
+    for _ in 0..3 {
+        browser.goto(&server.url("/desk")).await;
+        let form = browser.wait_for_css(&format!("#question input[name='step'][value='{step}']")).await;
+        drop(form);
+        let mut ok = true;
+        for v in values {
+            let by_key = format!("#answer-{v}");
+            let target = if browser.client().find(Locator::Css(&by_key)).await.is_ok() {
+                browser.client().find(Locator::Css(&by_key)).await.unwrap().click().await.is_ok()
+            } else if let Ok(field) = browser.client().find(Locator::Css("#answer-number, #answer-text")).await {
+                field.send_keys(v).await.is_ok()
+            } else {
+                false
+            };
+            ok &= target;
+        }
+        if ok && browser.client().find(Locator::Css("#record-answer")).await.is_ok() {
+            browser.submit_and_wait("#record-answer").await;
+            let source = browser.source().await;
+            assert!(!source.contains("id=\"desk-error\""), "answering {step}: {}", browser.body_text().await);
+            return;
+        }
+    }
+    panic!("could not answer {step}: {}", browser.body_text().await);
+}
+
+/// An agent of the US vendor joins the demo survey at the desk, goes ready and takes a simulated call:
+/// the record (first name only, no number), the approved script with its questions one by one, the
+/// answers, and a disposition before the next call — and the campaign's results export has the call,
+/// by that agent, with the answers (the open answer's phone number removed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_disposition() {
+    if !browser_available() {
+        return;
+    }
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "0", "--answer-rate", "0.95", "--calling-at", &at])
+            .await;
+    let agent = server.user("agent", "granite-calls").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &agent.email, &agent.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/desk").await;
+    browser.goto(&server.url("/api/v1/me")).await;
+    let me: serde_json::Value = serde_json::from_str(&browser.body_text().await).unwrap();
+    let user_id = me["user_id"].to_string();
+    browser.goto(&server.url("/desk")).await;
+
+    // Both demo programs call; this vendor works both.
+    browser.wait_for_css("#join-gotv-general").await;
+    browser.submit_and_wait("#join-survey-likely-voters").await;
+    assert!(desk_state(&browser).await.starts_with("Paused"), "a seat starts paused");
+    browser.submit_and_wait("#go-ready").await;
+    assert!(desk_state(&browser).await.starts_with("Ready"));
+
+    // The dialer connects a call (a landline dialed for the agent), or offers a wireless record to
+    // preview and dial by hand (CR-49). The page moves by itself: its stream reloads it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let state = desk_state(&browser).await;
+        if state.starts_with("On a call") || state.starts_with("Wrap-up") {
+            break;
+        }
+        if state.starts_with("Preview") {
+            let record = browser.wait_for_css("#call-card").await.text().await.unwrap();
+            assert!(record.contains("Next call"), "{record}");
+            browser.submit_and_wait("#dial").await;
+        }
+        assert!(std::time::Instant::now() < deadline, "no call reached the desk; the desk says {state:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let first_name = browser.wait_for_css("#call-first-name").await.text().await.unwrap();
+    assert!(!first_name.is_empty() && !first_name.starts_with('('), "the engagement shares first names: {first_name}");
+    let opening = browser.wait_for_css("#step-opening").await.text().await.unwrap();
+    assert!(opening.contains(&format!("may I speak with {first_name}?")), "{opening}");
+    assert!(opening.contains("My name is Alex") && opening.contains(CAMPAIGN_NAME), "merge fields filled: {opening}");
+    browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
+    let body = browser.body_text().await;
+    let digits: Vec<u8> = body.bytes().filter(u8::is_ascii_digit).collect();
+    assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no phone number on the desk");
+    assert!(!body.contains("+1"), "no E.164 number on the desk ({} digits)", digits.len());
+
+    answer_question(&browser, &server, "consent", &["yes"]).await;
+    answer_question(&browser, &server, "likely", &["8"]).await;
+    answer_question(&browser, &server, "issues", &["economy", "roads"]).await;
+    answer_question(&browser, &server, "direction", &["wrong"]).await;
+    answer_question(&browser, &server, "age", &["44"]).await;
+    answer_question(&browser, &server, "comments", &["Fix the buses, call me on 919-555-0143"]).await;
+    browser.goto(&server.url("/desk")).await;
+    let end = browser.wait_for_css("#script-end").await.text().await.unwrap();
+    assert!(end.contains("complete"), "{end}");
+    // The disposition is required; the script's end is proposed.
+    let chosen = browser.wait_for_css("#disposition option[selected]").await.text().await.unwrap();
+    assert!(chosen.starts_with("Complete"), "{chosen}");
+    browser.submit_and_wait("#finish-call").await;
+    let state = desk_state(&browser).await;
+    assert!(state.starts_with("Ready") || state.starts_with("Preview") || state.starts_with("On a call"), "{state}");
+
+    let rows = support::cli::results_rows(server.data_dir(), "data@demo.clearline.test", "survey-likely-voters");
+    let mine: Vec<_> = rows.iter().filter(|r| r["agent"] == user_id).collect();
+    assert_eq!(mine.len(), 1, "one call by the agent (user {user_id}): {rows:?}");
+    let call = mine[0];
+    assert_eq!(call["disposition"], "complete");
+    assert_eq!(call["first_name"].to_lowercase(), first_name.to_lowercase());
+    assert_eq!(call["answer_consent"], "yes");
+    assert_eq!(call["answer_likely"], "8");
+    assert_eq!(call["answer_issues"], "economy;roads", "document order");
+    assert_eq!(call["answer_age"], "44");
+    assert_eq!(call["answer_comments"], "Fix the buses, call me on [number removed]");
+
+    // The offshore vendor's agent sees only the program their vendor works, and cannot join the other.
+    browser.submit_and_wait("form[action='/logout'] button[type='submit']").await;
+    let offshore = server.user("agent", "lakeshore-contact").clone();
+    sign_in_with_password(&browser, &server, &offshore.email, &offshore.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/desk").await;
+    browser.wait_for_css("#join-gotv-general").await;
+    assert!(browser.client().find(Locator::Css("#join-survey-likely-voters")).await.is_err(), "not their vendor's");
+    let forged = browser
+        .client()
+        .execute_async(
+            "var done = arguments[arguments.length - 1];\
+             var csrf = document.querySelector('input[name=csrf]').value;\
+             fetch('/desk/join', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},\
+               body: 'csrf=' + encodeURIComponent(csrf) + '&program=survey-likely-voters'})\
+             .then(function (r) { return r.text().then(function (t) { done([r.status, t]); }); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(forged[0], 422, "refused");
+    let page = forged[1].as_str().unwrap();
+    assert!(page.contains("that program is not calling now"), "{page}");
+    assert!(!page.contains("WILLIAM") && !page.contains(&first_name), "nothing of the other vendor's call shown");
+    browser.close().await;
+}
+
+/// Signs `email` in over HTTP (a second person beside the browser's), returning the client and the
+/// session's CSRF token read from the desk.
+async fn http_sign_in(server: &ServerProcess, email: &str, password: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let mut form = vec![("email", email.to_string()), ("password", password.to_string())];
+    if let Some(csrf) = login.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()) {
+        form.push(("csrf", csrf.to_string()));
+    }
+    let r = client.post(server.url("/login")).form(&form).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let desk = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
+    let csrf = desk.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a CSRF token");
+    (client, csrf.to_string())
+}
+
+/// The supervisor of the US vendor keeps the wallboard open while bots call and an agent of theirs
+/// joins the survey and goes ready: the agent's row appears, with their state, without the supervisor
+/// touching the page (the stream reloads it); the other vendor's agents never show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_sees_an_agent_go_ready_on_the_wallboard_within_a_second_or_two() {
+    if !browser_available() {
+        return;
+    }
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "1", "--answer-rate", "0.5", "--calling-at", &at])
+            .await;
+    let supervisor = server.user("supervisor", "granite-calls").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &supervisor.email, &supervisor.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/wallboard']").await;
+    browser.wait_for_css("#board-survey-likely-voters").await;
+    browser.wait_for_css("#board-gotv-general").await;
+    browser.wait_for_css("#wallboard[data-live-ready='true']").await;
+    let seats = browser.wait_for_css("#seats-survey-likely-voters").await.text().await.unwrap();
+    assert!(seats.contains("bot-granite-calls-1"), "the vendor's bot is on the floor: {seats}");
+    assert!(!seats.contains("Alex Agent"), "the agent has not joined yet: {seats}");
+    let gotv = browser.wait_for_css("#seats-gotv-general").await.text().await.unwrap();
+    assert!(!gotv.contains("lakeshore"), "another vendor's agents never show: {gotv}");
+
+    let agent = server.user("agent", "granite-calls").clone();
+    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
+    for (path, form) in [("/desk/join", vec![("program", "survey-likely-voters")]), ("/desk/ready", vec![])] {
+        let mut form: Vec<(&str, &str)> = form;
+        form.push(("csrf", &csrf));
+        let r = client.post(server.url(path)).form(&form).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    let joined = std::time::Instant::now();
+    let deadline = joined + Duration::from_secs(5);
+    let row = loop {
+        let text = match browser.client().find(Locator::Css("#seats-survey-likely-voters")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if let Some(line) = text.lines().find(|l| l.contains("Alex Agent")) {
+            break line.to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "the agent never showed on the wallboard: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        ["ready", "on call", "wrap up"].iter().any(|s| row.contains(s)),
+        "the agent's state is shown in words: {row}"
+    );
+    eprintln!("the agent showed on the wallboard {:?} after going ready", joined.elapsed());
+    let attempts = browser.wait_for_css("#attempts-survey-likely-voters").await.text().await.unwrap();
+    assert!(attempts.parse::<u64>().unwrap() > 0, "the bot's calls are counted: {attempts}");
+    browser.screenshot(screenshot_dir().join("wallboard.png")).await;
     browser.close().await;
 }

@@ -14,6 +14,7 @@ pub mod phone;
 pub mod policy;
 pub mod principal;
 pub mod program;
+pub mod redact;
 pub mod script;
 pub mod tz;
 pub mod universe;

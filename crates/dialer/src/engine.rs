@@ -397,15 +397,23 @@ impl Engine {
         self.become_ready(now, agent);
     }
 
-    /// A ready agent logs out (an agent on a call logs out after wrap-up).
+    /// A ready agent logs out or pauses (an agent on a call logs out after wrap-up). An agent with a
+    /// preview record on screen may too: the record goes back to the front of the preview pool for the
+    /// next free agent (a person at the desk steps away without dialing).
     pub fn logout(&mut self, now: Micros, agent: AgentId) -> bool {
         let Some(a) = self.agents.get_mut(agent.0 as usize) else { return false };
-        if a.state != AgentState::Ready {
-            return false;
-        }
+        let offered = match a.state {
+            AgentState::Ready => None,
+            AgentState::Offered(lead) => Some(lead),
+            _ => return false,
+        };
         a.state = AgentState::LoggedOut;
         a.logged_in_total += now - a.logged_in_at;
         self.emit(Command::AgentLegDown { leg: AgentLeg(agent.0) });
+        if let Some(lead) = offered {
+            self.release(&lead);
+            self.preview_pool.push_front(lead);
+        }
         true
     }
 

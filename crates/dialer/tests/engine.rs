@@ -425,3 +425,24 @@ fn a_pooled_preview_lead_is_asked_again_when_it_leaves_the_pool() {
     );
     assert_eq!(e.counters().denied, 2, "both pooled leads refused at the instant they would be offered");
 }
+
+#[test]
+fn an_agent_who_pauses_with_a_preview_on_screen_hands_the_record_to_the_next_agent() {
+    let leads = vec![lead(1, 1, LineType::Wireless)];
+    let mut e = engine(ProgramMode::Preview, leads, 0);
+    e.login(0, AgentId(0));
+    assert!(e.take_outputs().contains(&Output::Agent(AgentId(0), AgentNotice::PreviewOffered { lead: 1 })));
+    assert!(e.logout(SECOND, AgentId(0)), "an agent with a preview on screen may step away");
+    assert!(!e.logout(SECOND, AgentId(0)), "already out");
+    e.take_outputs();
+    e.login(2 * SECOND, AgentId(1));
+    let out = e.take_outputs();
+    assert!(
+        out.contains(&Output::Agent(AgentId(1), AgentNotice::PreviewOffered { lead: 1 })),
+        "the record went back to the pool, its household no longer held: {out:?}"
+    );
+    e.preview_dial(3 * SECOND, AgentId(0));
+    assert!(originated(&e.take_outputs()).is_empty(), "the paused agent cannot dial it any more");
+    e.preview_dial(3 * SECOND, AgentId(1));
+    assert_eq!(originated(&e.take_outputs()).len(), 1);
+}

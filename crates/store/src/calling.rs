@@ -538,26 +538,30 @@ impl Store {
         &self,
         actor: &Actor,
         program: &Program,
-        changes: &[(String, &'static str, Option<String>, i64)],
+        changes: &[AgentStateChange],
     ) -> StoreResult<()> {
-        require_in_org(actor, Capability::ManagePrograms, None)?;
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
         if changes.is_empty() {
             return Ok(());
         }
         self.program_in_actor_org(actor, program).await?;
         let mut tx = self.write().await?;
-        for (agent, state, reason, at) in changes {
+        for c in changes {
             sqlx::query(
-                "INSERT INTO agent_state_log (program_id, agent, state, reason, at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO agent_state_log (program_id, agent, state, reason, at, vendor_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(program.id)
-            .bind(agent)
-            .bind(*state)
-            .bind(reason.as_deref())
-            .bind(*at)
+            .bind(&c.agent)
+            .bind(c.state)
+            .bind(c.reason.as_deref())
+            .bind(c.at_us)
+            .bind(c.vendor.map(|v| v.0))
             .execute(&mut *tx.tx)
             .await?;
         }
+        // The vendors' wallboards follow their agents.
+        tx.signal(calls_signal(campaign, program));
         tx.commit().await
     }
 
@@ -806,7 +810,20 @@ impl Store {
 }
 
 /// Live views of the program's calling (its page, later the dashboards) refresh on this.
-fn calls_signal(campaign: OrgId, program: &Program) -> crate::Signal {
+/// One agent state change on a program's floor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentStateChange {
+    /// A user id (a person at the desk) or a bot's name.
+    pub agent: String,
+    /// `ready`, `paused`, `on_call`, `wrap_up`, `logged_out`.
+    pub state: &'static str,
+    pub reason: Option<String>,
+    pub at_us: i64,
+    /// The floor's vendor; `None` on an agentless floor.
+    pub vendor: Option<OrgId>,
+}
+
+pub(crate) fn calls_signal(campaign: OrgId, program: &Program) -> crate::Signal {
     crate::Signal { org_id: Some(campaign), topic: "calls".into(), object: program.slug.clone() }
 }
 

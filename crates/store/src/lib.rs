@@ -15,9 +15,11 @@ mod bulk_pg;
 mod calling;
 mod contact;
 mod db;
+mod desk;
 mod dial_facts;
 mod dial_history;
 mod error;
+mod floor;
 mod households;
 mod inbound;
 mod orgs;
@@ -34,13 +36,16 @@ mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use calling::{
-    AnswerRecord, AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt, DEFAULT_RETRY_SPACING_MINUTES,
+    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallStats, DialableEntry, NewAttempt,
+    DEFAULT_RETRY_SPACING_MINUTES,
 };
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
+pub use desk::DeskPerson;
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
 pub use dial_history::{EntryState, RECORDED_DIAL_KINDS};
 pub use error::{StoreError, StoreResult};
+pub use floor::{AgentSeat, FloorBoard, ProgramBoard};
 pub use inbound::{InboundCall, InboundRow};
 pub use orgs::{NewEngagement, NewOrganization, NewSite};
 pub use programs::{CallListSummary, ExclusionCount, NewEntry, Program};

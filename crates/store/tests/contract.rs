@@ -1668,7 +1668,14 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     assert_eq!(history, vec![(-1, 2, 1)], "one bridged and one abandoned call the day before");
     assert!(store.abandonment_history(&w.owner, &program, t0).await.unwrap().is_empty(), "none before t0");
     // The agent state log is append-only.
-    store.log_agent_states(&w.owner, &program, &[("agent-1".to_string(), "ready", None, t0)]).await.unwrap();
+    let change = clearline_store::AgentStateChange {
+        agent: "agent-1".to_string(),
+        state: "ready",
+        reason: None,
+        at_us: t0,
+        vendor: None,
+    };
+    store.log_agent_states(&w.owner, &program, &[change]).await.unwrap();
     let refused = clearline_store::testing::tamper(&t.config, &["DELETE FROM agent_state_log"]).await;
     assert!(refused.is_err(), "deleting agent states is refused");
 }

@@ -133,3 +133,55 @@
     });
   });
 })();
+
+// The agent desk: the stream says when the screen changed (a call connected, the person hung up, the
+// program stopped); the page reloads to show it — unless the agent is half-way through typing an answer,
+// which a reload would lose: then it says so and waits for them.
+(function () {
+  "use strict";
+  function typing(desk) {
+    var inputs = desk.querySelectorAll("#question textarea, #question input[type=number], #question input[type=checkbox]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].type === "checkbox" ? inputs[i].checked : inputs[i].value !== "") { return true; }
+    }
+    return false;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var desk = document.getElementById("desk");
+    var status = document.getElementById("desk-live");
+    if (!desk || !status || !window.EventSource) { return; }
+    var source = new EventSource(desk.getAttribute("data-live"));
+    source.onopen = function () { desk.setAttribute("data-live-ready", "true"); };
+    source.addEventListener("desk", function (e) {
+      if (e.data === desk.getAttribute("data-version")) { return; }
+      if (typing(desk)) {
+        status.textContent = "The call has changed: record your answer, or reload the page to see it.";
+        return;
+      }
+      window.location.reload();
+    });
+  });
+})();
+
+// The wallboard: the stream says a program's calls or agents changed; the page reloads, at most once a
+// second (a busy floor changes many times a second).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var board = document.getElementById("wallboard");
+    var status = document.getElementById("wallboard-live");
+    if (!board || !status || !window.EventSource) { return; }
+    var source = new EventSource(board.getAttribute("data-live"));
+    var loadedAt = Date.now();
+    var pending = false;
+    function reload() {
+      if (pending) { return; }
+      pending = true;
+      setTimeout(function () { window.location.reload(); }, Math.max(0, 1000 - (Date.now() - loadedAt)));
+    }
+    source.onopen = function () { status.textContent = "Live"; board.setAttribute("data-live-ready", "true"); };
+    source.addEventListener("floor", reload);
+    source.addEventListener("resync", reload);
+    source.onerror = function () { status.textContent = "Live updates paused; reload the page."; };
+  });
+})();

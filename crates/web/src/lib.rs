@@ -82,6 +82,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/audit/export", Cap(C::ExportAuditLog), api::audit::export);
     t.add(M::GET, "/api/v1/audit/stream", Cap(C::ViewAuditLog), api::audit::stream);
     t.add(M::GET, "/api/v1/programs/{slug}/calls", Cap(C::ManagePrograms), api::programs::calls);
+    t.add(M::GET, "/api/v1/floor", Cap(C::SuperviseFloor), ui::wallboard::floor_api);
     t.add(M::GET, "/api/v1/programs/{slug}/calls/stream", Cap(C::ManagePrograms), api::programs::calls_stream);
     t.add(M::POST, "/api/v1/programs/{slug}/why", Cap(C::ExplainDials), api::policy::why);
     t.add(M::POST, "/api/v1/policy/check", Cap(C::ExplainDials), api::policy::check);
@@ -101,7 +102,17 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/invitation", Public, ui::login::invitation_submit);
     // Pages: everything else.
     t.add(M::GET, "/", SignedIn, ui::admin::home);
-    t.add(M::GET, "/desk", Cap(C::UseAgentDesk), ui::admin::desk);
+    t.add(M::GET, "/desk", Cap(C::UseAgentDesk), ui::desk::desk_page);
+    t.add(M::GET, "/desk/stream", Cap(C::UseAgentDesk), ui::desk::stream);
+    t.add(M::POST, "/desk/join", Cap(C::UseAgentDesk), ui::desk::join);
+    t.add(M::POST, "/desk/ready", Cap(C::UseAgentDesk), ui::desk::ready);
+    t.add(M::POST, "/desk/pause", Cap(C::UseAgentDesk), ui::desk::pause);
+    t.add(M::POST, "/desk/dial", Cap(C::UseAgentDesk), ui::desk::dial);
+    t.add(M::POST, "/desk/answer", Cap(C::UseAgentDesk), ui::desk::answer);
+    t.add(M::POST, "/desk/finish", Cap(C::UseAgentDesk), ui::desk::finish);
+    t.add(M::POST, "/desk/leave", Cap(C::UseAgentDesk), ui::desk::leave);
+    t.add(M::GET, "/wallboard", Cap(C::SuperviseFloor), ui::wallboard::wallboard);
+    t.add(M::GET, "/wallboard/stream", Cap(C::SuperviseFloor), ui::wallboard::stream);
     t.add(M::GET, "/organization", Cap(C::ViewOwnOrganization), ui::admin::organization);
     t.add(M::POST, "/organization/profile", Cap(C::EditOrganizationProfile), ui::admin::organization_save);
     t.add(M::GET, "/organizations", Cap(C::ManageOrganizations), ui::admin::organizations);

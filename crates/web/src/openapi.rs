@@ -45,6 +45,7 @@ use utoipa::OpenApi;
         crate::api::audit::export,
         crate::api::audit::stream,
         crate::api::programs::calls,
+        crate::ui::wallboard::floor_api,
         crate::api::programs::calls_stream,
         crate::api::policy::why,
         crate::api::policy::check,

@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub master_key_file: Option<std::path::PathBuf>,
     /// Imports running or finished on this node.
     pub jobs: crate::api::imports::Jobs,
+    /// The programs calling in this process and the agents at their desks.
+    pub desk: clearline_calling::DeskHub,
 }
 
 impl AppState {
@@ -61,7 +63,19 @@ impl AppState {
             master_key: None,
             master_key_file: None,
             jobs: Default::default(),
+            desk: Default::default(),
         }))
+    }
+
+    /// The same state with the desk hub the process's calling runs open their floors on.
+    pub fn with_desk(self, desk: clearline_calling::DeskHub) -> AppState {
+        let inner =
+            Arc::try_unwrap(self.0).unwrap_or_else(|_| panic!("with_desk is called before the state is shared"));
+        AppState(Arc::new(Inner { desk, ..inner }))
+    }
+
+    pub fn desk(&self) -> &clearline_calling::DeskHub {
+        &self.0.desk
     }
 
     /// The same state with the deployment's master key (for imports), and the file it is kept in.

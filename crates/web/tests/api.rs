@@ -24,6 +24,7 @@ both_backends!(
     why_not_now_explains_one_voter_without_showing_the_number,
     the_policy_api_decides_cases_in_order_and_names_a_bad_field,
     opt_outs_from_texts_and_emails_list_the_number_at_once,
+    the_wallboard_shows_a_vendor_its_own_agents_and_calls_only,
 );
 
 async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
@@ -806,4 +807,96 @@ async fn opt_outs_from_texts_and_emails_list_the_number_at_once(app: TestApp) {
     let audit = get(&app, "/api/v1/audit?limit=200", Some(&compliance)).await.text().await.unwrap();
     assert!(audit.contains("dnc.message_unrecognised") && audit.contains("dnc.add"), "{audit}");
     assert!(!audit.contains("5550142"), "no number in the audit log");
+}
+
+/// The supervisor's wallboard (`GET /api/v1/floor` and the page): each program the vendor works through
+/// an active engagement, with its own agents' latest states (people by name, bots marked) and its own
+/// calls; an agent of another floor, and logged-out agents, never show; an ended engagement ends it all.
+async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp) {
+    use clearline_core::{OrgKind, Principal, Role, Via};
+    use clearline_store::{AgentStateChange, NewAttempt};
+    program_with_a_call_list(&app).await;
+    let pm = Actor::User(Principal {
+        user_id: app.users["program_manager"],
+        org_id: app.campaign,
+        org_kind: OrgKind::Campaign,
+        role: Role::ProgramManager,
+        site_id: None,
+        via: Via::Cli,
+        source: "test".into(),
+    });
+    let program = app.store.program_by_slug(&pm, "gotv").await.unwrap();
+    let now = jiff::Timestamp::now().as_microsecond();
+    let change = |agent: &str, state: &'static str, reason: Option<&str>, ago_s: i64, vendor| AgentStateChange {
+        agent: agent.to_string(),
+        state,
+        reason: reason.map(String::from),
+        at_us: now - ago_s * 1_000_000,
+        vendor,
+    };
+    let person = app.users["agent"].0.to_string();
+    let changes = [
+        change(&person, "ready", None, 1_200, Some(app.vendor)),
+        change(&person, "paused", Some("lunch"), 1_000, Some(app.vendor)),
+        change("bot-vend-1", "ready", None, 400, Some(app.vendor)),
+        change("bot-vend-2", "ready", None, 300, Some(app.vendor)),
+        change("bot-vend-2", "logged_out", None, 200, Some(app.vendor)),
+        change("bot-elsewhere", "on_call", None, 100, None),
+    ];
+    app.store.log_agent_states(&pm, &program, &changes).await.unwrap();
+    let entries = app.store.dialable_entries(&pm, &program, Some(app.vendor), now, 2, &[]).await.unwrap();
+    for e in &entries {
+        let attempt =
+            NewAttempt { person_id: e.person_id, dial_kind: "paced", agent: None, dialed_at_us: now, simulated: true };
+        app.store.open_attempt(&pm, &program, &attempt).await.unwrap();
+    }
+
+    let supervisor = app.session("supervisor").await;
+    let res = get(&app, "/api/v1/floor", Some(&supervisor)).await;
+    assert_eq!(res.status(), 200);
+    let board: Value = res.json().await.unwrap();
+    let programs = board["programs"].as_array().unwrap();
+    assert_eq!(programs.len(), 1, "{board}");
+    let gotv = &programs[0];
+    assert_eq!(gotv["slug"], "gotv");
+    let seats: Vec<(String, String, bool)> = gotv["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (a["agent"].as_str().unwrap().into(), a["state"].as_str().unwrap().into(), a["bot"].as_bool().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        seats,
+        vec![("Agent".to_string(), "paused".to_string(), false), ("bot-vend-1".to_string(), "ready".to_string(), true)],
+        "the person by name at their latest state, the ready bot; not the logged-out bot nor another floor's"
+    );
+    assert_eq!(gotv["calls_in_progress"], entries.len() as u64);
+    assert_eq!(gotv["attempts_24h"], entries.len() as u64);
+    let page = get(&app, "/wallboard", Some(&supervisor)).await.text().await.unwrap();
+    // Over 15 minutes paused, over 5 minutes ready without a call (the seconds may have moved on).
+    assert!(page.contains("Agent has been paused for 16:4"), "a long pause is an alert: {page}");
+    assert!(page.contains("(lunch)."), "with its reason");
+    assert!(page.contains("bot-vend-1 has waited 6:4"), "an idle agent is an alert");
+    assert!(!page.contains("bot-elsewhere"));
+    // Campaign staff have no wallboard; an agent neither.
+    for who in ["program_manager", "agent"] {
+        let session = app.session(who).await;
+        assert_eq!(get(&app, "/api/v1/floor", Some(&session)).await.status(), 403, "{who}");
+    }
+    // The campaign ends the engagement: the program leaves the vendor's board at once.
+    let owner = Actor::User(Principal {
+        user_id: app.users["owner"],
+        org_id: app.campaign,
+        org_kind: OrgKind::Campaign,
+        role: Role::Owner,
+        site_id: None,
+        via: Via::Cli,
+        source: "test".into(),
+    });
+    let engagement = app.store.list_engagements(&owner).await.unwrap()[0].id;
+    app.store.end_engagement(&owner, engagement).await.unwrap();
+    let board: Value = get(&app, "/api/v1/floor", Some(&supervisor)).await.json().await.unwrap();
+    assert_eq!(board["programs"], json!([]), "{board}");
 }

@@ -43,6 +43,7 @@ const USER_ADMINS: &[&str] = &["owner", "admin", "vendor_admin", "operator"];
 const AUDIT_READERS: &[&str] = &["owner", "admin", "data_manager", "compliance_officer", "vendor_admin", "operator"];
 const AUDIT_EXPORTERS: &[&str] = &["owner", "admin", "compliance_officer", "vendor_admin", "operator"];
 const AGENTS: &[&str] = &["agent"];
+const SUPERVISORS: &[&str] = &["supervisor"];
 const LIST_EDITORS: &[&str] = &["owner", "admin", "data_manager"];
 const TARGETERS: &[&str] = &["owner", "admin", "data_manager", "program_manager"];
 const PERSONAL_DATA_EXPORTERS: &[&str] = &["owner", "admin", "data_manager"];
@@ -106,6 +107,16 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/invitation", true, ALL),
         (M::GET, "/", false, ALL),
         (M::GET, "/desk", false, AGENTS),
+        (M::GET, "/desk/stream", false, AGENTS),
+        (M::GET, "/wallboard", false, SUPERVISORS),
+        (M::GET, "/wallboard/stream", false, SUPERVISORS),
+        (M::POST, "/desk/join", false, AGENTS),
+        (M::POST, "/desk/ready", false, AGENTS),
+        (M::POST, "/desk/pause", false, AGENTS),
+        (M::POST, "/desk/dial", false, AGENTS),
+        (M::POST, "/desk/answer", false, AGENTS),
+        (M::POST, "/desk/finish", false, AGENTS),
+        (M::POST, "/desk/leave", false, AGENTS),
         (M::GET, "/organization", false, NOT_AGENT),
         (M::POST, "/organization/profile", false, ORG_EDITORS),
         (M::GET, "/organizations", false, OPERATOR),
@@ -135,6 +146,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/programs/{slug}/build-list", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/start", false, PROGRAM_MANAGERS),
         (M::GET, "/api/v1/programs/{slug}/calls", false, PROGRAM_MANAGERS),
+        (M::GET, "/api/v1/floor", false, SUPERVISORS),
         (M::GET, "/api/v1/programs/{slug}/calls/stream", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/pause", false, PROGRAM_MANAGERS),
         (M::GET, "/why", false, DIAL_EXPLAINERS),

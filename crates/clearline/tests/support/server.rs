@@ -48,6 +48,19 @@ impl ServerProcess {
     /// credentials. `env` adds environment variables (e.g. `CLEARLINE_POSTGRES_SCHEMA`, so that several
     /// nodes share one test schema).
     pub async fn start_node(database_url: Option<&str>, env: &[(&str, &str)], seed: bool) -> ServerProcess {
+        // The browser tests start the demo programs themselves; no live calling under them.
+        ServerProcess::launch(database_url, env, seed.then_some(&["--no-calling"][..])).await
+    }
+
+    /// Starts the demo on SQLite with its live calling, with these `demo` flags (e.g. `--bots-per-vendor
+    /// 0`, `--calling-at`).
+    pub async fn start_calling_demo(demo_args: &[&str]) -> ServerProcess {
+        ServerProcess::launch(None, &[], Some(demo_args)).await
+    }
+
+    /// `demo_args`: `demo` with these flags; `None`: plain `serve`.
+    async fn launch(database_url: Option<&str>, env: &[(&str, &str)], demo_args: Option<&[&str]>) -> ServerProcess {
+        let seed = demo_args.is_some();
         let data_dir = tempfile::tempdir().expect("a temporary data directory");
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
@@ -60,10 +73,7 @@ impl ServerProcess {
         }
         command.envs(env.iter().copied());
         command.arg(if seed { "demo" } else { "serve" });
-        if seed {
-            // The browser tests start the demo program themselves; no live calling under them.
-            command.arg("--no-calling");
-        }
+        command.args(demo_args.unwrap_or_default());
         command
             .arg("--listen")
             .arg(&listen)

@@ -62,3 +62,47 @@ pub fn merge_fields_in(text: &str) -> Result<Vec<&str>, usize> {
         }
     }
 }
+
+/// `text` with each `{name}` replaced by its value. A field without a value (the voter file has no
+/// polling place for this precinct, say) shows as `[name]`, so the caller sees a gap to fill by
+/// asking rather than reading out a brace or, worse, nothing; text with an unmatched brace is
+/// returned as it is (a submitted version never has one: validation refuses it).
+pub fn fill(text: &str, value_of: impl Fn(&str) -> Option<String>) -> String {
+    if merge_fields_in(text).is_err() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let close = open + rest[open..].find('}').expect("checked: every brace is matched");
+        out.push_str(&rest[..open]);
+        let name = rest[open + 1..close].trim();
+        match value_of(name) {
+            Some(v) => out.push_str(&v),
+            None => {
+                out.push('[');
+                out.push_str(name);
+                out.push(']');
+            }
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::fill;
+
+    #[test]
+    fn fields_are_replaced_and_a_missing_value_shows_as_a_bracketed_gap() {
+        let value = |name: &str| (name == "voter.first_name").then(|| "Ana".to_string());
+        assert_eq!(
+            fill("Hello {voter.first_name}, your polling place is { voter.polling_place }.", value),
+            "Hello Ana, your polling place is [voter.polling_place]."
+        );
+        assert_eq!(fill("no fields", value), "no fields");
+        assert_eq!(fill("broken {voter.first_name", value), "broken {voter.first_name", "left as written");
+    }
+}

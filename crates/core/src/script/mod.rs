@@ -24,10 +24,10 @@ mod validate;
 pub mod walk;
 
 pub use diff::{diff_lines, render_diff, DiffLine, DiffTag};
-pub use fields::{merge_fields_in, MergeField, MERGE_FIELDS};
+pub use fields::{fill, merge_fields_in, MergeField, MERGE_FIELDS};
 pub use parse::{parse, ParseError};
 pub use validate::{validate, Problem, ScriptFacts};
-pub use walk::{walk, Answer, GivenAnswer, Walk};
+pub use walk::{walk, walk_until, Answer, GivenAnswer, Partial, Walk};
 
 use crate::disposition::Disposition;
 use serde::Serialize;

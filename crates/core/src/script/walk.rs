@@ -89,19 +89,39 @@ pub const MAX_STEPS_FACTOR: usize = 4;
 /// order unless randomized) and returns the answer.
 pub fn walk(
     script: &Script,
-    mut shuffle: impl FnMut(&Step, &Question) -> Vec<String>,
+    shuffle: impl FnMut(&Step, &Question) -> Vec<String>,
     mut respond: impl FnMut(&Step, &Question, &[String]) -> Answer,
 ) -> Walk {
+    walk_until(script, shuffle, |step, q, order| Some(respond(step, q, order))).walk
+}
+
+/// Where a walk that may stop short got to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Partial {
+    /// The walk so far: the path includes the question it stopped at, last.
+    pub walk: Walk,
+    /// The question step waiting for an answer, when `respond` had none.
+    pub waiting_at: Option<String>,
+}
+
+/// Walks `script` as [`walk`] does, stopping at the first question `respond` has no answer for (a
+/// person at the agent desk answers one question at a time: the desk walks again from the first step
+/// with the answers given so far, so a changed earlier answer re-routes the rest of the call).
+pub fn walk_until(
+    script: &Script,
+    mut shuffle: impl FnMut(&Step, &Question) -> Vec<String>,
+    mut respond: impl FnMut(&Step, &Question, &[String]) -> Option<Answer>,
+) -> Partial {
     let mut out = Walk { path: Vec::new(), answers: Vec::new(), end: None };
     let mut answers: BTreeMap<&str, Answer> = BTreeMap::new();
-    let Some(mut step) = script.steps.first() else { return out };
+    let Some(mut step) = script.steps.first() else { return Partial { walk: out, waiting_at: None } };
     let limit = script.steps.len() * MAX_STEPS_FACTOR;
     while out.path.len() < limit {
         out.path.push(step.id.clone());
         match &step.kind {
             StepKind::End(d) => {
                 out.end = Some(*d);
-                return out;
+                break;
             }
             StepKind::Ask(q) => {
                 let (order, shown) = if q.randomize && q.answer.is_choice() {
@@ -110,7 +130,9 @@ pub fn walk(
                 } else {
                     (q.options.iter().map(|o| o.key.clone()).collect(), None)
                 };
-                let answer = respond(step, q, &order);
+                let Some(answer) = respond(step, q, &order) else {
+                    return Partial { walk: out, waiting_at: Some(step.id.clone()) };
+                };
                 out.answers.retain(|a| a.step != step.id);
                 out.answers.push(GivenAnswer { step: step.id.clone(), answer: answer.clone(), shown });
                 answers.insert(step.id.as_str(), answer);
@@ -125,10 +147,10 @@ pub fn walk(
             .or(step.next.as_deref());
         match next.and_then(|id| script.step(id)) {
             Some(s) => step = s,
-            None => return out,
+            None => break,
         }
     }
-    out
+    Partial { walk: out, waiting_at: None }
 }
 
 /// The questions of a script, in document order.
@@ -213,5 +235,32 @@ mod tests {
         assert_eq!(w.end, None);
         assert_eq!(w.path.len(), s.steps.len() * MAX_STEPS_FACTOR);
         assert_eq!(w.answers.len(), 1, "one answer per question: the last");
+    }
+
+    #[test]
+    fn a_walk_until_stops_at_the_first_unanswered_question_and_a_changed_answer_reroutes() {
+        let s = survey();
+        let given = |table: &[(&str, Answer)]| {
+            let table = table.to_vec();
+            walk_until(
+                &s,
+                |_, q| q.options.iter().map(|o| o.key.clone()).collect(),
+                move |step, _, _| table.iter().find(|(id, _)| *id == step.id).map(|(_, a)| a.clone()),
+            )
+        };
+        let none = given(&[]);
+        assert_eq!(none.waiting_at.as_deref(), Some("consent"));
+        assert_eq!(none.walk.path, ["opening", "consent"]);
+        assert_eq!(none.walk.end, None);
+
+        let two = given(&[("consent", Answer::Choice("yes".into())), ("likely", Answer::Number(8))]);
+        assert_eq!(two.waiting_at.as_deref(), Some("issues"));
+        assert_eq!(two.walk.answers.len(), 2);
+
+        // The same answers with consent changed to "no" take the decline branch to its end.
+        let declined = given(&[("consent", Answer::Choice("no".into())), ("likely", Answer::Number(8))]);
+        assert_eq!(declined.waiting_at, None);
+        assert_eq!(declined.walk.end, Some(Disposition::Refused));
+        assert_eq!(declined.walk.answers.len(), 1, "the likely answer is off this path: not kept");
     }
 }

@@ -54,16 +54,6 @@ pub async fn home(State(state): State<AppState>, caller: Caller) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "desk.html")]
-struct DeskPage {
-    chrome: Chrome,
-}
-
-pub async fn desk(caller: Caller) -> Response {
-    render(&DeskPage { chrome: Chrome::for_caller(&caller, "/desk") })
-}
-
-#[derive(Template)]
 #[template(path = "organization.html")]
 struct OrganizationPage {
     chrome: Chrome,

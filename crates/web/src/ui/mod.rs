@@ -2,11 +2,13 @@
 //! and a small script that adds live updates. Assets are embedded in the binary.
 
 pub mod admin;
+pub mod desk;
 pub mod login;
 pub mod programs;
 pub mod scripts;
 pub mod universes;
 pub mod voters;
+pub mod wallboard;
 pub mod why;
 
 use crate::routes::Caller;
@@ -32,9 +34,15 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 14] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 15] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
+    (
+        "/wallboard",
+        "Wallboard",
+        "Your agents by state, your calls, abandonment against the 3 % line, alerts.",
+        Some(Capability::SuperviseFloor),
+    ),
     (
         "/organization",
         "Organization",

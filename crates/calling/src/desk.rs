@@ -1,0 +1,585 @@
+//! The agent desk's side of a running program: people at the desk take a floor's calls the way its bot
+//! agents do, through a [`DeskHub`] the web edge and the run loop share.
+//!
+//! The web edge never touches a call: it sends the run loop [`DeskAction`]s (ready, pause, dial, an
+//! answer, finish with a disposition) and shows the [`DeskView`] the loop publishes for each seat. The
+//! view holds only what the call needs — the person's first name, the script's text with its merge
+//! fields filled, the question being asked — never a phone number or another field of the file.
+
+use clearline_core::disposition::{Disposition, SetBy};
+use clearline_core::script::{fill, walk_until, Answer, AnswerKind, GivenAnswer, Script, StepKind};
+use clearline_core::OrgId;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// A signed-in vendor agent at the desk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeskAgent {
+    pub user_id: i64,
+    /// Said in the opening (`{caller.first_name}`).
+    pub first_name: String,
+    /// The agent's organization: they take only that vendor's share of a program.
+    pub vendor: OrgId,
+}
+
+/// What a person at the desk does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeskAction {
+    /// Take calls.
+    Ready,
+    /// Stop taking calls (a break, training, a problem), with the reason the supervisor sees.
+    Pause { reason: String },
+    /// Dial the preview record on screen.
+    Dial,
+    /// Answer a question of the script: the values as the form sent them (option keys, a number, text).
+    Answer { step: String, values: Vec<String> },
+    /// End the call (hanging up if it is still live) with a disposition, and for a callback how long
+    /// from now to call back (the run's clock decides when now is).
+    Finish { disposition: Disposition, callback_after_us: Option<i64> },
+    /// Leave the program's desk (only when not on a call).
+    Leave,
+}
+
+/// Why the desk refused an action. The sentences are shown to the agent as they are.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error("that program is not calling now")]
+    NotCalling,
+    #[error("you are not at a program's desk: join one first")]
+    NotSeated,
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn refused(reason: impl Into<String>) -> DeskError {
+    DeskError::Refused(reason.into())
+}
+
+/// How long the desk waits for the run loop to carry out an action (a disposition waits for its write).
+const ACT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+pub(crate) type Reply = oneshot::Sender<Result<(), DeskError>>;
+
+/// A message from the web edge to the run loop.
+pub(crate) enum DeskCommand {
+    Join { agent: DeskAgent, view: watch::Sender<DeskView>, reply: Reply },
+    Act { user_id: i64, action: DeskAction, reply: Reply },
+}
+
+/// Where a seat is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatState {
+    /// At the desk, not taking calls.
+    Paused,
+    /// Waiting for a call.
+    Ready,
+    /// A preview record is on screen: the agent reads it and clicks to dial.
+    Preview,
+    /// The agent's preview or power call is ringing.
+    Dialing,
+    OnCall,
+    /// The call ended; a disposition is needed before the next one.
+    WrapUp,
+    /// The program stopped calling (paused, or its calling hours are over for this run).
+    Closed,
+}
+
+impl SeatState {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SeatState::Paused => "paused",
+            SeatState::Ready => "ready",
+            SeatState::Preview => "preview",
+            SeatState::Dialing => "dialing",
+            SeatState::OnCall => "on_call",
+            SeatState::WrapUp => "wrap_up",
+            SeatState::Closed => "closed",
+        }
+    }
+
+    /// As the desk shows it (words, not only a colour).
+    pub const fn label(self) -> &'static str {
+        match self {
+            SeatState::Paused => "Paused",
+            SeatState::Ready => "Ready — waiting for a call",
+            SeatState::Preview => "Preview — read the record, then dial",
+            SeatState::Dialing => "Dialing",
+            SeatState::OnCall => "On a call",
+            SeatState::WrapUp => "Wrap-up — record the disposition",
+            SeatState::Closed => "The program is not calling now",
+        }
+    }
+}
+
+/// One seat's screen, as the run loop publishes it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeskView {
+    pub program_slug: String,
+    pub program_name: String,
+    pub state: SeatState,
+    /// When the seat entered its state (µs since the epoch).
+    pub since_us: i64,
+    pub pause_reason: Option<String>,
+    pub card: Option<CallCard>,
+    /// Bumped at every change: the page's live stream reloads on it.
+    pub version: u64,
+}
+
+/// What the agent sees of the call in front of them.
+#[derive(Clone, Debug, Serialize)]
+pub struct CallCard {
+    /// The person's first name as the voter file gives it.
+    pub first_name: String,
+    /// The language of the script version read.
+    pub language: String,
+    pub script: Option<ScriptCard>,
+}
+
+/// The approved script, walked as far as the answers go.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScriptCard {
+    pub title: String,
+    pub version: u32,
+    /// Steps on the call's path so far, merge fields filled.
+    pub steps: Vec<CardStep>,
+    /// The question waiting for an answer.
+    pub question: Option<CardQuestion>,
+    /// Where the path ends, once it does: the disposition the desk proposes.
+    pub end: Option<Disposition>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CardStep {
+    pub id: String,
+    pub text: String,
+    /// The answer given, as its labels.
+    pub answer: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CardQuestion {
+    pub step: String,
+    pub text: String,
+    /// `single`, `multiple`, `scale`, `numeric`, `open`.
+    pub kind: &'static str,
+    /// (key, label) in the order to show them (randomized questions: this call's order).
+    pub options: Vec<(String, String)>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
+/// The dispositions an agent may record: those the table says an agent sets, and an answering machine
+/// (a preview call has no detector: the agent hears the machine).
+pub fn agent_dispositions() -> impl Iterator<Item = Disposition> {
+    Disposition::ALL.iter().copied().filter(|d| d.set_by() == SetBy::Agent || *d == Disposition::AnsweringMachine)
+}
+
+/// A program calling now, as the desk lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FloorInfo {
+    pub slug: String,
+    pub name: String,
+}
+
+/// The programs calling now and the seats at their desks, shared by the web edge and the run loops of
+/// one process. Empty when nothing is calling.
+#[derive(Clone, Default)]
+pub struct DeskHub(Arc<Mutex<Hub>>);
+
+impl std::fmt::Debug for DeskHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hub = self.lock();
+        f.debug_struct("DeskHub").field("floors", &hub.floors.len()).field("seats", &hub.seats.len()).finish()
+    }
+}
+
+#[derive(Default)]
+struct Hub {
+    floors: Vec<OpenFloor>,
+    seats: HashMap<i64, Seat>,
+    next_door: u64,
+}
+
+struct OpenFloor {
+    door: u64,
+    info: FloorInfo,
+    vendor: OrgId,
+    commands: mpsc::UnboundedSender<DeskCommand>,
+}
+
+struct Seat {
+    door: u64,
+    commands: mpsc::UnboundedSender<DeskCommand>,
+    view: watch::Receiver<DeskView>,
+}
+
+impl DeskHub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Hub> {
+        self.0.lock().expect("the desk hub's lock is never poisoned (no panics while held)")
+    }
+
+    /// The programs calling now that `vendor` works.
+    pub fn floors_for(&self, vendor: OrgId) -> Vec<FloorInfo> {
+        self.lock().floors.iter().filter(|f| f.vendor == vendor).map(|f| f.info.clone()).collect()
+    }
+
+    /// The seat's screen, while the agent is at a desk.
+    pub fn view(&self, user_id: i64) -> Option<watch::Receiver<DeskView>> {
+        self.lock().seats.get(&user_id).map(|s| s.view.clone())
+    }
+
+    /// Takes a seat at the desk of program `slug` (paused: the agent goes ready when they are).
+    pub async fn join(&self, agent: DeskAgent, slug: &str) -> Result<(), DeskError> {
+        let user_id = agent.user_id;
+        let (door, commands, name) = {
+            let hub = self.lock();
+            if let Some(seat) = hub.seats.get(&user_id) {
+                let at = seat.view.borrow().program_slug.clone();
+                if at == slug && seat.view.borrow().state != SeatState::Closed {
+                    return Ok(());
+                }
+                if seat.view.borrow().state != SeatState::Closed {
+                    return Err(refused(format!("you are at the desk of {at}: leave it first")));
+                }
+            }
+            let floor = hub
+                .floors
+                .iter()
+                .find(|f| f.info.slug == slug && f.vendor == agent.vendor)
+                .ok_or(DeskError::NotCalling)?;
+            (floor.door, floor.commands.clone(), floor.info.name.clone())
+        };
+        let (view, receiver) = watch::channel(DeskView {
+            program_slug: slug.to_string(),
+            program_name: name,
+            state: SeatState::Paused,
+            since_us: 0,
+            pause_reason: None,
+            card: None,
+            version: 0,
+        });
+        let (reply, answer) = oneshot::channel();
+        commands.send(DeskCommand::Join { agent, view, reply }).map_err(|_| DeskError::NotCalling)?;
+        answer.await.map_err(|_| DeskError::NotCalling)??;
+        self.lock().seats.insert(user_id, Seat { door, commands, view: receiver });
+        Ok(())
+    }
+
+    /// Does `action` at the agent's seat; returns once the run loop has carried it out, so the page
+    /// shown next has its effect.
+    pub async fn act(&self, user_id: i64, action: DeskAction) -> Result<(), DeskError> {
+        let commands = self.lock().seats.get(&user_id).map(|s| s.commands.clone()).ok_or(DeskError::NotSeated)?;
+        let leaving = action == DeskAction::Leave;
+        let (reply, answer) = oneshot::channel();
+        commands.send(DeskCommand::Act { user_id, action, reply }).map_err(|_| DeskError::NotCalling)?;
+        let result = tokio::time::timeout(ACT_TIMEOUT, answer)
+            .await
+            .map_err(|_| refused("the dialer did not answer in time: reload the desk to see where the call is"))?
+            .map_err(|_| DeskError::NotCalling)?;
+        if result.is_ok() && leaving {
+            self.lock().seats.remove(&user_id);
+        }
+        result
+    }
+
+    /// A run opens its floors to the desk; they close when the returned door is dropped.
+    pub(crate) fn open(&self, info: FloorInfo, vendors: &[OrgId]) -> (DeskDoor, mpsc::UnboundedReceiver<DeskCommand>) {
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let mut hub = self.lock();
+        hub.next_door += 1;
+        let door = hub.next_door;
+        for vendor in vendors {
+            hub.floors.push(OpenFloor { door, info: info.clone(), vendor: *vendor, commands: commands.clone() });
+        }
+        (DeskDoor { hub: self.clone(), door }, receiver)
+    }
+}
+
+/// A run's floors, open to the desk while it lives.
+pub(crate) struct DeskDoor {
+    hub: DeskHub,
+    door: u64,
+}
+
+impl Drop for DeskDoor {
+    fn drop(&mut self) {
+        let mut hub = self.hub.lock();
+        hub.floors.retain(|f| f.door != self.door);
+        // Seats stay, showing their last (closed) screen, until the agent joins another desk.
+        for seat in hub.seats.values_mut().filter(|s| s.door == self.door) {
+            seat.commands = mpsc::unbounded_channel().0;
+        }
+    }
+}
+
+/// The script a program's desk reads: its attached approved version.
+pub(crate) struct DeskScript {
+    pub script: Script,
+    pub version: u32,
+    pub language: String,
+}
+
+/// One call on a seat, from the preview or connect to the disposition.
+pub(crate) struct LiveCall {
+    pub person_id: i64,
+    /// The few fields of the person the desk may show.
+    pub person: clearline_store::DeskPerson,
+    /// Answers in the order given, with the engine time each was given.
+    pub answers: Vec<(GivenAnswer, clearline_dialer::Micros)>,
+    /// The order each randomized question's options are shown in on this call, fixed at first showing.
+    pub orders: HashMap<String, Vec<String>>,
+    /// Seeds the randomized orders.
+    pub seed: u64,
+}
+
+impl LiveCall {
+    pub fn new(person_id: i64, person: clearline_store::DeskPerson, seed: u64) -> LiveCall {
+        LiveCall { person_id, person, answers: Vec::new(), orders: HashMap::new(), seed }
+    }
+
+    /// Walks the script with the answers given so far: the card, and the answers on the path (an
+    /// answer left off the path by a changed earlier answer is not the call's).
+    pub fn walk(
+        &mut self,
+        script: &DeskScript,
+        value_of: &dyn Fn(&str) -> Option<String>,
+    ) -> (ScriptCard, Vec<GivenAnswer>) {
+        let seed = self.seed;
+        let orders = &mut self.orders;
+        let answers = &self.answers;
+        let partial = walk_until(
+            &script.script,
+            |step, q| {
+                orders
+                    .entry(step.id.clone())
+                    .or_insert_with(|| {
+                        let mut keys: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
+                        shuffle(&mut keys, seed ^ hash(&step.id));
+                        keys
+                    })
+                    .clone()
+            },
+            |step, _, _| answers.iter().rev().find(|(a, _)| a.step == step.id).map(|(a, _)| a.answer.clone()),
+        );
+        let s = &script.script;
+        let mut steps = Vec::new();
+        for id in &partial.walk.path {
+            let Some(step) = s.step(id) else { continue };
+            if matches!(step.kind, StepKind::End(_)) || partial.waiting_at.as_deref() == Some(id.as_str()) {
+                continue;
+            }
+            let answer = partial.walk.answers.iter().find(|a| &a.step == id).map(|a| {
+                let labels = |key: &str| {
+                    step.question()
+                        .and_then(|q| q.options.iter().find(|o| o.key == key))
+                        .map_or(key.to_string(), |o| o.label.clone())
+                };
+                match &a.answer {
+                    Answer::Choice(k) => labels(k),
+                    Answer::Choices(ks) => ks.iter().map(|k| labels(k)).collect::<Vec<_>>().join(", "),
+                    Answer::Number(n) => n.to_string(),
+                    Answer::Text(t) => t.clone(),
+                }
+            });
+            steps.push(CardStep { id: id.clone(), text: fill(&step.spoken(), value_of), answer });
+        }
+        let question = partial.waiting_at.as_deref().and_then(|id| s.step(id)).and_then(|step| {
+            let q = step.question()?;
+            let order = self.orders.get(&step.id).filter(|_| q.randomize && q.answer.is_choice());
+            let options = match order {
+                Some(keys) => keys
+                    .iter()
+                    .filter_map(|k| q.options.iter().find(|o| &o.key == k))
+                    .map(|o| (o.key.clone(), o.label.clone()))
+                    .collect(),
+                None => q.options.iter().map(|o| (o.key.clone(), o.label.clone())).collect(),
+            };
+            let (kind, min, max) = match q.answer {
+                AnswerKind::Single => ("single", None, None),
+                AnswerKind::Multiple => ("multiple", None, None),
+                AnswerKind::Scale { min, max } => ("scale", Some(min), Some(max)),
+                AnswerKind::Numeric { min, max } => ("numeric", min, max),
+                AnswerKind::Open => ("open", None, None),
+            };
+            Some(CardQuestion { step: step.id.clone(), text: fill(&step.spoken(), value_of), kind, options, min, max })
+        });
+        let card =
+            ScriptCard { title: s.title.clone(), version: script.version, steps, question, end: partial.walk.end };
+        (card, partial.walk.answers)
+    }
+
+    /// Records an answer to `step`, checked against its question. The step must be the one waiting or
+    /// one already on the path (an agent may correct an earlier answer; the walk re-routes).
+    pub fn answer(
+        &mut self,
+        script: &DeskScript,
+        step_id: &str,
+        values: &[String],
+        at: clearline_dialer::Micros,
+    ) -> Result<(), DeskError> {
+        let step = script.script.step(step_id).ok_or_else(|| refused("that step is not in the script"))?;
+        let q = step.question().ok_or_else(|| refused("that step asks no question"))?;
+        let (card, _) = self.walk(script, &|_| None);
+        let waiting = card.question.as_ref().is_some_and(|w| w.step == step_id);
+        if !waiting && !card.steps.iter().any(|s| s.id == step_id) {
+            return Err(refused("that question is not on this call's path"));
+        }
+        let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+        let known = |k: &str| q.options.iter().any(|o| o.key == k);
+        let answer = match q.answer {
+            AnswerKind::Single => match values.as_slice() {
+                [k] if known(k) => Answer::Choice(k.to_string()),
+                _ => return Err(refused("choose one of the answers")),
+            },
+            AnswerKind::Multiple => {
+                if values.is_empty() || !values.iter().all(|k| known(k)) {
+                    return Err(refused("choose at least one of the answers"));
+                }
+                // In document order, as the walk stores them.
+                Answer::Choices(
+                    q.options.iter().filter(|o| values.contains(&o.key.as_str())).map(|o| o.key.clone()).collect(),
+                )
+            }
+            AnswerKind::Scale { min, max } => Answer::Number(number_in(&values, Some(min), Some(max))?),
+            AnswerKind::Numeric { min, max } => Answer::Number(number_in(&values, min, max)?),
+            AnswerKind::Open => {
+                let text = values.join(" ");
+                if text.chars().count() > 2_000 {
+                    return Err(refused("an open answer is at most 2,000 characters"));
+                }
+                // Card and phone numbers never reach a stored answer.
+                Answer::Text(clearline_core::redact::redact_numbers(&text))
+            }
+        };
+        let shown = (q.randomize && q.answer.is_choice()).then(|| self.orders.get(step_id).cloned()).flatten();
+        self.answers.retain(|(a, _)| a.step != step_id);
+        self.answers.push((GivenAnswer { step: step_id.to_string(), answer, shown }, at));
+        Ok(())
+    }
+}
+
+fn number_in(values: &[&str], min: Option<i64>, max: Option<i64>) -> Result<i64, DeskError> {
+    let range = match (min, max) {
+        (Some(a), Some(b)) => format!(" from {a} to {b}"),
+        (Some(a), None) => format!(" of at least {a}"),
+        (None, Some(b)) => format!(" of at most {b}"),
+        (None, None) => String::new(),
+    };
+    let n = match values {
+        [v] => v.parse::<i64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m) => Ok(n),
+        _ => Err(refused(format!("give a whole number{range}"))),
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    // FNV-1a: stable across runs and platforms (the std hasher is not).
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+fn shuffle(keys: &mut [String], seed: u64) {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    keys.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn survey() -> DeskScript {
+        DeskScript {
+            script: clearline_core::script::parse(include_str!("../../../docs/scripts/survey.script")).unwrap(),
+            version: 3,
+            language: "en".into(),
+        }
+    }
+
+    fn values(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_desk_walks_the_script_one_answer_at_a_time_with_merge_fields_filled() {
+        let script = survey();
+        let mut call =
+            LiveCall::new(7, clearline_store::DeskPerson { first_name: Some("Ana".into()), ..Default::default() }, 42);
+        let value_of = |name: &str| match name {
+            "voter.first_name" => Some("Ana".to_string()),
+            "caller.first_name" => Some("Alex".to_string()),
+            _ => None,
+        };
+        let (card, _) = call.walk(&script, &value_of);
+        assert_eq!(card.version, 3);
+        assert!(
+            card.steps[0].text.starts_with("Hello, may I speak with Ana? My name is Alex"),
+            "{}",
+            card.steps[0].text
+        );
+        assert!(card.steps[0].text.contains("[campaign.legal_name]"), "a field without a value is a visible gap");
+        assert_eq!(card.question.as_ref().unwrap().step, "consent");
+
+        assert_eq!(
+            call.answer(&script, "likely", &values(&["8"]), 1),
+            Err(refused("that question is not on this call's path")),
+            "not asked yet"
+        );
+        assert_eq!(call.answer(&script, "consent", &values(&["maybe"]), 1), Err(refused("choose one of the answers")));
+        call.answer(&script, "consent", &values(&["yes"]), 1).unwrap();
+        assert_eq!(
+            call.answer(&script, "likely", &values(&["11"]), 2),
+            Err(refused("give a whole number from 1 to 10"))
+        );
+        call.answer(&script, "likely", &values(&["8"]), 2).unwrap();
+        let (card, _) = call.walk(&script, &value_of);
+        let q = card.question.unwrap();
+        assert_eq!((q.step.as_str(), q.kind), ("issues", "multiple"));
+        let mut keys: Vec<&str> = q.options.iter().map(|(k, _)| k.as_str()).collect();
+        let shown: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["economy", "health", "housing", "roads", "schools"]);
+        // The order shown stays the same on every re-render, and is recorded with the answer.
+        assert_eq!(call.walk(&script, &value_of).0.question.unwrap().options, q.options);
+        call.answer(&script, "issues", &values(&["roads", "economy"]), 3).unwrap();
+        let (_, answers) = call.walk(&script, &value_of);
+        let issues = answers.iter().find(|a| a.step == "issues").unwrap();
+        assert_eq!(issues.answer, Answer::Choices(vec!["economy".into(), "roads".into()]), "document order");
+        assert_eq!(issues.shown.as_ref(), Some(&shown));
+
+        // Correcting the first answer to "no" re-routes the call to its refusal end.
+        call.answer(&script, "consent", &values(&["no"]), 4).unwrap();
+        let (card, answers) = call.walk(&script, &value_of);
+        assert_eq!(card.end, Some(Disposition::Refused));
+        assert!(card.question.is_none());
+        assert_eq!(answers.len(), 1, "only the consent answer is on the path now");
+    }
+
+    #[test]
+    fn an_open_answer_loses_card_and_phone_numbers() {
+        let script = survey();
+        let mut call = LiveCall::new(7, Default::default(), 1);
+        for (step, v) in
+            [("consent", "yes"), ("likely", "9"), ("issues", "schools"), ("direction", "right"), ("age", "44")]
+        {
+            call.answer(&script, step, &values(&[v]), 1).unwrap();
+        }
+        call.answer(&script, "comments", &values(&["call me on 919 555 0123, card 4111111111111111"]), 2).unwrap();
+        let (card, answers) = call.walk(&script, &|_| None);
+        assert_eq!(card.end, Some(Disposition::Complete));
+        let comments = answers.iter().find(|a| a.step == "comments").unwrap();
+        assert_eq!(comments.answer, Answer::Text("call me on [number removed], card [number removed]".into()));
+    }
+
+    #[test]
+    fn agents_record_their_own_dispositions_and_an_answering_machine_only() {
+        let codes: Vec<&str> = agent_dispositions().map(|d| d.code()).collect();
+        assert!(codes.contains(&"complete") && codes.contains(&"do_not_call") && codes.contains(&"answering_machine"));
+        assert!(!codes.contains(&"abandoned") && !codes.contains(&"no_answer") && !codes.contains(&"interrupted"));
+    }
+}
