@@ -88,6 +88,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/api/v1/policy/check", Cap(C::ExplainDials), api::policy::check);
     t.add(M::POST, "/api/v1/opt-outs", Cap(C::ManageDoNotCall), api::opt_outs::create);
     t.add(M::GET, "/api/v1/universes", Cap(C::EditTargeting), api::universes::list);
+    t.add(M::POST, "/api/v1/universes", Cap(C::EditTargeting), api::universes::save);
     t.add(M::POST, "/api/v1/universes/count", Cap(C::EditTargeting), api::universes::count);
 
     // Pages: sign-in.

@@ -52,6 +52,7 @@ use utoipa::OpenApi;
         crate::api::opt_outs::create,
         crate::api::universes::list,
         crate::api::universes::count,
+        crate::api::universes::save,
         document,
     )
 )]

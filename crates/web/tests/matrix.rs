@@ -139,6 +139,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/universes/open", false, TARGETERS),
         (M::POST, "/universes/sample", false, TARGETERS),
         (M::GET, "/api/v1/universes", false, TARGETERS),
+        (M::POST, "/api/v1/universes", false, TARGETERS),
         (M::POST, "/api/v1/universes/count", false, TARGETERS),
         (M::GET, "/programs", false, PROGRAM_MANAGERS),
         (M::POST, "/programs", false, PROGRAM_MANAGERS),

@@ -452,6 +452,20 @@ async fn the_universe_builder_counts_what_the_store_counts_saves_and_samples(app
     assert_eq!(res.status(), 200);
     let api: serde_json::Value = res.json().await.unwrap();
     assert_eq!(api["people"].as_u64(), Some(people), "{api}");
+    // Saved over the API under another name, it lists with its counts; the name is then taken.
+    let api_call = |method: reqwest::Method, path: &str| {
+        TestApp::client().request(method, app.url(path)).header("cookie", &pm.0).header("x-csrf-token", &pm.1)
+    };
+    let body = serde_json::json!({"name": "By the API", "filter": serde_json::from_str::<serde_json::Value>(YOUNG_DEMS_JSON).unwrap()});
+    let res = api_call(reqwest::Method::POST, "/api/v1/universes").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let res = api_call(reqwest::Method::POST, "/api/v1/universes").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "name");
+    let listed: serde_json::Value =
+        api_call(reqwest::Method::GET, "/api/v1/universes").send().await.unwrap().json().await.unwrap();
+    let by_api = listed.as_array().unwrap().iter().find(|u| u["name"] == "By the API").expect("listed");
+    assert_eq!((by_api["people"].as_u64(), by_api["households"].as_u64()), (Some(people), Some(households)));
 
     // Adding a row re-renders with one more (empty) row and the count of the rows before it; removing
     // a row takes it away.

@@ -63,3 +63,34 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     }
     Ok(Json(out))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SaveRequest {
+    /// 1-120 characters, unique within the campaign.
+    pub name: String,
+    /// A filter tree (docs/universes.md).
+    #[schema(value_type = Object)]
+    pub filter: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Saved {
+    pub id: i64,
+}
+
+/// Saves a filter as a named universe of the campaign (audited `universe.create`); a taken name is a
+/// 409 naming `name`.
+#[utoipa::path(post, path = "/api/v1/universes", tag = "universes", request_body = SaveRequest,
+    responses((status = 201, body = Saved), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn save(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<SaveRequest>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let filter: Filter =
+        serde_json::from_value(request.filter).map_err(|e| ApiError::invalid("filter", e.to_string()))?;
+    let id = state.store().save_universe(&caller.actor(), &request.name, &filter).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(Saved { id })).into_response())
+}
