@@ -190,6 +190,7 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     browser.goto(&server.url("/programs")).await;
     browser.wait_for_css("#slug").await;
     browser.screenshot(shots.join("programs.png")).await;
+    browser.assert_accessible("the program editor (Programs)").await;
     browser.click("a[href='/programs/gotv-general']").await;
     let list = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert!(list.contains("people from the universe"), "{list}");
@@ -201,6 +202,7 @@ async fn program_manager_reads_the_demo_programs_call_list_and_rebuilds_it() {
     assert!(body.contains("Nothing: it can start."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
     browser.screenshot(shots.join("program.png")).await;
+    browser.assert_accessible("a program's page").await;
     browser.submit_and_wait("form[action='/programs/gotv-general/build-list'] button[type='submit']").await;
     let rebuilt = browser.wait_for_css("#call-list").await.text().await.unwrap();
     assert_eq!(rebuilt.lines().next(), list.lines().next(), "the same universe gives the same list");
@@ -350,6 +352,7 @@ async fn a_compliance_officer_asks_why_a_voter_is_not_called_now() {
     let body = browser.body_text().await;
     assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no number on the page");
     browser.screenshot(screenshot_dir().join("why.png")).await;
+    browser.assert_accessible("Why not now?").await;
     browser.close().await;
 }
 
@@ -424,6 +427,7 @@ async fn a_program_manager_builds_a_universe_with_a_live_count() {
     let json = browser.wait_for_css("#universe-filter-json").await.text().await.unwrap();
     assert!(json.contains("\"op\": \"age\"") && json.contains("\"max\": 35"), "{json}");
     browser.screenshot(screenshot_dir().join("universes.png")).await;
+    browser.assert_accessible("the Universes page with two conditions").await;
     browser.submit_and_wait("#universe-builder button[value='save']").await;
     let saved = browser.wait_for_css("#saved-universes").await.text().await.unwrap();
     assert!(saved.contains("Young Democrats"), "{saved}");
@@ -536,6 +540,7 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert!(opening.contains(&format!("may I speak with {first_name}?")), "{opening}");
     assert!(opening.contains("My name is Alex") && opening.contains(CAMPAIGN_NAME), "merge fields filled: {opening}");
     browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
+    browser.assert_accessible("the agent desk on a call").await;
     let body = browser.body_text().await;
     let digits: Vec<u8> = body.bytes().filter(u8::is_ascii_digit).collect();
     assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no phone number on the desk");
@@ -668,5 +673,64 @@ async fn a_supervisor_sees_an_agent_go_ready_on_the_wallboard_within_a_second_or
     let attempts = browser.wait_for_css("#attempts-survey-likely-voters").await.text().await.unwrap();
     assert!(attempts.parse::<u64>().unwrap() > 0, "the bot's calls are counted: {attempts}");
     browser.screenshot(screenshot_dir().join("wallboard.png")).await;
+    browser.assert_accessible("the wallboard").await;
+    // The check itself finds what it should: an image without a text alternative is critical.
+    browser
+        .client()
+        .execute("document.querySelector('main').appendChild(document.createElement('img'));", vec![])
+        .await
+        .unwrap();
+    if let Some(found) = browser.accessibility_violations().await {
+        assert!(found.iter().any(|v| v.starts_with("image-alt (critical)")), "{found:?}");
+    }
+    browser.close().await;
+}
+
+/// The total attempts in the oversight page's vendor table of `program`, or None while it reloads.
+async fn oversight_attempts(browser: &Browser, program: &str) -> Option<u64> {
+    let table = browser.client().find(Locator::Css(&format!("#vendors-{program} tbody"))).await.ok()?;
+    let text = table.text().await.ok()?;
+    Some(text.lines().filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()).sum())
+}
+
+/// An analyst keeps Oversight open while the bots call: the vendors' counts grow on the page by
+/// themselves (the stream reloads it), the hourly chart is drawn with its numbers, and axe-core finds
+/// no serious or critical problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analyst_watches_the_vendors_calls_add_up_on_oversight() {
+    if !browser_available() {
+        return;
+    }
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "2", "--answer-rate", "0.5", "--calling-at", &at])
+            .await;
+    let analyst = server.user("analyst", "demo").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &analyst.email, &analyst.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/oversight']").await;
+    browser.wait_for_css("#oversight[data-live-ready='true']").await;
+    browser.wait_for_css("#oversight-gotv-general svg[role='img']").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let first = loop {
+        if let Some(n) = oversight_attempts(&browser, "gotv-general").await.filter(|n| *n > 0) {
+            break n;
+        }
+        assert!(std::time::Instant::now() < deadline, "no call showed: {}", browser.body_text().await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    loop {
+        if oversight_attempts(&browser, "gotv-general").await.is_some_and(|n| n > first) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the counts never moved past {first}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let vendors = browser.wait_for_css("#vendors-gotv-general").await.text().await.unwrap();
+    assert!(vendors.contains("granite-calls") && vendors.contains("lakeshore-contact"), "side by side: {vendors}");
+    browser.screenshot(screenshot_dir().join("oversight.png")).await;
+    browser.assert_accessible("Oversight").await;
     browser.close().await;
 }

@@ -163,15 +163,16 @@
   });
 })();
 
-// The wallboard: the stream says a program's calls or agents changed; the page reloads, at most once a
-// second (a busy floor changes many times a second).
+// Live pages (the wallboard, oversight): an element with data-live-reload="/…/stream" reloads the page
+// when the stream says something changed, at most once a second (a busy floor changes many times a
+// second). data-live-status names the element that says whether updates are live.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
-    var board = document.getElementById("wallboard");
-    var status = document.getElementById("wallboard-live");
-    if (!board || !status || !window.EventSource) { return; }
-    var source = new EventSource(board.getAttribute("data-live"));
+    var box = document.querySelector("[data-live-reload]");
+    if (!box || !window.EventSource) { return; }
+    var status = document.getElementById(box.getAttribute("data-live-status"));
+    var source = new EventSource(box.getAttribute("data-live-reload"));
     var loadedAt = Date.now();
     var pending = false;
     function reload() {
@@ -179,9 +180,10 @@
       pending = true;
       setTimeout(function () { window.location.reload(); }, Math.max(0, 1000 - (Date.now() - loadedAt)));
     }
-    source.onopen = function () { status.textContent = "Live"; board.setAttribute("data-live-ready", "true"); };
+    source.onopen = function () { if (status) { status.textContent = "Live"; } box.setAttribute("data-live-ready", "true"); };
     source.addEventListener("floor", reload);
+    source.addEventListener("calls", reload);
     source.addEventListener("resync", reload);
-    source.onerror = function () { status.textContent = "Live updates paused; reload the page."; };
+    source.onerror = function () { if (status) { status.textContent = "Live updates paused; reload the page."; } };
   });
 })();

@@ -83,6 +83,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/audit/stream", Cap(C::ViewAuditLog), api::audit::stream);
     t.add(M::GET, "/api/v1/programs/{slug}/calls", Cap(C::ManagePrograms), api::programs::calls);
     t.add(M::GET, "/api/v1/floor", Cap(C::SuperviseFloor), ui::wallboard::floor_api);
+    t.add(M::GET, "/api/v1/oversight", Cap(C::ViewResults), ui::oversight::api);
     t.add(M::GET, "/api/v1/programs/{slug}/calls/stream", Cap(C::ManagePrograms), api::programs::calls_stream);
     t.add(M::POST, "/api/v1/programs/{slug}/why", Cap(C::ExplainDials), api::policy::why);
     t.add(M::POST, "/api/v1/policy/check", Cap(C::ExplainDials), api::policy::check);
@@ -113,6 +114,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/desk/finish", Cap(C::UseAgentDesk), ui::desk::finish);
     t.add(M::POST, "/desk/leave", Cap(C::UseAgentDesk), ui::desk::leave);
     t.add(M::GET, "/wallboard", Cap(C::SuperviseFloor), ui::wallboard::wallboard);
+    t.add(M::GET, "/oversight", Cap(C::ViewResults), ui::oversight::page);
+    t.add(M::GET, "/oversight/stream", Cap(C::ViewResults), ui::oversight::stream);
     t.add(M::GET, "/wallboard/stream", Cap(C::SuperviseFloor), ui::wallboard::stream);
     t.add(M::GET, "/organization", Cap(C::ViewOwnOrganization), ui::admin::organization);
     t.add(M::POST, "/organization/profile", Cap(C::EditOrganizationProfile), ui::admin::organization_save);

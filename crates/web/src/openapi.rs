@@ -46,6 +46,7 @@ use utoipa::OpenApi;
         crate::api::audit::stream,
         crate::api::programs::calls,
         crate::ui::wallboard::floor_api,
+        crate::ui::oversight::api,
         crate::api::programs::calls_stream,
         crate::api::policy::why,
         crate::api::policy::check,

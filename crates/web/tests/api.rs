@@ -25,6 +25,7 @@ both_backends!(
     the_policy_api_decides_cases_in_order_and_names_a_bad_field,
     opt_outs_from_texts_and_emails_list_the_number_at_once,
     the_wallboard_shows_a_vendor_its_own_agents_and_calls_only,
+    oversight_counts_each_vendors_calls_side_by_side_and_by_hour,
 );
 
 async fn post(app: &TestApp, path: &str, body: Value, auth: Option<&(String, String)>) -> reqwest::Response {
@@ -844,7 +845,10 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         change("bot-elsewhere", "on_call", None, 100, None),
     ];
     app.store.log_agent_states(&pm, &program, &changes).await.unwrap();
+    app.tamper(&["UPDATE programs SET status = 'running' WHERE slug = 'gotv'"]).await;
+    let program = app.store.program_by_slug(&pm, "gotv").await.unwrap();
     let entries = app.store.dialable_entries(&pm, &program, Some(app.vendor), now, 2, &[]).await.unwrap();
+    assert_eq!(entries.len(), 2);
     for e in &entries {
         let attempt =
             NewAttempt { person_id: e.person_id, dial_kind: "paced", agent: None, dialed_at_us: now, simulated: true };
@@ -899,4 +903,81 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
     app.store.end_engagement(&owner, engagement).await.unwrap();
     let board: Value = get(&app, "/api/v1/floor", Some(&supervisor)).await.json().await.unwrap();
     assert_eq!(board["programs"], json!([]), "{board}");
+}
+
+/// Campaign oversight (`GET /api/v1/oversight` and the page): per program, the vendor's attempts,
+/// contacts, completes and dispositions, CR-46 live answers and abandonment, and the last 24 hours by
+/// hour (the chart and its table); results readers only; another campaign sees none of it.
+async fn oversight_counts_each_vendors_calls_side_by_side_and_by_hour(app: TestApp) {
+    use clearline_core::disposition::Disposition;
+    use clearline_core::{OrgKind, Principal, Role, Via};
+    use clearline_store::{AttemptResult, NewAttempt};
+    program_with_a_call_list(&app).await;
+    let pm = Actor::User(Principal {
+        user_id: app.users["program_manager"],
+        org_id: app.campaign,
+        org_kind: OrgKind::Campaign,
+        role: Role::ProgramManager,
+        site_id: None,
+        via: Via::Cli,
+        source: "test".into(),
+    });
+    // Running (its start, with an approved script, is another test's): its list is dialable.
+    app.tamper(&["UPDATE programs SET status = 'running' WHERE slug = 'gotv'"]).await;
+    let program = app.store.program_by_slug(&pm, "gotv").await.unwrap();
+    let now = jiff::Timestamp::now().as_microsecond();
+    let entries = app.store.dialable_entries(&pm, &program, Some(app.vendor), now, 4, &[]).await.unwrap();
+    assert_eq!(entries.len(), 4);
+    let outcomes = [Some(Disposition::Complete), Some(Disposition::NoAnswer), Some(Disposition::Abandoned), None];
+    for (e, outcome) in entries.iter().zip(outcomes) {
+        let attempt =
+            NewAttempt { person_id: e.person_id, dial_kind: "paced", agent: None, dialed_at_us: now, simulated: true };
+        let id = app.store.open_attempt(&pm, &program, &attempt).await.unwrap();
+        let Some(disposition) = outcome else { continue }; // left in flight
+        let live = disposition != Disposition::NoAnswer;
+        let result = AttemptResult {
+            disposition,
+            agent: None,
+            rang_at_us: Some(now + 1_000_000),
+            answered_at_us: live.then_some(now + 5_000_000),
+            greeting_ended_at_us: live.then_some(now + 6_000_000),
+            bridged_at_us: (disposition == Disposition::Complete).then_some(now + 7_000_000),
+            ended_at_us: now + 60_000_000,
+            callback_at_us: None,
+            answers: Vec::new(),
+        };
+        app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();
+    }
+
+    let analyst = app.session("analyst").await;
+    let res = get(&app, "/api/v1/oversight", Some(&analyst)).await;
+    assert_eq!(res.status(), 200);
+    let o: Value = res.json().await.unwrap();
+    let gotv = o["programs"].as_array().unwrap().iter().find(|p| p["slug"] == "gotv").expect("the program");
+    let vendors = gotv["vendors"].as_array().unwrap();
+    assert_eq!(vendors.len(), 1, "{gotv}");
+    let v = &vendors[0];
+    assert_eq!(v["vendor"], "vend");
+    assert_eq!((v["attempts"].as_u64(), v["in_flight"].as_u64()), (Some(4), Some(1)));
+    assert_eq!((v["contacts"].as_u64(), v["completes"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((v["live"].as_u64(), v["abandoned"].as_u64()), (Some(2), Some(1)), "the bridged and the abandoned call");
+    assert_eq!(v["by_disposition"], json!({"abandoned": 1, "complete": 1, "no_answer": 1}));
+    let hourly = gotv["hourly"].as_array().unwrap();
+    assert_eq!(hourly.len(), 24);
+    let last = &hourly[23];
+    assert_eq!((last["attempts"].as_u64(), last["contacts"].as_u64()), (Some(4), Some(1)), "this hour's bar");
+    assert!(hourly[..23].iter().all(|h| h["attempts"] == 0));
+
+    let page = get(&app, "/oversight", Some(&analyst)).await.text().await.unwrap();
+    assert!(page.contains("<svg role=\"img\""), "a chart drawn on the server");
+    assert!(page.contains("4 attempts and 1 contacts"), "the chart says its totals in words");
+    assert!(page.contains("1 of 2 live (50.0 %)"), "abandonment beside its live answers");
+    assert!(page.contains("33.3 %"), "the contact rate over finished attempts");
+    for who in ["agent", "supervisor", "script_approver"] {
+        let session = app.session(who).await;
+        assert_eq!(get(&app, "/api/v1/oversight", Some(&session)).await.status(), 403, "{who}");
+    }
+    let other = app.session("other_owner").await;
+    let theirs: Value = get(&app, "/api/v1/oversight", Some(&other)).await.json().await.unwrap();
+    assert_eq!(theirs["programs"], json!([]), "another campaign sees none of this one's programs");
 }

@@ -44,6 +44,8 @@ const AUDIT_READERS: &[&str] = &["owner", "admin", "data_manager", "compliance_o
 const AUDIT_EXPORTERS: &[&str] = &["owner", "admin", "compliance_officer", "vendor_admin", "operator"];
 const AGENTS: &[&str] = &["agent"];
 const SUPERVISORS: &[&str] = &["supervisor"];
+const RESULTS_READERS: &[&str] =
+    &["owner", "admin", "data_manager", "program_manager", "compliance_officer", "analyst"];
 const LIST_EDITORS: &[&str] = &["owner", "admin", "data_manager"];
 const TARGETERS: &[&str] = &["owner", "admin", "data_manager", "program_manager"];
 const PERSONAL_DATA_EXPORTERS: &[&str] = &["owner", "admin", "data_manager"];
@@ -110,6 +112,8 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/desk/stream", false, AGENTS),
         (M::GET, "/wallboard", false, SUPERVISORS),
         (M::GET, "/wallboard/stream", false, SUPERVISORS),
+        (M::GET, "/oversight", false, RESULTS_READERS),
+        (M::GET, "/oversight/stream", false, RESULTS_READERS),
         (M::POST, "/desk/join", false, AGENTS),
         (M::POST, "/desk/ready", false, AGENTS),
         (M::POST, "/desk/pause", false, AGENTS),
@@ -148,6 +152,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/programs/{slug}/start", false, PROGRAM_MANAGERS),
         (M::GET, "/api/v1/programs/{slug}/calls", false, PROGRAM_MANAGERS),
         (M::GET, "/api/v1/floor", false, SUPERVISORS),
+        (M::GET, "/api/v1/oversight", false, RESULTS_READERS),
         (M::GET, "/api/v1/programs/{slug}/calls/stream", false, PROGRAM_MANAGERS),
         (M::POST, "/programs/{slug}/pause", false, PROGRAM_MANAGERS),
         (M::GET, "/why", false, DIAL_EXPLAINERS),

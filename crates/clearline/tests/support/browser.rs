@@ -198,6 +198,42 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 
+    /// Runs axe-core (tools/axe, from npm) on the current page and returns its serious and critical
+    /// violations, one line each (rule, impact, help, the first elements). `None` when axe-core is not
+    /// installed (`npm ci --prefix tools/axe`) outside CI; under CI=true that fails instead.
+    pub async fn accessibility_violations(&self) -> Option<Vec<String>> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/axe/node_modules/axe-core/axe.min.js");
+        let Ok(source) = std::fs::read_to_string(&path) else {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("CI=true but axe-core is missing at {}: npm ci --prefix tools/axe", path.display());
+            }
+            println!("SKIPPED: axe-core not installed (npm ci --prefix tools/axe)");
+            return None;
+        };
+        self.client.execute(&source, vec![]).await.expect("axe-core loads into the page");
+        let found = self
+            .client
+            .execute_async(
+                "var done = arguments[arguments.length - 1];\
+                 axe.run(document, {resultTypes: ['violations']}).then(function (r) {\
+                   done(r.violations.filter(function (v) { return v.impact === 'serious' || v.impact === 'critical'; })\
+                     .map(function (v) { return v.id + ' (' + v.impact + '): ' + v.help + ' — ' +\
+                       v.nodes.slice(0, 3).map(function (n) { return n.target.join(' '); }).join(', '); }));\
+                 }, function (e) { done(['axe failed: ' + e]); });",
+                vec![],
+            )
+            .await
+            .expect("axe-core runs");
+        Some(found.as_array().expect("a list").iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect())
+    }
+
+    /// Asserts axe-core finds no serious or critical violation on the current page (`what` names it).
+    pub async fn assert_accessible(&self, what: &str) {
+        if let Some(violations) = self.accessibility_violations().await {
+            assert!(violations.is_empty(), "axe-core on {what}:\n{}", violations.join("\n"));
+        }
+    }
+
     /// What chromedriver has logged so far.
     pub fn driver_log(&self) -> String {
         std::fs::read_to_string(&self.driver_log).unwrap_or_default()

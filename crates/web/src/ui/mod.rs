@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod desk;
 pub mod login;
+pub mod oversight;
 pub mod programs;
 pub mod scripts;
 pub mod universes;
@@ -34,7 +35,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 15] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 16] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -74,6 +75,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 15] = [
         "Programs",
         "Set up calling programs; build their call lists through the contact policy.",
         Some(Capability::ManagePrograms),
+    ),
+    (
+        "/oversight",
+        "Oversight",
+        "What each program's calling has done, vendors side by side, hour by hour.",
+        Some(Capability::ViewResults),
     ),
     (
         "/why",

@@ -136,6 +136,13 @@ impl TestApp {
         Some(TestApp { addr, store, campaign, other_campaign, vendor, site, users, shutdown: Some(tx), _db: db })
     }
 
+    /// Runs raw statements on the test database behind the store's back (to set up a state the test
+    /// is not about, or to prove a trigger refuses a change).
+    #[allow(dead_code)] // not every test binary tampers
+    pub async fn tamper(&self, statements: &[&str]) {
+        clearline_store::testing::tamper(&self._db.config, statements).await.expect("the statements run");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

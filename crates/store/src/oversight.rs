@@ -1,0 +1,175 @@
+//! Campaign oversight: what each program's calling has done, vendor by vendor side by side, and hour by
+//! hour — the campaign's own check of what it paid for. Counts only: no voter data.
+
+use crate::db::Store;
+use crate::error::StoreResult;
+use crate::orgs::require_in_org;
+use clearline_core::disposition::Disposition;
+use clearline_core::{Actor, Capability};
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+const HOUR_US: i64 = 3_600_000_000;
+/// Hours in the time series.
+pub const SERIES_HOURS: i64 = 24;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Oversight {
+    /// The instant the series ends at (µs): the wall clock, or the campaign's latest attempt when that
+    /// is later (a demo calling at a chosen instant runs ahead of the wall clock).
+    pub clock_us: i64,
+    pub programs: Vec<ProgramOversight>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProgramOversight {
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    /// One per vendor that placed calls (`none` for an agentless program's own floor).
+    pub vendors: Vec<VendorOversight>,
+    /// Attempts dialed and contacts made per hour, oldest first, the last [`SERIES_HOURS`] hours.
+    pub hourly: Vec<HourCount>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VendorOversight {
+    pub vendor: String,
+    pub attempts: u64,
+    pub in_flight: u64,
+    pub contacts: u64,
+    pub completes: u64,
+    /// CR-46 on system-dialed calls: live answers, and those abandoned.
+    pub live: u64,
+    pub abandoned: u64,
+    pub by_disposition: BTreeMap<String, u64>,
+}
+
+impl VendorOversight {
+    /// Contacts per finished attempt, in percent (0 with none finished).
+    pub fn contact_rate_percent(&self) -> f64 {
+        let finished = self.attempts - self.in_flight;
+        if finished == 0 {
+            0.0
+        } else {
+            100.0 * self.contacts as f64 / finished as f64
+        }
+    }
+
+    pub fn abandonment_percent(&self) -> f64 {
+        if self.live == 0 {
+            0.0
+        } else {
+            100.0 * self.abandoned as f64 / self.live as f64
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct HourCount {
+    pub hour_start_us: i64,
+    pub attempts: u64,
+    pub contacts: u64,
+}
+
+impl Store {
+    /// Every program of the actor's campaign, its vendors side by side and its last 24 hours by hour.
+    pub async fn oversight(&self, actor: &Actor, now_us: i64) -> StoreResult<Oversight> {
+        let campaign = require_in_org(actor, Capability::ViewResults, None)?;
+        let programs = sqlx::query("SELECT id, slug, name, status FROM programs WHERE campaign_id = $1 ORDER BY slug")
+            .bind(campaign.0)
+            .fetch_all(&self.pool)
+            .await?;
+        let latest: Option<i64> = sqlx::query(
+            "SELECT MAX(a.dialed_at) FROM call_attempts a JOIN programs p ON p.id = a.program_id WHERE p.campaign_id = $1",
+        )
+        .bind(campaign.0)
+        .fetch_one(&self.pool)
+        .await?
+        .get(0);
+        let clock = latest.map_or(now_us, |l| l.max(now_us));
+        let mut out = Vec::new();
+        for p in programs {
+            let id: i64 = p.get(0);
+            out.push(ProgramOversight {
+                slug: p.get(1),
+                name: p.get(2),
+                status: p.get(3),
+                vendors: self.vendor_oversight(id).await?,
+                hourly: self.hourly(id, clock).await?,
+            });
+        }
+        Ok(Oversight { clock_us: clock, programs: out })
+    }
+
+    async fn vendor_oversight(&self, program_id: i64) -> StoreResult<Vec<VendorOversight>> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(o.slug, 'none'), a.state, COALESCE(a.disposition, ''), COUNT(*) FROM call_attempts a \
+             LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 \
+             GROUP BY o.slug, a.state, a.disposition",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_vendor: BTreeMap<String, VendorOversight> = BTreeMap::new();
+        for r in rows {
+            let (vendor, state, code, n): (String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            let v = by_vendor.entry(vendor.clone()).or_insert_with(|| VendorOversight { vendor, ..Default::default() });
+            let n = n.max(0) as u64;
+            v.attempts += n;
+            if state == "in_flight" {
+                v.in_flight += n;
+                continue;
+            }
+            if let Some(d) = Disposition::from_code(&code) {
+                v.contacts += if d.is_contact() { n } else { 0 };
+                v.completes += if d.is_complete() { n } else { 0 };
+            }
+            *v.by_disposition.entry(code).or_default() += n;
+        }
+        let rows = sqlx::query(
+            "SELECT COALESCE(o.slug, 'none'), COUNT(*), SUM(CASE WHEN a.disposition = 'abandoned' THEN 1 ELSE 0 END) \
+             FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 \
+             AND a.dial_kind IN ('paced', 'power') AND a.state = 'finished' \
+             AND (a.bridged_at IS NOT NULL OR a.disposition = 'abandoned') GROUP BY o.slug",
+        )
+        .bind(program_id)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            if let Some(v) = by_vendor.get_mut(&r.get::<String, _>(0)) {
+                v.live = r.get::<i64, _>(1).max(0) as u64;
+                v.abandoned = r.get::<Option<i64>, _>(2).unwrap_or(0).max(0) as u64;
+            }
+        }
+        Ok(by_vendor.into_values().collect())
+    }
+
+    async fn hourly(&self, program_id: i64, clock: i64) -> StoreResult<Vec<HourCount>> {
+        // Hours end at the clock's next full hour, so the last bar is the hour in progress.
+        let end = (clock / HOUR_US + 1) * HOUR_US;
+        let since = end - SERIES_HOURS * HOUR_US;
+        let mut series: Vec<HourCount> =
+            (0..SERIES_HOURS).map(|h| HourCount { hour_start_us: since + h * HOUR_US, ..Default::default() }).collect();
+        let rows = sqlx::query(
+            "SELECT CAST((dialed_at - $1) / $2 AS BIGINT) AS h, COALESCE(disposition, ''), COUNT(*) FROM call_attempts \
+             WHERE program_id = $3 AND dialed_at >= $1 AND dialed_at < $4 GROUP BY h, disposition",
+        )
+        .bind(since)
+        .bind(HOUR_US)
+        .bind(program_id)
+        .bind(end)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let (h, code, n): (i64, String, i64) = (r.get(0), r.get(1), r.get(2));
+            let Some(slot) = usize::try_from(h).ok().and_then(|h| series.get_mut(h)) else { continue };
+            slot.attempts += n.max(0) as u64;
+            if Disposition::from_code(&code).is_some_and(|d| d.is_contact()) {
+                slot.contacts += n.max(0) as u64;
+            }
+        }
+        Ok(series)
+    }
+}
