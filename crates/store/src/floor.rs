@@ -23,6 +23,9 @@ pub struct FloorBoard {
     /// change when that is later (a demo calling at a chosen instant runs ahead of the wall clock).
     pub clock_us: i64,
     pub programs: Vec<ProgramBoard>,
+    /// The vendor's people refused a sign-in from outside their site's networks in the last hour (on the
+    /// wall clock): who, and when. Never the address.
+    pub off_network_sign_ins: Vec<(String, i64)>,
 }
 
 /// One program on the vendor's floor.
@@ -129,7 +132,19 @@ impl Store {
             board.dial_level = if working == 0 { 0.0 } else { board.calls_in_progress as f64 / working as f64 };
             programs.push(board);
         }
-        Ok(FloorBoard { clock_us: clock, programs })
+        // Refused sign-ins are audited in the vendor's own chain (`session.sign_in_failed`).
+        let rows = sqlx::query(
+            "SELECT COALESCE(u.display_name, 'an unknown account'), a.occurred_at FROM audit_events a \
+             LEFT JOIN users u ON CAST(u.id AS TEXT) = a.object_id AND u.org_id = a.org_id \
+             WHERE a.org_id = $1 AND a.action = 'session.sign_in_failed' AND a.occurred_at >= $2 \
+             AND a.details LIKE '%outside_site_network%' ORDER BY a.occurred_at DESC LIMIT 20",
+        )
+        .bind(vendor.0)
+        .bind(now_us - HOUR_US)
+        .fetch_all(&self.pool)
+        .await?;
+        let off_network_sign_ins = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(FloorBoard { clock_us: clock, programs, off_network_sign_ins })
     }
 
     /// Each of the vendor's agents on the program's floor, by their latest change (logged out: gone).

@@ -360,6 +360,14 @@ async fn sign_in_outside_the_site_network_is_refused(app: TestApp) {
     // The agent of the loopback site signs in.
     let (_, state) = sign_in(&app, "agent", None).await;
     assert_eq!(state, "done");
+    // The vendor's supervisor sees the refusal on the wallboard: who and when, not the address.
+    let supervisor = app.session("supervisor").await;
+    let board: Value = get(&app, "/api/v1/floor", Some(&supervisor)).await.json().await.unwrap();
+    let refused = board["off_network_sign_ins"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{board}");
+    assert_eq!(refused[0][0], "Far");
+    let page = get(&app, "/wallboard", Some(&supervisor)).await.text().await.unwrap();
+    assert!(page.contains("Far tried to sign in from outside your site&#39;s networks"), "{page}");
 }
 
 async fn audit_export_is_jsonl_and_itself_audited(app: TestApp) {
@@ -843,6 +851,7 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         change("bot-vend-2", "ready", None, 300, Some(app.vendor)),
         change("bot-vend-2", "logged_out", None, 200, Some(app.vendor)),
         change("bot-elsewhere", "on_call", None, 100, None),
+        change("bot-vend-3", "wrap_up", None, 200, Some(app.vendor)),
     ];
     app.store.log_agent_states(&pm, &program, &changes).await.unwrap();
     app.tamper(&["UPDATE programs SET status = 'running' WHERE slug = 'gotv'"]).await;
@@ -873,7 +882,11 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         .collect();
     assert_eq!(
         seats,
-        vec![("Agent".to_string(), "paused".to_string(), false), ("bot-vend-1".to_string(), "ready".to_string(), true)],
+        vec![
+            ("Agent".to_string(), "paused".to_string(), false),
+            ("bot-vend-1".to_string(), "ready".to_string(), true),
+            ("bot-vend-3".to_string(), "wrap_up".to_string(), true),
+        ],
         "the person by name at their latest state, the ready bot; not the logged-out bot nor another floor's"
     );
     assert_eq!(gotv["calls_in_progress"], entries.len() as u64);
@@ -883,6 +896,7 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
     assert!(page.contains("Agent has been paused for 16:4"), "a long pause is an alert: {page}");
     assert!(page.contains("(lunch)."), "with its reason");
     assert!(page.contains("bot-vend-1 has waited 6:4"), "an idle agent is an alert");
+    assert!(page.contains("bot-vend-3 has been in wrap-up for 3:2"), "a disposition held too long is an alert");
     assert!(!page.contains("bot-elsewhere"));
     // Campaign staff have no wallboard; an agent neither.
     for who in ["program_manager", "agent"] {

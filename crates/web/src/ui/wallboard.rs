@@ -22,6 +22,8 @@ pub const ABANDONMENT_LINE_PERCENT: f64 = 3.0;
 pub const IDLE_ALERT_US: i64 = 5 * 60_000_000;
 /// A pause this long needs a word with the agent.
 pub const PAUSE_ALERT_US: i64 = 15 * 60_000_000;
+/// A wrap-up this long holds a call's disposition (and the agent's next call): the agent may have left.
+pub const WRAP_ALERT_US: i64 = 2 * 60_000_000;
 
 /// One program as the wallboard shows it.
 pub struct ProgramView {
@@ -46,7 +48,22 @@ pub struct SeatView {
 struct WallboardPage {
     chrome: Chrome,
     clock: String,
+    /// Alerts about the whole floor (not one program).
+    floor_alerts: Vec<String>,
     programs: Vec<ProgramView>,
+}
+
+/// Sign-ins refused from outside the site's networks: one alert each (who and when, never where from).
+pub fn floor_alerts(board: &FloorBoard) -> Vec<String> {
+    board
+        .off_network_sign_ins
+        .iter()
+        .map(|(who, at)| {
+            let when =
+                jiff::Timestamp::from_microsecond(*at).map(|t| t.strftime("%H:%M UTC").to_string()).unwrap_or_default();
+            format!("{who} tried to sign in from outside your site's networks at {when} (refused).")
+        })
+        .collect()
 }
 
 fn minutes(us: i64) -> String {
@@ -78,6 +95,13 @@ pub fn views(board: FloorBoard) -> Vec<ProgramView> {
                 let held = clock - s.since_us;
                 if s.state == "ready" && held > IDLE_ALERT_US {
                     alerts.push(format!("{} has waited {} for a call.", s.agent, minutes(held)));
+                }
+                if s.state == "wrap_up" && held > WRAP_ALERT_US {
+                    alerts.push(format!(
+                        "{} has been in wrap-up for {}: the call's disposition is not recorded yet.",
+                        s.agent,
+                        minutes(held)
+                    ));
                 }
                 if s.state == "paused" && held > PAUSE_ALERT_US {
                     let why = s.reason.as_deref().unwrap_or("no reason");
@@ -123,7 +147,13 @@ pub async fn wallboard(State(state): State<AppState>, caller: Caller) -> Respons
     let clock = jiff::Timestamp::from_microsecond(board.clock_us)
         .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default();
-    render(&WallboardPage { chrome: Chrome::for_caller(&caller, "/wallboard"), clock, programs: views(board) })
+    let floor_alerts = floor_alerts(&board);
+    render(&WallboardPage {
+        chrome: Chrome::for_caller(&caller, "/wallboard"),
+        clock,
+        floor_alerts,
+        programs: views(board),
+    })
 }
 
 /// The vendor's wallboard: each program it works, its agents by state and its calls.
