@@ -268,15 +268,18 @@ enum ExportCommand {
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
     },
-    /// A program's call results: CSV (names only for roles that may export personal data), or NGP VAN
-    /// `canvassResponses` requests as JSON Lines (`--format van-canvass --mapping FILE`, docs/calling.md).
+    /// A program's call results: CSV (names only for roles that may export personal data), NGP VAN
+    /// `canvassResponses` requests as JSON Lines (`--format van-canvass --mapping FILE`), or a VAN
+    /// bulk-upload CSV with its `bulkImportJobs` request body beside it (`--format van-bulk --mapping
+    /// FILE`; docs/calling.md).
     Results {
         #[arg(long)]
         program: String,
-        /// csv or van-canvass.
+        /// csv, van-canvass or van-bulk.
         #[arg(long, default_value = "csv")]
         format: String,
-        /// For van-canvass: person_id_type, contact_type_id, result_codes, activist_codes, skip.
+        /// For van-canvass and van-bulk: person_id_type, contact_type_id, result_codes, activist_codes,
+        /// skip; for van-bulk also source_url and canvassed_by.
         #[arg(long)]
         mapping: Option<PathBuf>,
         /// For csv: add a `weight` column, the respondents raked to these population margins

@@ -1,5 +1,6 @@
 //! `clearline export results`: a program's call results as CSV, or as NGP VAN / EveryAction
-//! `canvassResponses` request bodies (JSON Lines, one per attempt).
+//! `canvassResponses` request bodies (JSON Lines, one per attempt), or as a VAN bulk-upload file (a
+//! CSV, one row per attempt, and beside it the `bulkImportJobs` request body that loads it).
 //!
 //! VAN's ids (result codes, activist codes, contact types, the person id type) are per committee and
 //! context, so none is guessed: a mapping file names them, and an attempt whose disposition the file
@@ -44,13 +45,72 @@ pub struct VanMapping {
     /// Dispositions left out of the export (e.g. `interrupted`, `technical_problem`).
     #[serde(default)]
     pub skip: BTreeSet<String>,
+    /// For van-bulk: where the file will be put for VAN to fetch (`file.sourceUrl`; https).
+    #[serde(default)]
+    pub source_url: Option<String>,
+    /// For van-bulk: the VAN user id the results are recorded as canvassed by (`CanvassedBy`, which
+    /// VAN's canvass-results bulk upload requires).
+    #[serde(default)]
+    pub canvassed_by: Option<i64>,
 }
+
+/// What the mapping makes of one attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Mapped {
+    Skipped,
+    ResultCode(i64),
+    ActivistCode(i64),
+}
+
+/// The columns of the bulk-upload file after the person id column, in order: those VAN's canvass
+/// results and activist code uploads read (no input type: a bulk upload records its own).
+const BULK_COLUMNS: [&str; 5] = ["ContactTypeID", "DateCanvassed", "CanvassedBy", "ResultID", "ActivistCodeID"];
+/// Where a bulk row's result code and activist code are (counting the person id column first).
+const RESULT_COLUMN: usize = 4;
+const ACTIVIST_COLUMN: usize = 5;
 
 fn api_input_type() -> i64 {
     11
 }
 
 impl VanMapping {
+    /// Every problem of the mapping for an export format: `problems` and, for `van-bulk`, the fields
+    /// only a bulk upload needs (each problem names its field).
+    pub fn problems_for(&self, format: &str) -> Vec<String> {
+        let mut out = self.problems();
+        if format == "van-bulk" {
+            match self.source_url.as_deref().map(str::trim) {
+                None | Some("") => {
+                    out.push("source_url: required for van-bulk: the https URL VAN will fetch the file from".into())
+                }
+                Some(url) if !url.starts_with("https://") || url.contains(char::is_whitespace) => {
+                    out.push("source_url: an https URL without spaces".into())
+                }
+                Some(_) => {}
+            }
+            match self.canvassed_by {
+                None => {
+                    out.push("canvassed_by: required for van-bulk: the VAN user id the results are canvassed by".into())
+                }
+                Some(id) if id <= 0 => out.push("canvassed_by: a VAN user id (a positive number)".into()),
+                Some(_) => {}
+            }
+            // The id type is also the file's first column name: plain, so the header needs no quoting.
+            if !self.person_id_type.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                out.push("person_id_type: letters, digits and _ only (it names the file's id column)".into());
+            }
+        } else {
+            for (field, given) in
+                [("source_url", self.source_url.is_some()), ("canvassed_by", self.canvassed_by.is_some())]
+            {
+                if given {
+                    out.push(format!("{field}: only for --format van-bulk"));
+                }
+            }
+        }
+        out
+    }
+
     /// Every problem of the mapping itself: unknown codes, a code mapped twice.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -69,28 +129,105 @@ impl VanMapping {
         out
     }
 
-    /// The request for one attempt: `None` when its disposition is skipped, `Err` when unmapped.
-    pub fn request(&self, row: &ResultRow) -> Result<Option<Value>, String> {
+    /// What an attempt's disposition maps to; `Err` (the code) when the file neither maps nor skips it.
+    pub fn classify(&self, row: &ResultRow) -> Result<Mapped, String> {
         let code = row.disposition.as_str();
         if self.skip.contains(code) {
+            Ok(Mapped::Skipped)
+        } else if let Some(id) = self.result_codes.get(code) {
+            Ok(Mapped::ResultCode(*id))
+        } else if let Some(id) = self.activist_codes.get(code) {
+            Ok(Mapped::ActivistCode(*id))
+        } else {
+            Err(code.to_string())
+        }
+    }
+
+    /// The request for one attempt: `None` when its disposition is skipped, `Err` when unmapped.
+    pub fn request(&self, row: &ResultRow) -> Result<Option<Value>, String> {
+        let mapped = self.classify(row)?;
+        if mapped == Mapped::Skipped {
             return Ok(None);
         }
-        let date = jiff::Timestamp::from_microsecond(row.dialed_at_us)
-            .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
-            .map_err(|_| format!("attempt {}: its time is out of range", row.attempt_id))?;
+        let date = canvassed_at(row)?;
         let context =
             json!({"contactTypeId": self.contact_type_id, "inputTypeId": self.input_type_id, "dateCanvassed": date});
-        let body = if let Some(id) = self.result_codes.get(code) {
-            json!({"canvassContext": context, "resultCodeId": id, "responses": null})
-        } else if let Some(id) = self.activist_codes.get(code) {
-            json!({"canvassContext": context, "resultCodeId": null,
-                   "responses": [{"type": "ActivistCode", "activistCodeId": id, "action": "Apply"}]})
-        } else {
-            return Err(code.to_string());
+        let body = match mapped {
+            Mapped::ResultCode(id) => json!({"canvassContext": context, "resultCodeId": id, "responses": null}),
+            Mapped::ActivistCode(id) => json!({"canvassContext": context, "resultCodeId": null,
+                   "responses": [{"type": "ActivistCode", "activistCodeId": id, "action": "Apply"}]}),
+            Mapped::Skipped => return Ok(None),
         };
         let path = format!("people/{}:{}/canvassResponses", self.person_id_type, percent_encode(&row.voter_id));
         Ok(Some(json!({"method": "POST", "path": path, "body": body})))
     }
+}
+
+/// When an attempt was canvassed, as VAN reads it: its dial, in UTC to the second.
+fn canvassed_at(row: &ResultRow) -> Result<String, String> {
+    jiff::Timestamp::from_microsecond(row.dialed_at_us)
+        .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
+        .map_err(|_| format!("attempt {}: its time is out of range", row.attempt_id))
+}
+
+/// The bulk-upload file's header: the person id column (named by the mapping's id type), then
+/// [`BULK_COLUMNS`]. The request body's `file.columns` is made from this same list.
+pub fn bulk_header(mapping: &VanMapping) -> Vec<String> {
+    std::iter::once(mapping.person_id_type.clone()).chain(BULK_COLUMNS.iter().map(|c| c.to_string())).collect()
+}
+
+/// One attempt's row of the bulk-upload file (`None` when skipped): a result code or an activist
+/// code, never both (VAN's rule for canvass responses, kept here too). Cells are defused.
+pub fn bulk_row(mapping: &VanMapping, row: &ResultRow) -> Result<Option<Vec<String>>, String> {
+    let (result, activist) = match mapping.classify(row)? {
+        Mapped::Skipped => return Ok(None),
+        Mapped::ResultCode(id) => (id.to_string(), String::new()),
+        Mapped::ActivistCode(id) => (String::new(), id.to_string()),
+    };
+    let cells = [
+        row.voter_id.clone(),
+        mapping.contact_type_id.to_string(),
+        canvassed_at(row)?,
+        mapping.canvassed_by.map(|id| id.to_string()).unwrap_or_default(),
+        result,
+        activist,
+    ];
+    Ok(Some(cells.iter().map(|c| defuse(c)).collect()))
+}
+
+/// The `POST bulkImportJobs` body that loads the file: its columns are exactly the file's header, and
+/// the mapping types are those the rows use (canvass results, activist codes).
+pub fn bulk_request(mapping: &VanMapping, file_name: &str, program: &str, results: bool, activists: bool) -> Value {
+    let mut mapping_types = Vec::new();
+    if results {
+        mapping_types.push(json!({"name": "CanvassResults"}));
+    }
+    if activists {
+        mapping_types.push(json!({"name": "ActivistCode"}));
+    }
+    let columns: Vec<Value> = bulk_header(mapping).into_iter().map(|name| json!({"name": name})).collect();
+    json!({
+        "description": format!("Clearline call results: {program}"),
+        "file": {
+            "fileName": file_name,
+            "hasHeader": true,
+            "hasQuotes": true,
+            "sourceUrl": mapping.source_url.as_deref().unwrap_or_default().trim(),
+            "columns": columns,
+            "columnDelimiter": "csv",
+        },
+        "actions": [{
+            "resourceType": "Contacts",
+            "actionType": "loadMappedFile",
+            "resultFileSizeKbLimit": 5000,
+            "mappingTypes": mapping_types,
+        }],
+    })
+}
+
+/// Where the bulk-upload request body is written: beside the file, `NAME.bulk-import.json`.
+pub fn bulk_request_path(out: &Path) -> std::path::PathBuf {
+    out.with_extension("bulk-import.json")
 }
 
 /// A voter id as one URL path segment (VAN: "an external identifier, URL encoded").
@@ -176,7 +313,7 @@ pub async fn run(
     }
     let van = match (format, mapping) {
         ("csv", None) => None,
-        ("van-canvass", Some(path)) => {
+        ("van-canvass" | "van-bulk", Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| anyhow::anyhow!("{}: cannot read the mapping file: {e}", path.display()))?;
             let mapping: VanMapping = match serde_json::from_str(&text) {
@@ -186,7 +323,7 @@ pub async fn run(
                     return Ok(ExitCode::from(2));
                 }
             };
-            let problems = mapping.problems();
+            let problems = mapping.problems_for(format);
             if !problems.is_empty() {
                 for p in problems {
                     eprintln!("error: {}: {p}", path.display());
@@ -195,16 +332,16 @@ pub async fn run(
             }
             Some(mapping)
         }
-        ("van-canvass", None) => {
-            eprintln!("error: --format van-canvass needs --mapping FILE (VAN's ids are per committee)");
+        ("van-canvass" | "van-bulk", None) => {
+            eprintln!("error: --format {format} needs --mapping FILE (VAN's ids are per committee)");
             return Ok(ExitCode::from(2));
         }
         ("csv", Some(_)) => {
-            eprintln!("error: --mapping is for --format van-canvass");
+            eprintln!("error: --mapping is for --format van-canvass or van-bulk");
             return Ok(ExitCode::from(2));
         }
         _ => {
-            eprintln!("error: --format: not one of csv, van-canvass");
+            eprintln!("error: --format: not one of csv, van-canvass, van-bulk");
             return Ok(ExitCode::from(2));
         }
     };
@@ -222,7 +359,40 @@ pub async fn run(
     // Everything is built in memory first: an unmapped disposition stops the export with nothing written.
     let mut body = Vec::new();
     let mut written = 0u64;
+    // The bulk upload's request body, written beside the file.
+    let mut bulk_body: Option<Value> = None;
     match &van {
+        Some(mapping) if format == "van-bulk" => {
+            let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+            let (mut results, mut activists) = (false, false);
+            // Quoted throughout, as the body's `hasQuotes` says.
+            let mut w = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(&mut body);
+            w.write_record(bulk_header(mapping))?;
+            for row in &rows {
+                match bulk_row(mapping, row) {
+                    Ok(Some(record)) => {
+                        results |= !record[RESULT_COLUMN].is_empty();
+                        activists |= !record[ACTIVIST_COLUMN].is_empty();
+                        w.write_record(&record)?;
+                        written += 1;
+                    }
+                    Ok(None) => {}
+                    Err(code) => *unmapped.entry(code).or_default() += 1,
+                }
+            }
+            w.flush()?;
+            drop(w);
+            if !unmapped.is_empty() {
+                for (code, n) in unmapped {
+                    eprintln!(
+                        "error: {n} attempts ended {code}: map it under result_codes or activist_codes, or list it in skip"
+                    );
+                }
+                return Ok(ExitCode::from(1));
+            }
+            let file_name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            bulk_body = Some(bulk_request(mapping, &file_name, program, results, activists));
+        }
         Some(mapping) => {
             let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
             for row in &rows {
@@ -320,13 +490,29 @@ pub async fn run(
     }
     store.record_results_export(actor, program, format, written).await?;
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&body)?;
-    tmp.persist(out).map_err(|e| anyhow::anyhow!("{}: {}", out.display(), e.error))?;
+    let write_whole = |path: &Path, bytes: &[u8]| -> anyhow::Result<()> {
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        tmp.write_all(bytes)?;
+        tmp.persist(path).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.error))?;
+        Ok(())
+    };
+    let request_path = bulk_request_path(out);
+    if let Some(request) = &bulk_body {
+        // The request first: a file found beside its request is a complete export.
+        write_whole(&request_path, &serde_json::to_vec_pretty(request)?)?;
+    }
+    write_whole(out, &body)?;
+    let request_file = bulk_body.is_some().then(|| request_path.display().to_string());
     if json_out {
-        println!("{}", json!({"rows": written, "file": out.display().to_string(), "format": format}));
+        println!(
+            "{}",
+            json!({"rows": written, "file": out.display().to_string(), "format": format, "request_body": request_file})
+        );
     } else {
         println!("Wrote {written} results of {program} to {} ({format}).", out.display());
+        if let Some(path) = request_file {
+            println!("The bulkImportJobs request body is in {path}: put the file at its sourceUrl, then POST it.");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -391,5 +577,73 @@ mod tests {
         assert!(problems.iter().any(|p| p.contains("\"no_anwser\" is not a disposition code")));
         assert!(problems.iter().any(|p| p.contains("busy is mapped more than once")));
         assert!(serde_json::from_str::<VanMapping>(r#"{"person_id_type":"X","contact_type_id":1,"typo":1}"#).is_err());
+    }
+
+    fn bulk_mapping() -> VanMapping {
+        serde_json::from_str(
+            r#"{"person_id_type": "StateFileID", "contact_type_id": 1,
+                "result_codes": {"no_answer": 1, "busy": 2}, "activist_codes": {"complete": 18917},
+                "skip": ["interrupted"], "source_url": "https://files.example.org/results.zip", "canvassed_by": 4242}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_bulk_row_has_a_result_or_an_activist_code_and_the_body_lists_the_header() {
+        let m = bulk_mapping();
+        assert!(m.problems_for("van-bulk").is_empty(), "{:?}", m.problems_for("van-bulk"));
+        let header = bulk_header(&m);
+        assert_eq!(
+            header,
+            ["StateFileID", "ContactTypeID", "DateCanvassed", "CanvassedBy", "ResultID", "ActivistCodeID"]
+        );
+        let busy = bulk_row(&m, &row("busy")).unwrap().unwrap();
+        assert_eq!(busy, ["AB 12/3", "1", "2026-10-20T13:00:00Z", "4242", "2", ""]);
+        assert_eq!((header[RESULT_COLUMN].as_str(), header[ACTIVIST_COLUMN].as_str()), ("ResultID", "ActivistCodeID"));
+        let complete = bulk_row(&m, &row("complete")).unwrap().unwrap();
+        assert_eq!((complete[RESULT_COLUMN].as_str(), complete[ACTIVIST_COLUMN].as_str()), ("", "18917"));
+        assert_eq!(bulk_row(&m, &row("interrupted")).unwrap(), None);
+        assert_eq!(bulk_row(&m, &row("refused")), Err("refused".to_string()));
+        // A voter id that looks like a formula is defused, as in the CSV export.
+        let mut formula = row("busy");
+        formula.voter_id = "=HYPERLINK(\"x\")".into();
+        assert_eq!(bulk_row(&m, &formula).unwrap().unwrap()[0], "'=HYPERLINK(\"x\")");
+
+        let body = bulk_request(&m, "results.csv", "gotv", true, false);
+        let columns: Vec<&str> =
+            body["file"]["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(columns, header, "the body's columns are the file's header");
+        assert_eq!(body["file"]["fileName"], "results.csv");
+        assert_eq!(body["file"]["columnDelimiter"], "csv");
+        assert_eq!(body["file"]["sourceUrl"], "https://files.example.org/results.zip");
+        let action = &body["actions"][0];
+        assert_eq!(
+            (action["resourceType"].as_str(), action["actionType"].as_str()),
+            (Some("Contacts"), Some("loadMappedFile"))
+        );
+        assert_eq!(action["resultFileSizeKbLimit"], 5000);
+        assert_eq!(action["mappingTypes"], json!([{"name": "CanvassResults"}]), "only the types the rows use");
+        let both = bulk_request(&m, "r.csv", "gotv", true, true);
+        assert_eq!(both["actions"][0]["mappingTypes"], json!([{"name": "CanvassResults"}, {"name": "ActivistCode"}]));
+    }
+
+    #[test]
+    fn a_bulk_mapping_without_its_url_or_canvasser_is_refused_naming_the_field() {
+        let m = mapping();
+        let problems = m.problems_for("van-bulk");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("source_url: required for van-bulk"), "{problems:?}");
+        assert!(problems[1].starts_with("canvassed_by: required for van-bulk"), "{problems:?}");
+        assert!(m.problems_for("van-canvass").is_empty());
+        let mut m = bulk_mapping();
+        m.source_url = Some("http://files.example.org/x.zip".into());
+        m.person_id_type = "State File ID".into();
+        let problems = m.problems_for("van-bulk");
+        assert!(problems.iter().any(|p| p.starts_with("source_url: an https URL")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.starts_with("person_id_type: letters, digits")), "{problems:?}");
+        assert!(bulk_mapping()
+            .problems_for("van-canvass")
+            .iter()
+            .any(|p| p == "source_url: only for --format van-bulk"));
     }
 }

@@ -356,6 +356,90 @@ async fn a_compliance_officer_asks_why_a_voter_is_not_called_now() {
     browser.close().await;
 }
 
+/// A program manager builds a universe on the Universes page: the count follows the typing without a
+/// page load (app.js), and agrees with the count the form gets without script; changing a row's field
+/// re-renders the row's inputs; the saved demo universes are listed and one opens in the builder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_manager_builds_a_universe_with_a_live_count() {
+    if !browser_available() {
+        return;
+    }
+    let server = ServerProcess::start().await;
+    let user = server.user("program_manager", "demo").clone();
+    let browser = Browser::start().await;
+    sign_in_with_password(&browser, &server, &user.email, &user.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/universes']").await;
+    let saved = browser.wait_for_css("#saved-universes").await.text().await.unwrap();
+    assert!(saved.contains("Democrats and unaffiliated") && saved.contains("Registered voters"), "{saved}");
+
+    // Typing the values counts them live: the same page, a count, and the JSON beside it.
+    let page = browser.client().find(Locator::Css("html")).await.unwrap();
+    browser.fill("#row-0-values", "DEM").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let live = loop {
+        let text = browser.wait_for_css("#universe-count").await.text().await.unwrap();
+        if text.ends_with("households match.") {
+            break text;
+        }
+        assert!(std::time::Instant::now() < deadline, "no live count: {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(page.tag_name().await.is_ok(), "counted without loading a page");
+    let json = browser.client().find(Locator::Css("#universe-filter-json")).await.unwrap();
+    assert!(json.html(true).await.unwrap().contains("DEM"), "the JSON follows the rows");
+    // The Count button (the page without script) says the same.
+    browser.submit_and_wait("#universe-builder button[value='count']").await;
+    let counted = browser.wait_for_css("#universe-count").await.text().await.unwrap();
+    assert_eq!(counted, live);
+    assert!(live.split_whitespace().next().unwrap().parse::<u64>().unwrap() > 0, "{live}");
+
+    // Another condition, then its field changed to an age: the row comes back with from/to inputs.
+    browser.submit_and_wait("#universe-builder button[value='add']").await;
+    browser.wait_for_css("#row-1-kind").await;
+    let old = browser.client().find(Locator::Css("html")).await.unwrap();
+    browser.wait_for_css("#row-1-kind option[value='age']").await.click().await.expect("choose age");
+    let deadline = std::time::Instant::now() + WAIT;
+    while old.tag_name().await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "changing the field did not re-render the row");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!browser.body_text().await.contains("Error:"), "a row given a new field is not an error yet");
+    browser.fill("#row-1-min", "18").await;
+    browser.fill("#row-1-max", "35").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = browser.wait_for_css("#universe-count").await.text().await.unwrap();
+        if text.ends_with("households match.") && text != live {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the age bounds were not counted: {text:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.fill("#name", "Young Democrats").await;
+    browser
+        .client()
+        .execute("document.getElementById('universe-builder').scrollIntoView();", vec![])
+        .await
+        .expect("scroll to the builder");
+    browser.click("#universe-filter summary").await;
+    let json = browser.wait_for_css("#universe-filter-json").await.text().await.unwrap();
+    assert!(json.contains("\"op\": \"age\"") && json.contains("\"max\": 35"), "{json}");
+    browser.screenshot(screenshot_dir().join("universes.png")).await;
+    browser.assert_accessible("the Universes page with two conditions").await;
+    browser.submit_and_wait("#universe-builder button[value='save']").await;
+    let saved = browser.wait_for_css("#saved-universes").await.text().await.unwrap();
+    assert!(saved.contains("Young Democrats"), "{saved}");
+
+    // The demo's universe (one condition alone) opens as one row.
+    // The list is in name order: the demo's own universe is first.
+    browser.submit_and_wait("form[action='/universes/open'] button[type='submit']").await;
+    let notice = browser.wait_for_css("#universe-notice").await.text().await.unwrap();
+    assert!(notice.starts_with("Loaded “Democrats and unaffiliated”"), "{notice}");
+    browser.close().await;
+}
+
 /// The text of the desk's state line, or "" while the page is reloading.
 async fn desk_state(browser: &Browser) -> String {
     match browser.client().find(Locator::Css("#desk-state strong")).await {

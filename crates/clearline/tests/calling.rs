@@ -214,7 +214,7 @@ fn killed_runs_lose_no_attempt_and_the_restart_closes_what_was_in_flight() {
 }
 
 #[test]
-fn results_export_as_csv_by_role_and_as_van_canvass_requests() {
+fn results_export_as_csv_by_role_as_van_canvass_requests_and_as_a_van_bulk_upload() {
     let dir = started_demo("300");
     let args = simulate_args(0, "20");
     let report = ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
@@ -293,6 +293,69 @@ fn results_export_as_csv_by_role_and_as_van_canvass_requests() {
         assert!(l["path"].as_str().unwrap().starts_with("people/StateFileID:"), "{l}");
         assert_eq!(body["canvassContext"]["contactTypeId"], 1);
     }
+    // The VAN bulk upload: a mapping without the fields a bulk upload needs is refused, naming them,
+    // with nothing written.
+    let bulk_path = dir.path().join("van-bulk.csv");
+    let request_path = dir.path().join("van-bulk.bulk-import.json");
+    let bulk_args = |m: &Path| {
+        [
+            "--as",
+            "data@demo.clearline.test",
+            "--json",
+            "export",
+            "results",
+            "--program",
+            PROGRAM,
+            "--format",
+            "van-bulk",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(["--mapping".into(), m.display().to_string(), "-o".into(), bulk_path.display().to_string()])
+        .collect::<Vec<String>>()
+    };
+    let out = run(dir.path(), &bulk_args(&mapping).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("source_url: required for van-bulk"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("canvassed_by: required for van-bulk"), "{}", stderr(&out));
+    assert!(!bulk_path.exists() && !request_path.exists(), "a refused export writes no file");
+    let bulk_mapping = dir.path().join("van-bulk.json");
+    let mut with_bulk: Value = serde_json::from_str(&std::fs::read_to_string(&mapping).unwrap()).unwrap();
+    with_bulk["source_url"] = "https://files.example.org/van-bulk.zip".into();
+    with_bulk["canvassed_by"] = 4242.into();
+    std::fs::write(&bulk_mapping, with_bulk.to_string()).unwrap();
+    let out = run(dir.path(), &bulk_args(&bulk_mapping).iter().map(String::as_str).collect::<Vec<_>>());
+    let report = ok_json(out);
+    assert_eq!(n(&report["rows"]), finished, "a row per attempt");
+    assert_eq!(report["request_body"], request_path.display().to_string());
+    let mut reader = csv::Reader::from_path(&bulk_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let request: Value = serde_json::from_str(&std::fs::read_to_string(&request_path).unwrap()).unwrap();
+    let columns: Vec<String> = request["file"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(header, columns, "the body's columns are exactly the file's header");
+    assert_eq!(header, ["StateFileID", "ContactTypeID", "DateCanvassed", "CanvassedBy", "ResultID", "ActivistCodeID"]);
+    assert_eq!(request["file"]["fileName"], "van-bulk.csv");
+    assert_eq!(request["actions"][0]["resourceType"], "Contacts");
+    assert_eq!(request["actions"][0]["actionType"], "loadMappedFile");
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len() as i64, finished);
+    let voter_ids: std::collections::BTreeSet<String> =
+        lines.iter().map(|l| l["path"].as_str().unwrap().split([':', '/']).nth(2).unwrap().to_string()).collect();
+    for r in &records {
+        let (result, activist) = (&r[4], &r[5]);
+        assert!(result.is_empty() != activist.is_empty(), "a result code or an activist code: {r:?}");
+        assert_eq!((&r[1], &r[3]), ("1", "4242"), "{r:?}");
+        assert!(voter_ids.contains(&r[0].replace(' ', "%20")), "the voters of the canvass export: {r:?}");
+    }
+    assert!(
+        !std::fs::read_to_string(&bulk_path).unwrap().as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)),
+        "no phone number in it"
+    );
     // Each export is audited.
     let log = run(dir.path(), &["--as", "owner@demo.clearline.test", "audit", "export"]);
     assert!(log.status.success(), "{}", stderr(&log));
@@ -301,7 +364,10 @@ fn results_export_as_csv_by_role_and_as_van_canvass_requests() {
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|e| e["action"] == "results.export")
         .count();
-    assert_eq!(exports, 3, "two CSV and one VAN export; the refused one wrote nothing and is not counted");
+    assert_eq!(
+        exports, 4,
+        "two CSV, one canvass and one bulk export; the refused ones wrote nothing and are not counted"
+    );
 }
 
 #[test]

@@ -245,6 +245,21 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// People and households a filter selects, counted in one pass over the campaign (pages show both;
+    /// two queries read the campaign's people twice).
+    pub async fn count_universe_people_and_households(
+        &self,
+        actor: &Actor,
+        filter: &Filter,
+    ) -> StoreResult<(u64, u64)> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let (condition, args) = self.compiled(campaign, filter).await?;
+        let sql =
+            format!("SELECT COUNT(*), COUNT(DISTINCT COALESCE(p.household_id, p.id)) FROM persons p WHERE {condition}");
+        let row = sqlx::query_with(&sql, args).fetch_one(&self.pool).await?;
+        Ok((row.get::<i64, _>(0) as u64, row.get::<i64, _>(1) as u64))
+    }
+
     /// A seeded random sample of a universe (the same seed draws the same people), optionally stratified
     /// by a field with proportional allocation (largest remainders).
     pub async fn sample_universe(

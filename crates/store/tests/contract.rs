@@ -1134,6 +1134,14 @@ async fn universes_exclude_do_not_call_nest_dedupe_households_and_sample(t: Test
         store.count_universe_households(&w.owner, &f(r#"{"op":"in","field":"party","values":["DEM"]}"#)).await.unwrap(),
         20
     );
+    // Both at once: 20 Dems, one per household; the callable Dems as counted above.
+    let dems_filter = f(r#"{"op":"in","field":"party","values":["DEM"]}"#);
+    assert_eq!(store.count_universe_people_and_households(&w.owner, &dems_filter).await.unwrap(), (20, 20));
+    assert_eq!(store.count_universe_people_and_households(&w.owner, &f(&callable)).await.unwrap(), (18, 18));
+    assert_eq!(
+        store.count_universe_people_and_households(&w.owner, &f(r#"{"op":"all","filters":[]}"#)).await.unwrap(),
+        (40, 20)
+    );
     // Samples: seeded, repeatable, stratified proportionally.
     let everyone = f(r#"{"op":"all","filters":[]}"#);
     let a = store.sample_universe(&w.owner, &everyone, 10, 7, Some(Field::Party)).await.unwrap();

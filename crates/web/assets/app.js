@@ -89,6 +89,51 @@
   });
 })();
 
+// The universe builder's live count: as the form changes, the same form is posted asking for JSON,
+// and the count and the filter shown are replaced. Changing a row's field re-renders the page instead
+// (the row's inputs differ by field). Without this script the Count button does both.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("universe-builder");
+    var out = document.getElementById("universe-count");
+    var json = document.getElementById("universe-filter-json");
+    if (!form || !out || !window.fetch || !window.FormData) { return; }
+    var timer = null;
+    var sent = 0;
+    function refresh() {
+      var body = new URLSearchParams(new FormData(form));
+      body.set("action", "count");
+      var mine = ++sent;
+      fetch(form.getAttribute("action"), { method: "POST", credentials: "same-origin", body: body,
+          headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (c) {
+          if (mine !== sent) { return; } // a later change has its own answer coming
+          out.textContent = c.error ? "Not counted: " + c.error :
+            c.people + " people in " + c.households + " households match.";
+          if (json && c.filter) { json.textContent = c.filter; }
+          form.setAttribute("data-live-ready", "true");
+        })
+        .catch(function () { out.textContent = "Live count paused; press Count."; });
+    }
+    function soon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+    // The name to save under changes no count.
+    form.addEventListener("input", function (e) { if (e.target.name !== "name") { soon(); } });
+    form.addEventListener("change", function (e) {
+      if (e.target.hasAttribute("data-reshape")) {
+        // A row just given another field has empty inputs: re-render it without calling that an error.
+        var reshape = document.createElement("input");
+        reshape.type = "hidden"; reshape.name = "action"; reshape.value = "reshape";
+        form.appendChild(reshape);
+        form.submit();
+        return;
+      }
+      if (e.target.name !== "name") { soon(); }
+    });
+  });
+})();
+
 // The agent desk: the stream says when the screen changed (a call connected, the person hung up, the
 // program stopped); the page reloads to show it — unless the agent is half-way through typing an answer,
 // which a reload would lose: then it says so and waits for them.

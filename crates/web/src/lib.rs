@@ -88,6 +88,9 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/api/v1/programs/{slug}/why", Cap(C::ExplainDials), api::policy::why);
     t.add(M::POST, "/api/v1/policy/check", Cap(C::ExplainDials), api::policy::check);
     t.add(M::POST, "/api/v1/opt-outs", Cap(C::ManageDoNotCall), api::opt_outs::create);
+    t.add(M::GET, "/api/v1/universes", Cap(C::EditTargeting), api::universes::list);
+    t.add(M::POST, "/api/v1/universes", Cap(C::EditTargeting), api::universes::save);
+    t.add(M::POST, "/api/v1/universes/count", Cap(C::EditTargeting), api::universes::count);
 
     // Pages: sign-in.
     t.add(M::GET, "/login", Public, ui::login::login_page);
@@ -130,6 +133,11 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/voters/imports/{job}", Cap(C::EditLists), ui::voters::job);
     t.add(M::POST, "/voters/count", Cap(C::EditTargeting), ui::voters::count);
     t.add(M::POST, "/voters/check", Cap(C::ExportPersonalData), ui::voters::check);
+    t.add(M::GET, "/universes", Cap(C::EditTargeting), ui::universes::universes);
+    t.add(M::POST, "/universes", Cap(C::EditTargeting), ui::universes::save);
+    t.add(M::POST, "/universes/build", Cap(C::EditTargeting), ui::universes::build);
+    t.add(M::POST, "/universes/open", Cap(C::EditTargeting), ui::universes::open);
+    t.add(M::POST, "/universes/sample", Cap(C::EditTargeting), ui::universes::sample);
     t.add(M::GET, "/programs", Cap(C::ManagePrograms), ui::programs::programs);
     t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
     t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);

@@ -51,6 +51,9 @@ use utoipa::OpenApi;
         crate::api::policy::why,
         crate::api::policy::check,
         crate::api::opt_outs::create,
+        crate::api::universes::list,
+        crate::api::universes::count,
+        crate::api::universes::save,
         document,
     )
 )]

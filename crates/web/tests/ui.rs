@@ -7,7 +7,9 @@ use support::TestApp;
 both_backends!(
     admin_forms_change_what_they_say_and_report_bad_input,
     script_pages_show_steps_and_the_diff_and_let_another_person_approve,
-    scripts_and_versions_are_written_from_forms_and_refused_forms_say_why
+    scripts_and_versions_are_written_from_forms_and_refused_forms_say_why,
+    the_universe_builder_counts_what_the_store_counts_saves_and_samples,
+    universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value
 );
 
 async fn form(app: &TestApp, who: &(String, String), path: &str, fields: &[(&str, &str)]) -> (u16, String) {
@@ -322,4 +324,345 @@ async fn scripts_and_versions_are_written_from_forms_and_refused_forms_say_why(a
     .await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("translation_of: a version number"), "{body}");
+}
+
+/// Imports a generated NC file of `rows` people for the test campaign, through the API as a data manager.
+async fn import_voters(app: &TestApp, rows: u64, seed: u64) {
+    let auth = app.session("data_manager").await;
+    let mut file = Vec::new();
+    clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, rows, seed, &mut file).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("layout", "nc")
+        .part("file", reqwest::multipart::Part::bytes(file).file_name("voters.txt"));
+    let res = TestApp::client()
+        .post(app.url("/api/v1/imports"))
+        .header("cookie", &auth.0)
+        .header("x-csrf-token", &auth.1)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let job: serde_json::Value = res.json().await.unwrap();
+    let path = format!("/api/v1/imports/{}", job["job_id"].as_str().unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let res = TestApp::client().get(app.url(&path)).header("cookie", &auth.0).send().await.unwrap();
+        let status: serde_json::Value = res.json().await.unwrap();
+        if status["state"] != "running" {
+            assert_eq!(status["state"], "done", "{status}");
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the import did not finish: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn actor_for(app: &TestApp, who: &str) -> clearline_core::Actor {
+    let email = clearline_core::validate::Email::parse(&support::email_for(who)).unwrap();
+    clearline_core::Actor::User(app.store.cli_principal(&email).await.unwrap())
+}
+
+/// What askama escaped in a page, back to text.
+fn unescape(html: &str) -> String {
+    html.replace("&#34;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// The text between `start` and the next `end` after it.
+fn between<'a>(body: &'a str, start: &str, end: &str) -> &'a str {
+    let from = body.find(start).unwrap_or_else(|| panic!("{start:?} not in {body}")) + start.len();
+    &body[from..from + body[from..].find(end).unwrap()]
+}
+
+/// The (people, households) the builder page reports.
+fn page_count(body: &str) -> (u64, u64) {
+    let text = between(body, "<p id=\"universe-count\" class=\"count\" role=\"status\" aria-live=\"polite\">", "</p>");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    assert!(words.len() >= 5 && words[1] == "people" && words[4] == "households", "{text:?}");
+    (words[0].parse().unwrap(), words[3].parse().unwrap())
+}
+
+/// The builder's rows for Democrats and unaffiliated voters aged 18-60 in 2026, not on the do-not-call
+/// list, with a phone.
+const YOUNG_DEMS_ROWS: &[(&str, &str)] = &[
+    ("combine", "all"),
+    ("on_year", "2026"),
+    ("row.0.kind", "party"),
+    ("row.0.values", "DEM, UNA"),
+    ("row.1.kind", "age"),
+    ("row.1.min", "18"),
+    ("row.1.max", "60"),
+    ("row.2.kind", "on_do_not_call"),
+    ("row.2.not", "on"),
+    ("row.3.kind", "has_phone"),
+];
+
+/// The same selection written by hand in the documented JSON format (docs/universes.md).
+const YOUNG_DEMS_JSON: &str = r#"{"op":"all","filters":[{"op":"in","field":"party","values":["DEM","UNA"]},
+    {"op":"age","min":18,"max":60,"on_year":2026},{"op":"not","filter":{"op":"on_do_not_call"}},
+    {"op":"has_phone"}]}"#;
+
+async fn the_universe_builder_counts_what_the_store_counts_saves_and_samples(app: TestApp) {
+    import_voters(&app, 400, 11).await;
+    let pm = app.session("program_manager").await;
+    let actor = actor_for(&app, "program_manager").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    let total = app.store.count_universe(&actor, &everyone).await.unwrap();
+
+    // The nav leads there; the page opens with one row and no count yet.
+    let start = page(&app, &pm, "/universes").await;
+    assert!(page(&app, &pm, "/").await.contains("href=\"/universes\""), "in the navigation");
+    assert!(start.contains("name=\"row.0.kind\"") && !start.contains("name=\"row.1.kind\""), "{start}");
+
+    // Counting from the form: the same people as the store counts for the hand-written JSON.
+    let mut fields = YOUNG_DEMS_ROWS.to_vec();
+    fields.push(("action", "count"));
+    let (status, body) = form(&app, &pm, "/universes/build", &fields).await;
+    assert_eq!(status, 200, "{body}");
+    let by_hand: clearline_core::universe::Filter = serde_json::from_str(YOUNG_DEMS_JSON).unwrap();
+    let people = app.store.count_universe(&actor, &by_hand).await.unwrap();
+    let households = app.store.count_universe_households(&actor, &by_hand).await.unwrap();
+    assert!(people > 0 && people < total, "a selection that can tell a wrong filter: {people} of {total}");
+    assert_eq!(page_count(&body), (people, households));
+    // The JSON shown beside the rows is that filter.
+    let shown: clearline_core::universe::Filter =
+        serde_json::from_str(&unescape(between(&body, "<code id=\"universe-filter-json\">", "</code>"))).unwrap();
+    assert_eq!(shown, by_hand);
+    // The live count (app.js) asks the same route for JSON; the API counts the JSON the same.
+    let res = TestApp::client()
+        .post(app.url("/universes/build"))
+        .header("cookie", &pm.0)
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string([YOUNG_DEMS_ROWS, &[("csrf", pm.1.as_str())]].concat()).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let live: serde_json::Value = res.json().await.unwrap();
+    assert_eq!((live["people"].as_u64(), live["households"].as_u64()), (Some(people), Some(households)), "{live}");
+    let res = TestApp::client()
+        .post(app.url("/api/v1/universes/count"))
+        .header("cookie", &pm.0)
+        .header("x-csrf-token", &pm.1)
+        .json(&serde_json::json!({"filter": serde_json::from_str::<serde_json::Value>(YOUNG_DEMS_JSON).unwrap()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let api: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(api["people"].as_u64(), Some(people), "{api}");
+    // Saved over the API under another name, it lists with its counts; the name is then taken.
+    let api_call = |method: reqwest::Method, path: &str| {
+        TestApp::client().request(method, app.url(path)).header("cookie", &pm.0).header("x-csrf-token", &pm.1)
+    };
+    let body = serde_json::json!({"name": "By the API", "filter": serde_json::from_str::<serde_json::Value>(YOUNG_DEMS_JSON).unwrap()});
+    let res = api_call(reqwest::Method::POST, "/api/v1/universes").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let res = api_call(reqwest::Method::POST, "/api/v1/universes").json(&body).send().await.unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "name");
+    let listed: serde_json::Value =
+        api_call(reqwest::Method::GET, "/api/v1/universes").send().await.unwrap().json().await.unwrap();
+    let by_api = listed.as_array().unwrap().iter().find(|u| u["name"] == "By the API").expect("listed");
+    assert_eq!((by_api["people"].as_u64(), by_api["households"].as_u64()), (Some(people), Some(households)));
+
+    // Adding a row re-renders with one more (empty) row and the count of the rows before it; removing
+    // a row takes it away.
+    let mut add = YOUNG_DEMS_ROWS.to_vec();
+    add.push(("action", "add"));
+    let (status, body) = form(&app, &pm, "/universes/build", &add).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("name=\"row.4.kind\"") && !body.contains("name=\"row.5.kind\""), "{body}");
+    assert_eq!(page_count(&body), (people, households));
+    let mut remove = YOUNG_DEMS_ROWS.to_vec();
+    remove.push(("action", "remove.0"));
+    let (_, body) = form(&app, &pm, "/universes/build", &remove).await;
+    assert!(!body.contains("name=\"row.3.kind\""), "four rows less one: {body}");
+    let without_party = app
+        .store
+        .count_universe(
+            &actor,
+            &serde_json::from_str(
+                r#"{"op":"all","filters":[{"op":"age","min":18,"max":60,"on_year":2026},
+                    {"op":"not","filter":{"op":"on_do_not_call"}},{"op":"has_phone"}]}"#,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page_count(&body).0, without_party);
+
+    // Saved, it is in the list with its counts.
+    let mut save = YOUNG_DEMS_ROWS.to_vec();
+    save.extend([("name", "Young Dems"), ("action", "save")]);
+    let res = TestApp::client()
+        .post(app.url("/universes"))
+        .header("cookie", &pm.0)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string([save.as_slice(), &[("csrf", pm.1.as_str())]].concat()).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/universes?saved=1");
+    let list = page(&app, &pm, "/universes?saved=1").await;
+    assert!(list.contains("Universe saved."), "{list}");
+    let saved_row = between(&list, "<tr><td>Young Dems</td>", "</tr>");
+    assert!(saved_row.contains(&format!("<td>{people}</td>")) && saved_row.contains(&format!("<td>{households}</td>")));
+    let saved = app.store.universe_by_name(&actor, "Young Dems").await.unwrap();
+    assert_eq!(saved.filter, by_hand, "the saved filter is the one counted");
+    // The same name again is refused on the page, the rows kept.
+    let (status, body) = form(&app, &pm, "/universes", &save).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("name is already taken") && body.contains("value=\"DEM, UNA\""), "{body}");
+
+    // An exclusion list: everyone not in the saved universe.
+    let id = saved.id.to_string();
+    let not_in = [
+        ("combine", "all"),
+        ("on_year", "2026"),
+        ("row.0.kind", "in_universe"),
+        ("row.0.universe", id.as_str()),
+        ("row.0.not", "on"),
+    ];
+    let (status, body) = form(&app, &pm, "/universes/build", &not_in).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(page_count(&body).0, total - people);
+
+    // Opened again, the builder shows its rows.
+    let (status, body) = form(&app, &pm, "/universes/open", &[("universe", id.as_str())]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("value=\"DEM, UNA\"") && body.contains("name=\"row.3.kind\""), "{body}");
+    assert_eq!(page_count(&body), (people, households));
+
+    // A stratified sample shows each stratum's population and draw, as the store draws it.
+    let (status, body) = form(
+        &app,
+        &pm,
+        "/universes/sample",
+        &[("universe", &id), ("size", "25"), ("seed", "7"), ("stratify_by", "party")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let drawn =
+        app.store.sample_universe(&actor, &by_hand, 25, 7, Some(clearline_core::universe::Field::Party)).await.unwrap();
+    assert!(drawn.strata.len() == 2, "DEM and UNA: {:?}", drawn.strata);
+    assert!(body.contains(&format!("Drew {} of {} people from “Young Dems” (seed 7).", drawn.drawn, people)), "{body}");
+    for (stratum, population, n) in &drawn.strata {
+        assert!(body.contains(&format!("<tr><td>{stratum}</td><td>{population}</td><td>{n}</td></tr>")), "{body}");
+    }
+    assert!(body.contains(&format!("<li>{}</li>", drawn.person_keys[0])), "the voter IDs drawn: {body}");
+}
+
+async fn universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value(app: TestApp) {
+    import_voters(&app, 60, 3).await;
+    // Roles without the targeting capability get 403 and nothing of the page.
+    for who in ["analyst", "compliance_officer", "agent", "supervisor"] {
+        let s = app.session(who).await;
+        let res = TestApp::client().get(app.url("/universes")).header("cookie", &s.0).send().await.unwrap();
+        assert_eq!(res.status(), 403, "{who}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains("Build a universe") && !body.contains("universe-builder"), "{who}: {body}");
+        let mut fields = YOUNG_DEMS_ROWS.to_vec();
+        fields.push(("action", "count"));
+        let (status, body) = form(&app, &s, "/universes/build", &fields).await;
+        assert_eq!(status, 403, "{who}");
+        assert!(!body.contains("people in"), "{who}: no count leaks: {body}");
+        let (status, _) = form(&app, &s, "/universes", &[("name", "x"), ("on_year", "2026")]).await;
+        assert_eq!(status, 403, "{who}");
+        assert!(!page(&app, &s, "/account").await.contains("href=\"/universes\""), "{who}: not in the navigation");
+    }
+    let actor = actor_for(&app, "data_manager").await;
+    assert!(app.store.list_universes(&actor).await.unwrap().is_empty(), "nothing was saved by a refused role");
+
+    let dm = app.session("data_manager").await;
+    // A bad age bound: 422, naming the row and the input, the typed value kept in the form.
+    let (status, body) = form(
+        &app,
+        &dm,
+        "/universes/build",
+        &[("combine", "all"), ("on_year", "2026"), ("row.0.kind", "age"), ("row.0.min", "abc"), ("action", "count")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("row 1 (Age) min: not a whole number"), "{body}");
+    assert!(body.contains("name=\"row.0.min\" value=\"abc\""), "the value typed comes back: {body}");
+    // The same empty bounds re-rendered for a row's new field (app.js) are not an error yet; counted,
+    // they are.
+    let age_row = [("on_year", "2026"), ("row.0.kind", "age"), ("row.0.min", ""), ("row.0.max", "")];
+    let (status, body) = form(&app, &dm, "/universes/build", &[&age_row[..], &[("action", "reshape")]].concat()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("name=\"row.0.min\"") && !body.contains("id=\"universe-error\""), "{body}");
+    let (status, body) = form(&app, &dm, "/universes/build", &[&age_row[..], &[("action", "count")]].concat()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("row 1 (Age): a range needs a min or a max"), "{body}");
+    // An unknown field.
+    let (status, body) = form(
+        &app,
+        &dm,
+        "/universes/build",
+        &[("on_year", "2026"), ("row.0.kind", "party"), ("row.0.values", "DEM"), ("row.1.kind", "last_name")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("row 2 field: not a targetable field"), "{body}");
+    // Saving a refused filter saves nothing.
+    let (status, body) = form(
+        &app,
+        &dm,
+        "/universes",
+        &[("on_year", "2026"), ("row.0.kind", "age"), ("row.0.max", "x"), ("name", "Bad")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("row 1 (Age) max: not a whole number"), "{body}");
+    assert!(app.store.list_universes(&actor).await.unwrap().is_empty());
+    // The live count answers the refusal as JSON.
+    let res = TestApp::client()
+        .post(app.url("/universes/build"))
+        .header("cookie", &dm.0)
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            serde_urlencoded::to_string([
+                ("on_year", "2026"),
+                ("row.0.kind", "age"),
+                ("row.0.min", "abc"),
+                ("csrf", &dm.1),
+            ])
+            .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let live: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(live["error"], "row 1 (Age) min: not a whole number", "{live}");
+    // The API names the filter.
+    let res = TestApp::client()
+        .post(app.url("/api/v1/universes/count"))
+        .header("cookie", &dm.0)
+        .header("x-csrf-token", &dm.1)
+        .json(&serde_json::json!({"filter": {"op": "in", "field": "last_name", "values": ["X"]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "filter");
+    // A sample of another campaign's universe finds nothing to draw.
+    let other = actor_for(&app, "other_owner").await;
+    let theirs = app
+        .store
+        .save_universe(&other, "theirs", &serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap())
+        .await
+        .unwrap()
+        .to_string();
+    let (status, body) =
+        form(&app, &dm, "/universes/sample", &[("universe", &theirs), ("size", "5"), ("seed", "1")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("universe: no saved universe of this campaign") && !body.contains("theirs"), "{body}");
+    let (status, body) = form(&app, &dm, "/universes/sample", &[("universe", &theirs), ("size", "lots")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("size: a whole number"), "{body}");
 }

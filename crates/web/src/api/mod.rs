@@ -7,6 +7,7 @@ pub mod orgs;
 pub mod policy;
 pub mod programs;
 pub mod session;
+pub mod universes;
 pub mod users;
 
 use crate::error::ApiError;

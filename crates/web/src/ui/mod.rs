@@ -7,6 +7,7 @@ pub mod login;
 pub mod oversight;
 pub mod programs;
 pub mod scripts;
+pub mod universes;
 pub mod voters;
 pub mod wallboard;
 pub mod why;
@@ -34,7 +35,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 15] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 16] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -57,7 +58,18 @@ const NAV: [(&str, &str, &str, Option<Capability>); 15] = [
     ),
     ("/sites", "Sites", "Call floors, their countries and networks.", Some(Capability::ManageSites)),
     ("/users", "People", "Invite people, set roles, reset second factors.", Some(Capability::ManageUsers)),
-    ("/voters", "Voters", "Import voter files; count universes.", Some(Capability::EditLists)),
+    (
+        "/voters",
+        "Voters",
+        "Import voter files; check a universe against the contact policy.",
+        Some(Capability::EditLists),
+    ),
+    (
+        "/universes",
+        "Universes",
+        "Build, count, save and sample the selections programs call.",
+        Some(Capability::EditTargeting),
+    ),
     (
         "/programs",
         "Programs",
