@@ -129,7 +129,7 @@ const STATUS_CHECK: Micros = 5 * SECOND;
 /// A bot agent's time to read a preview record and click dial.
 const PREVIEW_THINK: Micros = 3 * SECOND;
 /// The vault field name survey answers are encrypted under (bound into the ciphertext).
-pub const ANSWER_FIELD: &str = "survey_answer";
+pub use clearline_ingest::survey_results::ANSWER_FIELD;
 /// The vault field name a caller's note is encrypted under.
 pub const NOTES_FIELD: &str = "call_notes";
 /// A callback a person asks for: about two hours later.

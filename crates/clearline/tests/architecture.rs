@@ -39,7 +39,8 @@ fn dependencies_point_one_way() {
     assert_eq!(internal("clearline-store"), set(&["clearline-core"]));
     assert_eq!(
         internal("clearline-ingest"),
-        set(&["clearline-core", "clearline-store", "clearline-vault", "clearline-voterfile"])
+        set(&["clearline-core", "clearline-store", "clearline-survey", "clearline-vault", "clearline-voterfile"]),
+        "ingest reads and decrypts the campaign's data; survey results use the survey crate's pure numerics"
     );
     assert!(internal("clearline-web").is_subset(&set(&[
         "clearline-core",

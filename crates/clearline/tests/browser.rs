@@ -625,6 +625,27 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     let page = forged[1].as_str().unwrap();
     assert!(page.contains("that program is not calling now"), "{page}");
     assert!(!page.contains("WILLIAM") && !page.contains(&first_name), "nothing of the other vendor's call shown");
+
+    // The campaign's analyst reads the survey's results: the call's answers in the toplines.
+    browser.submit_and_wait("form[action='/logout'] button[type='submit']").await;
+    let analyst = server.user("analyst", "demo").clone();
+    sign_in_with_password(&browser, &server, &analyst.email, &analyst.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.click("a[href='/oversight']").await;
+    browser.click("#survey-link-survey-likely-voters").await;
+    let summary = browser.wait_for_css("#survey-summary").await.text().await.unwrap();
+    assert!(summary.contains("1 complete interviews"), "{summary}");
+    let consent = browser.wait_for_css("#topline-consent").await.text().await.unwrap();
+    assert!(consent.contains("Yes 100.0 % 1"), "{consent}");
+    let issues = browser.wait_for_css("#topline-issues").await.text().await.unwrap();
+    assert!(issues.contains("Roads and transit 100.0 % 1") && issues.contains("Public schools 0.0 % 0"), "{issues}");
+    let age = browser.wait_for_css("#topline-age").await.text().await.unwrap();
+    assert!(age.contains("mean 44.00"), "{age}");
+    let body = browser.body_text().await;
+    assert!(!body.contains("buses"), "open answers stay in the export, not on the page");
+    browser.screenshot(screenshot_dir().join("survey-results.png")).await;
+    browser.assert_accessible("the survey results page").await;
     browser.close().await;
 }
 

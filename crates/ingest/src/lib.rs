@@ -14,6 +14,7 @@ mod normalize;
 mod pipeline;
 pub mod policy_check;
 mod rejects;
+pub mod survey_results;
 pub mod why;
 
 pub use normalize::{Normalizer, Sealer};

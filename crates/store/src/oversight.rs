@@ -27,6 +27,8 @@ pub struct ProgramOversight {
     pub slug: String,
     pub name: String,
     pub status: String,
+    /// `gotv`, `fundraising`, `survey`, `persuasion`.
+    pub purpose: String,
     /// One per vendor that placed calls (`none` for an agentless program's own floor).
     pub vendors: Vec<VendorOversight>,
     /// Attempts dialed and contacts made per hour, oldest first, the last [`SERIES_HOURS`] hours.
@@ -77,10 +79,12 @@ impl Store {
     /// Every program of the actor's campaign, its vendors side by side and its last 24 hours by hour.
     pub async fn oversight(&self, actor: &Actor, now_us: i64) -> StoreResult<Oversight> {
         let campaign = require_in_org(actor, Capability::ViewResults, None)?;
-        let programs = sqlx::query("SELECT id, slug, name, status FROM programs WHERE campaign_id = $1 ORDER BY slug")
-            .bind(campaign.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let programs = sqlx::query(
+            "SELECT id, slug, name, status, settings_json FROM programs WHERE campaign_id = $1 ORDER BY slug",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
         let latest: Option<i64> = sqlx::query(
             "SELECT MAX(a.dialed_at) FROM call_attempts a JOIN programs p ON p.id = a.program_id WHERE p.campaign_id = $1",
         )
@@ -92,10 +96,12 @@ impl Store {
         let mut out = Vec::new();
         for p in programs {
             let id: i64 = p.get(0);
+            let settings: serde_json::Value = serde_json::from_str(&p.get::<String, _>(4)).unwrap_or_default();
             out.push(ProgramOversight {
                 slug: p.get(1),
                 name: p.get(2),
                 status: p.get(3),
+                purpose: settings["purpose"].as_str().unwrap_or_default().to_string(),
                 vendors: self.vendor_oversight(id).await?,
                 hourly: self.hourly(id, clock).await?,
             });

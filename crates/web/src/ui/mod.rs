@@ -7,6 +7,7 @@ pub mod login;
 pub mod oversight;
 pub mod programs;
 pub mod scripts;
+pub mod survey;
 pub mod universes;
 pub mod voters;
 pub mod wallboard;
