@@ -38,6 +38,9 @@ pub enum DeskAction {
     /// End the call (hanging up if it is still live) with a disposition, for a callback how long from
     /// now to call back (the run's clock decides when now is), and the caller's note (may be empty).
     Finish { disposition: Disposition, callback_after_us: Option<i64>, notes: String },
+    /// Read the call on in another approved language of the script (a translation of the attached
+    /// version); the switch is recorded with the steps.
+    Language { language: String },
     /// Leave the program's desk (only when not on a call).
     Leave,
 }
@@ -135,6 +138,8 @@ pub struct CallCard {
     pub first_name: String,
     /// The language of the script version read.
     pub language: String,
+    /// The other languages the script is approved in: the agent may switch to one.
+    pub other_languages: Vec<String>,
     pub script: Option<ScriptCard>,
 }
 
@@ -322,6 +327,32 @@ pub(crate) struct DeskScript {
     pub language: String,
 }
 
+impl DeskScript {
+    /// Whether `other` has the same steps, kinds, options and branches (only the words differ): then
+    /// answers given in one stand in the other, and a caller may switch between them mid-call.
+    pub fn same_shape(&self, other: &DeskScript) -> bool {
+        let shape = |s: &Script| {
+            s.steps
+                .iter()
+                .map(|step| {
+                    let kind = match &step.kind {
+                        StepKind::Ask(q) => {
+                            format!("ask {:?} {:?}", q.answer, q.options.iter().map(|o| &o.key).collect::<Vec<_>>())
+                        }
+                        StepKind::End(d) => format!("end {}", d.code()),
+                        StepKind::Say => "say".into(),
+                        StepKind::Disclose(d) => format!("disclose {d:?}"),
+                    };
+                    let branches: Vec<String> =
+                        step.branches.iter().map(|b| format!("{} {:?} {}", b.on, b.test, b.target)).collect();
+                    (step.id.clone(), kind, branches, step.next.clone())
+                })
+                .collect::<Vec<_>>()
+        };
+        shape(&self.script) == shape(&other.script)
+    }
+}
+
 /// One call on a seat, from the preview or connect to the disposition.
 pub(crate) struct LiveCall {
     pub person_id: i64,
@@ -335,6 +366,8 @@ pub(crate) struct LiveCall {
     pub seed: u64,
     /// The script steps shown on the call, with when each was entered and left.
     pub steps: Vec<StepTime>,
+    /// The language the call is read in now.
+    pub language: String,
 }
 
 /// One step's time on screen.
@@ -343,13 +376,36 @@ pub(crate) struct StepTime {
     pub step: String,
     pub entered: clearline_dialer::Micros,
     pub left: Option<clearline_dialer::Micros>,
+    pub language: String,
     /// On the call's path now (a changed earlier answer takes steps off it).
     current: bool,
 }
 
 impl LiveCall {
     pub fn new(person_id: i64, person: clearline_store::DeskPerson, seed: u64) -> LiveCall {
-        LiveCall { person_id, person, answers: Vec::new(), orders: HashMap::new(), seed, steps: Vec::new() }
+        LiveCall {
+            person_id,
+            person,
+            answers: Vec::new(),
+            orders: HashMap::new(),
+            seed,
+            steps: Vec::new(),
+            language: String::new(),
+        }
+    }
+
+    /// The caller switches to `script`'s language at `now`: the steps on screen are left and entered
+    /// again in the new language (answers and the options' order carry over: a translation has the same
+    /// steps and keys).
+    pub fn switch_language(&mut self, script: &DeskScript, now: clearline_dialer::Micros, tracking: bool) {
+        for t in self.steps.iter_mut().filter(|t| t.current) {
+            t.current = false;
+            t.left.get_or_insert(now);
+        }
+        self.language = script.language.clone();
+        if tracking {
+            self.track(script, now);
+        }
     }
 
     /// Notes the steps on the call's path at `now`: a step on it is entered when it first appears and
@@ -362,7 +418,13 @@ impl LiveCall {
         }
         for id in &path {
             if !self.steps.iter().any(|t| t.current && &t.step == id) {
-                self.steps.push(StepTime { step: id.clone(), entered: now, left: None, current: true });
+                self.steps.push(StepTime {
+                    step: id.clone(),
+                    entered: now,
+                    left: None,
+                    language: script.language.clone(),
+                    current: true,
+                });
             }
         }
         for pair in path.windows(2) {
@@ -622,6 +684,42 @@ mod tests {
                 want("likely", 20, 30),
                 want("decline", 30, 30),
                 want("declined", 30, 45),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_language_switch_leaves_the_steps_on_screen_and_enters_them_again_in_the_other_language() {
+        let en = survey();
+        let mut es = survey();
+        es.language = "es".into();
+        es.script.steps[0].text = vec!["Hola, ¿puedo hablar con {voter.first_name}?".into()];
+        assert!(en.same_shape(&es), "only the words differ");
+        let mut other = survey();
+        other.script.steps.pop();
+        assert!(!en.same_shape(&other), "a missing step is another shape");
+
+        let mut call = LiveCall::new(7, Default::default(), 1);
+        call.language = "en".into();
+        call.track(&en, 10);
+        call.answer(&en, "consent", &values(&["yes"]), 20).unwrap();
+        call.track(&en, 20);
+        call.switch_language(&es, 25, true);
+        let (card, answers, _) = call.walk(&es, &|_| Some("Ana".into()));
+        assert!(card.steps[0].text.starts_with("Hola, ¿puedo hablar con Ana?"), "{}", card.steps[0].text);
+        assert_eq!(answers.len(), 1, "the answer carries over");
+        let times: Vec<(String, String, i64, Option<i64>)> =
+            call.finish_steps(30).into_iter().map(|t| (t.step, t.language, t.entered, t.left)).collect();
+        let at = |s: &str, l: &str, e: i64, x: i64| (s.to_string(), l.to_string(), e, Some(x));
+        assert_eq!(
+            times,
+            vec![
+                at("opening", "en", 10, 10),
+                at("consent", "en", 10, 20),
+                at("likely", "en", 20, 25),
+                at("opening", "es", 25, 25),
+                at("consent", "es", 25, 25),
+                at("likely", "es", 25, 30),
             ]
         );
     }

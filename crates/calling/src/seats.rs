@@ -72,6 +72,8 @@ pub(crate) struct DeskContext {
     program_slug: String,
     program_name: String,
     script: Option<DeskScript>,
+    /// Approved translations of the attached version with the same shape (a caller may switch to one).
+    translations: Vec<DeskScript>,
     profile: Option<CampaignProfile>,
     callback: Option<String>,
     /// The run's date, for the next election.
@@ -96,6 +98,22 @@ impl DeskContext {
             }),
             None => None,
         };
+        let mut translations = Vec::new();
+        if let Some(primary) = script.as_ref() {
+            for version in store.program_translations(actor, &program.slug).await? {
+                let Ok(parsed) = clearline_core::script::parse(&version.body) else { continue };
+                let t = DeskScript { script: parsed, version: version.number, language: version.language.clone() };
+                if primary.same_shape(&t) {
+                    translations.push(t);
+                } else {
+                    tracing::warn!(
+                        language = %t.language,
+                        version = t.version,
+                        "an approved translation with other steps than the attached version: not offered at the desk"
+                    );
+                }
+            }
+        }
         let profile = match store.campaign_profile(actor).await {
             Ok(p) => Some(p),
             Err(StoreError::NotFound | StoreError::Forbidden(_)) => None,
@@ -115,6 +133,7 @@ impl DeskContext {
             }
         }
         Ok(DeskContext {
+            translations,
             visible,
             program_slug: program.slug.clone(),
             program_name: program.name.clone(),
@@ -151,6 +170,17 @@ impl DeskContext {
 }
 
 impl DeskContext {
+    /// The script in `language`: the attached version, or one of its translations (the attached one when
+    /// there is none in that language).
+    fn script_for(&self, language: &str) -> Option<&DeskScript> {
+        self.translations.iter().find(|t| t.language == language).or(self.script.as_ref())
+    }
+
+    /// The language a call starts in: the attached version's.
+    fn first_language(&self) -> String {
+        self.script.as_ref().map_or_else(|| "en".to_string(), |s| s.language.clone())
+    }
+
     /// A voter field, when the agent's engagement lets them see it.
     fn shown(&self, agent: &DeskAgent, field: &str, value: &Option<String>) -> Option<String> {
         let visible = self.visible.get(&agent.vendor).is_some_and(|v| v.iter().any(|f| f == field));
@@ -303,9 +333,11 @@ fn act(
             if !matches!(state, SeatState::OnCall | SeatState::WrapUp) {
                 return refuse("answers are recorded on a call");
             }
-            let Some(script) = ctx.script.as_ref() else { return refuse("this program has no script attached") };
             let seat = floor.humans.get_mut(&id).expect("found above");
             let live = seat.live.as_mut().ok_or_else(|| DeskError::Refused("no call on screen".into()))?;
+            let Some(script) = ctx.script_for(&live.language) else {
+                return refuse("this program has no script attached");
+            };
             live.answer(script, &step, &values, now)?;
             live.track(script, now);
             seat.dirty = true;
@@ -346,6 +378,22 @@ fn act(
                 SeatState::WrapUp => Ok(Done::Now), // the hang-up is on its way
                 _ => refuse("there is no call to finish"),
             }
+        }
+        DeskAction::Language { language } => {
+            if !matches!(state, SeatState::Preview | SeatState::OnCall | SeatState::WrapUp) {
+                return refuse("a language is switched on a call");
+            }
+            let Some(script) = ctx.script_for(&language).filter(|s| s.language == language) else {
+                return refuse("the script is not approved in that language");
+            };
+            let seat = floor.humans.get_mut(&id).expect("found above");
+            let live = seat.live.as_mut().ok_or_else(|| DeskError::Refused("no call on screen".into()))?;
+            if live.language != language {
+                // Steps are timed from the connect: a preview record only changes language.
+                live.switch_language(script, now, state != SeatState::Preview);
+            }
+            seat.dirty = true;
+            Ok(Done::Now)
         }
         DeskAction::Leave => match state {
             SeatState::Paused | SeatState::Closed => {
@@ -390,12 +438,13 @@ fn wrap(
                     step: t.step,
                     entered_at_us: origin_us + t.entered,
                     left_at_us: t.left.map(|l| origin_us + l),
+                    language: Some(t.language),
                 })
                 .collect();
             if !steps.is_empty() {
                 floor.steps.insert(call, steps);
             }
-            if let Some(script) = ctx.script.as_ref() {
+            if let Some(script) = ctx.script_for(&live.language) {
                 let (_, on_path, _) = live.walk(script, &|_| None);
                 let timed: Vec<_> = on_path
                     .into_iter()
@@ -444,7 +493,9 @@ pub(crate) async fn notice(
             let person_id = lead as i64;
             let person = desk_person(store, actor, program, person_id).await?;
             let seat = floor.humans.get_mut(&id).expect("a seated agent");
-            seat.live = Some(LiveCall::new(person_id, person, seed(origin_us, person_id)));
+            let mut live = LiveCall::new(person_id, person, seed(origin_us, person_id));
+            live.language = ctx.first_language();
+            seat.live = Some(live);
             seat.set(SeatState::Preview, now);
         }
         AgentNotice::Connected { call } => {
@@ -452,12 +503,15 @@ pub(crate) async fn notice(
             let same = floor.humans[&id].live.as_ref().map(|l| l.person_id) == person_id;
             if let (Some(person_id), false) = (person_id, same) {
                 let person = desk_person(store, actor, program, person_id).await?;
-                floor.humans.get_mut(&id).expect("a seated agent").live =
-                    Some(LiveCall::new(person_id, person, seed(origin_us, person_id)));
+                let mut live = LiveCall::new(person_id, person, seed(origin_us, person_id));
+                live.language = ctx.first_language();
+                floor.humans.get_mut(&id).expect("a seated agent").live = Some(live);
             }
             let seat = floor.humans.get_mut(&id).expect("a seated agent");
-            if let (Some(live), Some(script)) = (seat.live.as_mut(), ctx.script.as_ref()) {
-                live.track(script, now);
+            if let Some(live) = seat.live.as_mut() {
+                if let Some(script) = ctx.script_for(&live.language) {
+                    live.track(script, now);
+                }
             }
             seat.set(SeatState::OnCall, now);
             agent_log.push((name, "on_call", None, origin_us + now));
@@ -513,17 +567,22 @@ pub(crate) fn publish(floor: &mut Floor, ctx: &DeskContext, origin_us: i64) {
         seat.dirty = false;
         seat.version += 1;
         let card = seat.live.as_mut().map(|live| {
-            let script = ctx.script.as_ref().map(|script| {
+            let script = ctx.script_for(&live.language).map(|script| {
                 let person = live.person.clone();
                 live.walk(script, &|name| ctx.value_of(name, &person, &seat.agent)).0
             });
+            let others = std::iter::once(ctx.first_language())
+                .chain(ctx.translations.iter().map(|t| t.language.clone()))
+                .filter(|l| *l != live.language)
+                .collect();
             CallCard {
                 first_name: match ctx.shown(&seat.agent, "first_name", &live.person.first_name) {
                     Some(name) => name,
                     None if live.person.first_name.is_some() => "(not shared with your organization)".into(),
                     None => "(no first name on file)".into(),
                 },
-                language: ctx.script.as_ref().map_or_else(|| "en".to_string(), |s| s.language.clone()),
+                language: live.language.clone(),
+                other_languages: others,
                 script,
             }
         });

@@ -437,7 +437,26 @@ pub async fn seed_script(store: &Store) -> anyhow::Result<bool> {
         SURVEY_PROGRAM,
     )
     .await?;
-    Ok(gotv || survey)
+    let spanish =
+        seed_translation(store, "issues-survey", "es", include_str!("../../../docs/scripts/survey.es.script")).await?;
+    Ok(gotv || survey || spanish)
+}
+
+/// An approved translation of the script's first version (a caller can switch to it mid-call).
+/// Idempotent. Returns whether anything was written.
+async fn seed_translation(store: &Store, script_slug: &str, language: &str, body: &str) -> anyhow::Result<bool> {
+    let author = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "programs"))?).await?);
+    let approver = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "scripts"))?).await?);
+    let info = store.script_by_slug(&author, script_slug).await?;
+    if info.versions.iter().any(|v| v.language == language) {
+        return Ok(false);
+    }
+    let new =
+        clearline_store::NewVersion { body: body.to_string(), language: language.into(), translation_of: Some(1) };
+    let v = store.add_script_version(&author, script_slug, &new).await?;
+    store.submit_script_version(&author, script_slug, v.number).await?;
+    store.approve_script_version(&approver, script_slug, v.number).await?;
+    Ok(true)
 }
 
 async fn seed_one_script(

@@ -547,6 +547,15 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert!(!body.contains("+1"), "no E.164 number on the desk ({} digits)", digits.len());
 
     answer_question(&browser, &server, "consent", &["yes"]).await;
+    // The person would rather go on in Spanish: the approved translation, the answers carried over.
+    browser.goto(&server.url("/desk")).await;
+    browser.submit_and_wait("#language-es").await;
+    let language = browser.wait_for_css("#call-language").await.text().await.unwrap();
+    assert!(language.starts_with("Language: es."), "{language}");
+    let opening = browser.wait_for_css("#step-opening").await.text().await.unwrap();
+    assert!(opening.contains(&format!("¿puedo hablar con {first_name}?")), "{opening}");
+    let asked = browser.wait_for_css("#question-text").await.text().await.unwrap();
+    assert!(asked.starts_with("En una escala del 1 al 10"), "{asked}");
     answer_question(&browser, &server, "likely", &["8"]).await;
     answer_question(&browser, &server, "issues", &["economy", "roads"]).await;
     answer_question(&browser, &server, "direction", &["wrong"]).await;
@@ -569,6 +578,7 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     let call = mine[0];
     assert_eq!(call["disposition"], "complete");
     assert_eq!(call["first_name"].to_lowercase(), first_name.to_lowercase());
+    assert_eq!(call["language"], "es", "the call ended in Spanish");
     assert_eq!(call["answer_consent"], "yes");
     assert_eq!(call["answer_likely"], "8");
     assert_eq!(call["answer_issues"], "economy;roads", "document order");
@@ -582,8 +592,29 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     );
     let record = support::cli::ok_json(out);
     assert_eq!(record["notes"], "Wants a yard sign; call back on [number removed] after 5");
-    let steps: Vec<&str> = record["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["opening", "consent", "likely", "issues", "direction", "age", "comments", "close", "done"]);
+    let steps: Vec<String> = record["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}:{}", s["language"].as_str().unwrap(), s["step"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "en:opening",
+            "en:consent",
+            "en:likely", // the switch: the steps on screen again, in Spanish
+            "es:opening",
+            "es:consent",
+            "es:likely",
+            "es:issues",
+            "es:direction",
+            "es:age",
+            "es:comments",
+            "es:close",
+            "es:done"
+        ]
+    );
     for s in record["steps"].as_array().unwrap() {
         assert!(s["entered_at_us"].as_i64() <= s["left_at_us"].as_i64(), "entered before left: {s}");
     }

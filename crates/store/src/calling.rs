@@ -90,6 +90,8 @@ pub struct StepRecord {
     pub step: String,
     pub entered_at_us: i64,
     pub left_at_us: Option<i64>,
+    /// The language of the version it was shown from.
+    pub language: Option<String>,
 }
 
 /// What the caller did on one call: the steps and the encrypted note.
@@ -409,15 +411,26 @@ impl Store {
         };
         for (i, step) in result.steps.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO call_steps (attempt_id, position, step, entered_at, left_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO call_steps (attempt_id, position, step, entered_at, left_at, language) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(attempt_id)
             .bind(i as i64)
             .bind(&step.step)
             .bind(step.entered_at_us)
             .bind(step.left_at_us)
+            .bind(step.language.as_deref())
             .execute(&mut *tx.tx)
             .await?;
+        }
+        // A caller who switched language mid-call: the attempt records the language it ended in (the
+        // steps record the switch).
+        if let Some(language) = result.steps.last().and_then(|s| s.language.as_deref()) {
+            sqlx::query("UPDATE call_attempts SET language = $1 WHERE id = $2")
+                .bind(language)
+                .bind(attempt_id)
+                .execute(&mut *tx.tx)
+                .await?;
         }
         let person: i64 = row.get(0);
         let position: Option<i64> = row.get(1);
@@ -865,14 +878,15 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let personal = actor.principal().is_some_and(|p| p.role.can(Capability::ExportPersonalData));
-        let steps =
-            sqlx::query("SELECT step, entered_at, left_at FROM call_steps WHERE attempt_id = $1 ORDER BY position")
-                .bind(attempt_id)
-                .fetch_all(&self.pool)
-                .await?
-                .iter()
-                .map(|r| StepRecord { step: r.get(0), entered_at_us: r.get(1), left_at_us: r.get(2) })
-                .collect();
+        let steps = sqlx::query(
+            "SELECT step, entered_at, left_at, language FROM call_steps WHERE attempt_id = $1 ORDER BY position",
+        )
+        .bind(attempt_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| StepRecord { step: r.get(0), entered_at_us: r.get(1), left_at_us: r.get(2), language: r.get(3) })
+        .collect();
         Ok(CallRecord {
             attempt_id,
             agent: row.get(0),

@@ -350,6 +350,26 @@ impl Store {
         Ok(Some((slug, version_from_row(&row)?)))
     }
 
+    /// The approved translations of the program's attached version (the languages a caller may switch
+    /// to mid-call), oldest first; one per language, the newest approved.
+    pub async fn program_translations(&self, actor: &Actor, program_slug: &str) -> StoreResult<Vec<ScriptVersion>> {
+        let program = self.program_by_slug(actor, program_slug).await?;
+        let Some(id) = program.script_version_id else { return Ok(Vec::new()) };
+        let rows = sqlx::query(&format!(
+            "{VERSION_SELECT} WHERE v.translation_of = $1 AND v.status = 'approved' ORDER BY v.number"
+        ))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<ScriptVersion> = Vec::new();
+        for row in &rows {
+            let v = version_from_row(row)?;
+            out.retain(|o| o.language != v.language);
+            out.push(v);
+        }
+        Ok(out)
+    }
+
     /// What the attached script lacks for the program to start (CR-31: callers read only approved
     /// words; CR-48: the opening they read is in it).
     pub(crate) async fn attached_script_blockers(&self, program: &crate::Program) -> StoreResult<Vec<Invalid>> {

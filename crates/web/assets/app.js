@@ -140,9 +140,11 @@
 (function () {
   "use strict";
   function typing(desk) {
-    var inputs = desk.querySelectorAll("#question textarea, #question input[type=number], #question input[type=checkbox]");
+    var inputs = desk.querySelectorAll("#question textarea, #question input, #finish textarea");
     for (var i = 0; i < inputs.length; i++) {
-      if (inputs[i].type === "checkbox" ? inputs[i].checked : inputs[i].value !== "") { return true; }
+      var t = inputs[i].type;
+      if (t === "hidden") { continue; }
+      if (t === "checkbox" || t === "radio" ? inputs[i].checked : inputs[i].value !== "") { return true; }
     }
     return false;
   }

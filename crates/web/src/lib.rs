@@ -113,6 +113,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/desk/answer", Cap(C::UseAgentDesk), ui::desk::answer);
     t.add(M::POST, "/desk/finish", Cap(C::UseAgentDesk), ui::desk::finish);
     t.add(M::POST, "/desk/leave", Cap(C::UseAgentDesk), ui::desk::leave);
+    t.add(M::POST, "/desk/language", Cap(C::UseAgentDesk), ui::desk::language);
     t.add(M::GET, "/wallboard", Cap(C::SuperviseFloor), ui::wallboard::wallboard);
     t.add(M::GET, "/oversight", Cap(C::ViewResults), ui::oversight::page);
     t.add(M::GET, "/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::page);

@@ -122,6 +122,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/desk/answer", false, AGENTS),
         (M::POST, "/desk/finish", false, AGENTS),
         (M::POST, "/desk/leave", false, AGENTS),
+        (M::POST, "/desk/language", false, AGENTS),
         (M::GET, "/organization", false, NOT_AGENT),
         (M::POST, "/organization/profile", false, ORG_EDITORS),
         (M::GET, "/organizations", false, OPERATOR),

@@ -181,6 +181,12 @@ pub async fn finish(State(state): State<AppState>, caller: Caller, body: Bytes) 
     act(&state, &caller, DeskAction::Finish { disposition, callback_after_us, notes }).await
 }
 
+pub async fn language(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    let f = fields(&body);
+    let language = field(&f, "language").to_string();
+    act(&state, &caller, DeskAction::Language { language }).await
+}
+
 pub async fn leave(State(state): State<AppState>, caller: Caller) -> Response {
     act(&state, &caller, DeskAction::Leave).await
 }
