@@ -206,6 +206,30 @@ struct Hub {
     floors: Vec<OpenFloor>,
     seats: HashMap<i64, Seat>,
     next_door: u64,
+    /// Whether each person's desk is open: their live streams, and when they were last heard from.
+    presence: HashMap<i64, Presence>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Presence {
+    streams: u32,
+    last_seen: std::time::Instant,
+}
+
+/// A desk page's live stream, open while this lives (the person's desk counts as open).
+pub struct StreamGuard {
+    hub: DeskHub,
+    user_id: i64,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        let mut hub = self.hub.lock();
+        let p =
+            hub.presence.entry(self.user_id).or_insert(Presence { streams: 0, last_seen: std::time::Instant::now() });
+        p.streams = p.streams.saturating_sub(1);
+        p.last_seen = std::time::Instant::now();
+    }
 }
 
 struct OpenFloor {
@@ -229,6 +253,32 @@ impl DeskHub {
     /// The programs calling now that `vendor` works.
     pub fn floors_for(&self, vendor: OrgId) -> Vec<FloorInfo> {
         self.lock().floors.iter().filter(|f| f.vendor == vendor).map(|f| f.info.clone()).collect()
+    }
+
+    /// The person used their desk (a page, an action): it is open now.
+    pub fn touch(&self, user_id: i64) {
+        let mut hub = self.lock();
+        let p = hub.presence.entry(user_id).or_insert(Presence { streams: 0, last_seen: std::time::Instant::now() });
+        p.last_seen = std::time::Instant::now();
+    }
+
+    /// The person's desk page opened its live stream; it counts as open until the guard is dropped.
+    pub fn stream_opened(&self, user_id: i64) -> StreamGuard {
+        let mut hub = self.lock();
+        let p = hub.presence.entry(user_id).or_insert(Presence { streams: 0, last_seen: std::time::Instant::now() });
+        p.streams += 1;
+        p.last_seen = std::time::Instant::now();
+        StreamGuard { hub: self.clone(), user_id }
+    }
+
+    /// How long the person's desk has been closed (no stream open, no request): `None` while open.
+    pub(crate) fn away_for(&self, user_id: i64) -> Option<std::time::Duration> {
+        let hub = self.lock();
+        match hub.presence.get(&user_id) {
+            Some(p) if p.streams > 0 => None,
+            Some(p) => Some(p.last_seen.elapsed()),
+            None => Some(std::time::Duration::MAX),
+        }
     }
 
     /// The seat's screen, while the agent is at a desk.

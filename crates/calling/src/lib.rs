@@ -22,6 +22,7 @@ pub mod gate;
 pub mod leads;
 pub mod run;
 mod seats;
+pub use seats::DEFAULT_DISCONNECT_GRACE;
 
 pub use desk::{DeskAction, DeskAgent, DeskError, DeskHub, DeskView, SeatState};
 pub use run::{run_program, Pace, RunOptions, RunReport, DEFAULT_CALLBACK_SHARE};

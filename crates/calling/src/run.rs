@@ -66,6 +66,8 @@ pub struct RunOptions {
     pub callback_share: f64,
     /// People at the agent desk take the floors' calls beside the bots (real time only).
     pub desk: Option<DeskHub>,
+    /// How long a person's desk may be closed while they owe a call (`seats::DEFAULT_DISCONNECT_GRACE`).
+    pub desk_disconnect_grace: std::time::Duration,
 }
 
 impl Default for RunOptions {
@@ -80,6 +82,7 @@ impl Default for RunOptions {
             stop_after_attempts: None,
             callback_share: DEFAULT_CALLBACK_SHARE,
             desk: None,
+            desk_disconnect_grace: seats::DEFAULT_DISCONNECT_GRACE,
         }
     }
 }
@@ -250,6 +253,7 @@ pub async fn run_program(
     let mut draining = false;
     let mut last = 0;
     let mut next_status_check = 0;
+    let mut next_desk_sweep = 0;
     while let Some((index, now)) =
         floors.iter_mut().enumerate().map(|(i, f)| (i, f.next_time())).min_by_key(|(_, t)| *t)
     {
@@ -309,6 +313,37 @@ pub async fn run_program(
                                     }
                     }
                     None => sleep.await,
+                }
+            }
+            if let (Some(hub), Some(ctx)) = (options.desk.as_ref(), desk_context.as_ref()) {
+                if now >= next_desk_sweep {
+                    next_desk_sweep = now + STATUS_CHECK;
+                    for floor in &mut floors {
+                        if seats::sweep_disconnected(
+                            floor,
+                            ctx,
+                            hub,
+                            options.desk_disconnect_grace,
+                            now.max(last),
+                            origin_us,
+                            &mut agent_log,
+                        ) {
+                            flush(
+                                store,
+                                actor,
+                                &program,
+                                &run,
+                                floor,
+                                now.max(last),
+                                origin_us,
+                                options,
+                                &mut report,
+                                &mut agent_log,
+                            )
+                            .await?;
+                            seats::publish(floor, ctx, origin_us);
+                        }
+                    }
                 }
             }
             if !draining && now >= next_status_check {

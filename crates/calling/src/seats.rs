@@ -34,6 +34,11 @@ const MAX_NOTE_CHARS: usize = 1_000;
 /// An agent's end of a call: the disposition, a callback's time (µs since the epoch), the note.
 type Finish = (Disposition, Option<i64>, String);
 
+/// A desk closed this long (no page, no stream: the browser crashed, the network fell, the agent left)
+/// while it owes a call: the call is ended for them as a technical problem on our side (retried within
+/// the attempt rules, answers so far kept) and the seat is paused. `RunOptions::desk_disconnect_grace`.
+pub const DEFAULT_DISCONNECT_GRACE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// One person at the desk of a floor.
 pub(crate) struct HumanSeat {
     agent: DeskAgent,
@@ -44,6 +49,8 @@ pub(crate) struct HumanSeat {
     live: Option<LiveCall>,
     /// A disposition recorded while the call was still live: applied when its wrap-up begins.
     finish: Option<Finish>,
+    /// Paused with this reason once the current call is wrapped (the desk was closed mid-call).
+    pause_after_wrap: Option<String>,
     /// The desk's wait for a disposition to be written: answered when the call's result is committed,
     /// so the agent sees the next screen only once nothing of the call can be lost.
     written: Option<(i64, Reply)>,
@@ -223,6 +230,7 @@ pub(crate) fn handle(
                 pause_reason: Some("joined".into()),
                 live: None,
                 finish: None,
+                pause_after_wrap: None,
                 written: None,
                 version: 0,
                 dirty: true,
@@ -462,10 +470,86 @@ fn wrap(
     let seat = floor.humans.get_mut(&id).expect("a seated agent");
     seat.finish = None;
     seat.set(SeatState::Ready, now);
+    let pause = seat.pause_after_wrap.take();
     agent_log.push((floor.agents[id.0 as usize].clone(), "ready", None, origin_us + now));
     floor.engine.wrap_done(now, id, Some(disposition));
+    if let Some(reason) = pause {
+        if floor.engine.logout(now, id) {
+            let seat = floor.humans.get_mut(&id).expect("a seated agent");
+            seat.live = None;
+            seat.pause_reason = Some(reason.clone());
+            seat.set(SeatState::Paused, now);
+            agent_log.push((floor.agents[id.0 as usize].clone(), "paused", Some(reason), origin_us + now));
+        }
+    }
     // The result it makes is written with this step's outputs.
     floor.engine.drain_outputs_into(&mut floor.outputs);
+}
+
+/// People whose desk has been closed past `grace`: a call they owe is ended for them as a
+/// technical problem and they are paused (`disconnected`); a ready seat is paused. Returns whether
+/// anything changed (the caller writes the floor's outputs).
+pub(crate) fn sweep_disconnected(
+    floor: &mut Floor,
+    ctx: &DeskContext,
+    hub: &crate::desk::DeskHub,
+    grace: std::time::Duration,
+    now: Micros,
+    origin_us: i64,
+    agent_log: &mut AgentLog,
+) -> bool {
+    const REASON: &str = "disconnected";
+    let away: Vec<AgentId> = floor
+        .humans
+        .iter()
+        // A dial in progress is left to connect or fail first (the next sweep sees where it went).
+        .filter(|(_, s)| {
+            s.pause_after_wrap.is_none()
+                && !matches!(s.state, SeatState::Paused | SeatState::Closed | SeatState::Dialing)
+        })
+        .filter(|(_, s)| hub.away_for(s.agent.user_id).is_some_and(|d| d > grace))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in &away {
+        let id = *id;
+        let name = floor.agents[id.0 as usize].clone();
+        let state = floor.humans[&id].state;
+        tracing::warn!(agent = %name, state = state.as_str(), "an agent's desk closed: their seat is paused");
+        match state {
+            SeatState::OnCall => {
+                let seat = floor.humans.get_mut(&id).expect("a seated agent");
+                seat.pause_after_wrap = Some(REASON.into());
+                if seat.finish.is_none() {
+                    seat.finish = Some((Disposition::TechnicalProblem, None, String::new()));
+                }
+                floor.engine.agent_hang_up(id);
+            }
+            SeatState::WrapUp => {
+                let finish = floor.humans.get_mut(&id).expect("a seated agent").finish.take().unwrap_or((
+                    Disposition::TechnicalProblem,
+                    None,
+                    String::new(),
+                ));
+                floor.humans.get_mut(&id).expect("a seated agent").pause_after_wrap = Some(REASON.into());
+                wrap(floor, ctx, id, finish, now, origin_us, agent_log);
+            }
+            SeatState::Ready | SeatState::Preview => {
+                if floor.engine.logout(now, id) {
+                    let seat = floor.humans.get_mut(&id).expect("a seated agent");
+                    seat.live = None;
+                    seat.pause_reason = Some(REASON.into());
+                    seat.set(SeatState::Paused, now);
+                    agent_log.push((name, "paused", Some(REASON.into()), origin_us + now));
+                }
+            }
+            SeatState::Paused | SeatState::Closed | SeatState::Dialing => {}
+        }
+    }
+    if !away.is_empty() {
+        floor.engine.drain_outputs_into(&mut floor.outputs);
+        publish(floor, ctx, origin_us);
+    }
+    !away.is_empty()
 }
 
 /// The engine call open to `person`, if any.

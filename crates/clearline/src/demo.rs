@@ -334,6 +334,8 @@ pub struct LiveCalling {
     pub calling_at: Option<jiff::Timestamp>,
     /// The agent desk the floors open on: people join the calling beside the bots.
     pub desk: clearline_calling::DeskHub,
+    /// How long a desk may be closed while its agent owes a call.
+    pub disconnect_grace: std::time::Duration,
 }
 
 /// Starts the demo programs (when nothing blocks them) and keeps bot agents calling their lists on the
@@ -379,6 +381,7 @@ async fn start_live_program(
         pace: clearline_calling::Pace::RealTime,
         answer_rate: live.answer_rate,
         desk: Some(live.desk.clone()),
+        desk_disconnect_grace: live.disconnect_grace,
         ..clearline_calling::RunOptions::default()
     };
     tokio::spawn(async move {

@@ -95,6 +95,10 @@ enum Command {
         /// hours and every rule are decided at that clock. For trying the desk outside calling hours.
         #[arg(long)]
         calling_at: Option<jiff::Timestamp>,
+        /// How long an agent's desk may be closed while they owe a call before the call is ended for
+        /// them (as a technical problem) and their seat paused.
+        #[arg(long, default_value_t = 120)]
+        desk_disconnect_seconds: u64,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -565,7 +569,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&config, store, None, clearline_calling::DeskHub::default()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { no_serve, voters, no_calling, bots_per_vendor, answer_rate, calling_at, .. } => {
+        Command::Demo {
+            no_serve,
+            voters,
+            no_calling,
+            bots_per_vendor,
+            answer_rate,
+            calling_at,
+            desk_disconnect_seconds,
+            ..
+        } => {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let users = demo::seed(&store, &config).await?;
             if let Some(report) = demo::seed_voters(&store, &config, voters).await? {
@@ -622,7 +635,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("error: --answer-rate is a share, from 0 to 1");
                     return Ok(ExitCode::from(2));
                 }
-                let live = demo::LiveCalling { bots_per_vendor, answer_rate, calling_at, desk: desk.clone() };
+                let live = demo::LiveCalling {
+                    bots_per_vendor,
+                    answer_rate,
+                    calling_at,
+                    desk: desk.clone(),
+                    disconnect_grace: std::time::Duration::from_secs(desk_disconnect_seconds),
+                };
                 let note = demo::start_live_calling(&store, &config, &live).await?;
                 if !json {
                     println!("{note}");

@@ -375,6 +375,7 @@ async fn simulate(
         stop_after_attempts: args.stop_after_attempts,
         callback_share: args.callback_share,
         desk: None,
+        desk_disconnect_grace: clearline_calling::DEFAULT_DISCONNECT_GRACE,
     };
     let report = match clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await {
         Ok(r) => r,

@@ -681,7 +681,7 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
 }
 
 /// Signs `email` in over HTTP (a second person beside the browser's), returning the client and the
-/// session's CSRF token read from the desk.
+/// session's CSRF token read from their start page.
 async fn http_sign_in(server: &ServerProcess, email: &str, password: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let login = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
@@ -691,7 +691,8 @@ async fn http_sign_in(server: &ServerProcess, email: &str, password: &str) -> (r
     }
     let r = client.post(server.url("/login")).form(&form).send().await.unwrap();
     assert!(r.status().is_success(), "{}", r.status());
-    let desk = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
+    // Every signed-in page carries the token (in the sign-out form); agents land on the desk.
+    let desk = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
     let csrf = desk.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a CSRF token");
     (client, csrf.to_string())
 }
@@ -812,4 +813,79 @@ async fn an_analyst_watches_the_vendors_calls_add_up_on_oversight() {
     browser.screenshot(screenshot_dir().join("oversight.png")).await;
     browser.assert_accessible("Oversight").await;
     browser.close().await;
+}
+
+/// The desk state line's words, from a desk page's HTML.
+fn desk_state_of(page: &str) -> String {
+    page.split("id=\"desk-state\"")
+        .nth(1)
+        .and_then(|r| r.split("<strong>").nth(1))
+        .and_then(|r| r.split('<').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// An agent's browser goes away in the middle of a call (no page, no stream): after the grace the call
+/// is ended for them as a technical problem — recorded, retried later, nothing lost silently — and their
+/// seat is paused as `disconnected`, which the supervisor's wallboard shows. (HTTP only: no browser.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_whose_desk_closes_mid_call_is_paused_and_the_call_recorded_as_a_technical_problem() {
+    let at = a_weekday_afternoon();
+    let server = ServerProcess::start_calling_demo(&[
+        "--bots-per-vendor",
+        "0",
+        "--answer-rate",
+        "0.95",
+        "--calling-at",
+        &at,
+        "--desk-disconnect-seconds",
+        "2",
+    ])
+    .await;
+    let agent = server.user("agent", "granite-calls").clone();
+    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
+    let post = |path: &'static str, extra: Vec<(&'static str, String)>| {
+        let mut form = extra;
+        form.push(("csrf", csrf.clone()));
+        client.post(server.url(path)).form(&form).send()
+    };
+    assert!(post("/desk/join", vec![("program", "survey-likely-voters".into())]).await.unwrap().status().is_success());
+    assert!(post("/desk/ready", vec![]).await.unwrap().status().is_success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let page = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
+        let state = desk_state_of(&page);
+        if state.starts_with("On a call") {
+            break;
+        }
+        if state.starts_with("Preview") {
+            post("/desk/dial", vec![]).await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "no call reached the desk: {state}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The browser is gone: nothing more from this desk. The run looks every 5 s.
+    let me: serde_json::Value = client.get(server.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let user_id = me["user_id"].to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let call = loop {
+        let rows = support::cli::results_rows(server.data_dir(), "data@demo.clearline.test", "survey-likely-voters");
+        if let Some(row) = rows.into_iter().find(|r| r["agent"] == user_id) {
+            break row;
+        }
+        assert!(std::time::Instant::now() < deadline, "the abandoned desk's call was never recorded");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(call["disposition"], "technical_problem", "{call:?}");
+    let supervisor = server.user("supervisor", "granite-calls").clone();
+    let (boss, _) = http_sign_in(&server, &supervisor.email, &supervisor.password).await;
+    let board: serde_json::Value = boss.get(server.url("/api/v1/floor")).send().await.unwrap().json().await.unwrap();
+    let seat = board["programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "survey-likely-voters")
+        .and_then(|p| p["agents"].as_array().unwrap().iter().find(|a| a["agent"] == "Alex Agent").cloned())
+        .expect("the agent is on the board");
+    assert_eq!((seat["state"].as_str(), seat["reason"].as_str()), (Some("paused"), Some("disconnected")), "{seat}");
 }

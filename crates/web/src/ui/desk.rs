@@ -79,6 +79,7 @@ struct DeskPage {
 
 fn page(state: &AppState, caller: &Caller, error: Option<String>) -> Response {
     let p = &caller.0.principal;
+    state.desk().touch(p.user_id.0);
     let view = state.desk().view(p.user_id.0).map(|v| v.borrow().clone());
     let seated = view.as_ref().filter(|v| v.state != SeatState::Closed);
     let floors = if seated.is_none() { state.desk().floors_for(p.org_id) } else { Vec::new() };
@@ -142,6 +143,7 @@ pub async fn join(State(state): State<AppState>, caller: Caller, body: Bytes) ->
 }
 
 async fn act(state: &AppState, caller: &Caller, action: DeskAction) -> Response {
+    state.desk().touch(caller.0.principal.user_id.0);
     let result = state.desk().act(caller.0.principal.user_id.0, action).await;
     done(state, caller, result)
 }
@@ -196,12 +198,15 @@ pub async fn stream(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let view = state.desk().view(caller.0.principal.user_id.0);
-    let stream = futures::stream::unfold(view, |view| async move {
+    let user_id = caller.0.principal.user_id.0;
+    let view = state.desk().view(user_id);
+    // The desk counts as open while its stream is (a closed desk owes its call back: docs/calling.md).
+    let guard = state.desk().stream_opened(user_id);
+    let stream = futures::stream::unfold((view, guard), |(view, guard)| async move {
         let mut view = view?;
         view.changed().await.ok()?;
         let version = view.borrow_and_update().version;
-        Some((Ok(Event::default().event("desk").data(version.to_string())), Some(view)))
+        Some((Ok(Event::default().event("desk").data(version.to_string())), (Some(view), guard)))
     });
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
