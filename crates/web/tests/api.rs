@@ -557,21 +557,13 @@ async fn form_post(
 /// built through the contact policy and shown as counts and reasons, never a number; other campaigns
 /// cannot see it.
 async fn the_programs_page_sets_up_a_program_and_builds_its_call_list(app: TestApp) {
-    use clearline_core::{OrgKind, Principal, Role, Via};
+    use clearline_core::Role;
     let data = app.session("data_manager").await;
     let mut file = Vec::new();
     clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 200, 9, &mut file).unwrap();
     let job: Value = upload(&app, &data, "nc", file).await.json().await.unwrap();
     assert_eq!(wait_for_job(&app, &data, job["job_id"].as_str().unwrap()).await["state"], "done");
-    let pm_actor = Actor::User(Principal {
-        user_id: app.users["program_manager"],
-        org_id: app.campaign,
-        org_kind: OrgKind::Campaign,
-        role: Role::ProgramManager,
-        site_id: None,
-        via: Via::Cli,
-        source: "test".into(),
-    });
+    let pm_actor = campaign_actor(&app, "program_manager", Role::ProgramManager);
     let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
     app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
     let people = app.store.count_universe(&pm_actor, &everyone).await.unwrap();
@@ -636,21 +628,13 @@ async fn the_programs_page_sets_up_a_program_and_builds_its_call_list(app: TestA
 /// Uploads a generated NC file as the data manager, saves `everyone` and creates and builds the draft
 /// program `gotv` (predictive, 09:00-20:30, all to `vend`); returns the file's voter IDs.
 async fn program_with_a_call_list(app: &TestApp) -> Vec<String> {
-    use clearline_core::{OrgKind, Principal, Role, Via};
+    use clearline_core::Role;
     let data = app.session("data_manager").await;
     let mut file = Vec::new();
     clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 120, 9, &mut file).unwrap();
     let job: Value = upload(app, &data, "nc", file.clone()).await.json().await.unwrap();
     assert_eq!(wait_for_job(app, &data, job["job_id"].as_str().unwrap()).await["state"], "done");
-    let pm_actor = Actor::User(Principal {
-        user_id: app.users["program_manager"],
-        org_id: app.campaign,
-        org_kind: OrgKind::Campaign,
-        role: Role::ProgramManager,
-        site_id: None,
-        via: Via::Cli,
-        source: "test".into(),
-    });
+    let pm_actor = campaign_actor(&app, "program_manager", Role::ProgramManager);
     let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
     app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
     let pm = app.session("program_manager").await;
@@ -822,18 +806,10 @@ async fn opt_outs_from_texts_and_emails_list_the_number_at_once(app: TestApp) {
 /// an active engagement, with its own agents' latest states (people by name, bots marked) and its own
 /// calls; an agent of another floor, and logged-out agents, never show; an ended engagement ends it all.
 async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp) {
-    use clearline_core::{OrgKind, Principal, Role, Via};
+    use clearline_core::Role;
     use clearline_store::{AgentStateChange, NewAttempt};
     program_with_a_call_list(&app).await;
-    let pm = Actor::User(Principal {
-        user_id: app.users["program_manager"],
-        org_id: app.campaign,
-        org_kind: OrgKind::Campaign,
-        role: Role::ProgramManager,
-        site_id: None,
-        via: Via::Cli,
-        source: "test".into(),
-    });
+    let pm = campaign_actor(&app, "program_manager", Role::ProgramManager);
     let program = app.store.program_by_slug(&pm, "gotv").await.unwrap();
     let now = jiff::Timestamp::now().as_microsecond();
     let change = |agent: &str, state: &'static str, reason: Option<&str>, ago_s: i64, vendor| AgentStateChange {
@@ -904,15 +880,7 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         assert_eq!(get(&app, "/api/v1/floor", Some(&session)).await.status(), 403, "{who}");
     }
     // The campaign ends the engagement: the program leaves the vendor's board at once.
-    let owner = Actor::User(Principal {
-        user_id: app.users["owner"],
-        org_id: app.campaign,
-        org_kind: OrgKind::Campaign,
-        role: Role::Owner,
-        site_id: None,
-        via: Via::Cli,
-        source: "test".into(),
-    });
+    let owner = campaign_actor(&app, "owner", Role::Owner);
     let engagement = app.store.list_engagements(&owner).await.unwrap()[0].id;
     app.store.end_engagement(&owner, engagement).await.unwrap();
     let board: Value = get(&app, "/api/v1/floor", Some(&supervisor)).await.json().await.unwrap();
@@ -924,18 +892,10 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
 /// hour (the chart and its table); results readers only; another campaign sees none of it.
 async fn oversight_counts_each_vendors_calls_side_by_side_and_by_hour(app: TestApp) {
     use clearline_core::disposition::Disposition;
-    use clearline_core::{OrgKind, Principal, Role, Via};
+    use clearline_core::Role;
     use clearline_store::{AttemptResult, NewAttempt};
     program_with_a_call_list(&app).await;
-    let pm = Actor::User(Principal {
-        user_id: app.users["program_manager"],
-        org_id: app.campaign,
-        org_kind: OrgKind::Campaign,
-        role: Role::ProgramManager,
-        site_id: None,
-        via: Via::Cli,
-        source: "test".into(),
-    });
+    let pm = campaign_actor(&app, "program_manager", Role::ProgramManager);
     // Running (its start, with an approved script, is another test's): its list is dialable.
     app.tamper(&["UPDATE programs SET status = 'running' WHERE slug = 'gotv'"]).await;
     let program = app.store.program_by_slug(&pm, "gotv").await.unwrap();
@@ -996,4 +956,17 @@ async fn oversight_counts_each_vendors_calls_side_by_side_and_by_hour(app: TestA
     let other = app.session("other_owner").await;
     let theirs: Value = get(&app, "/api/v1/oversight", Some(&other)).await.json().await.unwrap();
     assert_eq!(theirs["programs"], json!([]), "another campaign sees none of this one's programs");
+}
+
+/// A campaign user of the test app as the store sees them (the CLI's principal, for direct store calls).
+fn campaign_actor(app: &TestApp, who: &str, role: clearline_core::Role) -> Actor {
+    Actor::User(clearline_core::Principal {
+        user_id: app.users[who],
+        org_id: app.campaign,
+        org_kind: clearline_core::OrgKind::Campaign,
+        role,
+        site_id: None,
+        via: clearline_core::Via::Cli,
+        source: "test".into(),
+    })
 }

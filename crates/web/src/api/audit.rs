@@ -5,7 +5,7 @@ use crate::routes::Caller;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clearline_core::audit::AuditEvent;
@@ -99,23 +99,7 @@ pub async fn stream(
     caller: Caller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let org = caller.0.principal.org_id;
-    let rx = state.store().signals().subscribe();
-    let stream = futures::stream::unfold(rx, move |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(signal) if signal.topic == "audit" && signal.org_id == Some(org) => {
-                    return Some((Ok(Event::default().event("audit").data(signal.object)), rx));
-                }
-                Ok(signal) if signal.topic == "resync" => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), rx));
-                }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    crate::live::signal_events(state.store(), move |s| {
+        (s.topic == "audit" && s.org_id == Some(org)).then(|| ("audit", s.object.clone()))
+    })
 }

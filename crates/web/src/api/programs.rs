@@ -4,7 +4,7 @@ use crate::error::ApiResult;
 use crate::routes::Caller;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::Json;
 use clearline_store::CallStats;
 use futures::Stream;
@@ -35,25 +35,7 @@ pub async fn calls_stream(
     // The program must be the caller's (another tenant's looks missing).
     state.store().program_by_slug(&caller.actor(), &slug).await?;
     let org = caller.0.principal.org_id;
-    let rx = state.store().signals().subscribe();
-    let stream = futures::stream::unfold((rx, slug), move |(mut rx, slug)| async move {
-        loop {
-            match rx.recv().await {
-                Ok(signal) if signal.topic == "calls" && signal.org_id == Some(org) && signal.object == slug => {
-                    // An event with no data is never dispatched by EventSource: send the slug.
-                    let event = Event::default().event("calls").data(slug.clone());
-                    return Some((Ok(event), (rx, slug)));
-                }
-                Ok(signal) if signal.topic == "resync" => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), (rx, slug)));
-                }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), (rx, slug)));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(crate::live::signal_events(state.store(), move |s| {
+        (s.topic == "calls" && s.org_id == Some(org) && s.object == slug).then(|| ("calls", s.object.clone()))
+    }))
 }

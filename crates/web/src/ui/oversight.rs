@@ -9,7 +9,7 @@ use crate::routes::Caller;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clearline_store::{HourCount, Oversight, ProgramOversight};
@@ -148,25 +148,9 @@ pub async fn stream(
     caller: Caller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let org = caller.0.principal.org_id;
-    let rx = state.store().signals().subscribe();
-    let stream = futures::stream::unfold(rx, move |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(signal) if signal.topic == "calls" && signal.org_id == Some(org) => {
-                    return Some((Ok(Event::default().event("calls").data(signal.object)), rx));
-                }
-                Ok(signal) if signal.topic == "resync" => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), rx));
-                }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    crate::live::signal_events(state.store(), move |s| {
+        (s.topic == "calls" && s.org_id == Some(org)).then(|| ("calls", s.object.clone()))
+    })
 }
 
 #[cfg(test)]

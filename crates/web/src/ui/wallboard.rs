@@ -9,7 +9,7 @@ use crate::routes::Caller;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use clearline_store::{FloorBoard, ProgramBoard};
@@ -170,26 +170,8 @@ pub async fn stream(
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let watched: Vec<(clearline_core::OrgId, String)> =
         board(&state, &caller).await?.programs.into_iter().map(|p| (p.campaign_id, p.slug)).collect();
-    let rx = state.store().signals().subscribe();
-    let stream = futures::stream::unfold((rx, watched), |(mut rx, watched)| async move {
-        loop {
-            match rx.recv().await {
-                Ok(signal)
-                    if signal.topic == "calls"
-                        && watched.iter().any(|(org, slug)| signal.org_id == Some(*org) && signal.object == *slug) =>
-                {
-                    return Some((Ok(Event::default().event("floor").data(signal.object)), (rx, watched)));
-                }
-                Ok(signal) if signal.topic == "resync" => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), (rx, watched)));
-                }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("resync")), (rx, watched)));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Ok(crate::live::signal_events(state.store(), move |s| {
+        let ours = watched.iter().any(|(org, slug)| s.org_id == Some(*org) && s.object == *slug);
+        (s.topic == "calls" && ours).then(|| ("floor", s.object.clone()))
+    }))
 }
