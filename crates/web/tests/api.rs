@@ -634,7 +634,7 @@ async fn program_with_a_call_list(app: &TestApp) -> Vec<String> {
     clearline_voterfile::generate(&clearline_voterfile::Layout::Nc, 120, 9, &mut file).unwrap();
     let job: Value = upload(app, &data, "nc", file.clone()).await.json().await.unwrap();
     assert_eq!(wait_for_job(app, &data, job["job_id"].as_str().unwrap()).await["state"], "done");
-    let pm_actor = campaign_actor(&app, "program_manager", Role::ProgramManager);
+    let pm_actor = campaign_actor(app, "program_manager", Role::ProgramManager);
     let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
     app.store.save_universe(&pm_actor, "everyone", &everyone).await.unwrap();
     let pm = app.session("program_manager").await;
