@@ -580,54 +580,12 @@ impl LiveCall {
         if !waiting && !card.steps.iter().any(|s| s.id == step_id) {
             return Err(refused("that question is not on this call's path"));
         }
-        let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
-        let known = |k: &str| q.options.iter().any(|o| o.key == k);
-        let answer = match q.answer {
-            AnswerKind::Single => match values.as_slice() {
-                [k] if known(k) => Answer::Choice(k.to_string()),
-                _ => return Err(refused("choose one of the answers")),
-            },
-            AnswerKind::Multiple => {
-                if values.is_empty() || !values.iter().all(|k| known(k)) {
-                    return Err(refused("choose at least one of the answers"));
-                }
-                // In document order, as the walk stores them.
-                Answer::Choices(
-                    q.options.iter().filter(|o| values.contains(&o.key.as_str())).map(|o| o.key.clone()).collect(),
-                )
-            }
-            AnswerKind::Scale { min, max } => Answer::Number(number_in(&values, Some(min), Some(max))?),
-            AnswerKind::Numeric { min, max } => Answer::Number(number_in(&values, min, max)?),
-            AnswerKind::Open => {
-                let text = values.join(" ");
-                if text.chars().count() > 2_000 {
-                    return Err(refused("an open answer is at most 2,000 characters"));
-                }
-                // Card and phone numbers never reach a stored answer.
-                Answer::Text(clearline_core::redact::redact_numbers(&text))
-            }
-        };
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let answer = clearline_core::script::walk::parse_answer(q, &values).map_err(refused)?;
         let shown = (q.randomize && q.answer.is_choice()).then(|| self.orders.get(step_id).cloned()).flatten();
         self.answers.retain(|(a, _)| a.step != step_id);
         self.answers.push((GivenAnswer { step: step_id.to_string(), answer, shown }, at));
         Ok(())
-    }
-}
-
-fn number_in(values: &[&str], min: Option<i64>, max: Option<i64>) -> Result<i64, DeskError> {
-    let range = match (min, max) {
-        (Some(a), Some(b)) => format!(" from {a} to {b}"),
-        (Some(a), None) => format!(" of at least {a}"),
-        (None, Some(b)) => format!(" of at most {b}"),
-        (None, None) => String::new(),
-    };
-    let n = match values {
-        [v] => v.parse::<i64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m) => Ok(n),
-        _ => Err(refused(format!("give a whole number{range}"))),
     }
 }
 

@@ -154,6 +154,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);
     t.add(M::POST, "/scripts/{slug}/versions", Cap(C::EditScripts), ui::scripts::add_version);
     t.add(M::GET, "/scripts/{slug}/versions/{number}", Cap(C::EditScripts), ui::scripts::version);
+    t.add(M::GET, "/scripts/{slug}/versions/{number}/preview", Cap(C::EditScripts), ui::script_preview::start);
+    t.add(M::POST, "/scripts/{slug}/versions/{number}/preview", Cap(C::EditScripts), ui::script_preview::step);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/submit", Cap(C::EditScripts), ui::scripts::submit);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/approve", Cap(C::ApproveScripts), ui::scripts::approve);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/reject", Cap(C::ApproveScripts), ui::scripts::reject);

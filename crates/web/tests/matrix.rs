@@ -167,6 +167,8 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/scripts/{slug}", false, SCRIPT_EDITORS),
         (M::POST, "/scripts/{slug}/versions", false, SCRIPT_EDITORS),
         (M::GET, "/scripts/{slug}/versions/{number}", false, SCRIPT_EDITORS),
+        (M::GET, "/scripts/{slug}/versions/{number}/preview", false, SCRIPT_EDITORS),
+        (M::POST, "/scripts/{slug}/versions/{number}/preview", false, SCRIPT_EDITORS),
         (M::POST, "/scripts/{slug}/versions/{number}/submit", false, SCRIPT_EDITORS),
         (M::POST, "/scripts/{slug}/versions/{number}/approve", false, SCRIPT_APPROVERS),
         (M::POST, "/scripts/{slug}/versions/{number}/reject", false, SCRIPT_APPROVERS),

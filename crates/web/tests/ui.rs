@@ -9,7 +9,8 @@ both_backends!(
     script_pages_show_steps_and_the_diff_and_let_another_person_approve,
     scripts_and_versions_are_written_from_forms_and_refused_forms_say_why,
     the_universe_builder_counts_what_the_store_counts_saves_and_samples,
-    universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value
+    universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value,
+    a_script_preview_walks_the_branches_the_answers_choose
 );
 
 async fn form(app: &TestApp, who: &(String, String), path: &str, fields: &[(&str, &str)]) -> (u16, String) {
@@ -665,4 +666,52 @@ async fn universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_b
     let (status, body) = form(&app, &dm, "/universes/sample", &[("universe", &theirs), ("size", "lots")]).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("size: a whole number"), "{body}");
+}
+
+/// The preview walks a version as a caller would: sample merge values, one question at a time, the
+/// branch each answer chooses, the end it reaches; a bad answer is refused naming the step, and the walk
+/// waits at that question; another campaign's script looks missing.
+async fn a_script_preview_walks_the_branches_the_answers_choose(app: TestApp) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::script::ScriptFacts;
+    use clearline_core::validate::Slug;
+    use clearline_store::NewVersion;
+    let author = actor_for(&app, "program_manager").await;
+    let facts = ScriptFacts::new(Purpose::Survey, DialMode::Predictive);
+    app.store.create_script(&author, &Slug::parse("poll").unwrap(), "Poll", &facts).await.unwrap();
+    let body = include_str!("../../../docs/scripts/survey.script").to_string();
+    app.store
+        .add_script_version(&author, "poll", &NewVersion { body, language: "en".into(), translation_of: None })
+        .await
+        .unwrap();
+    let approver = app.session("script_approver").await;
+    let path = "/scripts/poll/versions/1/preview";
+
+    let start = unescape(&page(&app, &approver, path).await);
+    assert!(start.contains("Hello, may I speak with Pat? My name is Alex"), "sample values: {start}");
+    assert!(start.contains("name=\"a.consent\""), "the first question waits");
+    assert!(!start.contains("id=\"preview-end\""));
+
+    // "No" takes the decline branch to its end.
+    let (status, declined) = form(&app, &approver, path, &[("a.consent", "no")]).await;
+    assert_eq!(status, 200);
+    let declined = unescape(&declined);
+    assert!(declined.contains("I understand. Thank you for your time."), "{declined}");
+    assert!(declined.contains("The call ends as <strong>refused</strong>"), "{declined}");
+
+    // Yes, then an unlikely voter: screened out by the scale's branch.
+    let (_, screened) = form(&app, &approver, path, &[("a.consent", "yes"), ("a.likely", "2")]).await;
+    assert!(screened.contains("The call ends as <strong>not_eligible</strong>"), "{screened}");
+    // Yes, then likely: on to the multiple-choice question, the earlier answers carried in the form.
+    let (_, on) = form(&app, &approver, path, &[("a.consent", "yes"), ("a.likely", "9")]).await;
+    assert!(on.contains("name=\"a.issues\"") && on.contains("value=\"yes\"") && on.contains("value=\"9\""), "{on}");
+
+    let (status, bad) = form(&app, &approver, path, &[("a.consent", "yes"), ("a.likely", "11")]).await;
+    assert_eq!(status, 200);
+    assert!(bad.contains("likely: give a whole number from 1 to 10"), "{bad}");
+    assert!(bad.contains("name=\"a.likely\""), "the walk waits at the question answered wrongly");
+
+    let other = app.session("other_owner").await;
+    let res = TestApp::client().get(app.url(path)).header("cookie", &other.0).send().await.unwrap();
+    assert_eq!(res.status(), 404, "another campaign's script looks missing");
 }

@@ -6,7 +6,7 @@
 //! answered on this call's path is false (docs/scripts.md) — and records what was asked, the order the
 //! options were shown in (for `randomize` questions) and the answer given.
 
-use super::{Question, Script, Step, StepKind, Test};
+use super::{AnswerKind, Question, Script, Step, StepKind, Test};
 use crate::disposition::Disposition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -151,6 +151,56 @@ pub fn walk_until(
         }
     }
     Partial { walk: out, waiting_at: None }
+}
+
+/// The longest open answer kept, in characters.
+pub const MAX_OPEN_ANSWER_CHARS: usize = 2_000;
+
+/// A question's answer from the values a form sent (option keys, a number, text; blanks ignored),
+/// checked against the question: one of its options, at least one for a multiple choice (stored in
+/// document order), a whole number within its bounds, or text — with card and phone numbers removed
+/// (`crate::redact`). The error is a sentence for the person who answered.
+pub fn parse_answer(q: &Question, values: &[&str]) -> Result<Answer, String> {
+    let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let known = |k: &str| q.options.iter().any(|o| o.key == k);
+    let number = |min: Option<i64>, max: Option<i64>| {
+        let range = match (min, max) {
+            (Some(a), Some(b)) => format!(" from {a} to {b}"),
+            (Some(a), None) => format!(" of at least {a}"),
+            (None, Some(b)) => format!(" of at most {b}"),
+            (None, None) => String::new(),
+        };
+        match values.as_slice() {
+            [v] => v.parse::<i64>().ok(),
+            _ => None,
+        }
+        .filter(|n| min.is_none_or(|m| *n >= m) && max.is_none_or(|m| *n <= m))
+        .map(Answer::Number)
+        .ok_or(format!("give a whole number{range}"))
+    };
+    match q.answer {
+        AnswerKind::Single => match values.as_slice() {
+            [k] if known(k) => Ok(Answer::Choice(k.to_string())),
+            _ => Err("choose one of the answers".into()),
+        },
+        AnswerKind::Multiple => {
+            if values.is_empty() || !values.iter().all(|k| known(k)) {
+                return Err("choose at least one of the answers".into());
+            }
+            Ok(Answer::Choices(
+                q.options.iter().filter(|o| values.contains(&o.key.as_str())).map(|o| o.key.clone()).collect(),
+            ))
+        }
+        AnswerKind::Scale { min, max } => number(Some(min), Some(max)),
+        AnswerKind::Numeric { min, max } => number(min, max),
+        AnswerKind::Open => {
+            let text = values.join(" ");
+            if text.chars().count() > MAX_OPEN_ANSWER_CHARS {
+                return Err("an open answer is at most 2,000 characters".into());
+            }
+            Ok(Answer::Text(crate::redact::redact_numbers(&text)))
+        }
+    }
 }
 
 /// The questions of a script, in document order.

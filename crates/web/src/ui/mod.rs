@@ -6,6 +6,7 @@ pub mod desk;
 pub mod login;
 pub mod oversight;
 pub mod programs;
+pub mod script_preview;
 pub mod scripts;
 pub mod survey;
 pub mod universes;
