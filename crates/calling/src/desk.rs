@@ -67,8 +67,18 @@ pub(crate) type Reply = oneshot::Sender<Result<(), DeskError>>;
 
 /// A message from the web edge to the run loop.
 pub(crate) enum DeskCommand {
-    Join { agent: DeskAgent, view: watch::Sender<DeskView>, reply: Reply },
-    Act { user_id: i64, action: DeskAction, reply: Reply },
+    Join {
+        agent: DeskAgent,
+        view: watch::Sender<DeskView>,
+        reply: Reply,
+    },
+    /// `call`: the call the form was for (the card's number), for actions on a call.
+    Act {
+        user_id: i64,
+        action: DeskAction,
+        call: Option<u64>,
+        reply: Reply,
+    },
 }
 
 /// Where a seat is.
@@ -134,6 +144,8 @@ pub struct DeskView {
 /// What the agent sees of the call in front of them.
 #[derive(Clone, Debug, Serialize)]
 pub struct CallCard {
+    /// The seat's call number: forms for this call carry it.
+    pub number: u64,
     /// The person's first name as the voter file gives it.
     pub first_name: String,
     /// The language of the script version read.
@@ -326,10 +338,17 @@ impl DeskHub {
     /// Does `action` at the agent's seat; returns once the run loop has carried it out, so the page
     /// shown next has its effect.
     pub async fn act(&self, user_id: i64, action: DeskAction) -> Result<(), DeskError> {
+        self.act_on(user_id, None, action).await
+    }
+
+    /// Does `action` on call `call` (the card's number the form carried): refused when the seat has moved
+    /// on to another call — a double click, a back button or a second tab never dispositions the next
+    /// call with the last one's form.
+    pub async fn act_on(&self, user_id: i64, call: Option<u64>, action: DeskAction) -> Result<(), DeskError> {
         let commands = self.lock().seats.get(&user_id).map(|s| s.commands.clone()).ok_or(DeskError::NotSeated)?;
         let leaving = action == DeskAction::Leave;
         let (reply, answer) = oneshot::channel();
-        commands.send(DeskCommand::Act { user_id, action, reply }).map_err(|_| DeskError::NotCalling)?;
+        commands.send(DeskCommand::Act { user_id, action, call, reply }).map_err(|_| DeskError::NotCalling)?;
         let result = tokio::time::timeout(ACT_TIMEOUT, answer)
             .await
             .map_err(|_| refused("the dialer did not answer in time: reload the desk to see where the call is"))?
@@ -418,6 +437,8 @@ pub(crate) struct LiveCall {
     pub steps: Vec<StepTime>,
     /// The language the call is read in now.
     pub language: String,
+    /// The seat's call number (1 for its first call).
+    pub number: u64,
 }
 
 /// One step's time on screen.
@@ -441,6 +462,7 @@ impl LiveCall {
             seed,
             steps: Vec::new(),
             language: String::new(),
+            number: 0,
         }
     }
 

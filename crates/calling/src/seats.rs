@@ -56,6 +56,8 @@ pub(crate) struct HumanSeat {
     written: Option<(i64, Reply)>,
     version: u64,
     dirty: bool,
+    /// Calls put on this seat's screen so far (each card's number).
+    calls_seen: u64,
 }
 
 impl HumanSeat {
@@ -234,6 +236,7 @@ pub(crate) fn handle(
                 written: None,
                 version: 0,
                 dirty: true,
+                calls_seen: 0,
             };
             // A person who left and comes back keeps their engine id (their times add up).
             let id = match floor.agents.iter().position(|a| *a == name) {
@@ -253,7 +256,7 @@ pub(crate) fn handle(
             publish(floor, ctx, origin_us);
             Some(index)
         }
-        DeskCommand::Act { user_id, action, reply } => {
+        DeskCommand::Act { user_id, action, call, reply } => {
             let found = floors
                 .iter()
                 .enumerate()
@@ -263,6 +266,14 @@ pub(crate) fn handle(
                 return None;
             };
             let floor = &mut floors[index];
+            let on_screen = floor.humans[&id].live.as_ref().map(|l| l.number);
+            if call.is_some() && call != on_screen {
+                let _ = reply.send(Err(DeskError::Refused(
+                    "that form was for an earlier call: the desk shows the call in front of you now".into(),
+                )));
+                publish(floor, ctx, origin_us);
+                return Some(index);
+            }
             match act(floor, ctx, id, action, now, origin_us, agent_log) {
                 Ok(Done::Now) => {
                     let _ = reply.send(Ok(()));
@@ -579,6 +590,8 @@ pub(crate) async fn notice(
             let seat = floor.humans.get_mut(&id).expect("a seated agent");
             let mut live = LiveCall::new(person_id, person, seed(origin_us, person_id));
             live.language = ctx.first_language();
+            seat.calls_seen += 1;
+            live.number = seat.calls_seen;
             seat.live = Some(live);
             seat.set(SeatState::Preview, now);
         }
@@ -589,7 +602,10 @@ pub(crate) async fn notice(
                 let person = desk_person(store, actor, program, person_id).await?;
                 let mut live = LiveCall::new(person_id, person, seed(origin_us, person_id));
                 live.language = ctx.first_language();
-                floor.humans.get_mut(&id).expect("a seated agent").live = Some(live);
+                let seat = floor.humans.get_mut(&id).expect("a seated agent");
+                seat.calls_seen += 1;
+                live.number = seat.calls_seen;
+                seat.live = Some(live);
             }
             let seat = floor.humans.get_mut(&id).expect("a seated agent");
             if let Some(live) = seat.live.as_mut() {
@@ -660,6 +676,7 @@ pub(crate) fn publish(floor: &mut Floor, ctx: &DeskContext, origin_us: i64) {
                 .filter(|l| *l != live.language)
                 .collect();
             CallCard {
+                number: live.number,
                 first_name: match ctx.shown(&seat.agent, "first_name", &live.person.first_name) {
                     Some(name) => name,
                     None if live.person.first_name.is_some() => "(not shared with your organization)".into(),

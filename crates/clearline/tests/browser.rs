@@ -568,7 +568,26 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     let chosen = browser.wait_for_css("#disposition option[selected]").await.text().await.unwrap();
     assert!(chosen.starts_with("Complete"), "{chosen}");
     browser.fill("#notes", "Wants a yard sign; call back on (919) 555-0199 after 5").await;
+    let number = browser.wait_for_css("#finish input[name='call']").await.attr("value").await.unwrap().unwrap();
     browser.submit_and_wait("#finish-call").await;
+    // The same form again (a double click, the back button, a second tab): refused, whatever call the
+    // desk has moved on to — never a second disposition.
+    let again = browser
+        .client()
+        .execute_async(
+            &format!(
+                "var done = arguments[arguments.length - 1];\
+                 var csrf = document.querySelector('input[name=csrf]').value;\
+                 fetch('/desk/finish', {{method: 'POST', headers: {{'Content-Type': 'application/x-www-form-urlencoded'}},\
+                   body: 'csrf=' + encodeURIComponent(csrf) + '&call={number}&disposition=refused'}})\
+                 .then(function (r) {{ return r.text().then(function (t) {{ done([r.status, t]); }}); }});"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(again[0], 422);
+    assert!(again[1].as_str().unwrap().contains("that form was for an earlier call"), "{}", again[1]);
     let state = desk_state(&browser).await;
     assert!(state.starts_with("Ready") || state.starts_with("Preview") || state.starts_with("On a call"), "{state}");
 
@@ -859,7 +878,9 @@ async fn an_agent_whose_desk_closes_mid_call_is_paused_and_the_call_recorded_as_
             break;
         }
         if state.starts_with("Preview") {
-            post("/desk/dial", vec![]).await.unwrap();
+            // The dial form carries the card's call number.
+            let call = page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("");
+            post("/desk/dial", vec![("call", call.to_string())]).await.unwrap();
         }
         assert!(std::time::Instant::now() < deadline, "no call reached the desk: {state}");
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -143,8 +143,20 @@ pub async fn join(State(state): State<AppState>, caller: Caller, body: Bytes) ->
 }
 
 async fn act(state: &AppState, caller: &Caller, action: DeskAction) -> Response {
-    state.desk().touch(caller.0.principal.user_id.0);
-    let result = state.desk().act(caller.0.principal.user_id.0, action).await;
+    on_call(state, caller, None, action).await
+}
+
+/// An action on the call the form was for: its `call` field (the card's number). A form without one
+/// is refused rather than applied to whatever call is on screen now.
+async fn on_call(state: &AppState, caller: &Caller, form_call: Option<&str>, action: DeskAction) -> Response {
+    let user = caller.0.principal.user_id.0;
+    state.desk().touch(user);
+    let call = match form_call.map(str::parse::<u64>) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => Some(0), // no card has number 0: refused as stale
+    };
+    let result = state.desk().act_on(user, call, action).await;
     done(state, caller, result)
 }
 
@@ -159,15 +171,16 @@ pub async fn pause(State(state): State<AppState>, caller: Caller, body: Bytes) -
     act(&state, &caller, DeskAction::Pause { reason: reason.to_string() }).await
 }
 
-pub async fn dial(State(state): State<AppState>, caller: Caller) -> Response {
-    act(&state, &caller, DeskAction::Dial).await
+pub async fn dial(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
+    let f = fields(&body);
+    on_call(&state, &caller, Some(field(&f, "call")), DeskAction::Dial).await
 }
 
 pub async fn answer(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let f = fields(&body);
     let step = field(&f, "step").to_string();
     let values = f.iter().filter(|(k, _)| k == "value").map(|(_, v)| v.clone()).collect();
-    act(&state, &caller, DeskAction::Answer { step, values }).await
+    on_call(&state, &caller, Some(field(&f, "call")), DeskAction::Answer { step, values }).await
 }
 
 pub async fn finish(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
@@ -180,13 +193,14 @@ pub async fn finish(State(state): State<AppState>, caller: Caller, body: Bytes) 
         _ => None,
     };
     let notes = field(&f, "notes").to_string();
-    act(&state, &caller, DeskAction::Finish { disposition, callback_after_us, notes }).await
+    on_call(&state, &caller, Some(field(&f, "call")), DeskAction::Finish { disposition, callback_after_us, notes })
+        .await
 }
 
 pub async fn language(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let f = fields(&body);
     let language = field(&f, "language").to_string();
-    act(&state, &caller, DeskAction::Language { language }).await
+    on_call(&state, &caller, Some(field(&f, "call")), DeskAction::Language { language }).await
 }
 
 pub async fn leave(State(state): State<AppState>, caller: Caller) -> Response {
