@@ -61,48 +61,74 @@ impl ServerProcess {
     /// `demo_args`: `demo` with these flags; `None`: plain `serve`.
     async fn launch(database_url: Option<&str>, env: &[(&str, &str)], demo_args: Option<&[&str]>) -> ServerProcess {
         let seed = demo_args.is_some();
-        let data_dir = tempfile::tempdir().expect("a temporary data directory");
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
+        let mut data_dir = tempfile::tempdir().expect("a temporary data directory");
         let log_path = data_dir.path().join("server.log");
-        let log = File::create(&log_path).expect("create the server log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_clearline"));
-        command.arg("--data-dir").arg(data_dir.path());
-        if let Some(url) = database_url {
-            command.arg("--database-url").arg(url);
+        // The port is free when chosen, but the server binds it only after seeding, seconds later: another
+        // test's process may take it meanwhile. Then it starts again on another port (the demo's seeding
+        // is idempotent, so the same data directory serves).
+        for attempt in 1..=5 {
+            let port = free_port();
+            let listen = format!("127.0.0.1:{port}");
+            let log = File::create(&log_path).expect("create the server log");
+            let mut command = Command::new(env!("CARGO_BIN_EXE_clearline"));
+            command.arg("--data-dir").arg(data_dir.path());
+            if let Some(url) = database_url {
+                command.arg("--database-url").arg(url);
+            }
+            command.envs(env.iter().copied());
+            command.arg(if seed { "demo" } else { "serve" });
+            command.args(demo_args.unwrap_or_default());
+            command
+                .arg("--listen")
+                .arg(&listen)
+                .current_dir(data_dir.path())
+                .env_remove("CLEARLINE_LOG")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("clone the log handle"))
+                .stderr(log);
+            let child = command.spawn().expect("start the clearline binary");
+            let mut server = ServerProcess {
+                child,
+                base_url: format!("http://{listen}"),
+                credentials: Vec::new(),
+                log_path: log_path.clone(),
+                data_dir,
+            };
+            match server.wait_ready().await {
+                Ok(()) => {
+                    if seed {
+                        server.credentials = read_credentials(&server.data_dir.path().join("demo-credentials.json"));
+                    }
+                    return server;
+                }
+                Err(log) if log.contains("Address already in use") && attempt < 5 => {
+                    eprintln!("port {port} was taken before clearline bound it; starting again on another");
+                    data_dir = server.take_data_dir();
+                }
+                Err(log) => panic!("clearline exited before it was ready; its output:\n{log}"),
+            }
         }
-        command.envs(env.iter().copied());
-        command.arg(if seed { "demo" } else { "serve" });
-        command.args(demo_args.unwrap_or_default());
-        command
-            .arg("--listen")
-            .arg(&listen)
-            .current_dir(data_dir.path())
-            .env_remove("CLEARLINE_LOG")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone the log handle"))
-            .stderr(log);
-        let child = command.spawn().expect("start the clearline binary");
-        let mut server =
-            ServerProcess { child, base_url: format!("http://{listen}"), credentials: Vec::new(), log_path, data_dir };
-        server.wait_ready().await;
-        if seed {
-            server.credentials = read_credentials(&server.data_dir.path().join("demo-credentials.json"));
-        }
-        server
+        unreachable!("the last attempt returns or panics")
     }
 
-    async fn wait_ready(&mut self) {
+    /// The data directory, out of a server that exited (to start it again).
+    fn take_data_dir(mut self) -> tempfile::TempDir {
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.data_dir, tempfile::tempdir().expect("a temporary data directory"))
+    }
+
+    /// Waits for /readyz; `Err` with the server's output when it exited first.
+    async fn wait_ready(&mut self) -> Result<(), String> {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("an HTTP client");
         let url = self.url("/readyz");
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("clearline exited with {status} before it was ready; its output:\n{}", self.log());
+                return Err(format!("(exit {status})\n{}", self.log()));
             }
             if let Ok(r) = client.get(&url).send().await {
                 if r.status().is_success() {
-                    return;
+                    return Ok(());
                 }
             }
             if Instant::now() >= deadline {
