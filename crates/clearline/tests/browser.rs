@@ -570,6 +570,42 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     browser.fill("#notes", "Wants a yard sign; call back on (919) 555-0199 after 5").await;
     let number = browser.wait_for_css("#finish input[name='call']").await.attr("value").await.unwrap().unwrap();
     browser.submit_and_wait("#finish-call").await;
+    let finished = std::time::Instant::now();
+    // The campaign's dashboard and the vendor's wallboard have the call within a second of the finish
+    // (the desk answers only once the result is committed; both read the store).
+    let analyst = server.user("analyst", "demo").clone();
+    let supervisor = server.user("supervisor", "granite-calls").clone();
+    let ((campaign, _), (boss, _)) = tokio::join!(
+        http_sign_in(&server, &analyst.email, &analyst.password),
+        http_sign_in(&server, &supervisor.email, &supervisor.password)
+    );
+    let finished_sign_ins = finished.elapsed();
+    let started = std::time::Instant::now();
+    let (oversight, floor) = tokio::join!(
+        async {
+            campaign
+                .get(server.url("/api/v1/oversight"))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        },
+        async {
+            boss.get(server.url("/api/v1/floor")).send().await.unwrap().json::<serde_json::Value>().await.unwrap()
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(1), "both read within a second ({finished_sign_ins:?} signing in)");
+    let survey = |v: &serde_json::Value| {
+        v["programs"].as_array().unwrap().iter().find(|p| p["slug"] == "survey-likely-voters").cloned().unwrap()
+    };
+    let granite =
+        survey(&oversight)["vendors"].as_array().unwrap().iter().find(|v| v["vendor"] == "granite-calls").cloned();
+    assert_eq!(granite.map(|v| v["completes"].clone()), Some(serde_json::json!(1)), "{oversight}");
+    let board = survey(&floor);
+    assert!(board["agents"].as_array().unwrap().iter().any(|a| a["agent"] == "Alex Agent"), "{board}");
+    assert!(board["attempts_24h"].as_u64().unwrap() >= 1);
     // The same form again (a double click, the back button, a second tab): refused, whatever call the
     // desk has moved on to — never a second disposition.
     let again = browser
