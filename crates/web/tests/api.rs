@@ -873,6 +873,7 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
     assert!(page.contains("(lunch)."), "with its reason");
     assert!(page.contains("bot-vend-1 has waited 6:4"), "an idle agent is an alert");
     assert!(page.contains("bot-vend-3 has been in wrap-up for 3:2"), "a disposition held too long is an alert");
+    assert!(page.contains("2 (0 live with an agent;"), "in-progress calls split by whether an agent has them");
     assert!(!page.contains("bot-elsewhere"));
     // Campaign staff have no wallboard; an agent neither.
     for who in ["program_manager", "agent"] {

@@ -28,6 +28,8 @@ pub const WRAP_ALERT_US: i64 = 2 * 60_000_000;
 /// One program as the wallboard shows it.
 pub struct ProgramView {
     pub board: ProgramBoard,
+    /// Calls in progress bridged to an agent (the rest are ringing, waiting or playing a recording).
+    pub live: usize,
     pub seats: Vec<SeatView>,
     pub by_state: Vec<(&'static str, usize)>,
     pub abandonment_24h: String,
@@ -123,7 +125,9 @@ pub fn views(board: FloorBoard) -> Vec<ProgramView> {
                 .into_iter()
                 .map(|st| (st, b.agents.iter().filter(|a| a.state == st).count()))
                 .collect();
+            let live = b.agents.iter().filter(|a| a.state == "on_call").count();
             ProgramView {
+                live: live.min(b.calls_in_progress as usize),
                 abandonment_24h: format!("{:.1} %", day),
                 abandonment_30d: format!("{:.1} %", b.abandonment_30d_percent()),
                 board: b,
