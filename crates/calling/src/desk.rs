@@ -253,6 +253,7 @@ struct OpenFloor {
 
 struct Seat {
     door: u64,
+    agent: DeskAgent,
     commands: mpsc::UnboundedSender<DeskCommand>,
     view: watch::Receiver<DeskView>,
 }
@@ -329,9 +330,9 @@ impl DeskHub {
             version: 0,
         });
         let (reply, answer) = oneshot::channel();
-        commands.send(DeskCommand::Join { agent, view, reply }).map_err(|_| DeskError::NotCalling)?;
+        commands.send(DeskCommand::Join { agent: agent.clone(), view, reply }).map_err(|_| DeskError::NotCalling)?;
         answer.await.map_err(|_| DeskError::NotCalling)??;
-        self.lock().seats.insert(user_id, Seat { door, commands, view: receiver });
+        self.lock().seats.insert(user_id, Seat { door, agent, commands, view: receiver });
         Ok(())
     }
 
@@ -367,6 +368,20 @@ impl DeskHub {
         let door = hub.next_door;
         for vendor in vendors {
             hub.floors.push(OpenFloor { door, info: info.clone(), vendor: *vendor, commands: commands.clone() });
+        }
+        // People whose seat closed with an earlier run of this program (a shift ended, the program was
+        // paused and started again) take a seat again at once, paused: they go ready when they are.
+        for seat in hub.seats.values_mut() {
+            let closed = seat.view.borrow().state == SeatState::Closed;
+            if closed && seat.view.borrow().program_slug == info.slug && vendors.contains(&seat.agent.vendor) {
+                let (view, receiver) = watch::channel(seat.view.borrow().clone());
+                let (reply, _) = oneshot::channel();
+                if commands.send(DeskCommand::Join { agent: seat.agent.clone(), view, reply }).is_ok() {
+                    seat.door = door;
+                    seat.commands = commands.clone();
+                    seat.view = receiver;
+                }
+            }
         }
         (DeskDoor { hub: self.clone(), door }, receiver)
     }

@@ -385,6 +385,7 @@ async fn start_live_program(
         ..clearline_calling::RunOptions::default()
     };
     tokio::spawn(async move {
+        let mut waiting = false;
         loop {
             let now = jiff::Timestamp::now();
             let origin = match shift {
@@ -394,11 +395,17 @@ async fn start_live_program(
             let run = clearline_calling::run_program(&store, &actor, &sealer, program_slug, origin, &options);
             match run.await {
                 Ok(report) => {
+                    waiting = false;
                     tracing::info!(attempts = report.attempts_opened, "demo calling: a shift of dialing done")
                 }
+                // Paused (or not started): wait for someone to start it on its page, then call again.
                 Err(clearline_calling::CallingError::NotRunning(status)) => {
-                    tracing::info!(status, "demo calling stopped: the program is no longer running");
-                    return;
+                    if !waiting {
+                        tracing::info!(status, "demo calling waits: the program is not running");
+                        waiting = true;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    continue;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "demo calling failed; trying again in a minute");
@@ -410,7 +417,7 @@ async fn start_live_program(
     });
     Ok(format!(
         "Live calling: {program_slug} on the simulated carrier ({bots} bot agents per vendor, and the demo's agents at the \
-         agent desk), within its calling hours; pause it on its program page. `--no-calling` serves without it."
+         agent desk), within its calling hours; pause and start it again on its program page. `--no-calling` serves without it."
     ))
 }
 

@@ -946,3 +946,49 @@ async fn an_agent_whose_desk_closes_mid_call_is_paused_and_the_call_recorded_as_
         .expect("the agent is on the board");
     assert_eq!((seat["state"].as_str(), seat["reason"].as_str()), (Some("paused"), Some("disconnected")), "{seat}");
 }
+
+/// The program manager pauses the survey while an agent sits at its desk, then starts it again: the
+/// desk says the program is not calling, and once it calls again the agent is seated again (paused,
+/// to go ready when they are) without joining by hand. (HTTP only: no browser.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_closed_by_a_pause_is_taken_again_when_the_program_calls_again() {
+    let at = a_weekday_afternoon();
+    let server = ServerProcess::start_calling_demo(&["--bots-per-vendor", "0", "--calling-at", &at]).await;
+    let agent = server.user("agent", "granite-calls").clone();
+    let (desk, desk_csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
+    let form = [("program", "survey-likely-voters"), ("csrf", desk_csrf.as_str())];
+    assert!(desk.post(server.url("/desk/join")).form(&form).send().await.unwrap().status().is_success());
+    let state = || async { desk_state_of(&desk.get(server.url("/desk")).send().await.unwrap().text().await.unwrap()) };
+    assert!(state().await.starts_with("Paused"));
+
+    let manager = server.user("program_manager", "demo").clone();
+    let (pm, pm_csrf) = http_sign_in(&server, &manager.email, &manager.password).await;
+    let post = |path: &str| pm.post(server.url(path)).form(&[("csrf", pm_csrf.as_str())]).send();
+    assert!(post("/programs/survey-likely-voters/pause").await.unwrap().status().is_success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = desk.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
+        if page.contains("id=\"desk-closed\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the desk never said the program stopped: {}",
+            desk_state_of(&page)
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(post("/programs/survey-likely-voters/start").await.unwrap().status().is_success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = state().await;
+        if now.starts_with("Paused") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the seat was not taken again: {now:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let form = [("csrf", desk_csrf.as_str())];
+    assert!(desk.post(server.url("/desk/ready")).form(&form).send().await.unwrap().status().is_success());
+    assert!(!state().await.starts_with("Paused"), "ready again on the new run");
+}
