@@ -135,6 +135,9 @@ pub struct DeskView {
     pub state: SeatState,
     /// When the seat entered its state (µs since the epoch).
     pub since_us: i64,
+    /// The run's clock minus the wall clock (µs): 0, except when a demo calls at a chosen instant. The
+    /// page adds it to the wall clock to time the state (the wrap-up timer).
+    pub clock_offset_us: i64,
     pub pause_reason: Option<String>,
     pub card: Option<CallCard>,
     /// Bumped at every change: the page's live stream reloads on it.
@@ -325,6 +328,7 @@ impl DeskHub {
             program_name: name,
             state: SeatState::Paused,
             since_us: 0,
+            clock_offset_us: 0,
             pause_reason: None,
             card: None,
             version: 0,

@@ -87,6 +87,8 @@ pub(crate) struct DeskContext {
     callback: Option<String>,
     /// The run's date, for the next election.
     today: jiff::civil::Date,
+    /// The run's clock minus the wall clock, fixed at its start (µs).
+    clock_offset_us: i64,
     /// The voter fields each vendor's agents may see, from its engagement for this program (none
     /// without one: deny by default).
     visible: HashMap<OrgId, Vec<String>>,
@@ -150,6 +152,7 @@ impl DeskContext {
             profile,
             callback,
             today,
+            clock_offset_us: origin.as_microsecond() - jiff::Timestamp::now().as_microsecond(),
         })
     }
 
@@ -692,6 +695,7 @@ pub(crate) fn publish(floor: &mut Floor, ctx: &DeskContext, origin_us: i64) {
             program_name: ctx.program_name.clone(),
             state: seat.state,
             since_us: origin_us + seat.since,
+            clock_offset_us: ctx.clock_offset_us,
             pause_reason: seat.pause_reason.clone(),
             card,
             version: seat.version,

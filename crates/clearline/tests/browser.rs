@@ -541,6 +541,11 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert!(opening.contains("My name is Alex") && opening.contains(CAMPAIGN_NAME), "merge fields filled: {opening}");
     browser.screenshot(screenshot_dir().join("agent-desk.png")).await;
     browser.assert_accessible("the agent desk on a call").await;
+    // The time in the state counts on by itself (the wrap-up timer, too).
+    let timer = || async { browser.wait_for_css("#desk-timer").await.text().await.unwrap_or_default() };
+    let before = timer().await;
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    assert_ne!(timer().await, before, "the timer moves");
     let body = browser.body_text().await;
     let digits: Vec<u8> = body.bytes().filter(u8::is_ascii_digit).collect();
     assert!(!body.as_bytes().windows(10).any(|w| w.iter().all(u8::is_ascii_digit)), "no phone number on the desk");

@@ -152,6 +152,15 @@
     var desk = document.getElementById("desk");
     var status = document.getElementById("desk-live");
     if (!desk || !status || !window.EventSource) { return; }
+    // The time in the current state (the wrap-up timer) counts on, once a second.
+    var timer = document.getElementById("desk-timer");
+    if (timer) {
+      var start = Date.now() - 1000 * parseInt(timer.getAttribute("data-elapsed") || "0", 10);
+      setInterval(function () {
+        var s = Math.max(0, Math.floor((Date.now() - start) / 1000));
+        timer.textContent = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
+      }, 1000);
+    }
     var source = new EventSource(desk.getAttribute("data-live"));
     source.onopen = function () { desk.setAttribute("data-live-ready", "true"); };
     source.addEventListener("desk", function (e) {

@@ -71,6 +71,7 @@ struct DeskPage {
     state: &'static str,
     state_label: &'static str,
     since: String,
+    elapsed_s: i64,
     choices: Vec<Choice>,
     suggested: &'static str,
     pause_reasons: &'static [(&'static str, &'static str)],
@@ -89,6 +90,10 @@ fn page(state: &AppState, caller: &Caller, error: Option<String>) -> Response {
         .and_then(|v| jiff::Timestamp::from_microsecond(v.since_us).ok())
         .map(|t| t.strftime("%H:%M:%S UTC").to_string())
         .unwrap_or_default();
+    // Seconds in the state, on the run's clock: the page's timer counts on from here.
+    let elapsed_s = view
+        .as_ref()
+        .map_or(0, |v| ((jiff::Timestamp::now().as_microsecond() + v.clock_offset_us - v.since_us) / 1_000_000).max(0));
     let suggested =
         view.as_ref().and_then(|v| v.card.as_ref()?.script.as_ref()?.end).map_or("", |d: Disposition| d.code());
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -100,6 +105,7 @@ fn page(state: &AppState, caller: &Caller, error: Option<String>) -> Response {
         state: state_code,
         state_label,
         since,
+        elapsed_s,
         choices: choices(),
         suggested,
         pause_reasons: &PAUSE_REASONS,
