@@ -79,6 +79,8 @@ pub struct AgentSeat {
     pub state: String,
     pub reason: Option<String>,
     pub since_us: i64,
+    /// Calls of this agent that reached the person, closed in the last hour.
+    pub contacts_last_hour: u64,
 }
 
 impl Store {
@@ -161,14 +163,31 @@ impl Store {
         .bind(clock - SEAT_FRESH_US)
         .fetch_all(&self.pool)
         .await?;
+        // The codes come from the disposition table, not from input: safe to inline.
+        let contacts_sql = format!(
+            "SELECT agent, COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND state = 'finished' \
+             AND ended_at >= $3 AND agent IS NOT NULL AND disposition IN ({}) GROUP BY agent",
+            contact_codes()
+        );
+        let contacts: std::collections::HashMap<String, i64> = sqlx::query(&contacts_sql)
+            .bind(program_id)
+            .bind(vendor.0)
+            .bind(clock - HOUR_US)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
         Ok(rows
             .iter()
             .filter(|r| r.get::<String, _>(1) != "logged_out")
             .map(|r| {
                 let name: Option<String> = r.get(4);
+                let key: String = r.get(0);
                 AgentSeat {
                     bot: name.is_none(),
-                    agent: name.unwrap_or_else(|| r.get(0)),
+                    contacts_last_hour: contacts.get(&key).copied().unwrap_or(0).max(0) as u64,
+                    agent: name.unwrap_or(key),
                     state: r.get(1),
                     reason: r.get(2),
                     since_us: r.get(3),
@@ -205,13 +224,10 @@ impl Store {
             .await?,
             0,
         );
-        let contact_codes: Vec<String> =
-            Disposition::ALL.iter().filter(|d| d.is_contact()).map(|d| format!("'{}'", d.code())).collect();
-        // The codes come from the disposition table, not from input: safe to inline.
         let contacts_sql = format!(
             "SELECT COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND state = 'finished' \
              AND ended_at >= $3 AND disposition IN ({})",
-            contact_codes.join(", ")
+            contact_codes()
         );
         let row = sqlx::query(&contacts_sql)
             .bind(program_id)
@@ -232,4 +248,12 @@ impl Store {
         board.abandoned_30d = n(month, 1);
         Ok(())
     }
+}
+
+/// The contact dispositions' codes as an SQL list. They come from the disposition table, never from
+/// input, so they are inlined safely.
+fn contact_codes() -> String {
+    let codes: Vec<String> =
+        Disposition::ALL.iter().filter(|d| d.is_contact()).map(|d| format!("'{}'", d.code())).collect();
+    codes.join(", ")
 }

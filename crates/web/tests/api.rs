@@ -839,6 +839,25 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
             NewAttempt { person_id: e.person_id, dial_kind: "paced", agent: None, dialed_at_us: now, simulated: true };
         app.store.open_attempt(&pm, &program, &attempt).await.unwrap();
     }
+    // A third call, taken and finished by the person: a contact in the last hour.
+    let third = app.store.dialable_entries(&pm, &program, Some(app.vendor), now, 1, &[]).await.unwrap()[0].person_id;
+    let attempt =
+        NewAttempt { person_id: third, dial_kind: "preview", agent: None, dialed_at_us: now, simulated: true };
+    let id = app.store.open_attempt(&pm, &program, &attempt).await.unwrap();
+    let result = clearline_store::AttemptResult {
+        disposition: clearline_core::disposition::Disposition::Complete,
+        agent: Some(person.clone()),
+        rang_at_us: Some(now),
+        answered_at_us: Some(now),
+        greeting_ended_at_us: None,
+        bridged_at_us: Some(now),
+        ended_at_us: now + 1,
+        callback_at_us: None,
+        answers: Vec::new(),
+        steps: Vec::new(),
+        notes_enc: None,
+    };
+    app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();
 
     let supervisor = app.session("supervisor").await;
     let res = get(&app, "/api/v1/floor", Some(&supervisor)).await;
@@ -866,7 +885,11 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         "the person by name at their latest state, the ready bot; not the logged-out bot nor another floor's"
     );
     assert_eq!(gotv["calls_in_progress"], entries.len() as u64);
-    assert_eq!(gotv["attempts_24h"], entries.len() as u64);
+    assert_eq!(gotv["attempts_24h"], entries.len() as u64 + 1);
+    assert_eq!(gotv["contacts_last_hour"], 1);
+    let contacts: Vec<u64> =
+        gotv["agents"].as_array().unwrap().iter().map(|a| a["contacts_last_hour"].as_u64().unwrap()).collect();
+    assert_eq!(contacts, vec![1, 0, 0], "the person's contact, by agent");
     let page = get(&app, "/wallboard", Some(&supervisor)).await.text().await.unwrap();
     // Over 15 minutes paused, over 5 minutes ready without a call (the seconds may have moved on).
     assert!(page.contains("Agent has been paused for 16:4"), "a long pause is an alert: {page}");

@@ -43,6 +43,7 @@ pub struct SeatView {
     pub state: String,
     pub reason: Option<String>,
     pub in_state: String,
+    pub contacts_last_hour: u64,
 }
 
 #[derive(Template)]
@@ -119,6 +120,7 @@ pub fn views(board: FloorBoard) -> Vec<ProgramView> {
                     state: s.state.replace('_', " "),
                     reason: s.reason.clone(),
                     in_state: minutes(clock - s.since_us),
+                    contacts_last_hour: s.contacts_last_hour,
                 })
                 .collect();
             let by_state = ["ready", "on_call", "wrap_up", "paused"]
