@@ -7,7 +7,7 @@
 //! fields filled, the question being asked — never a phone number or another field of the file.
 
 use clearline_core::disposition::{Disposition, SetBy};
-use clearline_core::script::{fill, walk_until, Answer, AnswerKind, GivenAnswer, Script, StepKind};
+use clearline_core::script::{fill, walk_until, GivenAnswer, Script, StepKind};
 use clearline_core::OrgId;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -565,19 +565,7 @@ impl LiveCall {
             if matches!(step.kind, StepKind::End(_)) || partial.waiting_at.as_deref() == Some(id.as_str()) {
                 continue;
             }
-            let answer = partial.walk.answers.iter().find(|a| &a.step == id).map(|a| {
-                let labels = |key: &str| {
-                    step.question()
-                        .and_then(|q| q.options.iter().find(|o| o.key == key))
-                        .map_or(key.to_string(), |o| o.label.clone())
-                };
-                match &a.answer {
-                    Answer::Choice(k) => labels(k),
-                    Answer::Choices(ks) => ks.iter().map(|k| labels(k)).collect::<Vec<_>>().join(", "),
-                    Answer::Number(n) => n.to_string(),
-                    Answer::Text(t) => t.clone(),
-                }
-            });
+            let answer = partial.walk.answers.iter().find(|a| &a.step == id).map(|a| step.answer_label(&a.answer));
             steps.push(CardStep { id: id.clone(), text: fill(&step.spoken(), value_of), answer });
         }
         let question = partial.waiting_at.as_deref().and_then(|id| s.step(id)).and_then(|step| {
@@ -591,13 +579,7 @@ impl LiveCall {
                     .collect(),
                 None => q.options.iter().map(|o| (o.key.clone(), o.label.clone())).collect(),
             };
-            let (kind, min, max) = match q.answer {
-                AnswerKind::Single => ("single", None, None),
-                AnswerKind::Multiple => ("multiple", None, None),
-                AnswerKind::Scale { min, max } => ("scale", Some(min), Some(max)),
-                AnswerKind::Numeric { min, max } => ("numeric", min, max),
-                AnswerKind::Open => ("open", None, None),
-            };
+            let (kind, (min, max)) = (q.answer.name(), q.answer.bounds());
             Some(CardQuestion { step: step.id.clone(), text: fill(&step.spoken(), value_of), kind, options, min, max })
         });
         let card =
@@ -644,6 +626,7 @@ fn shuffle(keys: &mut [String], seed: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clearline_core::script::Answer;
 
     fn survey() -> DeskScript {
         DeskScript {

@@ -216,13 +216,7 @@ fn variables(script: &Script, respondents: &[Respondent]) -> Vec<(String, Vec<Va
 
 /// A question kind's name in reports.
 pub fn kind_name(kind: &AnswerKind) -> &'static str {
-    match kind {
-        AnswerKind::Single => "single",
-        AnswerKind::Multiple => "multiple",
-        AnswerKind::Scale { .. } => "scale",
-        AnswerKind::Numeric { .. } => "numeric",
-        AnswerKind::Open => "open",
-    }
+    kind.name()
 }
 
 /// The report as JSON.

@@ -80,6 +80,22 @@ impl Step {
         }
     }
 
+    /// An answer to this step's question as the caller reads it: the options' labels (a key the
+    /// question does not have, as it is), the number, the text.
+    pub fn answer_label(&self, answer: &Answer) -> String {
+        let label = |key: &str| {
+            self.question()
+                .and_then(|q| q.options.iter().find(|o| o.key == key))
+                .map_or(key.to_string(), |o| o.label.clone())
+        };
+        match answer {
+            Answer::Choice(k) => label(k),
+            Answer::Choices(ks) => ks.iter().map(|k| label(k)).collect::<Vec<_>>().join(", "),
+            Answer::Number(n) => n.to_string(),
+            Answer::Text(t) => t.clone(),
+        }
+    }
+
     pub fn question(&self) -> Option<&Question> {
         match &self.kind {
             StepKind::Ask(q) => Some(q),
@@ -133,6 +149,26 @@ impl AnswerKind {
 
     pub const fn is_number(&self) -> bool {
         matches!(self, AnswerKind::Scale { .. } | AnswerKind::Numeric { .. })
+    }
+
+    /// The kind's name in forms and reports: `single`, `multiple`, `scale`, `numeric`, `open`.
+    pub const fn name(&self) -> &'static str {
+        match self {
+            AnswerKind::Single => "single",
+            AnswerKind::Multiple => "multiple",
+            AnswerKind::Scale { .. } => "scale",
+            AnswerKind::Numeric { .. } => "numeric",
+            AnswerKind::Open => "open",
+        }
+    }
+
+    /// A number answer's bounds (a scale has both; a numeric question those it gives); none otherwise.
+    pub const fn bounds(&self) -> (Option<i64>, Option<i64>) {
+        match *self {
+            AnswerKind::Scale { min, max } => (Some(min), Some(max)),
+            AnswerKind::Numeric { min, max } => (min, max),
+            _ => (None, None),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use clearline_core::script::{self, walk::parse_answer, walk_until, Answer, AnswerKind};
+use clearline_core::script::{self, walk::parse_answer, walk_until, Answer};
 
 /// Sample merge-field values for the preview (the campaign's own facts are used where it has them).
 const SAMPLES: [(&str, &str); 5] = [
@@ -110,19 +110,6 @@ async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, bod
         |_, q| q.options.iter().map(|o| o.key.clone()).collect(),
         |step, _, _| given.iter().find(|(s, _)| *s == step.id).map(|(_, a)| a.clone()),
     );
-    let label = |step: &script::Step, a: &Answer| {
-        let of = |k: &str| {
-            step.question()
-                .and_then(|q| q.options.iter().find(|o| o.key == k))
-                .map_or(k.to_string(), |o| o.label.clone())
-        };
-        match a {
-            Answer::Choice(k) => of(k),
-            Answer::Choices(ks) => ks.iter().map(|k| of(k)).collect::<Vec<_>>().join(", "),
-            Answer::Number(n) => n.to_string(),
-            Answer::Text(t) => t.clone(),
-        }
-    };
     let mut steps = Vec::new();
     let mut carried = Vec::new();
     for id in &partial.walk.path {
@@ -137,19 +124,13 @@ async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, bod
                 Answer::Number(n) => carried.push((id.clone(), n.to_string())),
                 Answer::Text(t) => carried.push((id.clone(), t.clone())),
             }
-            label(step, &a.answer)
+            step.answer_label(&a.answer)
         });
         steps.push(PreviewStep { id: id.clone(), text: script::fill(&step.spoken(), value_of), answer });
     }
     let question = partial.waiting_at.as_deref().and_then(|id| parsed.step(id)).and_then(|step| {
         let q = step.question()?;
-        let (kind, min, max) = match q.answer {
-            AnswerKind::Single => ("single", None, None),
-            AnswerKind::Multiple => ("multiple", None, None),
-            AnswerKind::Scale { min, max } => ("scale", Some(min), Some(max)),
-            AnswerKind::Numeric { min, max } => ("numeric", min, max),
-            AnswerKind::Open => ("open", None, None),
-        };
+        let (kind, (min, max)) = (q.answer.name(), q.answer.bounds());
         Some(PreviewQuestion {
             step: step.id.clone(),
             text: script::fill(&step.spoken(), value_of),
