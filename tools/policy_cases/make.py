@@ -29,7 +29,10 @@ BASE = {
     "agent_country": "US",
     "agent_state": "NC",
     "source_state": "NC",
+    "caller_id_authorized": True,
 }
+# Unless a case says otherwise, the line type was looked up at the instant of the dial (CR-12): `case`
+# sets `line_type_checked_at` to the case's instant.
 # `recorded` is absent in most cases, which means recorded (CR-28 is then decided by the states of the
 # callee and the agent); NC is a one-party state, so the base case announces nothing.
 ANN = ["announce_recording"]
@@ -59,6 +62,8 @@ def case(id, note, expect, covers=(), **over):
             facts.pop(key, None)
         else:
             facts[key] = value
+    if "line_type_checked_at" not in over and facts.get("instant"):
+        facts["line_type_checked_at"] = facts["instant"]
     verdict, rules, conditions, next_at = expect
     line = {"id": id}
     line.update(facts)
@@ -340,7 +345,47 @@ add("recorded-fl-area-code", "Georgia address, Florida area code", cond(["announ
 # --- P. Missing facts ---
 for key in ["instant", "phone", "line_type", "dial_mode", "purpose", "consent"]:
     add(f"missing-{key}", f"no {key}", deny(["missing_fact"]), facts={key: DROP})
-case("missing-everything", "an empty case", deny(["missing_fact"]), **{k: DROP for k in BASE})
+case("missing-everything", "an empty case", deny(["missing_fact", "CR-14", "CR-15"]), **{k: DROP for k in BASE})
+
+# --- Q. CR-12: a landline is relied on only when its line type was looked up within 15 days ---
+PRED = {"dial_mode": "predictive"}
+add("cr12-stale-predictive", "landline looked up 23 days ago: may be ported to wireless; dial by hand", cond(["manual_dial_only", "play_safe_harbor"], ["CR-1", "CR-12", "CR-46", "CR-49"]), facts=merge(PRED, {"line_type_checked_at": "2026-05-10T00:00:00Z"}))
+add("cr12-exactly-15-days", "looked up exactly 15 days before: still fresh", cond(["play_safe_harbor"], ["CR-46"]), ["CR-12"], merge(PRED, {"line_type_checked_at": "2026-05-18T16:00:00Z"}))
+add("cr12-15-days-and-a-second", "15 days and 1 s before: stale", cond(["manual_dial_only", "play_safe_harbor"], ["CR-1", "CR-12", "CR-46", "CR-49"]), facts=merge(PRED, {"line_type_checked_at": "2026-05-18T15:59:59Z"}))
+add("cr12-never-looked-up", "no lookup at all: not relied on", cond(["manual_dial_only", "play_safe_harbor"], ["CR-1", "CR-12", "CR-46", "CR-49"]), facts=merge(PRED, {"line_type_checked_at": DROP}))
+add("cr12-stale-prerecorded", "a recorded message to a stale landline without consent", deny(["CR-1", "CR-12"]), facts=merge(ROBO, {"line_type_checked_at": "2026-04-01T00:00:00Z"}))
+add("cr12-stale-prerecorded-consent", "stale, but the number's consent covers a wireless line too", cond(IDENT, IDENT_RULES), ["CR-12"], merge(ROBO, CONSENT, {"line_type_checked_at": "2026-04-01T00:00:00Z"}))
+add("cr12-stale-manual", "a human dials: nothing relies on the line type", allow(), ["CR-12"], {"line_type_checked_at": "2026-01-01T00:00:00Z"})
+add("cr12-looked-up-after-instant", "a list built for an instant before the lookup: the lookup is current", cond(["play_safe_harbor"], ["CR-46"]), ["CR-12"], merge(PRED, {"line_type_checked_at": "2026-06-20T00:00:00Z"}))
+
+# --- R. CR-14, CR-15: every dial presents an attested caller ID ---
+add("caller-id-not-attested", "the program's caller ID is not attested", deny(["CR-14", "CR-15"]), facts={"caller_id_authorized": False})
+add("caller-id-unknown", "whether the caller ID is attested is not known", deny(["CR-14", "CR-15", "missing_fact"]), facts={"caller_id_authorized": DROP})
+add("caller-id-not-attested-at-night", "not attested and after hours: waiting does not help", deny(["CR-14", "CR-15", "CR-45"]), facts={"caller_id_authorized": False, "instant": "2026-06-03T02:00:00Z"})
+add("caller-id-not-attested-robocall", "a recorded message with an unattested caller ID", deny(["CR-14", "CR-15"]), facts=merge(ROBO, {"caller_id_authorized": False}))
+
+# --- S. CR-27: Florida and Oklahoma, calls with commercial content ---
+FL = {"address_state": "FL", "candidate_zones": ["America/New_York"], "phone": "+13055550123", "source_state": "FL"}
+SALES = {"commercial_content": True, "calls_24h": 0}
+WRITTEN = dict(CONSENT, written_consent=True)
+add("cr27-fl-predictive-no-written-consent", "FL, commercial, predictive without written consent: dial by hand; FL is all-party", cond(["manual_dial_only", "play_safe_harbor"] + ANN, ["CR-27", "CR-46", "CR-28"]), facts=merge(FL, SALES, PRED))
+add("cr27-fl-predictive-written-consent", "FL, commercial, written consent: the system may dial", cond(["play_safe_harbor"] + ANN, ["CR-46", "CR-28"]), ["CR-27"], merge(FL, SALES, PRED, WRITTEN))
+add("cr27-fl-prerecorded-no-consent", "FL, commercial recorded message without consent", deny(["CR-27"]), facts=merge(FL, SALES, ROBO))
+add("cr27-fl-prerecorded-oral-consent", "oral consent is not written consent", deny(["CR-27"]), facts=merge(FL, SALES, ROBO, CONSENT))
+add("cr27-fl-prerecorded-written-voided", "written consent voided by the RND", deny(["CR-13", "CR-27"]), facts=merge(FL, SALES, ROBO, WRITTEN, {"rnd_result": "yes"}))
+add("cr27-fl-195959", "FL commercial, 19:59:59 EDT: inside 08:00-20:00", cond(ANN, ["CR-28"]), ["CR-27"], merge(FL, SALES, {"instant": "2026-06-02T23:59:59Z"}))
+add("cr27-fl-2000", "FL commercial, 20:00:00 EDT: closed; opens 08:00 EDT", deny(["CR-27"], "2026-06-03T12:00:00Z"), facts=merge(FL, SALES, {"instant": "2026-06-03T00:00:00Z"}))
+add("cr27-fl-political-2030", "FL, purely political, 20:30 EDT: the sales-call law does not apply", cond(ANN, ["CR-28"]), ["CR-27"], merge(FL, {"instant": "2026-06-03T00:30:00Z"}))
+add("cr27-ok-2000-cdt", "Oklahoma commercial, 20:00 CDT", deny(["CR-27"], "2026-06-03T13:00:00Z"), facts=merge(SALES, {"address_state": "OK", "candidate_zones": ["America/Chicago"], "phone": "+14055550123", "source_state": "OK", "instant": "2026-06-03T01:00:00Z"}))
+add("cr27-ok-195959-cdt", "Oklahoma commercial, 19:59:59 CDT", allow(), ["CR-27"], merge(SALES, {"address_state": "OK", "candidate_zones": ["America/Chicago"], "phone": "+14055550123", "source_state": "OK", "instant": "2026-06-03T00:59:59Z"}))
+add("cr27-fl-area-code-ga-address", "Georgia address, Florida area code, commercial, 20:15 EDT", deny(["CR-27"], "2026-06-03T12:00:00Z"), facts=merge(SALES, {"address_state": "GA", "phone": "+13055550123", "source_state": "GA", "instant": "2026-06-03T00:15:00Z"}))
+add("cr27-nc-commercial-2030", "NC, commercial, 20:30 EDT: neither Florida nor Oklahoma", allow(), ["CR-27"], merge(SALES, {"instant": "2026-06-03T00:30:00Z"}))
+SALES_HISTORY = {"attempts": 3, "max_attempts": 5, "last_attempt_at": "2026-06-02T14:00:00Z", "last_disposition": "no_answer"}
+add("cr27-fl-third-call-in-24h", "three calls on this subject in 24 h: the next 24 h after the last", deny(["CR-27"], "2026-06-03T14:00:00Z"), facts=merge(FL, SALES, SALES_HISTORY, {"calls_24h": 3}))
+add("cr27-fl-two-calls-in-24h", "two calls in 24 h: a third is allowed", cond(ANN, ["CR-28"]), ["CR-27"], merge(FL, SALES, SALES_HISTORY, {"calls_24h": 2}))
+add("cr27-fl-calls-unknown", "commercial in FL without the 24-hour count", deny(["CR-27", "missing_fact"]), facts=merge(FL, SALES, {"calls_24h": DROP}))
+add("cr27-fl-manual-no-consent", "a human dials: no written consent needed", cond(ANN, ["CR-28"]), ["CR-27"], merge(FL, SALES))
+add("written-consent-without-consent", "written consent claimed with consent false", deny(["contradictory_fact"]), facts={"written_consent": True})
 
 
 def main():

@@ -118,7 +118,7 @@ mod tests {
     const CASE: &str = r#"{"phone":"+19195550111","line_type":"unknown","dial_mode":"predictive","purpose":"gotv",
         "candidate_zones":["America/New_York"],"address_state":"NC","program_window":"09:00-20:30",
         "agent_country":"US","vendor_country":"US","on_dnc":false,"consent":false,"attempts":0,"max_attempts":3,
-        "household_attempts":0,"recorded":true,"prerecorded_calls_30d":0}"#;
+        "household_attempts":0,"recorded":true,"prerecorded_calls_30d":0,"caller_id_authorized":true}"#;
 
     fn gate_at(origin: &str) -> (PolicyGate, Lead) {
         let origin: Timestamp = origin.parse().unwrap();

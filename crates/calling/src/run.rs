@@ -30,7 +30,9 @@ use clearline_dialer::sim::model::{OutcomeModel, Profile, MACHINE_WRAP};
 use clearline_dialer::{as_secs, Micros, SECOND};
 use clearline_ingest::call_list::program_base_cases;
 use clearline_ingest::keys::VaultSealer;
-use clearline_ingest::policy_check::{entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US};
+use clearline_ingest::policy_check::{
+    entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US, SALES_CALLS_WINDOW_US,
+};
 use clearline_store::{
     AgentStateChange, AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError,
 };
@@ -542,6 +544,12 @@ async fn refill(
     } else {
         HashMap::new()
     };
+    // CR-27 counts a program's calls per number over 24 hours, where its content is commercial.
+    let calls_24h = if program.settings.commercial_content {
+        store.program_calls_since(actor, program, &ids, origin_us + now - SALES_CALLS_WINDOW_US).await?
+    } else {
+        HashMap::new()
+    };
     let base = base_cases
         .get(floor.vendor_index)
         .or(base_cases.first())
@@ -564,6 +572,7 @@ async fn refill(
                 household_attempts: entry.household_attempts,
                 last_attempt_at_us: entry.last_attempt_at_us,
                 recorded_calls_30d: recorded.get(&(entry.person_id, phone.position)).copied().unwrap_or(0),
+                calls_24h: calls_24h.get(&(entry.person_id, phone.position)).copied().unwrap_or(0),
             };
             entry_case(zone_table(), base, person, phone, &String::from_utf8_lossy(&number), &history).ok()
         });

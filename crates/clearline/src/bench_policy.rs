@@ -193,10 +193,10 @@ impl Checksum {
 
 const AREA_CODES: &[u16] = &[
     919, 704, 212, 718, 310, 415, 213, 612, 651, 218, 317, 219, 812, 701, 605, 603, 775, 702, 907, 208, 406, 512, 915,
-    305, 850, 602, 928, 808, 541, 503, 313, 906, 270, 423, 615, 800, 888,
+    305, 850, 602, 928, 808, 541, 503, 313, 906, 270, 423, 615, 800, 888, 405, 918,
 ];
 const STATES: &[&str] =
-    &["NC", "CA", "MN", "IN", "ND", "NH", "NY", "TX", "FL", "AK", "SD", "NV", "ID", "AZ", "HI", "KY"];
+    &["NC", "CA", "MN", "IN", "ND", "NH", "NY", "TX", "FL", "AK", "SD", "NV", "ID", "AZ", "HI", "KY", "OK"];
 const AGENT_COUNTRIES: &[(&str, u32)] = &[("US", 80), ("PH", 12), ("IN", 5), ("CN", 2), ("RU", 1)];
 
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
@@ -286,12 +286,19 @@ fn generate(rng: &mut StdRng, table: &ZoneTable, index: usize) -> Generated {
         address_state: state.and_then(StateCode::parse),
         phone,
         line_type: (!rng.gen_bool(0.005)).then_some(line),
+        // Mostly looked up within the last two weeks; some stale (CR-12), a few never.
+        line_type_checked_at: match rng.gen_range(0..10) {
+            0..=6 => Some(instant - SignedDuration::from_mins(rng.gen_range(0..20_160))),
+            7..=8 => Some(instant - SignedDuration::from_hours(rng.gen_range(360..2_160))),
+            _ => None,
+        },
         business_line: rng.gen_bool(0.05),
         business_lines_in_progress: (!rng.gen_bool(0.1)).then(|| rng.gen_range(0..3)),
         dial_mode: (!rng.gen_bool(0.005)).then(|| *pick(rng, &DialMode::ALL)),
         purpose: (!rng.gen_bool(0.005)).then(|| *pick(rng, &Purpose::ALL)),
         consent: (!rng.gen_bool(0.005)).then_some(consent),
         consent_at,
+        written_consent: consent && rng.gen_bool(0.5),
         rnd,
         on_dnc: Some(rng.gen_bool(0.03)),
         on_org_dnc: rng.gen_bool(0.01),
@@ -328,6 +335,13 @@ fn generate(rng: &mut StdRng, table: &ZoneTable, index: usize) -> Generated {
             401..=450 => Some(Window::hours(10, 19)),
             _ => None,
         },
+        caller_id_authorized: match rng.gen_range(0..100) {
+            0..=97 => Some(true),
+            98 => Some(false),
+            _ => None,
+        },
+        commercial_content: rng.gen_bool(0.1),
+        calls_24h: (!rng.gen_bool(0.02)).then(|| rng.gen_range(0..=attempts)),
     };
     Generated { case, address_zones }
 }

@@ -216,6 +216,20 @@ enum ImportCommand {
         source: String,
         file: PathBuf,
     },
+    /// Add consent records (CR-50) from a CSV with the header
+    /// `phone,calling_entity,source,wording,obtained_at,written`; all rows or none.
+    Consents {
+        #[arg(long)]
+        campaign: String,
+        file: PathBuf,
+    },
+    /// Add Reassigned Numbers Database answers (CR-13) from a CSV with the header
+    /// `phone,asked_since,result,checked_at`; all rows or none.
+    Rnd {
+        #[arg(long)]
+        campaign: String,
+        file: PathBuf,
+    },
     /// Save a column mapping (JSON) for the campaign's own delimited files.
     Mapping {
         #[arg(long)]
@@ -434,6 +448,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ImportCommand::Mapping { name, file } => voters::save_mapping(&store, &actor, &name, &file).await,
                 ImportCommand::Dnc { campaign, source, file } => {
                     voters::import_dnc(&config, &store, &actor, &campaign, &source, &file, json).await
+                }
+                ImportCommand::Consents { campaign, file } => {
+                    let kind = voters::ContactFile::Consents;
+                    voters::import_contact_file(&config, &store, &actor, &campaign, kind, &file, json).await
+                }
+                ImportCommand::Rnd { campaign, file } => {
+                    let kind = voters::ContactFile::RndChecks;
+                    voters::import_contact_file(&config, &store, &actor, &campaign, kind, &file, json).await
                 }
             }
         }

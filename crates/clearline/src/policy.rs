@@ -68,6 +68,9 @@ pub struct ExplainArgs {
     max_attempts: Option<u32>,
     #[arg(long)]
     agent_country: Option<String>,
+    /// The program's caller ID is attested (CR-14, CR-15).
+    #[arg(long)]
+    caller_id_authorized: Option<bool>,
     /// Any other case-file key, as KEY=JSON (e.g. --fact last_disposition='"busy"').
     #[arg(long = "fact", value_name = "KEY=JSON")]
     facts: Vec<String>,
@@ -104,6 +107,7 @@ pub async fn run(command: PolicyCommand, json: bool, stored: StoredFacts<'_>) ->
                 attempts,
                 max_attempts,
                 agent_country,
+                caller_id_authorized,
                 facts,
             } = *args;
             let mut object = Map::new();
@@ -125,6 +129,7 @@ pub async fn run(command: PolicyCommand, json: bool, stored: StoredFacts<'_>) ->
             put("attempts", attempts.map(Value::from));
             put("max_attempts", max_attempts.map(Value::from));
             put("agent_country", agent_country.map(Value::from));
+            put("caller_id_authorized", caller_id_authorized.map(Value::from));
             for fact in facts {
                 let Some((key, raw)) = fact.split_once('=') else {
                     eprintln!("error: --fact takes KEY=JSON");

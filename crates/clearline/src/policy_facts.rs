@@ -55,6 +55,9 @@ pub async fn person_cases(
         facts.insert("id".into(), Value::from(format!("{voter}/{}", position + 1)));
         facts.insert("phone".into(), Value::from(number));
         facts.insert("line_type".into(), Value::from(phone.line_type.clone()));
+        if let Some(at) = person.line_types_as_of_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
+            facts.insert("line_type_checked_at".into(), Value::from(at.to_string()));
+        }
         let zones: Vec<&str> = person.address_zones.split(',').map(str::trim).filter(|z| !z.is_empty()).collect();
         facts.insert("candidate_zones".into(), Value::from(zones));
         if let Some(state) = &person.res_state {
@@ -68,6 +71,14 @@ pub async fn person_cases(
         if let Some(c) = consent {
             let at = jiff::Timestamp::from_microsecond(c.obtained_at_us).context("a consent date out of range")?;
             facts.insert("consent_at".into(), Value::from(at.to_string()));
+            facts.insert("written_consent".into(), Value::from(c.written));
+        }
+        let newest_rnd = store.newest_rnd_check(&actor, org.id, &index).await?;
+        if let Some(rnd) =
+            clearline_ingest::policy_check::usable_rnd(consent.map(|c| c.obtained_at_us), newest_rnd.as_ref())
+        {
+            facts.insert("rnd_result".into(), Value::from(rnd.result.as_str()));
+            facts.insert("rnd_checked_at".into(), Value::from(rnd.checked_at.to_string()));
         }
         let area = number_area(&facts);
         cases.push((format!("phone {} ({}, {area}, {})", position + 1, phone.kind, phone.line_type), facts));

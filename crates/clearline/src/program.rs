@@ -145,6 +145,9 @@ pub struct CreateArgs {
     /// Calls are not recorded (default: recorded, with the notice of CR-28).
     #[arg(long)]
     not_recorded: bool,
+    /// The calls offer something for sale: Florida's and Oklahoma's sales-call rules apply (CR-27).
+    #[arg(long)]
+    commercial_content: bool,
     /// The abandonment rate pacing holds, percent (at most 3, CR-46).
     #[arg(long, default_value_t = 2.5)]
     abandonment_target: f64,
@@ -454,6 +457,7 @@ async fn create(store: &Store, actor: &Actor, args: CreateArgs, json: bool) -> a
         settings.one_per_household = one;
     }
     settings.recorded = !args.not_recorded;
+    settings.commercial_content = args.commercial_content;
     settings.abandonment_target_percent = args.abandonment_target;
     for v in &args.vendors {
         match VendorShare::parse(v) {
@@ -527,6 +531,9 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
         if s.recorded { "recorded" } else { "not recorded" },
         s.abandonment_target_percent
     );
+    if s.commercial_content {
+        println!("  commercial content: Florida and Oklahoma sales-call rules apply (CR-27)");
+    }
     for v in &s.vendors {
         println!("  vendor {} gets {} %", v.vendor, v.percent);
     }

@@ -403,6 +403,27 @@ async fn own_campaign(store: &Store, actor: &Actor, slug: &str) -> Option<clearl
     }
 }
 
+/// The campaign's file to import and the campaign's sealer, or the exit code of a refusal already
+/// explained (not the actor's campaign: 2; the file cannot be opened: 1).
+async fn open_campaign_file(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    file: &Path,
+) -> anyhow::Result<Result<(std::io::BufReader<std::fs::File>, clearline_ingest::keys::VaultSealer), ExitCode>> {
+    let Some(org) = own_campaign(store, actor, campaign).await else { return Ok(Err(ExitCode::from(2))) };
+    let input = match std::fs::File::open(file) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", file.display());
+            return Ok(Err(ExitCode::from(1)));
+        }
+    };
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, org.id).await?;
+    Ok(Ok((input, sealer)))
+}
+
 /// `clearline import dnc`: all or nothing; invalid lines are reported with their line number.
 pub async fn import_dnc(
     config: &Config,
@@ -413,15 +434,10 @@ pub async fn import_dnc(
     file: &Path,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let Some(org) = own_campaign(store, actor, campaign).await else { return Ok(ExitCode::from(2)) };
-    let input = match std::fs::File::open(file) {
-        Ok(f) => std::io::BufReader::new(f),
-        Err(e) => {
-            eprintln!("error: cannot open {}: {e}", file.display());
-            return Ok(ExitCode::from(1));
-        }
+    let (input, sealer) = match open_campaign_file(config, store, actor, campaign, file).await? {
+        Ok(opened) => opened,
+        Err(code) => return Ok(code),
     };
-    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, org.id).await?;
     match clearline_ingest::dnc::import_dnc_list(store, actor, &sealer, source, input).await {
         Ok(report) => {
             if json {
@@ -443,6 +459,49 @@ pub async fn import_dnc(
         }
         Err(e) => {
             eprintln!("error: {}: {e}; nothing was added", file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// The evidence files `clearline import consents|rnd` read.
+#[derive(Clone, Copy, Debug)]
+pub enum ContactFile {
+    Consents,
+    RndChecks,
+}
+
+/// `clearline import consents|rnd --campaign SLUG FILE`: all rows recorded, or (naming the first bad
+/// line and field) none.
+pub async fn import_contact_file(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    kind: ContactFile,
+    file: &Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let (input, sealer) = match open_campaign_file(config, store, actor, campaign, file).await? {
+        Ok(opened) => opened,
+        Err(code) => return Ok(code),
+    };
+    use clearline_ingest::consent_files::{import_consents, import_rnd_checks};
+    let (result, what) = match kind {
+        ContactFile::Consents => (import_consents(store, actor, &sealer, input).await, "consent records"),
+        ContactFile::RndChecks => (import_rnd_checks(store, actor, &sealer, input).await, "RND answers"),
+    };
+    match result {
+        Ok(report) if json => {
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(report) => {
+            println!("{}: {} {what} recorded.", file.display(), report.recorded);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}; nothing was recorded", file.display());
             Ok(ExitCode::from(1))
         }
     }

@@ -22,7 +22,7 @@ fn clearline(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-const GOOD: &str = r#"{"id":"ok","instant":"2026-10-20T12:00:00-04:00","candidate_zones":["America/New_York"],"address_state":"NC","phone":"+19195550123","line_type":"wireless","dial_mode":"predictive","purpose":"gotv","consent":false,"on_dnc":false,"prerecorded_calls_30d":0,"attempts":0,"max_attempts":3,"agent_country":"US","agent_state":"NC","some_future_key":[1,2]}"#;
+const GOOD: &str = r#"{"id":"ok","instant":"2026-10-20T12:00:00-04:00","candidate_zones":["America/New_York"],"address_state":"NC","phone":"+19195550123","line_type":"wireless","dial_mode":"predictive","purpose":"gotv","consent":false,"on_dnc":false,"prerecorded_calls_30d":0,"attempts":0,"max_attempts":3,"agent_country":"US","agent_state":"NC","caller_id_authorized":true,"some_future_key":[1,2]}"#;
 
 #[test]
 fn check_prints_one_verdict_per_line_in_order_and_names_bad_lines() {
@@ -105,6 +105,8 @@ fn explain_shows_the_verdict_the_rules_and_every_zone() {
             "3",
             "--agent-country",
             "US",
+            "--caller-id-authorized",
+            "true",
             "--fact",
             "source_state=CA",
         ],
@@ -176,6 +178,29 @@ fn demo_with_voters(d: &std::path::Path) -> (String, String) {
 
 const DATA: [&str; 2] = ["--as", "data@demo.clearline.test"];
 
+/// `policy explain` of a stored voter for a GOTV program with an attested caller ID, plus `extra`
+/// flags: the first phone's verdict. The number is never printed.
+fn explain_stored(d: &std::path::Path, voter: &str, number: &str, extra: &[&str]) -> Value {
+    let base = [
+        "--json",
+        "policy",
+        "explain",
+        "--campaign",
+        "demo",
+        "--voter",
+        voter,
+        "--purpose",
+        "gotv",
+        "--caller-id-authorized",
+        "true",
+    ];
+    let out = clearline_in(d, &[&DATA[..], &base[..], extra].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!stdout.contains(&number[2..]), "the number is never printed");
+    serde_json::from_str(stdout.lines().next().unwrap()).unwrap()
+}
+
 /// Puts `number` on the demo campaign's do-not-call list.
 fn add_to_dnc(d: &std::path::Path, number: &str) {
     let list = d.join("dnc.txt");
@@ -192,18 +217,8 @@ fn explain_takes_a_stored_persons_facts_phone_by_phone() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (voter, number) = demo_with_voters(d);
-    let data = DATA;
 
-    let explain = |extra: &[&str]| {
-        let base =
-            ["--json", "policy", "explain", "--campaign", "demo", "--voter", voter.as_str(), "--purpose", "gotv"];
-        let out = clearline_in(d, &[&data[..], &base[..], extra].concat());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(!stdout.contains(&number[2..]), "the number is never printed");
-        let first: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
-        first
-    };
+    let explain = |extra: &[&str]| explain_stored(d, &voter, &number, extra);
     let program = ["--dial-mode", "preview", "--agent-country", "US", "--attempts", "0", "--max-attempts", "3"];
     // At night in the person's zone: a time denial with the next allowed instant.
     let night = explain(&[&program[..], &["--instant", "2026-10-20T22:30:00-04:00"]].concat());
@@ -302,4 +317,68 @@ fn universe_check_counts_people_and_phones_by_verdict_and_rule() {
         ],
     );
     assert_eq!(analyst.status.code(), Some(1), "{}", String::from_utf8_lossy(&analyst.stderr));
+}
+
+/// Consent records and RND answers imported from files are facts of a stored person's case at once
+/// (CR-50, CR-13); a file with a bad row records nothing and names the line and field, never the number.
+#[test]
+fn imported_consents_and_rnd_answers_decide_a_recorded_message_to_a_wireless_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (voter, number) = demo_with_voters(d);
+    let compliance = ["--as", "compliance@demo.clearline.test"];
+    let import = |what: &str, name: &str, body: &str| {
+        let file = d.join(name);
+        std::fs::write(&file, body).unwrap();
+        clearline_in(d, &[&compliance[..], &["import", what, "--campaign", "demo", file.to_str().unwrap()]].concat())
+    };
+    let explain = || {
+        let program =
+            ["--dial-mode", "prerecorded", "--line-type", "wireless", "--attempts", "0", "--max-attempts", "3"];
+        explain_stored(d, &voter, &number, &[&program[..], &["--instant", "2026-10-20T14:00:00-04:00"]].concat())
+    };
+    let rules = |v: &Value| -> Vec<String> {
+        v["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect()
+    };
+    let before = explain();
+    assert_eq!(before["verdict"], "deny");
+    assert_eq!(rules(&before), ["CR-1"], "no consent: no recorded message to a wireless line");
+
+    let header = "phone,calling_entity,source,wording,obtained_at,written\n";
+    let good =
+        format!("{number},Friends of Demo,web_form,\"Yes, you may call me, even with a recording.\",2026-01-15,true\n");
+    let bad = import(
+        "consents",
+        "bad.csv",
+        &format!("{header}{good}{number},Friends of Demo,web_form,Yes,15/01/2026,true\n"),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("line 3, field `obtained_at`") && stderr.contains("nothing was recorded"), "{stderr}");
+    assert!(!stderr.contains(&number[2..]), "the number is not echoed");
+    assert_eq!(rules(&explain()), ["CR-1"], "the good row of a refused file was not recorded either");
+
+    let recorded = import("consents", "consents.csv", &format!("{header}{good}"));
+    assert!(recorded.status.success(), "{}", String::from_utf8_lossy(&recorded.stderr));
+    let unchecked = explain();
+    assert_eq!(unchecked["verdict"], "deny");
+    assert!(
+        unchecked["reason"].as_str().unwrap().contains("rnd_result"),
+        "consent relied on without an RND check: {unchecked}"
+    );
+
+    let rnd_header = "phone,asked_since,result,checked_at\n";
+    let wrong = import("rnd", "rnd-bad.csv", &format!("{rnd_header}{number},2026-01-15,maybe,2026-09-01\n"));
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("line 2, field `result`"));
+    let checked = import("rnd", "rnd.csv", &format!("{rnd_header}{number},2026-01-15,no,2026-09-01T12:00:00Z\n"));
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    let allowed = explain();
+    assert_eq!(allowed["verdict"], "allow_with_conditions", "{allowed}");
+    assert!(allowed["conditions"].as_array().unwrap().contains(&Value::from("identify_and_offer_opt_out")));
+
+    // A later answer that the number was reassigned voids the consent.
+    let reassigned = import("rnd", "rnd2.csv", &format!("{rnd_header}{number},2026-01-15,yes,2026-10-01\n"));
+    assert!(reassigned.status.success());
+    assert_eq!(rules(&explain()), ["CR-1", "CR-13"]);
 }

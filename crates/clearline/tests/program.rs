@@ -32,12 +32,7 @@ fn campaign_with_voters() -> tempfile::TempDir {
         ),
     )
     .unwrap();
-    let data = "data@demo.clearline.test";
-    let out = run(
-        dir.path(),
-        &["--as", data, "import", "voters", "--campaign", "demo", "--layout", "generic", file.to_str().unwrap()],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    import_generic(dir.path(), &file);
     let dnc = dir.path().join("dnc.csv");
     std::fs::write(&dnc, "phone\n919-555-0141\n").unwrap();
     let compliance = "compliance@demo.clearline.test";
@@ -46,6 +41,16 @@ fn campaign_with_voters() -> tempfile::TempDir {
     let out = run(dir.path(), &["--as", PM, "universe", "save", "--name", "everyone", r#"{"op":"all","filters":[]}"#]);
     assert!(out.status.success(), "{}", stderr(&out));
     dir
+}
+
+/// Imports a generic-layout voter file into the demo campaign as its data manager.
+fn import_generic(dir: &Path, file: &Path) {
+    let data = "data@demo.clearline.test";
+    let out = run(
+        dir,
+        &["--as", data, "import", "voters", "--campaign", "demo", "--layout", "generic", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 fn create(dir: &Path, slug: &str, extra: &[&str]) -> Output {
@@ -238,4 +243,39 @@ fn vendor_shares_split_households_within_two_points() {
     // The same program rebuilt gives the same split.
     let again = build(dir.path(), "gotv-general");
     assert_eq!(again["by_vendor"], list["by_vendor"]);
+}
+
+/// CR-27 through the list: a Florida landline on a program with commercial content is not dialed by the
+/// system without written consent (a preview call instead); the same number on a purely political
+/// program is. CR-12 through the list: landlines whose line types were imported more than 15 days
+/// before the instant are blended as preview calls too.
+#[test]
+fn commercial_content_in_florida_and_stale_line_types_blend_landlines_as_preview_calls() {
+    let dir = campaign_with_voters();
+    let file = dir.path().join("fl.csv");
+    std::fs::write(
+        &file,
+        format!("{HEADER}\nF1,Gus,,Paz,,5 Bay St,Miami,FL,33101,Miami-Dade,1985,,M,,DEM,A,,F1,,,,305-555-0171,landline,,,,,,\n"),
+    )
+    .unwrap();
+    import_generic(dir.path(), &file);
+    let predictive = ["--dial-mode", "predictive", "--vendor", "granite-calls=100"];
+    ok_json(create(dir.path(), "political", &predictive));
+    ok_json(create(dir.path(), "sales", &[&predictive[..], &["--commercial-content"]].concat()));
+    let political = build(dir.path(), "political");
+    let sales = build(dir.path(), "sales");
+    // The political list as before plus F1 dialed by the system; the sales list blends F1 as a preview.
+    assert_eq!(political["by_mode"]["program"], 4, "{political}");
+    assert_eq!(political["by_mode"]["preview"], 1, "{political}");
+    assert_eq!(sales["by_mode"]["program"], 3, "{sales}");
+    assert_eq!(sales["by_mode"]["preview"], 2, "F1 without written consent (CR-27): {sales}");
+    let shown = ok_json(run(dir.path(), &["--as", PM, "--json", "program", "show", "sales"]));
+    assert_eq!(shown["program"]["settings"]["commercial_content"], true, "{shown}");
+
+    // Twenty days after the import, no landline's line type is fresh: every one is a preview call.
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 20)).to_string();
+    let stale =
+        ok_json(run(dir.path(), &["--as", PM, "--json", "program", "build-list", "political", "--instant", &later]));
+    assert!(stale["by_mode"].get("program").is_none(), "nobody dialed by the system: {stale}");
+    assert_eq!(stale["by_mode"]["preview"], 5, "{stale}");
 }

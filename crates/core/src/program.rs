@@ -55,6 +55,10 @@ pub struct ProgramSettings {
     pub one_per_household: bool,
     /// Calls are recorded (the recording notice of CR-28 applies).
     pub recorded: bool,
+    /// The calls carry commercial content (anything sold: merchandise, tickets, services), which makes
+    /// them telephonic sales calls in Florida and Oklahoma (CR-27). Purely political calls are not.
+    #[serde(default)]
+    pub commercial_content: bool,
     /// The abandonment rate pacing holds (CR-46), percent; at most [`ABANDONMENT_LIMIT_PERCENT`].
     pub abandonment_target_percent: f64,
     /// Vendors and the share of the list each gets, in percent. Empty: nobody places agent calls.
@@ -107,6 +111,7 @@ impl ProgramSettings {
             max_household_attempts: None,
             one_per_household: purpose == Purpose::Survey,
             recorded: true,
+            commercial_content: false,
             abandonment_target_percent: 2.5,
             vendors: Vec::new(),
             quotas: Vec::new(),

@@ -149,6 +149,14 @@ pub async fn program_base_cases(
     facts.insert("prerecorded_calls_30d".into(), Value::from(0));
     facts.insert("max_attempts".into(), Value::from(settings.max_attempts));
     facts.insert("recorded".into(), Value::from(settings.recorded));
+    // CR-14, CR-15: every dial carries the campaign's attestation of the program's caller ID.
+    facts.insert(
+        "caller_id_authorized".into(),
+        Value::from(settings.caller_id.is_some() && settings.caller_id_authorized),
+    );
+    // CR-27: Florida's and Oklahoma's sales-call laws follow the program's content.
+    facts.insert("commercial_content".into(), Value::from(settings.commercial_content));
+    facts.insert("calls_24h".into(), Value::from(0));
     if let Some(m) = settings.min_spacing_minutes {
         facts.insert("min_spacing_minutes".into(), Value::from(m));
     }

@@ -7,6 +7,7 @@
 //! imported row. Every rejected row or phone goes to the reject file with its line, field and reason.
 
 pub mod call_list;
+pub mod consent_files;
 pub mod dnc;
 mod keymap;
 pub mod keys;

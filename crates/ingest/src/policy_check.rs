@@ -10,7 +10,7 @@
 use crate::keys::VaultSealer;
 use clearline_core::phone::{LineType, PhoneE164};
 use clearline_core::policy::case_file::{parse_case, CaseError};
-use clearline_core::policy::{decide, Case, StateCode, VerdictKind, ZoneSet, ZoneTable};
+use clearline_core::policy::{decide, Case, RndCheck, RndResult, StateCode, VerdictKind, ZoneSet, ZoneTable};
 use clearline_core::universe::Filter;
 use clearline_core::Actor;
 use clearline_store::{PersonDialFacts, PhoneDialFacts, Store, StoreError};
@@ -98,10 +98,13 @@ pub fn record_case(
             .find(|l| l.as_str() == phone.line_type)
             .ok_or(bad("line_type", "not one of wireless, landline, voip, protected, unknown"))?,
     );
+    case.line_type_checked_at = person.line_types_as_of_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
     case.consent = Some(phone.consent_at_us.is_some());
     if let Some(at) = phone.consent_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
         case.consent_at = Some(at);
     }
+    case.written_consent = phone.consent_at_us.is_some() && phone.consent_written;
+    case.rnd = usable_rnd_check(phone);
     case.on_dnc = Some(phone.on_dnc);
     if person.source_state.is_some() {
         case.source_state = state("source_state", &person.source_state)?;
@@ -109,8 +112,29 @@ pub fn record_case(
     Ok(case)
 }
 
+/// The newest RND check of the number if it can vouch for the newest consent (CR-13): it asked about the
+/// number's status since the consent date or earlier, and was made after the consent. Any other check
+/// (or none) leaves the fact missing, so a dial that relies on the consent is denied, naming it.
+fn usable_rnd_check(phone: &PhoneDialFacts) -> Option<RndCheck> {
+    usable_rnd(phone.consent_at_us, phone.rnd.as_ref())
+}
+
+/// [`usable_rnd_check`] from the newest consent date and the newest check.
+pub fn usable_rnd(consent_at_us: Option<i64>, row: Option<&clearline_store::RndRow>) -> Option<RndCheck> {
+    let (consent_at, row) = (consent_at_us?, row?);
+    if row.asked_since_us > consent_at || row.checked_at_us < consent_at {
+        return None;
+    }
+    Some(RndCheck {
+        result: RndResult::parse(&row.result)?,
+        checked_at: jiff::Timestamp::from_microsecond(row.checked_at_us).ok()?,
+    })
+}
+
 /// CR-3 counts recorded-message calls to a number over a rolling 30 days.
 pub const RECORDED_CALLS_WINDOW_US: i64 = 30 * 86_400 * 1_000_000;
+/// CR-27 counts a program's calls to a number over 24 hours.
+pub const SALES_CALLS_WINDOW_US: i64 = 86_400 * 1_000_000;
 
 /// What the program's own history says of one call-list entry, added to its phone's case.
 #[derive(Clone, Copy, Debug, Default)]
@@ -120,6 +144,8 @@ pub struct EntryHistory {
     pub last_attempt_at_us: Option<i64>,
     /// Recorded-message calls to the number from the campaign in the 30 days before the dial (CR-3).
     pub recorded_calls_30d: u32,
+    /// This program's calls to the number in the 24 hours before the dial (CR-27).
+    pub calls_24h: u32,
 }
 
 /// The case the dialer decides an entry's dial by: [`record_case`] plus the entry's history. The
@@ -137,6 +163,7 @@ pub fn entry_case(
     case.household_attempts = Some(history.household_attempts);
     case.last_attempt_at = history.last_attempt_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
     case.prerecorded_calls_30d = Some(history.recorded_calls_30d);
+    case.calls_24h = Some(history.calls_24h);
     Ok(case)
 }
 
@@ -152,6 +179,9 @@ pub(crate) fn phone_case(
     let mut case = program.clone();
     case.insert("phone".into(), Value::from(number));
     case.insert("line_type".into(), Value::from(phone.line_type.clone()));
+    if let Some(at) = person.line_types_as_of_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
+        case.insert("line_type_checked_at".into(), Value::from(at.to_string()));
+    }
     let zones: Vec<&str> = person.address_zones.split(',').map(str::trim).filter(|z| !z.is_empty()).collect();
     case.insert("candidate_zones".into(), Value::from(zones));
     if let Some(s) = &person.res_state {
@@ -164,6 +194,11 @@ pub(crate) fn phone_case(
     case.insert("consent".into(), Value::from(phone.consent_at_us.is_some()));
     if let Some(at) = phone.consent_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
         case.insert("consent_at".into(), Value::from(at.to_string()));
+    }
+    case.insert("written_consent".into(), Value::from(phone.consent_at_us.is_some() && phone.consent_written));
+    if let Some(rnd) = usable_rnd_check(phone) {
+        case.insert("rnd_result".into(), Value::from(rnd.result.as_str()));
+        case.insert("rnd_checked_at".into(), Value::from(rnd.checked_at.to_string()));
     }
     case
 }
@@ -180,7 +215,10 @@ pub async fn check_universe(
     let table = zone_table();
     let mut program = program.clone();
     program.entry("attempts").or_insert(Value::from(0)); // Clearline has made no calls yet
-                                                         // The program's facts alone must make a readable case; otherwise say so once, not per phone.
+                                                         // A program cannot start without an attested caller ID (CR-14, CR-15), so a check of its people
+                                                         // assumes one unless told otherwise.
+    program.entry("caller_id_authorized").or_insert(Value::from(true));
+    // The program's facts alone must make a readable case; otherwise say so once, not per phone.
     let base = parse_case(&Value::Object(program.clone()).to_string(), table)
         .map_err(|e| CheckError::Program(e.to_string()))?
         .case;
@@ -280,12 +318,35 @@ mod tests {
             person("", None, Some("CA")),
             person("Europe/Paris", Some("NC"), None),
             person("America/New_York", Some("ZZ"), None),
+            PersonDialFacts {
+                line_types_as_of_us: Some(1_790_000_000_000_000),
+                ..person("America/New_York", Some("FL"), None)
+            },
         ];
+        let rnd = |result: &str, checked_at_us: i64, asked_since_us: i64| {
+            Some(clearline_store::RndRow { result: result.into(), checked_at_us, asked_since_us })
+        };
         let phones = [
             phone("landline", false, None),
             phone("wireless", true, Some(1_800_000_000_000_000)),
             phone("voip", false, Some(1_700_000_000_000_000)),
             phone("cellular", false, None),
+            // A written consent with a usable RND check; one asked about a date after the consent (not
+            // usable: it does not cover the time since); one made before the consent (not usable).
+            PhoneDialFacts {
+                consent_written: true,
+                rnd: rnd("yes", 1_810_000_000_000_000, 1_800_000_000_000_000),
+                ..phone("wireless", false, Some(1_800_000_000_000_000))
+            },
+            PhoneDialFacts {
+                rnd: rnd("no", 1_810_000_000_000_000, 1_805_000_000_000_000),
+                ..phone("landline", false, Some(1_800_000_000_000_000))
+            },
+            PhoneDialFacts {
+                consent_written: true,
+                rnd: rnd("no_data", 1_790_000_000_000_000, 1_700_000_000_000_000),
+                ..phone("voip", false, Some(1_800_000_000_000_000))
+            },
         ];
         let mut compared = 0;
         for p in &people {
@@ -298,6 +359,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!(compared, 40);
+        assert_eq!(compared, 84);
+        // The usable check reaches the case; the others leave the RND fact missing.
+        let cases: Vec<Case> =
+            phones[4..].iter().map(|ph| record_case(table, &base, &people[5], ph, "+13055550123").unwrap()).collect();
+        assert_eq!(cases[0].rnd.map(|r| r.result), Some(RndResult::Reassigned));
+        assert!(cases[0].written_consent);
+        assert_eq!(cases[1].rnd, None, "asked about a date after the consent");
+        assert_eq!(cases[2].rnd, None, "made before the consent");
+        assert_eq!(cases[0].line_type_checked_at, jiff::Timestamp::from_microsecond(1_790_000_000_000_000).ok());
     }
 }

@@ -9,7 +9,9 @@
 
 use crate::call_list::program_base_cases;
 use crate::keys::VaultSealer;
-use crate::policy_check::{entry_case, zone_table, CheckError, EntryHistory, RECORDED_CALLS_WINDOW_US};
+use crate::policy_check::{
+    entry_case, zone_table, CheckError, EntryHistory, RECORDED_CALLS_WINDOW_US, SALES_CALLS_WINDOW_US,
+};
 use clearline_core::policy::case_file::verdict_line;
 use clearline_core::policy::{decide, Case, Verdict, VerdictKind};
 use clearline_core::program::{EntryMode, ProgramStatus};
@@ -154,11 +156,19 @@ pub async fn explain_dial(
             } else {
                 Default::default()
             };
+            let calls_24h = if program.settings.commercial_content {
+                store
+                    .program_calls_since(actor, &program, &[entry.person_id], instant_us - SALES_CALLS_WINDOW_US)
+                    .await?
+            } else {
+                Default::default()
+            };
             let history = EntryHistory {
                 attempts: entry.attempts,
                 household_attempts: entry.household_attempts,
                 last_attempt_at_us: entry.last_attempt_at_us,
                 recorded_calls_30d: recorded.get(&(entry.person_id, position)).copied().unwrap_or(0),
+                calls_24h: calls_24h.get(&(entry.person_id, position)).copied().unwrap_or(0),
             };
             case = base.and_then(|b| entry_case(zone_table(), b, person, phone, &number, &history).ok());
         }

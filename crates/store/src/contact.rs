@@ -39,6 +39,19 @@ pub struct NewConsent {
     /// The IP address or recording reference, encrypted.
     pub evidence_enc: Option<Vec<u8>>,
     pub obtained_at_us: i64,
+    /// Given in writing: signed, or on a web form, by text or email (CR-27 needs it for automated
+    /// commercial calls to Florida and Oklahoma); not an oral consent on a call.
+    pub written: bool,
+}
+
+/// One Reassigned Numbers Database answer (CR-13).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRndCheck {
+    /// The date the query asked about: has the number been disconnected since then?
+    pub asked_since_us: i64,
+    /// `no` (not reassigned), `yes` (disconnected since: the consent is void) or `no_data`.
+    pub result: String,
+    pub checked_at_us: i64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -49,6 +62,7 @@ pub struct ConsentInfo {
     pub wording: String,
     pub obtained_at_us: i64,
     pub revoked_at_us: Option<i64>,
+    pub written: bool,
 }
 
 fn who(actor: &Actor) -> String {
@@ -134,45 +148,67 @@ impl Store {
 
     /// Records a consent (CR-50: source, time, exact wording, number, calling entity, evidence).
     pub async fn record_consent(&self, actor: &Actor, consent: NewConsent) -> StoreResult<i64> {
+        let ids = self.insert_consents(actor, vec![consent]).await?;
+        Ok(ids[0])
+    }
+
+    /// Records several consents in one transaction: all of them or, on any error, none.
+    pub async fn record_consents(&self, actor: &Actor, consents: Vec<NewConsent>) -> StoreResult<u64> {
+        Ok(self.insert_consents(actor, consents).await?.len() as u64)
+    }
+
+    async fn insert_consents(&self, actor: &Actor, consents: Vec<NewConsent>) -> StoreResult<Vec<i64>> {
         let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
-        for (field, value) in
-            [("calling_entity", &consent.calling_entity), ("source", &consent.source), ("wording", &consent.wording)]
-        {
-            if value.trim().is_empty() {
-                return Err(
-                    clearline_core::validate::Invalid::new(field, "is required for a consent record (CR-50)").into()
-                );
+        for consent in &consents {
+            for (field, value) in [
+                ("calling_entity", &consent.calling_entity),
+                ("source", &consent.source),
+                ("wording", &consent.wording),
+            ] {
+                if value.trim().is_empty() {
+                    return Err(clearline_core::validate::Invalid::new(
+                        field,
+                        "is required for a consent record (CR-50)",
+                    )
+                    .into());
+                }
             }
         }
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO consents (campaign_id, number_index, number_enc, calling_entity, source, wording, evidence_enc, \
-             obtained_at, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(campaign.0)
-        .bind(consent.number_index)
-        .bind(consent.number_enc)
-        .bind(consent.calling_entity.trim())
-        .bind(consent.source.trim())
-        .bind(consent.wording.trim())
-        .bind(consent.evidence_enc)
-        .bind(consent.obtained_at_us)
-        .bind(now_us())
-        .bind(who(actor))
-        .fetch_one(&mut *tx.tx)
-        .await?
-        .get(0);
-        tx.audit(
-            campaign,
-            actor,
-            "consent.record",
-            "consent",
-            &id.to_string(),
-            json!({"source": consent.source.trim()}),
-        )
-        .await?;
+        let mut ids = Vec::with_capacity(consents.len());
+        for consent in consents {
+            let id: i64 = sqlx::query(
+                "INSERT INTO consents (campaign_id, number_index, number_enc, calling_entity, source, wording, \
+                 evidence_enc, obtained_at, recorded_at, recorded_by, written) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(campaign.0)
+            .bind(consent.number_index)
+            .bind(consent.number_enc)
+            .bind(consent.calling_entity.trim())
+            .bind(consent.source.trim())
+            .bind(consent.wording.trim())
+            .bind(consent.evidence_enc)
+            .bind(consent.obtained_at_us)
+            .bind(now_us())
+            .bind(who(actor))
+            .bind(i64::from(consent.written))
+            .fetch_one(&mut *tx.tx)
+            .await?
+            .get(0);
+            tx.audit(
+                campaign,
+                actor,
+                "consent.record",
+                "consent",
+                &id.to_string(),
+                json!({"source": consent.source.trim(), "written": consent.written}),
+            )
+            .await?;
+            ids.push(id);
+        }
         tx.commit().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// The consents on record for a number (by blind index), newest first.
@@ -190,7 +226,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let rows = sqlx::query(
-            "SELECT id, calling_entity, source, wording, obtained_at, revoked_at FROM consents \
+            "SELECT id, calling_entity, source, wording, obtained_at, revoked_at, written FROM consents \
              WHERE campaign_id = $1 AND number_index = $2 ORDER BY obtained_at DESC, id DESC",
         )
         .bind(org.0)
@@ -206,8 +242,63 @@ impl Store {
                 wording: r.get(3),
                 obtained_at_us: r.get(4),
                 revoked_at_us: r.get(5),
+                written: r.get::<i64, _>(6) == 1,
             })
             .collect())
+    }
+
+    /// Records Reassigned Numbers Database answers (CR-13, 47 CFR 64.1200(m): keep the query's time, the
+    /// consent date asked about and the answer), all in one transaction. Each is `(number, answer)`.
+    pub async fn record_rnd_checks(&self, actor: &Actor, checks: &[(DncEntry, NewRndCheck)]) -> StoreResult<u64> {
+        let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
+        let mut tx = self.write().await?;
+        let recorded_at = now_us();
+        for (number, check) in checks {
+            if !["no", "yes", "no_data"].contains(&check.result.as_str()) {
+                return Err(clearline_core::validate::Invalid::new("result", "must be no, yes or no_data").into());
+            }
+            sqlx::query(
+                "INSERT INTO rnd_checks (campaign_id, number_index, number_enc, asked_since, result, checked_at, \
+                 recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(campaign.0)
+            .bind(number.number_index.clone())
+            .bind(number.number_enc.clone())
+            .bind(check.asked_since_us)
+            .bind(check.result.as_str())
+            .bind(check.checked_at_us)
+            .bind(recorded_at)
+            .bind(who(actor))
+            .execute(&mut *tx.tx)
+            .await?;
+        }
+        let count = checks.len() as u64;
+        tx.audit(campaign, actor, "rnd.record", "rnd_checks", "", json!({"checks": count})).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// The newest Reassigned Numbers Database check of a number (by blind index), if any.
+    pub async fn newest_rnd_check(
+        &self,
+        actor: &Actor,
+        campaign: OrgId,
+        number_index: &[u8],
+    ) -> StoreResult<Option<crate::RndRow>> {
+        let org = require_in_org(actor, Capability::ManageDoNotCall, None)
+            .or_else(|_| require_in_org(actor, Capability::ExportPersonalData, None))?;
+        if org != campaign {
+            return Err(StoreError::NotFound);
+        }
+        let row = sqlx::query(
+            "SELECT result, checked_at, asked_since FROM rnd_checks WHERE campaign_id = $1 AND number_index = $2 \
+             ORDER BY checked_at DESC, id DESC LIMIT 1",
+        )
+        .bind(org.0)
+        .bind(number_index.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| crate::RndRow { result: r.get(0), checked_at_us: r.get(1), asked_since_us: r.get(2) }))
     }
 
     /// Revokes a consent (any reasonable means counts, CR-8); the record stays, marked.

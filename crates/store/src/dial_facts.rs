@@ -22,6 +22,9 @@ pub struct PersonDialFacts {
     pub address_zones: String,
     pub res_state: Option<String>,
     pub source_state: Option<String>,
+    /// When the import batch that last wrote this person's phones started: their line types are as of
+    /// then (CR-12).
+    pub line_types_as_of_us: Option<i64>,
     pub phones: Vec<PhoneDialFacts>,
 }
 
@@ -37,6 +40,19 @@ pub struct PhoneDialFacts {
     pub on_dnc: bool,
     /// When the newest unrevoked consent for this number was obtained.
     pub consent_at_us: Option<i64>,
+    /// That consent was given in writing (CR-27).
+    pub consent_written: bool,
+    /// The newest Reassigned Numbers Database check of this number (CR-13), if any.
+    pub rnd: Option<RndRow>,
+}
+
+/// One Reassigned Numbers Database answer as stored: `no`, `yes` or `no_data`, when it was given, and
+/// the date it was asked about (the number's status since then).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RndRow {
+    pub result: String,
+    pub checked_at_us: i64,
+    pub asked_since_us: i64,
 }
 
 impl Store {
@@ -62,7 +78,8 @@ impl Store {
     ) -> StoreResult<Vec<PersonDialFacts>> {
         let campaign = require_in_org(actor, Capability::ExportPersonalData, None)
             .or_else(|_| crate::dial_history::dial_reader(actor))?;
-        let columns = "p.id, p.person_key, p.household_id, p.address_zones, p.res_state, p.source_state";
+        let columns = "p.id, p.person_key, p.household_id, p.address_zones, p.res_state, p.source_state, \
+                       (SELECT b.started_at FROM import_batches b WHERE b.id = p.batch_id)";
         let (sql, args) = self.universe_page_query(campaign, filter, columns, after_id, limit).await?;
         let mut people: Vec<PersonDialFacts> = sqlx::query_with(&sql, args)
             .fetch_all(&self.pool)
@@ -75,6 +92,7 @@ impl Store {
                 address_zones: r.get(3),
                 res_state: r.get(4),
                 source_state: r.get(5),
+                line_types_as_of_us: r.get(6),
                 phones: Vec::new(),
             })
             .collect();
@@ -91,7 +109,14 @@ impl Store {
                AND d.number_index = ph.number_index) THEN 1 ELSE 0 END AS BIGINT), \
              (SELECT MAX(c.obtained_at) FROM consents c WHERE c.campaign_id = ph.campaign_id \
                AND c.number_index = ph.number_index AND c.revoked_at IS NULL) \
-             , ph.position FROM phones ph WHERE +ph.campaign_id = $1 AND ph.person_id >= $2 AND ph.person_id <= $3 \
+             , ph.position, \
+             (SELECT c.written FROM consents c WHERE c.campaign_id = ph.campaign_id \
+               AND c.number_index = ph.number_index AND c.revoked_at IS NULL \
+               ORDER BY c.obtained_at DESC, c.id DESC LIMIT 1), \
+             (SELECT r.result || ' ' || CAST(r.checked_at AS TEXT) || ' ' || CAST(r.asked_since AS TEXT) \
+               FROM rnd_checks r WHERE r.campaign_id = ph.campaign_id AND r.number_index = ph.number_index \
+               ORDER BY r.checked_at DESC, r.id DESC LIMIT 1) \
+             FROM phones ph WHERE +ph.campaign_id = $1 AND ph.person_id >= $2 AND ph.person_id <= $3 \
              ORDER BY ph.person_id, ph.position",
         )
         .bind(campaign.0)
@@ -109,9 +134,20 @@ impl Store {
                     on_dnc: r.get::<i64, _>(4) == 1,
                     consent_at_us: r.get(5),
                     position: u32::try_from(r.get::<i64, _>(6)).unwrap_or(u32::MAX),
+                    consent_written: r.get::<Option<i64>, _>(7) == Some(1),
+                    rnd: r.get::<Option<String>, _>(8).as_deref().and_then(parse_rnd_row),
                 });
             }
         }
         Ok(people)
     }
+}
+
+/// `result checked_at asked_since`, as the phone query packs the newest check into one column.
+fn parse_rnd_row(text: &str) -> Option<RndRow> {
+    let mut parts = text.split(' ');
+    let result = parts.next()?.to_string();
+    let checked_at_us = parts.next()?.parse().ok()?;
+    let asked_since_us = parts.next()?.parse().ok()?;
+    Some(RndRow { result, checked_at_us, asked_since_us })
 }

@@ -121,6 +121,21 @@ impl Store {
         tx.commit().await
     }
 
+    /// For each phone `(person_id, position)` of these people: this program's calls to the same number
+    /// since `since_us` — one subject, as CR-27 counts telephonic sales calls. Phones with none are
+    /// absent.
+    pub async fn program_calls_since(
+        &self,
+        actor: &Actor,
+        program: &Program,
+        person_ids: &[i64],
+        since_us: i64,
+    ) -> StoreResult<HashMap<(i64, u32), u32>> {
+        let campaign = dial_reader(actor)?;
+        // A program's id comes from the database: an integer, safe to write into the statement.
+        self.calls_to_numbers_since(campaign, person_ids, since_us, &format!("a.program_id = {}", program.id)).await
+    }
+
     /// For each phone `(person_id, position)` of these people: the recorded-message calls (CR-3) the
     /// campaign — the calling entity — has placed to the same number since `since_us`, in any of its
     /// programs and to whoever then held the number. Phones with none are absent.
@@ -131,19 +146,30 @@ impl Store {
         since_us: i64,
     ) -> StoreResult<HashMap<(i64, u32), u32>> {
         let campaign = dial_reader(actor)?;
+        let kinds = RECORDED_DIAL_KINDS.map(|k| format!("'{k}'")).join(",");
+        self.calls_to_numbers_since(campaign, person_ids, since_us, &format!("a.dial_kind IN ({kinds})")).await
+    }
+
+    /// The campaign's attempts matching `condition` (SQL over `a`, the attempt) to each phone's number
+    /// since `since_us`. Matched by blind index: a number reached through another person's record counts.
+    async fn calls_to_numbers_since(
+        &self,
+        campaign: OrgId,
+        person_ids: &[i64],
+        since_us: i64,
+        condition: &str,
+    ) -> StoreResult<HashMap<(i64, u32), u32>> {
         let mut out = HashMap::new();
         if person_ids.is_empty() {
             return Ok(out);
         }
         let ids = person_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-        let kinds = RECORDED_DIAL_KINDS.map(|k| format!("'{k}'")).join(",");
-        // Matched by blind index: a number reached through another person's record counts too.
         let rows = sqlx::query(&format!(
             "SELECT ph.person_id, ph.position, CAST(COUNT(a.id) AS BIGINT) FROM phones ph \
              JOIN phones dialed ON dialed.campaign_id = ph.campaign_id AND dialed.number_index = ph.number_index \
              JOIN call_attempts a ON a.person_id = dialed.person_id AND a.phone_position = dialed.position \
              JOIN programs pr ON pr.id = a.program_id AND pr.campaign_id = ph.campaign_id \
-             WHERE ph.campaign_id = $1 AND ph.person_id IN ({ids}) AND a.dial_kind IN ({kinds}) \
+             WHERE ph.campaign_id = $1 AND ph.person_id IN ({ids}) AND {condition} \
              AND a.dialed_at >= $2 GROUP BY ph.person_id, ph.position"
         ))
         .bind(campaign.0)

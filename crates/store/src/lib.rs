@@ -40,10 +40,10 @@ pub use calling::{
     AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, DialableEntry, NewAttempt,
     StepRecord, DEFAULT_RETRY_SPACING_MINUTES,
 };
-pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, OPT_OUT_SOURCES};
+pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, NewRndCheck, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
 pub use desk::DeskPerson;
-pub use dial_facts::{PersonDialFacts, PhoneDialFacts};
+pub use dial_facts::{PersonDialFacts, PhoneDialFacts, RndRow};
 pub use dial_history::{EntryState, RECORDED_DIAL_KINDS};
 pub use error::{StoreError, StoreResult};
 pub use floor::{AgentSeat, FloorBoard, ProgramBoard};

@@ -55,6 +55,8 @@ pub struct PersonView {
     pub address_zones: String,
     pub field_problems: String,
     pub batch_id: i64,
+    /// When the batch that last wrote the phones started: their line types are as of then (CR-12).
+    pub line_types_as_of_us: Option<i64>,
     #[serde(skip)]
     pub birth_date_enc: Option<Vec<u8>>,
     #[serde(skip)]
@@ -531,7 +533,8 @@ impl Store {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "SELECT id, person_key, source_state, first_name, middle_name, last_name, res_address, res_city, res_state, res_zip, county, \
-             birth_year, party, precinct, address_zones, field_problems, batch_id, birth_date_enc, email_enc \
+             birth_year, party, precinct, address_zones, field_problems, batch_id, birth_date_enc, email_enc, \
+             (SELECT b.started_at FROM import_batches b WHERE b.id = persons.batch_id) AS line_types_as_of \
              FROM persons WHERE campaign_id = $1 AND person_key = $2",
         )
         .bind(org.0)
@@ -574,6 +577,7 @@ impl Store {
             address_zones: row.get("address_zones"),
             field_problems: row.get("field_problems"),
             batch_id: row.get("batch_id"),
+            line_types_as_of_us: row.get("line_types_as_of"),
             birth_date_enc: row.get("birth_date_enc"),
             email_enc: row.get("email_enc"),
             phones,

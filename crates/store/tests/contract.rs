@@ -930,6 +930,7 @@ async fn do_not_call_and_consent_records(t: TestStore) {
     assert!(matches!(store.add_do_not_call(&w.owner, "rumour", &[entry(4)]).await, Err(StoreError::Invalid(_))));
 
     let consent = |wording: &str| NewConsent {
+        written: false,
         number_index: vec![9; 32],
         number_enc: vec![9],
         calling_entity: "Friends of Test".into(),
@@ -1056,6 +1057,7 @@ async fn universe_dial_facts_match_do_not_call_and_consent_by_blind_index(t: Tes
         .await
         .unwrap();
     let consent = |at: i64| NewConsent {
+        written: false,
         number_index: vec![1; 32],
         number_enc: vec![1],
         calling_entity: "Friends of Test".into(),
@@ -1083,6 +1085,48 @@ async fn universe_dial_facts_match_do_not_call_and_consent_by_blind_index(t: Tes
     store.revoke_consent(&w.owner, newest).await.unwrap();
     let facts = store.universe_dial_facts(&w.owner, &everyone, 0, 100).await.unwrap();
     assert_eq!(facts[0].phones[0].consent_at_us, Some(1_700_000_000_000_000));
+    // CR-12: the phones' line types are as of the import batch that wrote them.
+    let batch_started = facts[0].line_types_as_of_us.expect("the batch's start");
+    assert!(
+        batch_started > 1_700_000_000_000_000 && facts.iter().all(|p| p.line_types_as_of_us == Some(batch_started))
+    );
+    assert!(!facts[0].phones[0].consent_written);
+    assert_eq!(facts[0].phones[0].rnd, None, "no RND check yet");
+    // CR-27: a written consent, newer than the oral one, is the newest; CR-13: the newest RND check.
+    store.record_consent(&w.owner, NewConsent { written: true, ..consent(1_750_000_000_000_000) }).await.unwrap();
+    let number = || DncEntry { number_index: vec![1; 32], number_enc: vec![1] };
+    let check = |result: &str, checked_at_us: i64| clearline_store::NewRndCheck {
+        asked_since_us: 1_750_000_000_000_000,
+        result: result.into(),
+        checked_at_us,
+    };
+    let recorded = store
+        .record_rnd_checks(
+            &w.owner,
+            &[(number(), check("no", 1_760_000_000_000_000)), (number(), check("yes", 1_770_000_000_000_000))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded, 2);
+    let bad = store.record_rnd_checks(&w.owner, &[(number(), check("maybe", 1_780_000_000_000_000))]).await;
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "an answer other than no, yes, no_data is refused");
+    let facts = store.universe_dial_facts(&w.owner, &everyone, 0, 100).await.unwrap();
+    assert_eq!(facts[0].phones[0].consent_at_us, Some(1_750_000_000_000_000));
+    assert!(facts[0].phones[0].consent_written);
+    assert_eq!(
+        facts[0].phones[0].rnd,
+        Some(clearline_store::RndRow {
+            result: "yes".into(),
+            checked_at_us: 1_770_000_000_000_000,
+            asked_since_us: 1_750_000_000_000_000
+        }),
+        "the newest check, whatever the order recorded"
+    );
+    assert_eq!(facts[1].phones[0].rnd, None, "another number's checks are not this one's");
+    assert!(matches!(
+        store.record_rnd_checks(&w.analyst, &[(number(), check("no", 1))]).await,
+        Err(StoreError::Forbidden(_))
+    ));
     // Paging: after A's id, A is not returned.
     let after = store.universe_dial_facts(&w.owner, &everyone, facts[0].id, 100).await.unwrap();
     assert_eq!(after.iter().map(|p| p.person_key.as_str()).collect::<Vec<_>>(), ["B", "C"]);
@@ -1633,6 +1677,12 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     let far = later + 86_400_000_000;
     let dialable = store.dialable_entries(&w.owner, &program, None, far, 10, &[]).await.unwrap();
     assert!(!dialable.iter().any(|e| e.person_id == a), "max_attempts reached");
+    // CR-27 counts this program's calls per number over 24 h; CR-3 only recorded-message calls.
+    let calls = store.program_calls_since(&w.owner, &program, &[a, b, c], t0).await.unwrap();
+    assert_eq!(calls.into_iter().collect::<Vec<_>>(), vec![((a, 0), 2)], "A's two calls, nobody else's");
+    let calls = store.program_calls_since(&w.owner, &program, &[a, b, c], later).await.unwrap();
+    assert_eq!(calls.get(&(a, 0)), Some(&1), "only the call since then");
+    assert!(store.recorded_calls_since(&w.owner, &[a, b, c], t0).await.unwrap().is_empty(), "preview calls are live");
     // do_not_call: the number goes on the campaign's list in the same transaction (CR-47).
     let opt_out = store.open_attempt(&w.owner, &program, &attempt(c, far)).await.unwrap();
     store.finish_attempt(&w.owner, &program, opt_out, &result(Disposition::DoNotCall, far + 60_000_000)).await.unwrap();

@@ -5,7 +5,7 @@
 
 use clearline_core::disposition::Disposition;
 use clearline_core::phone::{is_premium, is_toll_free, nanp, LineType};
-use clearline_core::policy::{Case, DialMode, RndResult, DEFAULT_MIN_SPACING_MINUTES};
+use clearline_core::policy::{Case, DialMode, RndResult, DEFAULT_MIN_SPACING_MINUTES, LINE_TYPE_FRESH_DAYS};
 use clearline_core::tz;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
@@ -78,6 +78,7 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
     contradictory |= case.attempts == Some(0) && (case.last_attempt_at.is_some() || case.last_disposition.is_some());
     contradictory |= case.consent == Some(false) && case.consent_at.is_some();
     contradictory |= case.program_window.is_some_and(|w| w.open >= w.close);
+    contradictory |= case.written_consent && case.consent == Some(false);
     if contradictory {
         hard(&mut deny, &["contradictory_fact"]);
     }
@@ -97,6 +98,13 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
     };
     let in_state = |code: &str| states.iter().any(|s| s == code);
 
+    match case.caller_id_authorized {
+        None => hard(&mut deny, &["missing_fact", "CR-14", "CR-15"]),
+        Some(false) => hard(&mut deny, &["CR-14", "CR-15"]),
+        Some(true) => {}
+    }
+    // Florida's and Oklahoma's sales-call laws, for commercial content.
+    let sales = case.commercial_content && (in_state("FL") || in_state("OK"));
     if case.on_dnc == Some(true) || case.on_org_dnc {
         hard(&mut deny, &["CR-47", "CR-7"]);
     }
@@ -147,7 +155,13 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
     let cr4 = mode == Some(DialMode::ArtificialVoice);
 
     if let (Some(line), Some(_)) = (case.line_type, mode) {
-        let wireless = matches!(line, LineType::Wireless | LineType::Voip | LineType::Unknown);
+        // A landline looked up more than 15 days ago (or never) may have been ported to wireless.
+        let fresh = match (case.line_type_checked_at, case.instant) {
+            (Some(checked), Some(now)) => checked + SignedDuration::from_hours(24 * LINE_TYPE_FRESH_DAYS) >= now,
+            _ => false,
+        };
+        let stale = line == LineType::Landline && (robocall || system) && !fresh;
+        let wireless = matches!(line, LineType::Wireless | LineType::Voip | LineType::Unknown) || stale;
         let protected = line == LineType::Protected;
         if (robocall || system) && (wireless || protected) {
             match consent_usable() {
@@ -157,6 +171,9 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
                     let mut rules = vec![if protected { "CR-2" } else { "CR-1" }];
                     if voided {
                         rules.push("CR-13");
+                    }
+                    if stale {
+                        rules.push("CR-12");
                     }
                     if robocall {
                         if cr4 {
@@ -193,6 +210,27 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
                     }
                 },
                 Some(_) => {}
+            }
+        }
+        if sales && (robocall || system) {
+            let failed_with = match consent_usable() {
+                Err(()) => {
+                    hard(&mut deny, &["missing_fact", "CR-13"]);
+                    None
+                }
+                Ok(None) => None,
+                Ok(Some(true)) if case.written_consent => None,
+                Ok(Some(true)) => Some(vec!["CR-27"]),
+                Ok(Some(false)) if voided => Some(vec!["CR-27", "CR-13"]),
+                Ok(Some(false)) => Some(vec!["CR-27"]),
+            };
+            if let Some(rules) = failed_with {
+                if robocall {
+                    hard(&mut deny, &rules);
+                } else {
+                    conditions.push("manual_dial_only");
+                    condition_rules.extend(rules);
+                }
             }
         }
         if line == LineType::Landline && case.business_line && (robocall || system) {
@@ -285,6 +323,19 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
         }
     }
 
+    if sales {
+        match (case.calls_24h, case.last_attempt_at) {
+            (None, _) => hard(&mut deny, &["missing_fact", "CR-27"]),
+            (Some(n), None) if n >= 3 => hard(&mut deny, &["missing_fact", "CR-27"]),
+            (Some(n), Some(last)) if n >= 3 => {
+                deny.push("CR-27");
+                let ready = last + SignedDuration::from_hours(24);
+                from = from.map(|f| f.max(ready));
+            }
+            _ => {}
+        }
+    }
+
     // Calling hours, by the clock on the wall in each zone.
     let zones: Vec<TimeZone> = zone_names_of_case.iter().map(|n| TimeZone::get(n).expect("a known zone")).collect();
     let mut windows: Vec<(&'static str, (i32, i32))> = vec![("CR-45", (8 * 3600, 21 * 3600))];
@@ -299,6 +350,9 @@ pub fn evaluate(case: &Case, zone_names_of_case: &[String]) -> Plain {
     }
     if robocall && in_state("ND") {
         windows.push(("CR-22", (8 * 3600, 21 * 3600)));
+    }
+    if sales {
+        windows.push(("CR-27", (8 * 3600, 20 * 3600)));
     }
     let wall = |t: Timestamp, tz: &TimeZone| {
         let time = t.to_zoned(tz.clone()).time();

@@ -82,6 +82,7 @@ pub fn parse_case(line: &str, table: &ZoneTable) -> Result<ParsedCase, CaseError
             None => None,
         },
         line_type: f.parsed("line_type", parse_line_type, "not one of wireless, landline, voip, protected, unknown")?,
+        line_type_checked_at: f.instant("line_type_checked_at")?,
         business_line: f.flag("business_line")?.unwrap_or(false),
         business_lines_in_progress: f.count("business_lines_in_progress")?,
         dial_mode: f.parsed(
@@ -91,6 +92,7 @@ pub fn parse_case(line: &str, table: &ZoneTable) -> Result<ParsedCase, CaseError
         )?,
         purpose: f.parsed("purpose", Purpose::parse, "not one of gotv, fundraising, survey, persuasion")?,
         consent: f.flag("consent")?,
+        written_consent: f.flag("written_consent")?.unwrap_or(false),
         consent_at: f.instant("consent_at")?,
         rnd,
         on_dnc: f.flag("on_dnc")?,
@@ -110,6 +112,9 @@ pub fn parse_case(line: &str, table: &ZoneTable) -> Result<ParsedCase, CaseError
         vendor_country: f.parsed("vendor_country", Country::parse, "not a two-letter country code")?,
         source_state: f.state("source_state")?,
         program_window: f.parsed("program_window", parse_window, "not a window such as 09:00-20:30")?,
+        caller_id_authorized: f.flag("caller_id_authorized")?,
+        commercial_content: f.flag("commercial_content")?.unwrap_or(false),
+        calls_24h: f.count("calls_24h")?,
     };
     let id = object.get("id").cloned().unwrap_or(Value::Null);
     Ok(ParsedCase { id, case, object })

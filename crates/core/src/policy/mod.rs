@@ -73,6 +73,15 @@ pub enum RndResult {
 }
 
 impl RndResult {
+    /// The case-file spelling, as [`RndResult::parse`] reads it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RndResult::NotReassigned => "no",
+            RndResult::Reassigned => "yes",
+            RndResult::NoData => "no_data",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<RndResult> {
         match text {
             "no" => Some(RndResult::NotReassigned),
@@ -108,6 +117,9 @@ pub struct Case {
     pub address_state: Option<StateCode>,
     pub phone: Option<PhoneE164>,
     pub line_type: Option<LineType>,
+    /// When the line type was last looked up (CR-12). A landline is relied on as a landline only when
+    /// looked up within [`LINE_TYPE_FRESH_DAYS`] before `instant`; `None` is "never", so it is not.
+    pub line_type_checked_at: Option<Timestamp>,
     /// A landline marked as a business line (not residential for CR-3).
     pub business_line: bool,
     /// Other lines of the same business the system is dialing or connected to now (CR-10).
@@ -116,6 +128,9 @@ pub struct Case {
     pub purpose: Option<Purpose>,
     /// A consent record exists for this number and this calling entity.
     pub consent: Option<bool>,
+    /// That consent is written (signed, or given on a web form or by text): what CR-27 needs for
+    /// automated commercial calls. `false` when not said.
+    pub written_consent: bool,
     pub consent_at: Option<Timestamp>,
     pub rnd: Option<RndCheck>,
     /// On the campaign's internal do-not-call list.
@@ -148,7 +163,20 @@ pub struct Case {
     pub source_state: Option<StateCode>,
     /// The program's own calling hours, local time in every candidate zone.
     pub program_window: Option<Window>,
+    /// The caller ID the dial presents is one the campaign attested it may use and that rings back to it
+    /// (CR-14), with documented right to use (CR-15). Needed for every dial.
+    pub caller_id_authorized: Option<bool>,
+    /// The program's calls carry commercial content (anything sold: merchandise, tickets, services),
+    /// which makes them "telephonic sales calls" under Florida's and Oklahoma's laws (CR-27). `false`
+    /// when not said: purely political calls are not covered.
+    pub commercial_content: bool,
+    /// Calls to this number on this program (one subject) in the 24 hours before `instant` (CR-27).
+    pub calls_24h: Option<u32>,
 }
+
+/// CR-12 (47 CFR 64.1200(a)(1)(iv)): a call to a number ported from wireline to wireless is excused only
+/// within 15 days of the port, so a landline classification older than that may be stale.
+pub const LINE_TYPE_FRESH_DAYS: i64 = 15;
 
 /// The three answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -191,12 +219,18 @@ pub enum Reason {
     ResidentialRobocallLimit,
     MultiLineBusiness,
     NationalDncNewHampshire,
+    CallerIdNotAuthorized,
+    StaleLineRobocall,
+    CommercialRobocallNoWrittenConsent,
+    CommercialDailyLimit,
     MaxAttempts,
     HouseholdCap,
     MinSpacing,
     OutsideWindow,
     NoCommonWindow,
     ManualDialOnly,
+    StaleLineManualOnly,
+    CommercialManualOnly,
     LiveOperatorFirst,
     AnnounceRecording,
     SafeHarbor,
@@ -237,6 +271,18 @@ impl Reason {
             Reason::NationalDncNewHampshire => {
                 "New Hampshire: no prerecorded political message to a number on the federal Do Not Call list."
             }
+            Reason::CallerIdNotAuthorized => {
+                "The caller ID is not one the campaign attested it may use and that rings back to it."
+            }
+            Reason::StaleLineRobocall => {
+                "The landline's line type was not looked up in the last 15 days: it may have been ported to a wireless line, so no recorded message without consent."
+            }
+            Reason::CommercialRobocallNoWrittenConsent => {
+                "Florida or Oklahoma and commercial content: no recorded message without written consent."
+            }
+            Reason::CommercialDailyLimit => {
+                "Florida or Oklahoma and commercial content: three calls on this subject in 24 hours already."
+            }
             Reason::MaxAttempts => "The program's maximum number of attempts for this person is reached.",
             Reason::HouseholdCap => "The program's cap on attempts per household is reached.",
             Reason::MinSpacing => "Too soon after the last attempt on this number.",
@@ -246,6 +292,12 @@ impl Reason {
             }
             Reason::ManualDialOnly => {
                 "Wireless, VoIP, unknown or protected line without consent: an agent dials by hand (manual or preview), never the system."
+            }
+            Reason::StaleLineManualOnly => {
+                "The landline's line type was not looked up in the last 15 days: it may have been ported to a wireless line, so an agent dials by hand."
+            }
+            Reason::CommercialManualOnly => {
+                "Florida or Oklahoma and commercial content: automated dialing needs written consent, so an agent dials by hand."
             }
             Reason::LiveOperatorFirst => {
                 "State law: a live operator introduces the call and obtains consent before any recording plays."

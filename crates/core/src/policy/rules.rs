@@ -4,7 +4,9 @@
 
 use super::vocab::{Condition, ConditionSet, Contradiction, DialMode, Fact, FactSet, RuleId, RuleSet};
 use super::zones::{local_second, next_open, StateCode, StateSet, Window, ZoneSet, ZoneTable};
-use super::{Case, Country, Reason, RndResult, Verdict, VerdictKind, DEFAULT_MIN_SPACING_MINUTES};
+use super::{
+    Case, Country, Reason, RndResult, Verdict, VerdictKind, DEFAULT_MIN_SPACING_MINUTES, LINE_TYPE_FRESH_DAYS,
+};
 use crate::disposition::Disposition;
 use crate::phone::{is_premium, is_toll_free, LineType};
 use jiff::{SignedDuration, Timestamp};
@@ -20,6 +22,11 @@ const DEFAULT_WINDOW: Window = Window::hours(8, 21);
 const ROBOCALL_WINDOW_9_TO_21: Window = Window::hours(9, 21);
 /// CR-22 (N.D.C.C. 51-28-05, reported): 08:00–21:00.
 const ND_ROBOCALL_WINDOW: Window = Window::hours(8, 21);
+/// CR-27 (Fla. Stat. 501.059, Okla. Stat. tit. 15 §775C, https://www.dnc.com/news/compliance-refresher-calling-florida-and-oklahoma):
+/// telephonic sales calls 08:00–20:00 local.
+const SALES_CALL_WINDOW: Window = Window::hours(8, 20);
+/// CR-27: at most 3 telephonic sales calls on one subject per 24 hours.
+const SALES_CALLS_PER_24H: u32 = 3;
 
 /// The states with a rule of their own, looked up once.
 struct Laws {
@@ -28,6 +35,8 @@ struct Laws {
     north_dakota: StateCode,
     indiana: StateCode,
     new_hampshire: StateCode,
+    /// CR-27: the mini-TCPAs of Florida and Oklahoma, for calls with commercial content.
+    sales_call_laws: StateSet,
     /// CR-28: all-party consent to record (CA, DE, FL, IL, MD, MA, MT, NV, NH, PA, WA), plus the mixed
     /// states CT, MI and OR, taken at the stricter reading. Source: https://recordphonecall.com/resources/one-party-vs-all-party/
     all_party_recording: StateSet,
@@ -43,6 +52,7 @@ fn laws() -> &'static Laws {
             north_dakota: code("ND"),
             indiana: code("IN"),
             new_hampshire: code("NH"),
+            sales_call_laws: StateSet::of(&["FL", "OK"]),
             all_party_recording: StateSet::of(&[
                 "CA", "DE", "FL", "IL", "MD", "MA", "MT", "NV", "NH", "PA", "WA", "CT", "MI", "OR",
             ]),
@@ -170,6 +180,14 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
     // CR-47 [BP] internal do-not-call list, every call type, effective at once; stricter than CR-7's 10
     // business days (47 CFR 64.1200(d), https://mslawgroup.com/fcc-delays-reasonable-methods-provision-of-new-revocation-of-consent-regulations-until-april-11-2026).
     let dnc_rules = RuleSet::of(&[Cr47, Cr7]);
+    // CR-14 (47 CFR 64.1604, http://federal.elaws.us/cfr/title47.part64.section64.1604): the caller ID is
+    // a number the caller may use and that rings back to it; CR-15 [BP] (STIR/SHAKEN "A" attestation,
+    // https://docs.fcc.gov/public/attachments/DOC-367133A1.txt): with documented right to use. The
+    // campaign attests both for the program's number; every dial carries the attestation.
+    let caller_id_rules = RuleSet::of(&[Cr14, Cr15]);
+    if acc.require(case.caller_id_authorized, Fact::CallerIdAuthorized, caller_id_rules) == Some(false) {
+        acc.deny(Reason::CallerIdNotAuthorized, caller_id_rules);
+    }
     if on_dnc == Some(true) {
         acc.deny(Reason::OnDnc, dnc_rules);
     }
@@ -187,8 +205,12 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
     }
 
     data_location(&mut acc, case, mode);
+    let sales_call = case.commercial_content && states.intersects(laws.sales_call_laws);
     if let (Some(line), Some(mode)) = (line, mode) {
-        line_and_mode(&mut acc, case, line, mode);
+        line_and_mode(&mut acc, case, line, mode, instant);
+        if sales_call {
+            sales_call_consent(&mut acc, case, mode);
+        }
         if mode.is_robocall() {
             state_robocall_laws(&mut acc, case, laws, states);
         }
@@ -236,9 +258,21 @@ pub(super) fn evaluate(table: &ZoneTable, case: &Case) -> Verdict {
             }
         }
     }
+    if sales_call {
+        // CR-27: at most 3 telephonic sales calls on one subject (the program) per 24 hours. The next is
+        // allowed 24 h after the last call: later than the oldest call's ageing out, never earlier.
+        let rules = RuleSet::of(&[Cr27]);
+        if acc.require(case.calls_24h, Fact::Calls24h, rules).is_some_and(|n| n >= SALES_CALLS_PER_24H) {
+            if let Some(last) = acc.require(case.last_attempt_at, Fact::LastAttemptAt, rules) {
+                acc.deny_timed(Reason::CommercialDailyLimit, rules);
+                let next = last.saturating_add(SignedDuration::from_hours(24)).unwrap_or(last);
+                earliest = earliest.map(|e| e.max(next));
+            }
+        }
+    }
 
     // Calling windows in every candidate zone.
-    let window = instant.map(|instant| hours(&mut acc, table, case, laws, states, zones, mode, instant));
+    let window = instant.map(|instant| hours(&mut acc, table, case, laws, states, zones, mode, instant, sales_call));
 
     let next_allowed_at = match (acc.deny_reason, acc.denied_for_good, window, earliest) {
         (Some(_), false, Some(window), Some(from)) => {
@@ -303,6 +337,9 @@ fn contradictions(acc: &mut Acc, case: &Case) {
     if case.program_window.is_some_and(Window::is_empty) {
         acc.contradiction(Contradiction::EmptyProgramWindow);
     }
+    if case.written_consent && case.consent == Some(false) {
+        acc.contradiction(Contradiction::WrittenConsentWithoutConsent);
+    }
 }
 
 /// The address zones (else every zone of the state, else every US zone) and the area-code zones.
@@ -345,13 +382,29 @@ fn data_location(acc: &mut Acc, case: &Case, mode: Option<DialMode>) {
     }
 }
 
-/// CR-1, CR-2, CR-3, CR-4, CR-5, CR-6, CR-10, CR-49: what the line type lets the dial mode do.
-fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode) {
+/// CR-12: whether a landline classification was looked up recently enough to rely on. A lookup made
+/// after `instant` (a list built for an instant in the past) is taken as current.
+fn line_type_fresh(case: &Case, instant: Option<Timestamp>) -> bool {
+    match (case.line_type_checked_at, instant) {
+        (Some(checked), Some(now)) => {
+            now.duration_since(checked) <= SignedDuration::from_hours(24 * LINE_TYPE_FRESH_DAYS)
+        }
+        _ => false,
+    }
+}
+
+/// CR-1, CR-2, CR-3, CR-4, CR-5, CR-6, CR-10, CR-12, CR-49: what the line type lets the dial mode do.
+fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode, instant: Option<Timestamp>) {
     let robocall = mode.is_robocall();
     // CR-4 (FCC 24-17): an AI or cloned voice is "artificial": every robocall rule applies; cited with them.
     let artificial = if mode == DialMode::ArtificialVoice { RuleSet::of(&[Cr4]) } else { RuleSet::EMPTY };
     // The issue: voip and unknown count as wireless for CR-1 and CR-49 (nothing is assumed a landline).
-    let wireless_like = matches!(line, LineType::Wireless | LineType::Voip | LineType::Unknown);
+    // CR-12 (47 CFR 64.1200(a)(1)(iv)): a number ported from wireline to wireless is excused only for 15
+    // days, and the rule says to look the line type up before every dial; a landline not looked up in
+    // that time may be wireless now, so a dial that relies on it being a landline treats it as unknown.
+    let stale_landline =
+        line == LineType::Landline && (robocall || mode.is_system_dialed()) && !line_type_fresh(case, instant);
+    let wireless_like = matches!(line, LineType::Wireless | LineType::Voip | LineType::Unknown) || stale_landline;
     let protected = line == LineType::Protected;
 
     if (robocall || mode.is_system_dialed()) && (wireless_like || protected) {
@@ -364,15 +417,23 @@ fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode) {
             if void {
                 rules.insert(Cr13);
             }
+            if stale_landline {
+                rules.insert(Cr12);
+            }
             if robocall {
                 rules.extend(artificial);
-                let reason = if protected { Reason::ProtectedRobocall } else { Reason::WirelessRobocall };
+                let reason = match (protected, stale_landline) {
+                    (true, _) => Reason::ProtectedRobocall,
+                    (false, true) => Reason::StaleLineRobocall,
+                    (false, false) => Reason::WirelessRobocall,
+                };
                 acc.deny(reason, rules);
             } else {
                 // CR-49 [BP]: without consent, only a human starts the dial (hedges the ATDS disputes;
                 // CR-11: a human-dialed live call needs no consent, Facebook v. Duguid).
                 rules.insert(Cr49);
-                acc.condition(Condition::ManualDialOnly, Reason::ManualDialOnly, rules);
+                let reason = if stale_landline { Reason::StaleLineManualOnly } else { Reason::ManualDialOnly };
+                acc.condition(Condition::ManualDialOnly, reason, rules);
             }
         }
     }
@@ -407,6 +468,35 @@ fn line_and_mode(acc: &mut Acc, case: &Case, line: LineType, mode: DialMode) {
         let mut rules = RuleSet::of(&[Cr5, Cr6]);
         rules.extend(artificial);
         acc.condition(Condition::IdentifyAndOfferOptOut, Reason::IdentifyAndOptOut, rules);
+    }
+}
+
+/// CR-27 (Florida and Oklahoma mini-TCPAs, https://www.dnc.com/news/compliance-refresher-calling-florida-and-oklahoma):
+/// a call with commercial content is a "telephonic sales call": automated dialing (a recording, or the
+/// system placing the call) needs the person's *written* consent. Without it a recording is refused and
+/// the system does not dial: an agent does.
+fn sales_call_consent(acc: &mut Acc, case: &Case, mode: DialMode) {
+    if !(mode.is_robocall() || mode.is_system_dialed()) {
+        return;
+    }
+    let mut rules = RuleSet::of(&[Cr27]);
+    let written = match consent_state(acc, case) {
+        ConsentState::Valid => case.written_consent,
+        ConsentState::Absent { void } => {
+            if void {
+                rules.insert(Cr13);
+            }
+            false
+        }
+        ConsentState::Unverified => return, // denied already, naming the missing facts
+    };
+    if written {
+        return;
+    }
+    if mode.is_robocall() {
+        acc.deny(Reason::CommercialRobocallNoWrittenConsent, rules);
+    } else {
+        acc.condition(Condition::ManualDialOnly, Reason::CommercialManualOnly, rules);
     }
 }
 
@@ -459,6 +549,7 @@ fn hours(
     zones: ZoneSet,
     mode: Option<DialMode>,
     instant: Timestamp,
+    sales_call: bool,
 ) -> Window {
     let robocall = mode.is_some_and(DialMode::is_robocall);
     let none = Window::hours(0, 24);
@@ -467,8 +558,16 @@ fn hours(
     let california = if robocall && states.contains(laws.california) { ROBOCALL_WINDOW_9_TO_21 } else { none };
     let minnesota = if robocall && states.contains(laws.minnesota) { ROBOCALL_WINDOW_9_TO_21 } else { none };
     let north_dakota = if robocall && states.contains(laws.north_dakota) { ND_ROBOCALL_WINDOW } else { none };
-    let windows =
-        [(Cr45, DEFAULT_WINDOW), (ProgramWindow, program), (Cr23, california), (Cr21, minnesota), (Cr22, north_dakota)];
+    // CR-27: every telephonic sales call, whatever the dial mode.
+    let sales = if sales_call { SALES_CALL_WINDOW } else { none };
+    let windows = [
+        (Cr45, DEFAULT_WINDOW),
+        (ProgramWindow, program),
+        (Cr23, california),
+        (Cr21, minnesota),
+        (Cr22, north_dakota),
+        (Cr27, sales),
+    ];
     let mut outside = RuleSet::EMPTY;
     for id in zones.iter() {
         let second = local_second(table.zone(id), instant);

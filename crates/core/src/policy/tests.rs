@@ -42,6 +42,8 @@ fn base() -> Case {
         agent_country: Country::parse("US"),
         agent_state: StateCode::parse("NC"),
         source_state: StateCode::parse("NC"),
+        caller_id_authorized: Some(true),
+        line_type_checked_at: Some(ts("2026-06-02T16:00:00Z")),
         ..Case::default()
     }
 }
@@ -151,20 +153,39 @@ fn arb_case() -> impl Strategy<Value = Case> {
         vec!["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles", "Pacific/Honolulu"],
         0..3,
     );
-    let states =
-        prop::sample::select(vec![None, Some("NC"), Some("CA"), Some("MN"), Some("NH"), Some("IN"), Some("ND")]);
-    let phones =
-        prop::sample::select(vec!["+19195550123", "+16035550123", "+17015550123", "+13105550123", "+18005550123"]);
+    let states = prop::sample::select(vec![
+        None,
+        Some("NC"),
+        Some("CA"),
+        Some("MN"),
+        Some("NH"),
+        Some("IN"),
+        Some("ND"),
+        Some("FL"),
+        Some("OK"),
+    ]);
+    let phones = prop::sample::select(vec![
+        "+19195550123",
+        "+16035550123",
+        "+17015550123",
+        "+13105550123",
+        "+18005550123",
+        "+13055550123",
+    ]);
+    // How long before the instant the line type was looked up: fresh, stale (CR-12), or never.
+    let lookups = prop::sample::select(vec![Some(0i64), Some(24 * 3), Some(24 * 40), None]);
     (
         (0i64..(366 * 86_400), lines, modes, zone_names, states, phones),
         (any::<bool>(), any::<bool>(), 0u32..5, 0u32..5, 1u32..6, any::<bool>()),
         (any::<bool>(), any::<bool>(), prop::sample::select(vec!["US", "PH", "CN"])),
+        (lookups, prop::sample::select(vec![true, true, true, false]), any::<bool>(), any::<bool>(), 0u32..5),
     )
         .prop_map(
             |(
                 (secs, line, mode, zone_names, state, phone),
                 (consent, on_dnc, pre, attempts, max, recorded),
                 (national, business, agent),
+                (lookup_hours_ago, caller_id_authorized, commercial, written, calls_24h),
             )| {
                 let instant = ts("2026-01-01T00:00:00Z") + jiff::SignedDuration::from_secs(secs);
                 let phone: PhoneE164 = phone.parse().unwrap();
@@ -191,16 +212,23 @@ fn arb_case() -> impl Strategy<Value = Case> {
                     last_attempt_at: (attempts > 0).then(|| instant - jiff::SignedDuration::from_hours(5)),
                     recorded: Some(recorded),
                     agent_country: Country::parse(agent),
+                    line_type_checked_at: lookup_hours_ago.map(|h| instant - jiff::SignedDuration::from_hours(h)),
+                    caller_id_authorized: Some(caller_id_authorized),
+                    commercial_content: commercial,
+                    written_consent: consent && written,
+                    calls_24h: Some(calls_24h.min(attempts)),
                     ..base()
                 }
             },
         )
 }
 
+const RESTRICTIONS: u8 = 14;
+
 /// One more restriction on a case: each makes the facts worse for the caller, never better.
 fn restrict(case: &Case, which: u8) -> Case {
     let mut c = case.clone();
-    match which % 9 {
+    match which % RESTRICTIONS {
         0 => c.on_dnc = Some(true),
         1 => c.on_org_dnc = true,
         2 => {
@@ -214,9 +242,14 @@ fn restrict(case: &Case, which: u8) -> Case {
         5 => c.candidate_zones = checked_zones(table(), case).union(zones(&["Pacific/Honolulu"])),
         6 => c.on_national_dnc = Some(true),
         7 => c.program_window = Some(Window::hours(9, 20)),
+        9 => c.caller_id_authorized = Some(false),
+        10 => c.commercial_content = true,
+        11 => c.line_type_checked_at = None,
+        12 => c.calls_24h = c.calls_24h.map(|n| n + 1),
+        13 => c.written_consent = false,
         _ => c.max_attempts = c.max_attempts.map(|m| m.saturating_sub(1)),
     }
-    if which % 9 == 3 && c.last_attempt_at.is_none() {
+    if matches!(which % RESTRICTIONS, 3 | 12) && c.last_attempt_at.is_none() {
         c.last_attempt_at = c.instant.map(|i| i - jiff::SignedDuration::from_hours(5));
     }
     c
@@ -237,12 +270,12 @@ proptest! {
         let before = decide(table(), &case);
         let after = decide(table(), &restrict(&case, which));
         if before.kind == VerdictKind::Deny {
-            prop_assert_eq!(after.kind, VerdictKind::Deny, "restriction {} lifted a denial", which % 9);
+            prop_assert_eq!(after.kind, VerdictKind::Deny, "restriction {} lifted a denial", which % RESTRICTIONS);
         }
         // And a denial's rules never disappear when a restriction is added.
         if before.kind == VerdictKind::Deny && after.kind == VerdictKind::Deny {
             for rule in before.rules.iter().filter(|r| *r != RuleId::MinSpacing && *r != RuleId::Cr45) {
-                prop_assert!(after.rules.contains(rule), "{} dropped by restriction {}", rule.as_str(), which % 9);
+                prop_assert!(after.rules.contains(rule), "{} dropped by restriction {}", rule.as_str(), which % RESTRICTIONS);
             }
         }
     }

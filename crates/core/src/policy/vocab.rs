@@ -174,12 +174,16 @@ named_set! {
         Cr6 = "CR-6",
         Cr7 = "CR-7",
         Cr10 = "CR-10",
+        Cr12 = "CR-12",
         Cr13 = "CR-13",
+        Cr14 = "CR-14",
+        Cr15 = "CR-15",
         Cr20 = "CR-20",
         Cr21 = "CR-21",
         Cr22 = "CR-22",
         Cr23 = "CR-23",
         Cr24 = "CR-24",
+        Cr27 = "CR-27",
         Cr28 = "CR-28",
         Cr31 = "CR-31",
         Cr39 = "CR-39",
@@ -217,12 +221,16 @@ impl RuleId {
             RuleId::Cr6 => "recorded messages offer an automated opt-out",
             RuleId::Cr7 => "do-not-call requests honored (law: within 10 business days)",
             RuleId::Cr10 => "one line at a time of a multi-line business with an autodialer",
+            RuleId::Cr12 => "ported numbers: a line type is relied on only when looked up within 15 days",
             RuleId::Cr13 => "Reassigned Numbers Database result against the consent date",
+            RuleId::Cr14 => "caller ID: a number the caller is authorized to use, ringing back to it",
+            RuleId::Cr15 => "STIR/SHAKEN: caller ID numbers with documented right to use",
             RuleId::Cr20 => "Indiana: consent or a live operator before a recorded message",
             RuleId::Cr21 => "Minnesota: consent or a live operator first; recorded messages 09:00-21:00",
             RuleId::Cr22 => "North Dakota: consent or a live operator first; 08:00-21:00",
             RuleId::Cr23 => "California: a live voice introduces recorded messages; none 21:00-09:00",
             RuleId::Cr24 => "New Hampshire: no recorded political message to the federal DNC list; name the payer",
+            RuleId::Cr27 => "Florida and Oklahoma: commercial content makes a call a telephonic sales call",
             RuleId::Cr28 => "all-party consent to record: announce the recording",
             RuleId::Cr31 => "foreign nationals make no election decisions",
             RuleId::Cr39 => "California voter data never reaches agents outside the US",
@@ -290,6 +298,8 @@ named_set! {
         ProgramWindow = "program_window",
         LastDisposition = "last_disposition",
         BusinessLinesInProgress = "business_lines_in_progress",
+        CallerIdAuthorized = "caller_id_authorized",
+        Calls24h = "calls_24h",
     }
 }
 
@@ -310,6 +320,8 @@ pub enum Contradiction {
     RndCheckOutOfOrder,
     /// The program window does not open before it closes.
     EmptyProgramWindow,
+    /// `written_consent` is true but `consent` is false.
+    WrittenConsentWithoutConsent,
 }
 
 impl Contradiction {
@@ -331,6 +343,9 @@ impl Contradiction {
             }
             Contradiction::EmptyProgramWindow => {
                 "Contradictory facts: the program window does not open before it closes."
+            }
+            Contradiction::WrittenConsentWithoutConsent => {
+                "Contradictory facts: written_consent is true but consent is false."
             }
         }
     }

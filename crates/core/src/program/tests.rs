@@ -31,6 +31,8 @@ fn verdict(mode: DialMode, line: LineType, on_dnc: bool) -> Verdict {
         agent_country: crate::policy::Country::parse("US"),
         agent_state: StateCode::parse("NC"),
         vendor_country: crate::policy::Country::parse("US"),
+        caller_id_authorized: Some(true),
+        line_type_checked_at: Some("2026-06-02T16:00:00Z".parse().unwrap()),
         ..Case::default()
     };
     decide(table(), &case)

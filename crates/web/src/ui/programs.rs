@@ -55,6 +55,9 @@ pub struct CreateForm {
     /// A checkbox: present ("on") when ticked.
     #[serde(default)]
     caller_id_authorized: Option<String>,
+    /// A checkbox: the calls sell something (CR-27).
+    #[serde(default)]
+    commercial_content: Option<String>,
     #[serde(default)]
     max_attempts: String,
     /// One `SLUG=PERCENT` per line or comma.
@@ -146,6 +149,7 @@ fn settings_of(form: &CreateForm) -> (Option<Slug>, Option<ProgramSettings>, Vec
         }
     }
     s.caller_id_authorized = form.caller_id_authorized.is_some();
+    s.commercial_content = form.commercial_content.is_some();
     match form.max_attempts.trim().parse() {
         Ok(n) => s.max_attempts = n,
         Err(_) if form.max_attempts.trim().is_empty() => {}
