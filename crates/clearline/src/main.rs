@@ -230,6 +230,19 @@ enum ImportCommand {
         campaign: String,
         file: PathBuf,
     },
+    /// Load the federal Do Not Call Registry's extract for every area code of a state (CR-24: applied to
+    /// recorded messages that may reach New Hampshire). One number per line; any other line refuses it.
+    NationalDnc {
+        #[arg(long)]
+        campaign: String,
+        /// The state whose area codes the extract covers (e.g. NH).
+        #[arg(long)]
+        state: String,
+        /// The date the Registry extract was downloaded (YYYY-MM-DD).
+        #[arg(long)]
+        extract_date: String,
+        file: PathBuf,
+    },
     /// Save a column mapping (JSON) for the campaign's own delimited files.
     Mapping {
         #[arg(long)]
@@ -452,6 +465,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ImportCommand::Consents { campaign, file } => {
                     let kind = voters::ContactFile::Consents;
                     voters::import_contact_file(&config, &store, &actor, &campaign, kind, &file, json).await
+                }
+                ImportCommand::NationalDnc { campaign, state, extract_date, file } => {
+                    let args = voters::NationalDncArgs { campaign, state, extract_date, file };
+                    voters::import_national_dnc(&config, &store, &actor, args, json).await
                 }
                 ImportCommand::Rnd { campaign, file } => {
                     let kind = voters::ContactFile::RndChecks;

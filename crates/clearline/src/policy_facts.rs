@@ -67,6 +67,9 @@ pub async fn person_cases(
             facts.insert("source_state".into(), Value::from(state.clone()));
         }
         facts.insert("on_dnc".into(), Value::from(on_dnc));
+        if let Some(listed) = store.national_dnc_status(&actor, org.id, &index, phone.npa_state.as_deref()).await? {
+            facts.insert("on_national_dnc".into(), Value::from(listed));
+        }
         facts.insert("consent".into(), Value::from(consent.is_some()));
         if let Some(c) = consent {
             let at = jiff::Timestamp::from_microsecond(c.obtained_at_us).context("a consent date out of range")?;

@@ -464,6 +464,51 @@ pub async fn import_dnc(
     }
 }
 
+/// `clearline import national-dnc`'s arguments.
+pub struct NationalDncArgs {
+    pub campaign: String,
+    pub state: String,
+    pub extract_date: String,
+    pub file: std::path::PathBuf,
+}
+
+/// `clearline import national-dnc`: the whole extract or nothing.
+pub async fn import_national_dnc(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    args: NationalDncArgs,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let (input, sealer) = match open_campaign_file(config, store, actor, &args.campaign, &args.file).await? {
+        Ok(opened) => opened,
+        Err(code) => return Ok(code),
+    };
+    let loaded =
+        clearline_ingest::dnc::import_national_dnc(store, actor, &sealer, &args.state, &args.extract_date, input).await;
+    match loaded {
+        Ok(report) if json => {
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(report) => {
+            println!(
+                "{}: the Registry extract for {} ({} numbers; {} new, {} already loaded).",
+                args.file.display(),
+                report.state,
+                report.numbers,
+                report.added,
+                report.already_listed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}; nothing was loaded", args.file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 /// The evidence files `clearline import consents|rnd` read.
 #[derive(Clone, Copy, Debug)]
 pub enum ContactFile {

@@ -382,3 +382,63 @@ fn imported_consents_and_rnd_answers_decide_a_recorded_message_to_a_wireless_lin
     assert!(reassigned.status.success());
     assert_eq!(rules(&explain()), ["CR-1", "CR-13"]);
 }
+
+/// CR-24 through the records: a recorded message to a New Hampshire landline needs the federal
+/// Registry's word; an extract for NH without the number allows it (naming the payer), one with it
+/// denies it, and an extract with a number of another state is refused whole.
+#[test]
+fn a_registry_extract_decides_recorded_messages_to_new_hampshire() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(clearline_in(d, &["demo", "--no-serve", "--voters", "0"]).status.success());
+    let header = "voter_id,first_name,middle_name,last_name,name_suffix,res_address,res_city,res_state,res_zip,county,birth_year,birth_date,gender,race,party,voter_status,registration_date,precinct,congressional_district,state_house_district,state_senate_district,home_phone,home_phone_line_type,cell_phone,cell_phone_line_type,work_phone,work_phone_line_type,email,vote_history";
+    let file = d.join("nh.csv");
+    std::fs::write(
+        &file,
+        format!("{header}\nN1,Ida,,Moss,,7 Main St,Concord,NH,03301,Merrimack,1970,,F,,DEM,A,,W1,,,,603-555-0181,landline,,,,,,\n"),
+    )
+    .unwrap();
+    let import = clearline_in(
+        d,
+        &[&DATA[..], &["import", "voters", "--campaign", "demo", "--layout", "generic", file.to_str().unwrap()]]
+            .concat(),
+    );
+    assert!(import.status.success(), "{}", String::from_utf8_lossy(&import.stderr));
+    let robocall =
+        ["--dial-mode", "prerecorded", "--prerecorded-calls-30d", "0", "--attempts", "0", "--max-attempts", "3"];
+    let explain = || {
+        explain_stored(d, "N1", "+16035550181", &[&robocall[..], &["--instant", "2026-10-20T14:00:00-04:00"]].concat())
+    };
+    let load = |name: &str, numbers: &str| {
+        let list = d.join(name);
+        std::fs::write(&list, numbers).unwrap();
+        let args = ["import", "national-dnc", "--campaign", "demo", "--state", "NH", "--extract-date", "2026-10-01"];
+        clearline_in(
+            d,
+            &[&["--as", "compliance@demo.clearline.test"][..], &args[..], &[list.to_str().unwrap()]].concat(),
+        )
+    };
+
+    let unknown = explain();
+    assert_eq!(unknown["verdict"], "deny");
+    assert!(unknown["reason"].as_str().unwrap().contains("on_national_dnc"), "no extract yet: {unknown}");
+
+    let wrong = load("wrong.txt", "603-555-0100\n617-555-0199\n");
+    assert_eq!(wrong.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("line 2") && stderr.contains("nothing was loaded"), "{stderr}");
+    assert!(!stderr.contains("555-0199") && !stderr.contains("5550199"), "the number is not echoed: {stderr}");
+    assert!(explain()["reason"].as_str().unwrap().contains("on_national_dnc"), "the refused extract covers nothing");
+
+    let others = load("others.txt", "603-555-0100\n");
+    assert!(others.status.success(), "{}", String::from_utf8_lossy(&others.stderr));
+    let allowed = explain();
+    assert_eq!(allowed["verdict"], "allow_with_conditions", "{allowed}");
+    assert!(allowed["conditions"].as_array().unwrap().contains(&Value::from("name_payer_within_30s")));
+
+    let listed = load("listed.txt", "(603) 555-0181\n");
+    assert!(listed.status.success());
+    let denied = explain();
+    assert_eq!(denied["verdict"], "deny");
+    assert_eq!(denied["rules"], serde_json::json!(["CR-24"]), "{denied}");
+}

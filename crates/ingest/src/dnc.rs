@@ -40,41 +40,114 @@ pub async fn import_dnc_list<R: BufRead>(
     source: &str,
     input: R,
 ) -> Result<DncReport, DncError> {
-    let mut report = DncReport::default();
-    let mut entries = Vec::new();
+    let lines = read_number_lines(input)?;
+    let entries: Vec<DncEntry> = lines.numbers.iter().map(|(_, e164)| sealed(sealer, e164)).collect();
+    let DncCounts { added, already_listed } = store.add_do_not_call(actor, source, &entries).await?;
+    Ok(DncReport {
+        lines_read: lines.lines_read,
+        added,
+        already_listed,
+        invalid: lines.rejects.len() as u64,
+        rejects: lines.rejects,
+    })
+}
+
+/// The numbers of a list file (one per line, or a CSV whose first column is the number; blank lines and
+/// a header skipped) with their line numbers, and the lines that are not phone numbers.
+struct NumberLines {
+    lines_read: u64,
+    numbers: Vec<(u64, String)>,
+    rejects: Vec<Reject>,
+}
+
+fn read_number_lines<R: BufRead>(input: R) -> Result<NumberLines, std::io::Error> {
+    let mut out = NumberLines { lines_read: 0, numbers: Vec::new(), rejects: Vec::new() };
     for (i, line) in input.lines().enumerate() {
         let line = line?;
         let number = line.split([',', '\t']).next().unwrap_or("").trim().trim_matches('"');
-        report.lines_read += 1;
+        out.lines_read += 1;
         if number.is_empty()
             || (i == 0 && number.chars().any(|c| c.is_ascii_alphabetic()) && !number.contains(['x', '#']))
         {
             continue; // a blank line or a header
         }
         match parse_phone(number, "US") {
-            Ok(p) => {
-                let e164 = p.number.to_string();
-                entries.push(DncEntry {
-                    number_index: phone_index(sealer, &e164),
-                    number_enc: sealer.seal("phone", e164.as_bytes()),
-                });
-            }
-            Err(e) => {
-                report.invalid += 1;
-                report.rejects.push(Reject {
-                    line: i as u64 + 1,
-                    person_key: String::new(),
-                    field: "phone".into(),
-                    reason: e.to_string(),
-                    value: number.to_string(),
-                });
-            }
+            Ok(p) => out.numbers.push((i as u64 + 1, p.number.to_string())),
+            Err(e) => out.rejects.push(Reject {
+                line: i as u64 + 1,
+                person_key: String::new(),
+                field: "phone".into(),
+                reason: e.to_string(),
+                value: number.to_string(),
+            }),
         }
     }
-    let DncCounts { added, already_listed } = store.add_do_not_call(actor, source, &entries).await?;
-    report.added = added;
-    report.already_listed = already_listed;
-    Ok(report)
+    Ok(out)
+}
+
+fn sealed(sealer: &dyn Sealer, e164: &str) -> DncEntry {
+    DncEntry { number_index: phone_index(sealer, e164), number_enc: sealer.seal("phone", e164.as_bytes()) }
+}
+
+/// What loading a Registry extract did.
+#[derive(Debug, Default, Serialize)]
+pub struct NationalDncReport {
+    pub state: String,
+    pub numbers: u64,
+    pub added: u64,
+    pub already_listed: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NationalDncError {
+    #[error("reading the extract: {0}")]
+    Io(#[from] std::io::Error),
+    /// A line that cannot be taken (never its value): the extract is refused whole, since a number
+    /// left out would read as "not on the Registry".
+    #[error("line {line}: {reason}")]
+    Line { line: u64, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Loads the federal Registry's extract for every area code of `state` (CR-24): each line a number of
+/// that state's area codes. Any other line refuses the whole extract.
+pub async fn import_national_dnc<R: BufRead>(
+    store: &Store,
+    actor: &Actor,
+    sealer: &dyn Sealer,
+    state: &str,
+    extract_date: &str,
+    input: R,
+) -> Result<NationalDncReport, NationalDncError> {
+    let state = state.trim().to_ascii_uppercase();
+    if clearline_core::tz::state_zones(&state).is_none() {
+        return Err(NationalDncError::Invalid("--state: not a US state or territory code".into()));
+    }
+    if extract_date.trim().parse::<jiff::civil::Date>().is_err() {
+        return Err(NationalDncError::Invalid("--extract-date: not a date (YYYY-MM-DD)".into()));
+    }
+    let lines = read_number_lines(input)?;
+    if let Some(r) = lines.rejects.first() {
+        return Err(NationalDncError::Line { line: r.line, reason: format!("not a phone number ({})", r.reason) });
+    }
+    let mut entries = Vec::with_capacity(lines.numbers.len());
+    for (line, e164) in &lines.numbers {
+        let number: clearline_core::phone::PhoneE164 =
+            e164.parse().map_err(|_| NationalDncError::Line { line: *line, reason: "not a phone number".into() })?;
+        if clearline_core::phone::nanp::state_for(&number) != Some(state.as_str()) {
+            return Err(NationalDncError::Line {
+                line: *line,
+                reason: format!("not a number of an area code of {state}: the extract must be the state's"),
+            });
+        }
+        entries.push(sealed(sealer, e164));
+    }
+    let DncCounts { added, already_listed } =
+        store.add_national_dnc_extract(actor, &state, extract_date.trim(), &entries).await?;
+    Ok(NationalDncReport { state, numbers: entries.len() as u64, added, already_listed })
 }
 
 /// What one opt-out from a channel did.

@@ -106,6 +106,7 @@ pub fn record_case(
     case.written_consent = phone.consent_at_us.is_some() && phone.consent_written;
     case.rnd = usable_rnd_check(phone);
     case.on_dnc = Some(phone.on_dnc);
+    case.on_national_dnc = phone.on_national_dnc;
     if person.source_state.is_some() {
         case.source_state = state("source_state", &person.source_state)?;
     }
@@ -191,6 +192,9 @@ pub(crate) fn phone_case(
         case.insert("source_state".into(), Value::from(s.clone()));
     }
     case.insert("on_dnc".into(), Value::from(phone.on_dnc));
+    if let Some(listed) = phone.on_national_dnc {
+        case.insert("on_national_dnc".into(), Value::from(listed));
+    }
     case.insert("consent".into(), Value::from(phone.consent_at_us.is_some()));
     if let Some(at) = phone.consent_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok()) {
         case.insert("consent_at".into(), Value::from(at.to_string()));

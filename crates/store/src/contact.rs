@@ -112,6 +112,99 @@ impl Store {
         Ok(counts)
     }
 
+    /// Loads an extract of the federal Do Not Call Registry for every area code of `state` (CR-24), in
+    /// one transaction: the numbers (already listed ones are kept once) and the extract's record, which
+    /// makes the state's numbers not on the list known not to be on the Registry.
+    pub async fn add_national_dnc_extract(
+        &self,
+        actor: &Actor,
+        state: &str,
+        extract_date: &str,
+        entries: &[DncEntry],
+    ) -> StoreResult<DncCounts> {
+        let campaign = require_in_org(actor, Capability::ManageDoNotCall, None)?;
+        if state.len() != 2 || !state.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(clearline_core::validate::Invalid::new("state", "a two-letter state code").into());
+        }
+        let mut tx = self.write().await?;
+        let mut counts = DncCounts::default();
+        let now = now_us();
+        for e in entries {
+            let done = sqlx::query(
+                "INSERT INTO national_dnc (campaign_id, number_index, number_enc, recorded_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (campaign_id, number_index) DO NOTHING",
+            )
+            .bind(campaign.0)
+            .bind(e.number_index.clone())
+            .bind(e.number_enc.clone())
+            .bind(now)
+            .execute(&mut *tx.tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                counts.added += 1;
+            } else {
+                counts.already_listed += 1;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO national_dnc_extracts (campaign_id, state, extract_date, numbers, recorded_at, recorded_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(campaign.0)
+        .bind(state)
+        .bind(extract_date)
+        .bind(entries.len() as i64)
+        .bind(now)
+        .bind(who(actor))
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.audit(
+            campaign,
+            actor,
+            "national_dnc.load",
+            "national_dnc",
+            state,
+            json!({"extract_date": extract_date, "added": counts.added, "already_listed": counts.already_listed}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// A number's place on the federal Registry as the campaign's extracts know it (CR-24): listed,
+    /// not listed in an extract of its area-code state, or unknown (`None`).
+    pub async fn national_dnc_status(
+        &self,
+        actor: &Actor,
+        campaign: OrgId,
+        number_index: &[u8],
+        npa_state: Option<&str>,
+    ) -> StoreResult<Option<bool>> {
+        let org = require_in_org(actor, Capability::ManageDoNotCall, None)
+            .or_else(|_| require_in_org(actor, Capability::ExportPersonalData, None))?;
+        if org != campaign {
+            return Err(StoreError::NotFound);
+        }
+        let listed: i64 = sqlx::query("SELECT COUNT(*) FROM national_dnc WHERE campaign_id = $1 AND number_index = $2")
+            .bind(org.0)
+            .bind(number_index.to_vec())
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        if listed > 0 {
+            return Ok(Some(true));
+        }
+        let Some(state) = npa_state else { return Ok(None) };
+        let covered: i64 =
+            sqlx::query("SELECT COUNT(*) FROM national_dnc_extracts WHERE campaign_id = $1 AND state = $2")
+                .bind(org.0)
+                .bind(state)
+                .fetch_one(&self.pool)
+                .await?
+                .get(0);
+        Ok((covered > 0).then_some(false))
+    }
+
     /// Records that a text reply or email arrived that does not read as an opt-out (CR-8), so a person
     /// reads it: never dropped silently. Its content is not stored here.
     pub async fn note_unrecognised_opt_out(&self, actor: &Actor, channel: &str) -> StoreResult<()> {

@@ -44,6 +44,9 @@ pub struct PhoneDialFacts {
     pub consent_written: bool,
     /// The newest Reassigned Numbers Database check of this number (CR-13), if any.
     pub rnd: Option<RndRow>,
+    /// On the federal Do Not Call Registry (CR-24): `Some(true)` listed; `Some(false)` not listed in an
+    /// extract that covers the number's area-code state; `None` no extract covers it.
+    pub on_national_dnc: Option<bool>,
 }
 
 /// One Reassigned Numbers Database answer as stored: `no`, `yes` or `no_data`, when it was given, and
@@ -115,7 +118,11 @@ impl Store {
                ORDER BY c.obtained_at DESC, c.id DESC LIMIT 1), \
              (SELECT r.result || ' ' || CAST(r.checked_at AS TEXT) || ' ' || CAST(r.asked_since AS TEXT) \
                FROM rnd_checks r WHERE r.campaign_id = ph.campaign_id AND r.number_index = ph.number_index \
-               ORDER BY r.checked_at DESC, r.id DESC LIMIT 1) \
+               ORDER BY r.checked_at DESC, r.id DESC LIMIT 1), \
+             CASE WHEN EXISTS (SELECT 1 FROM national_dnc n WHERE n.campaign_id = ph.campaign_id \
+               AND n.number_index = ph.number_index) THEN 1 \
+               WHEN EXISTS (SELECT 1 FROM national_dnc_extracts e WHERE e.campaign_id = ph.campaign_id \
+               AND e.state = ph.npa_state) THEN 0 END \
              FROM phones ph WHERE +ph.campaign_id = $1 AND ph.person_id >= $2 AND ph.person_id <= $3 \
              ORDER BY ph.person_id, ph.position",
         )
@@ -136,6 +143,7 @@ impl Store {
                     position: u32::try_from(r.get::<i64, _>(6)).unwrap_or(u32::MAX),
                     consent_written: r.get::<Option<i64>, _>(7) == Some(1),
                     rnd: r.get::<Option<String>, _>(8).as_deref().and_then(parse_rnd_row),
+                    on_national_dnc: r.get::<Option<i64>, _>(9).map(|n| n == 1),
                 });
             }
         }

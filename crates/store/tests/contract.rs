@@ -1127,6 +1127,19 @@ async fn universe_dial_facts_match_do_not_call_and_consent_by_blind_index(t: Tes
         store.record_rnd_checks(&w.analyst, &[(number(), check("no", 1))]).await,
         Err(StoreError::Forbidden(_))
     ));
+    // CR-24: no Registry extract covers the numbers yet; an NC extract listing B's number covers both.
+    assert!(facts.iter().flat_map(|p| &p.phones).all(|ph| ph.on_national_dnc.is_none()));
+    let bad_state = store.add_national_dnc_extract(&w.owner, "nc", "2026-10-01", &[]).await;
+    assert!(matches!(bad_state, Err(StoreError::Invalid(_))));
+    let b_number = DncEntry { number_index: vec![2; 32], number_enc: vec![2] };
+    let loaded =
+        store.add_national_dnc_extract(&w.owner, "NC", "2026-10-01", &[b_number.clone(), b_number]).await.unwrap();
+    assert_eq!((loaded.added, loaded.already_listed), (1, 1));
+    let facts = store.universe_dial_facts(&w.owner, &everyone, 0, 100).await.unwrap();
+    assert_eq!(facts[0].phones[0].on_national_dnc, Some(false), "covered by the NC extract, not listed");
+    assert_eq!(facts[1].phones[0].on_national_dnc, Some(true));
+    let status = store.national_dnc_status(&w.owner, w.campaign, &[1; 32], Some("NH")).await.unwrap();
+    assert_eq!(status, None, "an NH number is not covered by the NC extract");
     // Paging: after A's id, A is not returned.
     let after = store.universe_dial_facts(&w.owner, &everyone, facts[0].id, 100).await.unwrap();
     assert_eq!(after.iter().map(|p| p.person_key.as_str()).collect::<Vec<_>>(), ["B", "C"]);
