@@ -372,6 +372,38 @@ pub async fn universe(
                 }
             }
         }
+        crate::UniverseCommand::Rename { name, to } => {
+            let universe = match store.universe_by_name(actor, &name).await {
+                Ok(u) => u,
+                Err(_) => return usage(format!("no saved universe named {name:?}")),
+            };
+            match store.rename_universe(actor, universe.id, &to).await {
+                Ok(()) => {
+                    println!("Renamed universe {} {name:?} to {:?}.", universe.id, to.trim());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        crate::UniverseCommand::Delete { name } => {
+            let universe = match store.universe_by_name(actor, &name).await {
+                Ok(u) => u,
+                Err(_) => return usage(format!("no saved universe named {name:?}")),
+            };
+            match store.delete_universe(actor, universe.id).await {
+                Ok(()) => {
+                    println!("Deleted universe {} {name:?}.", universe.id);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
         // Dispatched to `universe_check` before it gets here.
         crate::UniverseCommand::Check(_) => usage("universe check is handled elsewhere".into()),
         crate::UniverseCommand::Save { name, filter } => {

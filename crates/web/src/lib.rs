@@ -92,6 +92,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/universes", Cap(C::EditTargeting), api::universes::list);
     t.add(M::POST, "/api/v1/universes", Cap(C::EditTargeting), api::universes::save);
     t.add(M::POST, "/api/v1/universes/count", Cap(C::EditTargeting), api::universes::count);
+    t.add(M::PATCH, "/api/v1/universes/{id}", Cap(C::EditTargeting), api::universes::rename);
+    t.add(M::DELETE, "/api/v1/universes/{id}", Cap(C::EditTargeting), api::universes::delete);
 
     // Pages: sign-in.
     t.add(M::GET, "/login", Public, ui::login::login_page);
@@ -141,6 +143,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/universes/build", Cap(C::EditTargeting), ui::universes::build);
     t.add(M::POST, "/universes/open", Cap(C::EditTargeting), ui::universes::open);
     t.add(M::POST, "/universes/sample", Cap(C::EditTargeting), ui::universes::sample);
+    t.add(M::POST, "/universes/{id}/rename", Cap(C::EditTargeting), ui::universes::rename);
+    t.add(M::POST, "/universes/{id}/delete", Cap(C::EditTargeting), ui::universes::delete);
     t.add(M::GET, "/programs", Cap(C::ManagePrograms), ui::programs::programs);
     t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
     t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);

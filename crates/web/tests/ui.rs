@@ -10,6 +10,7 @@ both_backends!(
     scripts_and_versions_are_written_from_forms_and_refused_forms_say_why,
     the_universe_builder_counts_what_the_store_counts_saves_and_samples,
     universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value,
+    saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them,
     a_script_preview_walks_the_branches_the_answers_choose
 );
 
@@ -714,4 +715,96 @@ async fn a_script_preview_walks_the_branches_the_answers_choose(app: TestApp) {
     let other = app.session("other_owner").await;
     let res = TestApp::client().get(app.url(path)).header("cookie", &other.0).send().await.unwrap();
     assert_eq!(res.status(), 404, "another campaign's script looks missing");
+}
+
+async fn saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them(app: TestApp) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{ProgramSettings, VendorShare};
+    let pm = app.session("program_manager").await;
+    let actor = actor_for(&app, "program_manager").await;
+    let f = |json: &str| serde_json::from_str::<clearline_core::universe::Filter>(json).unwrap();
+    let dems =
+        app.store.save_universe(&actor, "Dems", &f(r#"{"op":"in","field":"party","values":["DEM"]}"#)).await.unwrap();
+    let reps =
+        app.store.save_universe(&actor, "Reps", &f(r#"{"op":"in","field":"party","values":["REP"]}"#)).await.unwrap();
+    let not_dems = app
+        .store
+        .save_universe(
+            &actor,
+            "Not Dems",
+            &f(&format!(r#"{{"op":"not","filter":{{"op":"in_universe","universe_id":{dems}}}}}"#)),
+        )
+        .await
+        .unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "Reps");
+    settings.vendors = vec![VendorShare::parse("vend=100").unwrap()];
+    app.store
+        .create_program(&actor, &clearline_core::validate::Slug::parse("gotv").unwrap(), "GOTV", &settings)
+        .await
+        .unwrap();
+    let names = || async {
+        app.store.list_universes(&actor).await.unwrap().into_iter().map(|u| (u.id, u.name)).collect::<Vec<_>>()
+    };
+
+    // Each saved universe has its rename and delete forms.
+    let list = page(&app, &pm, "/universes").await;
+    assert!(list.contains(&format!("action=\"/universes/{dems}/rename\"")), "{list}");
+    assert!(list.contains(&format!("action=\"/universes/{dems}/delete\"")), "{list}");
+
+    // Renamed: a redirect to the list saying so; the id stays.
+    let (status, body) = form(&app, &pm, &format!("/universes/{dems}/rename"), &[("name", "Democrats")]).await;
+    assert_eq!(status, 303, "{body}");
+    assert!(page(&app, &pm, "/universes?renamed=1").await.contains("Universe renamed."));
+    assert!(names().await.contains(&(dems, "Democrats".to_string())));
+    // A taken name: 409 naming the field, the typed name kept in that row's input, nothing changed.
+    let (status, body) = form(&app, &pm, &format!("/universes/{dems}/rename"), &[("name", "Reps")]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("name is already taken"), "{body}");
+    assert!(body.contains(&format!("id=\"rename-{dems}\" name=\"name\" value=\"Reps\"")), "{body}");
+    assert!(names().await.contains(&(dems, "Democrats".to_string())));
+
+    // Delete asks first; the confirmation is a second form. Used universes are refused, naming the user.
+    let (status, body) = form(&app, &pm, &format!("/universes/{reps}/delete"), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Yes, delete “Reps”"), "{body}");
+    assert_eq!(names().await.len(), 3, "asking deletes nothing");
+    let (status, body) = form(&app, &pm, &format!("/universes/{reps}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("universe: programs draw their call lists from it: gotv"), "{body}");
+    let (status, body) = form(&app, &pm, &format!("/universes/{dems}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("in another universe") && body.contains("Not Dems"), "{body}");
+    // Unused, it goes; then the one it referred to can go too.
+    let (status, _) = form(&app, &pm, &format!("/universes/{not_dems}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 303);
+    let (status, _) = form(&app, &pm, &format!("/universes/{dems}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 303);
+    assert!(page(&app, &pm, "/universes?deleted=1").await.contains("Universe deleted."));
+    assert_eq!(names().await, vec![(reps, "Reps".to_string())]);
+
+    // Another campaign's owner cannot touch it; a role without targeting is refused.
+    let other = app.session("other_owner").await;
+    let (status, _) = form(&app, &other, &format!("/universes/{reps}/rename"), &[("name", "Mine")]).await;
+    assert_eq!(status, 404);
+    let (status, _) = form(&app, &other, &format!("/universes/{reps}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 404);
+    let analyst = app.session("analyst").await;
+    let (status, _) = form(&app, &analyst, &format!("/universes/{reps}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 403);
+    assert_eq!(names().await, vec![(reps, "Reps".to_string())]);
+
+    // Over the API: rename (204) and a refused delete (422 naming `universe`).
+    let api = |method: reqwest::Method, path: String| {
+        TestApp::client().request(method, app.url(&path)).header("cookie", &pm.0).header("x-csrf-token", &pm.1)
+    };
+    let res = api(reqwest::Method::PATCH, format!("/api/v1/universes/{reps}"))
+        .json(&serde_json::json!({"name": "Republicans"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.store.program_by_slug(&actor, "gotv").await.unwrap().settings.universe, "Republicans");
+    let res = api(reqwest::Method::DELETE, format!("/api/v1/universes/{reps}")).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "universe");
 }

@@ -1,5 +1,6 @@
 //! The universes page: the campaign's saved universes with their counts, a builder that writes the
-//! filter JSON (docs/universes.md) from rows of conditions, a live count, saving, and seeded samples.
+//! filter JSON (docs/universes.md) from rows of conditions, a live count, saving, renaming and
+//! deleting, and seeded samples.
 //!
 //! The builder is a plain form: adding or removing a row is a submit that re-renders the page with the
 //! rows as given, so it works without script; app.js only refreshes the count as the form changes, by
@@ -317,6 +318,10 @@ struct SavedView {
     name: String,
     people: Option<u64>,
     households: Option<u64>,
+    /// What its rename input holds: its name, or the name a refused rename was given (kept as typed).
+    rename_to: String,
+    /// A delete was asked for and waits for its confirmation.
+    confirming_delete: bool,
 }
 
 /// A row ready for the template: its inputs, and which of them its kind shows.
@@ -426,6 +431,10 @@ struct Shown {
     sample_form: SampleForm,
     sample: Option<SampleView>,
     sample_error: Option<ApiError>,
+    /// A refused rename: the universe and the name as typed.
+    renaming: Option<(i64, String)>,
+    /// The universe whose delete waits for its confirmation.
+    confirm_delete: Option<i64>,
 }
 
 impl Shown {
@@ -439,11 +448,13 @@ impl Shown {
             sample_form: SampleForm::default(),
             sample: None,
             sample_error: None,
+            renaming: None,
+            confirm_delete: None,
         }
     }
 }
 
-async fn saved_views(store: &Store, caller: &Caller) -> Vec<SavedView> {
+async fn saved_views(store: &Store, caller: &Caller, shown: &Shown) -> Vec<SavedView> {
     let actor = caller.actor();
     let saved = store.list_universes(&actor).await.unwrap_or_default();
     // Counted side by side: each count is one query over the campaign, and the page waits for all.
@@ -461,12 +472,22 @@ async fn saved_views(store: &Store, caller: &Caller) -> Vec<SavedView> {
     saved
         .into_iter()
         .zip(counts)
-        .map(|(u, (people, households))| SavedView { id: u.id, name: u.name, people, households })
+        .map(|(u, (people, households))| SavedView {
+            rename_to: match &shown.renaming {
+                Some((id, typed)) if *id == u.id => typed.clone(),
+                _ => u.name.clone(),
+            },
+            confirming_delete: shown.confirm_delete == Some(u.id),
+            id: u.id,
+            name: u.name,
+            people,
+            households,
+        })
         .collect()
 }
 
 async fn page(state: &AppState, caller: &Caller, shown: Shown) -> Response {
-    let saved = saved_views(state.store(), caller).await;
+    let saved = saved_views(state.store(), caller, &shown).await;
     let status = shown.error.as_ref().or(shown.sample_error.as_ref()).map(ApiError::status);
     let rows = shown.builder.rows.iter().map(|r| RowView { row: r.clone(), shape: shape_of(&r.kind) }).collect();
     let mut response = render(&UniversesPage {
@@ -515,12 +536,16 @@ fn form_pairs(body: &Bytes) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_bytes(body).map_err(|_| ApiError::BadRequest("the form could not be read".into()))
 }
 
-/// GET /universes: the saved list and a builder with one empty row (`?saved=1`: after a save).
+/// GET /universes: the saved list and a builder with one empty row (`?saved=1`, `?renamed=1`,
+/// `?deleted=1`: after a change).
 pub async fn universes(State(state): State<AppState>, caller: Caller, uri: axum::http::Uri) -> Response {
     let mut shown = Shown::builder(Builder::fresh(this_year()));
-    if uri.query() == Some("saved=1") {
-        shown.notice = Some("Universe saved.".into());
-    }
+    shown.notice = match uri.query() {
+        Some("saved=1") => Some("Universe saved.".into()),
+        Some("renamed=1") => Some("Universe renamed.".into()),
+        Some("deleted=1") => Some("Universe deleted.".into()),
+        _ => None,
+    };
     page(&state, &caller, shown).await
 }
 
@@ -614,6 +639,69 @@ pub async fn save(State(state): State<AppState>, caller: Caller, body: Bytes) ->
             let mut shown = Shown::builder(builder);
             shown.filter_json = filter_json;
             shown.counted = counted.ok();
+            shown.error = Some(e);
+            page(&state, &caller, shown).await
+        }
+    }
+}
+
+/// POST /universes/{id}/rename: a new name (`name`) for a saved universe; its id stays, so programs and
+/// universes using it keep it. A refused name comes back in its input with the reason.
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    let pairs = form_pairs(&body).unwrap_or_default();
+    let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone()).unwrap_or_default();
+    match state.store().rename_universe(&caller.actor(), id, &name).await.map_err(ApiError::from) {
+        Ok(()) => Redirect::to("/universes?renamed=1").into_response(),
+        Err(ApiError::NotFound) => {
+            super::error_page(axum::http::StatusCode::NOT_FOUND, "There is no such universe.".into())
+        }
+        Err(e) => {
+            let mut shown = Shown::builder(Builder::fresh(this_year()));
+            shown.error = Some(e);
+            shown.renaming = Some((id, name));
+            page(&state, &caller, shown).await
+        }
+    }
+}
+
+/// POST /universes/{id}/delete: without `confirm=yes`, the list asks to confirm (a plain form, so
+/// no script is needed to keep a stray click from deleting); with it, the universe is deleted — or
+/// the page says which programs or universes still use it.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    let pairs = form_pairs(&body).unwrap_or_default();
+    let confirmed = pairs.iter().any(|(k, v)| k == "confirm" && v == "yes");
+    let actor = caller.actor();
+    let deleted = if confirmed {
+        state.store().delete_universe(&actor, id).await.map_err(ApiError::from)
+    } else {
+        // Only a universe of the caller's campaign is offered for confirmation.
+        match state.store().list_universes(&actor).await {
+            Ok(all) if all.iter().any(|u| u.id == id) => {
+                let mut shown = Shown::builder(Builder::fresh(this_year()));
+                shown.confirm_delete = Some(id);
+                return page(&state, &caller, shown).await;
+            }
+            Ok(_) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    };
+    match deleted {
+        Ok(()) => Redirect::to("/universes?deleted=1").into_response(),
+        Err(ApiError::NotFound) => {
+            super::error_page(axum::http::StatusCode::NOT_FOUND, "There is no such universe.".into())
+        }
+        Err(e) => {
+            let mut shown = Shown::builder(Builder::fresh(this_year()));
             shown.error = Some(e);
             page(&state, &caller, shown).await
         }
