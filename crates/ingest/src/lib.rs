@@ -10,6 +10,7 @@ pub mod call_list;
 pub mod dnc;
 mod keymap;
 pub mod keys;
+pub mod layouts;
 mod normalize;
 mod pipeline;
 pub mod policy_check;

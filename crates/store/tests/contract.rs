@@ -38,6 +38,7 @@ contract!(
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
     universes_rename_keeping_their_id_and_delete_only_when_nothing_uses_them,
+    column_mappings_are_listed_per_campaign_and_replaced_by_name,
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
@@ -1896,4 +1897,26 @@ async fn universes_rename_keeping_their_id_and_delete_only_when_nothing_uses_the
     );
     let rename = &events.iter().rev().nth(4).unwrap().entry.details;
     assert_eq!(rename["programs"], serde_json::json!(["gotv-reps"]), "{rename}");
+}
+
+async fn column_mappings_are_listed_per_campaign_and_replaced_by_name(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "cm").await;
+    let other = world(&store, "cn").await;
+    let first = r#"{"delimiter":",","header":true,"columns":{"voter_id":"ID"}}"#;
+    let second = r#"{"delimiter":";","header":true,"columns":{"voter_id":"Key"}}"#;
+    store.save_column_mapping(&w.owner, "vendor-b", first).await.unwrap();
+    store.save_column_mapping(&w.owner, "vendor-a", first).await.unwrap();
+    let listed = store.column_mappings(&w.owner).await.unwrap();
+    assert_eq!(listed.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["vendor-a", "vendor-b"]);
+    assert!(listed.iter().all(|m| m.created_at_us > 0));
+    // Saved again under its name: replaced, still one entry, first saved when it was.
+    store.save_column_mapping(&w.owner, "vendor-b", second).await.unwrap();
+    let again = store.column_mappings(&w.owner).await.unwrap();
+    assert_eq!(again, listed);
+    assert_eq!(store.column_mapping(&w.owner, "vendor-b").await.unwrap(), second);
+    // Another campaign lists its own (none); an analyst may not read the list.
+    assert!(store.column_mappings(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.column_mapping(&other.owner, "vendor-b").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.column_mappings(&w.analyst).await, Err(StoreError::Forbidden(_))));
 }

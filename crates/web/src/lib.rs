@@ -136,6 +136,11 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/voters", Cap(C::EditLists), ui::voters::voters);
     t.add_upload(M::POST, "/voters/import", Cap(C::EditLists), UPLOAD_LIMIT, ui::voters::import);
     t.add(M::GET, "/voters/imports/{job}", Cap(C::EditLists), ui::voters::job);
+    t.add(M::GET, "/voters/mappings", Cap(C::EditLists), ui::mappings::mappings);
+    t.add(M::POST, "/voters/mappings", Cap(C::EditLists), ui::mappings::save);
+    t.add(M::GET, "/voters/mappings/{name}", Cap(C::EditLists), ui::mappings::edit);
+    // A sample of the file, of which only the header is read (the rest is read and dropped).
+    t.add_upload(M::POST, "/voters/mappings/columns", Cap(C::EditLists), UPLOAD_LIMIT, ui::mappings::columns);
     t.add(M::POST, "/voters/count", Cap(C::EditTargeting), ui::voters::count);
     t.add(M::POST, "/voters/check", Cap(C::ExportPersonalData), ui::voters::check);
     t.add(M::GET, "/universes", Cap(C::EditTargeting), ui::universes::universes);

@@ -11,6 +11,8 @@ both_backends!(
     the_universe_builder_counts_what_the_store_counts_saves_and_samples,
     universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value,
     saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them,
+    a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form,
+    a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved,
     a_script_preview_walks_the_branches_the_answers_choose
 );
 
@@ -807,4 +809,210 @@ async fn saved_universes_are_renamed_and_deleted_from_the_list_unless_something_
     let res = api(reqwest::Method::DELETE, format!("/api/v1/universes/{reps}")).send().await.unwrap();
     assert_eq!(res.status(), 422);
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "universe");
+}
+
+/// A vendor's own file: semicolon-separated, quoted, a header of its own names, a notes column.
+const VENDOR_FILE: &str = "Voter Key;Given;Family;Num;Street;Town;Zip;Mobile;Affiliation;Notes\n\
+\"VK-1\";\"Ada\";\"Lovelace\";\"12\";\"Main St\";\"Raleigh\";\"27601\";\"(919) 555-0101\";\"DEM\";\"likes tea\"\n\
+\"VK-2\";\"Bob\";\"Quixotic\";\"7\";\"Oak Ave\";\"Durham\";\"27701\";\"919-555-0102\";\"REP\";\"\"\n\
+\"VK-3\";\"Cy\";\"Zebulon\";\"9\";\"Elm Rd\";\"Cary\";\"27511\";\"\";\"DEM\";\"\"\n";
+
+/// The editor's rows for [`VENDOR_FILE`]: each header column and the field chosen for it.
+const VENDOR_ROWS: [(&str, &str); 10] = [
+    ("Voter Key", "voter_id"),
+    ("Given", "first_name"),
+    ("Family", "last_name"),
+    ("Num", "res_address"),
+    ("Street", "res_address"),
+    ("Town", "res_city"),
+    ("Zip", "res_zip"),
+    ("Mobile", "cell_phone"),
+    ("Affiliation", "party"),
+    ("Notes", ""),
+];
+
+/// The mapping editor's form for [`VENDOR_ROWS`] (with `changes` applied: column index → field).
+fn vendor_editor_form(name: &str, changes: &[(usize, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = vec![
+        ("name".into(), name.into()),
+        ("delimiter".into(), ";".into()),
+        ("quoted".into(), "on".into()),
+        ("header".into(), "on".into()),
+        ("encoding".into(), "".into()),
+    ];
+    for (i, (source, field)) in VENDOR_ROWS.iter().enumerate() {
+        let field = changes.iter().find(|(c, _)| *c == i).map(|(_, f)| *f).unwrap_or(field);
+        fields.push((format!("col.{i}.source"), source.to_string()));
+        fields.push((format!("col.{i}.position"), (i + 1).to_string()));
+        fields.push((format!("col.{i}.field"), field.to_string()));
+    }
+    fields
+}
+
+async fn post_pairs(app: &TestApp, who: &(String, String), path: &str, fields: &[(String, String)]) -> (u16, String) {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    form(app, who, path, &borrowed).await
+}
+
+async fn a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form(app: TestApp) {
+    let dm = app.session("data_manager").await;
+    let actor = actor_for(&app, "data_manager").await;
+    // The Voters page leads to the editor; nothing is saved yet.
+    assert!(page(&app, &dm, "/voters").await.contains("href=\"/voters/mappings\""));
+    let start = page(&app, &dm, "/voters/mappings").await;
+    assert!(start.contains("No mapping saved yet") && start.contains("id=\"mapping-start\""), "{start}");
+
+    // A sample upload: one row per header column, a field guessed where the header says it; none of
+    // the people in the sample appear on the page.
+    let sample = reqwest::multipart::Form::new()
+        .text("name", "vendor-x")
+        .text("delimiter", ";")
+        .text("quoted", "on")
+        .text("header", "on")
+        .text("encoding", "")
+        .part("sample", reqwest::multipart::Part::bytes(VENDOR_FILE.as_bytes().to_vec()).file_name("sample.csv"))
+        .text("header_line", "");
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/mappings/columns?csrf={}", dm.1)))
+        .header("cookie", &dm.0)
+        .multipart(sample)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    for (i, (source, _)) in VENDOR_ROWS.iter().enumerate() {
+        assert!(body.contains(&format!("name=\"col.{i}.source\" value=\"{source}\"")), "column {i}: {body}");
+    }
+    assert!(!body.contains("name=\"col.10.source\""), "one row per column: {body}");
+    for personal in ["VK-1", "Lovelace", "555-0101", "likes tea", "Raleigh"] {
+        assert!(!body.contains(personal), "the sample's {personal:?} is not shown: {body}");
+    }
+    assert!(body.contains("value=\"vendor-x\""), "the name carried: {body}");
+
+    // Saved from the editor's form: the mapping the CLI would be given, and listed.
+    let (status, body) = post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[])).await;
+    assert_eq!(status, 303, "{body}");
+    let saved =
+        clearline_voterfile::ColumnMapping::from_json(&app.store.column_mapping(&actor, "vendor-x").await.unwrap())
+            .unwrap();
+    let expected = clearline_voterfile::ColumnMapping::from_json(
+        r#"{"delimiter":";","quoted":true,"header":true,"columns":{"voter_id":"Voter Key","first_name":"Given",
+            "last_name":"Family","res_address":["Num","Street"],"res_city":"Town","res_zip":"Zip",
+            "cell_phone":"Mobile","party":"Affiliation"}}"#,
+    )
+    .unwrap();
+    assert_eq!(saved, expected);
+    let list = page(&app, &dm, "/voters/mappings?saved=1").await;
+    assert!(list.contains("Mapping saved") && list.contains("<code>mapping:vendor-x</code>"), "{list}");
+    // Opened again, the editor shows its columns and fields.
+    let reopened = page(&app, &dm, "/voters/mappings/vendor-x").await;
+    assert!(reopened.contains("name=\"col.4.source\" value=\"Street\""), "{reopened}");
+    assert!(reopened.contains("<option value=\"cell_phone\" selected>"), "{reopened}");
+
+    // The Voters form offers it as a layout, and an import with it reads the vendor's file.
+    let voters = page(&app, &dm, "/voters").await;
+    assert!(voters.contains("<option value=\"mapping:vendor-x\">"), "{voters}");
+    let upload = reqwest::multipart::Form::new()
+        .text("layout", "mapping:vendor-x")
+        .text("encoding", "")
+        .part("file", reqwest::multipart::Part::bytes(VENDOR_FILE.as_bytes().to_vec()).file_name("vendor.csv"));
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/import?csrf={}", dm.1)))
+        .header("cookie", &dm.0)
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let job = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let report = loop {
+        let status: serde_json::Value = TestApp::client()
+            .get(app.url(&format!("/api/v1/imports/{job}")))
+            .header("cookie", &dm.0)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["state"] != "running" {
+            assert_eq!(status["state"], "done", "{status}");
+            break status["report"].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "the import did not finish: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!((report["rows_read"].as_u64(), report["inserted"].as_u64()), (Some(3), Some(3)), "{report}");
+    assert_eq!(report["phones_valid"].as_u64(), Some(2), "{report}");
+    let ada = app.store.read_person(&actor, app.campaign, "VK-1").await.unwrap();
+    assert_eq!(
+        (ada.first_name.as_deref(), ada.last_name.as_deref(), ada.res_address.as_deref(), ada.party.as_deref()),
+        (Some("Ada"), Some("Lovelace"), Some("12 Main St"), Some("DEM"))
+    );
+    let dems: clearline_core::universe::Filter =
+        serde_json::from_str(r#"{"op":"in","field":"party","values":["DEM"]}"#).unwrap();
+    assert_eq!(app.store.count_universe(&actor, &dems).await.unwrap(), 2);
+    // The batch records the layout by the name it was chosen by.
+    let batches = app.store.import_batches(&actor).await.unwrap();
+    assert_eq!(batches[0].layout, "mapping:vendor-x");
+}
+
+async fn a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved(app: TestApp) {
+    let dm = app.session("data_manager").await;
+    let actor = actor_for(&app, "data_manager").await;
+    // No person key: 422 naming `voter_id`, the rows kept as chosen.
+    let (status, body) = post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[(0, "")])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("mapping: the mapping has no column for `voter_id`"), "{body}");
+    assert!(body.contains("name=\"col.7.source\" value=\"Mobile\""), "{body}");
+    let mobile_row = between(&body, "name=\"col.7.field\">", "</select>");
+    assert!(mobile_row.contains("<option value=\"cell_phone\" selected>"), "the choice kept: {mobile_row}");
+    // A line type without its phone, and a field the format does not have: each named.
+    let (status, body) =
+        post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[(9, "home_phone_line_type")]))
+            .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("`home_phone_line_type` is mapped but its phone column is not"), "{body}");
+    let (status, body) =
+        post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[(9, "ssn")])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("column 10 (Notes): not a field a mapping can fill"), "{body}");
+    // A bad name is the store's refusal, naming `name`.
+    let (status, body) = post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor x!", &[])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("name: use 1-48 letters"), "{body}");
+    assert!(app.store.column_mappings(&actor).await.unwrap().is_empty(), "nothing was saved");
+    // A sample without a header keeps only its column count: no value of the first record is shown.
+    let sample = reqwest::multipart::Form::new().text("delimiter", ";").text("quoted", "on").part(
+        "sample",
+        reqwest::multipart::Part::bytes(VENDOR_FILE.lines().nth(1).unwrap().as_bytes().to_vec()).file_name("s.csv"),
+    );
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/mappings/columns?csrf={}", dm.1)))
+        .header("cookie", &dm.0)
+        .multipart(sample)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("column 10") && !body.contains("column 11"), "{body}");
+    assert!(!body.contains("Lovelace") && !body.contains("VK-1"), "{body}");
+    // Neither a sample nor a header line: refused naming the input.
+    let empty = reqwest::multipart::Form::new().text("delimiter", ";").text("header_line", " ");
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/mappings/columns?csrf={}", dm.1)))
+        .header("cookie", &dm.0)
+        .multipart(empty)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("sample: choose a sample of the file, or paste its header line"));
+    // A role without list editing gets 403.
+    let pm = app.session("program_manager").await;
+    let (status, _) = post_pairs(&app, &pm, "/voters/mappings", &vendor_editor_form("vendor-x", &[])).await;
+    assert_eq!(status, 403);
 }
