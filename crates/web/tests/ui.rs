@@ -13,6 +13,7 @@ both_backends!(
     saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them,
     a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form,
     a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved,
+    the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter,
     a_script_preview_walks_the_branches_the_answers_choose
 );
 
@@ -1015,4 +1016,65 @@ async fn a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved(app: Tes
     let pm = app.session("program_manager").await;
     let (status, _) = post_pairs(&app, &pm, "/voters/mappings", &vendor_editor_form("vendor-x", &[])).await;
     assert_eq!(status, 403);
+}
+
+async fn the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter(app: TestApp) {
+    import_voters(&app, 300, 5).await;
+    let pm = app.session("program_manager").await;
+    let actor = actor_for(&app, "program_manager").await;
+    // The builder's own sample button posts its rows with the sample's inputs.
+    let start = page(&app, &pm, "/universes").await;
+    assert!(start.contains("formaction=\"/universes/sample\"") && start.contains("id=\"builder-sample-size\""));
+    let mut fields = YOUNG_DEMS_ROWS.to_vec();
+    fields.extend([("size", "20"), ("seed", "3"), ("stratify_by", "party"), ("action", "sample")]);
+    let (status, body) = form(&app, &pm, "/universes/sample", &fields).await;
+    assert_eq!(status, 200, "{body}");
+    let by_hand: clearline_core::universe::Filter = serde_json::from_str(YOUNG_DEMS_JSON).unwrap();
+    let drawn =
+        app.store.sample_universe(&actor, &by_hand, 20, 3, Some(clearline_core::universe::Field::Party)).await.unwrap();
+    assert!(drawn.drawn == 20 && drawn.population > 20, "{} of {}", drawn.drawn, drawn.population);
+    assert!(
+        body.contains(&format!(
+            "Drew 20 of {} people from the builder's conditions (unsaved) (seed 3).",
+            drawn.population
+        )),
+        "{body}"
+    );
+    for (stratum, population, n) in &drawn.strata {
+        assert!(body.contains(&format!("<tr><td>{stratum}</td><td>{population}</td><td>{n}</td></tr>")), "{body}");
+    }
+    for key in &drawn.person_keys {
+        assert!(body.contains(&format!("<li>{key}</li>")), "{key} drawn: {body}");
+    }
+    // The rows stay in the builder, counted; nothing was saved.
+    assert!(body.contains("value=\"DEM, UNA\"") && body.contains("name=\"row.3.kind\""), "{body}");
+    let households = app.store.count_universe_households(&actor, &by_hand).await.unwrap();
+    assert_eq!(page_count(&body), (drawn.population, households));
+    assert!(app.store.list_universes(&actor).await.unwrap().is_empty(), "sampling saves nothing");
+    // Another seed draws other people from the same rows.
+    let mut other_seed = YOUNG_DEMS_ROWS.to_vec();
+    other_seed.extend([("size", "20"), ("seed", "4"), ("action", "sample")]);
+    let (_, other) = form(&app, &pm, "/universes/sample", &other_seed).await;
+    let other_draw = app.store.sample_universe(&actor, &by_hand, 20, 4, None).await.unwrap();
+    assert!(other.contains(&format!("<li>{}</li>", other_draw.person_keys[0])), "{other}");
+    assert_ne!(other_draw.person_keys, drawn.person_keys);
+
+    // A bad row is the builder's refusal, the rows kept; a bad size the sample's.
+    let bad_row = [
+        ("on_year", "2026"),
+        ("row.0.kind", "age"),
+        ("row.0.min", "abc"),
+        ("size", "5"),
+        ("seed", "1"),
+        ("action", "sample"),
+    ];
+    let (status, body) = form(&app, &pm, "/universes/sample", &bad_row).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("row 1 (Age) min: not a whole number") && body.contains("value=\"abc\""), "{body}");
+    assert!(!body.contains("Drew "), "{body}");
+    let mut bad_size = YOUNG_DEMS_ROWS.to_vec();
+    bad_size.extend([("size", "0"), ("seed", "1"), ("action", "sample")]);
+    let (status, body) = form(&app, &pm, "/universes/sample", &bad_size).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("size: a whole number from 1 to 1,000,000") && body.contains("value=\"DEM, UNA\""), "{body}");
 }

@@ -371,6 +371,27 @@ impl SampleForm {
     fn stratifies_by(&self, field: &str) -> bool {
         self.stratify_by == field
     }
+
+    /// The size, seed and stratifying field, each checked (a refusal names its input).
+    fn parsed(&self) -> Result<(u64, u64, Option<Field>), ApiError> {
+        let size: u64 = self
+            .size
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| ApiError::invalid("size", "a whole number from 1 to 1,000,000"))?;
+        let seed: u64 =
+            self.seed.trim().parse().map_err(|_| ApiError::invalid("seed", "a whole number (0 or more)"))?;
+        let stratify_by = match self.stratify_by.trim() {
+            "" => None,
+            name => Some(
+                serde_json::from_value::<Field>(serde_json::Value::String(name.to_string()))
+                    .map_err(|_| ApiError::invalid("stratify_by", "not a targetable field"))?,
+            ),
+        };
+        Ok((size, seed, stratify_by))
+    }
 }
 
 impl Default for SampleForm {
@@ -381,7 +402,8 @@ impl Default for SampleForm {
 
 /// What a sample drew, for the page.
 struct SampleView {
-    universe: String,
+    /// The saved universe sampled; `None`: the builder's rows, unsaved.
+    universe: Option<String>,
     seed: u64,
     population: u64,
     drawn: u64,
@@ -752,14 +774,19 @@ pub async fn open(State(state): State<AppState>, caller: Caller, body: Bytes) ->
     page(&state, &caller, shown).await
 }
 
-/// POST /universes/sample: a seeded sample of a saved universe, optionally stratified by a field; the
-/// page shows each stratum's population and draw (the store draws it, as `clearline universe sample`).
+/// POST /universes/sample: a seeded sample, optionally stratified by a field, of a saved universe
+/// (`universe`) or — pressed in the builder (`action=sample`) — of the builder's rows as they stand,
+/// unsaved; the page shows each stratum's population and draw (the store draws it, as `clearline
+/// universe sample`), and a builder's rows stay as given.
 pub async fn sample(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let pairs = form_pairs(&body).unwrap_or_default();
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let form =
         SampleForm { universe: get("universe"), size: get("size"), seed: get("seed"), stratify_by: get("stratify_by") };
-    let drawn = draw(&state, &caller, &form).await;
+    if get("action") == "sample" {
+        return sample_builder(&state, &caller, &pairs, form).await;
+    }
+    let drawn = draw_saved(&state, &caller, &form).await;
     let mut shown = Shown::builder(Builder::fresh(this_year()));
     shown.sample_form = form;
     match drawn {
@@ -769,34 +796,62 @@ pub async fn sample(State(state): State<AppState>, caller: Caller, body: Bytes) 
     page(&state, &caller, shown).await
 }
 
-async fn draw(state: &AppState, caller: &Caller, form: &SampleForm) -> Result<SampleView, ApiError> {
-    let id: i64 = form.universe.trim().parse().map_err(|_| ApiError::invalid("universe", "choose a saved universe"))?;
-    let size: u64 = form
-        .size
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| (1..=1_000_000).contains(n))
-        .ok_or_else(|| ApiError::invalid("size", "a whole number from 1 to 1,000,000"))?;
-    let seed: u64 = form.seed.trim().parse().map_err(|_| ApiError::invalid("seed", "a whole number (0 or more)"))?;
-    let stratify_by = match form.stratify_by.trim() {
-        "" => None,
-        name => Some(
-            serde_json::from_value::<Field>(serde_json::Value::String(name.to_string()))
-                .map_err(|_| ApiError::invalid("stratify_by", "not a targetable field"))?,
-        ),
+/// A sample of the builder's rows, unsaved: a refused row is the builder's error (named as a count
+/// names it), a refused size or seed the sample's.
+async fn sample_builder(state: &AppState, caller: &Caller, pairs: &[(String, String)], form: SampleForm) -> Response {
+    let builder = match Builder::from_pairs(pairs) {
+        Ok((builder, _)) => builder,
+        Err(e) => {
+            let mut shown = Shown::builder(Builder::fresh(this_year()));
+            shown.error = Some(e);
+            return page(state, caller, shown).await;
+        }
     };
-    let actor = caller.actor();
+    let (filter_json, counted) = run_builder(state, caller, &builder).await;
+    let filter = builder.filter();
+    let mut shown = Shown::builder(builder);
+    shown.filter_json = filter_json;
+    match (filter, counted) {
+        (Ok(filter), Ok(c)) => {
+            shown.counted = Some(c);
+            match draw(state, caller, &form, &filter, None).await {
+                Ok(view) => shown.sample = Some(view),
+                Err(e) => shown.sample_error = Some(e),
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => shown.error = Some(e),
+    }
+    shown.sample_form = form;
+    page(state, caller, shown).await
+}
+
+async fn draw_saved(state: &AppState, caller: &Caller, form: &SampleForm) -> Result<SampleView, ApiError> {
+    let id: i64 = form.universe.trim().parse().map_err(|_| ApiError::invalid("universe", "choose a saved universe"))?;
+    // The form's own inputs first: a bad size is named whichever universe was chosen.
+    form.parsed()?;
     let universe = state
         .store()
-        .list_universes(&actor)
+        .list_universes(&caller.actor())
         .await?
         .into_iter()
         .find(|u| u.id == id)
         .ok_or_else(|| ApiError::invalid("universe", "no saved universe of this campaign has this id"))?;
-    let sample = state.store().sample_universe(&actor, &universe.filter, size, seed, stratify_by).await?;
+    draw(state, caller, form, &universe.filter, Some(universe.name)).await
+}
+
+/// Draws the form's sample of `filter`; `universe` names the saved universe it is (`None`: the
+/// builder's rows, unsaved).
+async fn draw(
+    state: &AppState,
+    caller: &Caller,
+    form: &SampleForm,
+    filter: &Filter,
+    universe: Option<String>,
+) -> Result<SampleView, ApiError> {
+    let (size, seed, stratify_by) = form.parsed()?;
+    let sample = state.store().sample_universe(&caller.actor(), filter, size, seed, stratify_by).await?;
     Ok(SampleView {
-        universe: universe.name,
+        universe,
         seed,
         population: sample.population,
         drawn: sample.drawn,
