@@ -449,13 +449,7 @@ impl Store {
         let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
         let name = universe_name(name)?;
         let mut tx = self.write().await?;
-        let old: String = sqlx::query("SELECT name FROM universes WHERE id = $1 AND campaign_id = $2")
-            .bind(universe_id)
-            .bind(campaign.0)
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .get(0);
+        let old = universe_name_in(&mut tx, campaign, universe_id).await?;
         if old == name {
             return Ok(());
         }
@@ -506,13 +500,7 @@ impl Store {
     pub async fn delete_universe(&self, actor: &Actor, universe_id: i64) -> StoreResult<()> {
         let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
         let mut tx = self.write().await?;
-        let name: String = sqlx::query("SELECT name FROM universes WHERE id = $1 AND campaign_id = $2")
-            .bind(universe_id)
-            .bind(campaign.0)
-            .fetch_optional(&mut *tx.tx)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .get(0);
+        let name = universe_name_in(&mut tx, campaign, universe_id).await?;
         let programs: Vec<String> =
             sqlx::query("SELECT slug FROM programs WHERE universe_id = $1 AND campaign_id = $2 ORDER BY slug")
                 .bind(universe_id)
@@ -595,4 +583,20 @@ fn universe_name(name: &str) -> StoreResult<&str> {
         return Err(clearline_core::validate::Invalid::new("name", "must be 1-120 characters").into());
     }
     Ok(name)
+}
+
+/// The name of one of the campaign's universes, read inside the write that changes it (another
+/// campaign's universe is not found, exactly like a missing one).
+async fn universe_name_in(
+    tx: &mut crate::db::WriteTx,
+    campaign: clearline_core::OrgId,
+    universe_id: i64,
+) -> StoreResult<String> {
+    Ok(sqlx::query("SELECT name FROM universes WHERE id = $1 AND campaign_id = $2")
+        .bind(universe_id)
+        .bind(campaign.0)
+        .fetch_optional(&mut *tx.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .get(0))
 }

@@ -349,14 +349,19 @@ async fn import_voters(app: &TestApp, rows: u64, seed: u64) {
         .unwrap();
     assert_eq!(res.status(), 202);
     let job: serde_json::Value = res.json().await.unwrap();
-    let path = format!("/api/v1/imports/{}", job["job_id"].as_str().unwrap());
+    wait_for_import(app, &auth, job["job_id"].as_str().unwrap()).await;
+}
+
+/// Follows an import job until it is done (failing the test if it failed or took a minute): its report.
+async fn wait_for_import(app: &TestApp, auth: &(String, String), job: &str) -> serde_json::Value {
+    let path = format!("/api/v1/imports/{job}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let res = TestApp::client().get(app.url(&path)).header("cookie", &auth.0).send().await.unwrap();
         let status: serde_json::Value = res.json().await.unwrap();
         if status["state"] != "running" {
             assert_eq!(status["state"], "done", "{status}");
-            return;
+            return status["report"].clone();
         }
         assert!(std::time::Instant::now() < deadline, "the import did not finish: {status}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -850,6 +855,18 @@ fn vendor_editor_form(name: &str, changes: &[(usize, &str)]) -> Vec<(String, Str
     fields
 }
 
+/// Posts the mapping editor's start form (multipart: its CSRF token in the URL, as the page's form does).
+async fn post_columns(app: &TestApp, who: &(String, String), form: reqwest::multipart::Form) -> (u16, String) {
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/mappings/columns?csrf={}", who.1)))
+        .header("cookie", &who.0)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
 async fn post_pairs(app: &TestApp, who: &(String, String), path: &str, fields: &[(String, String)]) -> (u16, String) {
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     form(app, who, path, &borrowed).await
@@ -873,15 +890,8 @@ async fn a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_vote
         .text("encoding", "")
         .part("sample", reqwest::multipart::Part::bytes(VENDOR_FILE.as_bytes().to_vec()).file_name("sample.csv"))
         .text("header_line", "");
-    let res = TestApp::client()
-        .post(app.url(&format!("/voters/mappings/columns?csrf={}", dm.1)))
-        .header("cookie", &dm.0)
-        .multipart(sample)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body = res.text().await.unwrap();
+    let (status, body) = post_columns(&app, &dm, sample).await;
+    assert_eq!(status, 200, "{body}");
     for (i, (source, _)) in VENDOR_ROWS.iter().enumerate() {
         assert!(body.contains(&format!("name=\"col.{i}.source\" value=\"{source}\"")), "column {i}: {body}");
     }
@@ -927,24 +937,7 @@ async fn a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_vote
         .unwrap();
     assert_eq!(res.status(), 303);
     let job = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let report = loop {
-        let status: serde_json::Value = TestApp::client()
-            .get(app.url(&format!("/api/v1/imports/{job}")))
-            .header("cookie", &dm.0)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if status["state"] != "running" {
-            assert_eq!(status["state"], "done", "{status}");
-            break status["report"].clone();
-        }
-        assert!(std::time::Instant::now() < deadline, "the import did not finish: {status}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let report = wait_for_import(&app, &dm, &job).await;
     assert_eq!((report["rows_read"].as_u64(), report["inserted"].as_u64()), (Some(3), Some(3)), "{report}");
     assert_eq!(report["phones_valid"].as_u64(), Some(2), "{report}");
     let ada = app.store.read_person(&actor, app.campaign, "VK-1").await.unwrap();
@@ -990,28 +983,15 @@ async fn a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved(app: Tes
         "sample",
         reqwest::multipart::Part::bytes(VENDOR_FILE.lines().nth(1).unwrap().as_bytes().to_vec()).file_name("s.csv"),
     );
-    let res = TestApp::client()
-        .post(app.url(&format!("/voters/mappings/columns?csrf={}", dm.1)))
-        .header("cookie", &dm.0)
-        .multipart(sample)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body = res.text().await.unwrap();
+    let (status, body) = post_columns(&app, &dm, sample).await;
+    assert_eq!(status, 200, "{body}");
     assert!(body.contains("column 10") && !body.contains("column 11"), "{body}");
     assert!(!body.contains("Lovelace") && !body.contains("VK-1"), "{body}");
     // Neither a sample nor a header line: refused naming the input.
     let empty = reqwest::multipart::Form::new().text("delimiter", ";").text("header_line", " ");
-    let res = TestApp::client()
-        .post(app.url(&format!("/voters/mappings/columns?csrf={}", dm.1)))
-        .header("cookie", &dm.0)
-        .multipart(empty)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("sample: choose a sample of the file, or paste its header line"));
+    let (status, body) = post_columns(&app, &dm, empty).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("sample: choose a sample of the file, or paste its header line"), "{body}");
     // A role without list editing gets 403.
     let pm = app.session("program_manager").await;
     let (status, _) = post_pairs(&app, &pm, "/voters/mappings", &vendor_editor_form("vendor-x", &[])).await;

@@ -677,16 +677,29 @@ pub async fn rename(
 ) -> Response {
     let pairs = form_pairs(&body).unwrap_or_default();
     let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone()).unwrap_or_default();
-    match state.store().rename_universe(&caller.actor(), id, &name).await.map_err(ApiError::from) {
-        Ok(()) => Redirect::to("/universes?renamed=1").into_response(),
+    let renamed = state.store().rename_universe(&caller.actor(), id, &name).await.map_err(ApiError::from);
+    let mut refused = Shown::builder(Builder::fresh(this_year()));
+    refused.renaming = Some((id, name));
+    after_change(&state, &caller, renamed, "/universes?renamed=1", refused).await
+}
+
+/// The page after a rename or a delete: the list saying it is done (a redirect, so a reload does not
+/// repeat it), no such universe, or the refusal shown on `refused`.
+async fn after_change(
+    state: &AppState,
+    caller: &Caller,
+    result: Result<(), ApiError>,
+    done: &str,
+    mut refused: Shown,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(done).into_response(),
         Err(ApiError::NotFound) => {
             super::error_page(axum::http::StatusCode::NOT_FOUND, "There is no such universe.".into())
         }
         Err(e) => {
-            let mut shown = Shown::builder(Builder::fresh(this_year()));
-            shown.error = Some(e);
-            shown.renaming = Some((id, name));
-            page(&state, &caller, shown).await
+            refused.error = Some(e);
+            page(state, caller, refused).await
         }
     }
 }
@@ -717,17 +730,7 @@ pub async fn delete(
             Err(e) => Err(e.into()),
         }
     };
-    match deleted {
-        Ok(()) => Redirect::to("/universes?deleted=1").into_response(),
-        Err(ApiError::NotFound) => {
-            super::error_page(axum::http::StatusCode::NOT_FOUND, "There is no such universe.".into())
-        }
-        Err(e) => {
-            let mut shown = Shown::builder(Builder::fresh(this_year()));
-            shown.error = Some(e);
-            page(&state, &caller, shown).await
-        }
-    }
+    after_change(&state, &caller, deleted, "/universes?deleted=1", Shown::builder(Builder::fresh(this_year()))).await
 }
 
 /// POST /universes/open: a saved universe loaded into the builder (its id in the body).
