@@ -281,6 +281,19 @@ pub(crate) enum UniverseCommand {
         name: String,
         filter: String,
     },
+    /// Rename a saved universe; programs and universes that use it keep it (it keeps its id).
+    Rename {
+        #[arg(long)]
+        name: String,
+        /// The new name (unique within the campaign).
+        #[arg(long)]
+        to: String,
+    },
+    /// Delete a saved universe; refused, naming them, while a program or another universe uses it.
+    Delete {
+        #[arg(long)]
+        name: String,
+    },
     /// Check a universe against the contact policy at an instant: people and phones by verdict and
     /// the rules behind it (reads every phone: roles that may see personal data; audited).
     Check(Box<universe_check::CheckArgs>),

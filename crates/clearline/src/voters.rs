@@ -3,6 +3,7 @@
 use crate::config::Config;
 use anyhow::Context;
 use clearline_core::Actor;
+use clearline_ingest::layouts::LayoutError;
 use clearline_ingest::{import_voters, ImportError, ImportOptions, Progress};
 use clearline_store::Store;
 use clearline_voterfile::{ColumnMapping, Layout, TextEncoding};
@@ -67,27 +68,20 @@ pub async fn import(
             return Ok(ExitCode::from(2));
         }
     };
-    let layout = match args.layout.strip_prefix("mapping:") {
-        Some(name) => match store.column_mapping(actor, name).await {
-            Ok(text) => match serde_json::from_str::<ColumnMapping>(&text) {
-                Ok(m) => Layout::Mapping(m),
-                Err(e) => {
-                    eprintln!("error: the saved mapping {name:?} no longer reads: {e}");
-                    return Ok(ExitCode::from(1));
-                }
-            },
-            Err(_) => {
-                eprintln!("error: the campaign has no saved mapping named {name:?} (save one with `clearline import mapping`)");
-                return Ok(ExitCode::from(2));
-            }
-        },
-        None => match args.layout.parse() {
-            Ok(l) => l,
-            Err(_) => {
-                eprintln!("error: --layout must be nc, oh, fl, wa, generic or mapping:NAME");
-                return Ok(ExitCode::from(2));
-            }
-        },
+    let layout = match clearline_ingest::layouts::layout_named(store, actor, &args.layout).await {
+        Ok(layout) => layout,
+        Err(e @ LayoutError::BadMapping { .. }) | Err(e @ LayoutError::Store(_)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e @ LayoutError::NoSuchMapping(_)) => {
+            eprintln!("error: {e} (save one with `clearline import mapping` or on the Voters page)");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e @ LayoutError::Unknown) => {
+            eprintln!("error: --layout: {e}");
+            return Ok(ExitCode::from(2));
+        }
     };
     let encoding: Option<TextEncoding> = match args.encoding.as_deref().map(str::parse) {
         None => None,
@@ -198,8 +192,8 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 /// `clearline import mapping --as EMAIL --name NAME FILE.json`: saves a column mapping for the campaign.
 pub async fn save_mapping(store: &Store, actor: &Actor, name: &str, file: &Path) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    if let Err(e) = serde_json::from_str::<ColumnMapping>(&text) {
-        eprintln!("error: {}: not a column mapping: {e}", file.display());
+    if let Err(e) = ColumnMapping::parse_checked(&text) {
+        eprintln!("error: {}: {e}", file.display());
         return Ok(ExitCode::from(1));
     }
     match store.save_column_mapping(actor, name, &text).await {
@@ -364,6 +358,38 @@ pub async fn universe(
                     } else {
                         println!("{n} {} ({ms:.0} ms)", if households { "households" } else { "people" });
                     }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        crate::UniverseCommand::Rename { name, to } => {
+            let universe = match store.universe_by_name(actor, &name).await {
+                Ok(u) => u,
+                Err(_) => return usage(format!("no saved universe named {name:?}")),
+            };
+            match store.rename_universe(actor, universe.id, &to).await {
+                Ok(()) => {
+                    println!("Renamed universe {} {name:?} to {:?}.", universe.id, to.trim());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        crate::UniverseCommand::Delete { name } => {
+            let universe = match store.universe_by_name(actor, &name).await {
+                Ok(u) => u,
+                Err(_) => return usage(format!("no saved universe named {name:?}")),
+            };
+            match store.delete_universe(actor, universe.id).await {
+                Ok(()) => {
+                    println!("Deleted universe {} {name:?}.", universe.id);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

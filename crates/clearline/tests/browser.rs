@@ -997,3 +997,58 @@ async fn a_seat_closed_by_a_pause_is_taken_again_when_the_program_calls_again() 
     assert!(desk.post(server.url("/desk/ready")).form(&form).send().await.unwrap().status().is_success());
     assert!(!state().await.starts_with("Paused"), "ready again on the new run");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_manager_maps_a_vendors_columns_and_imports_the_file_with_the_mapping() {
+    if !browser_available() {
+        return;
+    }
+    let server = ServerProcess::start().await;
+    let user = server.user("data_manager", "demo").clone();
+    let browser = Browser::start().await;
+    // A vendor's own file: semicolons, quotes, its own header names, a notes column.
+    let file = server.data_dir().join("vendor.csv");
+    std::fs::write(
+        &file,
+        "Voter Key;Given;Family;Mobile;Affiliation;Notes\n\
+         \"VK-1\";\"Ada\";\"Lovelace\";\"(919) 555-0101\";\"DEM\";\"likes tea\"\n\
+         \"VK-2\";\"Bob\";\"Quixotic\";\"919-555-0102\";\"REP\";\"\"\n",
+    )
+    .unwrap();
+    sign_in_with_password(&browser, &server, &user.email, &user.password).await;
+    submit(&browser, "/login").await;
+    browser.wait_for_path("/").await;
+    browser.goto(&server.url("/voters")).await;
+    browser.click("a[href='/voters/mappings']").await;
+    browser.wait_for_css("#mapping-start").await;
+
+    // The sample's header becomes one row per column, a field chosen where the header names one.
+    browser.fill("#start-name", "vendor-x").await;
+    browser.client().find(Locator::Css("#sample")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    browser.click("#start-delimiter option[value=';']").await;
+    browser.submit_and_wait("#mapping-start button[type='submit']").await;
+    browser.wait_for_css("#mapping-editor").await;
+    let columns = browser.wait_for_css("#mapping-columns").await.text().await.unwrap();
+    assert!(columns.contains("Voter Key") && columns.contains("Notes"), "{columns}");
+    assert!(!browser.source().await.contains("Lovelace"), "the sample's people are not on the page");
+    for (column, field) in [(0, "voter_id"), (1, "first_name"), (2, "last_name"), (3, "cell_phone"), (4, "party")] {
+        browser.click(&format!("#col-{column}-field option[value='{field}']")).await;
+    }
+    browser.screenshot(screenshot_dir().join("mappings.png")).await;
+    browser.assert_accessible("the column-mapping editor").await;
+    browser.submit_and_wait("#mapping-editor button[type='submit']").await;
+    let saved = browser.wait_for_css("#saved-mappings").await.text().await.unwrap();
+    assert!(saved.contains("mapping:vendor-x"), "{saved}");
+    browser.assert_accessible("the saved column mappings").await;
+
+    // The import form lists it as a layout; the file imports through it.
+    browser.goto(&server.url("/voters")).await;
+    browser.click("#layout option[value='mapping:vendor-x']").await;
+    browser.client().find(Locator::Css("#file")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    browser.click("form[enctype='multipart/form-data'] button[type='submit']").await;
+    browser.wait_for(Locator::Css("#import-state[data-state='done']"), Duration::from_secs(60)).await;
+    let report = browser.wait_for_css("#import-report").await.text().await.unwrap();
+    assert!(report.contains("Rows read\n2") || report.contains("Rows read 2"), "{report}");
+    assert!(report.contains("Inserted\n2") || report.contains("Inserted 2"), "{report}");
+    browser.close().await;
+}

@@ -626,3 +626,35 @@ fn a_saved_mapping_imports_a_vendors_own_file_and_a_block_file_gives_line_types(
     let out = c.import("mapping:nope", &file, &[]);
     assert_eq!(out.status.code(), Some(2), "an unknown mapping name is a usage error");
 }
+
+#[test]
+fn a_universe_is_renamed_and_deleted_from_the_cli_unless_another_uses_it() {
+    let c = Campaign::new();
+    let universe = |args: &[&str]| {
+        let mut all = vec!["--as", DATA, "universe"];
+        all.extend_from_slice(args);
+        run(c.path(), &all)
+    };
+    assert!(universe(&["save", "--name", "Dems", r#"{"op":"in","field":"party","values":["DEM"]}"#]).status.success());
+    let out = universe(&["rename", "--name", "Dems", "--to", "Democrats"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = |name: &str| universe(&["count", "--name", name]).status.success();
+    assert!(listed("Democrats") && !listed("Dems"));
+    let id = String::from_utf8_lossy(&out.stdout).split_whitespace().nth(2).unwrap().to_string();
+    let refers = format!(r#"{{"op":"not","filter":{{"op":"in_universe","universe_id":{id}}}}}"#);
+    assert!(universe(&["save", "--name", "Not Dems", &refers]).status.success());
+    // Taken name, and a universe another one selects through: exit 1, the reason named.
+    let out = universe(&["rename", "--name", "Not Dems", "--to", "Democrats"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("name is already taken"));
+    let out = universe(&["delete", "--name", "Democrats"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("universe:") && err.contains("Not Dems"), "{err}");
+    assert!(universe(&["delete", "--name", "Not Dems"]).status.success());
+    assert!(universe(&["delete", "--name", "Democrats"]).status.success());
+    assert!(!listed("Democrats"));
+    assert_eq!(universe(&["delete", "--name", "Democrats"]).status.code(), Some(2), "no such universe");
+    let analyst = run(c.path(), &["--as", "analyst@demo.clearline.test", "universe", "delete", "--name", "x"]);
+    assert_ne!(analyst.status.code(), Some(0));
+}

@@ -117,6 +117,24 @@ impl Filter {
         self.check_at(0)
     }
 
+    /// Whether the filter, at any depth, names this saved universe (`in_universe`): such a universe
+    /// cannot be deleted without changing what this filter selects.
+    pub fn refers_to_universe(&self, universe_id: i64) -> bool {
+        match self {
+            Filter::All { filters } | Filter::Any { filters } => {
+                filters.iter().any(|f| f.refers_to_universe(universe_id))
+            }
+            Filter::Not { filter } => filter.refers_to_universe(universe_id),
+            Filter::InUniverse { universe_id: id } => *id == universe_id,
+            Filter::In { .. }
+            | Filter::Range { .. }
+            | Filter::Age { .. }
+            | Filter::VotedIn { .. }
+            | Filter::HasPhone { .. }
+            | Filter::OnDoNotCall => false,
+        }
+    }
+
     fn check_at(&self, depth: usize) -> Result<(), FilterError> {
         if depth > MAX_DEPTH {
             return Err(FilterError(format!("nested more than {MAX_DEPTH} deep")));
@@ -197,5 +215,17 @@ mod tests {
             deep = Filter::Not { filter: Box::new(deep) };
         }
         assert!(deep.check().is_err());
+    }
+
+    #[test]
+    fn a_reference_to_a_universe_is_found_at_any_depth() {
+        let f: Filter = serde_json::from_str(
+            r#"{"op":"all","filters":[{"op":"in","field":"party","values":["DEM"]},
+                {"op":"not","filter":{"op":"any","filters":[{"op":"in_universe","universe_id":7}]}}]}"#,
+        )
+        .unwrap();
+        assert!(f.refers_to_universe(7));
+        assert!(!f.refers_to_universe(8));
+        assert!(!Filter::OnDoNotCall.refers_to_universe(7));
     }
 }

@@ -11,6 +11,7 @@ pub mod consent_files;
 pub mod dnc;
 mod keymap;
 pub mod keys;
+pub mod layouts;
 mod normalize;
 mod pipeline;
 pub mod policy_check;

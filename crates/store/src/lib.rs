@@ -59,7 +59,9 @@ pub use universes::{Member, Universe};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };
-pub use voters::{BatchInfo, BatchSummary, ChunkCounts, ImportTx, PersonRecord, PersonView, PhoneRecord, PhoneView};
+pub use voters::{
+    BatchInfo, BatchSummary, ChunkCounts, ImportTx, MappingInfo, PersonRecord, PersonView, PhoneRecord, PhoneView,
+};
 
 /// Microseconds since the Unix epoch, now.
 pub fn now_us() -> i64 {

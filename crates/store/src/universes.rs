@@ -423,10 +423,7 @@ impl Store {
     pub async fn save_universe(&self, actor: &Actor, name: &str, filter: &Filter) -> StoreResult<i64> {
         let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
         filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 120 {
-            return Err(clearline_core::validate::Invalid::new("name", "must be 1-120 characters").into());
-        }
+        let name = universe_name(name)?;
         let mut tx = self.write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO universes (campaign_id, name, filter_json, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -443,6 +440,112 @@ impl Store {
         tx.audit(campaign, actor, "universe.create", "universe", &id.to_string(), json!({})).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Renames one of the campaign's universes; its id, and so every program and universe that refers
+    /// to it, stays. Programs name their universe in their settings too: those names follow, in the
+    /// same transaction, so a call list is still built from the universe the program was set up with.
+    pub async fn rename_universe(&self, actor: &Actor, universe_id: i64, name: &str) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let name = universe_name(name)?;
+        let mut tx = self.write().await?;
+        let old = universe_name_in(&mut tx, campaign, universe_id).await?;
+        if old == name {
+            return Ok(());
+        }
+        sqlx::query("UPDATE universes SET name = $1 WHERE id = $2 AND campaign_id = $3")
+            .bind(name)
+            .bind(universe_id)
+            .bind(campaign.0)
+            .execute(&mut *tx.tx)
+            .await
+            .map_err(StoreError::conflict_on("name"))?;
+        let programs = sqlx::query(
+            "SELECT id, slug, settings_json FROM programs WHERE universe_id = $1 AND campaign_id = $2 ORDER BY slug",
+        )
+        .bind(universe_id)
+        .bind(campaign.0)
+        .fetch_all(&mut *tx.tx)
+        .await?;
+        let mut slugs = Vec::with_capacity(programs.len());
+        for row in &programs {
+            // Edited as JSON, not as `ProgramSettings`: only the universe's name changes, every other
+            // setting stays byte for byte what it was.
+            let json: String = row.get(2);
+            let mut settings: serde_json::Value =
+                serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("program settings: {e}")))?;
+            settings["universe"] = serde_json::Value::String(name.to_string());
+            sqlx::query("UPDATE programs SET settings_json = $1 WHERE id = $2")
+                .bind(settings.to_string())
+                .bind(row.get::<i64, _>(0))
+                .execute(&mut *tx.tx)
+                .await?;
+            slugs.push(row.get::<String, _>(1));
+        }
+        tx.audit(
+            campaign,
+            actor,
+            "universe.rename",
+            "universe",
+            &universe_id.to_string(),
+            json!({"from": old, "to": name, "programs": slugs}),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Deletes one of the campaign's universes, refused (naming them) while a program draws its call
+    /// list from it or another saved universe selects through it (`in_universe`): deleting it would
+    /// change what they select.
+    pub async fn delete_universe(&self, actor: &Actor, universe_id: i64) -> StoreResult<()> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let mut tx = self.write().await?;
+        let name = universe_name_in(&mut tx, campaign, universe_id).await?;
+        let programs: Vec<String> =
+            sqlx::query("SELECT slug FROM programs WHERE universe_id = $1 AND campaign_id = $2 ORDER BY slug")
+                .bind(universe_id)
+                .bind(campaign.0)
+                .fetch_all(&mut *tx.tx)
+                .await?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+        if !programs.is_empty() {
+            return Err(clearline_core::validate::Invalid::new(
+                "universe",
+                format!("programs draw their call lists from it: {}", programs.join(", ")),
+            )
+            .into());
+        }
+        let others =
+            sqlx::query("SELECT name, filter_json FROM universes WHERE campaign_id = $1 AND id <> $2 ORDER BY name")
+                .bind(campaign.0)
+                .bind(universe_id)
+                .fetch_all(&mut *tx.tx)
+                .await?;
+        let mut referring = Vec::new();
+        for row in &others {
+            let json: String = row.get(1);
+            let filter: Filter = serde_json::from_str(&json).map_err(|e| StoreError::Other(e.to_string()))?;
+            if filter.refers_to_universe(universe_id) {
+                referring.push(row.get::<String, _>(0));
+            }
+        }
+        if !referring.is_empty() {
+            return Err(clearline_core::validate::Invalid::new(
+                "universe",
+                format!("other universes select through it (in another universe): {}", referring.join(", ")),
+            )
+            .into());
+        }
+        sqlx::query("DELETE FROM universes WHERE id = $1 AND campaign_id = $2")
+            .bind(universe_id)
+            .bind(campaign.0)
+            .execute(&mut *tx.tx)
+            .await?;
+        tx.audit(campaign, actor, "universe.delete", "universe", &universe_id.to_string(), json!({"name": name}))
+            .await?;
+        tx.commit().await
     }
 
     /// The campaign's saved universes.
@@ -471,4 +574,29 @@ impl Store {
     pub async fn universe_by_name(&self, actor: &Actor, name: &str) -> StoreResult<Universe> {
         self.list_universes(actor).await?.into_iter().find(|u| u.name == name).ok_or(StoreError::NotFound)
     }
+}
+
+/// A universe's name as stored: trimmed, 1-120 characters.
+fn universe_name(name: &str) -> StoreResult<&str> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(clearline_core::validate::Invalid::new("name", "must be 1-120 characters").into());
+    }
+    Ok(name)
+}
+
+/// The name of one of the campaign's universes, read inside the write that changes it (another
+/// campaign's universe is not found, exactly like a missing one).
+async fn universe_name_in(
+    tx: &mut crate::db::WriteTx,
+    campaign: clearline_core::OrgId,
+    universe_id: i64,
+) -> StoreResult<String> {
+    Ok(sqlx::query("SELECT name FROM universes WHERE id = $1 AND campaign_id = $2")
+        .bind(universe_id)
+        .bind(campaign.0)
+        .fetch_optional(&mut *tx.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .get(0))
 }

@@ -35,6 +35,13 @@ pub struct BatchInfo {
     pub has_rejects: bool,
 }
 
+/// A saved column mapping as listed: its name and when it was first saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MappingInfo {
+    pub name: String,
+    pub created_at_us: i64,
+}
+
 /// One person as read back for someone allowed to see their record (ciphertext still sealed).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PersonView {
@@ -522,6 +529,16 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok(row.get(0))
+    }
+
+    /// The actor's campaign's saved column mappings, by name.
+    pub async fn column_mappings(&self, actor: &Actor) -> StoreResult<Vec<MappingInfo>> {
+        let campaign = require_in_org(actor, Capability::EditLists, None)?;
+        let rows = sqlx::query("SELECT name, created_at FROM column_mappings WHERE campaign_id = $1 ORDER BY name")
+            .bind(campaign.0)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| MappingInfo { name: r.get(0), created_at_us: r.get(1) }).collect())
     }
 
     /// One person's record, for a campaign role allowed to see personal data. The read is audited.

@@ -37,6 +37,8 @@ contract!(
     a_first_import_rewrites_households_merged_after_their_rows_were_written,
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
+    universes_rename_keeping_their_id_and_delete_only_when_nothing_uses_them,
+    column_mappings_are_listed_per_campaign_and_replaced_by_name,
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
@@ -1855,4 +1857,129 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
     // Reading them needs view_results; another campaign sees nothing.
     let other = world(&store, "qb").await;
     assert!(matches!(store.survey_answers(&other.owner, "poll").await, Err(StoreError::NotFound)));
+}
+
+/// Renaming keeps the id (programs and `in_universe` references follow it); deleting is refused while a
+/// program or another universe uses it; both audited, both refused without targeting.
+async fn universes_rename_keeping_their_id_and_delete_only_when_nothing_uses_them(t: TestStore) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{ProgramSettings, VendorShare};
+    use clearline_core::universe::Filter;
+    let store = t.open().await;
+    let w = world(&store, "rd").await;
+    let other = world(&store, "re").await;
+    let f = |json: &str| serde_json::from_str::<Filter>(json).unwrap();
+    let dems =
+        store.save_universe(&w.owner, "Dems", &f(r#"{"op":"in","field":"party","values":["DEM"]}"#)).await.unwrap();
+    let reps =
+        store.save_universe(&w.owner, "Reps", &f(r#"{"op":"in","field":"party","values":["REP"]}"#)).await.unwrap();
+    let not_dems = store
+        .save_universe(
+            &w.owner,
+            "Not Dems",
+            &f(&format!(r#"{{"op":"not","filter":{{"op":"in_universe","universe_id":{dems}}}}}"#)),
+        )
+        .await
+        .unwrap();
+
+    // Renamed: same id, the new name; a taken or empty name is refused naming the field.
+    store.rename_universe(&w.owner, dems, "  Democrats ").await.unwrap();
+    let renamed = store.universe_by_name(&w.owner, "Democrats").await.unwrap();
+    assert_eq!(renamed.id, dems);
+    assert!(matches!(store.universe_by_name(&w.owner, "Dems").await, Err(StoreError::NotFound)));
+    let taken = store.rename_universe(&w.owner, dems, "Reps").await;
+    assert!(matches!(taken, Err(StoreError::Conflict { field: "name" })), "{taken:?}");
+    let empty = store.rename_universe(&w.owner, dems, "  ").await;
+    assert!(matches!(empty, Err(StoreError::Invalid(ref i)) if i.field == "name"), "{empty:?}");
+    // Another campaign's universe, or none, is not found; an analyst may not rename.
+    assert!(matches!(store.rename_universe(&other.owner, dems, "Mine").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.rename_universe(&w.owner, 987_654, "X").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.rename_universe(&w.analyst, dems, "X").await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(store.delete_universe(&w.analyst, reps).await, Err(StoreError::Forbidden(_))));
+    // The same name in another campaign is fine.
+    store.save_universe(&other.owner, "Democrats", &f(r#"{"op":"all","filters":[]}"#)).await.unwrap();
+
+    // A program drawing from Reps: renaming follows into its settings; deleting is refused naming it.
+    store
+        .create_engagement(
+            &w.owner,
+            None,
+            NewEngagement {
+                vendor: Slug::parse("vend-rd").unwrap(),
+                starts_on: "2026-09-01".parse().unwrap(),
+                ends_on: "2026-11-03".parse().unwrap(),
+                programs: vec!["gotv-reps".into()],
+                visible_fields: vec!["first_name".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "Reps");
+    settings.vendors = vec![VendorShare::parse("vend-rd=100").unwrap()];
+    store.create_program(&w.owner, &Slug::parse("gotv-reps").unwrap(), "GOTV", &settings).await.unwrap();
+    store.rename_universe(&w.owner, reps, "Republicans").await.unwrap();
+    let program = store.program_by_slug(&w.owner, "gotv-reps").await.unwrap();
+    assert_eq!((program.universe_id, program.settings.universe.as_str()), (reps, "Republicans"));
+    let refused = store.delete_universe(&w.owner, reps).await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(ref i)) if i.field == "universe" && i.reason.contains("gotv-reps")),
+        "{refused:?}"
+    );
+    // Referred to by "Not Dems": refused naming it; once that one is gone, Democrats goes too.
+    let refused = store.delete_universe(&w.owner, dems).await;
+    assert!(
+        matches!(refused, Err(StoreError::Invalid(ref i)) if i.field == "universe" && i.reason.contains("Not Dems")),
+        "{refused:?}"
+    );
+    assert!(matches!(store.delete_universe(&other.owner, not_dems).await, Err(StoreError::NotFound)));
+    store.delete_universe(&w.owner, not_dems).await.unwrap();
+    store.delete_universe(&w.owner, dems).await.unwrap();
+    let left: Vec<String> = store.list_universes(&w.owner).await.unwrap().into_iter().map(|u| u.name).collect();
+    assert_eq!(left, vec!["Republicans".to_string()]);
+    assert!(matches!(store.delete_universe(&w.owner, dems).await, Err(StoreError::NotFound)));
+
+    // Each change is one audit event naming the universe by id; refusals wrote none.
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("universe.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let actions: Vec<(&str, &str)> =
+        events.iter().rev().map(|e| (e.entry.action.as_str(), e.entry.object_id.as_str())).collect();
+    let (dems, reps, not_dems) = (dems.to_string(), reps.to_string(), not_dems.to_string());
+    assert_eq!(
+        actions,
+        vec![
+            ("universe.create", dems.as_str()),
+            ("universe.create", reps.as_str()),
+            ("universe.create", not_dems.as_str()),
+            ("universe.rename", dems.as_str()),
+            ("universe.rename", reps.as_str()),
+            ("universe.delete", not_dems.as_str()),
+            ("universe.delete", dems.as_str()),
+        ]
+    );
+    let rename = &events.iter().rev().nth(4).unwrap().entry.details;
+    assert_eq!(rename["programs"], serde_json::json!(["gotv-reps"]), "{rename}");
+}
+
+async fn column_mappings_are_listed_per_campaign_and_replaced_by_name(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "cm").await;
+    let other = world(&store, "cn").await;
+    let first = r#"{"delimiter":",","header":true,"columns":{"voter_id":"ID"}}"#;
+    let second = r#"{"delimiter":";","header":true,"columns":{"voter_id":"Key"}}"#;
+    store.save_column_mapping(&w.owner, "vendor-b", first).await.unwrap();
+    store.save_column_mapping(&w.owner, "vendor-a", first).await.unwrap();
+    let listed = store.column_mappings(&w.owner).await.unwrap();
+    assert_eq!(listed.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["vendor-a", "vendor-b"]);
+    assert!(listed.iter().all(|m| m.created_at_us > 0));
+    // Saved again under its name: replaced, still one entry, first saved when it was.
+    store.save_column_mapping(&w.owner, "vendor-b", second).await.unwrap();
+    let again = store.column_mappings(&w.owner).await.unwrap();
+    assert_eq!(again, listed);
+    assert_eq!(store.column_mapping(&w.owner, "vendor-b").await.unwrap(), second);
+    // Another campaign lists its own (none); an analyst may not read the list.
+    assert!(store.column_mappings(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.column_mapping(&other.owner, "vendor-b").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.column_mappings(&w.analyst).await, Err(StoreError::Forbidden(_))));
 }

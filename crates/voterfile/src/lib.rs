@@ -22,7 +22,7 @@ pub use layout::{
     Layout, UnknownLayout, FL_COLUMNS, GENERIC_COLUMNS, NC_COLUMNS, OH_COLUMNS, OH_ELECTIONS, WA_COLUMNS,
 };
 pub use mapping::{ColumnMapping, ColumnRef, ColumnSpec, MappedColumns};
-pub use reader::{open_reader, VoterReader, MAX_RECORD_BYTES};
+pub use reader::{first_record, open_reader, VoterReader, MAX_RECORD_BYTES};
 
 /// A problem with the file's structure: the import stops at the first one and writes nothing.
 ///

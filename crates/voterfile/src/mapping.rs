@@ -84,6 +84,18 @@ macro_rules! mapped_columns {
         }
 
         impl MappedColumns {
+            /// Every field a mapping can fill, as the JSON names it, in declaration order (what a
+            /// mapping editor offers for a column).
+            pub const FIELD_NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
+
+            /// Maps `field` (one of [`MappedColumns::FIELD_NAMES`]) to `spec`; false for any other name.
+            pub fn set(&mut self, field: &str, spec: ColumnSpec) -> bool {
+                match field {
+                    $(stringify!($name) => { self.$name = Some(spec); true })*
+                    _ => false,
+                }
+            }
+
             /// (field name, spec, target) for every mapped field, in declaration order.
             pub(crate) fn entries(&self) -> Vec<(&'static str, &ColumnSpec, Target)> {
                 let mut out = Vec::new();
@@ -139,6 +151,19 @@ impl ColumnMapping {
     /// The mapping as JSON, as a campaign saves it.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a mapping always serializes")
+    }
+
+    /// Reads a mapping and checks it: what `clearline import mapping` and the mapping editor both save.
+    /// The reason names fields and columns, never values.
+    pub fn parse_checked(text: &str) -> Result<ColumnMapping, String> {
+        let mapping = ColumnMapping::from_json(text).map_err(|e| format!("not a column mapping: {e}"))?;
+        mapping.validate()?;
+        Ok(mapping)
+    }
+
+    /// (field, its source columns) for every mapped field, in declaration order.
+    pub fn mapped(&self) -> Vec<(&'static str, &[ColumnRef])> {
+        self.columns.entries().into_iter().map(|(field, spec, _)| (field, spec.refs())).collect()
     }
 
     /// Checks what can be checked without the file. The reason names fields and columns, never values.
@@ -205,6 +230,23 @@ mod tests {
             assert_eq!(m.encoding, None);
             assert!(!m.quoted);
         }
+    }
+
+    #[test]
+    fn every_field_name_can_be_set_and_reads_back() {
+        let mut columns = MappedColumns::default();
+        for (i, field) in MappedColumns::FIELD_NAMES.iter().enumerate() {
+            assert!(columns.set(field, ColumnSpec::One(ColumnRef::Position(i as u32 + 1))), "{field}");
+        }
+        assert!(!columns.set("frist_name", ColumnSpec::One(ColumnRef::Position(1))));
+        let m =
+            ColumnMapping { delimiter: ',', quoted: false, header: false, encoding: None, columns: Box::new(columns) };
+        let names: Vec<&str> = m.mapped().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(names, MappedColumns::FIELD_NAMES);
+        assert_eq!(ColumnMapping::parse_checked(&m.to_json()).unwrap(), m);
+        assert!(ColumnMapping::parse_checked(r#"{"delimiter":",","header":true,"columns":{}}"#)
+            .unwrap_err()
+            .contains("voter_id"));
     }
 
     #[test]

@@ -99,6 +99,29 @@ pub fn open_reader<R: Read>(
     Ok(reader)
 }
 
+/// The first record of a delimited file, decoded and split exactly as an import with a mapping of this
+/// delimiter, quoting and encoding would read it (each field trimmed), and the encoding it was read in.
+/// A mapping editor takes a header's column names from it; of a file without a header, only the
+/// column count is worth keeping (the first record is a person).
+pub fn first_record<R: Read>(
+    delimiter: char,
+    quoted: bool,
+    encoding: Option<TextEncoding>,
+    input: R,
+) -> Result<(TextEncoding, Vec<String>), StructuralError> {
+    // A mapping that reads no header: the reader then leaves the first record for us to take.
+    let columns =
+        crate::MappedColumns { voter_id: Some(crate::ColumnSpec::One(ColumnRef::Position(1))), ..Default::default() };
+    let probe =
+        Layout::Mapping(ColumnMapping { delimiter, quoted, header: false, encoding, columns: Box::new(columns) });
+    let mut reader = open_reader(&probe, encoding, input)?;
+    if reader.read_record()?.is_none() {
+        return Err(StructuralError::new(1, "the file is empty"));
+    }
+    let fields = (0..reader.ranges.len()).map(|i| reader.field(i).trim().to_string()).collect();
+    Ok((reader.enc, fields))
+}
+
 /// Iterator over the records of a voter file; see [`open_reader`].
 pub struct VoterReader<R> {
     input: BufReader<Chain<Cursor<Vec<u8>>, R>>,
@@ -696,6 +719,18 @@ mod tests {
         let mut ranges = Vec::new();
         assert!(p.feed(line, 1, b',', &mut out, &mut ranges)?, "record should end on the line");
         Ok(ranges.iter().map(|&(a, b)| out[a..b].to_string()).collect())
+    }
+
+    #[test]
+    fn the_first_record_is_split_and_decoded_as_an_import_reads_it() {
+        let file = "ID;\"Nom, complet\";Prénom\r\n1;x;y\r\n".as_bytes();
+        let (enc, fields) = first_record(';', true, None, file).unwrap();
+        assert_eq!(enc, TextEncoding::Utf8);
+        assert_eq!(fields, ["ID", "Nom, complet", "Prénom"]);
+        // Unquoted, a quote is a character; Latin-1 bytes are detected as windows-1252.
+        let (enc, fields) = first_record('|', false, None, &b"A|\"B\"|Pr\xe9nom\n"[..]).unwrap();
+        assert_eq!((enc, fields), (TextEncoding::Windows1252, vec!["A".into(), "\"B\"".into(), "Prénom".into()]));
+        assert!(first_record(',', true, None, &b""[..]).is_err());
     }
 
     #[test]

@@ -118,8 +118,9 @@
         .catch(function () { out.textContent = "Live count paused; press Count."; });
     }
     function soon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
-    // The name to save under changes no count.
-    form.addEventListener("input", function (e) { if (e.target.name !== "name") { soon(); } });
+    // The name to save under, and the sample's size, seed and strata, change no count.
+    function counts(el) { return el.name !== "name" && !el.hasAttribute("data-no-count"); }
+    form.addEventListener("input", function (e) { if (counts(e.target)) { soon(); } });
     form.addEventListener("change", function (e) {
       if (e.target.hasAttribute("data-reshape")) {
         // A row just given another field has empty inputs: re-render it without calling that an error.
@@ -129,7 +130,7 @@
         form.submit();
         return;
       }
-      if (e.target.name !== "name") { soon(); }
+      if (counts(e.target)) { soon(); }
     });
   });
 })();

@@ -92,6 +92,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/api/v1/universes", Cap(C::EditTargeting), api::universes::list);
     t.add(M::POST, "/api/v1/universes", Cap(C::EditTargeting), api::universes::save);
     t.add(M::POST, "/api/v1/universes/count", Cap(C::EditTargeting), api::universes::count);
+    t.add(M::PATCH, "/api/v1/universes/{id}", Cap(C::EditTargeting), api::universes::rename);
+    t.add(M::DELETE, "/api/v1/universes/{id}", Cap(C::EditTargeting), api::universes::delete);
 
     // Pages: sign-in.
     t.add(M::GET, "/login", Public, ui::login::login_page);
@@ -134,6 +136,11 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/voters", Cap(C::EditLists), ui::voters::voters);
     t.add_upload(M::POST, "/voters/import", Cap(C::EditLists), UPLOAD_LIMIT, ui::voters::import);
     t.add(M::GET, "/voters/imports/{job}", Cap(C::EditLists), ui::voters::job);
+    t.add(M::GET, "/voters/mappings", Cap(C::EditLists), ui::mappings::mappings);
+    t.add(M::POST, "/voters/mappings", Cap(C::EditLists), ui::mappings::save);
+    t.add(M::GET, "/voters/mappings/{name}", Cap(C::EditLists), ui::mappings::edit);
+    // A sample of the file, of which only the header is read (the rest is read and dropped).
+    t.add_upload(M::POST, "/voters/mappings/columns", Cap(C::EditLists), UPLOAD_LIMIT, ui::mappings::columns);
     t.add(M::POST, "/voters/count", Cap(C::EditTargeting), ui::voters::count);
     t.add(M::POST, "/voters/check", Cap(C::ExportPersonalData), ui::voters::check);
     t.add(M::GET, "/universes", Cap(C::EditTargeting), ui::universes::universes);
@@ -141,6 +148,8 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/universes/build", Cap(C::EditTargeting), ui::universes::build);
     t.add(M::POST, "/universes/open", Cap(C::EditTargeting), ui::universes::open);
     t.add(M::POST, "/universes/sample", Cap(C::EditTargeting), ui::universes::sample);
+    t.add(M::POST, "/universes/{id}/rename", Cap(C::EditTargeting), ui::universes::rename);
+    t.add(M::POST, "/universes/{id}/delete", Cap(C::EditTargeting), ui::universes::delete);
     t.add(M::GET, "/programs", Cap(C::ManagePrograms), ui::programs::programs);
     t.add(M::POST, "/programs", Cap(C::ManagePrograms), ui::programs::create);
     t.add(M::GET, "/programs/{slug}", Cap(C::ManagePrograms), ui::programs::program);

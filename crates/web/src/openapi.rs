@@ -54,6 +54,8 @@ use utoipa::OpenApi;
         crate::api::universes::list,
         crate::api::universes::count,
         crate::api::universes::save,
+        crate::api::universes::rename,
+        crate::api::universes::delete,
         document,
     )
 )]

@@ -10,6 +10,10 @@ both_backends!(
     scripts_and_versions_are_written_from_forms_and_refused_forms_say_why,
     the_universe_builder_counts_what_the_store_counts_saves_and_samples,
     universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value,
+    saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them,
+    a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form,
+    a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved,
+    the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter,
     a_script_preview_walks_the_branches_the_answers_choose
 );
 
@@ -345,14 +349,19 @@ async fn import_voters(app: &TestApp, rows: u64, seed: u64) {
         .unwrap();
     assert_eq!(res.status(), 202);
     let job: serde_json::Value = res.json().await.unwrap();
-    let path = format!("/api/v1/imports/{}", job["job_id"].as_str().unwrap());
+    wait_for_import(app, &auth, job["job_id"].as_str().unwrap()).await;
+}
+
+/// Follows an import job until it is done (failing the test if it failed or took a minute): its report.
+async fn wait_for_import(app: &TestApp, auth: &(String, String), job: &str) -> serde_json::Value {
+    let path = format!("/api/v1/imports/{job}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let res = TestApp::client().get(app.url(&path)).header("cookie", &auth.0).send().await.unwrap();
         let status: serde_json::Value = res.json().await.unwrap();
         if status["state"] != "running" {
             assert_eq!(status["state"], "done", "{status}");
-            return;
+            return status["report"].clone();
         }
         assert!(std::time::Instant::now() < deadline, "the import did not finish: {status}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -714,4 +723,338 @@ async fn a_script_preview_walks_the_branches_the_answers_choose(app: TestApp) {
     let other = app.session("other_owner").await;
     let res = TestApp::client().get(app.url(path)).header("cookie", &other.0).send().await.unwrap();
     assert_eq!(res.status(), 404, "another campaign's script looks missing");
+}
+
+async fn saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them(app: TestApp) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{ProgramSettings, VendorShare};
+    let pm = app.session("program_manager").await;
+    let actor = actor_for(&app, "program_manager").await;
+    let f = |json: &str| serde_json::from_str::<clearline_core::universe::Filter>(json).unwrap();
+    let dems =
+        app.store.save_universe(&actor, "Dems", &f(r#"{"op":"in","field":"party","values":["DEM"]}"#)).await.unwrap();
+    let reps =
+        app.store.save_universe(&actor, "Reps", &f(r#"{"op":"in","field":"party","values":["REP"]}"#)).await.unwrap();
+    let not_dems = app
+        .store
+        .save_universe(
+            &actor,
+            "Not Dems",
+            &f(&format!(r#"{{"op":"not","filter":{{"op":"in_universe","universe_id":{dems}}}}}"#)),
+        )
+        .await
+        .unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "Reps");
+    settings.vendors = vec![VendorShare::parse("vend=100").unwrap()];
+    app.store
+        .create_program(&actor, &clearline_core::validate::Slug::parse("gotv").unwrap(), "GOTV", &settings)
+        .await
+        .unwrap();
+    let names = || async {
+        app.store.list_universes(&actor).await.unwrap().into_iter().map(|u| (u.id, u.name)).collect::<Vec<_>>()
+    };
+
+    // Each saved universe has its rename and delete forms.
+    let list = page(&app, &pm, "/universes").await;
+    assert!(list.contains(&format!("action=\"/universes/{dems}/rename\"")), "{list}");
+    assert!(list.contains(&format!("action=\"/universes/{dems}/delete\"")), "{list}");
+
+    // Renamed: a redirect to the list saying so; the id stays.
+    let (status, body) = form(&app, &pm, &format!("/universes/{dems}/rename"), &[("name", "Democrats")]).await;
+    assert_eq!(status, 303, "{body}");
+    assert!(page(&app, &pm, "/universes?renamed=1").await.contains("Universe renamed."));
+    assert!(names().await.contains(&(dems, "Democrats".to_string())));
+    // A taken name: 409 naming the field, the typed name kept in that row's input, nothing changed.
+    let (status, body) = form(&app, &pm, &format!("/universes/{dems}/rename"), &[("name", "Reps")]).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("name is already taken"), "{body}");
+    assert!(body.contains(&format!("id=\"rename-{dems}\" name=\"name\" value=\"Reps\"")), "{body}");
+    assert!(names().await.contains(&(dems, "Democrats".to_string())));
+
+    // Delete asks first; the confirmation is a second form. Used universes are refused, naming the user.
+    let (status, body) = form(&app, &pm, &format!("/universes/{reps}/delete"), &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Yes, delete “Reps”"), "{body}");
+    assert_eq!(names().await.len(), 3, "asking deletes nothing");
+    let (status, body) = form(&app, &pm, &format!("/universes/{reps}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("universe: programs draw their call lists from it: gotv"), "{body}");
+    let (status, body) = form(&app, &pm, &format!("/universes/{dems}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("in another universe") && body.contains("Not Dems"), "{body}");
+    // Unused, it goes; then the one it referred to can go too.
+    let (status, _) = form(&app, &pm, &format!("/universes/{not_dems}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 303);
+    let (status, _) = form(&app, &pm, &format!("/universes/{dems}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 303);
+    assert!(page(&app, &pm, "/universes?deleted=1").await.contains("Universe deleted."));
+    assert_eq!(names().await, vec![(reps, "Reps".to_string())]);
+
+    // Another campaign's owner cannot touch it; a role without targeting is refused.
+    let other = app.session("other_owner").await;
+    let (status, _) = form(&app, &other, &format!("/universes/{reps}/rename"), &[("name", "Mine")]).await;
+    assert_eq!(status, 404);
+    let (status, _) = form(&app, &other, &format!("/universes/{reps}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 404);
+    let analyst = app.session("analyst").await;
+    let (status, _) = form(&app, &analyst, &format!("/universes/{reps}/delete"), &[("confirm", "yes")]).await;
+    assert_eq!(status, 403);
+    assert_eq!(names().await, vec![(reps, "Reps".to_string())]);
+
+    // Over the API: rename (204) and a refused delete (422 naming `universe`).
+    let api = |method: reqwest::Method, path: String| {
+        TestApp::client().request(method, app.url(&path)).header("cookie", &pm.0).header("x-csrf-token", &pm.1)
+    };
+    let res = api(reqwest::Method::PATCH, format!("/api/v1/universes/{reps}"))
+        .json(&serde_json::json!({"name": "Republicans"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(app.store.program_by_slug(&actor, "gotv").await.unwrap().settings.universe, "Republicans");
+    let res = api(reqwest::Method::DELETE, format!("/api/v1/universes/{reps}")).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["field"], "universe");
+}
+
+/// A vendor's own file: semicolon-separated, quoted, a header of its own names, a notes column.
+const VENDOR_FILE: &str = "Voter Key;Given;Family;Num;Street;Town;Zip;Mobile;Affiliation;Notes\n\
+\"VK-1\";\"Ada\";\"Lovelace\";\"12\";\"Main St\";\"Raleigh\";\"27601\";\"(919) 555-0101\";\"DEM\";\"likes tea\"\n\
+\"VK-2\";\"Bob\";\"Quixotic\";\"7\";\"Oak Ave\";\"Durham\";\"27701\";\"919-555-0102\";\"REP\";\"\"\n\
+\"VK-3\";\"Cy\";\"Zebulon\";\"9\";\"Elm Rd\";\"Cary\";\"27511\";\"\";\"DEM\";\"\"\n";
+
+/// The editor's rows for [`VENDOR_FILE`]: each header column and the field chosen for it.
+const VENDOR_ROWS: [(&str, &str); 10] = [
+    ("Voter Key", "voter_id"),
+    ("Given", "first_name"),
+    ("Family", "last_name"),
+    ("Num", "res_address"),
+    ("Street", "res_address"),
+    ("Town", "res_city"),
+    ("Zip", "res_zip"),
+    ("Mobile", "cell_phone"),
+    ("Affiliation", "party"),
+    ("Notes", ""),
+];
+
+/// The mapping editor's form for [`VENDOR_ROWS`] (with `changes` applied: column index → field).
+fn vendor_editor_form(name: &str, changes: &[(usize, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = vec![
+        ("name".into(), name.into()),
+        ("delimiter".into(), ";".into()),
+        ("quoted".into(), "on".into()),
+        ("header".into(), "on".into()),
+        ("encoding".into(), "".into()),
+    ];
+    for (i, (source, field)) in VENDOR_ROWS.iter().enumerate() {
+        let field = changes.iter().find(|(c, _)| *c == i).map(|(_, f)| *f).unwrap_or(field);
+        fields.push((format!("col.{i}.source"), source.to_string()));
+        fields.push((format!("col.{i}.position"), (i + 1).to_string()));
+        fields.push((format!("col.{i}.field"), field.to_string()));
+    }
+    fields
+}
+
+/// Posts the mapping editor's start form (multipart: its CSRF token in the URL, as the page's form does).
+async fn post_columns(app: &TestApp, who: &(String, String), form: reqwest::multipart::Form) -> (u16, String) {
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/mappings/columns?csrf={}", who.1)))
+        .header("cookie", &who.0)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+async fn post_pairs(app: &TestApp, who: &(String, String), path: &str, fields: &[(String, String)]) -> (u16, String) {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    form(app, who, path, &borrowed).await
+}
+
+async fn a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form(app: TestApp) {
+    let dm = app.session("data_manager").await;
+    let actor = actor_for(&app, "data_manager").await;
+    // The Voters page leads to the editor; nothing is saved yet.
+    assert!(page(&app, &dm, "/voters").await.contains("href=\"/voters/mappings\""));
+    let start = page(&app, &dm, "/voters/mappings").await;
+    assert!(start.contains("No mapping saved yet") && start.contains("id=\"mapping-start\""), "{start}");
+
+    // A sample upload: one row per header column, a field guessed where the header says it; none of
+    // the people in the sample appear on the page.
+    let sample = reqwest::multipart::Form::new()
+        .text("name", "vendor-x")
+        .text("delimiter", ";")
+        .text("quoted", "on")
+        .text("header", "on")
+        .text("encoding", "")
+        .part("sample", reqwest::multipart::Part::bytes(VENDOR_FILE.as_bytes().to_vec()).file_name("sample.csv"))
+        .text("header_line", "");
+    let (status, body) = post_columns(&app, &dm, sample).await;
+    assert_eq!(status, 200, "{body}");
+    for (i, (source, _)) in VENDOR_ROWS.iter().enumerate() {
+        assert!(body.contains(&format!("name=\"col.{i}.source\" value=\"{source}\"")), "column {i}: {body}");
+    }
+    assert!(!body.contains("name=\"col.10.source\""), "one row per column: {body}");
+    for personal in ["VK-1", "Lovelace", "555-0101", "likes tea", "Raleigh"] {
+        assert!(!body.contains(personal), "the sample's {personal:?} is not shown: {body}");
+    }
+    assert!(body.contains("value=\"vendor-x\""), "the name carried: {body}");
+
+    // Saved from the editor's form: the mapping the CLI would be given, and listed.
+    let (status, body) = post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[])).await;
+    assert_eq!(status, 303, "{body}");
+    let saved =
+        clearline_voterfile::ColumnMapping::from_json(&app.store.column_mapping(&actor, "vendor-x").await.unwrap())
+            .unwrap();
+    let expected = clearline_voterfile::ColumnMapping::from_json(
+        r#"{"delimiter":";","quoted":true,"header":true,"columns":{"voter_id":"Voter Key","first_name":"Given",
+            "last_name":"Family","res_address":["Num","Street"],"res_city":"Town","res_zip":"Zip",
+            "cell_phone":"Mobile","party":"Affiliation"}}"#,
+    )
+    .unwrap();
+    assert_eq!(saved, expected);
+    let list = page(&app, &dm, "/voters/mappings?saved=1").await;
+    assert!(list.contains("Mapping saved") && list.contains("<code>mapping:vendor-x</code>"), "{list}");
+    // Opened again, the editor shows its columns and fields.
+    let reopened = page(&app, &dm, "/voters/mappings/vendor-x").await;
+    assert!(reopened.contains("name=\"col.4.source\" value=\"Street\""), "{reopened}");
+    assert!(reopened.contains("<option value=\"cell_phone\" selected>"), "{reopened}");
+
+    // The Voters form offers it as a layout, and an import with it reads the vendor's file.
+    let voters = page(&app, &dm, "/voters").await;
+    assert!(voters.contains("<option value=\"mapping:vendor-x\">"), "{voters}");
+    let upload = reqwest::multipart::Form::new()
+        .text("layout", "mapping:vendor-x")
+        .text("encoding", "")
+        .part("file", reqwest::multipart::Part::bytes(VENDOR_FILE.as_bytes().to_vec()).file_name("vendor.csv"));
+    let res = TestApp::client()
+        .post(app.url(&format!("/voters/import?csrf={}", dm.1)))
+        .header("cookie", &dm.0)
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let job = res.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let report = wait_for_import(&app, &dm, &job).await;
+    assert_eq!((report["rows_read"].as_u64(), report["inserted"].as_u64()), (Some(3), Some(3)), "{report}");
+    assert_eq!(report["phones_valid"].as_u64(), Some(2), "{report}");
+    let ada = app.store.read_person(&actor, app.campaign, "VK-1").await.unwrap();
+    assert_eq!(
+        (ada.first_name.as_deref(), ada.last_name.as_deref(), ada.res_address.as_deref(), ada.party.as_deref()),
+        (Some("Ada"), Some("Lovelace"), Some("12 Main St"), Some("DEM"))
+    );
+    let dems: clearline_core::universe::Filter =
+        serde_json::from_str(r#"{"op":"in","field":"party","values":["DEM"]}"#).unwrap();
+    assert_eq!(app.store.count_universe(&actor, &dems).await.unwrap(), 2);
+    // The batch records the layout by the name it was chosen by.
+    let batches = app.store.import_batches(&actor).await.unwrap();
+    assert_eq!(batches[0].layout, "mapping:vendor-x");
+}
+
+async fn a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved(app: TestApp) {
+    let dm = app.session("data_manager").await;
+    let actor = actor_for(&app, "data_manager").await;
+    // No person key: 422 naming `voter_id`, the rows kept as chosen.
+    let (status, body) = post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[(0, "")])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("mapping: the mapping has no column for `voter_id`"), "{body}");
+    assert!(body.contains("name=\"col.7.source\" value=\"Mobile\""), "{body}");
+    let mobile_row = between(&body, "name=\"col.7.field\">", "</select>");
+    assert!(mobile_row.contains("<option value=\"cell_phone\" selected>"), "the choice kept: {mobile_row}");
+    // A line type without its phone, and a field the format does not have: each named.
+    let (status, body) =
+        post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[(9, "home_phone_line_type")]))
+            .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("`home_phone_line_type` is mapped but its phone column is not"), "{body}");
+    let (status, body) =
+        post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor-x", &[(9, "ssn")])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("column 10 (Notes): not a field a mapping can fill"), "{body}");
+    // A bad name is the store's refusal, naming `name`.
+    let (status, body) = post_pairs(&app, &dm, "/voters/mappings", &vendor_editor_form("vendor x!", &[])).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("name: use 1-48 letters"), "{body}");
+    assert!(app.store.column_mappings(&actor).await.unwrap().is_empty(), "nothing was saved");
+    // A sample without a header keeps only its column count: no value of the first record is shown.
+    let sample = reqwest::multipart::Form::new().text("delimiter", ";").text("quoted", "on").part(
+        "sample",
+        reqwest::multipart::Part::bytes(VENDOR_FILE.lines().nth(1).unwrap().as_bytes().to_vec()).file_name("s.csv"),
+    );
+    let (status, body) = post_columns(&app, &dm, sample).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("column 10") && !body.contains("column 11"), "{body}");
+    assert!(!body.contains("Lovelace") && !body.contains("VK-1"), "{body}");
+    // Neither a sample nor a header line: refused naming the input.
+    let empty = reqwest::multipart::Form::new().text("delimiter", ";").text("header_line", " ");
+    let (status, body) = post_columns(&app, &dm, empty).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("sample: choose a sample of the file, or paste its header line"), "{body}");
+    // A role without list editing gets 403.
+    let pm = app.session("program_manager").await;
+    let (status, _) = post_pairs(&app, &pm, "/voters/mappings", &vendor_editor_form("vendor-x", &[])).await;
+    assert_eq!(status, 403);
+}
+
+async fn the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter(app: TestApp) {
+    import_voters(&app, 300, 5).await;
+    let pm = app.session("program_manager").await;
+    let actor = actor_for(&app, "program_manager").await;
+    // The builder's own sample button posts its rows with the sample's inputs.
+    let start = page(&app, &pm, "/universes").await;
+    assert!(start.contains("formaction=\"/universes/sample\"") && start.contains("id=\"builder-sample-size\""));
+    let mut fields = YOUNG_DEMS_ROWS.to_vec();
+    fields.extend([("size", "20"), ("seed", "3"), ("stratify_by", "party"), ("action", "sample")]);
+    let (status, body) = form(&app, &pm, "/universes/sample", &fields).await;
+    assert_eq!(status, 200, "{body}");
+    let by_hand: clearline_core::universe::Filter = serde_json::from_str(YOUNG_DEMS_JSON).unwrap();
+    let drawn =
+        app.store.sample_universe(&actor, &by_hand, 20, 3, Some(clearline_core::universe::Field::Party)).await.unwrap();
+    assert!(drawn.drawn == 20 && drawn.population > 20, "{} of {}", drawn.drawn, drawn.population);
+    assert!(
+        body.contains(&format!(
+            "Drew 20 of {} people from the builder's conditions (unsaved) (seed 3).",
+            drawn.population
+        )),
+        "{body}"
+    );
+    for (stratum, population, n) in &drawn.strata {
+        assert!(body.contains(&format!("<tr><td>{stratum}</td><td>{population}</td><td>{n}</td></tr>")), "{body}");
+    }
+    for key in &drawn.person_keys {
+        assert!(body.contains(&format!("<li>{key}</li>")), "{key} drawn: {body}");
+    }
+    // The rows stay in the builder, counted; nothing was saved.
+    assert!(body.contains("value=\"DEM, UNA\"") && body.contains("name=\"row.3.kind\""), "{body}");
+    let households = app.store.count_universe_households(&actor, &by_hand).await.unwrap();
+    assert_eq!(page_count(&body), (drawn.population, households));
+    assert!(app.store.list_universes(&actor).await.unwrap().is_empty(), "sampling saves nothing");
+    // Another seed draws other people from the same rows.
+    let mut other_seed = YOUNG_DEMS_ROWS.to_vec();
+    other_seed.extend([("size", "20"), ("seed", "4"), ("action", "sample")]);
+    let (_, other) = form(&app, &pm, "/universes/sample", &other_seed).await;
+    let other_draw = app.store.sample_universe(&actor, &by_hand, 20, 4, None).await.unwrap();
+    assert!(other.contains(&format!("<li>{}</li>", other_draw.person_keys[0])), "{other}");
+    assert_ne!(other_draw.person_keys, drawn.person_keys);
+
+    // A bad row is the builder's refusal, the rows kept; a bad size the sample's.
+    let bad_row = [
+        ("on_year", "2026"),
+        ("row.0.kind", "age"),
+        ("row.0.min", "abc"),
+        ("size", "5"),
+        ("seed", "1"),
+        ("action", "sample"),
+    ];
+    let (status, body) = form(&app, &pm, "/universes/sample", &bad_row).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("row 1 (Age) min: not a whole number") && body.contains("value=\"abc\""), "{body}");
+    assert!(!body.contains("Drew "), "{body}");
+    let mut bad_size = YOUNG_DEMS_ROWS.to_vec();
+    bad_size.extend([("size", "0"), ("seed", "1"), ("action", "sample")]);
+    let (status, body) = form(&app, &pm, "/universes/sample", &bad_size).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("size: a whole number from 1 to 1,000,000") && body.contains("value=\"DEM, UNA\""), "{body}");
 }

@@ -76,9 +76,11 @@ pub(crate) async fn start(state: &AppState, caller: &Caller, mut form: Multipart
         match field.name().unwrap_or("") {
             "layout" => {
                 layout_name = field.text().await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-                layout = Some(
-                    layout_name.parse().map_err(|_| ApiError::invalid("layout", "use nc, oh, fl, wa or generic"))?,
-                );
+                let named = clearline_ingest::layouts::layout_named(state.store(), &caller.actor(), &layout_name).await;
+                layout = Some(named.map_err(|e| match e {
+                    clearline_ingest::layouts::LayoutError::Store(e) => ApiError::from(e),
+                    other => ApiError::invalid("layout", other.to_string()),
+                })?);
             }
             "encoding" => {
                 let text = field.text().await.map_err(|e| ApiError::BadRequest(e.body_text()))?;

@@ -1,12 +1,12 @@
-//! Universes over the API: the campaign's saved universes with their counts, and a live count of a
-//! filter (the JSON format of docs/universes.md, in the body: filters describe people, and stay out
+//! Universes over the API: the campaign's saved universes with their counts, saving, renaming and
+//! deleting one, and a live count of a filter (the JSON format of docs/universes.md, in the body: filters describe people, and stay out
 //! of URLs).
 
 use crate::api::ApiJson;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::Caller;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use clearline_core::universe::Filter;
 use serde::{Deserialize, Serialize};
@@ -93,4 +93,40 @@ pub async fn save(
         serde_json::from_value(request.filter).map_err(|e| ApiError::invalid("filter", e.to_string()))?;
     let id = state.store().save_universe(&caller.actor(), &request.name, &filter).await?;
     Ok((axum::http::StatusCode::CREATED, Json(Saved { id })).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RenameRequest {
+    /// The new name: 1-120 characters, unique within the campaign.
+    pub name: String,
+}
+
+/// Renames a saved universe; its id stays, so programs and universes that use it keep it (audited
+/// `universe.rename`); a taken name is a 409 naming `name`.
+#[utoipa::path(patch, path = "/api/v1/universes/{id}", tag = "universes", params(("id" = i64, Path)),
+    request_body = RenameRequest,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(request): ApiJson<RenameRequest>,
+) -> ApiResult<axum::http::StatusCode> {
+    state.store().rename_universe(&caller.actor(), id, &request.name).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// Deletes a saved universe (audited `universe.delete`); refused with a 422 on `universe`, naming
+/// them, while a program draws from it or another universe selects through it.
+#[utoipa::path(delete, path = "/api/v1/universes/{id}", tag = "universes", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::http::StatusCode> {
+    state.store().delete_universe(&caller.actor(), id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

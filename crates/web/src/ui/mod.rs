@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod desk;
 pub mod login;
+pub mod mappings;
 pub mod oversight;
 pub mod programs;
 pub mod script_preview;

@@ -1,5 +1,6 @@
 //! The universes page: the campaign's saved universes with their counts, a builder that writes the
-//! filter JSON (docs/universes.md) from rows of conditions, a live count, saving, and seeded samples.
+//! filter JSON (docs/universes.md) from rows of conditions, a live count, saving, renaming and
+//! deleting, and seeded samples.
 //!
 //! The builder is a plain form: adding or removing a row is a submit that re-renders the page with the
 //! rows as given, so it works without script; app.js only refreshes the count as the form changes, by
@@ -317,6 +318,10 @@ struct SavedView {
     name: String,
     people: Option<u64>,
     households: Option<u64>,
+    /// What its rename input holds: its name, or the name a refused rename was given (kept as typed).
+    rename_to: String,
+    /// A delete was asked for and waits for its confirmation.
+    confirming_delete: bool,
 }
 
 /// A row ready for the template: its inputs, and which of them its kind shows.
@@ -366,6 +371,27 @@ impl SampleForm {
     fn stratifies_by(&self, field: &str) -> bool {
         self.stratify_by == field
     }
+
+    /// The size, seed and stratifying field, each checked (a refusal names its input).
+    fn parsed(&self) -> Result<(u64, u64, Option<Field>), ApiError> {
+        let size: u64 = self
+            .size
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=1_000_000).contains(n))
+            .ok_or_else(|| ApiError::invalid("size", "a whole number from 1 to 1,000,000"))?;
+        let seed: u64 =
+            self.seed.trim().parse().map_err(|_| ApiError::invalid("seed", "a whole number (0 or more)"))?;
+        let stratify_by = match self.stratify_by.trim() {
+            "" => None,
+            name => Some(
+                serde_json::from_value::<Field>(serde_json::Value::String(name.to_string()))
+                    .map_err(|_| ApiError::invalid("stratify_by", "not a targetable field"))?,
+            ),
+        };
+        Ok((size, seed, stratify_by))
+    }
 }
 
 impl Default for SampleForm {
@@ -376,7 +402,8 @@ impl Default for SampleForm {
 
 /// What a sample drew, for the page.
 struct SampleView {
-    universe: String,
+    /// The saved universe sampled; `None`: the builder's rows, unsaved.
+    universe: Option<String>,
     seed: u64,
     population: u64,
     drawn: u64,
@@ -426,6 +453,10 @@ struct Shown {
     sample_form: SampleForm,
     sample: Option<SampleView>,
     sample_error: Option<ApiError>,
+    /// A refused rename: the universe and the name as typed.
+    renaming: Option<(i64, String)>,
+    /// The universe whose delete waits for its confirmation.
+    confirm_delete: Option<i64>,
 }
 
 impl Shown {
@@ -439,11 +470,13 @@ impl Shown {
             sample_form: SampleForm::default(),
             sample: None,
             sample_error: None,
+            renaming: None,
+            confirm_delete: None,
         }
     }
 }
 
-async fn saved_views(store: &Store, caller: &Caller) -> Vec<SavedView> {
+async fn saved_views(store: &Store, caller: &Caller, shown: &Shown) -> Vec<SavedView> {
     let actor = caller.actor();
     let saved = store.list_universes(&actor).await.unwrap_or_default();
     // Counted side by side: each count is one query over the campaign, and the page waits for all.
@@ -461,12 +494,22 @@ async fn saved_views(store: &Store, caller: &Caller) -> Vec<SavedView> {
     saved
         .into_iter()
         .zip(counts)
-        .map(|(u, (people, households))| SavedView { id: u.id, name: u.name, people, households })
+        .map(|(u, (people, households))| SavedView {
+            rename_to: match &shown.renaming {
+                Some((id, typed)) if *id == u.id => typed.clone(),
+                _ => u.name.clone(),
+            },
+            confirming_delete: shown.confirm_delete == Some(u.id),
+            id: u.id,
+            name: u.name,
+            people,
+            households,
+        })
         .collect()
 }
 
 async fn page(state: &AppState, caller: &Caller, shown: Shown) -> Response {
-    let saved = saved_views(state.store(), caller).await;
+    let saved = saved_views(state.store(), caller, &shown).await;
     let status = shown.error.as_ref().or(shown.sample_error.as_ref()).map(ApiError::status);
     let rows = shown.builder.rows.iter().map(|r| RowView { row: r.clone(), shape: shape_of(&r.kind) }).collect();
     let mut response = render(&UniversesPage {
@@ -515,12 +558,16 @@ fn form_pairs(body: &Bytes) -> Result<Vec<(String, String)>, ApiError> {
     serde_urlencoded::from_bytes(body).map_err(|_| ApiError::BadRequest("the form could not be read".into()))
 }
 
-/// GET /universes: the saved list and a builder with one empty row (`?saved=1`: after a save).
+/// GET /universes: the saved list and a builder with one empty row (`?saved=1`, `?renamed=1`,
+/// `?deleted=1`: after a change).
 pub async fn universes(State(state): State<AppState>, caller: Caller, uri: axum::http::Uri) -> Response {
     let mut shown = Shown::builder(Builder::fresh(this_year()));
-    if uri.query() == Some("saved=1") {
-        shown.notice = Some("Universe saved.".into());
-    }
+    shown.notice = match uri.query() {
+        Some("saved=1") => Some("Universe saved.".into()),
+        Some("renamed=1") => Some("Universe renamed.".into()),
+        Some("deleted=1") => Some("Universe deleted.".into()),
+        _ => None,
+    };
     page(&state, &caller, shown).await
 }
 
@@ -620,6 +667,72 @@ pub async fn save(State(state): State<AppState>, caller: Caller, body: Bytes) ->
     }
 }
 
+/// POST /universes/{id}/rename: a new name (`name`) for a saved universe; its id stays, so programs and
+/// universes using it keep it. A refused name comes back in its input with the reason.
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    let pairs = form_pairs(&body).unwrap_or_default();
+    let name = pairs.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone()).unwrap_or_default();
+    let renamed = state.store().rename_universe(&caller.actor(), id, &name).await.map_err(ApiError::from);
+    let mut refused = Shown::builder(Builder::fresh(this_year()));
+    refused.renaming = Some((id, name));
+    after_change(&state, &caller, renamed, "/universes?renamed=1", refused).await
+}
+
+/// The page after a rename or a delete: the list saying it is done (a redirect, so a reload does not
+/// repeat it), no such universe, or the refusal shown on `refused`.
+async fn after_change(
+    state: &AppState,
+    caller: &Caller,
+    result: Result<(), ApiError>,
+    done: &str,
+    mut refused: Shown,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(done).into_response(),
+        Err(ApiError::NotFound) => {
+            super::error_page(axum::http::StatusCode::NOT_FOUND, "There is no such universe.".into())
+        }
+        Err(e) => {
+            refused.error = Some(e);
+            page(state, caller, refused).await
+        }
+    }
+}
+
+/// POST /universes/{id}/delete: without `confirm=yes`, the list asks to confirm (a plain form, so
+/// no script is needed to keep a stray click from deleting); with it, the universe is deleted — or
+/// the page says which programs or universes still use it.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    body: Bytes,
+) -> Response {
+    let pairs = form_pairs(&body).unwrap_or_default();
+    let confirmed = pairs.iter().any(|(k, v)| k == "confirm" && v == "yes");
+    let actor = caller.actor();
+    let deleted = if confirmed {
+        state.store().delete_universe(&actor, id).await.map_err(ApiError::from)
+    } else {
+        // Only a universe of the caller's campaign is offered for confirmation.
+        match state.store().list_universes(&actor).await {
+            Ok(all) if all.iter().any(|u| u.id == id) => {
+                let mut shown = Shown::builder(Builder::fresh(this_year()));
+                shown.confirm_delete = Some(id);
+                return page(&state, &caller, shown).await;
+            }
+            Ok(_) => Err(ApiError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    };
+    after_change(&state, &caller, deleted, "/universes?deleted=1", Shown::builder(Builder::fresh(this_year()))).await
+}
+
 /// POST /universes/open: a saved universe loaded into the builder (its id in the body).
 pub async fn open(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let pairs = form_pairs(&body).unwrap_or_default();
@@ -664,14 +777,19 @@ pub async fn open(State(state): State<AppState>, caller: Caller, body: Bytes) ->
     page(&state, &caller, shown).await
 }
 
-/// POST /universes/sample: a seeded sample of a saved universe, optionally stratified by a field; the
-/// page shows each stratum's population and draw (the store draws it, as `clearline universe sample`).
+/// POST /universes/sample: a seeded sample, optionally stratified by a field, of a saved universe
+/// (`universe`) or — pressed in the builder (`action=sample`) — of the builder's rows as they stand,
+/// unsaved; the page shows each stratum's population and draw (the store draws it, as `clearline
+/// universe sample`), and a builder's rows stay as given.
 pub async fn sample(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let pairs = form_pairs(&body).unwrap_or_default();
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let form =
         SampleForm { universe: get("universe"), size: get("size"), seed: get("seed"), stratify_by: get("stratify_by") };
-    let drawn = draw(&state, &caller, &form).await;
+    if get("action") == "sample" {
+        return sample_builder(&state, &caller, &pairs, form).await;
+    }
+    let drawn = draw_saved(&state, &caller, &form).await;
     let mut shown = Shown::builder(Builder::fresh(this_year()));
     shown.sample_form = form;
     match drawn {
@@ -681,34 +799,62 @@ pub async fn sample(State(state): State<AppState>, caller: Caller, body: Bytes) 
     page(&state, &caller, shown).await
 }
 
-async fn draw(state: &AppState, caller: &Caller, form: &SampleForm) -> Result<SampleView, ApiError> {
-    let id: i64 = form.universe.trim().parse().map_err(|_| ApiError::invalid("universe", "choose a saved universe"))?;
-    let size: u64 = form
-        .size
-        .trim()
-        .parse()
-        .ok()
-        .filter(|n| (1..=1_000_000).contains(n))
-        .ok_or_else(|| ApiError::invalid("size", "a whole number from 1 to 1,000,000"))?;
-    let seed: u64 = form.seed.trim().parse().map_err(|_| ApiError::invalid("seed", "a whole number (0 or more)"))?;
-    let stratify_by = match form.stratify_by.trim() {
-        "" => None,
-        name => Some(
-            serde_json::from_value::<Field>(serde_json::Value::String(name.to_string()))
-                .map_err(|_| ApiError::invalid("stratify_by", "not a targetable field"))?,
-        ),
+/// A sample of the builder's rows, unsaved: a refused row is the builder's error (named as a count
+/// names it), a refused size or seed the sample's.
+async fn sample_builder(state: &AppState, caller: &Caller, pairs: &[(String, String)], form: SampleForm) -> Response {
+    let builder = match Builder::from_pairs(pairs) {
+        Ok((builder, _)) => builder,
+        Err(e) => {
+            let mut shown = Shown::builder(Builder::fresh(this_year()));
+            shown.error = Some(e);
+            return page(state, caller, shown).await;
+        }
     };
-    let actor = caller.actor();
+    let (filter_json, counted) = run_builder(state, caller, &builder).await;
+    let filter = builder.filter();
+    let mut shown = Shown::builder(builder);
+    shown.filter_json = filter_json;
+    match (filter, counted) {
+        (Ok(filter), Ok(c)) => {
+            shown.counted = Some(c);
+            match draw(state, caller, &form, &filter, None).await {
+                Ok(view) => shown.sample = Some(view),
+                Err(e) => shown.sample_error = Some(e),
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => shown.error = Some(e),
+    }
+    shown.sample_form = form;
+    page(state, caller, shown).await
+}
+
+async fn draw_saved(state: &AppState, caller: &Caller, form: &SampleForm) -> Result<SampleView, ApiError> {
+    let id: i64 = form.universe.trim().parse().map_err(|_| ApiError::invalid("universe", "choose a saved universe"))?;
+    // The form's own inputs first: a bad size is named whichever universe was chosen.
+    form.parsed()?;
     let universe = state
         .store()
-        .list_universes(&actor)
+        .list_universes(&caller.actor())
         .await?
         .into_iter()
         .find(|u| u.id == id)
         .ok_or_else(|| ApiError::invalid("universe", "no saved universe of this campaign has this id"))?;
-    let sample = state.store().sample_universe(&actor, &universe.filter, size, seed, stratify_by).await?;
+    draw(state, caller, form, &universe.filter, Some(universe.name)).await
+}
+
+/// Draws the form's sample of `filter`; `universe` names the saved universe it is (`None`: the
+/// builder's rows, unsaved).
+async fn draw(
+    state: &AppState,
+    caller: &Caller,
+    form: &SampleForm,
+    filter: &Filter,
+    universe: Option<String>,
+) -> Result<SampleView, ApiError> {
+    let (size, seed, stratify_by) = form.parsed()?;
+    let sample = state.store().sample_universe(&caller.actor(), filter, size, seed, stratify_by).await?;
     Ok(SampleView {
-        universe: universe.name,
+        universe,
         seed,
         population: sample.population,
         drawn: sample.drawn,

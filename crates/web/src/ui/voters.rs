@@ -19,6 +19,8 @@ struct VotersPage {
     chrome: Chrome,
     people: u64,
     batches: Vec<BatchInfo>,
+    /// The campaign's saved column mappings, offered as layouts (`mapping:NAME`).
+    mappings: Vec<String>,
     filter: String,
     counted: Option<u64>,
     checked: Option<CheckView>,
@@ -54,10 +56,13 @@ async fn page(state: &AppState, caller: &Caller, filter: String, shown: Shown, e
     let campaign = caller.0.principal.org_id;
     let people = state.store().person_count(&actor, campaign).await.unwrap_or(0);
     let batches = state.store().import_batches(&actor).await.unwrap_or_default();
+    let mappings =
+        state.store().column_mappings(&actor).await.unwrap_or_default().into_iter().map(|m| m.name).collect();
     let mut r = render(&VotersPage {
         chrome: Chrome::for_caller(caller, "/voters"),
         people,
         batches,
+        mappings,
         filter,
         counted: shown.counted,
         checked: shown.checked,
