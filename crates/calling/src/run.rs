@@ -605,7 +605,10 @@ fn step(floor: &mut Floor, now: Micros, origin_us: i64, agent_log: &mut AgentLog
                 floor.engine.wrap_done(at, agent, Some(disposition));
                 agent_log.push((floor.agents[agent.0 as usize].clone(), "ready", None, origin_us + at));
             }
-            SimEvent::PreviewDial { agent } => floor.engine.preview_dial(at, agent),
+            SimEvent::PreviewDial { agent } => {
+                // A denied record (the policy asked again at the dial) leaves the bot ready again.
+                floor.engine.preview_dial(at, agent);
+            }
         }
     } else if t_inbound <= floor.engine.next_timer() {
         floor.inbound.tick(now);

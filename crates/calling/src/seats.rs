@@ -348,8 +348,20 @@ fn act(
                 return refuse("there is no preview record to dial");
             }
             floor.humans.get_mut(&id).expect("found above").set(SeatState::Dialing, now);
-            floor.engine.preview_dial(now, id);
-            Ok(Done::Now)
+            if floor.engine.preview_dial(now, id) {
+                return Ok(Done::Now);
+            }
+            // The policy, asked again at the click, no longer allows the call: the record leaves the
+            // screen and the seat is ready for the next one (which the engine may already have offered).
+            let seat = floor.humans.get_mut(&id).expect("found above");
+            if seat.state == SeatState::Dialing {
+                seat.live = None;
+                seat.set(SeatState::Ready, now);
+            }
+            refuse(
+                "the contact policy no longer allows this call now (calling hours closed, or the number was opted out): \
+                 it was not dialed",
+            )
         }
         DeskAction::Answer { step, values } => {
             if !matches!(state, SeatState::OnCall | SeatState::WrapUp) {

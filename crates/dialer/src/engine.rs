@@ -418,15 +418,26 @@ impl Engine {
     }
 
     /// The agent clicks to dial the preview lead on their screen.
-    pub fn preview_dial(&mut self, now: Micros, agent: AgentId) {
-        let Some(a) = self.agents.get(agent.0 as usize) else { return };
+    ///
+    /// The contact policy is asked again at the click: a record can stay on screen past the end of
+    /// calling hours, or its number be opted out meanwhile. A denied record is released (counted as
+    /// denied) and the agent is ready again; returns whether the call was placed.
+    pub fn preview_dial(&mut self, now: Micros, agent: AgentId) -> bool {
+        let Some(a) = self.agents.get(agent.0 as usize) else { return false };
         let AgentState::Offered(lead) = a.state else {
             tracing::warn!(agent = agent.0, "preview dial with no preview offered: ignored");
-            return;
+            return false;
         };
+        if self.gate.gate(&lead, now) == Gate::Deny {
+            self.release(&lead);
+            self.deny(lead);
+            self.become_ready(now, agent);
+            return false;
+        }
         let call = self.originate(now, lead, DialKind::Preview, false);
         self.calls.get_mut(&call).expect("just made").reserved = Some(agent);
         self.agents[agent.0 as usize].state = AgentState::Reserved(call);
+        true
     }
 
     /// The agent finished wrap-up with a disposition (`None` keeps the system's).

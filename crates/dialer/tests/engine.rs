@@ -446,3 +446,20 @@ fn an_agent_who_pauses_with_a_preview_on_screen_hands_the_record_to_the_next_age
     e.preview_dial(3 * SECOND, AgentId(1));
     assert_eq!(originated(&e.take_outputs()).len(), 1);
 }
+
+#[test]
+fn a_preview_dial_is_asked_again_at_the_click_and_a_denied_record_is_released() {
+    // The record is offered at 0 s; the calling hours close at 4 s; the agent clicks Dial at 5 s.
+    let leads = vec![lead(1, 1, LineType::Wireless), lead(2, 2, LineType::Wireless)];
+    let config = EngineConfig { mode: ProgramMode::Preview, ..EngineConfig::default() };
+    let mut e =
+        Engine::new(config, Box::new(MemoryLeads::new(leads)), Box::new(ClosesAt(4 * SECOND)), Box::new(Once(3)))
+            .unwrap();
+    e.login(0, AgentId(0));
+    assert!(e.take_outputs().contains(&Output::Agent(AgentId(0), AgentNotice::PreviewOffered { lead: 1 })));
+    assert!(!e.preview_dial(5 * SECOND, AgentId(0)), "closed since offered: not dialed");
+    let out = e.take_outputs();
+    assert!(originated(&out).is_empty(), "{out:?}");
+    assert_eq!(e.counters().denied, 2, "the record on screen, then the next one the ready agent would get");
+    assert!(e.logout(6 * SECOND, AgentId(0)), "the agent is ready again (not stuck dialing)");
+}

@@ -298,7 +298,10 @@ pub fn run_shift(s: &Scenario) -> ShiftReport {
             match event {
                 SimEvent::Carrier { event, .. } => engine.on_event(event),
                 SimEvent::WrapDone { agent, disposition } => engine.wrap_done(at, agent, Some(disposition)),
-                SimEvent::PreviewDial { agent } => engine.preview_dial(at, agent),
+                SimEvent::PreviewDial { agent } => {
+                    // A record denied at the click leaves the simulated agent ready again.
+                    engine.preview_dial(at, agent);
+                }
             }
         } else {
             engine.tick(now);
