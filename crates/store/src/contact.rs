@@ -69,6 +69,32 @@ fn who(actor: &Actor) -> String {
     actor.audit_name()
 }
 
+/// Adds numbers to a list table with `insert` (binding campaign, blind index, ciphertext, now, then
+/// `extra`; a number already listed keeps its first row), counting what was new.
+async fn insert_numbers(
+    tx: &mut crate::db::WriteTx,
+    insert: &str,
+    campaign: OrgId,
+    entries: &[DncEntry],
+    extra: &[&str],
+) -> StoreResult<DncCounts> {
+    let mut counts = DncCounts::default();
+    let now = now_us();
+    for e in entries {
+        let mut query =
+            sqlx::query(insert).bind(campaign.0).bind(e.number_index.clone()).bind(e.number_enc.clone()).bind(now);
+        for value in extra {
+            query = query.bind(value.to_string());
+        }
+        if query.execute(&mut *tx.tx).await?.rows_affected() == 1 {
+            counts.added += 1;
+        } else {
+            counts.already_listed += 1;
+        }
+    }
+    Ok(counts)
+}
+
 impl Store {
     /// Adds numbers to the campaign's do-not-call list, all in one transaction. A number already listed
     /// keeps its first entry (the earliest opt-out is the one that counts).
@@ -78,27 +104,10 @@ impl Store {
             return Err(clearline_core::validate::Invalid::new("source", "not a known opt-out source").into());
         }
         let mut tx = self.write().await?;
-        let mut counts = DncCounts::default();
-        let now = now_us();
-        for e in entries {
-            let done = sqlx::query(
-                "INSERT INTO do_not_call (campaign_id, number_index, number_enc, source, recorded_at, recorded_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (campaign_id, number_index) DO NOTHING",
-            )
-            .bind(campaign.0)
-            .bind(e.number_index.clone())
-            .bind(e.number_enc.clone())
-            .bind(source)
-            .bind(now)
-            .bind(who(actor))
-            .execute(&mut *tx.tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                counts.added += 1;
-            } else {
-                counts.already_listed += 1;
-            }
-        }
+        let insert =
+            "INSERT INTO do_not_call (campaign_id, number_index, number_enc, recorded_at, source, recorded_by) \
+                      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (campaign_id, number_index) DO NOTHING";
+        let counts = insert_numbers(&mut tx, insert, campaign, entries, &[source, &who(actor)]).await?;
         tx.audit(
             campaign,
             actor,
@@ -127,25 +136,10 @@ impl Store {
             return Err(clearline_core::validate::Invalid::new("state", "a two-letter state code").into());
         }
         let mut tx = self.write().await?;
-        let mut counts = DncCounts::default();
+        let insert = "INSERT INTO national_dnc (campaign_id, number_index, number_enc, recorded_at) \
+                      VALUES ($1, $2, $3, $4) ON CONFLICT (campaign_id, number_index) DO NOTHING";
+        let counts = insert_numbers(&mut tx, insert, campaign, entries, &[]).await?;
         let now = now_us();
-        for e in entries {
-            let done = sqlx::query(
-                "INSERT INTO national_dnc (campaign_id, number_index, number_enc, recorded_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (campaign_id, number_index) DO NOTHING",
-            )
-            .bind(campaign.0)
-            .bind(e.number_index.clone())
-            .bind(e.number_enc.clone())
-            .bind(now)
-            .execute(&mut *tx.tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                counts.added += 1;
-            } else {
-                counts.already_listed += 1;
-            }
-        }
         sqlx::query(
             "INSERT INTO national_dnc_extracts (campaign_id, state, extract_date, numbers, recorded_at, recorded_by) \
              VALUES ($1, $2, $3, $4, $5, $6)",
