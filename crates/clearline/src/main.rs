@@ -273,6 +273,10 @@ pub(crate) enum UniverseCommand {
         /// A field to stratify by, proportionally (e.g. party, county, congressional_district).
         #[arg(long)]
         stratify_by: Option<String>,
+        /// Also save the sample as a universe of this name (a program can call it; its call list
+        /// freezes the people drawn).
+        #[arg(long)]
+        save_as: Option<String>,
         filter: Option<String>,
     },
     /// Save a filter as a named universe.

@@ -297,7 +297,7 @@ pub async fn universe(
         Ok(ExitCode::from(2))
     };
     match command {
-        crate::UniverseCommand::Sample { name, size, seed, stratify_by, filter } => {
+        crate::UniverseCommand::Sample { name, size, seed, stratify_by, save_as, filter } => {
             let filter = match resolve_filter(store, actor, name, filter).await {
                 Ok(f) => f,
                 Err(e) => return usage(e),
@@ -311,6 +311,21 @@ pub async fn universe(
                     Err(_) => return usage(format!("{f:?} is not a targetable field (see docs/universes.md)")),
                 },
             };
+            if let Some(save_as) = &save_as {
+                let sample = clearline_core::universe::Filter::Sample {
+                    of: Box::new(filter.clone()),
+                    size,
+                    seed,
+                    stratify_by: field,
+                };
+                if let Err(e) = store.save_universe(actor, save_as, &sample).await {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+                if !json {
+                    println!("Saved as the universe {save_as:?}: drawn again with the same seed wherever it is used; a program's call list freezes it.");
+                }
+            }
             match store.sample_universe(actor, &filter, size, seed, field).await {
                 Ok(sample) => {
                     if json {

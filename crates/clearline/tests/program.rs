@@ -279,3 +279,44 @@ fn commercial_content_in_florida_and_stale_line_types_blend_landlines_as_preview
     assert!(stale["by_mode"].get("program").is_none(), "nobody dialed by the system: {stale}");
     assert_eq!(stale["by_mode"]["preview"], 5, "{stale}");
 }
+
+/// A survey's sample saved as a universe (`universe sample --save-as`) is what a program calls: the
+/// call list holds exactly the people the draw names.
+#[test]
+fn a_sample_saved_as_a_universe_is_the_call_list_of_a_program() {
+    let dir = campaign_with_voters();
+    let sample = |extra: &[&str]| {
+        let args = ["--as", PM, "--json", "universe", "sample", "--name", "everyone", "--size", "3", "--seed", "11"];
+        ok_json(run(dir.path(), &[&args[..], extra].concat()))
+    };
+    let drawn = sample(&["--save-as", "survey-sample"]);
+    assert_eq!(drawn["drawn"], 3);
+    assert_eq!(sample(&[]), drawn, "drawn again with the same seed: the same people");
+    let out = run(
+        dir.path(),
+        &[
+            "--as",
+            PM,
+            "--json",
+            "program",
+            "create",
+            "poll",
+            "--name",
+            "Poll",
+            "--universe",
+            "survey-sample",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+            "--caller-id",
+            "919-555-0100",
+            "--caller-id-authorized",
+            "--vendor",
+            "granite-calls=100",
+        ],
+    );
+    ok_json(out);
+    let list = build(dir.path(), "poll");
+    assert_eq!(list["people"], 3, "{list}");
+}

@@ -100,7 +100,27 @@ pub enum Filter {
     InUniverse {
         universe_id: i64,
     },
+    /// A seeded random sample of `size` of the people `of` selects (a survey's sample): the same seed
+    /// over the same people draws the same sample; `stratify_by` allocates it proportionally over a
+    /// field's values (largest remainders). The store draws it whenever the filter is used; a program's
+    /// call list freezes it.
+    Sample {
+        of: Box<Filter>,
+        size: u64,
+        seed: u64,
+        #[serde(default)]
+        stratify_by: Option<Field>,
+    },
+    /// The people a sample drew, by id: the store's resolution of [`Filter::Sample`], never read from or
+    /// written to JSON.
+    #[serde(skip)]
+    People {
+        ids: Vec<i64>,
+    },
 }
+
+/// The largest sample a filter may draw.
+pub const MAX_SAMPLE: u64 = 1_000_000;
 
 /// Why a filter was refused.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -126,6 +146,8 @@ impl Filter {
             }
             Filter::Not { filter } => filter.refers_to_universe(universe_id),
             Filter::InUniverse { universe_id: id } => *id == universe_id,
+            Filter::Sample { of, .. } => of.refers_to_universe(universe_id),
+            Filter::People { .. } => false,
             Filter::In { .. }
             | Filter::Range { .. }
             | Filter::Age { .. }
@@ -164,7 +186,13 @@ impl Filter {
                 }
                 Ok(())
             }
-            Filter::OnDoNotCall | Filter::InUniverse { .. } => Ok(()),
+            Filter::OnDoNotCall | Filter::InUniverse { .. } | Filter::People { .. } => Ok(()),
+            Filter::Sample { of, size, .. } => {
+                if !(1..=MAX_SAMPLE).contains(size) {
+                    return Err(FilterError(format!("a sample draws 1 to {MAX_SAMPLE} people")));
+                }
+                of.check_at(depth + 1)
+            }
             Filter::HasPhone { line_types } => {
                 for t in line_types {
                     if crate::phone::LineType::from_hint(t).is_none() {

@@ -68,8 +68,13 @@ impl Compiler {
                  AND d.number_index = ph.number_index WHERE ph.person_id = p.id)"
                     .into()
             }
-            // Resolved to the saved filter before compiling (Store::resolve); never reached.
-            Filter::InUniverse { .. } => "1=0".into(),
+            // Resolved before compiling (Store::resolve); never reached.
+            Filter::InUniverse { .. } | Filter::Sample { .. } => "1=0".into(),
+            // Ids the store drew itself: integers, written into the statement (no parameter limit).
+            Filter::People { ids } if ids.is_empty() => "1=0".into(),
+            Filter::People { ids } => {
+                format!("p.id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+            }
             Filter::HasPhone { line_types } => {
                 if line_types.is_empty() {
                     "EXISTS (SELECT 1 FROM phones ph WHERE ph.person_id = p.id)".into()
@@ -134,6 +139,15 @@ pub struct Sample {
     pub strata: Vec<(String, u64, u64)>,
 }
 
+/// A drawn sample: ids and voter IDs in draw order, and per stratum (population, drawn).
+#[derive(Default)]
+struct Drawn {
+    population: u64,
+    ids: Vec<i64>,
+    keys: Vec<String>,
+    strata: Vec<(String, u64, u64)>,
+}
+
 impl Store {
     /// Replaces `in_universe` references by the saved filters they name (depth-limited: no cycles).
     fn resolve<'a>(
@@ -184,6 +198,11 @@ impl Store {
                     let saved: Filter = serde_json::from_str(&json).map_err(|e| StoreError::Other(e.to_string()))?;
                     self.resolve(campaign, &saved, depth + 1).await?
                 }
+                Filter::Sample { of, size, seed, stratify_by } => {
+                    let of = self.resolve(campaign, of, depth + 1).await?;
+                    let drawn = self.draw(campaign, &of, *size, *seed, *stratify_by).await?;
+                    Filter::People { ids: drawn.ids }
+                }
                 other => other.clone(),
             })
         })
@@ -216,9 +235,19 @@ impl Store {
     ) -> StoreResult<(String, AnyArguments<'static>, usize)> {
         filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
         let resolved = self.resolve(campaign, filter, 0).await?;
+        Ok(self.compile_resolved(campaign, &resolved, drive))
+    }
+
+    /// The WHERE clause of a filter already resolved (no `in_universe`, no `sample` left).
+    fn compile_resolved(
+        &self,
+        campaign: clearline_core::OrgId,
+        resolved: &Filter,
+        drive: Drive,
+    ) -> (String, AnyArguments<'static>, usize) {
         let mut c = Compiler { backend: self.backend, params: Vec::new() };
         let campaign_param = c.placeholder(Param::Int(campaign.0));
-        let condition = c.compile(&resolved);
+        let condition = c.compile(resolved);
         let used = c.params.len();
         let mut args = AnyArguments::default();
         for p in c.params {
@@ -233,7 +262,7 @@ impl Store {
             Drive::Campaign => "p.campaign_id",
             Drive::Id => "+p.campaign_id",
         };
-        Ok((format!("{campaign_column} = {campaign_param} AND {condition}"), args, used))
+        (format!("{campaign_column} = {campaign_param} AND {condition}"), args, used)
     }
 
     /// How many households a filter reaches (people sharing a household count once).
@@ -270,21 +299,42 @@ impl Store {
         seed: u64,
         stratify_by: Option<Field>,
     ) -> StoreResult<Sample> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        filter.check().map_err(|e| clearline_core::validate::Invalid::new("filter", e.0))?;
+        let resolved = self.resolve(campaign, filter, 0).await?;
+        let drawn = self.draw(campaign, &resolved, size, seed, stratify_by).await?;
+        Ok(Sample {
+            population: drawn.population,
+            drawn: drawn.keys.len() as u64,
+            person_keys: drawn.keys,
+            strata: if stratify_by.is_some() { drawn.strata } else { Vec::new() },
+        })
+    }
+
+    /// Draws a seeded sample of a resolved filter's people (in id order, so the same seed over the same
+    /// people draws the same sample): proportional allocation over the strata, remainders to the largest
+    /// fractional parts (ties by stratum order), each stratum shuffled by the one seeded generator.
+    async fn draw(
+        &self,
+        campaign: clearline_core::OrgId,
+        resolved: &Filter,
+        size: u64,
+        seed: u64,
+        stratify_by: Option<Field>,
+    ) -> StoreResult<Drawn> {
         use rand::seq::SliceRandom;
         use rand::SeedableRng;
-        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
-        let (condition, args) = self.compiled(campaign, filter).await?;
+        let (condition, args, _) = self.compile_resolved(campaign, resolved, Drive::Campaign);
         let column = stratify_by.map(|f| format!("CAST(p.{} AS TEXT)", f.column())).unwrap_or_else(|| "''".into());
-        let sql = format!("SELECT p.person_key, {column} FROM persons p WHERE {condition} ORDER BY p.id");
+        let sql = format!("SELECT p.id, p.person_key, {column} FROM persons p WHERE {condition} ORDER BY p.id");
         let rows = sqlx::query_with(&sql, args).fetch_all(&self.pool).await?;
-        let mut by_stratum: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        let mut by_stratum: std::collections::BTreeMap<String, Vec<(i64, String)>> = std::collections::BTreeMap::new();
         for r in &rows {
-            let stratum: Option<String> = r.get(1);
-            by_stratum.entry(stratum.unwrap_or_default()).or_default().push(r.get(0));
+            let stratum: Option<String> = r.get(2);
+            by_stratum.entry(stratum.unwrap_or_default()).or_default().push((r.get(0), r.get(1)));
         }
         let population = rows.len() as u64;
         let size = size.min(population);
-        // Proportional allocation, remainders to the largest fractional parts (ties by stratum order).
         let mut alloc: Vec<(String, u64, f64)> = by_stratum
             .iter()
             .map(|(k, v)| {
@@ -303,22 +353,19 @@ impl Store {
             left -= 1;
         }
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let mut person_keys = Vec::new();
-        let mut strata = Vec::new();
+        let mut drawn = Drawn { population, ..Drawn::default() };
         for (stratum, take, _) in alloc {
             let mut members = by_stratum.remove(&stratum).unwrap_or_default();
             let pop = members.len() as u64;
             members.shuffle(&mut rng);
             members.truncate(take as usize);
-            strata.push((stratum, pop, members.len() as u64));
-            person_keys.extend(members);
+            drawn.strata.push((stratum, pop, members.len() as u64));
+            for (id, key) in members {
+                drawn.ids.push(id);
+                drawn.keys.push(key);
+            }
         }
-        Ok(Sample {
-            population,
-            drawn: person_keys.len() as u64,
-            person_keys,
-            strata: if stratify_by.is_some() { strata } else { Vec::new() },
-        })
+        Ok(drawn)
     }
 
     /// Records that the actor is exporting a universe's people (call before writing the export).

@@ -1216,6 +1216,28 @@ async fn universes_exclude_do_not_call_nest_dedupe_households_and_sample(t: Test
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), 40, "no one is drawn twice");
+    // A sample saved as a universe selects exactly the people the same draw names, nested or not.
+    let sample = f(r#"{"op":"sample","of":{"op":"all","filters":[]},"size":10,"seed":7,"stratify_by":"party"}"#);
+    let id = store.save_universe(&w.owner, "survey-sample", &sample).await.unwrap();
+    assert_eq!(store.count_universe(&w.owner, &sample).await.unwrap(), 10);
+    let in_it = f(&format!(r#"{{"op":"in_universe","universe_id":{id}}}"#));
+    let drawn = store.sample_universe(&w.owner, &in_it, 100, 1, None).await.unwrap();
+    let mut drawn_keys = drawn.person_keys.clone();
+    drawn_keys.sort();
+    let mut expected = a.person_keys.clone();
+    expected.sort();
+    assert_eq!(drawn_keys, expected, "the saved sample is the draw of seed 7");
+    let democrats_in_it = f(&format!(
+        r#"{{"op":"all","filters":[{{"op":"in_universe","universe_id":{id}}},{{"op":"in","field":"party","values":["DEM"]}}]}}"#
+    ));
+    assert_eq!(store.count_universe(&w.owner, &democrats_in_it).await.unwrap(), 5, "stratified: 5 of each party");
+    let empty_sample =
+        serde_json::from_str::<Filter>(r#"{"op":"sample","of":{"op":"all","filters":[]},"size":0,"seed":1}"#);
+    assert!(matches!(store.count_universe(&w.owner, &empty_sample.unwrap()).await, Err(StoreError::Invalid(_))));
+    assert!(
+        serde_json::from_str::<Filter>(r#"{"op":"people","ids":[1,2]}"#).is_err(),
+        "drawn ids are the store's, never taken from a filter"
+    );
 }
 
 async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore) {
