@@ -187,10 +187,15 @@
     var source = new EventSource(box.getAttribute("data-live-reload"));
     var loadedAt = Date.now();
     var pending = false;
+    // data-live-paused="true" holds the reloads (the browser tests set it before an accessibility scan).
+    function paused() { return box.getAttribute("data-live-paused") === "true"; }
     function reload() {
-      if (pending) { return; }
+      if (pending || paused()) { return; }
       pending = true;
-      setTimeout(function () { window.location.reload(); }, Math.max(0, 1000 - (Date.now() - loadedAt)));
+      setTimeout(function () {
+        pending = false;
+        if (!paused()) { window.location.reload(); }
+      }, Math.max(0, 1000 - (Date.now() - loadedAt)));
     }
     source.onopen = function () { if (status) { status.textContent = "Live"; } box.setAttribute("data-live-ready", "true"); };
     source.addEventListener("floor", reload);

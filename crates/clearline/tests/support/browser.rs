@@ -198,6 +198,27 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 
+    /// A live page (wallboard, oversight) reloads itself as calls are placed, and a reload in the middle
+    /// of a scan cuts it off: the page's reloads are held (`data-live-paused`, which app.js honours),
+    /// and a reload already under way is waited out (the marker set on this page is then gone).
+    async fn hold_live_reloads(&self) {
+        let hold = "if (!document.querySelector('[data-live-reload]')) { return 'static'; } \
+                    document.querySelectorAll('[data-live-reload]').forEach(function (b) { b.setAttribute('data-live-paused', 'true'); }); \
+                    window.clearlineHeld = true; return 'held';";
+        for _ in 0..10 {
+            let held = self.client.execute(hold, vec![]).await.expect("the page runs scripts");
+            if held == "static" {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+            let still = self.client.execute("return window.clearlineHeld === true;", vec![]).await.unwrap_or_default();
+            if still == true {
+                return;
+            }
+        }
+        panic!("the live page kept reloading: its reloads could not be held for the accessibility scan");
+    }
+
     /// Runs axe-core (tools/axe, from npm) on the current page and returns its serious and critical
     /// violations, one line each (rule, impact, help, the first elements). `None` when axe-core is not
     /// installed (`npm ci --prefix tools/axe`) outside CI; under CI=true that fails instead.
@@ -210,6 +231,7 @@ impl Browser {
             println!("SKIPPED: axe-core not installed (npm ci --prefix tools/axe)");
             return None;
         };
+        self.hold_live_reloads().await;
         self.client.execute(&source, vec![]).await.expect("axe-core loads into the page");
         let found = self
             .client
