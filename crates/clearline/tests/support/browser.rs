@@ -198,6 +198,11 @@ impl Browser {
         std::fs::write(path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }
 
+    /// Runs a script on the current page and returns its value (`null` when it fails).
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client.execute(script, vec![]).await.unwrap_or_default()
+    }
+
     /// A live page (wallboard, oversight) reloads itself as calls are placed, and a reload in the middle
     /// of a scan cuts it off: the page's reloads are held (`data-live-paused`, which app.js honours),
     /// and a reload already under way is waited out (the marker set on this page is then gone).
