@@ -379,7 +379,7 @@ impl SampleForm {
             .trim()
             .parse()
             .ok()
-            .filter(|n| (1..=1_000_000).contains(n))
+            .filter(|n| (1..=clearline_core::universe::MAX_SAMPLE).contains(n))
             .ok_or_else(|| ApiError::invalid("size", "a whole number from 1 to 1,000,000"))?;
         let seed: u64 =
             self.seed.trim().parse().map_err(|_| ApiError::invalid("seed", "a whole number (0 or more)"))?;
