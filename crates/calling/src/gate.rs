@@ -52,6 +52,12 @@ impl GateState {
         }
     }
 
+    /// The number a held lead's case dials (E.164), for the vendor's own list when the call ends in an
+    /// opt-out.
+    pub fn number_of(&self, person_id: i64) -> Option<String> {
+        self.cases.get(&(person_id as u64)).and_then(|c| c.phone.as_ref()).map(|p| p.to_string())
+    }
+
     pub fn take_denials(&mut self) -> Vec<Denial> {
         std::mem::take(&mut self.denials)
     }

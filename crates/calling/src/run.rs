@@ -34,11 +34,11 @@ use clearline_ingest::policy_check::{
     entry_case, zone_table, EntryHistory, RECORDED_CALLS_WINDOW_US, SALES_CALLS_WINDOW_US,
 };
 use clearline_store::{
-    AgentStateChange, AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError,
+    AgentStateChange, AnswerRecord, AttemptResult, InboundCall, NewAttempt, Program, Store, StoreError, VendorOptOut,
 };
 use jiff::Timestamp;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How a run moves through time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -555,6 +555,24 @@ async fn refill(
         .or(base_cases.first())
         .and_then(|cases| cases.first())
         .ok_or_else(|| CallingError::Config("the program's facts make no case".into()))?;
+    // Each entry's number, opened once: for its case, and for the floor's vendor's own list.
+    let numbers: HashMap<i64, String> = entries
+        .iter()
+        .filter_map(|entry| {
+            let person = facts.get(&entry.person_id)?;
+            let phone = person.phones.iter().find(|ph| Some(ph.position) == entry.phone_position)?;
+            let number = sealer.cipher().decrypt("phone", &phone.number_enc).ok()?;
+            Some((entry.person_id, String::from_utf8_lossy(&number).into_owned()))
+        })
+        .collect();
+    let on_vendor_list: HashSet<i64> = match floor.vendor {
+        Some(vendor) if !numbers.is_empty() => {
+            let (people, asked): (Vec<i64>, Vec<&str>) = numbers.iter().map(|(p, n)| (*p, n.as_str())).unzip();
+            let listed = clearline_ingest::dnc::on_vendor_list(store, actor, sealer, vendor, &asked).await?;
+            people.into_iter().zip(listed).filter(|(_, l)| *l).map(|(p, _)| p).collect()
+        }
+        _ => HashSet::new(),
+    };
     for entry in entries {
         floor.parties.insert(entry.person_id, entry.party.clone());
         if !facts.contains_key(&entry.person_id) {
@@ -566,15 +584,16 @@ async fn refill(
             .get(&entry.person_id)
             .and_then(|p| p.phones.iter().find(|ph| Some(ph.position) == entry.phone_position).map(|ph| (p, ph)));
         let case = phone.and_then(|(person, phone)| {
-            let number = sealer.cipher().decrypt("phone", &phone.number_enc).ok()?;
+            let number = numbers.get(&entry.person_id)?;
             let history = EntryHistory {
                 attempts: entry.attempts,
                 household_attempts: entry.household_attempts,
                 last_attempt_at_us: entry.last_attempt_at_us,
                 recorded_calls_30d: recorded.get(&(entry.person_id, phone.position)).copied().unwrap_or(0),
                 calls_24h: calls_24h.get(&(entry.person_id, phone.position)).copied().unwrap_or(0),
+                on_vendor_list: on_vendor_list.contains(&entry.person_id),
             };
-            entry_case(zone_table(), base, person, phone, &String::from_utf8_lossy(&number), &history).ok()
+            entry_case(zone_table(), base, person, phone, number, &history).ok()
         });
         let line_type = case.as_ref().and_then(|c| c.line_type).unwrap_or(LineType::Unknown);
         let lead = lead_for(entry.person_id, entry.household_id, line_type);
@@ -788,6 +807,9 @@ async fn flush(
                         })
                         .collect();
                 }
+                if let (Disposition::DoNotCall, Some(vendor)) = (record.disposition, floor.vendor) {
+                    result.vendor_opt_out = vendor_opt_out(run.sealer, vendor, floor.gate.lock().number_of(person_id));
+                }
                 store.finish_attempt(actor, program, id, &result).await?;
                 floor.leads.lock().release(person_id);
                 floor.gate.lock().forget(person_id);
@@ -806,6 +828,16 @@ async fn flush(
     Ok(())
 }
 
+/// The opt-out for the vendor's own list, sealed under its list key. Never silent when it cannot be
+/// made (the campaign's list is written from the dialed phone in any case).
+fn vendor_opt_out(sealer: &VaultSealer, vendor: OrgId, number: Option<String>) -> Option<VendorOptOut> {
+    let (Some(list), Some(number)) = (sealer.vendor_list(vendor), number) else {
+        tracing::error!(vendor = vendor.0, "an opt-out on a vendor's call could not be put on the vendor's own list");
+        return None;
+    };
+    Some(VendorOptOut { vendor, entry: list.entry(&number) })
+}
+
 fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> AttemptResult {
     let at = |m: Option<Micros>| m.map(|m| origin_us + m);
     AttemptResult {
@@ -821,6 +853,7 @@ fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> 
         answers: Vec::new(),
         steps: Vec::new(),
         notes_enc: None,
+        vendor_opt_out: None,
     }
 }
 

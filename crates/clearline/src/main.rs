@@ -207,10 +207,14 @@ enum ImportCommand {
         line_types: Option<PathBuf>,
         file: PathBuf,
     },
-    /// Add a do-not-call list (one number per line, or a CSV whose first column is the number).
+    /// Add a do-not-call list (one number per line, or a CSV whose first column is the number): the
+    /// campaign's (`--campaign`), or, for a vendor admin, the vendor's own list (`--vendor`), which
+    /// every campaign's calls through the vendor honour.
     Dnc {
+        #[arg(long, required_unless_present = "vendor", conflicts_with = "vendor")]
+        campaign: Option<String>,
         #[arg(long)]
-        campaign: String,
+        vendor: Option<String>,
         /// imported_list, agent, key_press, text_reply, email, web, mail.
         #[arg(long, default_value = "imported_list")]
         source: String,
@@ -476,8 +480,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     voters::import(&config, &store, &actor, args, json).await
                 }
                 ImportCommand::Mapping { name, file } => voters::save_mapping(&store, &actor, &name, &file).await,
-                ImportCommand::Dnc { campaign, source, file } => {
+                ImportCommand::Dnc { campaign: Some(campaign), source, file, .. } => {
                     voters::import_dnc(&config, &store, &actor, &campaign, &source, &file, json).await
+                }
+                ImportCommand::Dnc { vendor, source, file, .. } => {
+                    let vendor = vendor.unwrap_or_default(); // clap requires one of the two
+                    voters::import_vendor_dnc(&config, &store, &actor, &vendor, &source, &file, json).await
                 }
                 ImportCommand::Consents { campaign, file } => {
                     let kind = voters::ContactFile::Consents;

@@ -479,13 +479,54 @@ pub async fn import_dnc(
         Ok(opened) => opened,
         Err(code) => return Ok(code),
     };
-    match clearline_ingest::dnc::import_dnc_list(store, actor, &sealer, source, input).await {
+    let imported = clearline_ingest::dnc::import_dnc_list(store, actor, &sealer, source, input).await;
+    print_dnc_report(file, imported, "the do-not-call list", json)
+}
+
+/// `clearline import dnc --vendor SLUG`: a vendor admin loads the vendor's own list, which every
+/// campaign's calls through the vendor honour (docs/do-not-call.md).
+pub async fn import_vendor_dnc(
+    config: &Config,
+    store: &Store,
+    actor: &Actor,
+    vendor: &str,
+    source: &str,
+    file: &Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let org = match store.organization_by_slug(actor, vendor).await {
+        Ok(o) if actor.principal().is_some_and(|p| p.org_id == o.id) && o.kind == clearline_core::OrgKind::Vendor => o,
+        _ => {
+            eprintln!("error: --vendor {vendor:?} is not your vendor");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let input = match std::fs::File::open(file) {
+        Ok(f) => std::io::BufReader::new(f),
+        Err(e) => {
+            eprintln!("error: cannot open {}: {e}", file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let master = crate::vaultkeys::master_key(config)?;
+    let list = clearline_ingest::keys::vendor_list_sealer(store, actor, org.id, &master).await?;
+    let imported = clearline_ingest::dnc::import_vendor_dnc_list(store, actor, &list, source, input).await;
+    print_dnc_report(file, imported, "the vendor's own do-not-call list", json)
+}
+
+fn print_dnc_report(
+    file: &Path,
+    imported: Result<clearline_ingest::dnc::DncReport, clearline_ingest::dnc::DncError>,
+    list: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    match imported {
         Ok(report) => {
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 println!(
-                    "{}: {} lines; {} numbers added to the do-not-call list, {} already on it, {} not phone numbers.",
+                    "{}: {} lines; {} numbers added to {list}, {} already on it, {} not phone numbers.",
                     file.display(),
                     report.lines_read,
                     report.added,

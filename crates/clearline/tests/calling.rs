@@ -450,3 +450,53 @@ fn a_person_who_left_the_universe_since_the_snapshot_is_not_called() {
     }
     assert!(finished_as_left > 0, "the run finished some of them with the reason left_universe");
 }
+
+/// The vendor's own do-not-call list is read again at the instant of dialing (CR-47, CR-7: at once):
+/// numbers the vendor's admin lists after the call list was built are never dialed by that vendor,
+/// while the other vendor's floor keeps calling the same campaign's list.
+#[test]
+fn numbers_on_a_vendors_own_list_are_not_dialed_by_that_vendor() {
+    let dir = started_demo("300");
+    // Every number of the demo campaign, exported by its data manager and handed to Granite's admin.
+    let export = dir.path().join("everyone.csv");
+    let out = run(
+        dir.path(),
+        &[
+            "--as",
+            "data@demo.clearline.test",
+            "export",
+            "universe",
+            "--campaign",
+            "demo",
+            r#"{"op":"all","filters":[]}"#,
+            "-o",
+            export.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&export).unwrap();
+    let numbers: Vec<String> = reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().filter(|c| c.starts_with("+1")).map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    assert!(numbers.len() > 150, "{}", numbers.len());
+    let list = dir.path().join("granite-dnc.txt");
+    std::fs::write(&list, numbers.join("\n")).unwrap();
+    let admin = "admin@granite-calls.clearline.test";
+    let out = run(
+        dir.path(),
+        &["--as", admin, "--json", "import", "dnc", "--vendor", "granite-calls", list.to_str().unwrap()],
+    );
+    let report = ok_json(out);
+    // Household members share numbers: each is listed once.
+    let listed = report["added"].as_u64().unwrap();
+    assert!(listed > 100, "{report}");
+    assert_eq!(listed + report["already_listed"].as_u64().unwrap(), numbers.len() as u64, "{report}");
+
+    let args = simulate_args(0, "30");
+    let report = ok_json(run(dir.path(), &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(n(&report["refused_at_dial"]) > 0, "Granite's leads are refused at the dial: {report}");
+    let all = attempts(dir.path());
+    assert!(all.iter().all(|a| a["vendor"] != "granite-calls"), "Granite dialed a number on its own list");
+    assert!(all.iter().any(|a| a["vendor"] == "lakeshore-contact"), "Lakeshore's floor still calls");
+}

@@ -320,3 +320,60 @@ fn a_sample_saved_as_a_universe_is_the_call_list_of_a_program() {
     let list = build(dir.path(), "poll");
     assert_eq!(list["people"], 3, "{list}");
 }
+
+/// The organization-wide list (CR-47, CR-7): a vendor's own do-not-call list binds every call placed
+/// through that vendor, for any campaign, and no other call; only the vendor's admin keeps it.
+#[test]
+fn a_vendors_own_do_not_call_list_binds_its_calls_only_and_is_kept_by_its_admin() {
+    let dir = campaign_with_voters();
+    let list = dir.path().join("granite-dnc.txt");
+    std::fs::write(&list, "phone\n(919) 555-0111\nnot a number\n").unwrap();
+    let list = list.to_str().unwrap();
+    let admin = "admin@granite-calls.clearline.test";
+    let import =
+        |who: &str, vendor: &str| run(dir.path(), &["--as", who, "--json", "import", "dnc", "--vendor", vendor, list]);
+    let report = ok_json(import(admin, "granite-calls"));
+    assert_eq!((report["added"].as_u64(), report["invalid"].as_u64()), (Some(1), Some(1)), "{report}");
+    assert!(!report.to_string().contains("555"), "no number in the report: {report}");
+    let again = ok_json(import(admin, "granite-calls"));
+    assert_eq!((again["added"].as_u64(), again["already_listed"].as_u64()), (Some(0), Some(1)), "{again}");
+    // Not the campaign's staff, not another vendor's admin, not the vendor's supervisor.
+    for who in ["compliance@demo.clearline.test", "admin@lakeshore-contact.clearline.test"] {
+        let out = import(who, "granite-calls");
+        assert_eq!(out.status.code(), Some(2), "{who}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not your vendor"), "{}", stderr(&out));
+    }
+    let out = import("supervisor@granite-calls.clearline.test", "granite-calls");
+    assert!(!out.status.success(), "a supervisor does not keep the list");
+
+    // Granite's calls: P5's only number is on Granite's list (CR-47 at the list build), P1 shares that
+    // landline and is called on their cell instead, as a preview call (CR-49).
+    ok_json(create(dir.path(), "granite", &["--dial-mode", "predictive", "--vendor", "granite-calls=100"]));
+    let granite = build(dir.path(), "granite");
+    assert_eq!(excluded(&granite, "CR-7,CR-47"), 2, "P4 (campaign list) and P5 (Granite's list): {granite}");
+    assert_eq!(granite["by_mode"]["program"], 1, "only P6's landline is dialed by the system: {granite}");
+    assert_eq!(granite["by_mode"]["preview"], 2, "P1 on their cell, P2: {granite}");
+    // "Why not now?" says the same, with the rule.
+    let why = ok_json(run(
+        dir.path(),
+        &[
+            "--as",
+            "compliance@demo.clearline.test",
+            "--json",
+            "program",
+            "why",
+            "granite",
+            "--voter",
+            "P5",
+            "--at",
+            INSTANT,
+        ],
+    ));
+    assert!(why.to_string().contains("CR-47"), "{why}");
+
+    // A call the campaign places itself (a recording, no vendor) is not bound by Granite's list.
+    ok_json(create(dir.path(), "robo", &["--dial-mode", "prerecorded"]));
+    let robo = build(dir.path(), "robo");
+    assert_eq!(robo["by_mode"]["program"], 3, "P1, P5 and P6's landlines: {robo}");
+    assert_eq!(excluded(&robo, "CR-7,CR-47"), 1, "only P4 (the campaign's list): {robo}");
+}

@@ -243,6 +243,7 @@ impl Role {
                 ViewAuditLog,
                 ExportAuditLog,
                 ManageOwnApiTokens,
+                ManageVendorDoNotCall,
             ],
             Role::Supervisor => &[ViewOwnOrganization, ViewEngagements, ManageOwnApiTokens, SuperviseFloor],
             Role::Agent => &[UseAgentDesk],
@@ -312,6 +313,9 @@ pub enum Capability {
     ManagePrograms,
     /// Keep the campaign's do-not-call list and consent records (CR-47, CR-50).
     ManageDoNotCall,
+    /// Keep the vendor's own do-not-call list, which every campaign's calls through the vendor honour
+    /// (CR-47, CR-7; vendor side). Adding to it only ever stops calls; no number is ever shown.
+    ManageVendorDoNotCall,
     /// See why one person of a program may or may not be called now, and when next: the call-list
     /// entry and the contact policy's verdict for the program's phone. The number is opened inside the
     /// server for the engine; only its area code and line type are shown.
@@ -344,6 +348,7 @@ impl Capability {
             Capability::ExportPersonalData => "export_personal_data",
             Capability::ManagePrograms => "manage_programs",
             Capability::ManageDoNotCall => "manage_do_not_call",
+            Capability::ManageVendorDoNotCall => "manage_vendor_do_not_call",
             Capability::ExplainDials => "explain_dials",
             Capability::SuperviseFloor => "supervise_floor",
             Capability::UseAgentDesk => "use_agent_desk",
@@ -409,6 +414,9 @@ mod tests {
     fn the_do_not_call_list_is_kept_by_campaign_staff_who_handle_opt_outs() {
         let keepers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can(Capability::ManageDoNotCall)).collect();
         assert_eq!(keepers, vec![Role::Owner, Role::Admin, Role::DataManager, Role::ComplianceOfficer]);
+        let vendor_keepers: Vec<Role> =
+            Role::ALL.into_iter().filter(|r| r.can(Capability::ManageVendorDoNotCall)).collect();
+        assert_eq!(vendor_keepers, vec![Role::VendorAdmin], "a vendor's own list is its admin's");
     }
 
     #[test]

@@ -51,13 +51,31 @@ pub async fn build_call_list(
         let page = store.universe_dial_facts(actor, &universe.filter, after, 2_000).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        for person in page {
+        let vendors: Vec<Option<usize>> = page
+            .iter()
+            .map(|person| {
+                let household = person.household_id.unwrap_or(-person.id);
+                if settings.has_agents() && !shares.is_empty() {
+                    assign_vendor(program.id, household, &shares)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut numbers: Vec<Vec<String>> = Vec::with_capacity(page.len());
+        for person in &page {
+            let mut opened = Vec::with_capacity(person.phones.len());
+            for phone in &person.phones {
+                let number = sealer.cipher().decrypt("phone", &phone.number_enc).map_err(|_| CheckError::Decrypt)?;
+                opened.push(String::from_utf8_lossy(&number).into_owned());
+            }
+            numbers.push(opened);
+        }
+        let on_vendor_list = vendor_list_marks(store, actor, sealer, &program, &vendors, &numbers).await?;
+        for (((person, vendor), numbers), vendor_listed) in
+            page.into_iter().zip(vendors).zip(numbers).zip(on_vendor_list)
+        {
             let household = person.household_id.unwrap_or(-person.id);
-            let vendor = if settings.has_agents() && !shares.is_empty() {
-                assign_vendor(program.id, household, &shares)
-            } else {
-                None
-            };
             let mut entry = NewEntry {
                 person_id: person.id,
                 household_id: person.household_id,
@@ -76,13 +94,12 @@ pub async fn build_call_list(
             let bases = &vendor_cases[vendor.unwrap_or(0).min(vendor_cases.len() - 1)];
             let mut verdicts: Vec<(u32, Verdict)> = Vec::with_capacity(person.phones.len());
             let mut unreadable: Option<String> = None;
-            for phone in &person.phones {
-                let number = sealer.cipher().decrypt("phone", &phone.number_enc).map_err(|_| CheckError::Decrypt)?;
-                let number = String::from_utf8_lossy(&number);
+            for ((phone, number), &listed) in person.phones.iter().zip(&numbers).zip(&vendor_listed) {
                 let mut best: Option<Verdict> = None;
                 for base in bases {
-                    match record_case(table, base, &person, phone, &number) {
-                        Ok(case) => {
+                    match record_case(table, base, &person, phone, number) {
+                        Ok(mut case) => {
+                            case.on_org_dnc = listed;
                             let v = decide_when_allowed(case);
                             if best.is_none_or(|b| better(&v, &b)) {
                                 best = Some(v);
@@ -125,6 +142,33 @@ pub async fn build_call_list(
     }
     store.replace_call_list(actor, program.id, &entries, &sentences).await?;
     Ok(store.call_list_summary(actor, slug).await?)
+}
+
+/// For each person of a page, each phone: is its number on the assigned vendor's own do-not-call list
+/// (`on_org_dnc`: CR-47, CR-7)? One look-up per vendor for the page; no vendor, no list.
+async fn vendor_list_marks(
+    store: &Store,
+    actor: &Actor,
+    sealer: &VaultSealer,
+    program: &Program,
+    vendors: &[Option<usize>],
+    numbers: &[Vec<String>],
+) -> Result<Vec<Vec<bool>>, CheckError> {
+    let mut marks: Vec<Vec<bool>> = numbers.iter().map(|n| vec![false; n.len()]).collect();
+    for (v, vendor_id) in program.vendor_ids.iter().enumerate() {
+        let mine: Vec<usize> = (0..numbers.len()).filter(|&i| vendors[i] == Some(v)).collect();
+        let asked: Vec<&str> = mine.iter().flat_map(|&i| numbers[i].iter().map(String::as_str)).collect();
+        if asked.is_empty() {
+            continue;
+        }
+        let mut listed = crate::dnc::on_vendor_list(store, actor, sealer, *vendor_id, &asked).await?.into_iter();
+        for &i in &mine {
+            for mark in marks[i].iter_mut() {
+                *mark = listed.next().unwrap_or(false);
+            }
+        }
+    }
+    Ok(marks)
 }
 
 /// The program's own facts as contact-policy cases, before any phone's: for each vendor of the

@@ -42,14 +42,18 @@ pub async fn import_dnc_list<R: BufRead>(
 ) -> Result<DncReport, DncError> {
     let lines = read_number_lines(input)?;
     let entries: Vec<DncEntry> = lines.numbers.iter().map(|(_, e164)| sealed(sealer, e164)).collect();
-    let DncCounts { added, already_listed } = store.add_do_not_call(actor, source, &entries).await?;
-    Ok(DncReport {
+    let counts = store.add_do_not_call(actor, source, &entries).await?;
+    Ok(list_report(lines, counts))
+}
+
+fn list_report(lines: NumberLines, DncCounts { added, already_listed }: DncCounts) -> DncReport {
+    DncReport {
         lines_read: lines.lines_read,
         added,
         already_listed,
         invalid: lines.rejects.len() as u64,
         rejects: lines.rejects,
-    })
+    }
 }
 
 /// The numbers of a list file (one per line, or a CSV whose first column is the number; blank lines and
@@ -210,4 +214,34 @@ pub async fn record_opt_out(
         DncEntry { number_index: phone_index(sealer, &number), number_enc: sealer.seal("phone", number.as_bytes()) };
     let counts = store.add_do_not_call(actor, channel, &[entry]).await?;
     Ok(OptOutOutcome { listed: true, already_listed: counts.already_listed == 1, recognised: true })
+}
+
+/// Which of `numbers` (E.164) are on the vendor's own do-not-call list (the organization-wide list,
+/// CR-47, CR-7), in order. A vendor the campaign has not engaged has no list for its calls.
+pub async fn on_vendor_list(
+    store: &Store,
+    actor: &Actor,
+    sealer: &crate::keys::VaultSealer,
+    vendor: clearline_core::OrgId,
+    numbers: &[&str],
+) -> Result<Vec<bool>, StoreError> {
+    let list = sealer.vendor_list(vendor).ok_or(StoreError::NotFound)?;
+    let indexes: Vec<Vec<u8>> = numbers.iter().map(|n| list.index(n)).collect();
+    let listed = store.vendor_dnc_listed(actor, vendor, &indexes).await?;
+    Ok(indexes.iter().map(|i| listed.contains(i)).collect())
+}
+
+/// Adds a vendor's own list (its admin), like [`import_dnc_list`]: numbers sealed under the vendor's
+/// list key, all in one transaction, lines that are not numbers reported by line.
+pub async fn import_vendor_dnc_list<R: BufRead>(
+    store: &Store,
+    actor: &Actor,
+    list: &crate::keys::ListSealer,
+    source: &str,
+    input: R,
+) -> Result<DncReport, DncError> {
+    let lines = read_number_lines(input)?;
+    let entries: Vec<DncEntry> = lines.numbers.iter().map(|(_, e164)| list.entry(e164)).collect();
+    let counts = store.add_vendor_do_not_call(actor, source, &entries).await?;
+    Ok(list_report(lines, counts))
 }

@@ -147,6 +147,8 @@ pub struct EntryHistory {
     pub recorded_calls_30d: u32,
     /// This program's calls to the number in the 24 hours before the dial (CR-27).
     pub calls_24h: u32,
+    /// The number is on the entry's vendor's own do-not-call list (`on_org_dnc`, CR-47, CR-7).
+    pub on_vendor_list: bool,
 }
 
 /// The case the dialer decides an entry's dial by: [`record_case`] plus the entry's history. The
@@ -165,6 +167,7 @@ pub fn entry_case(
     case.last_attempt_at = history.last_attempt_at_us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok());
     case.prerecorded_calls_30d = Some(history.recorded_calls_30d);
     case.calls_24h = Some(history.calls_24h);
+    case.on_org_dnc = history.on_vendor_list;
     Ok(case)
 }
 

@@ -169,6 +169,10 @@ pub async fn explain_dial(
                 last_attempt_at_us: entry.last_attempt_at_us,
                 recorded_calls_30d: recorded.get(&(entry.person_id, position)).copied().unwrap_or(0),
                 calls_24h: calls_24h.get(&(entry.person_id, position)).copied().unwrap_or(0),
+                on_vendor_list: match entry.vendor_id {
+                    Some(vendor) => crate::dnc::on_vendor_list(store, actor, sealer, vendor, &[&number]).await?[0],
+                    None => false,
+                },
             };
             case = base.and_then(|b| entry_case(zone_table(), b, person, phone, &number, &history).ok());
         }

@@ -82,6 +82,9 @@ pub struct AttemptResult {
     pub steps: Vec<StepRecord>,
     /// The caller's note, encrypted by the vault (the store never sees it).
     pub notes_enc: Option<Vec<u8>>,
+    /// A `do_not_call` result on a vendor's floor: the number sealed for the vendor's own list, written
+    /// with the result (the campaign's list is written from the dialed phone in any case).
+    pub vendor_opt_out: Option<crate::VendorOptOut>,
 }
 
 /// One script step shown on a call.
@@ -496,6 +499,30 @@ impl Store {
                 json!({"source": "call", "program": program.slug, "added": added}),
             )
             .await?;
+            if let Some(opt_out) = &result.vendor_opt_out {
+                // Only the vendor whose floor placed the call: its list is not another vendor's to fill.
+                let entry_vendor: Option<i64> =
+                    sqlx::query("SELECT vendor_id FROM call_list_entries WHERE program_id = $1 AND person_id = $2")
+                        .bind(program.id)
+                        .bind(person)
+                        .fetch_one(&mut *tx.tx)
+                        .await?
+                        .get(0);
+                if entry_vendor != Some(opt_out.vendor.0) {
+                    return Err(Invalid::new("vendor_opt_out", "not the vendor this entry is assigned to").into());
+                }
+                let source = if result.agent.is_some() { "agent" } else { "key_press" };
+                crate::vendor_dnc::list_on_vendor(
+                    &mut tx,
+                    actor,
+                    opt_out,
+                    campaign,
+                    source,
+                    result.ended_at_us,
+                    &program.slug,
+                )
+                .await?;
+            }
         }
         tx.signal(calls_signal(campaign, program));
         tx.commit().await

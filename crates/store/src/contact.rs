@@ -71,7 +71,7 @@ fn who(actor: &Actor) -> String {
 
 /// Adds numbers to a list table with `insert` (binding campaign, blind index, ciphertext, now, then
 /// `extra`; a number already listed keeps its first row), counting what was new.
-async fn insert_numbers(
+pub(crate) async fn insert_numbers(
     tx: &mut crate::db::WriteTx,
     insert: &str,
     campaign: OrgId,

@@ -33,6 +33,7 @@ mod survey;
 pub mod testing;
 mod universes;
 mod users;
+mod vendor_dnc;
 mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
@@ -59,6 +60,7 @@ pub use universes::{Member, Universe};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };
+pub use vendor_dnc::VendorOptOut;
 pub use voters::{
     BatchInfo, BatchSummary, ChunkCounts, ImportTx, MappingInfo, PersonRecord, PersonView, PhoneRecord, PhoneView,
 };

@@ -5,7 +5,9 @@ use clearline_core::org::CampaignProfile;
 use clearline_core::validate::{Email, Slug};
 use clearline_core::{Actor, OrgId, OrgKind, Principal, Role, SiteId, UserId, Via};
 use clearline_store::testing::{TestBackend, TestStore};
-use clearline_store::{AuditFilter, NewEngagement, NewOrganization, NewSite, NewUser, Store, StoreError};
+use clearline_store::{
+    AuditFilter, DncEntry, NewEngagement, NewOrganization, NewSite, NewUser, Store, StoreError, VendorOptOut,
+};
 use sqlx::Executor;
 
 macro_rules! contract {
@@ -33,6 +35,7 @@ contract!(
     campaign_keys_are_per_campaign_and_replaceable,
     universes_count_with_and_or_not,
     do_not_call_and_consent_records,
+    a_vendors_own_list_is_kept_by_its_admin_and_read_by_its_engaged_campaigns,
     households_link_shared_addresses_and_phones,
     a_first_import_rewrites_households_merged_after_their_rows_were_written,
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
@@ -916,7 +919,7 @@ async fn universes_count_with_and_or_not(t: TestStore) {
 }
 
 async fn do_not_call_and_consent_records(t: TestStore) {
-    use clearline_store::{DncEntry, NewConsent};
+    use clearline_store::NewConsent;
     let store = t.open().await;
     let w = world(&store, "d").await;
     let other = world(&store, "e").await;
@@ -958,6 +961,64 @@ async fn do_not_call_and_consent_records(t: TestStore) {
         .await
         .unwrap();
     assert_eq!(events[0].entry.details["added"], 2);
+}
+
+async fn a_vendors_own_list_is_kept_by_its_admin_and_read_by_its_engaged_campaigns(t: TestStore) {
+    let store = t.open().await;
+    let w = world(&store, "vl").await;
+    let other = world(&store, "vm").await;
+    let entry = |b: u8| DncEntry { number_index: vec![b; 32], number_enc: vec![b] };
+    // Only the vendor's admin writes it; a campaign's owner keeps the campaign's list, not this one.
+    let counts = store.add_vendor_do_not_call(&w.vendor_admin, "imported_list", &[entry(1), entry(1)]).await.unwrap();
+    assert_eq!((counts.added, counts.already_listed), (1, 1));
+    assert!(matches!(
+        store.add_vendor_do_not_call(&w.owner, "imported_list", &[entry(2)]).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert_eq!(store.vendor_dnc_size(&w.vendor_admin).await.unwrap(), 1);
+    // Its list keys and look-ups: the vendor, a campaign that engaged it, system jobs; nobody else.
+    let ask = [vec![1u8; 32], vec![2u8; 32]];
+    assert_eq!(store.vendor_dnc_listed(&w.vendor_admin, w.vendor, &ask).await.unwrap().len(), 1);
+    assert!(matches!(store.vendor_dnc_listed(&w.owner, w.vendor, &ask).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.vendor_list_keys(&other.vendor_admin, w.vendor).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.vendor_list_keys(&system(), w.campaign).await, Err(StoreError::NotFound)), "not a vendor");
+    store
+        .create_engagement(
+            &w.owner,
+            None,
+            NewEngagement {
+                vendor: Slug::parse("vend-vl").unwrap(),
+                starts_on: "2026-01-01".parse().unwrap(),
+                ends_on: "2026-12-31".parse().unwrap(),
+                programs: vec![],
+                visible_fields: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.engaged_vendor_ids(&w.owner, w.campaign).await.unwrap(), vec![w.vendor]);
+    assert!(matches!(store.engaged_vendor_ids(&other.owner, w.campaign).await, Err(StoreError::NotFound)));
+    let listed = store.vendor_dnc_listed(&w.owner, w.vendor, &ask).await.unwrap();
+    assert_eq!(listed.into_iter().collect::<Vec<_>>(), vec![vec![1u8; 32]], "an engaged campaign's calls honour it");
+    assert!(store.vendor_list_keys(&w.owner, w.vendor).await.unwrap().is_empty());
+    store.add_vendor_list_key(&w.owner, w.vendor, 1, "00ff").await.unwrap();
+    assert!(matches!(
+        store.add_vendor_list_key(&w.vendor_admin, w.vendor, 1, "00ee").await,
+        Err(StoreError::Conflict { field: "version" })
+    ));
+    assert_eq!(store.vendor_list_keys(&w.vendor_admin, w.vendor).await.unwrap(), vec![(1, "00ff".to_string())]);
+    // A batch larger than one statement's worth of numbers.
+    let many: Vec<Vec<u8>> = (0..1_200u32).map(|i| i.to_be_bytes().repeat(8)).collect();
+    let entries: Vec<DncEntry> =
+        many.iter().step_by(3).map(|i| DncEntry { number_index: i.clone(), number_enc: vec![0] }).collect();
+    store.add_vendor_do_not_call(&w.vendor_admin, "imported_list", &entries).await.unwrap();
+    assert_eq!(store.vendor_dnc_listed(&w.vendor_admin, w.vendor, &many).await.unwrap().len(), 400);
+    // Both writes are in the vendor's own audit log.
+    let events = store
+        .audit_events(&w.vendor_admin, &AuditFilter { action_prefix: Some("dnc.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
 }
 
 async fn households_link_shared_addresses_and_phones(t: TestStore) {
@@ -1691,6 +1752,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
         answers: Vec::new(),
         steps: Vec::new(),
         notes_enc: None,
+        vendor_opt_out: None,
     };
     let end = t0 + 25_000_000;
     store.finish_attempt(&w.owner, &program, first, &result(Disposition::NoAnswer, end)).await.unwrap();
@@ -1721,9 +1783,29 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     assert_eq!(calls.get(&(a, 0)), Some(&1), "only the call since then");
     assert!(store.recorded_calls_since(&w.owner, &[a, b, c], t0).await.unwrap().is_empty(), "preview calls are live");
     // do_not_call: the number goes on the campaign's list in the same transaction (CR-47).
+    // C's entry is the vendor's: the opt-out also goes on the vendor's own list, in the same
+    // transaction, and only the vendor whose floor placed the call may be named.
+    clearline_store::testing::tamper(
+        &t.config,
+        &[&format!("UPDATE call_list_entries SET vendor_id = {} WHERE person_id = {c}", w.vendor.0)],
+    )
+    .await
+    .unwrap();
     let opt_out = store.open_attempt(&w.owner, &program, &attempt(c, far)).await.unwrap();
-    store.finish_attempt(&w.owner, &program, opt_out, &result(Disposition::DoNotCall, far + 60_000_000)).await.unwrap();
+    let sealed = DncEntry { number_index: vec![7; 32], number_enc: vec![7] };
+    let for_vendor = |vendor: OrgId| AttemptResult {
+        vendor_opt_out: Some(VendorOptOut { vendor, entry: sealed.clone() }),
+        ..result(Disposition::DoNotCall, far + 60_000_000)
+    };
+    assert!(matches!(
+        store.finish_attempt(&w.owner, &program, opt_out, &for_vendor(other.vendor)).await,
+        Err(StoreError::Invalid(i)) if i.field == "vendor_opt_out"
+    ));
+    assert!(!store.on_do_not_call(&w.owner, w.campaign, &[3u8; 32]).await.unwrap(), "refused whole: no list written");
+    store.finish_attempt(&w.owner, &program, opt_out, &for_vendor(w.vendor)).await.unwrap();
     assert!(store.on_do_not_call(&w.owner, w.campaign, &[3u8; 32]).await.unwrap());
+    let listed = store.vendor_dnc_listed(&w.vendor_admin, w.vendor, &[vec![7; 32], vec![3; 32]]).await.unwrap();
+    assert_eq!(listed.into_iter().collect::<Vec<_>>(), vec![vec![7u8; 32]], "the vendor's own index of the number");
     // A process stops with B's attempt in flight: the restart closes it as interrupted, counted, and B
     // waits out the spacing from the restart.
     store.open_attempt(&w.owner, &program, &attempt(b, far)).await.unwrap();
@@ -1837,6 +1919,7 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
         answers,
         steps: Vec::new(),
         notes_enc: None,
+        vendor_opt_out: None,
     };
     let answer = |step: &str, enc: &[u8], shown: Option<Vec<&str>>| AnswerRecord {
         step: step.into(),
