@@ -52,10 +52,22 @@ impl GateState {
         }
     }
 
+    /// The person's number went on the calling vendor's own list while their lead is held.
+    pub fn mark_on_org_dnc(&mut self, person_id: i64) {
+        if let Some(case) = self.cases.get_mut(&(person_id as u64)) {
+            case.on_org_dnc = true;
+        }
+    }
+
     /// The number a held lead's case dials (E.164), for the vendor's own list when the call ends in an
     /// opt-out.
     pub fn number_of(&self, person_id: i64) -> Option<String> {
         self.cases.get(&(person_id as u64)).and_then(|c| c.phone.as_ref()).map(|p| p.to_string())
+    }
+
+    /// Every held lead's person and number (E.164), for the lists to be asked again.
+    pub fn held_numbers(&self) -> Vec<(i64, String)> {
+        self.cases.iter().filter_map(|(p, c)| Some((*p as i64, c.phone.as_ref()?.to_string()))).collect()
     }
 
     pub fn take_denials(&mut self) -> Vec<Denial> {

@@ -350,6 +350,9 @@ pub async fn run_program(
             }
             if !draining && now >= next_status_check {
                 next_status_check = now + STATUS_CHECK;
+                for floor in &mut floors {
+                    refresh_held_lists(store, actor, sealer, &program, floor).await?;
+                }
                 if !still_running(store, actor, slug).await? {
                     draining = true;
                     for f in &mut floors {
@@ -603,6 +606,41 @@ async fn refill(
             floor.gate.lock().insert(&lead, case);
         }
         floor.leads.lock().push(entry.person_id, lead);
+    }
+    Ok(())
+}
+
+/// Asks the do-not-call lists again for every lead the floor holds: an opt-out that arrived by another
+/// channel (a text or the web form, an import, the vendor's admin, another program's call) reaches a
+/// queued or on-screen lead within [`STATUS_CHECK`], before it is dialed (CR-47, CR-7: at once).
+async fn refresh_held_lists(
+    store: &Store,
+    actor: &Actor,
+    sealer: &VaultSealer,
+    program: &Program,
+    floor: &mut Floor,
+) -> Result<(), CallingError> {
+    let held = floor.gate.lock().held_numbers();
+    if held.is_empty() {
+        return Ok(());
+    }
+    let indexes: Vec<Vec<u8>> = held.iter().map(|(_, n)| clearline_ingest::dnc::phone_index(sealer, n)).collect();
+    let on_campaign_list = store.program_dnc_listed(actor, program, &indexes).await?;
+    let on_vendor_list = match floor.vendor {
+        Some(vendor) => {
+            let numbers: Vec<&str> = held.iter().map(|(_, n)| n.as_str()).collect();
+            clearline_ingest::dnc::on_vendor_list(store, actor, sealer, vendor, &numbers).await?
+        }
+        None => vec![false; held.len()],
+    };
+    let mut gate = floor.gate.lock();
+    for (((person, _), index), vendor_listed) in held.iter().zip(&indexes).zip(on_vendor_list) {
+        if on_campaign_list.contains(index) {
+            gate.mark_on_dnc(*person);
+        }
+        if vendor_listed {
+            gate.mark_on_org_dnc(*person);
+        }
     }
     Ok(())
 }

@@ -7,7 +7,9 @@ mod support;
 
 use fantoccini::Locator;
 use std::time::Duration;
-use support::{browser_available, screenshot_dir, totp_code, Browser, ServerProcess};
+use support::{
+    a_weekday_afternoon, browser_available, http_sign_in, screenshot_dir, totp_code, Browser, ServerProcess,
+};
 
 const CAMPAIGN_NAME: &str = "Friends of Jordan Rivera";
 /// How long a page may take to come back after a form.
@@ -448,17 +450,6 @@ async fn desk_state(browser: &Browser) -> String {
     }
 }
 
-/// The next Wednesday at least two days on, 18:00 UTC (early afternoon in the demo's North Carolina
-/// voters' zone, inside the demo engagements' dates and the programs' calling hours).
-fn a_weekday_afternoon() -> String {
-    let mut day =
-        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::Span::new().days(2)).unwrap();
-    while day.weekday() != jiff::civil::Weekday::Wednesday {
-        day = day.tomorrow().unwrap();
-    }
-    format!("{day}T18:00:00Z")
-}
-
 /// Answers the question on the desk: `values` are the option keys to tick, or the text to type. Tries
 /// again when the page reloads under it (the person hung up: the screen moved to wrap-up).
 async fn answer_question(browser: &Browser, server: &ServerProcess, step: &str, values: &[&str]) {
@@ -750,23 +741,6 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     browser.screenshot(screenshot_dir().join("survey-results.png")).await;
     browser.assert_accessible("the survey results page").await;
     browser.close().await;
-}
-
-/// Signs `email` in over HTTP (a second person beside the browser's), returning the client and the
-/// session's CSRF token read from their start page.
-async fn http_sign_in(server: &ServerProcess, email: &str, password: &str) -> (reqwest::Client, String) {
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let login = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
-    let mut form = vec![("email", email.to_string()), ("password", password.to_string())];
-    if let Some(csrf) = login.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()) {
-        form.push(("csrf", csrf.to_string()));
-    }
-    let r = client.post(server.url("/login")).form(&form).send().await.unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    // Every signed-in page carries the token (in the sign-out form); agents land on the desk.
-    let desk = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
-    let csrf = desk.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a CSRF token");
-    (client, csrf.to_string())
 }
 
 /// The supervisor of the US vendor keeps the wallboard open while bots call and an agent of theirs

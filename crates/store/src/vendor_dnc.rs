@@ -127,23 +127,20 @@ impl Store {
         indexes: &[Vec<u8>],
     ) -> StoreResult<HashSet<Vec<u8>>> {
         self.vendor_list_reader(actor, vendor).await?;
-        let mut listed = HashSet::new();
-        // Bounded batches: one statement per 500 numbers whatever the page size.
-        for chunk in indexes.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-            let sql = format!(
-                "SELECT number_index FROM vendor_do_not_call WHERE vendor_id = $1 AND number_index IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(vendor.0);
-            for index in chunk {
-                query = query.bind(index.clone());
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                listed.insert(row.get::<Vec<u8>, _>(0));
-            }
-        }
-        Ok(listed)
+        listed_indexes(&self.pool, "vendor_do_not_call", "vendor_id", vendor, indexes).await
+    }
+
+    /// Which of these blind indexes (the campaign's) are on the campaign's own list: the calling run asks
+    /// it of the leads it holds, so an opt-out from any channel stops a dial already queued (CR-47).
+    pub async fn program_dnc_listed(
+        &self,
+        actor: &Actor,
+        program: &crate::Program,
+        indexes: &[Vec<u8>],
+    ) -> StoreResult<HashSet<Vec<u8>>> {
+        let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
+        self.program_in_actor_org(actor, program).await?;
+        listed_indexes(&self.pool, "do_not_call", "campaign_id", campaign, indexes).await
     }
 
     /// How many numbers the actor's vendor keeps on its own list (its admin; never the numbers).
@@ -210,4 +207,31 @@ impl Store {
             .await?;
         Ok(rows.iter().map(|r| OrgId(r.get(0))).collect())
     }
+}
+
+/// The blind indexes of `indexes` listed in `table` for `owner` (its `owner_column`), in bounded batches:
+/// one statement per 500 numbers whatever the page size.
+async fn listed_indexes(
+    pool: &sqlx::AnyPool,
+    table: &'static str,
+    owner_column: &'static str,
+    owner: OrgId,
+    indexes: &[Vec<u8>],
+) -> StoreResult<HashSet<Vec<u8>>> {
+    let mut listed = HashSet::new();
+    for chunk in indexes.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT number_index FROM {table} WHERE {owner_column} = $1 AND number_index IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(owner.0);
+        for index in chunk {
+            query = query.bind(index.clone());
+        }
+        for row in query.fetch_all(pool).await? {
+            listed.insert(row.get::<Vec<u8>, _>(0));
+        }
+    }
+    Ok(listed)
 }

@@ -55,3 +55,31 @@ where
 pub fn screenshot_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/screenshots"))
 }
+
+/// Signs `email` in over HTTP (beside a browser's person, or with no browser at all), returning the client and the
+/// session's CSRF token read from their start page.
+pub async fn http_sign_in(server: &ServerProcess, email: &str, password: &str) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = client.get(server.url("/login")).send().await.unwrap().text().await.unwrap();
+    let mut form = vec![("email", email.to_string()), ("password", password.to_string())];
+    if let Some(csrf) = login.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()) {
+        form.push(("csrf", csrf.to_string()));
+    }
+    let r = client.post(server.url("/login")).form(&form).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    // Every signed-in page carries the token (in the sign-out form); agents land on the desk.
+    let desk = client.get(server.url("/")).send().await.unwrap().text().await.unwrap();
+    let csrf = desk.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("a CSRF token");
+    (client, csrf.to_string())
+}
+
+/// The next Wednesday at least two days on, 18:00 UTC (early afternoon in the demo's North Carolina
+/// voters' zone, inside the demo engagements' dates and the programs' calling hours).
+pub fn a_weekday_afternoon() -> String {
+    let mut day =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::Span::new().days(2)).unwrap();
+    while day.weekday() != jiff::civil::Weekday::Wednesday {
+        day = day.tomorrow().unwrap();
+    }
+    format!("{day}T18:00:00Z")
+}
