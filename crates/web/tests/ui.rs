@@ -13,7 +13,7 @@ both_backends!(
     saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them,
     a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form,
     a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved,
-    the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter,
+    the_builders_rows_are_sampled_unsaved_or_saved_as_the_store_samples_their_filter,
     a_script_preview_walks_the_branches_the_answers_choose
 );
 
@@ -998,7 +998,7 @@ async fn a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved(app: Tes
     assert_eq!(status, 403);
 }
 
-async fn the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter(app: TestApp) {
+async fn the_builders_rows_are_sampled_unsaved_or_saved_as_the_store_samples_their_filter(app: TestApp) {
     import_voters(&app, 300, 5).await;
     let pm = app.session("program_manager").await;
     let actor = actor_for(&app, "program_manager").await;
@@ -1057,4 +1057,48 @@ async fn the_builders_rows_are_sampled_unsaved_as_the_store_samples_their_filter
     let (status, body) = form(&app, &pm, "/universes/sample", &bad_size).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("size: a whole number from 1 to 1,000,000") && body.contains("value=\"DEM, UNA\""), "{body}");
+
+    // Saved from the builder: the universe is the sample of the rows, drawing the same people.
+    let mut save = YOUNG_DEMS_ROWS.to_vec();
+    save.extend([
+        ("size", "20"),
+        ("seed", "3"),
+        ("stratify_by", "party"),
+        ("save_as", "Panel A"),
+        ("action", "sample"),
+    ]);
+    let (status, body) = form(&app, &pm, "/universes/sample", &save).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("id=\"sample-saved\"") && body.contains("Saved as the universe “Panel A”"), "{body}");
+    let panel = app.store.universe_by_name(&actor, "Panel A").await.unwrap();
+    let again = app.store.sample_universe(&actor, &panel.filter, 1_000, 1, None).await.unwrap();
+    let mut saved_keys = again.person_keys.clone();
+    let mut drawn_keys = drawn.person_keys.clone();
+    saved_keys.sort();
+    drawn_keys.sort();
+    assert_eq!(saved_keys, drawn_keys, "the saved universe is exactly the people the page drew");
+
+    // Saved from a saved universe's form: it refers to that universe, which cannot be deleted under it.
+    let (status, body) = form(
+        &app,
+        &pm,
+        "/universes/sample",
+        &[("universe", &panel.id.to_string()), ("size", "5"), ("seed", "9"), ("save_as", "Panel A, five")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let five = app.store.universe_by_name(&actor, "Panel A, five").await.unwrap();
+    assert_eq!(app.store.count_universe(&actor, &five.filter).await.unwrap(), 5);
+    assert!(app.store.delete_universe(&actor, panel.id).await.is_err(), "\"Panel A, five\" uses it");
+    // A name already taken is the save's refusal, naming its input; nothing else is saved.
+    let (status, body) = form(
+        &app,
+        &pm,
+        "/universes/sample",
+        &[("universe", &panel.id.to_string()), ("size", "5"), ("seed", "9"), ("save_as", "Panel A")],
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("save_as: a universe of this name already exists"), "{body}");
+    assert_eq!(app.store.list_universes(&actor).await.unwrap().len(), 2);
 }

@@ -365,6 +365,8 @@ struct SampleForm {
     size: String,
     seed: String,
     stratify_by: String,
+    /// Save the sample as a universe of this name (empty: only draw it).
+    save_as: String,
 }
 
 impl SampleForm {
@@ -396,7 +398,13 @@ impl SampleForm {
 
 impl Default for SampleForm {
     fn default() -> Self {
-        SampleForm { universe: String::new(), size: "400".into(), seed: "1".into(), stratify_by: String::new() }
+        SampleForm {
+            universe: String::new(),
+            size: "400".into(),
+            seed: "1".into(),
+            stratify_by: String::new(),
+            save_as: String::new(),
+        }
     }
 }
 
@@ -413,6 +421,8 @@ struct SampleView {
     person_keys: Vec<String>,
     /// How many more were drawn than the page lists.
     not_listed: u64,
+    /// The universe the sample was saved as, when the form named one.
+    saved_as: Option<String>,
 }
 
 /// A page lists at most this many of the voter IDs drawn (`clearline universe sample` prints them all).
@@ -784,8 +794,13 @@ pub async fn open(State(state): State<AppState>, caller: Caller, body: Bytes) ->
 pub async fn sample(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let pairs = form_pairs(&body).unwrap_or_default();
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let form =
-        SampleForm { universe: get("universe"), size: get("size"), seed: get("seed"), stratify_by: get("stratify_by") };
+    let form = SampleForm {
+        universe: get("universe"),
+        size: get("size"),
+        seed: get("seed"),
+        stratify_by: get("stratify_by"),
+        save_as: get("save_as"),
+    };
     if get("action") == "sample" {
         return sample_builder(&state, &caller, &pairs, form).await;
     }
@@ -817,7 +832,14 @@ async fn sample_builder(state: &AppState, caller: &Caller, pairs: &[(String, Str
     match (filter, counted) {
         (Ok(filter), Ok(c)) => {
             shown.counted = Some(c);
-            match draw(state, caller, &form, &filter, None).await {
+            let drawn = match draw(state, caller, &form, &filter, None).await {
+                Ok(mut view) => save_sample(state, caller, &form, filter).await.map(|saved| {
+                    view.saved_as = saved;
+                    view
+                }),
+                Err(e) => Err(e),
+            };
+            match drawn {
                 Ok(view) => shown.sample = Some(view),
                 Err(e) => shown.sample_error = Some(e),
             }
@@ -839,7 +861,36 @@ async fn draw_saved(state: &AppState, caller: &Caller, form: &SampleForm) -> Res
         .into_iter()
         .find(|u| u.id == id)
         .ok_or_else(|| ApiError::invalid("universe", "no saved universe of this campaign has this id"))?;
-    draw(state, caller, form, &universe.filter, Some(universe.name)).await
+    // Saved, the sample refers to the universe (so the universe cannot be deleted from under it, and a
+    // rename follows); drawn, it is of the universe's filter as it stands.
+    let of = Filter::InUniverse { universe_id: universe.id };
+    let mut view = draw(state, caller, form, &universe.filter, Some(universe.name)).await?;
+    view.saved_as = save_sample(state, caller, form, of).await?;
+    Ok(view)
+}
+
+/// Saves the form's sample of `of` as a universe when the form names one (a program can then call
+/// exactly that sample: its call list freezes the people drawn), as `clearline universe sample
+/// --save-as` does.
+async fn save_sample(
+    state: &AppState,
+    caller: &Caller,
+    form: &SampleForm,
+    of: Filter,
+) -> Result<Option<String>, ApiError> {
+    let name = form.save_as.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let (size, seed, stratify_by) = form.parsed()?;
+    let sample = Filter::Sample { of: Box::new(of), size, seed, stratify_by };
+    state.store().save_universe(&caller.actor(), name, &sample).await.map_err(|e| match ApiError::from(e) {
+        // The name is the form's `save_as`, whatever the store calls it.
+        ApiError::Invalid { reason, .. } => ApiError::invalid("save_as", reason),
+        ApiError::Conflict(_) => ApiError::invalid("save_as", "a universe of this name already exists"),
+        other => other,
+    })?;
+    Ok(Some(name.to_string()))
 }
 
 /// Draws the form's sample of `filter`; `universe` names the saved universe it is (`None`: the
@@ -861,6 +912,7 @@ async fn draw(
         strata: sample.strata,
         not_listed: sample.person_keys.len().saturating_sub(SHOWN_KEYS) as u64,
         person_keys: sample.person_keys.into_iter().take(SHOWN_KEYS).collect(),
+        saved_as: None,
     })
 }
 
