@@ -856,6 +856,7 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         answers: Vec::new(),
         steps: Vec::new(),
         notes_enc: None,
+        custom_disposition: None,
     };
     app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();
 
@@ -945,6 +946,7 @@ async fn oversight_counts_each_vendors_calls_side_by_side_and_by_hour(app: TestA
             answers: Vec::new(),
             steps: Vec::new(),
             notes_enc: None,
+            custom_disposition: None,
         };
         app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();
     }
