@@ -696,8 +696,10 @@ async fn call_record(
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
+    // A campaign's own code is shown beside the base code it means (which the rates and redials read).
+    let custom = record.custom_disposition.as_deref().map_or(String::new(), |c| format!(" (custom code {c})"));
     println!(
-        "Attempt {} by {}: {}.",
+        "Attempt {} by {}: {}{custom}.",
         record.attempt_id,
         record.agent.as_deref().unwrap_or("no agent"),
         record.disposition.as_deref().unwrap_or("in progress")
