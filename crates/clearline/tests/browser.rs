@@ -1010,6 +1010,95 @@ async fn a_seat_closed_by_a_pause_is_taken_again_when_the_program_calls_again() 
     assert!(!state().await.starts_with("Paused"), "ready again on the new run");
 }
 
+/// The campaign adds its own codes while the survey calls; the desk offers the active ones beside the
+/// base codes. An unknown or retired code is refused (422) and nothing is recorded; a custom code mapped
+/// onto `refused` is recorded with base `refused` beside it, and the entry is finished: not dialed
+/// again. (HTTP only: no browser.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_code_picked_at_the_desk_is_recorded_beside_its_base_and_a_refusal_is_not_redialed() {
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "0", "--answer-rate", "0.95", "--calling-at", &at])
+            .await;
+    const PM: &str = "programs@demo.clearline.test";
+    const PROGRAM: &str = "survey-likely-voters";
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--as", PM];
+        all.extend_from_slice(args);
+        let out = support::cli::clearline(server.data_dir(), &all);
+        assert!(out.status.success(), "{args:?}: {}", support::cli::stderr(&out));
+        support::cli::stdout(&out)
+    };
+    let add = |code: &'static str, label: &'static str, base: &'static str| {
+        ["dispositions", "add", "--campaign", "demo", code, "--label", label, "--base", base]
+    };
+    cli(&add("hostile_refusal", "Hostile refusal", "refused"));
+    cli(&add("call_after_six", "Call after 6 pm", "callback_requested"));
+    cli(&["dispositions", "retire", "--campaign", "demo", "call_after_six"]);
+
+    let agent = server.user("agent", "granite-calls").clone();
+    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
+    let post = |path: &'static str, extra: Vec<(&'static str, String)>| {
+        let mut form = extra;
+        form.push(("csrf", csrf.clone()));
+        client.post(server.url(path)).form(&form).send()
+    };
+    assert!(post("/desk/join", vec![("program", PROGRAM.into())]).await.unwrap().status().is_success());
+    assert!(post("/desk/ready", vec![]).await.unwrap().status().is_success());
+    let card_number = |page: &str| {
+        page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+    };
+    // On a call, with the campaign's codes offered (the run reads them again every few seconds).
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let page = loop {
+        let page = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
+        let state = desk_state_of(&page);
+        if (state.starts_with("On a call") || state.starts_with("Wrap-up"))
+            && page.contains("id=\"dispositions-custom\"")
+        {
+            break page;
+        }
+        if state.starts_with("Preview") {
+            post("/desk/dial", vec![("call", card_number(&page))]).await.unwrap();
+        }
+        assert!(std::time::Instant::now() < deadline, "no call with the custom codes reached the desk: {state}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let offered = page.split("id=\"dispositions-custom\"").nth(1).and_then(|r| r.split("</optgroup>").next()).unwrap();
+    assert!(offered.contains("value=\"hostile_refusal\">Hostile refusal<"), "{offered}");
+    assert!(!page.contains("call_after_six"), "a retired code is not offered");
+    assert!(!offered.contains("refused<"), "the agent reads the label, not the base it means: {offered}");
+    let call = card_number(&page);
+
+    let me: serde_json::Value = client.get(server.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let user_id = me["user_id"].to_string();
+    let results = || support::cli::results_rows(server.data_dir(), PM, PROGRAM);
+    for code in ["no_such_code", "call_after_six"] {
+        let refused = post("/desk/finish", vec![("call", call.clone()), ("disposition", code.into())]).await.unwrap();
+        assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        let body = refused.text().await.unwrap();
+        assert!(body.contains("not one of this program") && body.contains("id=\"desk-error\""), "{code}: {body}");
+    }
+    assert!(results().iter().all(|r| r["agent"] != user_id), "a refused code records nothing");
+
+    let done =
+        post("/desk/finish", vec![("call", call.clone()), ("disposition", "hostile_refusal".into())]).await.unwrap();
+    assert!(done.status().is_success(), "{}", done.status());
+    let row =
+        results().into_iter().find(|r| r["agent"] == user_id).expect("the call is recorded before the desk moves on");
+    assert_eq!(
+        (row["disposition"].as_str(), row["custom_disposition"].as_str()),
+        ("refused", "hostile_refusal"),
+        "{row:?}"
+    );
+    assert_eq!(row["aapor_code"], "2.11", "counted as the refusal it is");
+    let shown = cli(&["program", "call", PROGRAM, &row["attempt_id"]]);
+    assert!(shown.contains("refused (custom code hostile_refusal)"), "{shown}");
+    // The entry is finished with the base code: the dialer never hands the person out again.
+    let why = cli(&["program", "why", PROGRAM, "--voter", &row["voter_id"]]);
+    assert!(why.contains("closed with `refused`") && why.contains("not dialed again"), "{why}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_data_manager_maps_a_vendors_columns_and_imports_the_file_with_the_mapping() {
     if !browser_available() {
