@@ -397,7 +397,7 @@ impl Store {
         self.program_in_actor_org(actor, program).await?;
         let mut tx = self.write().await?;
         if let Some(code) = result.custom_disposition.as_deref() {
-            crate::dispositions::check_recorded_code(&mut *tx.tx, campaign, code, result.disposition).await?;
+            crate::dispositions::check_recorded_code(&mut tx.tx, campaign, code, result.disposition).await?;
         }
         let row = sqlx::query(
             "UPDATE call_attempts SET state = 'finished', disposition = $1, agent = COALESCE($2, agent), \
