@@ -49,13 +49,8 @@ impl DispositionsCommand {
 
 /// The commands, as `actor`, whose campaign must be `--campaign`.
 pub async fn run(store: &Store, actor: &Actor, command: DispositionsCommand, json: bool) -> anyhow::Result<ExitCode> {
-    let slug = command.campaign();
-    match store.organization_by_slug(actor, slug).await {
-        Ok(o) if actor.principal().is_some_and(|p| p.org_id == o.id) => {}
-        _ => {
-            eprintln!("error: --campaign {slug:?} is not your campaign");
-            return Ok(ExitCode::from(2));
-        }
+    if crate::voters::own_campaign(store, actor, command.campaign()).await.is_none() {
+        return Ok(ExitCode::from(2)); // said why
     }
     match command {
         DispositionsCommand::List { .. } => {

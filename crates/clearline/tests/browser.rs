@@ -897,6 +897,53 @@ fn desk_state_of(page: &str) -> String {
         .to_string()
 }
 
+/// The call number a desk page's forms carry (the first card's).
+fn card_number(page: &str) -> String {
+    page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+/// A vendor's agent at the desk over plain HTTP: their signed-in client and CSRF token.
+struct HttpDesk<'a> {
+    server: &'a ServerProcess,
+    client: reqwest::Client,
+    csrf: String,
+}
+
+impl<'a> HttpDesk<'a> {
+    async fn agent_of(server: &'a ServerProcess, vendor: &str) -> HttpDesk<'a> {
+        let agent = server.user("agent", vendor).clone();
+        let (client, csrf) = http_sign_in(server, &agent.email, &agent.password).await;
+        HttpDesk { server, client, csrf }
+    }
+
+    /// A desk form posted with the token.
+    async fn post(&self, path: &str, extra: Vec<(&'static str, String)>) -> reqwest::Response {
+        let mut form = extra;
+        form.push(("csrf", self.csrf.clone()));
+        self.client.post(self.server.url(path)).form(&form).send().await.unwrap()
+    }
+
+    /// Joins `program`, goes ready and dials the previews offered until the desk page satisfies
+    /// `arrived` (within two minutes); returns that page.
+    async fn take_a_call(&self, program: &str, arrived: impl Fn(&str) -> bool) -> String {
+        assert!(self.post("/desk/join", vec![("program", program.into())]).await.status().is_success());
+        assert!(self.post("/desk/ready", vec![]).await.status().is_success());
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let page = self.client.get(self.server.url("/desk")).send().await.unwrap().text().await.unwrap();
+            if arrived(&page) {
+                return page;
+            }
+            let state = desk_state_of(&page);
+            if state.starts_with("Preview") {
+                self.post("/desk/dial", vec![("call", card_number(&page))]).await;
+            }
+            assert!(std::time::Instant::now() < deadline, "the call looked for never reached the desk: {state}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
 /// An agent's browser goes away in the middle of a call (no page, no stream): after the grace the call
 /// is ended for them as a technical problem — recorded, retried later, nothing lost silently — and their
 /// seat is paused as `disconnected`, which the supervisor's wallboard shows. (HTTP only: no browser.)
@@ -914,30 +961,9 @@ async fn an_agent_whose_desk_closes_mid_call_is_paused_and_the_call_recorded_as_
         "2",
     ])
     .await;
-    let agent = server.user("agent", "granite-calls").clone();
-    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
-    let post = |path: &'static str, extra: Vec<(&'static str, String)>| {
-        let mut form = extra;
-        form.push(("csrf", csrf.clone()));
-        client.post(server.url(path)).form(&form).send()
-    };
-    assert!(post("/desk/join", vec![("program", "survey-likely-voters".into())]).await.unwrap().status().is_success());
-    assert!(post("/desk/ready", vec![]).await.unwrap().status().is_success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let page = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
-        let state = desk_state_of(&page);
-        if state.starts_with("On a call") {
-            break;
-        }
-        if state.starts_with("Preview") {
-            // The dial form carries the card's call number.
-            let call = page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("");
-            post("/desk/dial", vec![("call", call.to_string())]).await.unwrap();
-        }
-        assert!(std::time::Instant::now() < deadline, "no call reached the desk: {state}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let desk = HttpDesk::agent_of(&server, "granite-calls").await;
+    desk.take_a_call("survey-likely-voters", |page| desk_state_of(page).starts_with("On a call")).await;
+    let client = &desk.client;
     // The browser is gone: nothing more from this desk. The run looks every 5 s.
     let me: serde_json::Value = client.get(server.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
     let user_id = me["user_id"].to_string();
@@ -1036,34 +1062,16 @@ async fn a_custom_code_picked_at_the_desk_is_recorded_beside_its_base_and_a_refu
     cli(&add("call_after_six", "Call after 6 pm", "callback_requested"));
     cli(&["dispositions", "retire", "--campaign", "demo", "call_after_six"]);
 
-    let agent = server.user("agent", "granite-calls").clone();
-    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
-    let post = |path: &'static str, extra: Vec<(&'static str, String)>| {
-        let mut form = extra;
-        form.push(("csrf", csrf.clone()));
-        client.post(server.url(path)).form(&form).send()
-    };
-    assert!(post("/desk/join", vec![("program", PROGRAM.into())]).await.unwrap().status().is_success());
-    assert!(post("/desk/ready", vec![]).await.unwrap().status().is_success());
-    let card_number = |page: &str| {
-        page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
-    };
+    let desk = HttpDesk::agent_of(&server, "granite-calls").await;
     // On a call, with the campaign's codes offered (the run reads them again every few seconds).
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    let page = loop {
-        let page = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
-        let state = desk_state_of(&page);
-        if (state.starts_with("On a call") || state.starts_with("Wrap-up"))
-            && page.contains("id=\"dispositions-custom\"")
-        {
-            break page;
-        }
-        if state.starts_with("Preview") {
-            post("/desk/dial", vec![("call", card_number(&page))]).await.unwrap();
-        }
-        assert!(std::time::Instant::now() < deadline, "no call with the custom codes reached the desk: {state}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    };
+    let page = desk
+        .take_a_call(PROGRAM, |page| {
+            let state = desk_state_of(page);
+            (state.starts_with("On a call") || state.starts_with("Wrap-up"))
+                && page.contains("id=\"dispositions-custom\"")
+        })
+        .await;
+    let client = &desk.client;
     let offered = page.split("id=\"dispositions-custom\"").nth(1).and_then(|r| r.split("</optgroup>").next()).unwrap();
     assert!(offered.contains("value=\"hostile_refusal\">Hostile refusal<"), "{offered}");
     assert!(!page.contains("call_after_six"), "a retired code is not offered");
@@ -1074,15 +1082,14 @@ async fn a_custom_code_picked_at_the_desk_is_recorded_beside_its_base_and_a_refu
     let user_id = me["user_id"].to_string();
     let results = || support::cli::results_rows(server.data_dir(), PM, PROGRAM);
     for code in ["no_such_code", "call_after_six"] {
-        let refused = post("/desk/finish", vec![("call", call.clone()), ("disposition", code.into())]).await.unwrap();
+        let refused = desk.post("/desk/finish", vec![("call", call.clone()), ("disposition", code.into())]).await;
         assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{code}");
         let body = refused.text().await.unwrap();
         assert!(body.contains("not one of this program") && body.contains("id=\"desk-error\""), "{code}: {body}");
     }
     assert!(results().iter().all(|r| r["agent"] != user_id), "a refused code records nothing");
 
-    let done =
-        post("/desk/finish", vec![("call", call.clone()), ("disposition", "hostile_refusal".into())]).await.unwrap();
+    let done = desk.post("/desk/finish", vec![("call", call.clone()), ("disposition", "hostile_refusal".into())]).await;
     assert!(done.status().is_success(), "{}", done.status());
     let row =
         results().into_iter().find(|r| r["agent"] == user_id).expect("the call is recorded before the desk moves on");

@@ -1613,8 +1613,8 @@ async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: Tes
 async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     use clearline_core::disposition::Disposition;
     use clearline_core::policy::{DialMode, Purpose};
-    use clearline_core::program::{EntryMode, ProgramSettings};
-    use clearline_store::{AttemptResult, NewAttempt, NewEntry};
+    use clearline_core::program::ProgramSettings;
+    use clearline_store::{AttemptResult, NewAttempt};
     let store = t.open().await;
     let w = world(&store, "ca").await;
     let other = world(&store, "cb").await;
@@ -1637,25 +1637,10 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
     assert_eq!(people[0].household_id, people[1].household_id);
-    let entries: Vec<NewEntry> = people
-        .iter()
-        .map(|p| NewEntry {
-            person_id: p.id,
-            household_id: p.household_id,
-            vendor_id: None,
-            mode: EntryMode::Preview,
-            phone_position: Some(0),
-            conditions: String::new(),
-            exclusion: String::new(),
-        })
-        .collect();
-    store.replace_call_list(&w.owner, program.id, &entries, &Default::default()).await.unwrap();
+    list_for_preview(&store, &w.owner, program.id, &people).await;
     // Only a running program hands out leads.
     assert!(store.dialable_entries(&w.owner, &program, None, 0, 10, &[]).await.unwrap().is_empty());
-    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'calls'"])
-        .await
-        .unwrap();
-    let program = store.program_by_slug(&w.owner, "calls").await.unwrap();
+    let program = running(&t, &store, &w.owner, "calls").await;
     let t0 = 1_792_501_200_000_000i64;
     let dialable = store.dialable_entries(&w.owner, &program, None, t0, 10, &[]).await.unwrap();
     assert_eq!(dialable.len(), 3);
@@ -2116,8 +2101,8 @@ async fn custom_dispositions_are_per_campaign_validated_audited_and_retired_not_
 async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redial(t: TestStore) {
     use clearline_core::disposition::Disposition;
     use clearline_core::policy::{DialMode, Purpose};
-    use clearline_core::program::{EntryMode, ProgramSettings};
-    use clearline_store::{AttemptResult, NewAttempt, NewEntry};
+    use clearline_core::program::ProgramSettings;
+    use clearline_store::{AttemptResult, NewAttempt};
     let store = t.open().await;
     let w = world(&store, "dc").await;
     let other = world(&store, "dd").await;
@@ -2137,23 +2122,8 @@ async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redia
     import.assign_households().await.unwrap();
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
-    let entries: Vec<NewEntry> = people
-        .iter()
-        .map(|p| NewEntry {
-            person_id: p.id,
-            household_id: p.household_id,
-            vendor_id: None,
-            mode: EntryMode::Preview,
-            phone_position: Some(0),
-            conditions: String::new(),
-            exclusion: String::new(),
-        })
-        .collect();
-    store.replace_call_list(&w.owner, program.id, &entries, &Default::default()).await.unwrap();
-    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'calls'"])
-        .await
-        .unwrap();
-    let program = store.program_by_slug(&w.owner, "calls").await.unwrap();
+    list_for_preview(&store, &w.owner, program.id, &people).await;
+    let program = running(&t, &store, &w.owner, "calls").await;
     let t0 = 1_792_501_200_000_000i64;
     let (a, c) = (people[0].id, people[1].id);
     let open = |person_id: i64| NewAttempt {
@@ -2223,4 +2193,28 @@ async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redia
     let stats = store.call_stats(&w.owner, "calls").await.unwrap();
     assert_eq!(stats.by_disposition.get("refused"), Some(&1), "counted under its base: {:?}", stats.by_disposition);
     assert_eq!(stats.entries_done, 1);
+}
+
+/// Puts each of `people` on the program's call list as a preview entry of no vendor, to its first phone.
+async fn list_for_preview(store: &Store, owner: &Actor, program_id: i64, people: &[clearline_store::PersonDialFacts]) {
+    let entries: Vec<clearline_store::NewEntry> = people
+        .iter()
+        .map(|p| clearline_store::NewEntry {
+            person_id: p.id,
+            household_id: p.household_id,
+            vendor_id: None,
+            mode: clearline_core::program::EntryMode::Preview,
+            phone_position: Some(0),
+            conditions: String::new(),
+            exclusion: String::new(),
+        })
+        .collect();
+    store.replace_call_list(owner, program_id, &entries, &Default::default()).await.unwrap();
+}
+
+/// The program marked running by hand (past the start checks, which other tests cover), read again.
+async fn running(t: &TestStore, store: &Store, owner: &Actor, slug: &str) -> clearline_store::Program {
+    let sql = format!("UPDATE programs SET status = 'running' WHERE slug = '{slug}'");
+    clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
+    store.program_by_slug(owner, slug).await.unwrap()
 }
