@@ -580,6 +580,9 @@ fn print_stats(stats: &clearline_store::CallStats) {
     for (code, n) in &stats.by_disposition {
         println!("  {n:>7}  {code}");
     }
+    for c in &stats.by_custom_disposition {
+        println!("  {:>7}  {} (custom code, counted as {} above)", c.attempts, c.code, c.base);
+    }
     for (vendor, n) in &stats.by_vendor {
         println!("  vendor {vendor}: {n} attempts");
     }

@@ -1104,6 +1104,15 @@ async fn a_custom_code_picked_at_the_desk_is_recorded_beside_its_base_and_a_refu
     // The entry is finished with the base code: the dialer never hands the person out again.
     let why = cli(&["program", "why", PROGRAM, "--voter", &row["voter_id"]]);
     assert!(why.contains("closed with `refused`") && why.contains("not dialed again"), "{why}");
+    // The campaign's views name the custom code with the base it is counted as.
+    let calls = cli(&["program", "calls", PROGRAM]);
+    assert!(calls.contains("hostile_refusal (custom code, counted as refused above)"), "{calls}");
+    let manager = server.user("program_manager", "demo").clone();
+    let (pm, _) = http_sign_in(&server, &manager.email, &manager.password).await;
+    let page = pm.get(server.url(&format!("/programs/{PROGRAM}"))).send().await.unwrap().text().await.unwrap();
+    let table = page.split("id=\"calls-by-custom-disposition\"").nth(1).and_then(|r| r.split("</table>").next());
+    let table = table.expect("the program page lists the custom codes recorded");
+    assert!(table.contains("<td>hostile_refusal</td><td>refused</td><td>1</td>"), "{table}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

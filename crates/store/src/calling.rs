@@ -133,6 +133,9 @@ pub struct CallStats {
     pub completes: u64,
     /// Finished and interrupted attempts by disposition code.
     pub by_disposition: BTreeMap<String, u64>,
+    /// Attempts recorded with one of the campaign's custom codes, by code, each with the base it means
+    /// (already counted under that base in `by_disposition`).
+    pub by_custom_disposition: Vec<CustomCount>,
     /// Attempts by vendor slug (`none` for an agentless program).
     pub by_vendor: BTreeMap<String, u64>,
     /// Call-list entries that are done (a final disposition or their last allowed attempt).
@@ -142,6 +145,15 @@ pub struct CallStats {
     /// The attempts the call list's entries count (always equal to `attempts`: every attempt is
     /// counted on its entry in the transaction that records it).
     pub entry_attempts: u64,
+}
+
+/// Attempts recorded with one custom code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CustomCount {
+    pub code: String,
+    /// The base code it means.
+    pub base: String,
+    pub attempts: u64,
 }
 
 /// One stored attempt, as oversight and exports read it (ids and times only, never a number).
@@ -658,6 +670,18 @@ impl Store {
             }
             *stats.by_disposition.entry(code).or_default() += n;
         }
+        let rows = sqlx::query(
+            "SELECT custom_disposition, disposition, COUNT(*) FROM call_attempts \
+             WHERE program_id = $1 AND custom_disposition IS NOT NULL \
+             GROUP BY custom_disposition, disposition ORDER BY custom_disposition",
+        )
+        .bind(program.id)
+        .fetch_all(&self.pool)
+        .await?;
+        stats.by_custom_disposition = rows
+            .iter()
+            .map(|r| CustomCount { code: r.get(0), base: r.get(1), attempts: r.get::<i64, _>(2) as u64 })
+            .collect();
         let rows = sqlx::query(
             "SELECT COALESCE(o.slug, 'none'), COUNT(*) FROM call_attempts a \
              LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 GROUP BY o.slug",

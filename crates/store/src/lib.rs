@@ -38,8 +38,8 @@ mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use calling::{
-    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, DialableEntry, NewAttempt,
-    StepRecord, DEFAULT_RETRY_SPACING_MINUTES,
+    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, CustomCount, DialableEntry,
+    NewAttempt, StepRecord, DEFAULT_RETRY_SPACING_MINUTES,
 };
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, NewRndCheck, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};

@@ -2192,6 +2192,8 @@ async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redia
     assert_eq!(dialable.iter().map(|e| e.person_id).collect::<Vec<_>>(), vec![c]);
     let stats = store.call_stats(&w.owner, "calls").await.unwrap();
     assert_eq!(stats.by_disposition.get("refused"), Some(&1), "counted under its base: {:?}", stats.by_disposition);
+    let custom = clearline_store::CustomCount { code: "hostile_refusal".into(), base: "refused".into(), attempts: 1 };
+    assert_eq!(stats.by_custom_disposition, [custom]);
     assert_eq!(stats.entries_done, 1);
 }
 
