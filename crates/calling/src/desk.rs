@@ -6,7 +6,7 @@
 //! view holds only what the call needs — the person's first name, the script's text with its merge
 //! fields filled, the question being asked — never a phone number or another field of the file.
 
-use clearline_core::disposition::{Disposition, SetBy};
+use clearline_core::disposition::Disposition;
 use clearline_core::script::{fill, walk_until, GivenAnswer, Script, StepKind};
 use clearline_core::OrgId;
 use serde::Serialize;
@@ -35,9 +35,11 @@ pub enum DeskAction {
     Dial,
     /// Answer a question of the script: the values as the form sent them (option keys, a number, text).
     Answer { step: String, values: Vec<String> },
-    /// End the call (hanging up if it is still live) with a disposition, for a callback how long from
-    /// now to call back (the run's clock decides when now is), and the caller's note (may be empty).
-    Finish { disposition: Disposition, callback_after_us: Option<i64>, notes: String },
+    /// End the call (hanging up if it is still live) with a disposition — a base code an agent records
+    /// or one of the campaign's active custom codes, resolved to its base by the run — for a callback
+    /// how long from now to call back (the run's clock decides when now is; ignored unless the code
+    /// means `callback_requested`), and the caller's note (may be empty).
+    Finish { code: String, callback_after_us: Option<i64>, notes: String },
     /// Read the call on in another approved language of the script (a translation of the attached
     /// version); the switch is recorded with the steps.
     Language { language: String },
@@ -140,6 +142,9 @@ pub struct DeskView {
     pub clock_offset_us: i64,
     pub pause_reason: Option<String>,
     pub card: Option<CallCard>,
+    /// The campaign's active custom codes the agent may pick besides the base ones, as (code, label);
+    /// the base each means is the run's to apply, not the agent's to read.
+    pub custom_dispositions: Vec<(String, String)>,
     /// Bumped at every change: the page's live stream reloads on it.
     pub version: u64,
 }
@@ -191,10 +196,9 @@ pub struct CardQuestion {
     pub max: Option<i64>,
 }
 
-/// The dispositions an agent may record: those the table says an agent sets, and an answering machine
-/// (a preview call has no detector: the agent hears the machine).
+/// The base dispositions an agent may record ([`Disposition::agent_may_record`]), in table order.
 pub fn agent_dispositions() -> impl Iterator<Item = Disposition> {
-    Disposition::ALL.iter().copied().filter(|d| d.set_by() == SetBy::Agent || *d == Disposition::AnsweringMachine)
+    Disposition::ALL.iter().copied().filter(|d| d.agent_may_record())
 }
 
 /// A program calling now, as the desk lists it.
@@ -331,6 +335,7 @@ impl DeskHub {
             clock_offset_us: 0,
             pause_reason: None,
             card: None,
+            custom_dispositions: Vec::new(),
             version: 0,
         });
         let (reply, answer) = oneshot::channel();

@@ -166,6 +166,8 @@ pub(crate) struct Floor {
     pub(crate) callback_at: HashMap<CallId, i64>,
     /// A person's note on a call (numbers already removed), encrypted with the result.
     pub(crate) notes: HashMap<CallId, String>,
+    /// The campaign's own code an agent picked for a call, written beside its base with the result.
+    pub(crate) custom_codes: HashMap<CallId, String>,
     /// The script steps the desk showed on a call, written with the result.
     pub(crate) steps: HashMap<CallId, Vec<clearline_store::StepRecord>>,
     /// The party of each person the floor holds (bot respondents answer by it).
@@ -359,6 +361,13 @@ pub async fn run_program(
                         f.close();
                     }
                 }
+                if let Some(ctx) = desk_context.as_ref() {
+                    if ctx.refresh_dispositions(store, actor).await? {
+                        for floor in &mut floors {
+                            seats::republish(floor, ctx, origin_us);
+                        }
+                    }
+                }
             }
         }
         last = last.max(now);
@@ -505,6 +514,7 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 answers: HashMap::new(),
                 callback_at: HashMap::new(),
                 notes: HashMap::new(),
+                custom_codes: HashMap::new(),
                 steps: HashMap::new(),
                 parties: HashMap::new(),
             })
@@ -831,6 +841,7 @@ async fn flush(
                 if let Some(at) = floor.callback_at.remove(&record.call) {
                     result.callback_at_us = Some(at);
                 }
+                result.custom_disposition = floor.custom_codes.remove(&record.call);
                 result.steps = floor.steps.remove(&record.call).unwrap_or_default();
                 result.notes_enc =
                     floor.notes.remove(&record.call).map(|n| run.sealer.cipher().encrypt(NOTES_FIELD, n.as_bytes()));
@@ -892,6 +903,7 @@ fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> 
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        custom_disposition: None,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::desk::{
 };
 use crate::run::{AgentLog, Floor};
 use crate::CallingError;
-use clearline_core::disposition::Disposition;
+use clearline_core::disposition::{Disposition, DispositionSet};
 use clearline_core::org::CampaignProfile;
 use clearline_core::{Actor, OrgId};
 use clearline_dialer::carrier::CallId;
@@ -19,6 +19,7 @@ use clearline_dialer::engine::{AgentId, AgentNotice};
 use clearline_dialer::{Micros, SECOND};
 use clearline_store::{Program, Store, StoreError};
 use std::collections::HashMap;
+use std::sync::Mutex;
 use tokio::sync::watch;
 
 /// The longest a callback may be set ahead: a month (a campaign's calling rarely runs longer without a
@@ -31,8 +32,23 @@ const MAX_REASON_CHARS: usize = 80;
 /// Longest note kept.
 const MAX_NOTE_CHARS: usize = 1_000;
 
-/// An agent's end of a call: the disposition, a callback's time (µs since the epoch), the note.
-type Finish = (Disposition, Option<i64>, String);
+/// An agent's end of a call.
+pub(crate) struct Finish {
+    /// The base code: what the dialer and the redial rules go by.
+    disposition: Disposition,
+    /// The campaign's own code the agent picked, which means `disposition`; recorded beside it.
+    custom: Option<String>,
+    /// A callback's time (µs since the epoch).
+    callback: Option<i64>,
+    notes: String,
+}
+
+impl Finish {
+    /// A call the agent could not finish (their desk closed): retried within the attempt rules.
+    fn technical_problem() -> Finish {
+        Finish { disposition: Disposition::TechnicalProblem, custom: None, callback: None, notes: String::new() }
+    }
+}
 
 /// A desk closed this long (no page, no stream: the browser crashed, the network fell, the agent left)
 /// while it owes a call: the call is ended for them as a technical problem on our side (retried within
@@ -92,6 +108,9 @@ pub(crate) struct DeskContext {
     /// The voter fields each vendor's agents may see, from its engagement for this program (none
     /// without one: deny by default).
     visible: HashMap<OrgId, Vec<String>>,
+    /// The dispositions agents may pick: the base table and the campaign's active custom codes,
+    /// read again while the run goes on ([`DeskContext::refresh_dispositions`]).
+    dispositions: Mutex<DispositionSet>,
 }
 
 impl DeskContext {
@@ -143,7 +162,9 @@ impl DeskContext {
                 visible.entry(e.vendor_id).or_default().extend(e.visible_fields.iter().cloned());
             }
         }
+        let dispositions = Mutex::new(store.active_dispositions(actor).await?);
         Ok(DeskContext {
+            dispositions,
             translations,
             visible,
             program_slug: program.slug.clone(),
@@ -182,6 +203,32 @@ impl DeskContext {
 }
 
 impl DeskContext {
+    /// Reads the campaign's active custom codes again (a manager may add or retire one while the
+    /// program calls). Returns whether they changed.
+    pub(crate) async fn refresh_dispositions(&self, store: &Store, actor: &Actor) -> Result<bool, CallingError> {
+        let fresh = store.active_dispositions(actor).await?;
+        let mut current = self.dispositions.lock().expect("the disposition set lock");
+        if current.custom() == fresh.custom() {
+            return Ok(false);
+        }
+        *current = fresh;
+        Ok(true)
+    }
+
+    /// The base code behind a code an agent picked, and the custom code itself when it is one; `None`
+    /// for a code that is neither one of the base codes nor an active custom code of the campaign.
+    fn resolve(&self, code: &str) -> Option<(Disposition, Option<String>)> {
+        let set = self.dispositions.lock().expect("the disposition set lock");
+        let base = set.resolve(code)?;
+        Some((base, Disposition::from_code(code).is_none().then(|| code.to_string())))
+    }
+
+    /// The custom codes offered at the desk now, as (code, label).
+    fn custom_choices(&self) -> Vec<(String, String)> {
+        let set = self.dispositions.lock().expect("the disposition set lock");
+        set.custom().iter().map(|c| (c.code.clone(), c.label.clone())).collect()
+    }
+
     /// The script in `language`: the attached version, or one of its translations (the attached one when
     /// there is none in that language).
     fn script_for(&self, language: &str) -> Option<&DeskScript> {
@@ -377,7 +424,10 @@ fn act(
             seat.dirty = true;
             Ok(Done::Now)
         }
-        DeskAction::Finish { disposition, callback_after_us, notes } => {
+        DeskAction::Finish { code, callback_after_us, notes } => {
+            let Some((disposition, custom)) = ctx.resolve(code.trim()) else {
+                return refuse("that is not one of this program's dispositions: choose one from the list");
+            };
             if !agent_dispositions().any(|d| d == disposition) {
                 return refuse("the dialer records that disposition itself: choose another");
             }
@@ -400,13 +450,13 @@ fn act(
                 SeatState::OnCall => {
                     // Hang up; the wrap-up that follows takes this disposition at once.
                     let seat = floor.humans.get_mut(&id).expect("found above");
-                    seat.finish = Some((disposition, callback, notes));
+                    seat.finish = Some(Finish { disposition, custom, callback, notes });
                     seat.set(SeatState::WrapUp, now);
                     floor.engine.agent_hang_up(id);
                     Ok(person.map_or(Done::Now, Done::WhenWritten))
                 }
                 SeatState::WrapUp if floor.humans[&id].finish.is_none() => {
-                    wrap(floor, ctx, id, (disposition, callback, notes), now, origin_us, agent_log);
+                    wrap(floor, ctx, id, Finish { disposition, custom, callback, notes }, now, origin_us, agent_log);
                     Ok(person.map_or(Done::Now, Done::WhenWritten))
                 }
                 SeatState::WrapUp => Ok(Done::Now), // the hang-up is on its way
@@ -451,7 +501,7 @@ fn wrap(
     floor: &mut Floor,
     ctx: &DeskContext,
     id: AgentId,
-    (disposition, callback, notes): Finish,
+    Finish { disposition, custom, callback, notes }: Finish,
     now: Micros,
     origin_us: i64,
     agent_log: &mut AgentLog,
@@ -464,6 +514,9 @@ fn wrap(
             }
             if let Some(at) = callback {
                 floor.callback_at.insert(call, at);
+            }
+            if let Some(code) = custom {
+                floor.custom_codes.insert(call, code);
             }
             let steps: Vec<clearline_store::StepRecord> = live
                 .finish_steps(now)
@@ -546,16 +599,18 @@ pub(crate) fn sweep_disconnected(
                 let seat = floor.humans.get_mut(&id).expect("a seated agent");
                 seat.pause_after_wrap = Some(REASON.into());
                 if seat.finish.is_none() {
-                    seat.finish = Some((Disposition::TechnicalProblem, None, String::new()));
+                    seat.finish = Some(Finish::technical_problem());
                 }
                 floor.engine.agent_hang_up(id);
             }
             SeatState::WrapUp => {
-                let finish = floor.humans.get_mut(&id).expect("a seated agent").finish.take().unwrap_or((
-                    Disposition::TechnicalProblem,
-                    None,
-                    String::new(),
-                ));
+                let finish = floor
+                    .humans
+                    .get_mut(&id)
+                    .expect("a seated agent")
+                    .finish
+                    .take()
+                    .unwrap_or_else(Finish::technical_problem);
                 floor.humans.get_mut(&id).expect("a seated agent").pause_after_wrap = Some(REASON.into());
                 wrap(floor, ctx, id, finish, now, origin_us, agent_log);
             }
@@ -677,6 +732,14 @@ pub(crate) fn close(floor: &mut Floor, ctx: &DeskContext, now: Micros, origin_us
 }
 
 /// Publishes every changed seat's screen.
+/// Every seat's screen again (what the desk offers changed: the campaign's custom codes).
+pub(crate) fn republish(floor: &mut Floor, ctx: &DeskContext, origin_us: i64) {
+    for seat in floor.humans.values_mut() {
+        seat.dirty = true;
+    }
+    publish(floor, ctx, origin_us);
+}
+
 pub(crate) fn publish(floor: &mut Floor, ctx: &DeskContext, origin_us: i64) {
     for seat in floor.humans.values_mut().filter(|s| s.dirty) {
         seat.dirty = false;
@@ -710,6 +773,7 @@ pub(crate) fn publish(floor: &mut Floor, ctx: &DeskContext, origin_us: i64) {
             clock_offset_us: ctx.clock_offset_us,
             pause_reason: seat.pause_reason.clone(),
             card,
+            custom_dispositions: ctx.custom_choices(),
             version: seat.version,
         };
         seat.view.send_replace(view);

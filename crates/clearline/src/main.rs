@@ -8,6 +8,7 @@ mod bench_policy;
 mod bench_survey;
 mod config;
 mod demo;
+mod dispositions;
 mod keys;
 mod policy;
 mod policy_facts;
@@ -151,6 +152,11 @@ enum Command {
     Program {
         #[command(subcommand)]
         command: program::ProgramCommand,
+    },
+    /// A campaign's own disposition codes, each mapped onto a base code (run as a campaign user with --as).
+    Dispositions {
+        #[command(subcommand)]
+        command: dispositions::DispositionsCommand,
     },
     /// Scripts: check a document; versions and their approval (docs/scripts.md).
     Script {
@@ -590,6 +596,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Store::open(&config.store_config()).await.context("opening the database")?;
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             program::run(&config, &store, &actor, command, json).await
+        }
+        Command::Dispositions { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: disposition codes are a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            dispositions::run(&store, &actor, command, json).await
         }
         Command::Script { command: script::ScriptCommand::Check { file, facts } } => script::check(&file, &facts, json),
         Command::Script { command } => {

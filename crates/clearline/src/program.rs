@@ -580,6 +580,9 @@ fn print_stats(stats: &clearline_store::CallStats) {
     for (code, n) in &stats.by_disposition {
         println!("  {n:>7}  {code}");
     }
+    for c in &stats.by_custom_disposition {
+        println!("  {:>7}  {} (custom code, counted as {} above)", c.attempts, c.code, c.base);
+    }
     for (vendor, n) in &stats.by_vendor {
         println!("  vendor {vendor}: {n} attempts");
     }
@@ -696,8 +699,10 @@ async fn call_record(
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
+    // A campaign's own code is shown beside the base code it means (which the rates and redials read).
+    let custom = record.custom_disposition.as_deref().map_or(String::new(), |c| format!(" (custom code {c})"));
     println!(
-        "Attempt {} by {}: {}.",
+        "Attempt {} by {}: {}{custom}.",
         record.attempt_id,
         record.agent.as_deref().unwrap_or("no agent"),
         record.disposition.as_deref().unwrap_or("in progress")

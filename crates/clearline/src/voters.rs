@@ -434,7 +434,11 @@ pub async fn universe(
     }
 }
 
-async fn own_campaign(store: &Store, actor: &Actor, slug: &str) -> Option<clearline_core::org::Organization> {
+pub(crate) async fn own_campaign(
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+) -> Option<clearline_core::org::Organization> {
     match store.organization_by_slug(actor, slug).await {
         Ok(o) if actor.principal().is_some_and(|p| p.org_id == o.id) => Some(o),
         _ => {

@@ -871,6 +871,53 @@ fn desk_state_of(page: &str) -> String {
         .to_string()
 }
 
+/// The call number a desk page's forms carry (the first card's).
+fn card_number(page: &str) -> String {
+    page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+/// A vendor's agent at the desk over plain HTTP: their signed-in client and CSRF token.
+struct HttpDesk<'a> {
+    server: &'a ServerProcess,
+    client: reqwest::Client,
+    csrf: String,
+}
+
+impl<'a> HttpDesk<'a> {
+    async fn agent_of(server: &'a ServerProcess, vendor: &str) -> HttpDesk<'a> {
+        let agent = server.user("agent", vendor).clone();
+        let (client, csrf) = http_sign_in(server, &agent.email, &agent.password).await;
+        HttpDesk { server, client, csrf }
+    }
+
+    /// A desk form posted with the token.
+    async fn post(&self, path: &str, extra: Vec<(&'static str, String)>) -> reqwest::Response {
+        let mut form = extra;
+        form.push(("csrf", self.csrf.clone()));
+        self.client.post(self.server.url(path)).form(&form).send().await.unwrap()
+    }
+
+    /// Joins `program`, goes ready and dials the previews offered until the desk page satisfies
+    /// `arrived` (within two minutes); returns that page.
+    async fn take_a_call(&self, program: &str, arrived: impl Fn(&str) -> bool) -> String {
+        assert!(self.post("/desk/join", vec![("program", program.into())]).await.status().is_success());
+        assert!(self.post("/desk/ready", vec![]).await.status().is_success());
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let page = self.client.get(self.server.url("/desk")).send().await.unwrap().text().await.unwrap();
+            if arrived(&page) {
+                return page;
+            }
+            let state = desk_state_of(&page);
+            if state.starts_with("Preview") {
+                self.post("/desk/dial", vec![("call", card_number(&page))]).await;
+            }
+            assert!(std::time::Instant::now() < deadline, "the call looked for never reached the desk: {state}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+}
+
 /// An agent's browser goes away in the middle of a call (no page, no stream): after the grace the call
 /// is ended for them as a technical problem — recorded, retried later, nothing lost silently — and their
 /// seat is paused as `disconnected`, which the supervisor's wallboard shows. (HTTP only: no browser.)
@@ -888,30 +935,9 @@ async fn an_agent_whose_desk_closes_mid_call_is_paused_and_the_call_recorded_as_
         "2",
     ])
     .await;
-    let agent = server.user("agent", "granite-calls").clone();
-    let (client, csrf) = http_sign_in(&server, &agent.email, &agent.password).await;
-    let post = |path: &'static str, extra: Vec<(&'static str, String)>| {
-        let mut form = extra;
-        form.push(("csrf", csrf.clone()));
-        client.post(server.url(path)).form(&form).send()
-    };
-    assert!(post("/desk/join", vec![("program", "survey-likely-voters".into())]).await.unwrap().status().is_success());
-    assert!(post("/desk/ready", vec![]).await.unwrap().status().is_success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let page = client.get(server.url("/desk")).send().await.unwrap().text().await.unwrap();
-        let state = desk_state_of(&page);
-        if state.starts_with("On a call") {
-            break;
-        }
-        if state.starts_with("Preview") {
-            // The dial form carries the card's call number.
-            let call = page.split("name=\"call\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("");
-            post("/desk/dial", vec![("call", call.to_string())]).await.unwrap();
-        }
-        assert!(std::time::Instant::now() < deadline, "no call reached the desk: {state}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let desk = HttpDesk::agent_of(&server, "granite-calls").await;
+    desk.take_a_call("survey-likely-voters", |page| desk_state_of(page).starts_with("On a call")).await;
+    let client = &desk.client;
     // The browser is gone: nothing more from this desk. The run looks every 5 s.
     let me: serde_json::Value = client.get(server.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
     let user_id = me["user_id"].to_string();
@@ -982,6 +1008,85 @@ async fn a_seat_closed_by_a_pause_is_taken_again_when_the_program_calls_again() 
     let form = [("csrf", desk_csrf.as_str())];
     assert!(desk.post(server.url("/desk/ready")).form(&form).send().await.unwrap().status().is_success());
     assert!(!state().await.starts_with("Paused"), "ready again on the new run");
+}
+
+/// The campaign adds its own codes while the survey calls; the desk offers the active ones beside the
+/// base codes. An unknown or retired code is refused (422) and nothing is recorded; a custom code mapped
+/// onto `refused` is recorded with base `refused` beside it, and the entry is finished: not dialed
+/// again. (HTTP only: no browser.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custom_code_picked_at_the_desk_is_recorded_beside_its_base_and_a_refusal_is_not_redialed() {
+    let at = a_weekday_afternoon();
+    let server =
+        ServerProcess::start_calling_demo(&["--bots-per-vendor", "0", "--answer-rate", "0.95", "--calling-at", &at])
+            .await;
+    const PM: &str = "programs@demo.clearline.test";
+    const PROGRAM: &str = "survey-likely-voters";
+    let cli = |args: &[&str]| {
+        let mut all = vec!["--as", PM];
+        all.extend_from_slice(args);
+        let out = support::cli::clearline(server.data_dir(), &all);
+        assert!(out.status.success(), "{args:?}: {}", support::cli::stderr(&out));
+        support::cli::stdout(&out)
+    };
+    let add = |code: &'static str, label: &'static str, base: &'static str| {
+        ["dispositions", "add", "--campaign", "demo", code, "--label", label, "--base", base]
+    };
+    cli(&add("hostile_refusal", "Hostile refusal", "refused"));
+    cli(&add("call_after_six", "Call after 6 pm", "callback_requested"));
+    cli(&["dispositions", "retire", "--campaign", "demo", "call_after_six"]);
+
+    let desk = HttpDesk::agent_of(&server, "granite-calls").await;
+    // On a call, with the campaign's codes offered (the run reads them again every few seconds).
+    let page = desk
+        .take_a_call(PROGRAM, |page| {
+            let state = desk_state_of(page);
+            (state.starts_with("On a call") || state.starts_with("Wrap-up"))
+                && page.contains("id=\"dispositions-custom\"")
+        })
+        .await;
+    let client = &desk.client;
+    let offered = page.split("id=\"dispositions-custom\"").nth(1).and_then(|r| r.split("</optgroup>").next()).unwrap();
+    assert!(offered.contains("value=\"hostile_refusal\">Hostile refusal<"), "{offered}");
+    assert!(!page.contains("call_after_six"), "a retired code is not offered");
+    assert!(!offered.contains("refused<"), "the agent reads the label, not the base it means: {offered}");
+    let call = card_number(&page);
+
+    let me: serde_json::Value = client.get(server.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let user_id = me["user_id"].to_string();
+    let results = || support::cli::results_rows(server.data_dir(), PM, PROGRAM);
+    for code in ["no_such_code", "call_after_six"] {
+        let refused = desk.post("/desk/finish", vec![("call", call.clone()), ("disposition", code.into())]).await;
+        assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        let body = refused.text().await.unwrap();
+        assert!(body.contains("not one of this program") && body.contains("id=\"desk-error\""), "{code}: {body}");
+    }
+    assert!(results().iter().all(|r| r["agent"] != user_id), "a refused code records nothing");
+
+    let done = desk.post("/desk/finish", vec![("call", call.clone()), ("disposition", "hostile_refusal".into())]).await;
+    assert!(done.status().is_success(), "{}", done.status());
+    let row =
+        results().into_iter().find(|r| r["agent"] == user_id).expect("the call is recorded before the desk moves on");
+    assert_eq!(
+        (row["disposition"].as_str(), row["custom_disposition"].as_str()),
+        ("refused", "hostile_refusal"),
+        "{row:?}"
+    );
+    assert_eq!(row["aapor_code"], "2.11", "counted as the refusal it is");
+    let shown = cli(&["program", "call", PROGRAM, &row["attempt_id"]]);
+    assert!(shown.contains("refused (custom code hostile_refusal)"), "{shown}");
+    // The entry is finished with the base code: the dialer never hands the person out again.
+    let why = cli(&["program", "why", PROGRAM, "--voter", &row["voter_id"]]);
+    assert!(why.contains("closed with `refused`") && why.contains("not dialed again"), "{why}");
+    // The campaign's views name the custom code with the base it is counted as.
+    let calls = cli(&["program", "calls", PROGRAM]);
+    assert!(calls.contains("hostile_refusal (custom code, counted as refused above)"), "{calls}");
+    let manager = server.user("program_manager", "demo").clone();
+    let (pm, _) = http_sign_in(&server, &manager.email, &manager.password).await;
+    let page = pm.get(server.url(&format!("/programs/{PROGRAM}"))).send().await.unwrap().text().await.unwrap();
+    let table = page.split("id=\"calls-by-custom-disposition\"").nth(1).and_then(|r| r.split("</table>").next());
+    let table = table.expect("the program page lists the custom codes recorded");
+    assert!(table.contains("<td>hostile_refusal</td><td>refused</td><td>1</td>"), "{table}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -158,7 +158,16 @@ impl Disposition {
     pub fn from_code(code: &str) -> Option<Disposition> {
         Disposition::ALL.iter().copied().find(|d| d.code() == code)
     }
+
+    /// An agent may record it: the codes the table says an agent sets, and an answering machine (a
+    /// preview call has no detector: the agent hears the machine). The rest only the dialer records.
+    pub fn agent_may_record(self) -> bool {
+        self.set_by() == SetBy::Agent || self == Disposition::AnsweringMachine
+    }
 }
+
+/// The longest label a custom code may have (it is a choice in the agent's list, not a sentence).
+pub const MAX_LABEL_CHARS: usize = 60;
 
 /// A campaign's own code, mapped onto one base code whose properties it takes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +188,23 @@ pub enum DispositionError {
     Duplicate(String),
     #[error("custom disposition code {0:?} needs a label")]
     NoLabel(String),
+    #[error("custom disposition code {0:?}: a label is at most 60 characters, on one line")]
+    BadLabel(String),
+    #[error(
+        "custom disposition code {code:?} maps onto {base}, which only the dialer records: map it onto a code an agent records"
+    )]
+    SystemBase { code: String, base: &'static str },
+}
+
+impl DispositionError {
+    /// The field the refusal is about (`code`, `label` or `base`), for errors that name their field.
+    pub fn field(&self) -> &'static str {
+        match self {
+            DispositionError::BadCode(_) | DispositionError::ShadowsBase(_) | DispositionError::Duplicate(_) => "code",
+            DispositionError::NoLabel(_) | DispositionError::BadLabel(_) => "label",
+            DispositionError::SystemBase { .. } => "base",
+        }
+    }
 }
 
 /// A campaign's dispositions: the base table plus its validated custom codes.
@@ -188,7 +214,8 @@ pub struct DispositionSet {
 }
 
 impl DispositionSet {
-    /// Validates the custom codes: snake_case, not a base code, unique, labelled.
+    /// Validates the custom codes: snake_case, not a base code, unique, labelled, and mapped onto a code
+    /// an agent records (custom codes are picked at the agent desk; the dialer records only base codes).
     pub fn new(custom: Vec<CustomDisposition>) -> Result<DispositionSet, DispositionError> {
         let mut seen = HashSet::new();
         for c in &custom {
@@ -206,6 +233,12 @@ impl DispositionSet {
             }
             if c.label.trim().is_empty() {
                 return Err(DispositionError::NoLabel(c.code.clone()));
+            }
+            if c.label.chars().count() > MAX_LABEL_CHARS || c.label.chars().any(char::is_control) {
+                return Err(DispositionError::BadLabel(c.code.clone()));
+            }
+            if !c.base.agent_may_record() {
+                return Err(DispositionError::SystemBase { code: c.code.clone(), base: c.base.code() });
             }
         }
         Ok(DispositionSet { custom })
@@ -322,17 +355,26 @@ mod tests {
     #[test]
     fn custom_codes_are_validated() {
         let bad = |list: Vec<CustomDisposition>| DispositionSet::new(list).unwrap_err();
-        assert!(matches!(bad(vec![custom("Bad Code", Disposition::Busy)]), DispositionError::BadCode(_)));
-        assert!(matches!(bad(vec![custom("9lives", Disposition::Busy)]), DispositionError::BadCode(_)));
-        assert!(matches!(bad(vec![custom("x", Disposition::Busy)]), DispositionError::BadCode(_)));
-        assert!(matches!(bad(vec![custom(&"a".repeat(41), Disposition::Busy)]), DispositionError::BadCode(_)));
-        assert!(matches!(bad(vec![custom("refused", Disposition::Busy)]), DispositionError::ShadowsBase(_)));
+        assert!(matches!(bad(vec![custom("Bad Code", Disposition::Refused)]), DispositionError::BadCode(_)));
+        assert!(matches!(bad(vec![custom("9lives", Disposition::Refused)]), DispositionError::BadCode(_)));
+        assert!(matches!(bad(vec![custom("x", Disposition::Refused)]), DispositionError::BadCode(_)));
+        assert!(matches!(bad(vec![custom(&"a".repeat(41), Disposition::Refused)]), DispositionError::BadCode(_)));
+        assert!(matches!(bad(vec![custom("refused", Disposition::Refused)]), DispositionError::ShadowsBase(_)));
         assert!(matches!(
-            bad(vec![custom("dup_code", Disposition::Busy), custom("dup_code", Disposition::Refused)]),
+            bad(vec![custom("dup_code", Disposition::Refused), custom("dup_code", Disposition::Complete)]),
             DispositionError::Duplicate(_)
         ));
-        let unlabelled = CustomDisposition { code: "quiet".into(), label: "  ".into(), base: Disposition::Busy };
+        let unlabelled = CustomDisposition { code: "quiet".into(), label: "  ".into(), base: Disposition::Refused };
         assert!(matches!(bad(vec![unlabelled]), DispositionError::NoLabel(_)));
+        let long = CustomDisposition { code: "wordy".into(), label: "x".repeat(61), base: Disposition::Refused };
+        assert_eq!(bad(vec![long.clone()]).field(), "label");
+        let two_lines = CustomDisposition { label: "one\ntwo".into(), ..long };
+        assert!(matches!(bad(vec![two_lines]), DispositionError::BadLabel(_)));
+        // Only the dialer records a busy signal: a custom code picked at the desk cannot mean one.
+        let system = bad(vec![custom("line_busy", Disposition::Busy)]);
+        assert_eq!(system, DispositionError::SystemBase { code: "line_busy".into(), base: "busy" });
+        assert_eq!(system.field(), "base");
+        assert_eq!(bad(vec![custom("refused", Disposition::Refused)]).field(), "code");
         assert!(DispositionSet::new(vec![custom("ok_code_2", Disposition::Complete)]).is_ok());
     }
 }

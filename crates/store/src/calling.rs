@@ -65,7 +65,10 @@ pub struct NewAttempt {
 /// A finished attempt's result and times (µs since the epoch).
 #[derive(Clone, Debug)]
 pub struct AttemptResult {
+    /// The base code: what the redial rules, the rates and every reader go by.
     pub disposition: Disposition,
+    /// The campaign's own code the agent picked, which means `disposition` (checked in the write).
+    pub custom_disposition: Option<String>,
     pub agent: Option<String>,
     pub rang_at_us: Option<i64>,
     pub answered_at_us: Option<i64>,
@@ -103,6 +106,8 @@ pub struct CallRecord {
     pub attempt_id: i64,
     pub agent: Option<String>,
     pub disposition: Option<String>,
+    /// The campaign's own code the agent picked, when they picked one (`disposition` is its base).
+    pub custom_disposition: Option<String>,
     pub script_version_id: Option<i64>,
     pub language: Option<String>,
     pub steps: Vec<StepRecord>,
@@ -131,6 +136,9 @@ pub struct CallStats {
     pub completes: u64,
     /// Finished and interrupted attempts by disposition code.
     pub by_disposition: BTreeMap<String, u64>,
+    /// Attempts recorded with one of the campaign's custom codes, by code, each with the base it means
+    /// (already counted under that base in `by_disposition`).
+    pub by_custom_disposition: Vec<CustomCount>,
     /// Attempts by vendor slug (`none` for an agentless program).
     pub by_vendor: BTreeMap<String, u64>,
     /// Call-list entries that are done (a final disposition or their last allowed attempt).
@@ -140,6 +148,15 @@ pub struct CallStats {
     /// The attempts the call list's entries count (always equal to `attempts`: every attempt is
     /// counted on its entry in the transaction that records it).
     pub entry_attempts: u64,
+}
+
+/// Attempts recorded with one custom code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CustomCount {
+    pub code: String,
+    /// The base code it means.
+    pub base: String,
+    pub attempts: u64,
 }
 
 /// One stored attempt, as oversight and exports read it (ids and times only, never a number).
@@ -157,6 +174,8 @@ pub struct AttemptRow {
     pub dial_kind: String,
     pub state: String,
     pub disposition: Option<String>,
+    /// The campaign's own code the agent picked (`disposition` is its base).
+    pub custom_disposition: Option<String>,
     pub agent: Option<String>,
     pub dialed_at_us: i64,
     pub rang_at_us: Option<i64>,
@@ -392,9 +411,13 @@ impl Store {
         let campaign = require_in_org(actor, Capability::ManagePrograms, None)?;
         self.program_in_actor_org(actor, program).await?;
         let mut tx = self.write().await?;
+        if let Some(code) = result.custom_disposition.as_deref() {
+            crate::dispositions::check_recorded_code(&mut tx.tx, campaign, code, result.disposition).await?;
+        }
         let row = sqlx::query(
             "UPDATE call_attempts SET state = 'finished', disposition = $1, agent = COALESCE($2, agent), \
-             rang_at = $3, answered_at = $4, greeting_ended_at = $5, bridged_at = $6, ended_at = $7, notes_enc = $10 \
+             rang_at = $3, answered_at = $4, greeting_ended_at = $5, bridged_at = $6, ended_at = $7, notes_enc = $10, \
+             custom_disposition = $11 \
              WHERE id = $8 AND program_id = $9 AND state = 'in_flight' RETURNING person_id, phone_position",
         )
         .bind(result.disposition.code())
@@ -407,6 +430,7 @@ impl Store {
         .bind(attempt_id)
         .bind(program.id)
         .bind(result.notes_enc.as_deref())
+        .bind(result.custom_disposition.as_deref())
         .fetch_optional(&mut *tx.tx)
         .await?;
         let Some(row) = row else {
@@ -674,6 +698,18 @@ impl Store {
             *stats.by_disposition.entry(code).or_default() += n;
         }
         let rows = sqlx::query(
+            "SELECT custom_disposition, disposition, COUNT(*) FROM call_attempts \
+             WHERE program_id = $1 AND custom_disposition IS NOT NULL \
+             GROUP BY custom_disposition, disposition ORDER BY custom_disposition",
+        )
+        .bind(program.id)
+        .fetch_all(&self.pool)
+        .await?;
+        stats.by_custom_disposition = rows
+            .iter()
+            .map(|r| CustomCount { code: r.get(0), base: r.get(1), attempts: r.get::<i64, _>(2) as u64 })
+            .collect();
+        let rows = sqlx::query(
             "SELECT COALESCE(o.slug, 'none'), COUNT(*) FROM call_attempts a \
              LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 GROUP BY o.slug",
         )
@@ -747,7 +783,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.household_id, o.slug, a.dial_kind, a.state, a.disposition, a.agent, \
              a.dialed_at, a.rang_at, a.answered_at, a.greeting_ended_at, a.bridged_at, a.ended_at, a.simulated, \
-             a.line_type, a.script_version_id, a.language \
+             a.line_type, a.script_version_id, a.language, a.custom_disposition \
              FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id \
              WHERE a.program_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
         )
@@ -777,6 +813,7 @@ impl Store {
                 line_type: r.get(15),
                 script_version_id: r.get(16),
                 language: r.get(17),
+                custom_disposition: r.get(18),
             })
             .collect())
     }
@@ -896,7 +933,7 @@ impl Store {
         require_in_org(actor, Capability::ViewResults, None)?;
         let program = self.program_by_slug(actor, slug).await?;
         let row = sqlx::query(
-            "SELECT agent, disposition, script_version_id, language, notes_enc FROM call_attempts \
+            "SELECT agent, disposition, script_version_id, language, notes_enc, custom_disposition FROM call_attempts \
              WHERE id = $1 AND program_id = $2",
         )
         .bind(attempt_id)
@@ -918,6 +955,7 @@ impl Store {
             attempt_id,
             agent: row.get(0),
             disposition: row.get(1),
+            custom_disposition: row.get(5),
             script_version_id: row.get(2),
             language: row.get(3),
             steps,

@@ -18,6 +18,7 @@ mod db;
 mod desk;
 mod dial_facts;
 mod dial_history;
+mod dispositions;
 mod error;
 mod floor;
 mod households;
@@ -38,14 +39,15 @@ mod voters;
 
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use calling::{
-    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, DialableEntry, NewAttempt,
-    StepRecord, DEFAULT_RETRY_SPACING_MINUTES,
+    AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, CustomCount, DialableEntry,
+    NewAttempt, StepRecord, DEFAULT_RETRY_SPACING_MINUTES,
 };
 pub use contact::{ConsentInfo, DncCounts, DncEntry, NewConsent, NewRndCheck, OPT_OUT_SOURCES};
 pub use db::{Backend, Store, StoreConfig};
 pub use desk::DeskPerson;
 pub use dial_facts::{PersonDialFacts, PhoneDialFacts, RndRow};
 pub use dial_history::{EntryState, RECORDED_DIAL_KINDS};
+pub use dispositions::StoredDisposition;
 pub use error::{StoreError, StoreResult};
 pub use floor::{AgentSeat, FloorBoard, ProgramBoard};
 pub use inbound::{InboundCall, InboundRow};

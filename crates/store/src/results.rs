@@ -22,7 +22,10 @@ pub struct ResultRow {
     pub vendor: Option<String>,
     pub dial_kind: String,
     pub line_type: Option<String>,
+    /// The base code.
     pub disposition: String,
+    /// The campaign's own code the agent picked, when they picked one (`disposition` is its base).
+    pub custom_disposition: Option<String>,
     pub agent: Option<String>,
     pub dialed_at_us: i64,
     pub ended_at_us: Option<i64>,
@@ -66,7 +69,7 @@ impl Store {
         let names = Self::results_carry_names(actor);
         let rows = sqlx::query(
             "SELECT a.id, p.person_key, p.first_name, p.last_name, o.slug, a.dial_kind, a.line_type, a.disposition, \
-             a.agent, a.dialed_at, a.ended_at, a.script_version_id, a.language \
+             a.agent, a.dialed_at, a.ended_at, a.script_version_id, a.language, a.custom_disposition \
              FROM call_attempts a JOIN persons p ON p.id = a.person_id \
              LEFT JOIN organizations o ON o.id = a.vendor_id \
              WHERE a.program_id = $1 AND a.state <> 'in_flight' AND a.id > $2 ORDER BY a.id LIMIT $3",
@@ -92,6 +95,7 @@ impl Store {
                 ended_at_us: r.get(10),
                 script_version_id: r.get(11),
                 language: r.get(12),
+                custom_disposition: r.get(13),
             })
             .collect())
     }

@@ -47,6 +47,8 @@ contract!(
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
     attempts_are_counted_before_the_dial_and_closed_once,
     survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
+    custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
+    a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redial,
 );
 
 fn system() -> Actor {
@@ -1672,8 +1674,8 @@ async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: Tes
 async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     use clearline_core::disposition::Disposition;
     use clearline_core::policy::{DialMode, Purpose};
-    use clearline_core::program::{EntryMode, ProgramSettings};
-    use clearline_store::{AttemptResult, NewAttempt, NewEntry};
+    use clearline_core::program::ProgramSettings;
+    use clearline_store::{AttemptResult, NewAttempt};
     let store = t.open().await;
     let w = world(&store, "ca").await;
     let other = world(&store, "cb").await;
@@ -1696,25 +1698,10 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
     assert_eq!(people[0].household_id, people[1].household_id);
-    let entries: Vec<NewEntry> = people
-        .iter()
-        .map(|p| NewEntry {
-            person_id: p.id,
-            household_id: p.household_id,
-            vendor_id: None,
-            mode: EntryMode::Preview,
-            phone_position: Some(0),
-            conditions: String::new(),
-            exclusion: String::new(),
-        })
-        .collect();
-    store.replace_call_list(&w.owner, program.id, &entries, &Default::default()).await.unwrap();
+    list_for_preview(&store, &w.owner, program.id, &people).await;
     // Only a running program hands out leads.
     assert!(store.dialable_entries(&w.owner, &program, None, 0, 10, &[]).await.unwrap().is_empty());
-    clearline_store::testing::tamper(&t.config, &["UPDATE programs SET status = 'running' WHERE slug = 'calls'"])
-        .await
-        .unwrap();
-    let program = store.program_by_slug(&w.owner, "calls").await.unwrap();
+    let program = running(&t, &store, &w.owner, "calls").await;
     let t0 = 1_792_501_200_000_000i64;
     let dialable = store.dialable_entries(&w.owner, &program, None, t0, 10, &[]).await.unwrap();
     assert_eq!(dialable.len(), 3);
@@ -1753,6 +1740,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        custom_disposition: None,
     };
     let end = t0 + 25_000_000;
     store.finish_attempt(&w.owner, &program, first, &result(Disposition::NoAnswer, end)).await.unwrap();
@@ -1920,6 +1908,7 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        custom_disposition: None,
     };
     let answer = |step: &str, enc: &[u8], shown: Option<Vec<&str>>| AnswerRecord {
         step: step.into(),
@@ -2087,4 +2076,231 @@ async fn column_mappings_are_listed_per_campaign_and_replaced_by_name(t: TestSto
     assert!(store.column_mappings(&other.owner).await.unwrap().is_empty());
     assert!(matches!(store.column_mapping(&other.owner, "vendor-b").await, Err(StoreError::NotFound)));
     assert!(matches!(store.column_mappings(&w.analyst).await, Err(StoreError::Forbidden(_))));
+}
+
+fn custom(
+    code: &str,
+    label: &str,
+    base: clearline_core::disposition::Disposition,
+) -> clearline_core::disposition::CustomDisposition {
+    clearline_core::disposition::CustomDisposition { code: code.into(), label: label.into(), base }
+}
+
+/// A campaign's custom codes: added by the roles that manage programs, validated by core's rules with
+/// the field named, audited, read by results readers of that campaign only, and retired (never
+/// deleted: the code stays taken and listed, no longer offered).
+async fn custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted(t: TestStore) {
+    use clearline_core::disposition::Disposition;
+    let store = t.open().await;
+    let w = world(&store, "da").await;
+    let other = world(&store, "db").await;
+    let added = store
+        .add_custom_disposition(&w.owner, &custom("hostile_refusal", " Hostile refusal ", Disposition::Refused))
+        .await
+        .unwrap();
+    assert_eq!(
+        (added.label.as_str(), added.base, added.retired_at_us),
+        ("Hostile refusal", Disposition::Refused, None)
+    );
+    store
+        .add_custom_disposition(&w.owner, &custom("call_after_six", "Call after 6 pm", Disposition::CallbackRequested))
+        .await
+        .unwrap();
+
+    // Refusals name their field: a bad code, a base code, a system-only base, a missing label, a repeat.
+    let field_of = |r: Result<clearline_store::StoredDisposition, StoreError>| match r {
+        Err(StoreError::Invalid(i)) => i.field,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    for (new, field) in [
+        (custom("Bad Code", "x", Disposition::Refused), "code"),
+        (custom("refused", "Refused again", Disposition::Refused), "code"),
+        (custom("line_busy", "Busy line", Disposition::Busy), "base"),
+        (custom("quiet", "  ", Disposition::Refused), "label"),
+        (custom("hostile_refusal", "Again", Disposition::BreakOff), "code"),
+    ] {
+        assert_eq!(field_of(store.add_custom_disposition(&w.owner, &new).await), field, "{new:?}");
+    }
+    // Only the roles that manage programs define codes; results readers see them; vendors do not.
+    assert!(matches!(
+        store.add_custom_disposition(&w.analyst, &custom("nope_code", "No", Disposition::Refused)).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.retire_custom_disposition(&w.analyst, "hostile_refusal").await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert_eq!(store.custom_dispositions(&w.analyst).await.unwrap().len(), 2);
+    assert!(matches!(store.custom_dispositions(&w.vendor_admin).await, Err(StoreError::Forbidden(_))));
+    // Another campaign has its own list (the same code means what it says there), and cannot retire ours.
+    assert!(store.custom_dispositions(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(
+        store.retire_custom_disposition(&other.owner, "hostile_refusal").await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .add_custom_disposition(&other.owner, &custom("hostile_refusal", "Rude", Disposition::BreakOff))
+        .await
+        .unwrap();
+
+    // Retired: still listed with its time, no longer active, its code not given out again.
+    let retired = store.retire_custom_disposition(&w.owner, "call_after_six").await.unwrap();
+    assert!(retired.retired_at_us.is_some());
+    assert_eq!(field_of(store.retire_custom_disposition(&w.owner, "call_after_six").await), "code");
+    assert_eq!(
+        field_of(
+            store
+                .add_custom_disposition(&w.owner, &custom("call_after_six", "Later", Disposition::CallbackRequested))
+                .await
+        ),
+        "code"
+    );
+    let listed = store.custom_dispositions(&w.owner).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|d| (d.code.as_str(), d.is_active())).collect::<Vec<_>>(),
+        [("hostile_refusal", true), ("call_after_six", false)]
+    );
+    let active = store.active_dispositions(&w.owner).await.unwrap();
+    assert_eq!(active.resolve("hostile_refusal"), Some(Disposition::Refused));
+    assert_eq!(active.resolve("call_after_six"), None);
+    assert_eq!(active.resolve("busy"), Some(Disposition::Busy), "base codes resolve as ever");
+
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("disposition.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let actions: Vec<(&str, &str)> =
+        events.iter().map(|e| (e.entry.action.as_str(), e.entry.details["code"].as_str().unwrap())).collect();
+    assert_eq!(actions.len(), 3, "{actions:?}");
+    assert!(actions.contains(&("disposition.add", "hostile_refusal")));
+    assert!(actions.contains(&("disposition.retire", "call_after_six")));
+    assert!(events.iter().any(|e| e.entry.details["base"] == "refused"));
+}
+
+/// A custom code on a call: the attempt keeps the base code in `disposition` (what the redial rules,
+/// rates and exports read) and the custom code beside it; a code mapped to `refused` finishes the entry
+/// like `refused` does. A code that does not mean the result's base, or is not the campaign's, is
+/// refused and nothing of the result is written.
+async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redial(t: TestStore) {
+    use clearline_core::disposition::Disposition;
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    use clearline_store::{AttemptResult, NewAttempt};
+    let store = t.open().await;
+    let w = world(&store, "dc").await;
+    let other = world(&store, "dd").await;
+    store
+        .add_custom_disposition(&w.owner, &custom("hostile_refusal", "Hostile refusal", Disposition::Refused))
+        .await
+        .unwrap();
+    store.add_custom_disposition(&other.owner, &custom("theirs_only", "Theirs", Disposition::Refused)).await.unwrap();
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    settings.max_attempts = 3;
+    settings.min_spacing_minutes = Some(1);
+    let program = store.create_program(&w.owner, &Slug::parse("calls").unwrap(), "Calls", &settings).await.unwrap();
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(vec![person("A", "X", 1), person("C", "Z", 3)]).await.unwrap();
+    import.assign_households().await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
+    list_for_preview(&store, &w.owner, program.id, &people).await;
+    let program = running(&t, &store, &w.owner, "calls").await;
+    let t0 = 1_792_501_200_000_000i64;
+    let (a, c) = (people[0].id, people[1].id);
+    let open = |person_id: i64| NewAttempt {
+        person_id,
+        dial_kind: "preview",
+        agent: Some("agent-1".into()),
+        dialed_at_us: t0,
+        simulated: true,
+    };
+    let result = |d: Disposition, custom: Option<&str>| AttemptResult {
+        disposition: d,
+        custom_disposition: custom.map(String::from),
+        agent: None,
+        rang_at_us: Some(t0 + 1_000_000),
+        answered_at_us: Some(t0 + 5_000_000),
+        greeting_ended_at_us: None,
+        bridged_at_us: Some(t0 + 6_000_000),
+        ended_at_us: t0 + 60_000_000,
+        callback_at_us: None,
+        answers: Vec::new(),
+        steps: Vec::new(),
+        notes_enc: None,
+        vendor_opt_out: None,
+    };
+    let first = store.open_attempt(&w.owner, &program, &open(a)).await.unwrap();
+    let second = store.open_attempt(&w.owner, &program, &open(c)).await.unwrap();
+    // A custom code standing beside another base, or another campaign's code: refused, nothing written.
+    for (bad, why) in [
+        (result(Disposition::NoAnswer, Some("hostile_refusal")), "another base"),
+        (result(Disposition::Refused, Some("theirs_only")), "another campaign's code"),
+        (result(Disposition::Refused, Some("no_such_code")), "an unknown code"),
+    ] {
+        let refused = store.finish_attempt(&w.owner, &program, second, &bad).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "custom_disposition"),
+            "{why}: {refused:?}"
+        );
+    }
+    let rows = store.program_attempts(&w.owner, "calls", 0, 10).await.unwrap();
+    assert!(rows.iter().all(|r| r.state == "in_flight" && r.disposition.is_none()), "{rows:?}");
+
+    store
+        .finish_attempt(&w.owner, &program, first, &result(Disposition::Refused, Some("hostile_refusal")))
+        .await
+        .unwrap();
+    store.finish_attempt(&w.owner, &program, second, &result(Disposition::NoAnswer, None)).await.unwrap();
+    let rows = store.program_attempts(&w.owner, "calls", 0, 10).await.unwrap();
+    let row = rows.iter().find(|r| r.id == first).unwrap();
+    assert_eq!(
+        (row.disposition.as_deref(), row.custom_disposition.as_deref()),
+        (Some("refused"), Some("hostile_refusal"))
+    );
+    assert_eq!(rows.iter().find(|r| r.id == second).unwrap().custom_disposition, None);
+    let record = store.call_record(&w.owner, "calls", first).await.unwrap();
+    assert_eq!(
+        (record.disposition.as_deref(), record.custom_disposition.as_deref()),
+        (Some("refused"), Some("hostile_refusal"))
+    );
+    let results = store.program_results(&w.owner, "calls", 0, 10).await.unwrap();
+    assert_eq!(
+        results.iter().find(|r| r.attempt_id == first).unwrap().custom_disposition.as_deref(),
+        Some("hostile_refusal")
+    );
+    // The refusal finished A's entry, exactly as `refused` does; C's no-answer comes due again.
+    let later = t0 + 3_600_000_000;
+    let dialable = store.dialable_entries(&w.owner, &program, None, later, 10, &[]).await.unwrap();
+    assert_eq!(dialable.iter().map(|e| e.person_id).collect::<Vec<_>>(), vec![c]);
+    let stats = store.call_stats(&w.owner, "calls").await.unwrap();
+    assert_eq!(stats.by_disposition.get("refused"), Some(&1), "counted under its base: {:?}", stats.by_disposition);
+    let custom = clearline_store::CustomCount { code: "hostile_refusal".into(), base: "refused".into(), attempts: 1 };
+    assert_eq!(stats.by_custom_disposition, [custom]);
+    assert_eq!(stats.entries_done, 1);
+}
+
+/// Puts each of `people` on the program's call list as a preview entry of no vendor, to its first phone.
+async fn list_for_preview(store: &Store, owner: &Actor, program_id: i64, people: &[clearline_store::PersonDialFacts]) {
+    let entries: Vec<clearline_store::NewEntry> = people
+        .iter()
+        .map(|p| clearline_store::NewEntry {
+            person_id: p.id,
+            household_id: p.household_id,
+            vendor_id: None,
+            mode: clearline_core::program::EntryMode::Preview,
+            phone_position: Some(0),
+            conditions: String::new(),
+            exclusion: String::new(),
+        })
+        .collect();
+    store.replace_call_list(owner, program_id, &entries, &Default::default()).await.unwrap();
+}
+
+/// The program marked running by hand (past the start checks, which other tests cover), read again.
+async fn running(t: &TestStore, store: &Store, owner: &Actor, slug: &str) -> clearline_store::Program {
+    let sql = format!("UPDATE programs SET status = 'running' WHERE slug = '{slug}'");
+    clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
+    store.program_by_slug(owner, slug).await.unwrap()
 }

@@ -49,14 +49,17 @@
 // the program was placed or closed.
 (function () {
   "use strict";
-  function fill(table, entries) {
+  function fillRows(table, rows) {
     var body = table.tBodies[0];
     while (body.firstChild) { body.removeChild(body.firstChild); }
-    Object.keys(entries).sort().forEach(function (k) {
+    rows.forEach(function (row) {
       var tr = document.createElement("tr");
-      [k, String(entries[k])].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+      row.forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
       body.appendChild(tr);
     });
+  }
+  function fill(table, entries) {
+    fillRows(table, Object.keys(entries).sort().map(function (k) { return [k, String(entries[k])]; }));
   }
   function refresh(box, status) {
     fetch(box.getAttribute("data-source"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -67,6 +70,11 @@
           c.completes + " completes; " + c.entries_done + " people done.";
         fill(document.getElementById("calls-by-disposition"), c.by_disposition);
         fill(document.getElementById("calls-by-vendor"), c.by_vendor);
+        // Shown once the page has any (a reload brings the table when the first custom code is recorded).
+        var custom = document.getElementById("calls-by-custom-disposition");
+        if (custom) {
+          fillRows(custom, c.by_custom_disposition.map(function (x) { return [x.code, x.base, String(x.attempts)]; }));
+        }
         status.textContent = "Updated " + new Date().toLocaleTimeString();
       })
       .catch(function () { status.textContent = "Live updates paused; reload the page."; });

@@ -34,7 +34,7 @@ const CALLBACK_HOURS: [(u32, &str); 5] =
 
 /// A disposition as the desk offers it, with its keyboard shortcut.
 struct Choice {
-    code: &'static str,
+    code: String,
     label: String,
     key: Option<char>,
 }
@@ -56,9 +56,15 @@ fn choices() -> Vec<Choice> {
             if let Some(k) = key(d) {
                 label.push_str(&format!(" (Alt+{})", k.to_ascii_uppercase()));
             }
-            Choice { code: d.code(), label, key: key(d) }
+            Choice { code: d.code().to_string(), label, key: key(d) }
         })
         .collect()
+}
+
+/// The campaign's own codes the run offers, by their labels (what each means is the run's to apply).
+fn custom_choices(view: Option<&DeskView>) -> Vec<Choice> {
+    let custom = view.map_or(&[][..], |v| v.custom_dispositions.as_slice());
+    custom.iter().map(|(code, label)| Choice { code: code.clone(), label: label.clone(), key: None }).collect()
 }
 
 #[derive(Template)]
@@ -73,6 +79,8 @@ struct DeskPage {
     since: String,
     elapsed_s: i64,
     choices: Vec<Choice>,
+    /// The campaign's own codes, offered in a group of their own.
+    custom_choices: Vec<Choice>,
     suggested: &'static str,
     pause_reasons: &'static [(&'static str, &'static str)],
     callback_hours: &'static [(u32, &'static str)],
@@ -96,6 +104,7 @@ fn page(state: &AppState, caller: &Caller, error: Option<String>) -> Response {
         .map_or(0, |v| ((jiff::Timestamp::now().as_microsecond() + v.clock_offset_us - v.since_us) / 1_000_000).max(0));
     let suggested =
         view.as_ref().and_then(|v| v.card.as_ref()?.script.as_ref()?.end).map_or("", |d: Disposition| d.code());
+    let custom_choices = custom_choices(view.as_ref());
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut response = render(&DeskPage {
         chrome: Chrome::for_caller(caller, "/desk"),
@@ -107,6 +116,7 @@ fn page(state: &AppState, caller: &Caller, error: Option<String>) -> Response {
         since,
         elapsed_s,
         choices: choices(),
+        custom_choices,
         suggested,
         pause_reasons: &PAUSE_REASONS,
         callback_hours: &CALLBACK_HOURS,
@@ -191,16 +201,15 @@ pub async fn answer(State(state): State<AppState>, caller: Caller, body: Bytes) 
 
 pub async fn finish(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
     let f = fields(&body);
-    let Some(disposition) = Disposition::from_code(field(&f, "disposition")) else {
+    // A base code or one of the campaign's custom codes: the run resolves it (and refuses any other).
+    let code = field(&f, "disposition").trim().to_string();
+    if code.is_empty() {
         return page(&state, &caller, Some("choose a disposition for the call".into()));
-    };
-    let callback_after_us = match field(&f, "callback_hours").parse::<i64>() {
-        Ok(h) if disposition == Disposition::CallbackRequested => Some(h * 3_600_000_000),
-        _ => None,
-    };
+    }
+    // Only a code that means a callback uses it (the run decides which do).
+    let callback_after_us = field(&f, "callback_hours").parse::<i64>().ok().map(|h| h * 3_600_000_000);
     let notes = field(&f, "notes").to_string();
-    on_call(&state, &caller, Some(field(&f, "call")), DeskAction::Finish { disposition, callback_after_us, notes })
-        .await
+    on_call(&state, &caller, Some(field(&f, "call")), DeskAction::Finish { code, callback_after_us, notes }).await
 }
 
 pub async fn language(State(state): State<AppState>, caller: Caller, body: Bytes) -> Response {
