@@ -458,27 +458,7 @@ fn a_person_who_left_the_universe_since_the_snapshot_is_not_called() {
 fn numbers_on_a_vendors_own_list_are_not_dialed_by_that_vendor() {
     let dir = started_demo("300");
     // Every number of the demo campaign, exported by its data manager and handed to Granite's admin.
-    let export = dir.path().join("everyone.csv");
-    let out = run(
-        dir.path(),
-        &[
-            "--as",
-            "data@demo.clearline.test",
-            "export",
-            "universe",
-            "--campaign",
-            "demo",
-            r#"{"op":"all","filters":[]}"#,
-            "-o",
-            export.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mut reader = csv::Reader::from_path(&export).unwrap();
-    let numbers: Vec<String> = reader
-        .records()
-        .flat_map(|r| r.unwrap().iter().filter(|c| c.starts_with("+1")).map(str::to_string).collect::<Vec<_>>())
-        .collect();
+    let numbers = support::cli::campaign_numbers(dir.path());
     assert!(numbers.len() > 150, "{}", numbers.len());
     let list = dir.path().join("granite-dnc.txt");
     std::fs::write(&list, numbers.join("\n")).unwrap();

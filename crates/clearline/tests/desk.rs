@@ -4,34 +4,8 @@
 mod support;
 
 use serde_json::Value;
-use std::path::Path;
 use std::time::{Duration, Instant};
 use support::{a_weekday_afternoon, http_sign_in, ServerProcess};
-
-/// Every number of the demo campaign, as its data manager exports them.
-fn campaign_numbers(data_dir: &Path) -> Vec<String> {
-    let export = data_dir.join("everyone.csv");
-    let out = support::cli::clearline(
-        data_dir,
-        &[
-            "--as",
-            "data@demo.clearline.test",
-            "export",
-            "universe",
-            "--campaign",
-            "demo",
-            r#"{"op":"all","filters":[]}"#,
-            "-o",
-            export.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", support::cli::stderr(&out));
-    let mut reader = csv::Reader::from_path(&export).unwrap();
-    reader
-        .records()
-        .flat_map(|r| r.unwrap().iter().filter(|c| c.starts_with("+1")).map(str::to_string).collect::<Vec<_>>())
-        .collect()
-}
 
 /// The value of the hidden `call` field of the desk's Dial form, when a preview record is on screen.
 fn preview_call_number(page: &str) -> Option<String> {
@@ -76,7 +50,7 @@ async fn a_preview_record_opted_out_while_on_screen_is_not_dialed_at_the_click()
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
 
-    let numbers = campaign_numbers(server.data_dir());
+    let numbers = support::cli::campaign_numbers(server.data_dir());
     let list = server.data_dir().join("opted-out.txt");
     std::fs::write(&list, numbers.join("\n")).unwrap();
     let out = support::cli::clearline(

@@ -11,7 +11,6 @@
 use crate::contact::{insert_numbers, DncCounts, DncEntry, OPT_OUT_SOURCES};
 use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
-use crate::now_us;
 use crate::orgs::require_in_org;
 use clearline_core::{Actor, Capability, OrgId, OrgKind};
 use serde_json::json;
@@ -75,18 +74,7 @@ impl Store {
         wrapped: &str,
     ) -> StoreResult<()> {
         self.vendor_list_reader(actor, vendor).await?;
-        let mut tx = self.write().await?;
-        sqlx::query("INSERT INTO campaign_keys (campaign_id, version, wrapped, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(vendor.0)
-            .bind(i64::from(version))
-            .bind(wrapped)
-            .bind(now_us())
-            .execute(&mut *tx.tx)
-            .await
-            .map_err(StoreError::conflict_on("version"))?;
-        tx.audit(vendor, actor, "keys.create_data_key", "vendor", &vendor.to_string(), json!({"version": version}))
-            .await?;
-        tx.commit().await
+        self.insert_wrapped_key(actor, vendor, "vendor", version, wrapped).await
     }
 
     /// Adds numbers to the actor's vendor's own list (its admin: `ManageVendorDoNotCall`), in one

@@ -387,6 +387,19 @@ impl Store {
         wrapped: &str,
     ) -> StoreResult<()> {
         let org = self.campaign_of(actor, campaign)?;
+        self.insert_wrapped_key(actor, org, "campaign", version, wrapped).await
+    }
+
+    /// Stores an organization's wrapped data key version (a campaign's, or a vendor's list key), audited
+    /// in its own log; a version already there is a conflict on `version`.
+    pub(crate) async fn insert_wrapped_key(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        kind: &str,
+        version: u32,
+        wrapped: &str,
+    ) -> StoreResult<()> {
         let mut tx = self.write().await?;
         sqlx::query("INSERT INTO campaign_keys (campaign_id, version, wrapped, created_at) VALUES ($1, $2, $3, $4)")
             .bind(org.0)
@@ -396,7 +409,7 @@ impl Store {
             .execute(&mut *tx.tx)
             .await
             .map_err(StoreError::conflict_on("version"))?;
-        tx.audit(org, actor, "keys.create_data_key", "campaign", &org.to_string(), json!({"version": version})).await?;
+        tx.audit(org, actor, "keys.create_data_key", kind, &org.to_string(), json!({"version": version})).await?;
         tx.commit().await
     }
 

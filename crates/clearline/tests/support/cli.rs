@@ -46,3 +46,28 @@ pub fn results_rows(data_dir: &Path, who: &str, program: &str) -> Vec<std::colle
         .map(|r| header.iter().zip(r.unwrap().iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect())
         .collect()
 }
+
+/// Every number of the demo campaign, as its data manager exports them.
+pub fn campaign_numbers(data_dir: &Path) -> Vec<String> {
+    let export = data_dir.join("everyone.csv");
+    let out = clearline(
+        data_dir,
+        &[
+            "--as",
+            "data@demo.clearline.test",
+            "export",
+            "universe",
+            "--campaign",
+            "demo",
+            r#"{"op":"all","filters":[]}"#,
+            "-o",
+            export.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut reader = csv::Reader::from_path(&export).unwrap();
+    reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().filter(|c| c.starts_with("+1")).map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
