@@ -137,6 +137,16 @@ impl Filter {
         self.check_at(0)
     }
 
+    /// Whether the filter holds for everyone, as written (an `all` of filters that each hold for
+    /// everyone, the empty `all` included). A store can answer such a filter's counts from the whole
+    /// campaign without evaluating it.
+    pub fn selects_everyone(&self) -> bool {
+        match self {
+            Filter::All { filters } => filters.iter().all(Filter::selects_everyone),
+            _ => false,
+        }
+    }
+
     /// Whether the filter, at any depth, names this saved universe (`in_universe`): such a universe
     /// cannot be deleted without changing what this filter selects.
     pub fn refers_to_universe(&self, universe_id: i64) -> bool {

@@ -1063,6 +1063,16 @@ async fn households_link_shared_addresses_and_phones(t: TestStore) {
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     assert_eq!(hh("E").await, a);
     assert_eq!(hh("F").await, a);
+    // The whole campaign's household count (one pass over the household roots) agrees with the
+    // general count (a `DISTINCT` over the selected people's households) after the merge.
+    use clearline_core::universe::Filter;
+    let f = |json: &str| -> Filter { serde_json::from_str(json).unwrap() };
+    let everyone = f(r#"{"op":"all","filters":[{"op":"all","filters":[]}]}"#);
+    assert!(everyone.selects_everyone());
+    let everyone_by_distinct = f(r#"{"op":"any","filters":[{"op":"all","filters":[]}]}"#);
+    assert!(!everyone_by_distinct.selects_everyone());
+    assert_eq!(store.count_universe_people_and_households(&w.owner, &everyone).await.unwrap(), (6, 2));
+    assert_eq!(store.count_universe_people_and_households(&w.owner, &everyone_by_distinct).await.unwrap(), (6, 2));
 }
 
 /// A campaign's first import links households as rows go in; a later row that bridges two households
