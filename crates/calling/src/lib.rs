@@ -20,11 +20,13 @@ pub mod bots;
 pub mod desk;
 pub mod gate;
 pub mod leads;
+pub mod lease;
 pub mod run;
 mod seats;
 pub use seats::DEFAULT_DISCONNECT_GRACE;
 
 pub use desk::{DeskAction, DeskAgent, DeskError, DeskHub, DeskView, SeatState};
+pub use lease::{node_id, LeaseOptions, DEFAULT_LEASE_TTL};
 pub use run::{run_program, Pace, RunOptions, RunReport, DEFAULT_CALLBACK_SHARE};
 
 /// Why a program cannot be run.
@@ -32,6 +34,13 @@ pub use run::{run_program, Pace, RunOptions, RunReport, DEFAULT_CALLBACK_SHARE};
 pub enum CallingError {
     #[error("the program is {0}: start it first (clearline program start)")]
     NotRunning(&'static str),
+    /// Another node works the program's calling (`store::leases`); it may take it over once the
+    /// lease expires.
+    #[error("another node is calling this program ({holder}){}", until.map(|t| format!(", its lease runs until {t}")).unwrap_or_default())]
+    LeasedElsewhere { holder: String, until: Option<jiff::Timestamp> },
+    /// The lease was taken over while this run held it (it stalled past expiry): it stopped.
+    #[error("another node took over this program's calling; this run stopped")]
+    LeaseLost,
     #[error("the dialer cannot run this program: {0}")]
     Config(String),
     #[error(transparent)]

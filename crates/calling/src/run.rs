@@ -9,6 +9,7 @@ use crate::bots::{bot_disposition, bot_survey};
 use crate::desk::{DeskHub, FloorInfo};
 use crate::gate::PolicyGate;
 use crate::leads::{lead_for, SharedLeads};
+use crate::lease::{HeldLease, LeaseOptions};
 use crate::seats::{self, DeskContext, HumanSeat};
 use crate::CallingError;
 use clearline_core::disposition::Disposition;
@@ -70,6 +71,8 @@ pub struct RunOptions {
     pub desk: Option<DeskHub>,
     /// How long a person's desk may be closed while they owe a call (`seats::DEFAULT_DISCONNECT_GRACE`).
     pub desk_disconnect_grace: std::time::Duration,
+    /// The program's lease: one process at a time calls a program (`store::leases`).
+    pub lease: LeaseOptions,
 }
 
 impl Default for RunOptions {
@@ -85,6 +88,7 @@ impl Default for RunOptions {
             callback_share: DEFAULT_CALLBACK_SHARE,
             desk: None,
             desk_disconnect_grace: seats::DEFAULT_DISCONNECT_GRACE,
+            lease: LeaseOptions::default(),
         }
     }
 }
@@ -209,6 +213,8 @@ pub async fn run_program(
         return Err(CallingError::NotRunning(program.status.as_str()));
     }
     let origin_us = origin.as_microsecond();
+    // The lease first: attempts in flight are another live node's until its lease has expired.
+    let mut lease = HeldLease::claim(store, actor, &program, &options.lease).await?;
     let mut report = RunReport {
         interrupted_before: store.interrupt_attempts(actor, &program, origin_us).await?,
         ..RunReport::default()
@@ -261,6 +267,7 @@ pub async fn run_program(
     while let Some((index, now)) =
         floors.iter_mut().enumerate().map(|(i, f)| (i, f.next_time())).min_by_key(|(_, t)| *t)
     {
+        lease.keep(store, actor, &program).await?;
         if !draining && now > options.duration {
             draining = true;
             for f in &mut floors {
@@ -285,7 +292,9 @@ pub async fn run_program(
                     }
                 }
             }
-            let wait_us = now - elapsed();
+            // Never asleep past the lease's renewal: woken for it, the loop looks again.
+            let until_event = now - elapsed();
+            let wait_us = until_event.min(i64::try_from(lease.due_in().as_micros()).unwrap_or(i64::MAX));
             if wait_us > 0 {
                 let sleep = tokio::time::sleep(std::time::Duration::from_micros(wait_us as u64));
                 match desk.as_mut() {
@@ -318,6 +327,9 @@ pub async fn run_program(
                     }
                     None => sleep.await,
                 }
+            }
+            if wait_us < until_event {
+                continue;
             }
             if let (Some(hub), Some(ctx)) = (options.desk.as_ref(), desk_context.as_ref()) {
                 if now >= next_desk_sweep {
@@ -414,6 +426,7 @@ pub async fn run_program(
         let changes = agent_changes(&floors, &mut agent_log);
         store.log_agent_states(actor, &program, &changes).await?;
     }
+    lease.release(store, actor, &program).await?;
     report.abandonment_rate =
         if report.live_answers == 0 { 0.0 } else { report.abandoned as f64 / report.live_answers as f64 };
     report.simulated_seconds = as_secs(last);

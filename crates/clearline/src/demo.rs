@@ -407,6 +407,20 @@ async fn start_live_program(
                     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
                     continue;
                 }
+                // Another node (a second `demo` or `serve` on the same PostgreSQL) calls it: take over
+                // when its lease runs out (it stopped), checking every few seconds.
+                Err(clearline_calling::CallingError::LeasedElsewhere { holder, .. }) => {
+                    if !waiting {
+                        tracing::info!(%holder, "demo calling waits: another node calls the program");
+                        waiting = true;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    continue;
+                }
+                Err(clearline_calling::CallingError::LeaseLost) => {
+                    waiting = false;
+                    continue;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "demo calling failed; trying again in a minute");
                     tokio::time::sleep(std::time::Duration::from_secs(60)).await;

@@ -104,6 +104,10 @@ pub struct SimulateArgs {
     /// the restart: the next run closes them as interrupted).
     #[arg(long, hide = true)]
     stop_after_attempts: Option<u64>,
+    /// How long the run's hold on the program lasts unless renewed (a killed run's successor waits at
+    /// most this long). Only one process at a time calls a program.
+    #[arg(long, default_value_t = clearline_calling::DEFAULT_LEASE_TTL.as_secs_f64())]
+    lease_seconds: f64,
 }
 
 #[derive(Args)]
@@ -346,6 +350,10 @@ async fn simulate(
             return Ok(ExitCode::from(2));
         }
     };
+    if !(args.lease_seconds >= 1.0 && args.lease_seconds <= 3_600.0) {
+        eprintln!("error: --lease-seconds must be between 1 and 3600");
+        return Ok(ExitCode::from(2));
+    }
     let rate_ok = args.answer_rate > 0.0 && args.answer_rate < 1.0;
     let minutes_ok = args.minutes > 0.0 && args.minutes <= 24.0 * 60.0;
     let callbacks_ok = (0.0..=1.0).contains(&args.callback_share);
@@ -379,9 +387,33 @@ async fn simulate(
         callback_share: args.callback_share,
         desk: None,
         desk_disconnect_grace: clearline_calling::DEFAULT_DISCONNECT_GRACE,
+        lease: clearline_calling::LeaseOptions {
+            ttl: std::time::Duration::from_secs_f64(args.lease_seconds),
+            ..clearline_calling::LeaseOptions::default()
+        },
     };
-    let report = match clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await {
+    let mut result = clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await;
+    // A lease left by a process that stopped without releasing it (killed) runs out: wait for it once.
+    // One that is still held after that belongs to a node that is calling the program now.
+    if let Err(clearline_calling::CallingError::LeasedElsewhere { until: Some(until), .. }) = &result {
+        let wait = until.as_microsecond() - jiff::Timestamp::now().as_microsecond();
+        if wait < 3_600_000_000 {
+            if !json {
+                eprintln!(
+                    "Waiting {:.0} s for an earlier run's hold on the program to run out…",
+                    wait.max(0) as f64 / 1e6
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_micros(wait.max(0) as u64 + 100_000)).await;
+            result = clearline_calling::run_program(store, actor, &sealer, &args.slug, origin, &options).await;
+        }
+    }
+    let report = match result {
         Ok(r) => r,
+        Err(e @ clearline_calling::CallingError::LeasedElsewhere { .. }) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
         Err(clearline_calling::CallingError::Store(e)) => return refused(e),
         Err(e @ clearline_calling::CallingError::NotRunning(_)) => {
             eprintln!("error: {e}");

@@ -159,6 +159,8 @@ fn killed_runs_lose_no_attempt_and_the_restart_closes_what_was_in_flight() {
             .arg("--data-dir")
             .arg(dir.path())
             .args(simulate_with(day, "60", "6"))
+            // A killed run's hold on the program runs out within 3 s; the next run waits for it.
+            .args(["--lease-seconds", "3"])
             .env_remove("CLEARLINE_MASTER_KEY")
             .env_remove("CLEARLINE_DATABASE_URL")
             .stdout(Stdio::null())

@@ -49,6 +49,7 @@ contract!(
     survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
     a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redial,
+    a_program_lease_has_one_holder_until_it_expires_and_a_taken_over_holder_cannot_renew,
 );
 
 fn system() -> Actor {
@@ -2313,4 +2314,74 @@ async fn running(t: &TestStore, store: &Store, owner: &Actor, slug: &str) -> cle
     let sql = format!("UPDATE programs SET status = 'running' WHERE slug = '{slug}'");
     clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
     store.program_by_slug(owner, slug).await.unwrap()
+}
+
+async fn a_program_lease_has_one_holder_until_it_expires_and_a_taken_over_holder_cannot_renew(t: TestStore) {
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    use clearline_store::LeaseClaim;
+    let store = t.open().await;
+    let w = world(&store, "ca").await;
+    let other = world(&store, "cb").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    let program = store.create_program(&w.owner, &Slug::parse("calls").unwrap(), "Calls", &settings).await.unwrap();
+    let (ttl, t0) = (20_000_000i64, 1_792_501_200_000_000i64);
+    assert_eq!(store.program_lease(&w.owner, &program).await.unwrap(), None, "never claimed");
+
+    // Node A claims it; node B is refused while A's lease runs, told who holds it until when.
+    let Ok(LeaseClaim::Held { generation: a_gen, taken_from: None, .. }) =
+        store.claim_program_lease(&w.owner, &program, "node-a", t0, ttl).await
+    else {
+        panic!("the first claim takes the lease")
+    };
+    assert_eq!(
+        store.claim_program_lease(&w.owner, &program, "node-b", t0 + ttl - 1, ttl).await.unwrap(),
+        LeaseClaim::HeldElsewhere { holder: "node-a".into(), expires_at_us: t0 + ttl }
+    );
+    // Another campaign's user cannot see or take it.
+    assert!(matches!(
+        store.claim_program_lease(&other.owner, &program, "node-x", t0 + 10 * ttl, ttl).await,
+        Err(StoreError::NotFound)
+    ));
+    // A renews; B is still refused past A's first expiry.
+    assert!(store.renew_program_lease(&w.owner, &program, "node-a", a_gen, t0 + ttl / 2, ttl).await.unwrap());
+    assert!(matches!(
+        store.claim_program_lease(&w.owner, &program, "node-b", t0 + ttl + 1, ttl).await.unwrap(),
+        LeaseClaim::HeldElsewhere { .. }
+    ));
+    // A stops renewing (it was killed): once expired, B takes it over, with a new generation.
+    let late = t0 + ttl / 2 + ttl + 1;
+    let Ok(LeaseClaim::Held { generation: b_gen, taken_from: Some(from), .. }) =
+        store.claim_program_lease(&w.owner, &program, "node-b", late, ttl).await
+    else {
+        panic!("an expired lease is taken over")
+    };
+    assert_eq!(from, "node-a");
+    assert!(b_gen > a_gen);
+    // A wakes up (it had stalled, not died): its renewal fails, and its claim is refused.
+    assert!(!store.renew_program_lease(&w.owner, &program, "node-a", a_gen, late + 1, ttl).await.unwrap());
+    assert!(matches!(
+        store.claim_program_lease(&w.owner, &program, "node-a", late + 1, ttl).await.unwrap(),
+        LeaseClaim::HeldElsewhere { .. }
+    ));
+    // A stale release leaves B's lease alone; B's own release frees it for the next claim at once.
+    store.release_program_lease(&w.owner, &program, "node-a", a_gen).await.unwrap();
+    let lease = store.program_lease(&w.owner, &program).await.unwrap().unwrap();
+    assert_eq!((lease.holder.as_str(), lease.generation, lease.expires_at_us), ("node-b", b_gen, late + ttl));
+    store.release_program_lease(&w.owner, &program, "node-b", b_gen).await.unwrap();
+    assert!(matches!(
+        store.claim_program_lease(&w.owner, &program, "node-a", late + 2, ttl).await.unwrap(),
+        LeaseClaim::Held { .. }
+    ));
+    // Each change of hands is audited; a holder's own renewals are not.
+    let events = store
+        .audit_events(
+            &w.owner,
+            &AuditFilter { action_prefix: Some("program.lease_claimed".into()), ..AuditFilter::default() },
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3, "A, then B taking over, then A again");
 }

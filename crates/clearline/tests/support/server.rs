@@ -58,10 +58,49 @@ impl ServerProcess {
         ServerProcess::launch(None, &[], Some(demo_args)).await
     }
 
+    /// Starts the demo with its live calling on this database (`env`: the schema, the shared master
+    /// key), with these `demo` flags: one node of several calling the same programs. A node joining
+    /// one already seeded is given its demo credentials (`joining`), which its seeding checks.
+    pub async fn start_calling_node(
+        database_url: &str,
+        env: &[(&str, &str)],
+        demo_args: &[&str],
+        joining: Option<&ServerProcess>,
+    ) -> ServerProcess {
+        let credentials = joining.map(|node| {
+            std::fs::read(node.data_dir().join("demo-credentials.json")).expect("the first node's demo credentials")
+        });
+        ServerProcess::launch_in(Some(database_url), env, Some(demo_args), credentials.as_deref()).await
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: the process stops mid-whatever, no cleanup runs.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the server");
+        self.child.wait().expect("reap the server");
+    }
+
     /// `demo_args`: `demo` with these flags; `None`: plain `serve`.
     async fn launch(database_url: Option<&str>, env: &[(&str, &str)], demo_args: Option<&[&str]>) -> ServerProcess {
+        ServerProcess::launch_in(database_url, env, demo_args, None).await
+    }
+
+    /// `credentials`: the demo credentials file to start from (a node joining a seeded database).
+    async fn launch_in(
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        demo_args: Option<&[&str]>,
+        credentials: Option<&[u8]>,
+    ) -> ServerProcess {
         let seed = demo_args.is_some();
         let mut data_dir = tempfile::tempdir().expect("a temporary data directory");
+        if let Some(bytes) = credentials {
+            std::fs::write(data_dir.path().join("demo-credentials.json"), bytes).expect("write the demo credentials");
+        }
         let log_path = data_dir.path().join("server.log");
         // The port is free when chosen, but the server binds it only after seeding, seconds later: another
         // test's process may take it meanwhile. Then it starts again on another port (the demo's seeding
