@@ -22,8 +22,8 @@ pub struct DemoUser {
     pub organization: String,
 }
 
-const CAMPAIGN: &str = "demo";
-const US_VENDOR: &str = "granite-calls";
+pub const CAMPAIGN: &str = "demo";
+pub const US_VENDOR: &str = "granite-calls";
 const OFFSHORE_VENDOR: &str = "lakeshore-contact";
 
 /// Who the demo seeds: (organization slug, role, email local part, display name, foreign national).
@@ -44,7 +44,7 @@ const PEOPLE: [(&str, Role, &str, &str, bool); 14] = [
     ("deployment", Role::Operator, "operator", "Opal Operator", false),
 ];
 
-fn email_of(org: &str, local: &str) -> String {
+pub fn email_of(org: &str, local: &str) -> String {
     format!("{local}@{org}.clearline.test")
 }
 

@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_dialer;
+mod bench_pages;
 mod bench_policy;
 mod bench_survey;
 mod config;
@@ -372,6 +373,8 @@ enum BenchCommand {
     Survey(bench_survey::SurveyBenchArgs),
     /// The dialer's pacing in simulated time: Clearline, progressive and the true-parameter oracle.
     Dialer(bench_dialer::DialerBenchArgs),
+    /// Every main page's server time under load, on a campaign of 1,000,000 people and 100,000 calls.
+    Pages(bench_pages::PagesBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -584,6 +587,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Survey { command } => survey::run(command, json),
         Command::Bench { command: BenchCommand::Dialer(args) } => bench_dialer::run(args, json),
+        Command::Bench { command: BenchCommand::Pages(args) } => bench_pages::run(args, json).await,
         Command::Policy { command } => {
             let stored = policy::StoredFacts { config: &config, as_user: cli.global.as_user.as_deref() };
             policy::run(command, json, stored).await
@@ -869,21 +873,7 @@ async fn serve(
             }
         }
     });
-    let upload_dir = config.data_dir.join("uploads");
-    std::fs::create_dir_all(&upload_dir).with_context(|| format!("creating {}", upload_dir.display()))?;
-    let settings = clearline_web::WebSettings {
-        secure_cookies: config.secure_cookies,
-        trust_forwarded_for: config.trust_forwarded_for,
-        max_body_bytes: config.max_body_bytes,
-        upload_dir,
-        ..clearline_web::WebSettings::default()
-    };
-    let state = clearline_web::state::AppState::new(store.clone(), settings)
-        .with_master_key_from(
-            vaultkeys::master_key(config)?,
-            std::env::var(vaultkeys::MASTER_KEY_ENV).is_err().then(|| config.master_key_path()),
-        )
-        .with_desk(desk);
+    let state = web_state(config, &store, desk)?;
     if let Some(users) = demo_users {
         demo::print_users(&users, Some(addr));
     }
@@ -893,6 +883,29 @@ async fn serve(
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The web server's state from the configuration: what `serve` and `bench pages` serve.
+fn web_state(
+    config: &Config,
+    store: &Store,
+    desk: clearline_calling::DeskHub,
+) -> anyhow::Result<clearline_web::state::AppState> {
+    let upload_dir = config.data_dir.join("uploads");
+    std::fs::create_dir_all(&upload_dir).with_context(|| format!("creating {}", upload_dir.display()))?;
+    let settings = clearline_web::WebSettings {
+        secure_cookies: config.secure_cookies,
+        trust_forwarded_for: config.trust_forwarded_for,
+        max_body_bytes: config.max_body_bytes,
+        upload_dir,
+        ..clearline_web::WebSettings::default()
+    };
+    Ok(clearline_web::state::AppState::new(store.clone(), settings)
+        .with_master_key_from(
+            vaultkeys::master_key(config)?,
+            std::env::var(vaultkeys::MASTER_KEY_ENV).is_err().then(|| config.master_key_path()),
+        )
+        .with_desk(desk))
 }
 
 async fn shutdown_signal() {

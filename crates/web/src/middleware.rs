@@ -135,10 +135,16 @@ pub async fn track_metrics(request: Request, next: Next) -> Response {
         request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let method = request.method().to_string();
     let started = Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("clearline_http_requests_total", &labels).increment(1);
-    metrics::histogram!("clearline_http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+    metrics::histogram!("clearline_http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    // The server's own time for the response (to its headers), for the browser's developer tools and
+    // `clearline bench pages`: what a load generator's clock adds on top is the network and the client.
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={:.3}", elapsed.as_secs_f64() * 1e3)) {
+        response.headers_mut().insert("server-timing", value);
+    }
     response
 }
