@@ -157,16 +157,12 @@ impl VanMapping {
                 out.push("person_id_type: letters, digits and _ only (it names the file's id column)".into());
             }
             // VAN's bulk-upload mapping type for survey responses is not confirmed from its documentation
-            // (docs/calling.md): a bulk upload carries no answers, and says so rather than pretend.
-            for (field, given) in [
-                ("survey_questions", !self.survey_questions.is_empty()),
-                ("skip_questions", !self.skip_questions.is_empty()),
-            ] {
-                if given {
-                    out.push(format!(
-                        "{field}: only for --format van-canvass (a bulk upload carries no survey answers)"
-                    ));
-                }
+            // (docs/calling.md): a bulk upload carries no answers, so a mapping that says to send some is
+            // refused rather than half obeyed. `skip_questions` may stay: it leaves answers out anyway.
+            if !self.survey_questions.is_empty() {
+                out.push(
+                    "survey_questions: only for --format van-canvass (a bulk upload carries no survey answers)".into(),
+                );
             }
         } else {
             for (field, given) in
@@ -1047,9 +1043,11 @@ mod tests {
         .is_err());
         let mut bulk = bulk_mapping();
         bulk.skip_questions.insert("comments".into());
+        assert!(bulk.problems_for("van-bulk").is_empty(), "skipping answers fits a bulk upload, which has none");
+        bulk.survey_questions = survey_mapping().survey_questions;
         assert!(bulk
             .problems_for("van-bulk")
             .iter()
-            .any(|p| p.starts_with("skip_questions: only for --format van-canvass")));
+            .any(|p| p.starts_with("survey_questions: only for --format van-canvass")));
     }
 }
