@@ -35,7 +35,7 @@ ACCEPTED = [
     " compared decoded",
     "responses: compared as a set (VAN does not read their order)",
     "bulk file.fileName: parsons names the file it uploads (a uuid); Clearline the file you put at sourceUrl",
-    "bulk file.hasHeader/hasQuotes: parsons sends the strings \"True\"; Clearline JSON true (VAN's boolean)",
+    "bulk file.hasHeader/hasQuotes: parsons sends the strings \"True\"; Clearline JSON true",
     "bulk column names: parsons documents them lower case (contacttypeid); compared case-insensitively",
 ]
 
