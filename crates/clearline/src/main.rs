@@ -338,7 +338,8 @@ enum ExportCommand {
         #[arg(long, default_value = "csv")]
         format: String,
         /// For van-canvass and van-bulk: person_id_type, contact_type_id, result_codes, activist_codes,
-        /// skip; for van-bulk also source_url and canvassed_by.
+        /// skip, skip_questions; for van-canvass also survey_questions (answers as SurveyResponse
+        /// items); for van-bulk also source_url and canvassed_by.
         #[arg(long)]
         mapping: Option<PathBuf>,
         /// For csv: add a `weight` column, the respondents raked to these population margins

@@ -12,8 +12,17 @@
 //! script (the answers decrypted), only for roles that may export personal data (`export_personal_data`:
 //! answers are personal data tied to a voter id); and, with `--weight-targets FILE`, a `weight` column:
 //! each respondent's raked weight on their complete interview's row (any role that sees results).
+//!
+//! In the canvass export a canvassed attempt (one the mapping gives an activist code) also carries its
+//! survey answers as `SurveyResponse` items, through the mapping's `survey_questions` (script step →
+//! VAN survey question, option key → VAN survey response). Answers are personal data, so only roles
+//! with `export_personal_data` may send them; an answered question the mapping neither maps nor lists
+//! in `skip_questions`, or an answer whose option it does not map, stops the export like an unmapped
+//! disposition.
 
+use clearline_core::access::Capability;
 use clearline_core::disposition::Disposition;
+use clearline_core::script::{Answer, AnswerKind, Script};
 use clearline_core::Actor;
 use clearline_ingest::defuse;
 use clearline_store::{ResultRow, Store};
@@ -52,6 +61,54 @@ pub struct VanMapping {
     /// VAN's canvass-results bulk upload requires).
     #[serde(default)]
     pub canvassed_by: Option<i64>,
+    /// For van-canvass on a survey program: script question step → the VAN survey question its
+    /// answers are sent as.
+    #[serde(default)]
+    pub survey_questions: BTreeMap<String, VanQuestion>,
+    /// Script questions whose answers are left out of the export on purpose (e.g. an open question).
+    #[serde(default)]
+    pub skip_questions: BTreeSet<String>,
+}
+
+/// One script question as VAN reads it (`GET surveyQuestions` lists a committee's questions and
+/// their responses).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VanQuestion {
+    /// VAN's `surveyQuestionId`.
+    pub question_id: i64,
+    /// The question's option key — or, for a scale or numeric question, the number as written, e.g.
+    /// `"7"` — → VAN's `surveyResponseId`. A value left out is refused when it was answered.
+    pub responses: BTreeMap<String, i64>,
+}
+
+/// Why an attempt's answers cannot become `SurveyResponse` items. Each names a question step and at
+/// most an option key or a number: never an open answer's text, never a voter.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+pub enum UnmappedAnswer {
+    /// An answered question the mapping neither maps nor skips.
+    Question(String),
+    /// An answered option (or number) the question's mapping has no response for.
+    Value { step: String, value: String },
+    /// An open answer: free text has no VAN response id.
+    Open(String),
+}
+
+impl UnmappedAnswer {
+    /// The refusal, for `n` answers.
+    pub fn message(&self, n: u64) -> String {
+        match self {
+            UnmappedAnswer::Question(step) => format!(
+                "{n} answers to the question {step}: map it under survey_questions, or list it in skip_questions"
+            ),
+            UnmappedAnswer::Value { step, value } => {
+                format!("{n} answers to {step} were {value:?}: map it under survey_questions.{step}.responses")
+            }
+            UnmappedAnswer::Open(step) => format!(
+                "{n} answers to the open question {step}: free text has no VAN response; list it in skip_questions"
+            ),
+        }
+    }
 }
 
 /// What the mapping makes of one attempt.
@@ -99,6 +156,14 @@ impl VanMapping {
             if !self.person_id_type.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 out.push("person_id_type: letters, digits and _ only (it names the file's id column)".into());
             }
+            // VAN's bulk-upload mapping type for survey responses is not confirmed from its documentation
+            // (docs/calling.md): a bulk upload carries no answers, so a mapping that says to send some is
+            // refused rather than half obeyed. `skip_questions` may stay: it leaves answers out anyway.
+            if !self.survey_questions.is_empty() {
+                out.push(
+                    "survey_questions: only for --format van-canvass (a bulk upload carries no survey answers)".into(),
+                );
+            }
         } else {
             for (field, given) in
                 [("source_url", self.source_url.is_some()), ("canvassed_by", self.canvassed_by.is_some())]
@@ -129,6 +194,98 @@ impl VanMapping {
         out
     }
 
+    /// Every problem of the survey section against the program's script: a step that is not one of its
+    /// questions, mapped and skipped at once, an open question mapped, an option or number the
+    /// question does not have, an id that is not positive.
+    pub fn question_problems(&self, script: Option<&Script>) -> Vec<String> {
+        let mut out = Vec::new();
+        let questions: BTreeMap<&str, &clearline_core::script::Question> = script
+            .map(|s| clearline_core::script::walk::questions(s).map(|(step, q)| (step.id.as_str(), q)).collect())
+            .unwrap_or_default();
+        for step in &self.skip_questions {
+            if !questions.contains_key(step.as_str()) {
+                out.push(format!("skip_questions: {step:?} is not a question of the program's script"));
+            }
+        }
+        for (step, mapped) in &self.survey_questions {
+            let Some(question) = questions.get(step.as_str()) else {
+                out.push(format!("survey_questions: {step:?} is not a question of the program's script"));
+                continue;
+            };
+            if self.skip_questions.contains(step) {
+                out.push(format!("survey_questions.{step}: also listed in skip_questions"));
+            }
+            if mapped.question_id <= 0 {
+                out.push(format!("survey_questions.{step}.question_id: a VAN survey question id (a positive number)"));
+            }
+            if matches!(question.answer, AnswerKind::Open) {
+                out.push(format!(
+                    "survey_questions.{step}: an open question's free text has no VAN response; list it in skip_questions"
+                ));
+                continue;
+            }
+            for (value, id) in &mapped.responses {
+                let known = if question.answer.is_choice() {
+                    question.options.iter().any(|o| &o.key == value)
+                } else {
+                    let (min, max) = question.answer.bounds();
+                    value.parse::<i64>().is_ok_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m))
+                };
+                if !known {
+                    out.push(format!(
+                        "survey_questions.{step}.responses: {value:?} is not one of the question's answers"
+                    ));
+                }
+                if *id <= 0 {
+                    out.push(format!(
+                        "survey_questions.{step}.responses.{value}: a VAN survey response id (a positive number)"
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    /// The `SurveyResponse` items for one attempt's answers, in the order asked; skipped questions
+    /// are left out. `Err` lists every answer the mapping cannot send.
+    pub fn survey_items(&self, answers: &[(String, Answer)]) -> Result<Vec<Value>, Vec<UnmappedAnswer>> {
+        let mut items = Vec::new();
+        let mut unmapped = Vec::new();
+        for (step, answer) in answers {
+            if self.skip_questions.contains(step) {
+                continue;
+            }
+            // Free text can never be mapped: say so rather than ask for a mapping.
+            if matches!(answer, Answer::Text(_)) {
+                unmapped.push(UnmappedAnswer::Open(step.clone()));
+                continue;
+            }
+            let Some(question) = self.survey_questions.get(step) else {
+                unmapped.push(UnmappedAnswer::Question(step.clone()));
+                continue;
+            };
+            let values: Vec<String> = match answer {
+                Answer::Choice(key) => vec![key.clone()],
+                // One item per option chosen: VAN records each as a response to the question.
+                Answer::Choices(keys) => keys.clone(),
+                Answer::Number(n) => vec![n.to_string()],
+                Answer::Text(_) => continue,
+            };
+            for value in values {
+                match question.responses.get(&value) {
+                    Some(response) => items.push(json!({"type": "SurveyResponse",
+                        "surveyQuestionId": question.question_id, "surveyResponseId": response})),
+                    None => unmapped.push(UnmappedAnswer::Value { step: step.clone(), value }),
+                }
+            }
+        }
+        if unmapped.is_empty() {
+            Ok(items)
+        } else {
+            Err(unmapped)
+        }
+    }
+
     /// What an attempt's disposition maps to; `Err` (the code) when the file neither maps nor skips it.
     pub fn classify(&self, row: &ResultRow) -> Result<Mapped, String> {
         let code = row.disposition.as_str();
@@ -143,19 +300,26 @@ impl VanMapping {
         }
     }
 
-    /// The request for one attempt: `None` when its disposition is skipped, `Err` when unmapped.
-    pub fn request(&self, row: &ResultRow) -> Result<Option<Value>, String> {
+    /// The request for one attempt: `None` when its disposition is skipped, `Err` when unmapped. A
+    /// canvassed attempt (an activist code) carries `survey` (its `SurveyResponse` items) after the
+    /// activist code; an attempt with a result code cannot (VAN takes a result code or responses).
+    pub fn request(&self, row: &ResultRow, survey: Vec<Value>) -> Result<Option<Value>, String> {
         let mapped = self.classify(row)?;
         if mapped == Mapped::Skipped {
             return Ok(None);
         }
         let date = canvassed_at(row)?;
-        let context =
-            json!({"contactTypeId": self.contact_type_id, "inputTypeId": self.input_type_id, "dateCanvassed": date});
+        // Written out although false is VAN's default: an activist code applied on a call is a
+        // contact, so it belongs in the contact history (as parsons and VAN's own example send it).
+        let context = json!({"contactTypeId": self.contact_type_id, "inputTypeId": self.input_type_id,
+            "dateCanvassed": date, "omitActivistCodeContactHistory": false});
         let body = match mapped {
             Mapped::ResultCode(id) => json!({"canvassContext": context, "resultCodeId": id, "responses": null}),
-            Mapped::ActivistCode(id) => json!({"canvassContext": context, "resultCodeId": null,
-                   "responses": [{"type": "ActivistCode", "activistCodeId": id, "action": "Apply"}]}),
+            Mapped::ActivistCode(id) => {
+                let mut responses = vec![json!({"type": "ActivistCode", "activistCodeId": id, "action": "Apply"})];
+                responses.extend(survey);
+                json!({"canvassContext": context, "resultCodeId": null, "responses": responses})
+            }
             Mapped::Skipped => return Ok(None),
         };
         let path = format!("people/{}:{}/canvassResponses", self.person_id_type, percent_encode(&row.voter_id));
@@ -272,17 +436,10 @@ async fn survey_columns(
             }
         }
         let stored = store.survey_answers(actor, program).await?;
-        if !stored.is_empty() {
-            let campaign = actor.principal().map(|p| p.org_id).ok_or_else(|| anyhow::anyhow!("sign in with --as"))?;
-            let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
-            for a in stored {
-                let plain = sealer
-                    .cipher()
-                    .decrypt(clearline_calling::run::ANSWER_FIELD, &a.answer_enc)
-                    .map_err(|_| anyhow::anyhow!("a stored answer cannot be decrypted with the campaign's key"))?;
-                let answer = clearline_core::script::Answer::decode(&plain)
-                    .ok_or_else(|| anyhow::anyhow!("a stored answer is not readable"))?;
-                out.answers.entry(a.attempt_id).or_default().insert(a.step, answer.to_cell());
+        for (attempt, answers) in decrypt_answers(config, store, actor, stored).await? {
+            let cells = out.answers.entry(attempt).or_default();
+            for (step, answer) in answers {
+                cells.insert(step, answer.to_cell());
             }
         }
     }
@@ -292,6 +449,79 @@ async fn survey_columns(
         out.weights = Some(data.respondents.iter().map(|r| r.case.attempt_id).zip(weights).collect());
     }
     Ok(out)
+}
+
+/// The stored answers decrypted with the campaign's key: attempt → (step, answer) in the order asked.
+async fn decrypt_answers(
+    config: &crate::config::Config,
+    store: &Store,
+    actor: &Actor,
+    stored: Vec<clearline_store::StoredAnswer>,
+) -> anyhow::Result<BTreeMap<i64, Vec<(String, Answer)>>> {
+    let mut out: BTreeMap<i64, Vec<(String, Answer)>> = BTreeMap::new();
+    if stored.is_empty() {
+        return Ok(out);
+    }
+    let campaign = actor.principal().map(|p| p.org_id).ok_or_else(|| anyhow::anyhow!("sign in with --as"))?;
+    let sealer = crate::vaultkeys::campaign_sealer(config, store, actor, campaign).await?;
+    for a in stored {
+        let plain = sealer
+            .cipher()
+            .decrypt(clearline_calling::run::ANSWER_FIELD, &a.answer_enc)
+            .map_err(|_| anyhow::anyhow!("a stored answer cannot be decrypted with the campaign's key"))?;
+        let answer = Answer::decode(&plain).ok_or_else(|| anyhow::anyhow!("a stored answer is not readable"))?;
+        out.entry(a.attempt_id).or_default().push((a.step, answer));
+    }
+    Ok(out)
+}
+
+/// The survey answers of a canvass export: attempt → (step, answer), for the canvassed attempts
+/// whose answers the mapping does not skip. Refused (the message) when such answers exist and the
+/// role may not export personal data, or when the mapping has a survey section and the role may not
+/// — before anything is decrypted. Also counts the answered attempts whose answers a result code
+/// keeps out of VAN.
+async fn canvass_answers(
+    config: &crate::config::Config,
+    store: &Store,
+    actor: &Actor,
+    program: &str,
+    mapping: &VanMapping,
+    rows: &[ResultRow],
+) -> anyhow::Result<Result<(BTreeMap<i64, Vec<(String, Answer)>>, u64), String>> {
+    let canvassed: BTreeSet<i64> = rows
+        .iter()
+        .filter(|r| matches!(mapping.classify(r), Ok(Mapped::ActivistCode(_))))
+        .map(|r| r.attempt_id)
+        .collect();
+    let result_coded: BTreeSet<i64> = rows
+        .iter()
+        .filter(|r| matches!(mapping.classify(r), Ok(Mapped::ResultCode(_))))
+        .map(|r| r.attempt_id)
+        .collect();
+    let stored = store.survey_answers(actor, program).await?;
+    let left_out: BTreeSet<i64> = stored.iter().map(|a| a.attempt_id).filter(|a| result_coded.contains(a)).collect();
+    let wanted: Vec<clearline_store::StoredAnswer> = stored
+        .into_iter()
+        .filter(|a| canvassed.contains(&a.attempt_id) && !mapping.skip_questions.contains(&a.step))
+        .collect();
+    let may_export = Store::results_carry_names(actor);
+    if !may_export && (!wanted.is_empty() || !mapping.survey_questions.is_empty()) {
+        // The steps are stored in the clear: they are named without decrypting a single answer.
+        let steps: BTreeSet<&str> = wanted.iter().map(|a| a.step.as_str()).collect();
+        let role = actor.principal().map(|p| p.role.as_str()).unwrap_or("anonymous");
+        let named = if steps.is_empty() {
+            String::new()
+        } else {
+            format!(" (answers to {})", steps.into_iter().collect::<Vec<_>>().join(", "))
+        };
+        return Ok(Err(format!(
+            "survey answers{named} are personal data: sending them as SurveyResponse items needs the {} \
+             capability, which the {role} role does not have; list the questions in skip_questions to \
+             export without answers",
+            Capability::ExportPersonalData.as_str()
+        )));
+    }
+    Ok(Ok((decrypt_answers(config, store, actor, wanted).await?, left_out.len() as u64)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -390,13 +620,61 @@ pub async fn run(
                 }
                 return Ok(ExitCode::from(1));
             }
+            // No survey answers in a bulk upload (VAN's mapping type for them is not confirmed): say so
+            // when the program has some, rather than leave them out unmentioned.
+            let exported: BTreeSet<i64> = rows
+                .iter()
+                .filter(|r| matches!(mapping.classify(r), Ok(m) if m != Mapped::Skipped))
+                .map(|r| r.attempt_id)
+                .collect();
+            let answered: BTreeSet<i64> = match store.survey_answers(actor, program).await {
+                Ok(stored) => stored.into_iter().map(|a| a.attempt_id).filter(|a| exported.contains(a)).collect(),
+                Err(e) => return crate::program::store_refusal(e, "program"),
+            };
+            if !answered.is_empty() {
+                eprintln!(
+                    "note: {} attempts have survey answers, which a bulk upload does not carry: use --format \
+                     van-canvass to send them as SurveyResponse items",
+                    answered.len()
+                );
+            }
             let file_name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             bulk_body = Some(bulk_request(mapping, &file_name, program, results, activists));
         }
         Some(mapping) => {
+            let script = match store.program_script(actor, program).await {
+                Ok(s) => s.and_then(|(_, version)| clearline_core::script::parse(&version.body).ok()),
+                Err(e) => return crate::program::store_refusal(e, "program"),
+            };
+            let problems = mapping.question_problems(script.as_ref());
+            if !problems.is_empty() {
+                let path = options.mapping.map(|p| p.display().to_string()).unwrap_or_default();
+                for p in problems {
+                    eprintln!("error: {path}: {p}");
+                }
+                return Ok(ExitCode::from(2));
+            }
+            let (answers, answers_left_out) =
+                match canvass_answers(config, store, actor, program, mapping, &rows).await? {
+                    Ok(found) => found,
+                    Err(refusal) => {
+                        eprintln!("error: {refusal}");
+                        return Ok(ExitCode::from(1));
+                    }
+                };
             let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+            let mut unmapped_answers: BTreeMap<UnmappedAnswer, u64> = BTreeMap::new();
             for row in &rows {
-                match mapping.request(row) {
+                let survey = match mapping.survey_items(answers.get(&row.attempt_id).map_or(&[], Vec::as_slice)) {
+                    Ok(items) => items,
+                    Err(problems) => {
+                        for p in problems {
+                            *unmapped_answers.entry(p).or_default() += 1;
+                        }
+                        Vec::new()
+                    }
+                };
+                match mapping.request(row, survey) {
                     Ok(Some(request)) => {
                         serde_json::to_writer(&mut body, &request)?;
                         body.push(b'\n');
@@ -406,13 +684,23 @@ pub async fn run(
                     Err(code) => *unmapped.entry(code).or_default() += 1,
                 }
             }
-            if !unmapped.is_empty() {
+            if !unmapped.is_empty() || !unmapped_answers.is_empty() {
                 for (code, n) in unmapped {
                     eprintln!(
                         "error: {n} attempts ended {code}: map it under result_codes or activist_codes, or list it in skip"
                     );
                 }
+                for (problem, n) in unmapped_answers {
+                    eprintln!("error: {}", problem.message(n));
+                }
                 return Ok(ExitCode::from(1));
+            }
+            if answers_left_out > 0 {
+                // VAN takes a result code or responses, never both: say what that leaves out.
+                eprintln!(
+                    "note: {answers_left_out} attempts with a result code also have survey answers, which VAN cannot \
+                     take with a result code: they are not sent (give their disposition an activist code to send them)"
+                );
             }
         }
         None => {
@@ -555,17 +843,17 @@ mod tests {
     fn bodies_have_a_result_code_or_responses_never_both() {
         let m = mapping();
         assert!(m.problems().is_empty());
-        let r = m.request(&row("no_answer")).unwrap().unwrap();
+        let r = m.request(&row("no_answer"), Vec::new()).unwrap().unwrap();
         assert_eq!(r["path"], "people/StateFileID:AB%2012%2F3/canvassResponses", "the id is URL encoded");
         assert_eq!(r["body"]["resultCodeId"], 1);
         assert!(r["body"]["responses"].is_null());
         assert_eq!(r["body"]["canvassContext"]["dateCanvassed"], "2026-10-20T13:00:00Z");
         assert_eq!(r["body"]["canvassContext"]["inputTypeId"], 11, "API by default");
-        let c = m.request(&row("complete")).unwrap().unwrap();
+        let c = m.request(&row("complete"), Vec::new()).unwrap().unwrap();
         assert!(c["body"]["resultCodeId"].is_null());
         assert_eq!(c["body"]["responses"][0]["activistCodeId"], 18917);
-        assert_eq!(m.request(&row("interrupted")).unwrap(), None);
-        assert_eq!(m.request(&row("refused")), Err("refused".to_string()));
+        assert_eq!(m.request(&row("interrupted"), Vec::new()).unwrap(), None);
+        assert_eq!(m.request(&row("refused"), Vec::new()), Err("refused".to_string()));
     }
 
     #[test]
@@ -648,5 +936,118 @@ mod tests {
             .problems_for("van-canvass")
             .iter()
             .any(|p| p == "source_url: only for --format van-bulk"));
+    }
+
+    fn survey_mapping() -> VanMapping {
+        serde_json::from_str(
+            r#"{"person_id_type": "StateFileID", "contact_type_id": 1, "activist_codes": {"complete": 18917},
+                "result_codes": {"refused": 3},
+                "survey_questions": {
+                    "consent": {"question_id": 109149, "responses": {"yes": 465468, "later": 465469, "no": 465470}},
+                    "likely": {"question_id": 109150, "responses": {"9": 465479, "10": 465480}},
+                    "issues": {"question_id": 109151, "responses": {"economy": 1, "schools": 2, "health": 3}}},
+                "skip_questions": ["comments"]}"#,
+        )
+        .unwrap()
+    }
+
+    fn survey_script() -> Script {
+        clearline_core::script::parse(include_str!("../../../docs/scripts/survey.script")).unwrap()
+    }
+
+    #[test]
+    fn a_canvassed_attempt_carries_its_answers_after_the_activist_code() {
+        let m = survey_mapping();
+        assert!(
+            m.question_problems(Some(&survey_script())).is_empty(),
+            "{:?}",
+            m.question_problems(Some(&survey_script()))
+        );
+        let answers = vec![
+            ("consent".to_string(), Answer::Choice("yes".into())),
+            ("likely".to_string(), Answer::Number(10)),
+            ("issues".to_string(), Answer::Choices(vec!["economy".into(), "health".into()])),
+            ("comments".to_string(), Answer::Text("+1 for the library".into())),
+        ];
+        let items = m.survey_items(&answers).unwrap();
+        let pairs: Vec<(i64, i64)> = items
+            .iter()
+            .map(|i| {
+                assert_eq!(i["type"], "SurveyResponse");
+                (i["surveyQuestionId"].as_i64().unwrap(), i["surveyResponseId"].as_i64().unwrap())
+            })
+            .collect();
+        assert_eq!(pairs, [(109149, 465468), (109150, 465480), (109151, 1), (109151, 3)], "one item per option chosen");
+        let body = m.request(&row("complete"), items).unwrap().unwrap()["body"].clone();
+        assert!(body["resultCodeId"].is_null());
+        assert_eq!(body["responses"][0]["type"], "ActivistCode");
+        assert_eq!(body["responses"].as_array().unwrap().len(), 5);
+        assert_eq!(body["canvassContext"]["omitActivistCodeContactHistory"], false);
+        // A result code never travels with responses.
+        let refused = m.request(&row("refused"), Vec::new()).unwrap().unwrap();
+        assert!(refused["body"]["responses"].is_null());
+    }
+
+    #[test]
+    fn an_answer_the_mapping_cannot_send_is_named_never_its_text() {
+        let m = survey_mapping();
+        let answers = vec![
+            ("likely".to_string(), Answer::Number(7)),
+            ("direction".to_string(), Answer::Choice("right".into())),
+            ("issues".to_string(), Answer::Choices(vec!["roads".into()])),
+        ];
+        let unmapped = m.survey_items(&answers).unwrap_err();
+        assert_eq!(
+            unmapped,
+            [
+                UnmappedAnswer::Value { step: "likely".into(), value: "7".into() },
+                UnmappedAnswer::Question("direction".into()),
+                UnmappedAnswer::Value { step: "issues".into(), value: "roads".into() },
+            ]
+        );
+        let mut open = survey_mapping();
+        open.skip_questions.clear();
+        let text = open.survey_items(&[("comments".into(), Answer::Text("my secret".into()))]).unwrap_err();
+        assert_eq!(text, [UnmappedAnswer::Open("comments".into())]);
+        assert!(!text[0].message(1).contains("secret"));
+    }
+
+    #[test]
+    fn a_survey_section_that_does_not_fit_the_script_is_refused_by_name() {
+        let m: VanMapping = serde_json::from_str(
+            r#"{"person_id_type": "StateFileID", "contact_type_id": 1,
+                "survey_questions": {
+                    "consent": {"question_id": 1, "responses": {"maybe": 2}},
+                    "likely": {"question_id": 1, "responses": {"11": 2}},
+                    "comments": {"question_id": 1, "responses": {}},
+                    "nosuch": {"question_id": 1, "responses": {}}},
+                "skip_questions": ["consent", "typo"]}"#,
+        )
+        .unwrap();
+        let problems = m.question_problems(Some(&survey_script()));
+        for needle in [
+            "skip_questions: \"typo\" is not a question",
+            "survey_questions: \"nosuch\" is not a question",
+            "survey_questions.consent: also listed in skip_questions",
+            "survey_questions.consent.responses: \"maybe\" is not one of",
+            "survey_questions.likely.responses: \"11\" is not one of",
+            "survey_questions.comments: an open question",
+        ] {
+            assert!(problems.iter().any(|p| p.contains(needle)), "{needle} in {problems:?}");
+        }
+        assert_eq!(problems.len(), 6, "{problems:?}");
+        assert!(m.question_problems(None).iter().all(|p| p.contains("is not a question")), "no script: no questions");
+        assert!(serde_json::from_str::<VanMapping>(
+            r#"{"person_id_type":"X","contact_type_id":1,"survey_questions":{"a":{"question_id":1,"responses":{},"x":1}}}"#
+        )
+        .is_err());
+        let mut bulk = bulk_mapping();
+        bulk.skip_questions.insert("comments".into());
+        assert!(bulk.problems_for("van-bulk").is_empty(), "skipping answers fits a bulk upload, which has none");
+        bulk.survey_questions = survey_mapping().survey_questions;
+        assert!(bulk
+            .problems_for("van-bulk")
+            .iter()
+            .any(|p| p.starts_with("survey_questions: only for --format van-canvass")));
     }
 }

@@ -279,7 +279,8 @@ fn results_export_as_csv_by_role_as_van_canvass_requests_and_as_a_van_bulk_uploa
         &mapping,
         format!(
             r#"{{"person_id_type": "StateFileID", "contact_type_id": 1, "result_codes": {{{}}},
-                "activist_codes": {{"complete": 18917}}, "skip": ["interrupted"]}}"#,
+                "activist_codes": {{"complete": 18917}}, "skip": ["interrupted"],
+                "skip_questions": ["plan", "when"]}}"#,
             codes.join(", ")
         ),
     )
