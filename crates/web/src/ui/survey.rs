@@ -1,35 +1,81 @@
 //! A survey program's report page: toplines per question as bars (drawn with plain HTML, the share in
 //! words beside each), the AAPOR outcome rates with the estimate of e, the design effect, effective n
 //! and margin of error — from the same functions as `clearline survey report`. Answers are decrypted on
-//! the server with the campaign's key; only aggregates reach the page. Audited (`survey.report`).
+//! the server with the campaign's key; only aggregates reach the page. Audited (`survey.report_page`).
+//!
+//! Two GET parameters (field names, never a voter's value, so they may be in the URL): `by=FIELD`
+//! breaks every question down by a voter field (a crosstab, shares within each column), and
+//! `weight=FIELD` (repeatable) rakes the respondents to the margins of the program's own call list on
+//! those fields (`clearline_ingest::survey_weights`, the CLI's implementation too). Weighted toplines
+//! stand beside the unweighted; margins that cannot be met say why, and the results stay unweighted.
+
+mod view;
 
 use super::{render, Chrome};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use clearline_ingest::survey_results::{load, report, SurveyError};
-use serde_json::Value;
+use clearline_core::program::QuotaField;
+use clearline_ingest::survey_results::{field_value, load, parse_field, report, SurveyData, SurveyError};
+use clearline_ingest::survey_weights::{call_list_targets, rake_respondents, PopulationMargin};
+use serde_json::{json, Value};
+use view::{crosstabs, fixed, moe, percent, questions, CrosstabView, MarginRow, QuestionView};
 
-/// One answer category's bar.
-pub struct BarView {
-    pub label: String,
-    pub respondents: u64,
-    /// 0–100, for the bar's width; the words say the same.
-    pub percent: f64,
-    pub share: String,
+/// What the analyst asked the page to show.
+struct ViewChoice {
+    by: Option<QuotaField>,
+    weight: Vec<QuotaField>,
+    /// An unknown field name, said on the page (the page then shows neither breakdown nor weights).
+    refused: Option<String>,
 }
 
-pub struct QuestionView {
-    pub step: String,
-    pub text: String,
-    pub kind: String,
-    pub asked: u64,
-    pub bars: Vec<BarView>,
-    pub mean: Option<String>,
-    pub answered_text: Option<u64>,
+impl ViewChoice {
+    fn parse(query: Option<&str>) -> ViewChoice {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+        let mut choice = ViewChoice { by: None, weight: Vec::new(), refused: None };
+        for (key, value) in pairs {
+            if value.trim().is_empty() {
+                continue;
+            }
+            let parsed = parse_field(&value);
+            match (key.as_str(), parsed) {
+                ("by", Ok(field)) => choice.by = Some(field),
+                ("weight", Ok(field)) if !choice.weight.contains(&field) => choice.weight.push(field),
+                ("weight", Ok(_)) => {}
+                ("by", Err(e)) => choice.refused = Some(format!("Break down by: {e}")),
+                ("weight", Err(e)) => choice.refused = Some(format!("Weight to: {e}")),
+                _ => {}
+            }
+        }
+        if choice.refused.is_some() {
+            choice.by = None;
+            choice.weight.clear();
+        }
+        choice
+    }
+}
+
+/// A field offered by the form, and whether it is chosen.
+pub struct FieldOption {
+    pub name: &'static str,
+    pub chosen: bool,
+}
+
+/// The weights the page shows, raked to the call list's margins.
+pub struct WeightedView {
+    pub fields: String,
+    pub iterations: u32,
+    pub max_margin_error: String,
+    pub tolerance: String,
+    pub design_effect: String,
+    pub effective_n: String,
+    pub margin_of_error: String,
+    pub population: u64,
+    pub margins: Vec<MarginRow>,
 }
 
 #[derive(Template)]
@@ -47,48 +93,89 @@ struct SurveyPage {
     margin_of_error: String,
     questions: Vec<QuestionView>,
     quotas: Vec<(String, u64, u64)>,
+    by_options: Vec<FieldOption>,
+    weight_options: Vec<FieldOption>,
+    refused: Option<String>,
+    /// Why the chosen weights could not be made (the results are then unweighted).
+    weight_refused: Option<String>,
+    weighted: Option<WeightedView>,
+    by: Option<&'static str>,
+    crosstabs: Vec<CrosstabView>,
 }
 
-fn percent(v: &Value) -> String {
-    v.as_f64().map_or_else(|| "undefined (no cases in its denominator)".into(), |v| format!("{:.1} %", v * 100.0))
-}
-
-/// The page's view of the report's JSON (the CLI prints the same JSON).
-fn questions(r: &Value) -> Vec<QuestionView> {
-    let mut out = Vec::new();
-    for q in r["questions"].as_array().into_iter().flatten() {
-        let multiple = q["kind"] == "multiple";
-        let mut bars = Vec::new();
-        for v in q["variables"].as_array().into_iter().flatten() {
-            for c in v["categories"].as_array().into_iter().flatten() {
-                // A multiple-choice question: one bar per option, its share of "selected".
-                if multiple && c["key"] != "selected" {
-                    continue;
+/// Each population category beside the sample's unweighted and weighted share of it.
+fn margin_rows(data: &SurveyData, margins: &[PopulationMargin], weights: &[f64]) -> Vec<MarginRow> {
+    let total: f64 = weights.iter().sum();
+    let n = data.respondents.len() as f64;
+    let mut rows = Vec::new();
+    for m in margins {
+        let people = m.people() as f64;
+        let values: Vec<String> = data.respondents.iter().map(|r| field_value(&r.case, m.field, data.year)).collect();
+        for (category, count) in &m.counts {
+            let (mut respondents, mut weighted) = (0u64, 0.0);
+            for (v, w) in values.iter().zip(weights) {
+                if v == category {
+                    respondents += 1;
+                    weighted += w;
                 }
-                let share = c["share"].as_f64();
-                bars.push(BarView {
-                    label: c["label"].as_str().unwrap_or_default().trim_end_matches(" — selected").to_string(),
-                    respondents: c["respondents"].as_u64().unwrap_or(0),
-                    percent: share.map_or(0.0, |s| (s * 100.0).clamp(0.0, 100.0)),
-                    share: share.map_or_else(|| "—".into(), |s| format!("{:.1} %", s * 100.0)),
-                });
             }
+            rows.push(MarginRow {
+                field: m.field.as_str(),
+                category: category.clone(),
+                population: *count,
+                population_share: percent(*count as f64 / people),
+                respondents,
+                unweighted_share: percent(respondents as f64 / n),
+                weighted_share: percent(weighted / total),
+            });
         }
-        out.push(QuestionView {
-            step: q["step"].as_str().unwrap_or_default().into(),
-            text: q["text"].as_str().unwrap_or_default().into(),
-            kind: q["kind"].as_str().unwrap_or_default().into(),
-            asked: q["asked"].as_u64().unwrap_or(0),
-            bars,
-            mean: q["weighted_mean"].as_f64().map(|m| format!("{m:.2}")),
-            answered_text: q["answered_text"].as_u64(),
-        });
     }
-    out
+    rows
 }
 
-pub async fn page(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
+/// Weights to the call list's margins on `fields`: the weighted report and the page's view of the
+/// weights, or why they cannot be made (a store failure is the outer error).
+async fn weigh(
+    state: &AppState,
+    caller: &Caller,
+    data: &SurveyData,
+    fields: &[QuotaField],
+    by: Option<QuotaField>,
+) -> Result<Result<(Value, WeightedView), String>, Response> {
     let actor = caller.actor();
+    let (margins, targets) = match call_list_targets(state.store(), &actor, data, fields).await {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => return Ok(Err(e.to_string())),
+        Err(e) => return Err(ApiError::from(e).into_response()),
+    };
+    let (weights, weighting) = match rake_respondents(data, &targets) {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let w = report(data, &weights, Some(&weighting), by, None)
+        .map_err(|e| ApiError::invalid("survey", e.to_string()).into_response())?;
+    let view = WeightedView {
+        fields: fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+        iterations: weighting.iterations,
+        max_margin_error: format!("{:.1e}", weighting.max_margin_error),
+        tolerance: format!("{:.0e}", weighting.tolerance),
+        design_effect: fixed(w["design_effect"].as_f64(), 2),
+        effective_n: fixed(w["effective_n"].as_f64(), 1),
+        margin_of_error: moe(w["margin_of_error"].as_f64()),
+        population: margins.first().map_or(0, PopulationMargin::people),
+        margins: margin_rows(data, &margins, &weights),
+    };
+    Ok(Ok((w, view)))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let actor = caller.actor();
+    let choice = ViewChoice::parse(query.as_deref());
     let program = match state.store().program_by_slug(&actor, &slug).await {
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
@@ -105,26 +192,54 @@ pub async fn page(State(state): State<AppState>, caller: Caller, Path(slug): Pat
         Ok(d) => d,
         Err(e) => return failed(e),
     };
-    let weights = vec![1.0; data.respondents.len()];
-    let r = match report(&data, &weights, None, None, None) {
+    let ones = vec![1.0; data.respondents.len()];
+    let r = match report(&data, &ones, None, choice.by, None) {
         Ok(r) => r,
         Err(e) => return failed(e),
     };
-    if let Err(e) = state.store().record_survey_read(&actor, &slug, "report_page", data.respondents.len() as u64).await
+    let (mut weighted, mut weight_refused, mut weighted_report) = (None, None, None);
+    if !choice.weight.is_empty() {
+        match weigh(&state, &caller, &data, &choice.weight, choice.by).await {
+            Ok(Ok((w, view))) => {
+                weighted_report = Some(w);
+                weighted = Some(view);
+            }
+            Ok(Err(reason)) => weight_refused = Some(reason),
+            Err(response) => return response,
+        }
+    }
+    // Field names and the outcome only: what the view showed, never a value.
+    let mut view = serde_json::Map::new();
+    view.insert("by".into(), json!(choice.by.map(|f| f.as_str())));
+    view.insert("weighted_to".into(), json!(choice.weight.iter().map(|f| f.as_str()).collect::<Vec<_>>()));
+    view.insert("weighted".into(), json!(weighted.is_some()));
+    if let Err(e) =
+        state.store().record_survey_view(&actor, &slug, "report_page", data.respondents.len() as u64, view).await
     {
         return ApiError::from(e).into_response();
     }
     let rates = r["aapor"]["rates"]
         .as_object()
         .map(|m| {
-            let mut v: Vec<(String, String)> =
-                m.iter().filter(|(k, _)| *k != "e").map(|(k, v)| (k.to_uppercase(), percent(v))).collect();
+            let mut v: Vec<(String, String)> = m
+                .iter()
+                .filter(|(k, _)| *k != "e")
+                .map(|(k, v)| {
+                    (
+                        k.to_uppercase(),
+                        v.as_f64().map_or_else(|| "undefined (no cases in its denominator)".into(), percent),
+                    )
+                })
+                .collect();
             v.sort();
             v
         })
         .unwrap_or_default();
-    let fixed = |v: &Value, digits: usize| v.as_f64().map_or_else(|| "—".to_string(), |x| format!("{x:.digits$}"));
-    render(&SurveyPage {
+    let status = if choice.refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let options = |chosen: &dyn Fn(QuotaField) -> bool| {
+        QuotaField::ALL.iter().map(|f| FieldOption { name: f.as_str(), chosen: chosen(*f) }).collect::<Vec<_>>()
+    };
+    let page = SurveyPage {
         chrome: Chrome::for_caller(&caller, "/oversight"),
         slug,
         name: program.name,
@@ -132,27 +247,38 @@ pub async fn page(State(state): State<AppState>, caller: Caller, Path(slug): Pat
         respondents: r["respondents"].as_u64().unwrap_or(0),
         e_method: format!(
             "e = {} ({})",
-            fixed(&r["aapor"]["rates"]["e"], 3),
+            fixed(r["aapor"]["rates"]["e"].as_f64(), 3),
             r["aapor"]["e_method"].as_str().unwrap_or_default()
         ),
         rates,
-        design_effect: fixed(&r["design_effect"], 2),
-        effective_n: fixed(&r["effective_n"], 1),
-        margin_of_error: r["margin_of_error"]
-            .as_f64()
-            .map_or_else(|| "—".into(), |m| format!("±{:.1} points (95 %)", m * 100.0)),
-        questions: questions(&r),
-        quotas: r["quotas"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|q| {
-                (
-                    q["cell"].as_str().unwrap_or_default().to_string(),
-                    q["completes"].as_u64().unwrap_or(0),
-                    q["quota"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect(),
-    })
+        design_effect: fixed(r["design_effect"].as_f64(), 2),
+        effective_n: fixed(r["effective_n"].as_f64(), 1),
+        margin_of_error: moe(r["margin_of_error"].as_f64()),
+        questions: questions(&r, weighted_report.as_ref()),
+        quotas: quotas(&r),
+        by_options: options(&|f| choice.by == Some(f)),
+        weight_options: options(&|f| choice.weight.contains(&f)),
+        refused: choice.refused,
+        weight_refused,
+        weighted,
+        by: choice.by.map(QuotaField::as_str),
+        // Weighted when the weights could be made, as the analyst asked; else as collected.
+        crosstabs: crosstabs(weighted_report.as_ref().unwrap_or(&r)),
+    };
+    (status, render(&page)).into_response()
+}
+
+fn quotas(r: &Value) -> Vec<(String, u64, u64)> {
+    r["quotas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            (
+                q["cell"].as_str().unwrap_or_default().to_string(),
+                q["completes"].as_u64().unwrap_or(0),
+                q["quota"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,125 @@
+//! Weighting a survey's respondents to population margins by raking (`clearline_survey::rake`), for
+//! `clearline survey report --weight-targets FILE` and the report page alike: the respondents' voter
+//! fields are coded against the targets, raked, and every way the margins can fail is an error that
+//! names why — a category with no respondent (an empty cell), a respondent value with no target,
+//! raking that does not converge — so no caller can show a result as "converged" that is not.
+//!
+//! The targets come from a file (the CLI) or from the program's own call list (the page:
+//! [`call_list_targets`], the universe the sample was drawn from, counted by the store — aggregates
+//! only).
+
+use crate::survey_results::{field_value, parse_field, SurveyData, Weighting};
+use clearline_core::program::quota::age_band;
+use clearline_core::program::QuotaField;
+use clearline_core::Actor;
+use clearline_store::{Store, StoreError};
+use clearline_survey::rake::{rake, RakeError, RakeOptions};
+use clearline_survey::{TargetError, Targets};
+use std::collections::BTreeMap;
+
+/// Why the respondents could not be weighted to the targets. The messages name variables and target
+/// categories (population aggregates), never a respondent.
+#[derive(Debug, thiserror::Error)]
+pub enum WeightingError {
+    #[error("no respondents to weight")]
+    NoRespondents,
+    #[error("{0}")]
+    UnknownField(String),
+    #[error("a respondent's `{variable}` has no target (the targets for `{variable}` are: {categories}; `unknown` is a voter without the field)")]
+    NoTarget { variable: String, categories: String },
+    #[error(transparent)]
+    Rake(#[from] RakeError),
+    #[error("the program's call list is empty: no population to weight to")]
+    NoPopulation,
+    #[error("the population counts make no targets: {0}")]
+    Targets(#[from] TargetError),
+    #[error("raking did not converge in {iterations} sweeps (largest margin error {max_margin_error:.3e})")]
+    NotConverged { iterations: u32, max_margin_error: f64 },
+}
+
+/// Rakes the respondents to `targets` (variables named as the report's voter fields) with the default
+/// stopping rule (tolerance 1e-6, 1000 sweeps, no cap): one weight per respondent, in
+/// `data.respondents` order, and how they were reached.
+pub fn rake_respondents(data: &SurveyData, targets: &Targets) -> Result<(Vec<f64>, Weighting), WeightingError> {
+    if data.respondents.is_empty() {
+        return Err(WeightingError::NoRespondents);
+    }
+    let mut margins = Vec::new();
+    for (i, v) in targets.variables.iter().enumerate() {
+        let field = parse_field(&v.name).map_err(WeightingError::UnknownField)?;
+        let values: Vec<String> = data.respondents.iter().map(|r| field_value(&r.case, field, data.year)).collect();
+        // The error names the variable and its target categories, never the respondent's value.
+        let margin = targets
+            .margin(i, values.iter().map(String::as_str))
+            .map_err(|_| WeightingError::NoTarget { variable: v.name.clone(), categories: v.categories.join(", ") })?;
+        margins.push(margin);
+    }
+    let options = RakeOptions::default();
+    let raked = rake(&margins, None, &options)?;
+    if !raked.converged {
+        return Err(WeightingError::NotConverged {
+            iterations: raked.iterations,
+            max_margin_error: raked.max_margin_error,
+        });
+    }
+    let weighting = Weighting {
+        variables: targets.variables.iter().map(|v| v.name.clone()).collect(),
+        converged: raked.converged,
+        iterations: raked.iterations,
+        tolerance: options.tolerance,
+        max_margin_error: raked.max_margin_error,
+    };
+    Ok((raked.weights, weighting))
+}
+
+/// One field's population margin: people of the call list per value (`unknown`: without the field,
+/// as [`field_value`] names it for respondents), in value order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PopulationMargin {
+    pub field: QuotaField,
+    pub counts: Vec<(String, u64)>,
+}
+
+impl PopulationMargin {
+    pub fn people(&self) -> u64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The program's call list counted by each of `fields` (age bands in the report's year, as the
+/// respondents' are), and those counts as raking targets. Every field counts the same people, so the
+/// targets are counts of one population. The outer error is the store's; the inner one says why the
+/// counts make no targets.
+pub async fn call_list_targets(
+    store: &Store,
+    actor: &Actor,
+    data: &SurveyData,
+    fields: &[QuotaField],
+) -> Result<Result<(Vec<PopulationMargin>, Targets), WeightingError>, StoreError> {
+    let mut margins = Vec::new();
+    for &field in fields {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for (value, n) in store.call_list_counts_by(actor, &data.program.slug, field).await? {
+            let value = match field {
+                QuotaField::AgeBand => value
+                    .and_then(|y| y.trim().parse::<i64>().ok())
+                    .and_then(|y| age_band(y, i64::from(data.year)))
+                    .map(String::from),
+                _ => value,
+            };
+            // Named as `field_value` names a respondent's, so the two always match.
+            let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+            *counts.entry(value.unwrap_or_else(|| "unknown".into())).or_default() += n;
+        }
+        margins.push(PopulationMargin { field, counts: counts.into_iter().collect() });
+    }
+    if margins.iter().all(|m| m.people() == 0) {
+        return Ok(Err(WeightingError::NoPopulation));
+    }
+    let targets = Targets::new(
+        margins
+            .iter()
+            .flat_map(|m| m.counts.iter().map(move |(value, n)| (m.field.as_str(), value.as_str(), *n as f64))),
+    );
+    Ok(targets.map(|t| (margins, t)).map_err(WeightingError::Targets))
+}
