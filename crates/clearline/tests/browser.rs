@@ -752,7 +752,7 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     let summary = browser.wait_for_css("#survey-summary").await.text().await.unwrap();
     let body = browser.body_text().await;
     assert!(
-        summary.contains("Weighted to the call list's population") || body.contains("These margins cannot be met"),
+        summary.contains("Weighted to the call list's population") || body.contains("These targets cannot be met"),
         "{body}"
     );
     assert!(!body.contains("buses"), "open answers stay off the page in every view");

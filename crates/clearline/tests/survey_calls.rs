@@ -625,7 +625,10 @@ fn text_of(html: &str, id: &str) -> String {
             _ => {}
         }
     }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    [("&#39;", "'"), ("&#34;", "\""), ("&quot;", "\""), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")]
+        .iter()
+        .fold(text, |t, (entity, ch)| t.replace(entity, ch))
 }
 
 fn pct_text(v: &Value) -> String {
@@ -788,6 +791,49 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
     }
     // Only aggregates: no open answer reaches the page.
     assert!(!page.contains("buses") && !page.contains("+1 for the new library"));
+
+    // The same margins pasted into the targets form weigh the same; impossible targets say why (422).
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    let post = |targets: &str| {
+        let url = format!("{base}/programs/{SURVEY}/survey");
+        let form = [("csrf", csrf.clone()), ("by", "party".to_string()), ("targets", targets.to_string())];
+        let client = client.clone();
+        rt.block_on(async move {
+            let r = client.post(url).form(&form).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let pasted: String = std::fs::read_to_string(&targets).unwrap();
+    let (status, same) = post(&pasted);
+    assert_eq!(status, 200, "{same}");
+    assert!(text_of(&same, "survey-summary").contains("Weighted to the pasted targets on gender"));
+    assert_eq!(text_of(&same, "topline-direction"), topline);
+    assert_eq!(text_of(&same, "survey-weighted-deff"), text_of(&page, "survey-weighted-deff"));
+    assert_eq!(text_of(&same, "crosstab-direction"), table);
+    let genders_seen: Vec<&str> = margins.iter().filter(|m| m.3 > 0).map(|m| m.1.as_str()).collect();
+    let mut with_empty = "variable,category,target\n".to_string();
+    for g in &genders_seen {
+        with_empty.push_str(&format!("gender,{g},40\n"));
+    }
+    with_empty.push_str("gender,NOBODY,20\n");
+    assert!(genders_seen.len() >= 2, "respondents of two genders: {margins:?}");
+    let only_one = format!("variable,category,target\ngender,{},1\n", genders_seen[0]);
+    for (targets, reason) in [
+        (with_empty.as_str(), "variable `gender`, category `NOBODY` has a target but no respondents (an empty cell: no weighting can meet it)".to_string()),
+        (
+            only_one.as_str(),
+            format!("a respondent's `gender` has no target (the targets for `gender` are: {}; `unknown` is a voter without the field)", genders_seen[0]),
+        ),
+        ("variable,category,target\ngender,F,52\ngender,M,48\nparty,DEM,30\n", "the pasted targets: targets that do not sum: `party` totals 30 but `gender` totals 100".to_string()),
+        ("variable,category,target\ngender,F,lots\n", "the pasted targets line 2, field `target`: not a number".to_string()),
+        ("variable,category,target\nshoe_size,9,1\n", "`shoe_size` is not a voter field of the report".to_string()),
+    ] {
+        let (status, refused) = post(targets);
+        assert_eq!(status, 422, "{targets}: {refused}");
+        let said = text_of(&refused, "survey-weight-refused");
+        assert!(said.contains("These targets cannot be met, so the results below are unweighted") && said.contains(&reason), "{reason:?} in {said}");
+        assert!(!refused.contains("id=\"survey-weighting\""), "never shown as converged");
+    }
     drop(server);
 
     // Each view is audited with what it showed (field names only).
@@ -797,12 +843,21 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|e| e["action"] == "survey.report_page")
         .collect();
-    assert_eq!(views.len(), 4, "{views:?}");
+    assert_eq!(views.len(), 10, "{views:?}");
+    let pasted_view = &views[4];
+    let detail = if pasted_view["details"].is_object() { &pasted_view["details"] } else { &pasted_view["detail"] };
+    assert_eq!(
+        (detail["targets"].as_str(), detail["weighted"].as_bool()),
+        (Some("pasted"), Some(true)),
+        "{pasted_view}"
+    );
+    assert_eq!(detail["weighted_to"], serde_json::json!(["gender"]));
     let last = &views[3];
     let detail = if last["details"].is_object() { &last["details"] } else { &last["detail"] };
     assert_eq!(detail["by"], "party", "{last}");
     assert_eq!(detail["weighted_to"], serde_json::json!(["gender"]), "{last}");
     assert_eq!(detail["weighted"], true, "{last}");
+    assert_eq!(detail["targets"], "call_list", "{last}");
     let refused = &views[2];
     let detail = if refused["details"].is_object() { &refused["details"] } else { &refused["detail"] };
     assert_eq!((detail["weighted_to"][0].as_str(), detail["weighted"].as_bool()), (Some("precinct"), Some(false)));

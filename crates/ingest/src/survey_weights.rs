@@ -4,9 +4,9 @@
 //! names why — a category with no respondent (an empty cell), a respondent value with no target,
 //! raking that does not converge — so no caller can show a result as "converged" that is not.
 //!
-//! The targets come from a file (the CLI) or from the program's own call list (the page:
-//! [`call_list_targets`], the universe the sample was drawn from, counted by the store — aggregates
-//! only).
+//! The targets come from a `variable,category,target` CSV ([`parse_targets`]: the CLI's file, the
+//! text an analyst pastes on the page) or from the program's own call list ([`call_list_targets`], the
+//! universe the sample was drawn from, counted by the store — aggregates only).
 
 use crate::survey_results::{field_value, parse_field, SurveyData, Weighting};
 use clearline_core::program::quota::age_band;
@@ -14,7 +14,8 @@ use clearline_core::program::QuotaField;
 use clearline_core::Actor;
 use clearline_store::{Store, StoreError};
 use clearline_survey::rake::{rake, RakeError, RakeOptions};
-use clearline_survey::{TargetError, Targets};
+// Re-exported: the page reads targets without depending on the numerics crate itself.
+pub use clearline_survey::{TargetError, Targets};
 use std::collections::BTreeMap;
 
 /// Why the respondents could not be weighted to the targets. The messages name variables and target
@@ -122,4 +123,67 @@ pub async fn call_list_targets(
             .flat_map(|m| m.counts.iter().map(move |(value, n)| (m.field.as_str(), value.as_str(), *n as f64))),
     );
     Ok(targets.map(|t| (margins, t)).map_err(WeightingError::Targets))
+}
+
+/// A CSV error as "FILE line N: reason", without the record's contents (a file may hold anything).
+pub fn csv_error_message(file: &str, e: &csv::Error) -> String {
+    let line = e.position().map(|p| p.line());
+    let reason = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("{len} fields where the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
+        csv::ErrorKind::Io(_) => "cannot be read".to_string(),
+        _ => "not valid CSV".to_string(),
+    };
+    match line {
+        Some(line) => format!("{file} line {line}: {reason}"),
+        None => format!("{file}: {reason}"),
+    }
+}
+
+/// Targets read from `variable,category,target` CSV text: the validated targets, the rows as given and
+/// each row's line in the text.
+pub struct ParsedTargets {
+    pub targets: Targets,
+    pub rows: Vec<(String, String, f64)>,
+    pub lines: Vec<u64>,
+}
+
+/// Reads `variable,category,target` CSV (`file` names it in errors: "FILE line N, field `F`: reason",
+/// never a value).
+pub fn parse_targets(file: &str, bytes: &[u8]) -> Result<ParsedTargets, String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(bytes);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error_message(file, &e))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+        .collect();
+    if header != ["variable", "category", "target"] {
+        return Err(format!("{file} line 1: the header must be variable,category,target"));
+    }
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error_message(file, &e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let value =
+            record[2].trim().parse::<f64>().map_err(|_| format!("{file} line {line}, field `target`: not a number"))?;
+        rows.push((record[0].to_string(), record[1].to_string(), value));
+        lines.push(line);
+    }
+    let targets = Targets::new(rows.iter().map(|(v, c, t)| (v.as_str(), c.as_str(), *t))).map_err(|e| {
+        let field = match &e {
+            TargetError::EmptyVariable { .. } => ", field `variable`",
+            TargetError::EmptyCategory { .. } => ", field `category`",
+            TargetError::BadValue { .. } => ", field `target`",
+            _ => "",
+        };
+        match e.row() {
+            Some(row) => format!("{file} line {}{field}: {e}", lines[row]),
+            None => format!("{file}: {e}"),
+        }
+    })?;
+    Ok(ParsedTargets { targets, rows, lines })
 }

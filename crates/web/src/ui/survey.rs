@@ -8,6 +8,8 @@
 //! `weight=FIELD` (repeatable) rakes the respondents to the margins of the program's own call list on
 //! those fields (`clearline_ingest::survey_weights`, the CLI's implementation too). Weighted toplines
 //! stand beside the unweighted; margins that cannot be met say why, and the results stay unweighted.
+//! A POST of the same page weights to targets the analyst pastes instead (`variable,category,target`,
+//! the CLI's `--weight-targets` format; population aggregates, kept out of the URL all the same).
 
 mod view;
 
@@ -19,9 +21,11 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::Form;
 use clearline_core::program::QuotaField;
 use clearline_ingest::survey_results::{field_value, load, parse_field, report, SurveyData, SurveyError};
-use clearline_ingest::survey_weights::{call_list_targets, rake_respondents, PopulationMargin};
+use clearline_ingest::survey_weights::Targets;
+use clearline_ingest::survey_weights::{call_list_targets, parse_targets, rake_respondents, PopulationMargin};
 use serde_json::{json, Value};
 use view::{crosstabs, fixed, moe, percent, questions, CrosstabView, MarginRow, QuestionView};
 
@@ -65,16 +69,17 @@ pub struct FieldOption {
     pub chosen: bool,
 }
 
-/// The weights the page shows, raked to the call list's margins.
+/// The weights the page shows.
 pub struct WeightedView {
     pub fields: String,
+    /// Where the targets came from, in words.
+    pub source: String,
     pub iterations: u32,
     pub max_margin_error: String,
     pub tolerance: String,
     pub design_effect: String,
     pub effective_n: String,
     pub margin_of_error: String,
-    pub population: u64,
     pub margins: Vec<MarginRow>,
 }
 
@@ -100,21 +105,52 @@ struct SurveyPage {
     weight_refused: Option<String>,
     weighted: Option<WeightedView>,
     by: Option<&'static str>,
+    /// The targets as pasted (population aggregates), kept in the form.
+    pasted: String,
     crosstabs: Vec<CrosstabView>,
 }
 
-/// Each population category beside the sample's unweighted and weighted share of it.
-fn margin_rows(data: &SurveyData, margins: &[PopulationMargin], weights: &[f64]) -> Vec<MarginRow> {
+/// One weighting variable's targets: (category, target) in the order given.
+struct TargetMargin {
+    field: QuotaField,
+    targets: Vec<(String, f64)>,
+}
+
+/// The call list's counts as target margins.
+fn from_population(margins: &[PopulationMargin]) -> Vec<TargetMargin> {
+    margins
+        .iter()
+        .map(|m| TargetMargin {
+            field: m.field,
+            targets: m.counts.iter().map(|(c, n)| (c.clone(), *n as f64)).collect(),
+        })
+        .collect()
+}
+
+/// Raked targets as margins (raking has checked every variable is a report field).
+fn from_targets(targets: &Targets) -> Vec<TargetMargin> {
+    targets
+        .variables
+        .iter()
+        .filter_map(|v| {
+            let field = QuotaField::parse(v.name.trim())?;
+            Some(TargetMargin { field, targets: v.categories.iter().cloned().zip(v.targets.iter().copied()).collect() })
+        })
+        .collect()
+}
+
+/// Each target category beside the sample's unweighted and weighted share of it.
+fn margin_rows(data: &SurveyData, margins: &[TargetMargin], weights: &[f64]) -> Vec<MarginRow> {
     let total: f64 = weights.iter().sum();
     let n = data.respondents.len() as f64;
     let mut rows = Vec::new();
     for m in margins {
-        let people = m.people() as f64;
+        let sum: f64 = m.targets.iter().map(|(_, t)| t).sum();
         let values: Vec<String> = data.respondents.iter().map(|r| field_value(&r.case, m.field, data.year)).collect();
-        for (category, count) in &m.counts {
+        for (category, target) in &m.targets {
             let (mut respondents, mut weighted) = (0u64, 0.0);
             for (v, w) in values.iter().zip(weights) {
-                if v == category {
+                if v.trim() == category {
                     respondents += 1;
                     weighted += w;
                 }
@@ -122,8 +158,8 @@ fn margin_rows(data: &SurveyData, margins: &[PopulationMargin], weights: &[f64])
             rows.push(MarginRow {
                 field: m.field.as_str(),
                 category: category.clone(),
-                population: *count,
-                population_share: percent(*count as f64 / people),
+                target: if target.fract() == 0.0 { format!("{target:.0}") } else { target.to_string() },
+                target_share: percent(target / sum),
                 respondents,
                 unweighted_share: percent(respondents as f64 / n),
                 weighted_share: percent(weighted / total),
@@ -133,20 +169,42 @@ fn margin_rows(data: &SurveyData, margins: &[PopulationMargin], weights: &[f64])
     rows
 }
 
-/// Weights to the call list's margins on `fields`: the weighted report and the page's view of the
-/// weights, or why they cannot be made (a store failure is the outer error).
+/// Where the weights' targets come from.
+enum WeightSource {
+    Unweighted,
+    /// The margins of the program's call list on these fields.
+    CallList(Vec<QuotaField>),
+    /// `variable,category,target` text the analyst pasted.
+    Pasted(String),
+}
+
+/// What the pasted targets are called in messages.
+const PASTED: &str = "the pasted targets";
+
+/// Weights to the source's targets: the weighted report and the page's view of the weights, or why they
+/// cannot be made (a store failure is the outer error).
 async fn weigh(
     state: &AppState,
     caller: &Caller,
     data: &SurveyData,
-    fields: &[QuotaField],
+    source: &WeightSource,
     by: Option<QuotaField>,
 ) -> Result<Result<(Value, WeightedView), String>, Response> {
     let actor = caller.actor();
-    let (margins, targets) = match call_list_targets(state.store(), &actor, data, fields).await {
-        Ok(Ok(t)) => t,
-        Ok(Err(e)) => return Ok(Err(e.to_string())),
-        Err(e) => return Err(ApiError::from(e).into_response()),
+    let (margins, targets, described) = match source {
+        WeightSource::Unweighted => return Ok(Err("no targets".into())),
+        WeightSource::CallList(fields) => match call_list_targets(state.store(), &actor, data, fields).await {
+            Ok(Ok((margins, targets))) => {
+                let people = margins.first().map_or(0, PopulationMargin::people);
+                (from_population(&margins), targets, format!("the call list's population ({people} people)"))
+            }
+            Ok(Err(e)) => return Ok(Err(e.to_string())),
+            Err(e) => return Err(ApiError::from(e).into_response()),
+        },
+        WeightSource::Pasted(text) => match parse_targets(PASTED, text.as_bytes()) {
+            Ok(parsed) => (from_targets(&parsed.targets), parsed.targets, PASTED.to_string()),
+            Err(e) => return Ok(Err(e)),
+        },
     };
     let (weights, weighting) = match rake_respondents(data, &targets) {
         Ok(w) => w,
@@ -155,14 +213,14 @@ async fn weigh(
     let w = report(data, &weights, Some(&weighting), by, None)
         .map_err(|e| ApiError::invalid("survey", e.to_string()).into_response())?;
     let view = WeightedView {
-        fields: fields.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+        fields: weighting.variables.join(", "),
+        source: described,
         iterations: weighting.iterations,
         max_margin_error: format!("{:.1e}", weighting.max_margin_error),
         tolerance: format!("{:.0e}", weighting.tolerance),
         design_effect: fixed(w["design_effect"].as_f64(), 2),
         effective_n: fixed(w["effective_n"].as_f64(), 1),
         margin_of_error: moe(w["margin_of_error"].as_f64()),
-        population: margins.first().map_or(0, PopulationMargin::people),
         margins: margin_rows(data, &margins, &weights),
     };
     Ok(Ok((w, view)))
@@ -174,8 +232,34 @@ pub async fn page(
     Path(slug): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let actor = caller.actor();
     let choice = ViewChoice::parse(query.as_deref());
+    let source =
+        if choice.weight.is_empty() { WeightSource::Unweighted } else { WeightSource::CallList(choice.weight.clone()) };
+    show(state, caller, slug, choice, source).await
+}
+
+/// The POST of the targets form: the pasted targets and the breakdown shown when it was sent.
+#[derive(serde::Deserialize)]
+pub struct TargetsForm {
+    #[serde(default)]
+    targets: String,
+    #[serde(default)]
+    by: String,
+}
+
+pub async fn weigh_to_pasted(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(form): Form<TargetsForm>,
+) -> Response {
+    let query = serde_urlencoded::to_string([("by", form.by.as_str())]).unwrap_or_default();
+    let choice = ViewChoice::parse(Some(&query));
+    show(state, caller, slug, choice, WeightSource::Pasted(form.targets)).await
+}
+
+async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice, source: WeightSource) -> Response {
+    let actor = caller.actor();
     let program = match state.store().program_by_slug(&actor, &slug).await {
         Ok(p) => p,
         Err(e) => return ApiError::from(e).into_response(),
@@ -198,8 +282,9 @@ pub async fn page(
         Err(e) => return failed(e),
     };
     let (mut weighted, mut weight_refused, mut weighted_report) = (None, None, None);
-    if !choice.weight.is_empty() {
-        match weigh(&state, &caller, &data, &choice.weight, choice.by).await {
+    // A refused request (an unknown field) shows the plain report.
+    if choice.refused.is_none() && !matches!(source, WeightSource::Unweighted) {
+        match weigh(&state, &caller, &data, &source, choice.by).await {
             Ok(Ok((w, view))) => {
                 weighted_report = Some(w);
                 weighted = Some(view);
@@ -209,9 +294,20 @@ pub async fn page(
         }
     }
     // Field names and the outcome only: what the view showed, never a value.
+    let (targets, weighted_to): (Value, Vec<String>) = match &source {
+        WeightSource::Unweighted => (Value::Null, Vec::new()),
+        WeightSource::CallList(fields) => (json!("call_list"), fields.iter().map(|f| f.as_str().to_string()).collect()),
+        WeightSource::Pasted(text) => (
+            json!("pasted"),
+            parse_targets(PASTED, text.as_bytes())
+                .map(|p| p.targets.variables.iter().map(|v| v.name.clone()).collect())
+                .unwrap_or_default(),
+        ),
+    };
     let mut view = serde_json::Map::new();
     view.insert("by".into(), json!(choice.by.map(|f| f.as_str())));
-    view.insert("weighted_to".into(), json!(choice.weight.iter().map(|f| f.as_str()).collect::<Vec<_>>()));
+    view.insert("targets".into(), targets);
+    view.insert("weighted_to".into(), json!(weighted_to));
     view.insert("weighted".into(), json!(weighted.is_some()));
     if let Err(e) =
         state.store().record_survey_view(&actor, &slug, "report_page", data.respondents.len() as u64, view).await
@@ -235,7 +331,16 @@ pub async fn page(
             v
         })
         .unwrap_or_default();
-    let status = if choice.refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let pasted = match source {
+        WeightSource::Pasted(text) => Some(text),
+        _ => None,
+    };
+    // Bad input is 422: an unknown field, or pasted targets that cannot be used.
+    let status = if choice.refused.is_some() || (pasted.is_some() && weight_refused.is_some()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let options = |chosen: &dyn Fn(QuotaField) -> bool| {
         QuotaField::ALL.iter().map(|f| FieldOption { name: f.as_str(), chosen: chosen(*f) }).collect::<Vec<_>>()
     };
@@ -262,6 +367,7 @@ pub async fn page(
         weight_refused,
         weighted,
         by: choice.by.map(QuotaField::as_str),
+        pasted: pasted.unwrap_or_default(),
         // Weighted when the weights could be made, as the analyst asked; else as collected.
         crosstabs: crosstabs(weighted_report.as_ref().unwrap_or(&r)),
     };

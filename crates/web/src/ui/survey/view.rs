@@ -120,12 +120,13 @@ pub struct CrosstabView {
     pub rows: Vec<CrossRow>,
 }
 
-/// One population category beside the sample's shares of it.
+/// One target category beside the sample's shares of it.
 pub struct MarginRow {
     pub field: &'static str,
     pub category: String,
-    pub population: u64,
-    pub population_share: String,
+    /// As given: people in the call list, or the pasted count, percentage or share.
+    pub target: String,
+    pub target_share: String,
     pub respondents: u64,
     pub unweighted_share: String,
     pub weighted_share: String,
