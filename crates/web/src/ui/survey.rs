@@ -388,3 +388,24 @@ fn quotas(r: &Value) -> Vec<(String, u64, u64)> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `by` once, `weight` repeatable (repeats kept once, in order); an empty value is no choice; an
+    /// unknown field is refused by name and then nothing is broken down or weighted.
+    #[test]
+    fn the_query_names_fields_and_an_unknown_one_is_refused() {
+        let c = ViewChoice::parse(Some("by=party&weight=gender&weight=age_band&weight=gender"));
+        assert_eq!(c.by, Some(QuotaField::Party));
+        assert_eq!(c.weight, [QuotaField::Gender, QuotaField::AgeBand]);
+        assert!(c.refused.is_none());
+        let c = ViewChoice::parse(Some("by="));
+        assert!(c.by.is_none() && c.weight.is_empty() && c.refused.is_none());
+        let c = ViewChoice::parse(Some("by=party&weight=shoe_size"));
+        assert!(c.by.is_none() && c.weight.is_empty());
+        assert!(c.refused.unwrap().starts_with("Weight to: `shoe_size` is not a voter field of the report"));
+        assert!(ViewChoice::parse(None).refused.is_none());
+    }
+}
