@@ -187,3 +187,102 @@ pub fn parse_targets(file: &str, bytes: &[u8]) -> Result<ParsedTargets, String> 
     })?;
     Ok(ParsedTargets { targets, rows, lines })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::survey_results::Respondent;
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::{ProgramSettings, ProgramStatus};
+    use clearline_store::{Program, SurveyCase};
+    use clearline_survey::rates::Counts;
+
+    /// Respondents of these (gender, birth year), reported in 2026.
+    fn survey(people: &[(&str, i64)]) -> SurveyData {
+        let respondents = people
+            .iter()
+            .enumerate()
+            .map(|(i, (gender, born))| Respondent {
+                case: SurveyCase {
+                    person_id: i as i64,
+                    attempt_id: i as i64,
+                    disposition: "complete".into(),
+                    attempts: 1,
+                    party: None,
+                    gender: Some((*gender).into()),
+                    race: None,
+                    county: None,
+                    precinct: None,
+                    congressional_district: None,
+                    birth_year: Some(*born),
+                },
+                answers: Default::default(),
+            })
+            .collect();
+        SurveyData {
+            program: Program {
+                id: 1,
+                slug: "poll".into(),
+                name: "Poll".into(),
+                status: ProgramStatus::Finished,
+                settings: ProgramSettings::new(Purpose::Survey, DialMode::Preview, "everyone"),
+                universe_id: 1,
+                vendor_ids: Vec::new(),
+                list_built_at_us: None,
+                script_version_id: None,
+            },
+            script: None,
+            cases: Vec::new(),
+            respondents,
+            counts: Counts::default(),
+            by_disposition: Default::default(),
+            year: 2026,
+        }
+    }
+
+    fn targets(csv: &str) -> Targets {
+        parse_targets("targets", format!("variable,category,target\n{csv}").as_bytes()).unwrap().targets
+    }
+
+    #[test]
+    fn respondents_are_raked_to_margins_they_can_meet() {
+        let data = survey(&[("F", 2000), ("F", 1950), ("F", 1950), ("M", 2000), ("M", 1950), ("M", 1950)]);
+        let (weights, weighting) =
+            rake_respondents(&data, &targets("gender,F,52\ngender,M,48\nage_band,18-29,50\nage_band,65+,50\n"))
+                .unwrap();
+        assert!(weighting.converged && weighting.max_margin_error < 1e-6);
+        let f: f64 = weights[..3].iter().sum::<f64>() / weights.iter().sum::<f64>();
+        assert!((f - 0.52).abs() < 1e-6, "{f}");
+        let young = (weights[0] + weights[3]) / weights.iter().sum::<f64>();
+        assert!((young - 0.5).abs() < 1e-6, "{young}");
+    }
+
+    /// Every way margins fail is named: never a result that says converged when it is not.
+    #[test]
+    fn margins_that_cannot_be_met_say_why() {
+        // Gender and age coincide in the sample (every woman is young): 52 % women and 20 % young
+        // cannot both hold, so raking runs out of sweeps.
+        let data = survey(&[("F", 2000), ("F", 2000), ("M", 1950), ("M", 1950)]);
+        let err = rake_respondents(&data, &targets("gender,F,52\ngender,M,48\nage_band,18-29,20\nage_band,65+,80\n"))
+            .unwrap_err();
+        assert!(
+            matches!(err, WeightingError::NotConverged { iterations: 1000, max_margin_error } if max_margin_error > 1e-6)
+        );
+        assert!(err.to_string().starts_with("raking did not converge in 1000 sweeps (largest margin error"), "{err}");
+        // A target category nobody is in: an empty cell.
+        let err = rake_respondents(&data, &targets("gender,F,50\ngender,M,40\ngender,X,10\n")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "variable `gender`, category `X` has a target but no respondents (an empty cell: no weighting can meet it)"
+        );
+        // A respondent whose value has no target: named by variable and the targets, not the value.
+        let err = rake_respondents(&data, &targets("gender,F,1\n")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a respondent's `gender` has no target (the targets for `gender` are: F; `unknown` is a voter without the field)"
+        );
+        let err = rake_respondents(&data, &targets("shoe_size,9,1\n")).unwrap_err();
+        assert!(err.to_string().starts_with("`shoe_size` is not a voter field of the report"), "{err}");
+        assert!(matches!(rake_respondents(&survey(&[]), &targets("gender,F,1\n")), Err(WeightingError::NoRespondents)));
+    }
+}
