@@ -794,15 +794,17 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
 
     // The same margins pasted into the targets form weigh the same; impossible targets say why (422).
     let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
-    let post = |targets: &str| {
-        let url = format!("{base}/programs/{SURVEY}/survey");
-        let form = [("csrf", csrf.clone()), ("by", "party".to_string()), ("targets", targets.to_string())];
+    // Multipart (the form also takes a file), so the CSRF token rides in the query, as on the import forms.
+    let send = |form: reqwest::multipart::Form| {
+        let url = format!("{base}/programs/{SURVEY}/survey?csrf={csrf}");
         let client = client.clone();
         rt.block_on(async move {
-            let r = client.post(url).form(&form).send().await.unwrap();
+            let r = client.post(url).multipart(form).send().await.unwrap();
             (r.status().as_u16(), r.text().await.unwrap())
         })
     };
+    let post =
+        |targets: &str| send(reqwest::multipart::Form::new().text("by", "party").text("targets", targets.to_string()));
     let pasted: String = std::fs::read_to_string(&targets).unwrap();
     let (status, same) = post(&pasted);
     assert_eq!(status, 200, "{same}");
@@ -810,6 +812,13 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
     assert_eq!(text_of(&same, "topline-direction"), topline);
     assert_eq!(text_of(&same, "survey-weighted-deff"), text_of(&page, "survey-weighted-deff"));
     assert_eq!(text_of(&same, "crosstab-direction"), table);
+    // Uploaded as a file instead: the same weights, named as the file.
+    let file = reqwest::multipart::Part::bytes(pasted.clone().into_bytes()).file_name("targets.csv");
+    let (status, uploaded) =
+        send(reqwest::multipart::Form::new().text("by", "party").text("targets", "").part("targets_file", file));
+    assert_eq!(status, 200, "{uploaded}");
+    assert!(text_of(&uploaded, "survey-summary").contains("Weighted to the uploaded targets file on gender"));
+    assert_eq!(text_of(&uploaded, "topline-direction"), topline);
     let genders_seen: Vec<&str> = margins.iter().filter(|m| m.3 > 0).map(|m| m.1.as_str()).collect();
     let mut with_empty = "variable,category,target\n".to_string();
     for g in &genders_seen {
@@ -843,7 +852,7 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
         .filter(|e| e["action"] == "survey.report_page")
         .collect();
-    assert_eq!(views.len(), 10, "{views:?}");
+    assert_eq!(views.len(), 11, "{views:?}");
     let pasted_view = &views[4];
     let detail = if pasted_view["details"].is_object() { &pasted_view["details"] } else { &pasted_view["detail"] };
     assert_eq!(
@@ -852,6 +861,10 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
         "{pasted_view}"
     );
     assert_eq!(detail["weighted_to"], serde_json::json!(["gender"]));
+    let uploaded_view = &views[5];
+    let detail =
+        if uploaded_view["details"].is_object() { &uploaded_view["details"] } else { &uploaded_view["detail"] };
+    assert_eq!(detail["targets"], "uploaded", "{uploaded_view}");
     let last = &views[3];
     let detail = if last["details"].is_object() { &last["details"] } else { &last["detail"] };
     assert_eq!(detail["by"], "party", "{last}");

@@ -8,8 +8,9 @@
 //! `weight=FIELD` (repeatable) rakes the respondents to the margins of the program's own call list on
 //! those fields (`clearline_ingest::survey_weights`, the CLI's implementation too). Weighted toplines
 //! stand beside the unweighted; margins that cannot be met say why, and the results stay unweighted.
-//! A POST of the same page weights to targets the analyst pastes instead (`variable,category,target`,
-//! the CLI's `--weight-targets` format; population aggregates, kept out of the URL all the same).
+//! A POST of the same page weights to targets the analyst pastes or uploads instead
+//! (`variable,category,target`, the CLI's `--weight-targets` format; population aggregates, kept out
+//! of the URL all the same).
 
 mod view;
 
@@ -18,10 +19,9 @@ use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use clearline_core::program::QuotaField;
 use clearline_ingest::survey_results::{field_value, load, parse_field, report, SurveyData, SurveyError};
 use clearline_ingest::survey_weights::Targets;
@@ -174,12 +174,23 @@ enum WeightSource {
     Unweighted,
     /// The margins of the program's call list on these fields.
     CallList(Vec<QuotaField>),
-    /// `variable,category,target` text the analyst pasted.
-    Pasted(String),
+    /// `variable,category,target` text the analyst pasted (`uploaded`: sent as a file instead).
+    Given {
+        text: Vec<u8>,
+        uploaded: bool,
+    },
 }
 
-/// What the pasted targets are called in messages.
-const PASTED: &str = "the pasted targets";
+impl WeightSource {
+    /// What given targets are called in messages.
+    fn name(uploaded: bool) -> &'static str {
+        if uploaded {
+            "the uploaded targets file"
+        } else {
+            "the pasted targets"
+        }
+    }
+}
 
 /// Weights to the source's targets: the weighted report and the page's view of the weights, or why they
 /// cannot be made (a store failure is the outer error).
@@ -201,8 +212,8 @@ async fn weigh(
             Ok(Err(e)) => return Ok(Err(e.to_string())),
             Err(e) => return Err(ApiError::from(e).into_response()),
         },
-        WeightSource::Pasted(text) => match parse_targets(PASTED, text.as_bytes()) {
-            Ok(parsed) => (from_targets(&parsed.targets), parsed.targets, PASTED.to_string()),
+        WeightSource::Given { text, uploaded } => match parse_targets(WeightSource::name(*uploaded), text) {
+            Ok(parsed) => (from_targets(&parsed.targets), parsed.targets, WeightSource::name(*uploaded).to_string()),
             Err(e) => return Ok(Err(e)),
         },
     };
@@ -238,24 +249,43 @@ pub async fn page(
     show(state, caller, slug, choice, source).await
 }
 
-/// The POST of the targets form: the pasted targets and the breakdown shown when it was sent.
-#[derive(serde::Deserialize)]
-pub struct TargetsForm {
-    #[serde(default)]
-    targets: String,
-    #[serde(default)]
-    by: String,
-}
-
-pub async fn weigh_to_pasted(
+/// The POST of the targets form (multipart, for the file): the pasted text or the uploaded file (a
+/// file wins when both are sent) and the breakdown shown when it was sent.
+pub async fn weigh_to_given(
     State(state): State<AppState>,
     caller: Caller,
     Path(slug): Path<String>,
-    Form(form): Form<TargetsForm>,
+    mut form: Multipart,
 ) -> Response {
-    let query = serde_urlencoded::to_string([("by", form.by.as_str())]).unwrap_or_default();
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text()).into_response();
+    let (mut by, mut pasted, mut file) = (String::new(), Vec::new(), Vec::new());
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return bad(e),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return bad(e),
+        };
+        match name.as_str() {
+            "by" => by = String::from_utf8_lossy(&bytes).into_owned(),
+            "targets" => pasted = bytes,
+            // A file input left empty still sends an empty part.
+            "targets_file" if !bytes.is_empty() => file = bytes,
+            _ => {}
+        }
+    }
+    let query = serde_urlencoded::to_string([("by", by.as_str())]).unwrap_or_default();
     let choice = ViewChoice::parse(Some(&query));
-    show(state, caller, slug, choice, WeightSource::Pasted(form.targets)).await
+    let source = if file.is_empty() {
+        WeightSource::Given { text: pasted, uploaded: false }
+    } else {
+        WeightSource::Given { text: file, uploaded: true }
+    };
+    show(state, caller, slug, choice, source).await
 }
 
 async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice, source: WeightSource) -> Response {
@@ -297,9 +327,9 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
     let (targets, weighted_to): (Value, Vec<String>) = match &source {
         WeightSource::Unweighted => (Value::Null, Vec::new()),
         WeightSource::CallList(fields) => (json!("call_list"), fields.iter().map(|f| f.as_str().to_string()).collect()),
-        WeightSource::Pasted(text) => (
-            json!("pasted"),
-            parse_targets(PASTED, text.as_bytes())
+        WeightSource::Given { text, uploaded } => (
+            json!(if *uploaded { "uploaded" } else { "pasted" }),
+            parse_targets(WeightSource::name(*uploaded), text)
                 .map(|p| p.targets.variables.iter().map(|v| v.name.clone()).collect())
                 .unwrap_or_default(),
         ),
@@ -331,12 +361,14 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
             v
         })
         .unwrap_or_default();
-    let pasted = match source {
-        WeightSource::Pasted(text) => Some(text),
-        _ => None,
+    // Pasted text goes back into the form (an uploaded file is not kept).
+    let (given, pasted) = match source {
+        WeightSource::Given { text, uploaded: false } => (true, String::from_utf8_lossy(&text).into_owned()),
+        WeightSource::Given { uploaded: true, .. } => (true, String::new()),
+        _ => (false, String::new()),
     };
-    // Bad input is 422: an unknown field, or pasted targets that cannot be used.
-    let status = if choice.refused.is_some() || (pasted.is_some() && weight_refused.is_some()) {
+    // Bad input is 422: an unknown field, or given targets that cannot be used.
+    let status = if choice.refused.is_some() || (given && weight_refused.is_some()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -367,7 +399,7 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
         weight_refused,
         weighted,
         by: choice.by.map(QuotaField::as_str),
-        pasted: pasted.unwrap_or_default(),
+        pasted,
         // Weighted when the weights could be made, as the analyst asked; else as collected.
         crosstabs: crosstabs(weighted_report.as_ref().unwrap_or(&r)),
     };
