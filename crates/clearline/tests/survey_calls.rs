@@ -316,246 +316,6 @@ fn a_survey_run_records_encrypted_answers_and_reports_rates_toplines_and_the_dis
     the_report_page_shows_the_clis_crosstabs_and_weights(d, &r);
 }
 
-#[test]
-fn a_full_quota_cell_is_no_longer_dialed() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    ok(d, &["demo", "--no-serve", "--voters", "0"]);
-    let party = parties(d, "500");
-    let file = d.join("nc.txt");
-    ok(d, &["--as", DATA, "import", "voters", "--campaign", "demo", "--layout", "nc", file.to_str().unwrap()]);
-    ok(d, &["--as", PM, "universe", "save", "--name", "all", r#"{"op":"all","filters":[]}"#]);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/scripts/survey.script");
-    ok(
-        d,
-        &[
-            "--as",
-            PM,
-            "script",
-            "new",
-            "quota-survey",
-            "--campaign",
-            "demo",
-            "--file",
-            script,
-            "--name",
-            "Q",
-            "--purpose",
-            "survey",
-            "--dial-mode",
-            "preview",
-        ],
-    );
-    ok(d, &["--as", PM, "script", "submit", "quota-survey", "1", "--campaign", "demo"]);
-    ok(d, &["--as", "scripts@demo.clearline.test", "script", "approve", "quota-survey", "1", "--campaign", "demo"]);
-    // A bad quota is refused, naming the field.
-    let bad = run(
-        d,
-        &[
-            "--as",
-            PM,
-            "program",
-            "create",
-            SURVEY,
-            "--name",
-            "Q",
-            "--universe",
-            "all",
-            "--purpose",
-            "survey",
-            "--dial-mode",
-            "preview",
-            "--quota",
-            "shoe=9:3",
-        ],
-    );
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("quotas"), "{}", stderr(&bad));
-    const QUOTA: usize = 4;
-    let quota = format!("party=DEM:{QUOTA}");
-    ok(
-        d,
-        &[
-            "--as",
-            PM,
-            "program",
-            "create",
-            SURVEY,
-            "--name",
-            "Quota survey",
-            "--universe",
-            "all",
-            "--purpose",
-            "survey",
-            "--dial-mode",
-            "preview",
-            "--window",
-            "09:00-20:30",
-            "--caller-id",
-            "+19195550100",
-            "--caller-id-authorized",
-            "--not-recorded",
-            "--vendor",
-            "granite-calls=100",
-            "--quota",
-            &quota,
-        ],
-    );
-    ok(d, &["--as", PM, "program", "build-list", SURVEY]);
-    ok(d, &["--as", PM, "program", "attach-script", SURVEY, "--script", "quota-survey", "--version", "1"]);
-    ok(d, &["--as", PM, "program", "start", SURVEY]);
-    // One agent, preview: the call that fills the cell is the only one in flight, so the cell ends
-    // with exactly its quota (with more lines the bound is the quota plus the calls in flight then —
-    // the store's contract test).
-    ok(
-        d,
-        &[
-            "--as",
-            PM,
-            "--json",
-            "program",
-            "simulate",
-            SURVEY,
-            "--agents",
-            "1",
-            "--minutes",
-            "300",
-            "--answer-rate",
-            "0.7",
-            "--start",
-            DAY_ONE,
-        ],
-    );
-    let csv_path = d.join("results.csv");
-    ok(d, &["--as", DATA, "export", "results", "--program", SURVEY, "-o", csv_path.to_str().unwrap()]);
-    let rows = read_csv(&csv_path);
-    let dem = |r: &BTreeMap<String, String>| party.get(&r["voter_id"]).is_some_and(|p| p == "DEM");
-    let dem_completes: Vec<&BTreeMap<String, String>> =
-        rows.iter().filter(|r| dem(r) && r["disposition"] == "complete").collect();
-    assert_eq!(dem_completes.len(), QUOTA, "exactly the quota");
-    let time = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
-    let filled_at = dem_completes.iter().map(|r| time(&r["ended_at"])).max().unwrap();
-    // Nothing dialed to the cell after it filled (the filling call's result is written before the
-    // agent's next dial); others go on being called.
-    assert!(
-        rows.iter().filter(|r| dem(r)).all(|r| time(&r["dialed_at"]) <= filled_at),
-        "a DEM voter dialed after the cell filled"
-    );
-    let after: Vec<_> = rows.iter().filter(|r| time(&r["dialed_at"]) > filled_at).collect();
-    assert!(after.len() > 10, "the rest of the list is still dialed: {}", after.len());
-    assert!(rows.iter().filter(|r| !dem(r) && r["disposition"] == "complete").count() > QUOTA);
-    // The report shows the cell at its quota.
-    let r = ok_json(run(d, &["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY]));
-    assert_eq!(r["quotas"][0]["cell"], quota.as_str());
-    assert_eq!(n(&r["quotas"][0]["completes"]) as usize, QUOTA);
-}
-
-/// The same survey on PostgreSQL: the report's rates match clearline-survey's on the stored
-/// dispositions, the disclosure and the export read back, and no answer is in the clear in a dump.
-#[test]
-fn a_survey_on_postgres_reports_the_same_way_and_keeps_answers_encrypted() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    if !runtime.block_on(clearline_store::testing::postgres_available()) {
-        return;
-    }
-    let url = clearline_store::testing::postgres_url();
-    let schema = clearline_store::testing::unique_schema("survey");
-    let dir = tempfile::tempdir().unwrap();
-    let pg = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--database-url")
-            .arg(&url)
-            .args(args)
-            .env("CLEARLINE_POSTGRES_SCHEMA", &schema)
-            .env_remove("CLEARLINE_MASTER_KEY")
-            .output()
-            .unwrap()
-    };
-    let ok_pg = |args: &[&str]| {
-        let out = pg(args);
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        out
-    };
-    ok_pg(&["demo", "--no-serve", "--voters", "300"]);
-    ok_pg(&["--as", PM, "program", "start", SURVEY]);
-    ok_pg(&[
-        "--as",
-        PM,
-        "--json",
-        "program",
-        "simulate",
-        SURVEY,
-        "--agents",
-        "3",
-        "--minutes",
-        "60",
-        "--answer-rate",
-        "0.5",
-        "--start",
-        DAY_ONE,
-    ]);
-    let attempts: Value =
-        serde_json::from_slice(&ok_pg(&["--as", PM, "--json", "program", "attempts", SURVEY]).stdout).unwrap();
-    let mut last: BTreeMap<i64, (i64, String)> = BTreeMap::new();
-    for a in attempts.as_array().unwrap() {
-        let entry = last.entry(n(&a["person_id"])).or_insert((0, String::new()));
-        if n(&a["id"]) > entry.0 {
-            *entry = (n(&a["id"]), a["disposition"].as_str().unwrap().to_string());
-        }
-    }
-    let mut counts = Counts::default();
-    for (_, code) in last.values() {
-        counts.add(parse_aapor_code(Disposition::from_code(code).unwrap().aapor_code()).unwrap(), 1.0);
-    }
-    let expected = outcome_rates(&counts, Eligibility::Given(0.8)).unwrap();
-    let r: Value = serde_json::from_slice(
-        &ok_pg(&["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY, "--by", "age_band", "--e", "0.8"])
-            .stdout,
-    )
-    .unwrap();
-    assert_eq!(n(&r["cases"]) as usize, last.len());
-    for (name, value) in expected.by_name() {
-        assert_eq!(
-            r["aapor"]["rates"][name].as_f64().map(|v| (v * 1e12).round()),
-            value.map(|v| (v * 1e12).round()),
-            "{name}"
-        );
-    }
-    assert_eq!(r["aapor"]["e_method"], "given");
-    let completes = last.values().filter(|(_, c)| c == "complete").count();
-    assert_eq!(n(&r["respondents"]) as usize, completes);
-    assert!(completes > 0);
-    let md = stdout(&ok_pg(&["--as", ANALYST, "survey", "disclosure", "--program", SURVEY]));
-    assert!(
-        md.contains("Field dates: 2026-10-20") && md.contains(&format!("complete interviews: {completes}")),
-        "{md}"
-    );
-    let csv_path = dir.path().join("results.csv");
-    ok_pg(&["--as", DATA, "export", "results", "--program", SURVEY, "-o", csv_path.to_str().unwrap()]);
-    let rows = read_csv(&csv_path);
-    assert_eq!(
-        rows.iter().filter(|r| r["disposition"] == "complete" && r["answer_consent"] == "yes").count(),
-        completes
-    );
-    // No answer text in a dump of the schema (bytea dumps as hex: look for that too).
-    let (user_host, db) = url.trim_start_matches("postgres://").rsplit_once('/').unwrap();
-    let (user, host_port) = user_host.split_once('@').unwrap();
-    let (host, port) = host_port.split_once(':').unwrap_or((host_port, "5432"));
-    let dump = std::process::Command::new("pg_dump")
-        .args(["-h", host, "-p", port, "-U", user, "-n", &schema, "--data-only", db])
-        .output()
-        .expect("pg_dump runs");
-    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
-    for plain in ["More bus routes", "Lower property taxes", "{\"choice\":\"yes\"}"] {
-        let hex: String = plain.bytes().map(|b| format!("{b:02x}")).collect();
-        for needle in [plain.to_string(), hex] {
-            assert!(!dump.stdout.windows(needle.len()).any(|w| w == needle.as_bytes()), "{plain:?} in the dump");
-        }
-    }
-}
-
 /// `clearline serve` on an existing data directory, killed on drop.
 struct Served(std::process::Child, String);
 
@@ -874,4 +634,244 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
     let refused = &views[2];
     let detail = if refused["details"].is_object() { &refused["details"] } else { &refused["detail"] };
     assert_eq!((detail["weighted_to"][0].as_str(), detail["weighted"].as_bool()), (Some("precinct"), Some(false)));
+}
+
+#[test]
+fn a_full_quota_cell_is_no_longer_dialed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["demo", "--no-serve", "--voters", "0"]);
+    let party = parties(d, "500");
+    let file = d.join("nc.txt");
+    ok(d, &["--as", DATA, "import", "voters", "--campaign", "demo", "--layout", "nc", file.to_str().unwrap()]);
+    ok(d, &["--as", PM, "universe", "save", "--name", "all", r#"{"op":"all","filters":[]}"#]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/scripts/survey.script");
+    ok(
+        d,
+        &[
+            "--as",
+            PM,
+            "script",
+            "new",
+            "quota-survey",
+            "--campaign",
+            "demo",
+            "--file",
+            script,
+            "--name",
+            "Q",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+        ],
+    );
+    ok(d, &["--as", PM, "script", "submit", "quota-survey", "1", "--campaign", "demo"]);
+    ok(d, &["--as", "scripts@demo.clearline.test", "script", "approve", "quota-survey", "1", "--campaign", "demo"]);
+    // A bad quota is refused, naming the field.
+    let bad = run(
+        d,
+        &[
+            "--as",
+            PM,
+            "program",
+            "create",
+            SURVEY,
+            "--name",
+            "Q",
+            "--universe",
+            "all",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+            "--quota",
+            "shoe=9:3",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("quotas"), "{}", stderr(&bad));
+    const QUOTA: usize = 4;
+    let quota = format!("party=DEM:{QUOTA}");
+    ok(
+        d,
+        &[
+            "--as",
+            PM,
+            "program",
+            "create",
+            SURVEY,
+            "--name",
+            "Quota survey",
+            "--universe",
+            "all",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "preview",
+            "--window",
+            "09:00-20:30",
+            "--caller-id",
+            "+19195550100",
+            "--caller-id-authorized",
+            "--not-recorded",
+            "--vendor",
+            "granite-calls=100",
+            "--quota",
+            &quota,
+        ],
+    );
+    ok(d, &["--as", PM, "program", "build-list", SURVEY]);
+    ok(d, &["--as", PM, "program", "attach-script", SURVEY, "--script", "quota-survey", "--version", "1"]);
+    ok(d, &["--as", PM, "program", "start", SURVEY]);
+    // One agent, preview: the call that fills the cell is the only one in flight, so the cell ends
+    // with exactly its quota (with more lines the bound is the quota plus the calls in flight then —
+    // the store's contract test).
+    ok(
+        d,
+        &[
+            "--as",
+            PM,
+            "--json",
+            "program",
+            "simulate",
+            SURVEY,
+            "--agents",
+            "1",
+            "--minutes",
+            "300",
+            "--answer-rate",
+            "0.7",
+            "--start",
+            DAY_ONE,
+        ],
+    );
+    let csv_path = d.join("results.csv");
+    ok(d, &["--as", DATA, "export", "results", "--program", SURVEY, "-o", csv_path.to_str().unwrap()]);
+    let rows = read_csv(&csv_path);
+    let dem = |r: &BTreeMap<String, String>| party.get(&r["voter_id"]).is_some_and(|p| p == "DEM");
+    let dem_completes: Vec<&BTreeMap<String, String>> =
+        rows.iter().filter(|r| dem(r) && r["disposition"] == "complete").collect();
+    assert_eq!(dem_completes.len(), QUOTA, "exactly the quota");
+    let time = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    let filled_at = dem_completes.iter().map(|r| time(&r["ended_at"])).max().unwrap();
+    // Nothing dialed to the cell after it filled (the filling call's result is written before the
+    // agent's next dial); others go on being called.
+    assert!(
+        rows.iter().filter(|r| dem(r)).all(|r| time(&r["dialed_at"]) <= filled_at),
+        "a DEM voter dialed after the cell filled"
+    );
+    let after: Vec<_> = rows.iter().filter(|r| time(&r["dialed_at"]) > filled_at).collect();
+    assert!(after.len() > 10, "the rest of the list is still dialed: {}", after.len());
+    assert!(rows.iter().filter(|r| !dem(r) && r["disposition"] == "complete").count() > QUOTA);
+    // The report shows the cell at its quota.
+    let r = ok_json(run(d, &["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY]));
+    assert_eq!(r["quotas"][0]["cell"], quota.as_str());
+    assert_eq!(n(&r["quotas"][0]["completes"]) as usize, QUOTA);
+}
+
+/// The same survey on PostgreSQL: the report's rates match clearline-survey's on the stored
+/// dispositions, the disclosure and the export read back, and no answer is in the clear in a dump.
+#[test]
+fn a_survey_on_postgres_reports_the_same_way_and_keeps_answers_encrypted() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    if !runtime.block_on(clearline_store::testing::postgres_available()) {
+        return;
+    }
+    let url = clearline_store::testing::postgres_url();
+    let schema = clearline_store::testing::unique_schema("survey");
+    let dir = tempfile::tempdir().unwrap();
+    let pg = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--database-url")
+            .arg(&url)
+            .args(args)
+            .env("CLEARLINE_POSTGRES_SCHEMA", &schema)
+            .env_remove("CLEARLINE_MASTER_KEY")
+            .output()
+            .unwrap()
+    };
+    let ok_pg = |args: &[&str]| {
+        let out = pg(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    ok_pg(&["demo", "--no-serve", "--voters", "300"]);
+    ok_pg(&["--as", PM, "program", "start", SURVEY]);
+    ok_pg(&[
+        "--as",
+        PM,
+        "--json",
+        "program",
+        "simulate",
+        SURVEY,
+        "--agents",
+        "3",
+        "--minutes",
+        "60",
+        "--answer-rate",
+        "0.5",
+        "--start",
+        DAY_ONE,
+    ]);
+    let attempts: Value =
+        serde_json::from_slice(&ok_pg(&["--as", PM, "--json", "program", "attempts", SURVEY]).stdout).unwrap();
+    let mut last: BTreeMap<i64, (i64, String)> = BTreeMap::new();
+    for a in attempts.as_array().unwrap() {
+        let entry = last.entry(n(&a["person_id"])).or_insert((0, String::new()));
+        if n(&a["id"]) > entry.0 {
+            *entry = (n(&a["id"]), a["disposition"].as_str().unwrap().to_string());
+        }
+    }
+    let mut counts = Counts::default();
+    for (_, code) in last.values() {
+        counts.add(parse_aapor_code(Disposition::from_code(code).unwrap().aapor_code()).unwrap(), 1.0);
+    }
+    let expected = outcome_rates(&counts, Eligibility::Given(0.8)).unwrap();
+    let r: Value = serde_json::from_slice(
+        &ok_pg(&["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY, "--by", "age_band", "--e", "0.8"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(n(&r["cases"]) as usize, last.len());
+    for (name, value) in expected.by_name() {
+        assert_eq!(
+            r["aapor"]["rates"][name].as_f64().map(|v| (v * 1e12).round()),
+            value.map(|v| (v * 1e12).round()),
+            "{name}"
+        );
+    }
+    assert_eq!(r["aapor"]["e_method"], "given");
+    let completes = last.values().filter(|(_, c)| c == "complete").count();
+    assert_eq!(n(&r["respondents"]) as usize, completes);
+    assert!(completes > 0);
+    let md = stdout(&ok_pg(&["--as", ANALYST, "survey", "disclosure", "--program", SURVEY]));
+    assert!(
+        md.contains("Field dates: 2026-10-20") && md.contains(&format!("complete interviews: {completes}")),
+        "{md}"
+    );
+    let csv_path = dir.path().join("results.csv");
+    ok_pg(&["--as", DATA, "export", "results", "--program", SURVEY, "-o", csv_path.to_str().unwrap()]);
+    let rows = read_csv(&csv_path);
+    assert_eq!(
+        rows.iter().filter(|r| r["disposition"] == "complete" && r["answer_consent"] == "yes").count(),
+        completes
+    );
+    // No answer text in a dump of the schema (bytea dumps as hex: look for that too).
+    let (user_host, db) = url.trim_start_matches("postgres://").rsplit_once('/').unwrap();
+    let (user, host_port) = user_host.split_once('@').unwrap();
+    let (host, port) = host_port.split_once(':').unwrap_or((host_port, "5432"));
+    let dump = std::process::Command::new("pg_dump")
+        .args(["-h", host, "-p", port, "-U", user, "-n", &schema, "--data-only", db])
+        .output()
+        .expect("pg_dump runs");
+    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+    for plain in ["More bus routes", "Lower property taxes", "{\"choice\":\"yes\"}"] {
+        let hex: String = plain.bytes().map(|b| format!("{b:02x}")).collect();
+        for needle in [plain.to_string(), hex] {
+            assert!(!dump.stdout.windows(needle.len()).any(|w| w == needle.as_bytes()), "{plain:?} in the dump");
+        }
+    }
 }
