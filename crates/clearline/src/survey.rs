@@ -8,6 +8,7 @@
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Subcommand};
+use clearline_ingest::survey_weights::{csv_error_message, parse_targets};
 use clearline_survey::rake::{rake, Margin, RakeError, RakeOptions};
 use clearline_survey::rates::{outcome_rates, parse_aapor_code, Counts, Eligibility};
 use clearline_survey::stats::kish;
@@ -91,19 +92,7 @@ fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
 
 /// A CSV error as "FILE line N: reason", without the record's contents.
 fn csv_error(file: &str, e: &csv::Error) -> anyhow::Error {
-    let line = e.position().map(|p| p.line());
-    let reason = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("{len} fields where the header has {expected_len}")
-        }
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
-        csv::ErrorKind::Io(_) => "cannot be read".to_string(),
-        _ => "not valid CSV".to_string(),
-    };
-    match line {
-        Some(line) => anyhow!("{file} line {line}: {reason}"),
-        None => anyhow!("{file}: {reason}"),
-    }
+    anyhow!(csv_error_message(file, e))
 }
 
 fn header_names(file: &str, reader: &mut csv::Reader<&[u8]>) -> anyhow::Result<Vec<String>> {
@@ -178,41 +167,13 @@ struct Summary {
     weight_sum: f64,
 }
 
-/// A targets CSV (`variable,category,target`): the targets, and each row with its line.
+/// A targets CSV (`variable,category,target`): the targets, and each row with its line
+/// (`clearline_ingest::survey_weights::parse_targets`, which the report page reads pasted targets with).
 #[allow(clippy::type_complexity)]
 pub(crate) fn read_targets(path: &Path) -> anyhow::Result<(Targets, Vec<(String, String, f64)>, Vec<u64>)> {
-    let tfile = path.display().to_string();
     let bytes = read_input(path)?;
-    let mut reader = csv_reader(&bytes);
-    let header = header_names(&tfile, &mut reader)?;
-    if header != ["variable", "category", "target"] {
-        bail!("{tfile} line 1: the header must be variable,category,target");
-    }
-    let mut rows: Vec<(String, String, f64)> = Vec::new();
-    let mut lines: Vec<u64> = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(&tfile, &e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        let value = record[2]
-            .trim()
-            .parse::<f64>()
-            .map_err(|_| anyhow!("{tfile} line {line}, field `target`: not a number"))?;
-        rows.push((record[0].to_string(), record[1].to_string(), value));
-        lines.push(line);
-    }
-    let targets = Targets::new(rows.iter().map(|(v, c, t)| (v.as_str(), c.as_str(), *t))).map_err(|e| {
-        let field = match &e {
-            clearline_survey::TargetError::EmptyVariable { .. } => ", field `variable`",
-            clearline_survey::TargetError::EmptyCategory { .. } => ", field `category`",
-            clearline_survey::TargetError::BadValue { .. } => ", field `target`",
-            _ => "",
-        };
-        match e.row() {
-            Some(row) => anyhow!("{tfile} line {}{field}: {e}", lines[row]),
-            None => anyhow!("{tfile}: {e}"),
-        }
-    })?;
-    Ok((targets, rows, lines))
+    let parsed = parse_targets(&path.display().to_string(), &bytes).map_err(|e| anyhow!(e))?;
+    Ok((parsed.targets, parsed.rows, parsed.lines))
 }
 
 fn weight(args: WeightArgs, json: bool) -> anyhow::Result<ExitCode> {

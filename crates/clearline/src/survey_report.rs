@@ -13,9 +13,9 @@ use clap::Args;
 use clearline_core::script::walk::questions;
 use clearline_core::Actor;
 use clearline_ingest::survey_results::kind_name;
-pub use clearline_ingest::survey_results::{field_value, report, SurveyData, Weighting};
+pub use clearline_ingest::survey_results::{report, SurveyData, Weighting};
+use clearline_ingest::survey_weights::{rake_respondents, WeightingError};
 use clearline_store::Store;
-use clearline_survey::rake::{rake, RakeOptions};
 use clearline_survey::rates::{outcome_rates, Eligibility};
 use clearline_survey::stats::kish;
 use serde_json::Value;
@@ -66,47 +66,17 @@ pub fn parse_field(name: &str) -> anyhow::Result<clearline_core::program::QuotaF
     clearline_ingest::survey_results::parse_field(name).map_err(|e| anyhow::anyhow!(e))
 }
 
-/// The respondents' weights: raked to `targets` when given, else 1 each.
+/// The respondents' weights: raked to `targets` when given, else 1 each
+/// (`clearline_ingest::survey_weights`, the page's implementation too).
 pub fn weights(data: &SurveyData, targets: Option<&PathBuf>) -> anyhow::Result<(Vec<f64>, Option<Weighting>)> {
     let n = data.respondents.len();
     let Some(path) = targets else { return Ok((vec![1.0; n], None)) };
     let (targets, _, _) = read_targets(path)?;
-    if n == 0 {
-        anyhow::bail!("no respondents to weight");
+    match rake_respondents(data, &targets) {
+        Ok((weights, weighting)) => Ok((weights, Some(weighting))),
+        Err(e @ WeightingError::NoRespondents) => Err(anyhow::anyhow!("{e}")),
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
     }
-    let mut margins = Vec::new();
-    for (i, v) in targets.variables.iter().enumerate() {
-        let field = parse_field(&v.name).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let values: Vec<String> = data.respondents.iter().map(|r| field_value(&r.case, field, data.year)).collect();
-        let margin = targets.margin(i, values.iter().map(String::as_str)).map_err(|_| {
-            anyhow::anyhow!(
-                "{}: a respondent's `{}` has no target (the targets for `{}` are: {}; `unknown` is a voter without the field)",
-                path.display(),
-                v.name,
-                v.name,
-                v.categories.join(", ")
-            )
-        })?;
-        margins.push(margin);
-    }
-    let options = RakeOptions::default();
-    let raked = rake(&margins, None, &options).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    if !raked.converged {
-        anyhow::bail!(
-            "{}: raking did not converge in {} sweeps (largest margin error {:.3e})",
-            path.display(),
-            raked.iterations,
-            raked.max_margin_error
-        );
-    }
-    let weighting = Weighting {
-        variables: targets.variables.iter().map(|v| v.name.clone()).collect(),
-        converged: raked.converged,
-        iterations: raked.iterations,
-        tolerance: options.tolerance,
-        max_margin_error: raked.max_margin_error,
-    };
-    Ok((raked.weights, Some(weighting)))
 }
 
 fn pct(v: Option<f64>) -> String {

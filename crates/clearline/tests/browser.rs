@@ -740,6 +740,23 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     assert!(!body.contains("buses"), "open answers stay in the export, not on the page");
     browser.screenshot(screenshot_dir().join("survey-results.png")).await;
     browser.assert_accessible("the survey results page").await;
+    // With the form, broken down by party and weighted to the call list's gender margins: the crosstab
+    // (one column, the respondent's party, n = 1), and the weights — or, as one respondent cannot meet
+    // a population of several genders, the reason they cannot be made.
+    let by = browser.wait_for_css("#survey-by").await;
+    by.select_by_value("party").await.unwrap();
+    browser.click("#survey-view input[name='weight'][value='gender']").await;
+    browser.submit_and_wait("#survey-view button[type='submit']").await;
+    let crosstab = browser.wait_for_css("#crosstab-consent").await.text().await.unwrap();
+    assert!(crosstab.contains("(n = 1)") && crosstab.contains("Yes 100.0 %"), "{crosstab}");
+    let summary = browser.wait_for_css("#survey-summary").await.text().await.unwrap();
+    let body = browser.body_text().await;
+    assert!(
+        summary.contains("Weighted to the call list's population") || body.contains("These targets cannot be met"),
+        "{body}"
+    );
+    assert!(!body.contains("buses"), "open answers stay off the page in every view");
+    browser.assert_accessible("the survey results page by party, weighted").await;
     browser.close().await;
 }
 

@@ -312,6 +312,328 @@ fn a_survey_run_records_encrypted_answers_and_reports_rates_toplines_and_the_dis
         "each report (a refused one is none)"
     );
     assert_eq!(actions.iter().filter(|a| *a == "survey.disclosure").count(), 1);
+
+    the_report_page_shows_the_clis_crosstabs_and_weights(d, &r);
+}
+
+/// `clearline serve` on an existing data directory, killed on drop.
+struct Served(std::process::Child, String);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &Path) -> Served {
+    let port = support::free_port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env_remove("CLEARLINE_MASTER_KEY")
+        .env_remove("CLEARLINE_DATABASE_URL")
+        .env_remove("CLEARLINE_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    Served(child, format!("http://127.0.0.1:{port}"))
+}
+
+/// The analyst signed in over HTTP (no second factor for the role), once the server is ready.
+async fn analyst_client(dir: &Path, base: &str) -> reqwest::Client {
+    let creds: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-credentials.json")).unwrap()).unwrap();
+    let password = creds.as_array().unwrap().iter().find(|u| u["email"] == ANALYST).unwrap()["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = support::poll_until(std::time::Duration::from_secs(60), "the server to listen", || async {
+        client.get(format!("{base}/login")).send().await.ok()?.text().await.ok()
+    })
+    .await;
+    let mut form = vec![("email", ANALYST.to_string()), ("password", password)];
+    if let Some(csrf) = login.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()) {
+        form.push(("csrf", csrf.to_string()));
+    }
+    let r = client.post(format!("{base}/login")).form(&form).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    client
+}
+
+/// The text of the element with this id (tags dropped, spaces collapsed), as a reader would see it.
+/// The element holds no element of its own kind (true of the page's tables, lists and sections).
+fn text_of(html: &str, id: &str) -> String {
+    let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} on the page"));
+    let start = html[..at].rfind('<').unwrap();
+    let tag: String = html[start + 1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    let rest = &html[start..];
+    let end = rest.find(&format!("</{tag}>")).unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in rest[..end].chars() {
+        match ch {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    [("&#39;", "'"), ("&#34;", "\""), ("&quot;", "\""), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")]
+        .iter()
+        .fold(text, |t, (entity, ch)| t.replace(entity, ch))
+}
+
+fn pct_text(v: &Value) -> String {
+    v.as_f64().map_or_else(|| "—".into(), |s| format!("{:.1} %", s * 100.0))
+}
+
+/// The rows of `#survey-margins`: (field, category, people in the call list, respondents).
+fn margins_of(html: &str) -> Vec<(String, String, u64, u64)> {
+    let start = html.find("id=\"survey-margins\"").expect("the margins table");
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    table
+        .split("<tr>")
+        .skip(2) // the table's opening and the header row
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("</t")
+                .filter_map(|c| c.rsplit('>').next())
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+                .collect();
+            (cells[0].clone(), cells[1].clone(), cells[2].parse().unwrap(), cells[4].parse().unwrap())
+        })
+        .collect()
+}
+
+/// The report page shows what `clearline survey report` computes: the crosstab by party (column n and
+/// shares), weights to the call list's own margins (checked against the CLI given the same margins as
+/// a targets file, and by hand: raking on one field is post-stratification, so a weighted share is the
+/// population-weighted mean of the crosstab's column shares), the precise reason when margins cannot
+/// be met, a clear message for an unknown field, and an audit event per view naming what it showed.
+fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Value) {
+    let server = serve(d);
+    let base = server.1.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let get = |client: &reqwest::Client, query: &str| {
+        let url = format!("{base}/programs/{SURVEY}/survey{query}");
+        let client = client.clone();
+        rt.block_on(async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let client = rt.block_on(analyst_client(d, &base));
+
+    // Crosstab by party: each column's n and shares are the CLI's.
+    let (status, page) = get(&client, "?by=party");
+    assert_eq!(status, 200, "{page}");
+    let x = &by_party["crosstab"];
+    let columns: Vec<&str> = x["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let direction = x["tables"].as_array().unwrap().iter().find(|t| t["key"] == "direction").unwrap();
+    let table = text_of(&page, "crosstab-direction");
+    for (c, col) in columns.iter().enumerate() {
+        let n: u64 =
+            direction["rows"].as_array().unwrap().iter().map(|r| r["cells"][c]["respondents"].as_u64().unwrap()).sum();
+        assert!(table.contains(&format!("{col} (n = {n})")), "column {col} n = {n}: {table}");
+    }
+    for row in direction["rows"].as_array().unwrap() {
+        let cells: Vec<String> = (0..columns.len()).map(|c| pct_text(&row["cells"][c]["share"])).collect();
+        let expected = format!("{} {}", row["label"].as_str().unwrap(), cells.join(" "));
+        assert!(table.contains(&expected), "{expected:?} in {table}");
+    }
+
+    // An unknown field: a message on the page (422), not a server error; the field is only named.
+    let (status, page) = get(&client, "?by=shoe_size");
+    assert_eq!(status, 422);
+    assert!(text_of(&page, "survey-refused").contains("`shoe_size` is not a voter field of the report: one of party"));
+
+    // Weighted to the call list's precincts: a precinct with no respondent cannot be met; the page
+    // says which and why, and stays unweighted (never "converged").
+    let (status, page) = get(&client, "?weight=precinct");
+    assert_eq!(status, 200);
+    let refusal = text_of(&page, "survey-weight-refused");
+    assert!(
+        refusal.contains("variable `precinct`, category `")
+            && refusal.contains("has a target but no respondents (an empty cell: no weighting can meet it)"),
+        "{refusal}"
+    );
+    assert!(!page.contains("id=\"survey-weighting\"") && text_of(&page, "survey-summary").contains("Unweighted."));
+
+    // Weighted to the call list's gender margins, broken down by party.
+    let (status, page) = get(&client, "?by=party&weight=gender");
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains("id=\"survey-weight-refused\""), "{}", text_of(&page, "survey-weight-refused"));
+    let margins = margins_of(&page);
+    assert!(margins.len() >= 2 && margins.iter().all(|m| m.0 == "gender"), "{margins:?}");
+    // The same margins as a targets file give the CLI's weighted report.
+    let targets = d.join("page-targets.csv");
+    let mut body = "variable,category,target\n".to_string();
+    for (field, category, people, _) in &margins {
+        body.push_str(&format!("{field},{category},{people}\n"));
+    }
+    std::fs::write(&targets, body).unwrap();
+    let w = ok_json(run(
+        d,
+        &[
+            "--as",
+            ANALYST,
+            "--json",
+            "survey",
+            "report",
+            "--program",
+            SURVEY,
+            "--by",
+            "party",
+            "--weight-targets",
+            targets.to_str().unwrap(),
+        ],
+    ));
+    assert!(text_of(&page, "survey-weighted-deff").contains(&format!("{:.2}", w["design_effect"].as_f64().unwrap())));
+    assert!(text_of(&page, "survey-weighted-neff").contains(&format!("{:.1}", w["effective_n"].as_f64().unwrap())));
+    assert!(text_of(&page, "survey-weighting-converged")
+        .contains(&format!("after {} sweeps", w["weighting"]["iterations"].as_u64().unwrap())));
+    let wq = w["questions"].as_array().unwrap().iter().find(|q| q["step"] == "direction").unwrap();
+    let topline = text_of(&page, "topline-direction");
+    let uq = by_party["questions"].as_array().unwrap().iter().find(|q| q["step"] == "direction").unwrap();
+    for (u, c) in uq["variables"][0]["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(wq["variables"][0]["categories"].as_array().unwrap())
+    {
+        // Unweighted beside weighted, then the respondents.
+        let expected = format!(
+            "{} {} {} {}",
+            c["label"].as_str().unwrap(),
+            pct_text(&u["share"]),
+            pct_text(&c["share"]),
+            c["respondents"]
+        );
+        assert!(topline.contains(&expected), "{expected:?} in {topline}");
+    }
+    // By hand: with one weighting field, a weighted share is Σ over genders of the population share ×
+    // the unweighted share within that gender (computed here from the CLI's crosstab by gender).
+    let by_gender =
+        ok_json(run(d, &["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY, "--by", "gender"]));
+    let gx = &by_gender["crosstab"];
+    let genders: Vec<&str> = gx["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let people: u64 = margins.iter().map(|m| m.2).sum();
+    let gdir = gx["tables"].as_array().unwrap().iter().find(|t| t["key"] == "direction").unwrap();
+    for (k, row) in gdir["rows"].as_array().unwrap().iter().enumerate() {
+        let by_hand: f64 = genders
+            .iter()
+            .enumerate()
+            .map(|(g, name)| {
+                let pop = margins.iter().find(|m| m.1 == *name).unwrap().2 as f64 / people as f64;
+                pop * row["cells"][g]["share"].as_f64().unwrap_or(0.0)
+            })
+            .sum();
+        let weighted = wq["variables"][0]["categories"][k]["share"].as_f64().unwrap();
+        assert!((by_hand - weighted).abs() < 1e-5, "{}: by hand {by_hand} vs {weighted}", row["key"]);
+    }
+    // The crosstab is weighted too: the CLI's weighted column shares.
+    let wdir = w["crosstab"]["tables"].as_array().unwrap().iter().find(|t| t["key"] == "direction").unwrap();
+    let table = text_of(&page, "crosstab-direction");
+    assert!(table.contains("by party, weighted"), "{table}");
+    for row in wdir["rows"].as_array().unwrap() {
+        let cells: Vec<String> = (0..columns.len()).map(|c| pct_text(&row["cells"][c]["share"])).collect();
+        let expected = format!("{} {}", row["label"].as_str().unwrap(), cells.join(" "));
+        assert!(table.contains(&expected), "{expected:?} in {table}");
+    }
+    // Only aggregates: no open answer reaches the page.
+    assert!(!page.contains("buses") && !page.contains("+1 for the new library"));
+
+    // The same margins pasted into the targets form weigh the same; impossible targets say why (422).
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string();
+    // Multipart (the form also takes a file), so the CSRF token rides in the query, as on the import forms.
+    let send = |form: reqwest::multipart::Form| {
+        let url = format!("{base}/programs/{SURVEY}/survey?csrf={csrf}");
+        let client = client.clone();
+        rt.block_on(async move {
+            let r = client.post(url).multipart(form).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let post =
+        |targets: &str| send(reqwest::multipart::Form::new().text("by", "party").text("targets", targets.to_string()));
+    let pasted: String = std::fs::read_to_string(&targets).unwrap();
+    let (status, same) = post(&pasted);
+    assert_eq!(status, 200, "{same}");
+    assert!(text_of(&same, "survey-summary").contains("Weighted to the pasted targets on gender"));
+    assert_eq!(text_of(&same, "topline-direction"), topline);
+    assert_eq!(text_of(&same, "survey-weighted-deff"), text_of(&page, "survey-weighted-deff"));
+    assert_eq!(text_of(&same, "crosstab-direction"), table);
+    // Uploaded as a file instead: the same weights, named as the file.
+    let file = reqwest::multipart::Part::bytes(pasted.clone().into_bytes()).file_name("targets.csv");
+    let (status, uploaded) =
+        send(reqwest::multipart::Form::new().text("by", "party").text("targets", "").part("targets_file", file));
+    assert_eq!(status, 200, "{uploaded}");
+    assert!(text_of(&uploaded, "survey-summary").contains("Weighted to the uploaded targets file on gender"));
+    assert_eq!(text_of(&uploaded, "topline-direction"), topline);
+    let genders_seen: Vec<&str> = margins.iter().filter(|m| m.3 > 0).map(|m| m.1.as_str()).collect();
+    let mut with_empty = "variable,category,target\n".to_string();
+    for g in &genders_seen {
+        with_empty.push_str(&format!("gender,{g},40\n"));
+    }
+    with_empty.push_str("gender,NOBODY,20\n");
+    assert!(genders_seen.len() >= 2, "respondents of two genders: {margins:?}");
+    let only_one = format!("variable,category,target\ngender,{},1\n", genders_seen[0]);
+    for (targets, reason) in [
+        (with_empty.as_str(), "variable `gender`, category `NOBODY` has a target but no respondents (an empty cell: no weighting can meet it)".to_string()),
+        (
+            only_one.as_str(),
+            format!("a respondent's `gender` has no target (the targets for `gender` are: {}; `unknown` is a voter without the field)", genders_seen[0]),
+        ),
+        ("variable,category,target\ngender,F,52\ngender,M,48\nparty,DEM,30\n", "the pasted targets: targets that do not sum: `party` totals 30 but `gender` totals 100".to_string()),
+        ("variable,category,target\ngender,F,lots\n", "the pasted targets line 2, field `target`: not a number".to_string()),
+        ("variable,category,target\nshoe_size,9,1\n", "`shoe_size` is not a voter field of the report".to_string()),
+    ] {
+        let (status, refused) = post(targets);
+        assert_eq!(status, 422, "{targets}: {refused}");
+        let said = text_of(&refused, "survey-weight-refused");
+        assert!(said.contains("These targets cannot be met, so the results below are unweighted") && said.contains(&reason), "{reason:?} in {said}");
+        assert!(!refused.contains("id=\"survey-weighting\""), "never shown as converged");
+    }
+    drop(server);
+
+    // Each view is audited with what it showed (field names only).
+    let log = ok(d, &["--as", "owner@demo.clearline.test", "audit", "export"]);
+    let views: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "survey.report_page")
+        .collect();
+    assert_eq!(views.len(), 11, "{views:?}");
+    let pasted_view = &views[4];
+    let detail = if pasted_view["details"].is_object() { &pasted_view["details"] } else { &pasted_view["detail"] };
+    assert_eq!(
+        (detail["targets"].as_str(), detail["weighted"].as_bool()),
+        (Some("pasted"), Some(true)),
+        "{pasted_view}"
+    );
+    assert_eq!(detail["weighted_to"], serde_json::json!(["gender"]));
+    let uploaded_view = &views[5];
+    let detail =
+        if uploaded_view["details"].is_object() { &uploaded_view["details"] } else { &uploaded_view["detail"] };
+    assert_eq!(detail["targets"], "uploaded", "{uploaded_view}");
+    let last = &views[3];
+    let detail = if last["details"].is_object() { &last["details"] } else { &last["detail"] };
+    assert_eq!(detail["by"], "party", "{last}");
+    assert_eq!(detail["weighted_to"], serde_json::json!(["gender"]), "{last}");
+    assert_eq!(detail["weighted"], true, "{last}");
+    assert_eq!(detail["targets"], "call_list", "{last}");
+    let refused = &views[2];
+    let detail = if refused["details"].is_object() { &refused["details"] } else { &refused["detail"] };
+    assert_eq!((detail["weighted_to"][0].as_str(), detail["weighted"].as_bool()), (Some("precinct"), Some(false)));
 }
 
 #[test]

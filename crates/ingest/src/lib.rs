@@ -17,6 +17,7 @@ mod pipeline;
 pub mod policy_check;
 mod rejects;
 pub mod survey_results;
+pub mod survey_weights;
 pub mod why;
 
 pub use normalize::{Normalizer, Sealer};

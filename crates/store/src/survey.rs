@@ -3,9 +3,11 @@
 //! holds one). Reading them needs `view_results`; the report and disclosure built from them are audited
 //! reads ([`Store::record_survey_read`]).
 
+use crate::calling::person_column;
 use crate::db::Store;
 use crate::error::StoreResult;
 use crate::orgs::require_in_org;
+use clearline_core::program::QuotaField;
 use clearline_core::{Actor, Capability};
 use serde::Serialize;
 use serde_json::json;
@@ -145,19 +147,56 @@ impl Store {
         Ok((row.get(0), row.get(1)))
     }
 
+    /// The program's call list — every person of the universe it was snapshotted from, excluded from
+    /// dialing or not — counted by one voter field: the population margins a survey is weighted to.
+    /// Aggregates only (a count per stored value; `None` for people without the field). For
+    /// `age_band` the counts are by birth year, as text: the band depends on the year the caller
+    /// reports in (`clearline_core::program::quota::age_band`).
+    pub async fn call_list_counts_by(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        field: QuotaField,
+    ) -> StoreResult<Vec<(Option<String>, u64)>> {
+        require_in_org(actor, Capability::ViewResults, None)?;
+        let program = self.program_by_slug(actor, slug).await?;
+        // The column comes from the closed QuotaField set, never from input.
+        let column = person_column(field);
+        let rows = sqlx::query(&format!(
+            "SELECT CAST(p.{column} AS TEXT), COUNT(*) FROM call_list_entries e JOIN persons p ON p.id = e.person_id \
+             WHERE e.program_id = $1 GROUP BY p.{column} ORDER BY p.{column}"
+        ))
+        .bind(program.id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get::<Option<String>, _>(0), r.get::<i64, _>(1) as u64)).collect())
+    }
+
     /// Records that the actor read the program's survey results (`survey.report`, `survey.disclosure`).
     pub async fn record_survey_read(&self, actor: &Actor, slug: &str, what: &str, respondents: u64) -> StoreResult<()> {
+        self.record_survey_view(actor, slug, what, respondents, serde_json::Map::new()).await
+    }
+
+    /// [`Store::record_survey_read`] with what the view showed added to the event's detail (field
+    /// names and counts only, e.g. `{"by": "party", "weighted_to": ["party"]}`: never an answer or a
+    /// voter's value).
+    pub async fn record_survey_view(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        what: &str,
+        respondents: u64,
+        view: serde_json::Map<String, serde_json::Value>,
+    ) -> StoreResult<()> {
         let campaign = require_in_org(actor, Capability::ViewResults, None)?;
         let program = self.program_by_slug(actor, slug).await?;
         let mut tx = self.write().await?;
-        tx.audit(
-            campaign,
-            actor,
-            &format!("survey.{what}"),
-            "program",
-            &program.id.to_string(),
-            json!({"program": slug, "respondents": respondents}),
-        )
+        tx.audit(campaign, actor, &format!("survey.{what}"), "program", &program.id.to_string(), {
+            let mut detail = view;
+            detail.insert("program".into(), json!(slug));
+            detail.insert("respondents".into(), json!(respondents));
+            serde_json::Value::Object(detail)
+        })
         .await?;
         tx.commit().await
     }

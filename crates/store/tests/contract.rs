@@ -1959,9 +1959,20 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
     let cases = store.survey_cases(&w.owner, "poll").await.unwrap();
     assert_eq!(cases.iter().filter(|c| c.disposition == "complete").count(), 2);
     assert!(cases.iter().all(|c| c.party.is_some()));
+    // The call list counted by a voter field (the population a survey is weighted to): a count per
+    // value, dialed or not; by birth year for age bands.
+    use clearline_core::program::QuotaField;
+    let by_party = store.call_list_counts_by(&w.owner, "poll", QuotaField::Party).await.unwrap();
+    assert_eq!(by_party, vec![(Some("DEM".to_string()), 3), (Some("REP".to_string()), 1)]);
+    let by_year = store.call_list_counts_by(&w.owner, "poll", QuotaField::AgeBand).await.unwrap();
+    assert_eq!(by_year, vec![(Some("1980".to_string()), 4)]);
     // Reading them needs view_results; another campaign sees nothing.
     let other = world(&store, "qb").await;
     assert!(matches!(store.survey_answers(&other.owner, "poll").await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.call_list_counts_by(&other.owner, "poll", QuotaField::Party).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 /// Renaming keeps the id (programs and `in_universe` references follow it); deleting is refused while a

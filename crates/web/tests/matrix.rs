@@ -115,6 +115,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/oversight", false, RESULTS_READERS),
         (M::GET, "/oversight/stream", false, RESULTS_READERS),
         (M::GET, "/programs/{slug}/survey", false, RESULTS_READERS),
+        (M::POST, "/programs/{slug}/survey", false, RESULTS_READERS),
         (M::POST, "/desk/join", false, AGENTS),
         (M::POST, "/desk/ready", false, AGENTS),
         (M::POST, "/desk/pause", false, AGENTS),

@@ -1,35 +1,86 @@
 //! A survey program's report page: toplines per question as bars (drawn with plain HTML, the share in
 //! words beside each), the AAPOR outcome rates with the estimate of e, the design effect, effective n
 //! and margin of error — from the same functions as `clearline survey report`. Answers are decrypted on
-//! the server with the campaign's key; only aggregates reach the page. Audited (`survey.report`).
+//! the server with the campaign's key; only aggregates reach the page. Audited (`survey.report_page`).
+//!
+//! Two GET parameters (field names, never a voter's value, so they may be in the URL): `by=FIELD`
+//! breaks every question down by a voter field (a crosstab, shares within each column), and
+//! `weight=FIELD` (repeatable) rakes the respondents to the margins of the program's own call list on
+//! those fields (`clearline_ingest::survey_weights`, the CLI's implementation too). Weighted toplines
+//! stand beside the unweighted; margins that cannot be met say why, and the results stay unweighted.
+//! A POST of the same page weights to targets the analyst pastes or uploads instead
+//! (`variable,category,target`, the CLI's `--weight-targets` format; population aggregates, kept out
+//! of the URL all the same).
+
+mod view;
 
 use super::{render, Chrome};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use clearline_ingest::survey_results::{load, report, SurveyError};
-use serde_json::Value;
+use clearline_core::program::QuotaField;
+use clearline_ingest::survey_results::{field_value, load, parse_field, report, SurveyData, SurveyError};
+use clearline_ingest::survey_weights::Targets;
+use clearline_ingest::survey_weights::{call_list_targets, parse_targets, rake_respondents, PopulationMargin};
+use serde_json::{json, Value};
+use view::{crosstabs, fixed, moe, percent, questions, CrosstabView, MarginRow, QuestionView};
 
-/// One answer category's bar.
-pub struct BarView {
-    pub label: String,
-    pub respondents: u64,
-    /// 0–100, for the bar's width; the words say the same.
-    pub percent: f64,
-    pub share: String,
+/// What the analyst asked the page to show.
+struct ViewChoice {
+    by: Option<QuotaField>,
+    weight: Vec<QuotaField>,
+    /// An unknown field name, said on the page (the page then shows neither breakdown nor weights).
+    refused: Option<String>,
 }
 
-pub struct QuestionView {
-    pub step: String,
-    pub text: String,
-    pub kind: String,
-    pub asked: u64,
-    pub bars: Vec<BarView>,
-    pub mean: Option<String>,
-    pub answered_text: Option<u64>,
+impl ViewChoice {
+    fn parse(query: Option<&str>) -> ViewChoice {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
+        let mut choice = ViewChoice { by: None, weight: Vec::new(), refused: None };
+        for (key, value) in pairs {
+            if value.trim().is_empty() {
+                continue;
+            }
+            let parsed = parse_field(&value);
+            match (key.as_str(), parsed) {
+                ("by", Ok(field)) => choice.by = Some(field),
+                ("weight", Ok(field)) if !choice.weight.contains(&field) => choice.weight.push(field),
+                ("weight", Ok(_)) => {}
+                ("by", Err(e)) => choice.refused = Some(format!("Break down by: {e}")),
+                ("weight", Err(e)) => choice.refused = Some(format!("Weight to: {e}")),
+                _ => {}
+            }
+        }
+        if choice.refused.is_some() {
+            choice.by = None;
+            choice.weight.clear();
+        }
+        choice
+    }
+}
+
+/// A field offered by the form, and whether it is chosen.
+pub struct FieldOption {
+    pub name: &'static str,
+    pub chosen: bool,
+}
+
+/// The weights the page shows.
+pub struct WeightedView {
+    pub fields: String,
+    /// Where the targets came from, in words.
+    pub source: String,
+    pub iterations: u32,
+    pub max_margin_error: String,
+    pub tolerance: String,
+    pub design_effect: String,
+    pub effective_n: String,
+    pub margin_of_error: String,
+    pub margins: Vec<MarginRow>,
 }
 
 #[derive(Template)]
@@ -47,47 +98,197 @@ struct SurveyPage {
     margin_of_error: String,
     questions: Vec<QuestionView>,
     quotas: Vec<(String, u64, u64)>,
+    by_options: Vec<FieldOption>,
+    weight_options: Vec<FieldOption>,
+    refused: Option<String>,
+    /// Why the chosen weights could not be made (the results are then unweighted).
+    weight_refused: Option<String>,
+    weighted: Option<WeightedView>,
+    by: Option<&'static str>,
+    /// The targets as pasted (population aggregates), kept in the form.
+    pasted: String,
+    crosstabs: Vec<CrosstabView>,
 }
 
-fn percent(v: &Value) -> String {
-    v.as_f64().map_or_else(|| "undefined (no cases in its denominator)".into(), |v| format!("{:.1} %", v * 100.0))
+/// One weighting variable's targets: (category, target) in the order given.
+struct TargetMargin {
+    field: QuotaField,
+    targets: Vec<(String, f64)>,
 }
 
-/// The page's view of the report's JSON (the CLI prints the same JSON).
-fn questions(r: &Value) -> Vec<QuestionView> {
-    let mut out = Vec::new();
-    for q in r["questions"].as_array().into_iter().flatten() {
-        let multiple = q["kind"] == "multiple";
-        let mut bars = Vec::new();
-        for v in q["variables"].as_array().into_iter().flatten() {
-            for c in v["categories"].as_array().into_iter().flatten() {
-                // A multiple-choice question: one bar per option, its share of "selected".
-                if multiple && c["key"] != "selected" {
-                    continue;
+/// The call list's counts as target margins.
+fn from_population(margins: &[PopulationMargin]) -> Vec<TargetMargin> {
+    margins
+        .iter()
+        .map(|m| TargetMargin {
+            field: m.field,
+            targets: m.counts.iter().map(|(c, n)| (c.clone(), *n as f64)).collect(),
+        })
+        .collect()
+}
+
+/// Raked targets as margins (raking has checked every variable is a report field).
+fn from_targets(targets: &Targets) -> Vec<TargetMargin> {
+    targets
+        .variables
+        .iter()
+        .filter_map(|v| {
+            let field = QuotaField::parse(v.name.trim())?;
+            Some(TargetMargin { field, targets: v.categories.iter().cloned().zip(v.targets.iter().copied()).collect() })
+        })
+        .collect()
+}
+
+/// Each target category beside the sample's unweighted and weighted share of it.
+fn margin_rows(data: &SurveyData, margins: &[TargetMargin], weights: &[f64]) -> Vec<MarginRow> {
+    let total: f64 = weights.iter().sum();
+    let n = data.respondents.len() as f64;
+    let mut rows = Vec::new();
+    for m in margins {
+        let sum: f64 = m.targets.iter().map(|(_, t)| t).sum();
+        let values: Vec<String> = data.respondents.iter().map(|r| field_value(&r.case, m.field, data.year)).collect();
+        for (category, target) in &m.targets {
+            let (mut respondents, mut weighted) = (0u64, 0.0);
+            for (v, w) in values.iter().zip(weights) {
+                if v.trim() == category {
+                    respondents += 1;
+                    weighted += w;
                 }
-                let share = c["share"].as_f64();
-                bars.push(BarView {
-                    label: c["label"].as_str().unwrap_or_default().trim_end_matches(" — selected").to_string(),
-                    respondents: c["respondents"].as_u64().unwrap_or(0),
-                    percent: share.map_or(0.0, |s| (s * 100.0).clamp(0.0, 100.0)),
-                    share: share.map_or_else(|| "—".into(), |s| format!("{:.1} %", s * 100.0)),
-                });
             }
+            rows.push(MarginRow {
+                field: m.field.as_str(),
+                category: category.clone(),
+                target: if target.fract() == 0.0 { format!("{target:.0}") } else { target.to_string() },
+                target_share: percent(target / sum),
+                respondents,
+                unweighted_share: percent(respondents as f64 / n),
+                weighted_share: percent(weighted / total),
+            });
         }
-        out.push(QuestionView {
-            step: q["step"].as_str().unwrap_or_default().into(),
-            text: q["text"].as_str().unwrap_or_default().into(),
-            kind: q["kind"].as_str().unwrap_or_default().into(),
-            asked: q["asked"].as_u64().unwrap_or(0),
-            bars,
-            mean: q["weighted_mean"].as_f64().map(|m| format!("{m:.2}")),
-            answered_text: q["answered_text"].as_u64(),
-        });
     }
-    out
+    rows
 }
 
-pub async fn page(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Response {
+/// Where the weights' targets come from.
+enum WeightSource {
+    Unweighted,
+    /// The margins of the program's call list on these fields.
+    CallList(Vec<QuotaField>),
+    /// `variable,category,target` text the analyst pasted (`uploaded`: sent as a file instead).
+    Given {
+        text: Vec<u8>,
+        uploaded: bool,
+    },
+}
+
+impl WeightSource {
+    /// What given targets are called in messages.
+    fn name(uploaded: bool) -> &'static str {
+        if uploaded {
+            "the uploaded targets file"
+        } else {
+            "the pasted targets"
+        }
+    }
+}
+
+/// Weights to the source's targets: the weighted report and the page's view of the weights, or why they
+/// cannot be made (a store failure is the outer error).
+async fn weigh(
+    state: &AppState,
+    caller: &Caller,
+    data: &SurveyData,
+    source: &WeightSource,
+    by: Option<QuotaField>,
+) -> Result<Result<(Value, WeightedView), String>, Response> {
+    let actor = caller.actor();
+    let (margins, targets, described) = match source {
+        WeightSource::Unweighted => return Ok(Err("no targets".into())),
+        WeightSource::CallList(fields) => match call_list_targets(state.store(), &actor, data, fields).await {
+            Ok(Ok((margins, targets))) => {
+                let people = margins.first().map_or(0, PopulationMargin::people);
+                (from_population(&margins), targets, format!("the call list's population ({people} people)"))
+            }
+            Ok(Err(e)) => return Ok(Err(e.to_string())),
+            Err(e) => return Err(ApiError::from(e).into_response()),
+        },
+        WeightSource::Given { text, uploaded } => match parse_targets(WeightSource::name(*uploaded), text) {
+            Ok(parsed) => (from_targets(&parsed.targets), parsed.targets, WeightSource::name(*uploaded).to_string()),
+            Err(e) => return Ok(Err(e)),
+        },
+    };
+    let (weights, weighting) = match rake_respondents(data, &targets) {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let w = report(data, &weights, Some(&weighting), by, None)
+        .map_err(|e| ApiError::invalid("survey", e.to_string()).into_response())?;
+    let view = WeightedView {
+        fields: weighting.variables.join(", "),
+        source: described,
+        iterations: weighting.iterations,
+        max_margin_error: format!("{:.1e}", weighting.max_margin_error),
+        tolerance: format!("{:.0e}", weighting.tolerance),
+        design_effect: fixed(w["design_effect"].as_f64(), 2),
+        effective_n: fixed(w["effective_n"].as_f64(), 1),
+        margin_of_error: moe(w["margin_of_error"].as_f64()),
+        margins: margin_rows(data, &margins, &weights),
+    };
+    Ok(Ok((w, view)))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let choice = ViewChoice::parse(query.as_deref());
+    let source =
+        if choice.weight.is_empty() { WeightSource::Unweighted } else { WeightSource::CallList(choice.weight.clone()) };
+    show(state, caller, slug, choice, source).await
+}
+
+/// The POST of the targets form (multipart, for the file): the pasted text or the uploaded file (a
+/// file wins when both are sent) and the breakdown shown when it was sent.
+pub async fn weigh_to_given(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    mut form: Multipart,
+) -> Response {
+    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text()).into_response();
+    let (mut by, mut pasted, mut file) = (String::new(), Vec::new(), Vec::new());
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return bad(e),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return bad(e),
+        };
+        match name.as_str() {
+            "by" => by = String::from_utf8_lossy(&bytes).into_owned(),
+            "targets" => pasted = bytes,
+            // A file input left empty still sends an empty part.
+            "targets_file" if !bytes.is_empty() => file = bytes,
+            _ => {}
+        }
+    }
+    let query = serde_urlencoded::to_string([("by", by.as_str())]).unwrap_or_default();
+    let choice = ViewChoice::parse(Some(&query));
+    let source = if file.is_empty() {
+        WeightSource::Given { text: pasted, uploaded: false }
+    } else {
+        WeightSource::Given { text: file, uploaded: true }
+    };
+    show(state, caller, slug, choice, source).await
+}
+
+async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice, source: WeightSource) -> Response {
     let actor = caller.actor();
     let program = match state.store().program_by_slug(&actor, &slug).await {
         Ok(p) => p,
@@ -105,26 +306,77 @@ pub async fn page(State(state): State<AppState>, caller: Caller, Path(slug): Pat
         Ok(d) => d,
         Err(e) => return failed(e),
     };
-    let weights = vec![1.0; data.respondents.len()];
-    let r = match report(&data, &weights, None, None, None) {
+    let ones = vec![1.0; data.respondents.len()];
+    let r = match report(&data, &ones, None, choice.by, None) {
         Ok(r) => r,
         Err(e) => return failed(e),
     };
-    if let Err(e) = state.store().record_survey_read(&actor, &slug, "report_page", data.respondents.len() as u64).await
+    let (mut weighted, mut weight_refused, mut weighted_report) = (None, None, None);
+    // A refused request (an unknown field) shows the plain report.
+    if choice.refused.is_none() && !matches!(source, WeightSource::Unweighted) {
+        match weigh(&state, &caller, &data, &source, choice.by).await {
+            Ok(Ok((w, view))) => {
+                weighted_report = Some(w);
+                weighted = Some(view);
+            }
+            Ok(Err(reason)) => weight_refused = Some(reason),
+            Err(response) => return response,
+        }
+    }
+    // Field names and the outcome only: what the view showed, never a value.
+    let (targets, weighted_to): (Value, Vec<String>) = match &source {
+        WeightSource::Unweighted => (Value::Null, Vec::new()),
+        WeightSource::CallList(fields) => (json!("call_list"), fields.iter().map(|f| f.as_str().to_string()).collect()),
+        WeightSource::Given { text, uploaded } => (
+            json!(if *uploaded { "uploaded" } else { "pasted" }),
+            parse_targets(WeightSource::name(*uploaded), text)
+                .map(|p| p.targets.variables.iter().map(|v| v.name.clone()).collect())
+                .unwrap_or_default(),
+        ),
+    };
+    let mut view = serde_json::Map::new();
+    view.insert("by".into(), json!(choice.by.map(|f| f.as_str())));
+    view.insert("targets".into(), targets);
+    view.insert("weighted_to".into(), json!(weighted_to));
+    view.insert("weighted".into(), json!(weighted.is_some()));
+    if let Err(e) =
+        state.store().record_survey_view(&actor, &slug, "report_page", data.respondents.len() as u64, view).await
     {
         return ApiError::from(e).into_response();
     }
     let rates = r["aapor"]["rates"]
         .as_object()
         .map(|m| {
-            let mut v: Vec<(String, String)> =
-                m.iter().filter(|(k, _)| *k != "e").map(|(k, v)| (k.to_uppercase(), percent(v))).collect();
+            let mut v: Vec<(String, String)> = m
+                .iter()
+                .filter(|(k, _)| *k != "e")
+                .map(|(k, v)| {
+                    (
+                        k.to_uppercase(),
+                        v.as_f64().map_or_else(|| "undefined (no cases in its denominator)".into(), percent),
+                    )
+                })
+                .collect();
             v.sort();
             v
         })
         .unwrap_or_default();
-    let fixed = |v: &Value, digits: usize| v.as_f64().map_or_else(|| "—".to_string(), |x| format!("{x:.digits$}"));
-    render(&SurveyPage {
+    // Pasted text goes back into the form (an uploaded file is not kept).
+    let (given, pasted) = match source {
+        WeightSource::Given { text, uploaded: false } => (true, String::from_utf8_lossy(&text).into_owned()),
+        WeightSource::Given { uploaded: true, .. } => (true, String::new()),
+        _ => (false, String::new()),
+    };
+    // Bad input is 422: an unknown field, or given targets that cannot be used.
+    let status = if choice.refused.is_some() || (given && weight_refused.is_some()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let options = |chosen: &dyn Fn(QuotaField) -> bool| {
+        QuotaField::ALL.iter().map(|f| FieldOption { name: f.as_str(), chosen: chosen(*f) }).collect::<Vec<_>>()
+    };
+    let page = SurveyPage {
         chrome: Chrome::for_caller(&caller, "/oversight"),
         slug,
         name: program.name,
@@ -132,27 +384,60 @@ pub async fn page(State(state): State<AppState>, caller: Caller, Path(slug): Pat
         respondents: r["respondents"].as_u64().unwrap_or(0),
         e_method: format!(
             "e = {} ({})",
-            fixed(&r["aapor"]["rates"]["e"], 3),
+            fixed(r["aapor"]["rates"]["e"].as_f64(), 3),
             r["aapor"]["e_method"].as_str().unwrap_or_default()
         ),
         rates,
-        design_effect: fixed(&r["design_effect"], 2),
-        effective_n: fixed(&r["effective_n"], 1),
-        margin_of_error: r["margin_of_error"]
-            .as_f64()
-            .map_or_else(|| "—".into(), |m| format!("±{:.1} points (95 %)", m * 100.0)),
-        questions: questions(&r),
-        quotas: r["quotas"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|q| {
-                (
-                    q["cell"].as_str().unwrap_or_default().to_string(),
-                    q["completes"].as_u64().unwrap_or(0),
-                    q["quota"].as_u64().unwrap_or(0),
-                )
-            })
-            .collect(),
-    })
+        design_effect: fixed(r["design_effect"].as_f64(), 2),
+        effective_n: fixed(r["effective_n"].as_f64(), 1),
+        margin_of_error: moe(r["margin_of_error"].as_f64()),
+        questions: questions(&r, weighted_report.as_ref()),
+        quotas: quotas(&r),
+        by_options: options(&|f| choice.by == Some(f)),
+        weight_options: options(&|f| choice.weight.contains(&f)),
+        refused: choice.refused,
+        weight_refused,
+        weighted,
+        by: choice.by.map(QuotaField::as_str),
+        pasted,
+        // Weighted when the weights could be made, as the analyst asked; else as collected.
+        crosstabs: crosstabs(weighted_report.as_ref().unwrap_or(&r)),
+    };
+    (status, render(&page)).into_response()
+}
+
+fn quotas(r: &Value) -> Vec<(String, u64, u64)> {
+    r["quotas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            (
+                q["cell"].as_str().unwrap_or_default().to_string(),
+                q["completes"].as_u64().unwrap_or(0),
+                q["quota"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `by` once, `weight` repeatable (repeats kept once, in order); an empty value is no choice; an
+    /// unknown field is refused by name and then nothing is broken down or weighted.
+    #[test]
+    fn the_query_names_fields_and_an_unknown_one_is_refused() {
+        let c = ViewChoice::parse(Some("by=party&weight=gender&weight=age_band&weight=gender"));
+        assert_eq!(c.by, Some(QuotaField::Party));
+        assert_eq!(c.weight, [QuotaField::Gender, QuotaField::AgeBand]);
+        assert!(c.refused.is_none());
+        let c = ViewChoice::parse(Some("by="));
+        assert!(c.by.is_none() && c.weight.is_empty() && c.refused.is_none());
+        let c = ViewChoice::parse(Some("by=party&weight=shoe_size"));
+        assert!(c.by.is_none() && c.weight.is_empty());
+        assert!(c.refused.unwrap().starts_with("Weight to: `shoe_size` is not a voter field of the report"));
+        assert!(ViewChoice::parse(None).refused.is_none());
+    }
 }
