@@ -165,7 +165,7 @@ impl Store {
         .bind(current.id)
         .execute(&mut *tx.tx)
         .await?;
-        for table in ["program_vendors", "call_list_entries", "call_list_reasons"] {
+        for table in ["program_vendors", "call_list_entries", "call_list_reasons", "call_list_counts"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE program_id = $1"))
                 .bind(current.id)
                 .execute(&mut *tx.tx)
@@ -232,7 +232,7 @@ impl Store {
         if status != ProgramStatus::Draft.as_str() {
             return Err(Invalid::new("status", "only a draft program's call list can be rebuilt").into());
         }
-        for table in ["call_list_entries", "call_list_reasons"] {
+        for table in ["call_list_entries", "call_list_reasons", "call_list_counts"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE program_id = $1"))
                 .bind(program_id)
                 .execute(&mut *tx.tx)
@@ -279,6 +279,24 @@ impl Store {
                 .execute(&mut *tx.tx)
                 .await?;
         }
+        // The snapshot's counts, kept beside it: every reader of the summary reads these rows.
+        let mut counts: BTreeMap<(&str, Option<i64>, &str), i64> = BTreeMap::new();
+        for e in entries {
+            let exclusion = if e.mode == EntryMode::Excluded { e.exclusion.as_str() } else { "" };
+            *counts.entry((e.mode.as_str(), e.vendor_id.map(|v| v.0), exclusion)).or_default() += 1;
+        }
+        for ((mode, vendor, exclusion), people) in counts {
+            sqlx::query(
+                "INSERT INTO call_list_counts (program_id, mode, vendor_id, exclusion, people) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(program_id)
+            .bind(mode)
+            .bind(vendor)
+            .bind(exclusion)
+            .bind(people)
+            .execute(&mut *tx.tx)
+            .await?;
+        }
         sqlx::query("UPDATE programs SET list_built_at = $1 WHERE id = $2")
             .bind(now_us())
             .bind(program_id)
@@ -305,33 +323,33 @@ impl Store {
         let program = self.program_by_slug(actor, slug).await?;
         let mut summary = CallListSummary::default();
         let rows = sqlx::query(
-            "SELECT e.mode, COALESCE(o.slug, 'none'), COUNT(*) FROM call_list_entries e \
-             LEFT JOIN organizations o ON o.id = e.vendor_id WHERE e.program_id = $1 GROUP BY e.mode, o.slug",
+            "SELECT c.mode, COALESCE(o.slug, 'none'), c.exclusion, COALESCE(r.sentence, ''), c.people \
+             FROM call_list_counts c LEFT JOIN organizations o ON o.id = c.vendor_id \
+             LEFT JOIN call_list_reasons r ON r.program_id = c.program_id AND r.exclusion = c.exclusion \
+             WHERE c.program_id = $1",
         )
         .bind(program.id)
         .fetch_all(&self.pool)
         .await?;
+        let mut exclusions: BTreeMap<String, (String, u64)> = BTreeMap::new();
         for r in rows {
-            let (mode, vendor, n): (String, String, i64) = (r.get(0), r.get(1), r.get(2));
-            summary.people += n as u64;
-            *summary.by_mode.entry(mode.clone()).or_default() += n as u64;
-            if mode != EntryMode::Excluded.as_str() {
-                *summary.by_vendor.entry(vendor).or_default() += n as u64;
+            let (mode, vendor, exclusion, sentence, n): (String, String, String, String, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            let n = n as u64;
+            summary.people += n;
+            *summary.by_mode.entry(mode.clone()).or_default() += n;
+            if mode == EntryMode::Excluded.as_str() {
+                exclusions.entry(exclusion).or_insert((sentence, 0)).1 += n;
+            } else {
+                *summary.by_vendor.entry(vendor).or_default() += n;
             }
         }
-        let rows = sqlx::query(
-            "SELECT e.exclusion, COALESCE(r.sentence, ''), COUNT(*) FROM call_list_entries e \
-             LEFT JOIN call_list_reasons r ON r.program_id = e.program_id AND r.exclusion = e.exclusion \
-             WHERE e.program_id = $1 AND e.mode = 'excluded' GROUP BY e.exclusion, r.sentence \
-             ORDER BY COUNT(*) DESC, e.exclusion",
-        )
-        .bind(program.id)
-        .fetch_all(&self.pool)
-        .await?;
-        summary.exclusions = rows
-            .iter()
-            .map(|r| ExclusionCount { exclusion: r.get(0), sentence: r.get(1), people: r.get::<i64, _>(2) as u64 })
+        summary.exclusions = exclusions
+            .into_iter()
+            .map(|(exclusion, (sentence, people))| ExclusionCount { exclusion, sentence, people })
             .collect();
+        // The most common reason first; ties by key.
+        summary.exclusions.sort_by(|a, b| b.people.cmp(&a.people).then_with(|| a.exclusion.cmp(&b.exclusion)));
         Ok(summary)
     }
 
