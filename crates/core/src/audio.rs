@@ -157,6 +157,26 @@ pub fn read_wav(bytes: &[u8]) -> Result<WavInfo, Invalid> {
     })
 }
 
+/// A WAV of a soft tone at `hz` (0: silence) in the telephone format, 8 kHz 16-bit mono: a stand-in
+/// recording for the demo and the tests, made here so neither needs a speech synthesizer.
+pub fn tone_wav(duration_ms: u32, hz: u32) -> Vec<u8> {
+    const RATE: u32 = 8_000;
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate: RATE, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = hound::WavWriter::new(&mut bytes, spec).expect("a WAV header fits in memory");
+        let frames = u64::from(duration_ms) * u64::from(RATE) / 1000;
+        for i in 0..frames {
+            let t = i as f64 / f64::from(RATE);
+            let sample = (t * f64::from(hz) * std::f64::consts::TAU).sin() * 3_000.0;
+            writer.write_sample(sample as i16).expect("writing to memory");
+        }
+        writer.finalize().expect("writing to memory");
+    }
+    bytes.into_inner()
+}
+
 /// The campaign's facts a transcript is checked against: the values the merge fields
 /// `{campaign.legal_name}` and `{campaign.callback_number}` are filled with on a script
 /// (docs/scripts.md, merge fields) — the profile's legal name, and the program's callback number

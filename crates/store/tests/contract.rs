@@ -45,6 +45,7 @@ contract!(
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
+    audio_versions_are_immutable_checked_on_their_transcript_and_approved_by_another_person,
     attempts_are_counted_before_the_dial_and_closed_once,
     survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
@@ -1676,6 +1677,128 @@ async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: Tes
         .unwrap();
     let refused = store.attach_script(&w.owner, "gotv", "reminder", 1).await;
     assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "status"), "{refused:?}");
+}
+
+/// A safe-harbor transcript for the world's profile (Friends of Test, +1 919 555 0100): the name at the
+/// start, the key-press opt-out right after it, the callback number (CR-5, CR-6, CR-46).
+const SAFE_HARBOR: &str = "This is Friends of Test. To stop these calls, press 9. \
+    Sorry we missed you; to reach us, call 919-555-0100.";
+
+async fn audio_versions_are_immutable_checked_on_their_transcript_and_approved_by_another_person(t: TestStore) {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    use clearline_core::script::VersionStatus;
+    let store = t.open().await;
+    let w = world(&store, "aa").await;
+    let other = world(&store, "ab").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let slug = Slug::parse("missed-you").unwrap();
+    // The scripts' capabilities: campaign roles that edit scripts (CR-31); a vendor never.
+    for refused_actor in [&w.analyst, &w.vendor_admin] {
+        let refused = store.create_audio_message(refused_actor, &slug, "Missed", AudioKind::SafeHarbor).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{refused:?}");
+    }
+    let info = store.create_audio_message(&author, &slug, "Missed you", AudioKind::SafeHarbor).await.unwrap();
+    assert_eq!((info.kind, info.versions.len()), (AudioKind::SafeHarbor, 0));
+    assert!(matches!(
+        store.create_audio_message(&author, &slug, "Again", AudioKind::VoicemailDrop).await,
+        Err(StoreError::Conflict { field: "slug" })
+    ));
+
+    // Not a WAV: refused naming the audio.
+    let refused = store.add_audio_version(&author, "missed-you", b"ID3 an mp3", SAFE_HARBOR).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "audio" && i.reason.contains("not a WAV")),
+        "{refused:?}"
+    );
+    let wav = tone_wav(1200, 440);
+    // A transcript without the callback number or opt-out is kept as a draft but cannot be submitted;
+    // the refusal names every check and its rule.
+    let v1 = store.add_audio_version(&author, "missed-you", &wav, "This is Friends of Test.").await.unwrap();
+    assert_eq!((v1.number, v1.status, v1.duration_ms, v1.sample_rate), (1, VersionStatus::Draft, 1200, 8000));
+    assert_eq!(v1.audio_sha256, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&wav)));
+    let refused = store.submit_audio_version(&author, "missed-you", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "transcript"
+            && i.reason.contains("callback_number (CR-5, CR-46)") && i.reason.contains("opt_out (CR-6, CR-46)")),
+        "{refused:?}"
+    );
+    let problems = store.audio_version_problems(&author, "missed-you", 1).await.unwrap();
+    assert_eq!(problems.iter().map(|p| p.check).collect::<Vec<_>>(), ["callback_number", "opt_out"]);
+    // Approving a draft skips submission: refused by the scripts' own state machine.
+    let skipped = store.approve_audio_version(&approver, "missed-you", 1).await;
+    assert!(matches!(&skipped, Err(StoreError::Invalid(i)) if i.field == "status"), "{skipped:?}");
+
+    // A good version: submitted, approved by someone else, never by its author.
+    store.add_audio_version(&author, "missed-you", &wav, SAFE_HARBOR).await.unwrap();
+    assert!(store.audio_version_problems(&author, "missed-you", 2).await.unwrap().is_empty());
+    let v2 = store.submit_audio_version(&author, "missed-you", 2).await.unwrap();
+    assert_eq!(v2.status, VersionStatus::Submitted);
+    assert!(matches!(store.approve_audio_version(&author, "missed-you", 2).await, Err(StoreError::Forbidden(_))));
+    let own = store.add_audio_version(&approver, "missed-you", &wav, SAFE_HARBOR).await.unwrap();
+    store.submit_audio_version(&approver, "missed-you", own.number).await.unwrap();
+    let self_approval = store.approve_audio_version(&approver, "missed-you", own.number).await;
+    assert!(
+        matches!(&self_approval, Err(StoreError::Invalid(i)) if i.reason.contains("own version")),
+        "{self_approval:?}"
+    );
+    let v2 = store.approve_audio_version(&approver, "missed-you", 2).await.unwrap();
+    assert_eq!((v2.status, v2.decided_by), (VersionStatus::Approved, approver.principal().map(|p| p.user_id)));
+    assert!(matches!(store.reject_audio_version(&w.owner, "missed-you", 2, "late").await, Err(StoreError::Invalid(_))));
+    let rejected = store.reject_audio_version(&w.owner, "missed-you", own.number, "Too quiet").await.unwrap();
+    assert_eq!((rejected.status, rejected.rejection_reason.as_deref()), (VersionStatus::Rejected, Some("Too quiet")));
+    let statuses: Vec<(u32, VersionStatus)> = store
+        .audio_message(&approver, "missed-you")
+        .await
+        .unwrap()
+        .versions
+        .iter()
+        .map(|v| (v.number, v.status))
+        .collect();
+    use VersionStatus::*;
+    assert_eq!(statuses, vec![(1, Draft), (2, Approved), (3, Rejected)]);
+    // The bytes come back as they went in.
+    assert_eq!(store.audio_bytes(&approver, "missed-you", 2).await.unwrap(), wav);
+
+    // Other tenants see nothing; analysts are refused.
+    assert!(matches!(store.audio_message(&other.owner, "missed-you").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.audio_bytes(&other.owner, "missed-you", 2).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.approve_audio_version(&other.owner, "missed-you", 3).await, Err(StoreError::NotFound)));
+    assert!(store.list_audio_messages(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.list_audio_messages(&w.analyst).await, Err(StoreError::Forbidden(_))));
+
+    // Neither the recording nor its transcript can be changed or removed behind the store's back.
+    for statement in [
+        "UPDATE audio_versions SET transcript = 'say nothing' WHERE number = 2",
+        "UPDATE audio_versions SET audio_sha256 = 'x' WHERE number = 2",
+        "DELETE FROM audio_versions WHERE number = 1",
+    ] {
+        let result = clearline_store::testing::tamper(&t.config, &[statement]).await;
+        assert!(result.is_err(), "{statement} must be refused");
+    }
+    assert_eq!(store.audio_version(&author, "missed-you", 2).await.unwrap().transcript, SAFE_HARBOR);
+
+    // Every change is audited, with the SHA-256 and never the bytes.
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("audio.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let mut actions: Vec<&str> = events.iter().map(|e| e.entry.action.as_str()).collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        [
+            "audio.create",
+            "audio.version.create",
+            "audio.version.create",
+            "audio.version.submit",
+            "audio.version.create",
+            "audio.version.submit",
+            "audio.version.approve",
+            "audio.version.reject",
+        ]
+    );
+    assert!(events.iter().all(|e| e.entry.details.to_string().len() < 600), "no bytes in audit details");
 }
 
 /// The calling store: an attempt is counted on its entry when it is recorded (before the dial), one

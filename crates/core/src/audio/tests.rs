@@ -158,6 +158,12 @@ fn the_wav_header_gives_format_and_duration() {
 }
 
 #[test]
+fn the_stand_in_tone_is_a_wav_of_the_length_asked() {
+    let info = read_wav(&tone_wav(1500, 440)).unwrap();
+    assert_eq!((info.sample_rate, info.channels, info.duration_ms), (8000, 1, 1500));
+}
+
+#[test]
 fn anything_but_a_whole_wav_is_refused_with_a_clear_error() {
     let err = read_wav(b"ID3\x03\x00 an mp3").unwrap_err();
     assert_eq!(err.field, "audio");
