@@ -395,6 +395,37 @@ impl Store {
             .collect()
     }
 
+    /// What the program's audio lacks for it to start: an approved version of every kind its dial mode
+    /// plays (CR-5; CR-46 for the safe-harbor message of a predictive program), each transcript still
+    /// stating the campaign's name and the program's callback number (settings or the profile may
+    /// have changed since the attach).
+    pub(crate) async fn attached_audio_blockers(&self, program: &crate::Program) -> StoreResult<Vec<Invalid>> {
+        let needed = audio::kinds_needed(&program.settings);
+        if needed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let campaign: i64 = sqlx::query("SELECT campaign_id FROM programs WHERE id = $1")
+            .bind(program.id)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        let attached = self.attached_audio(program.id).await?;
+        let mut out = Vec::new();
+        for (kind, rule) in needed {
+            let Some(a) = attached.iter().find(|a| a.kind == kind) else {
+                out.push(Invalid::new("audio", format!("no approved {kind} message is attached ({rule})")));
+                continue;
+            };
+            if a.version.status != VersionStatus::Approved {
+                out.push(Invalid::new("audio", format!("the attached {kind} version is not approved ({rule})")));
+            }
+            for problem in self.transcript_problems_for(OrgId(campaign), program, kind, &a.version).await? {
+                out.push(Invalid::new("audio", format!("{kind} {}: {problem}", a.slug)));
+            }
+        }
+        Ok(out)
+    }
+
     /// The transcript checks against the program's callback number (else the profile's).
     async fn transcript_problems_for(
         &self,

@@ -46,6 +46,7 @@ contract!(
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
     audio_versions_are_immutable_checked_on_their_transcript_and_approved_by_another_person,
+    a_program_needing_audio_starts_only_with_an_approved_version_attached,
     attempts_are_counted_before_the_dial_and_closed_once,
     survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
@@ -1406,7 +1407,8 @@ async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore)
     let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
     let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
     let fields: Vec<&str> = blockers.iter().map(|b| b.field).collect();
-    assert_eq!(fields, ["caller_id", "script"], "{blockers:?}");
+    // A predictive program abandons some answers: it needs its safe-harbor message (CR-46).
+    assert_eq!(fields, ["caller_id", "script", "audio"], "{blockers:?}");
     let after_the_engagement: jiff::civil::Date = "2026-11-04".parse().unwrap();
     let blockers = store.program_start_blockers(&w.owner, "gotv", after_the_engagement).await.unwrap();
     assert!(blockers.iter().any(|b| b.field == "vendors"), "{blockers:?}");
@@ -1799,6 +1801,92 @@ async fn audio_versions_are_immutable_checked_on_their_transcript_and_approved_b
         ]
     );
     assert!(events.iter().all(|e| e.entry.details.to_string().len() < 600), "no bytes in audit details");
+}
+
+async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t: TestStore) {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    let store = t.open().await;
+    let w = world(&store, "ap").await;
+    let other = world(&store, "aq").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
+    store.create_program(&w.owner, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
+    let wav = tone_wav(800, 440);
+    let message = |slug: &'static str, kind: AudioKind, approve: bool| {
+        let (store, author, approver, wav) = (&store, &author, &approver, wav.clone());
+        async move {
+            store.create_audio_message(author, &Slug::parse(slug).unwrap(), slug, kind).await.unwrap();
+            store.add_audio_version(author, slug, &wav, SAFE_HARBOR).await.unwrap();
+            store.submit_audio_version(author, slug, 1).await.unwrap();
+            if approve {
+                store.approve_audio_version(approver, slug, 1).await.unwrap();
+            }
+        }
+    };
+    message("missed-you", AudioKind::SafeHarbor, true).await;
+    message("pending", AudioKind::SafeHarbor, false).await;
+    message("robocall", AudioKind::PrerecordedMessage, true).await;
+
+    // Nothing attached: the start is blocked on the safe-harbor message, with its rule.
+    let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let audio_blockers = |b: Vec<clearline_core::validate::Invalid>| -> Vec<String> {
+        b.into_iter().filter(|b| b.field == "audio").map(|b| b.reason).collect()
+    };
+    let blockers = audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap());
+    assert_eq!(blockers, ["no approved safe_harbor message is attached (CR-46)"]);
+    // A version still awaiting approval, a kind the program does not play, another tenant: refused.
+    let refused = store.attach_audio(&w.owner, "gotv", "pending", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("only an approved version")),
+        "{refused:?}"
+    );
+    let refused = store.attach_audio(&w.owner, "gotv", "robocall", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("plays safe_harbor, not a prerecorded_message")),
+        "{refused:?}"
+    );
+    assert!(matches!(store.attach_audio(&other.owner, "gotv", "missed-you", 1).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.attach_audio(&w.analyst, "gotv", "missed-you", 1).await, Err(StoreError::Forbidden(_))));
+
+    // Approved and attached: the audio blocker is gone.
+    store.attach_audio(&w.owner, "gotv", "missed-you", 1).await.unwrap();
+    let attached = store.program_audio(&w.owner, "gotv").await.unwrap();
+    assert_eq!(
+        attached.iter().map(|a| (a.kind, a.slug.as_str(), a.version.number)).collect::<Vec<_>>(),
+        [(AudioKind::SafeHarbor, "missed-you", 1)]
+    );
+    assert!(audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap()).is_empty());
+
+    // The program's own callback number, set after the attach, is not the one the message states.
+    let mut own_number = settings.clone();
+    own_number.callback_number = Some("+19195550177".parse().unwrap());
+    store.update_program(&w.owner, "gotv", &own_number).await.unwrap();
+    let blockers = audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap());
+    assert_eq!(blockers.len(), 1, "{blockers:?}");
+    assert!(blockers[0].contains("callback_number (CR-5, CR-46)"), "{blockers:?}");
+    let refused = store.attach_audio(&w.owner, "gotv", "missed-you", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("for this program")), "{refused:?}");
+    store.update_program(&w.owner, "gotv", &settings).await.unwrap();
+
+    // A manual program plays no recording: nothing to attach, nothing blocks.
+    let manual = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    store.create_program(&w.owner, &Slug::parse("manual").unwrap(), "Manual", &manual).await.unwrap();
+    assert!(audio_blockers(store.program_start_blockers(&w.owner, "manual", today).await.unwrap()).is_empty());
+    let refused = store.attach_audio(&w.owner, "manual", "missed-you", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("no recorded audio")), "{refused:?}");
+
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("program.audio".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].entry.details["after"]["audio"], "missed-you");
+    assert_eq!(events[0].entry.details["kind"], "safe_harbor");
 }
 
 /// The calling store: an attempt is counted on its entry when it is recorded (before the dial), one
