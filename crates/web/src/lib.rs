@@ -169,6 +169,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/scripts/{slug}/versions/{number}/approve", Cap(C::ApproveScripts), ui::scripts::approve);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/reject", Cap(C::ApproveScripts), ui::scripts::reject);
     t.add(M::POST, "/programs/{slug}/attach-script", Cap(C::ManagePrograms), ui::programs::attach_script);
+    t.add(M::POST, "/programs/{slug}/attach-audio", Cap(C::ManagePrograms), ui::programs::attach_audio);
     t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
     t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
     t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);

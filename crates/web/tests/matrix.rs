@@ -181,6 +181,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/scripts/{slug}/versions/{number}/approve", false, SCRIPT_APPROVERS),
         (M::POST, "/scripts/{slug}/versions/{number}/reject", false, SCRIPT_APPROVERS),
         (M::POST, "/programs/{slug}/attach-script", false, PROGRAM_MANAGERS),
+        (M::POST, "/programs/{slug}/attach-audio", false, PROGRAM_MANAGERS),
         (M::GET, "/engagements", false, ENGAGEMENT_VIEWERS),
         (M::POST, "/engagements", false, CAMPAIGN_ADMINS),
         (M::POST, "/engagements/{id}/end", false, CAMPAIGN_ADMINS),

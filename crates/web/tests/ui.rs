@@ -264,6 +264,30 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     assert!(body.contains("Callers read reminder v2 (en)."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
 
+    // A predictive program plays the safe-harbor message (CR-46): the page lists it among the
+    // blockers and attaches an approved recording of that kind only.
+    use clearline_core::audio::{tone_wav, AudioKind};
+    assert!(body.contains("Plays safe_harbor (CR-46)") && body.contains("No audio attached."), "{body}");
+    assert!(body.contains("no approved safe_harbor message is attached (CR-46)"), "{body}");
+    let approver_actor = actor("script_approver").await;
+    let transcript = "This is Friends of Test. To stop these calls, press 9. To reach us, call 919-555-0100.";
+    for (slug, kind) in [("missed-you", AudioKind::SafeHarbor), ("robocall", AudioKind::PrerecordedMessage)] {
+        app.store.create_audio_message(&author, &Slug::parse(slug).unwrap(), slug, kind).await.unwrap();
+        app.store.add_audio_version(&author, slug, &tone_wav(500, 440), transcript).await.unwrap();
+        app.store.submit_audio_version(&author, slug, 1).await.unwrap();
+        app.store.approve_audio_version(&approver_actor, slug, 1).await.unwrap();
+    }
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("value=\"missed-you:1\"") && !body.contains("value=\"robocall:1\""), "{body}");
+    let (status, body) = form(&app, &pm, "/programs/gotv/attach-audio", &[("version", "robocall:1")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("not a prerecorded_message message"), "{body}");
+    let (status, _) = form(&app, &pm, "/programs/gotv/attach-audio", &[("version", "missed-you:1")]).await;
+    assert_eq!(status, 303);
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("safe_harbor: missed-you v1"), "{body}");
+    assert!(!body.contains("no approved safe_harbor message"), "{body}");
+
     // Another campaign sees nothing.
     let other = app.session("other_owner").await;
     let res =
