@@ -517,3 +517,45 @@ async fn seed_one_script(
     }
     Ok(wrote)
 }
+
+/// The demo's safe-harbor message (CR-46): played to a person a predictive program could not connect to
+/// an agent, so both demo programs (predictive) need it approved and attached to start.
+pub const SAFE_HARBOR_AUDIO: &str = "missed-you";
+
+/// What the demo's safe-harbor recording says: the profile's legal name first, the key-press opt-out
+/// right after it (CR-6), the profile's callback number (CR-5).
+const SAFE_HARBOR_TRANSCRIPT: &str = "This is a message from Friends of Jordan Rivera. To stop these calls, press 9. \
+    We are sorry we could not connect your call. To reach us, call 919-555-0142.";
+
+/// Seeds the approved safe-harbor message, written by the program manager and approved by the script
+/// approver, and attaches it to the demo's predictive programs that exist and lack one. The recording
+/// is a soft 6-second tone made in Rust (`clearline_core::audio::tone_wav`), standing in for the voice
+/// a campaign would record, so the demo needs no speech synthesizer. Idempotent; returns whether
+/// anything was written.
+pub async fn seed_audio(store: &Store) -> anyhow::Result<bool> {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    let author = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "programs"))?).await?);
+    let approver = Actor::User(store.cli_principal(&Email::parse(&email_of(CAMPAIGN, "scripts"))?).await?);
+    let mut wrote = false;
+    if store.audio_message(&author, SAFE_HARBOR_AUDIO).await.is_err() {
+        let slug = Slug::parse(SAFE_HARBOR_AUDIO)?;
+        store.create_audio_message(&author, &slug, "Safe harbor — sorry we missed you", AudioKind::SafeHarbor).await?;
+        let v =
+            store.add_audio_version(&author, SAFE_HARBOR_AUDIO, &tone_wav(6_000, 440), SAFE_HARBOR_TRANSCRIPT).await?;
+        store.submit_audio_version(&author, SAFE_HARBOR_AUDIO, v.number).await?;
+        store.approve_audio_version(&approver, SAFE_HARBOR_AUDIO, v.number).await?;
+        wrote = true;
+    }
+    for program in ["gotv-general", SURVEY_PROGRAM] {
+        let attached = match store.program_audio(&author, program).await {
+            Ok(a) => a,
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if !attached.iter().any(|a| a.kind == AudioKind::SafeHarbor) {
+            store.attach_audio(&author, program, SAFE_HARBOR_AUDIO, 1).await?;
+            wrote = true;
+        }
+    }
+    Ok(wrote)
+}

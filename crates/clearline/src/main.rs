@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success; 1 failed (nothing written); 2 usage error.
 
+mod audio;
 mod bench;
 mod bench_dialer;
 mod bench_pages;
@@ -158,6 +159,12 @@ enum Command {
     Dispositions {
         #[command(subcommand)]
         command: dispositions::DispositionsCommand,
+    },
+    /// Recorded audio (voicemail drops, IVR prompts, the safe-harbor message): versions and their
+    /// approval (docs/scripts.md, "Recorded audio").
+    Audio {
+        #[command(subcommand)]
+        command: audio::AudioCommand,
     },
     /// Scripts: check a document; versions and their approval (docs/scripts.md).
     Script {
@@ -611,6 +618,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
             dispositions::run(&store, &actor, command, json).await
         }
+        Command::Audio { command } => {
+            let Some(email) = cli.global.as_user.as_deref() else {
+                eprintln!("error: recorded audio is a campaign's: name yourself with --as EMAIL");
+                return Ok(ExitCode::from(2));
+            };
+            let store = Store::open(&config.store_config()).await.context("opening the database")?;
+            let Some(actor) = cli_actor(&store, email).await else { return Ok(ExitCode::from(2)) };
+            audio::run(&store, &actor, command, json).await
+        }
         Command::Script { command: script::ScriptCommand::Check { file, facts } } => script::check(&file, &facts, json),
         Command::Script { command } => {
             let Some(email) = cli.global.as_user.as_deref() else {
@@ -701,6 +717,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if demo::seed_script(&store).await? && !json {
                 println!(
                     "Seeded the approved scripts gotv-reminder and issues-survey (attached to gotv-general and {} when they exist).",
+                    demo::SURVEY_PROGRAM
+                );
+            }
+            if demo::seed_audio(&store).await? && !json {
+                println!(
+                    "Seeded the approved safe-harbor message {} (attached to gotv-general and {} when they exist).",
+                    demo::SAFE_HARBOR_AUDIO,
                     demo::SURVEY_PROGRAM
                 );
             }

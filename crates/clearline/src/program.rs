@@ -34,6 +34,17 @@ pub enum ProgramCommand {
         #[arg(long)]
         version: u32,
     },
+    /// Attach an approved recording for the kind of audio the program plays (its safe-harbor message,
+    /// its prerecorded message or IVR prompt); replaces the one of that kind.
+    AttachAudio {
+        slug: String,
+        /// The audio message's slug.
+        #[arg(long)]
+        audio: String,
+        /// The approved version's number.
+        #[arg(long)]
+        version: u32,
+    },
     /// Snapshot the program's universe into its call list through the contact policy (draft only;
     /// replaces the previous list).
     BuildList {
@@ -273,6 +284,18 @@ pub async fn run(
                 println!("{}", serde_json::to_string_pretty(&program)?);
             } else {
                 println!("Program {} now reads script {script} version {version}.", program.slug);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ProgramCommand::AttachAudio { slug, audio, version } => {
+            let program = match store.attach_audio(actor, &slug, &audio, version).await {
+                Ok(p) => p,
+                Err(e) => return refused(e),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&store.program_audio(actor, &program.slug).await?)?);
+            } else {
+                println!("Program {} now plays audio {audio} version {version}.", program.slug);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -540,7 +563,8 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
-                "program": program, "call_list": summary, "start_blockers": blockers
+                "program": program, "call_list": summary, "start_blockers": blockers,
+                "audio": store.program_audio(actor, slug).await?,
             }))?
         );
         return Ok(ExitCode::SUCCESS);
@@ -575,6 +599,9 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
     match store.program_script(actor, slug).await? {
         Some((script, v)) => println!("  script {script} version {} ({}, {})", v.number, v.language, v.status.as_str()),
         None => println!("  no script attached"),
+    }
+    for a in store.program_audio(actor, slug).await? {
+        println!("  plays {} {} version {} ({})", a.kind, a.slug, a.version.number, a.version.status.as_str());
     }
     if program.list_built_at_us.is_some() {
         print_summary(&summary);

@@ -117,9 +117,26 @@ fn a_predictive_call_list_dials_landlines_blends_wireless_and_excludes_with_the_
 
     let shown = ok_json(run(dir.path(), &["--as", PM, "--json", "program", "show", "gotv-general"]));
     let blockers: Vec<&str> = shown["start_blockers"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
-    assert_eq!(blockers.len(), 1, "{blockers:?}");
-    assert!(blockers[0].starts_with("script:"), "only the missing approved script stands in the way: {blockers:?}");
+    assert_eq!(blockers.len(), 2, "{blockers:?}");
+    assert!(blockers[0].starts_with("script:"), "the missing approved script stands in the way: {blockers:?}");
+    // A predictive program abandons some answers: it plays them the safe-harbor message (CR-46).
+    assert_eq!(blockers[1], "audio: no approved safe_harbor message is attached (CR-46)", "{blockers:?}");
     assert_eq!(shown["call_list"]["people"], 6);
+
+    // With the approved script but no audio, the start is refused naming the audio; once the demo's
+    // approved safe-harbor message is attached, the program starts.
+    let attach =
+        ["--as", PM, "program", "attach-script", "gotv-general", "--script", "gotv-reminder", "--version", "1"];
+    assert!(run(dir.path(), &attach).status.success());
+    let out = run(dir.path(), &["--as", PM, "program", "start", "gotv-general"]);
+    assert!(!out.status.success(), "started without its safe-harbor message");
+    let said = format!("{}{}", support::cli::stdout(&out), stderr(&out));
+    assert!(said.contains("no approved safe_harbor message is attached (CR-46)"), "{said}");
+    let attach = ["--as", PM, "program", "attach-audio", "gotv-general", "--audio", "missed-you", "--version", "1"];
+    let out = run(dir.path(), &attach);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(dir.path(), &["--as", PM, "program", "start", "gotv-general"]);
+    assert!(out.status.success(), "{}{}", support::cli::stdout(&out), stderr(&out));
 }
 
 #[test]

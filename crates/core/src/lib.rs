@@ -5,6 +5,7 @@
 //! is a value or a pure function, so every rule can be tested without a database or a network.
 
 pub mod access;
+pub mod audio;
 pub mod audit;
 pub mod disposition;
 pub mod ids;

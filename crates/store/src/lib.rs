@@ -10,6 +10,7 @@
 //! - Objects of another tenant are reported as [`StoreError::NotFound`], exactly like objects that do
 //!   not exist, so no caller can learn whether another tenant's object exists.
 
+mod audio;
 mod audit;
 mod bulk_pg;
 mod calling;
@@ -38,6 +39,7 @@ mod users;
 mod vendor_dnc;
 mod voters;
 
+pub use audio::{AttachedAudio, AudioInfo, AudioVersion, AudioVersionSummary};
 pub use audit::{AuditFilter, ChainReport, Checkpoint};
 pub use calling::{
     AgentStateChange, AnswerRecord, AttemptResult, AttemptRow, CallRecord, CallStats, CustomCount, DialableEntry,

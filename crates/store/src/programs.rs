@@ -359,6 +359,7 @@ impl Store {
         let program = self.program_by_slug(actor, slug).await?;
         let mut out = program.settings.start_blockers();
         out.extend(self.attached_script_blockers(&program).await?);
+        out.extend(self.attached_audio_blockers(&program).await?);
         if program.list_built_at_us.is_none() {
             out.push(Invalid::new("call_list", "the call list has not been built from the universe yet"));
         } else {

@@ -395,7 +395,7 @@ impl Store {
         Ok(out)
     }
 
-    async fn listed_people(&self, program_id: i64) -> StoreResult<u64> {
+    pub(crate) async fn listed_people(&self, program_id: i64) -> StoreResult<u64> {
         let n: i64 = sqlx::query("SELECT COUNT(*) FROM call_list_entries WHERE program_id = $1 AND mode <> 'excluded'")
             .bind(program_id)
             .fetch_one(&self.pool)
@@ -449,23 +449,8 @@ impl Store {
         reason: Option<&str>,
     ) -> StoreResult<ScriptVersion> {
         let campaign = script_reader(actor)?;
-        if !version.status.may_become(next) {
-            return Err(Invalid::new(
-                "status",
-                format!(
-                    "version {} is {}: it cannot become {}",
-                    version.number,
-                    version.status.as_str(),
-                    next.as_str()
-                ),
-            )
-            .into());
-        }
         let me = actor.principal().map(|p| p.user_id);
-        let deciding = matches!(next, VersionStatus::Approved | VersionStatus::Rejected);
-        if deciding && (me.is_none() || me == version.author) {
-            return Err(Invalid::new("status", "an author cannot approve or reject their own version").into());
-        }
+        let deciding = check_move(version.number, version.status, next, me, version.author)?;
         let now = now_us();
         let mut tx = self.write().await?;
         let sql = if deciding {
@@ -567,22 +552,46 @@ fn version_from_row(row: &AnyRow) -> StoreResult<ScriptVersion> {
     })
 }
 
-fn status_of(text: &str) -> StoreResult<VersionStatus> {
+/// The approval state machine's one gate, shared by script and audio versions: the move must be one
+/// [`VersionStatus::may_become`] allows, and a decision (approve, reject) is never the author's own —
+/// a second person reads (or hears) every word. Returns whether the move is a decision.
+pub(crate) fn check_move(
+    number: u32,
+    status: VersionStatus,
+    next: VersionStatus,
+    me: Option<UserId>,
+    author: Option<UserId>,
+) -> StoreResult<bool> {
+    if !status.may_become(next) {
+        return Err(Invalid::new(
+            "status",
+            format!("version {} is {}: it cannot become {}", number, status.as_str(), next.as_str()),
+        )
+        .into());
+    }
+    let deciding = matches!(next, VersionStatus::Approved | VersionStatus::Rejected);
+    if deciding && (me.is_none() || me == author) {
+        return Err(Invalid::new("status", "an author cannot approve or reject their own version").into());
+    }
+    Ok(deciding)
+}
+
+pub(crate) fn status_of(text: &str) -> StoreResult<VersionStatus> {
     VersionStatus::parse(text).ok_or_else(|| StoreError::Other(format!("unknown script version status {text:?}")))
 }
 
 /// Campaign staff who write script drafts and submit them.
-fn script_writer(actor: &Actor) -> StoreResult<OrgId> {
+pub(crate) fn script_writer(actor: &Actor) -> StoreResult<OrgId> {
     campaign_only(actor, require_in_org(actor, Capability::EditScripts, None))
 }
 
 /// Campaign staff who approve and reject.
-fn script_approver(actor: &Actor) -> StoreResult<OrgId> {
+pub(crate) fn script_approver(actor: &Actor) -> StoreResult<OrgId> {
     campaign_only(actor, require_in_org(actor, Capability::ApproveScripts, None))
 }
 
 /// Anyone who writes or approves scripts reads them.
-fn script_reader(actor: &Actor) -> StoreResult<OrgId> {
+pub(crate) fn script_reader(actor: &Actor) -> StoreResult<OrgId> {
     let org = match require_in_org(actor, Capability::EditScripts, None) {
         Ok(org) => Ok(org),
         Err(_) => require_in_org(actor, Capability::ApproveScripts, None),
@@ -592,7 +601,7 @@ fn script_reader(actor: &Actor) -> StoreResult<OrgId> {
 
 /// Scripts are a campaign's (CR-31): capabilities are granted to campaign roles only, and this holds
 /// even if the grant table changed.
-fn campaign_only(actor: &Actor, org: StoreResult<OrgId>) -> StoreResult<OrgId> {
+pub(crate) fn campaign_only(actor: &Actor, org: StoreResult<OrgId>) -> StoreResult<OrgId> {
     let org = org?;
     match actor.principal() {
         Some(p) if p.org_kind != OrgKind::Campaign => Err(StoreError::Forbidden(Capability::EditScripts.as_str())),

@@ -45,6 +45,8 @@ contract!(
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
+    audio_versions_are_immutable_checked_on_their_transcript_and_approved_by_another_person,
+    a_program_needing_audio_starts_only_with_an_approved_version_attached,
     attempts_are_counted_before_the_dial_and_closed_once,
     survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
@@ -1406,7 +1408,8 @@ async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore)
     let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
     let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
     let fields: Vec<&str> = blockers.iter().map(|b| b.field).collect();
-    assert_eq!(fields, ["caller_id", "script"], "{blockers:?}");
+    // A predictive program abandons some answers: it needs its safe-harbor message (CR-46).
+    assert_eq!(fields, ["caller_id", "script", "audio"], "{blockers:?}");
     let after_the_engagement: jiff::civil::Date = "2026-11-04".parse().unwrap();
     let blockers = store.program_start_blockers(&w.owner, "gotv", after_the_engagement).await.unwrap();
     assert!(blockers.iter().any(|b| b.field == "vendors"), "{blockers:?}");
@@ -1677,6 +1680,214 @@ async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: Tes
         .unwrap();
     let refused = store.attach_script(&w.owner, "gotv", "reminder", 1).await;
     assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "status"), "{refused:?}");
+}
+
+/// A safe-harbor transcript for the world's profile (Friends of Test, +1 919 555 0100): the name at the
+/// start, the key-press opt-out right after it, the callback number (CR-5, CR-6, CR-46).
+const SAFE_HARBOR: &str = "This is Friends of Test. To stop these calls, press 9. \
+    Sorry we missed you; to reach us, call 919-555-0100.";
+
+async fn audio_versions_are_immutable_checked_on_their_transcript_and_approved_by_another_person(t: TestStore) {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    use clearline_core::script::VersionStatus;
+    let store = t.open().await;
+    let w = world(&store, "aa").await;
+    let other = world(&store, "ab").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let slug = Slug::parse("missed-you").unwrap();
+    // The scripts' capabilities: campaign roles that edit scripts (CR-31); a vendor never.
+    for refused_actor in [&w.analyst, &w.vendor_admin] {
+        let refused = store.create_audio_message(refused_actor, &slug, "Missed", AudioKind::SafeHarbor).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden(_))), "{refused:?}");
+    }
+    let info = store.create_audio_message(&author, &slug, "Missed you", AudioKind::SafeHarbor).await.unwrap();
+    assert_eq!((info.kind, info.versions.len()), (AudioKind::SafeHarbor, 0));
+    assert!(matches!(
+        store.create_audio_message(&author, &slug, "Again", AudioKind::VoicemailDrop).await,
+        Err(StoreError::Conflict { field: "slug" })
+    ));
+
+    // Not a WAV: refused naming the audio.
+    let refused = store.add_audio_version(&author, "missed-you", b"ID3 an mp3", SAFE_HARBOR).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "audio" && i.reason.contains("not a WAV")),
+        "{refused:?}"
+    );
+    let wav = tone_wav(1200, 440);
+    // A transcript without the callback number or opt-out is kept as a draft but cannot be submitted;
+    // the refusal names every check and its rule.
+    let v1 = store.add_audio_version(&author, "missed-you", &wav, "This is Friends of Test.").await.unwrap();
+    assert_eq!((v1.number, v1.status, v1.duration_ms, v1.sample_rate), (1, VersionStatus::Draft, 1200, 8000));
+    assert_eq!(v1.audio_sha256, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&wav)));
+    let refused = store.submit_audio_version(&author, "missed-you", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.field == "transcript"
+            && i.reason.contains("callback_number (CR-5, CR-46)") && i.reason.contains("opt_out (CR-6, CR-46)")),
+        "{refused:?}"
+    );
+    let problems = store.audio_version_problems(&author, "missed-you", 1).await.unwrap();
+    assert_eq!(problems.iter().map(|p| p.check).collect::<Vec<_>>(), ["callback_number", "opt_out"]);
+    // Approving a draft skips submission: refused by the scripts' own state machine.
+    let skipped = store.approve_audio_version(&approver, "missed-you", 1).await;
+    assert!(matches!(&skipped, Err(StoreError::Invalid(i)) if i.field == "status"), "{skipped:?}");
+
+    // A good version: submitted, approved by someone else, never by its author.
+    store.add_audio_version(&author, "missed-you", &wav, SAFE_HARBOR).await.unwrap();
+    assert!(store.audio_version_problems(&author, "missed-you", 2).await.unwrap().is_empty());
+    let v2 = store.submit_audio_version(&author, "missed-you", 2).await.unwrap();
+    assert_eq!(v2.status, VersionStatus::Submitted);
+    assert!(matches!(store.approve_audio_version(&author, "missed-you", 2).await, Err(StoreError::Forbidden(_))));
+    let own = store.add_audio_version(&approver, "missed-you", &wav, SAFE_HARBOR).await.unwrap();
+    store.submit_audio_version(&approver, "missed-you", own.number).await.unwrap();
+    let self_approval = store.approve_audio_version(&approver, "missed-you", own.number).await;
+    assert!(
+        matches!(&self_approval, Err(StoreError::Invalid(i)) if i.reason.contains("own version")),
+        "{self_approval:?}"
+    );
+    let v2 = store.approve_audio_version(&approver, "missed-you", 2).await.unwrap();
+    assert_eq!((v2.status, v2.decided_by), (VersionStatus::Approved, approver.principal().map(|p| p.user_id)));
+    assert!(matches!(store.reject_audio_version(&w.owner, "missed-you", 2, "late").await, Err(StoreError::Invalid(_))));
+    let rejected = store.reject_audio_version(&w.owner, "missed-you", own.number, "Too quiet").await.unwrap();
+    assert_eq!((rejected.status, rejected.rejection_reason.as_deref()), (VersionStatus::Rejected, Some("Too quiet")));
+    let statuses: Vec<(u32, VersionStatus)> = store
+        .audio_message(&approver, "missed-you")
+        .await
+        .unwrap()
+        .versions
+        .iter()
+        .map(|v| (v.number, v.status))
+        .collect();
+    use VersionStatus::*;
+    assert_eq!(statuses, vec![(1, Draft), (2, Approved), (3, Rejected)]);
+    // The bytes come back as they went in.
+    assert_eq!(store.audio_bytes(&approver, "missed-you", 2).await.unwrap(), wav);
+
+    // Other tenants see nothing; analysts are refused.
+    assert!(matches!(store.audio_message(&other.owner, "missed-you").await, Err(StoreError::NotFound)));
+    assert!(matches!(store.audio_bytes(&other.owner, "missed-you", 2).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.approve_audio_version(&other.owner, "missed-you", 3).await, Err(StoreError::NotFound)));
+    assert!(store.list_audio_messages(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.list_audio_messages(&w.analyst).await, Err(StoreError::Forbidden(_))));
+
+    // Neither the recording nor its transcript can be changed or removed behind the store's back.
+    for statement in [
+        "UPDATE audio_versions SET transcript = 'say nothing' WHERE number = 2",
+        "UPDATE audio_versions SET audio_sha256 = 'x' WHERE number = 2",
+        "DELETE FROM audio_versions WHERE number = 1",
+    ] {
+        let result = clearline_store::testing::tamper(&t.config, &[statement]).await;
+        assert!(result.is_err(), "{statement} must be refused");
+    }
+    assert_eq!(store.audio_version(&author, "missed-you", 2).await.unwrap().transcript, SAFE_HARBOR);
+
+    // Every change is audited, with the SHA-256 and never the bytes.
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("audio.".into()), ..Default::default() })
+        .await
+        .unwrap();
+    let mut actions: Vec<&str> = events.iter().map(|e| e.entry.action.as_str()).collect();
+    actions.reverse();
+    assert_eq!(
+        actions,
+        [
+            "audio.create",
+            "audio.version.create",
+            "audio.version.create",
+            "audio.version.submit",
+            "audio.version.create",
+            "audio.version.submit",
+            "audio.version.approve",
+            "audio.version.reject",
+        ]
+    );
+    assert!(events.iter().all(|e| e.entry.details.to_string().len() < 600), "no bytes in audit details");
+}
+
+async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t: TestStore) {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    let store = t.open().await;
+    let w = world(&store, "ap").await;
+    let other = world(&store, "aq").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
+    store.create_program(&w.owner, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
+    let wav = tone_wav(800, 440);
+    let message = |slug: &'static str, kind: AudioKind, approve: bool| {
+        let (store, author, approver, wav) = (&store, &author, &approver, wav.clone());
+        async move {
+            store.create_audio_message(author, &Slug::parse(slug).unwrap(), slug, kind).await.unwrap();
+            store.add_audio_version(author, slug, &wav, SAFE_HARBOR).await.unwrap();
+            store.submit_audio_version(author, slug, 1).await.unwrap();
+            if approve {
+                store.approve_audio_version(approver, slug, 1).await.unwrap();
+            }
+        }
+    };
+    message("missed-you", AudioKind::SafeHarbor, true).await;
+    message("pending", AudioKind::SafeHarbor, false).await;
+    message("robocall", AudioKind::PrerecordedMessage, true).await;
+
+    // Nothing attached: the start is blocked on the safe-harbor message, with its rule.
+    let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let audio_blockers = |b: Vec<clearline_core::validate::Invalid>| -> Vec<String> {
+        b.into_iter().filter(|b| b.field == "audio").map(|b| b.reason).collect()
+    };
+    let blockers = audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap());
+    assert_eq!(blockers, ["no approved safe_harbor message is attached (CR-46)"]);
+    // A version still awaiting approval, a kind the program does not play, another tenant: refused.
+    let refused = store.attach_audio(&w.owner, "gotv", "pending", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("only an approved version")),
+        "{refused:?}"
+    );
+    let refused = store.attach_audio(&w.owner, "gotv", "robocall", 1).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("plays safe_harbor, not a prerecorded_message")),
+        "{refused:?}"
+    );
+    assert!(matches!(store.attach_audio(&other.owner, "gotv", "missed-you", 1).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.attach_audio(&w.analyst, "gotv", "missed-you", 1).await, Err(StoreError::Forbidden(_))));
+
+    // Approved and attached: the audio blocker is gone.
+    store.attach_audio(&w.owner, "gotv", "missed-you", 1).await.unwrap();
+    let attached = store.program_audio(&w.owner, "gotv").await.unwrap();
+    assert_eq!(
+        attached.iter().map(|a| (a.kind, a.slug.as_str(), a.version.number)).collect::<Vec<_>>(),
+        [(AudioKind::SafeHarbor, "missed-you", 1)]
+    );
+    assert!(audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap()).is_empty());
+
+    // The program's own callback number, set after the attach, is not the one the message states.
+    let mut own_number = settings.clone();
+    own_number.callback_number = Some("+19195550177".parse().unwrap());
+    store.update_program(&w.owner, "gotv", &own_number).await.unwrap();
+    let blockers = audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap());
+    assert_eq!(blockers.len(), 1, "{blockers:?}");
+    assert!(blockers[0].contains("callback_number (CR-5, CR-46)"), "{blockers:?}");
+    let refused = store.attach_audio(&w.owner, "gotv", "missed-you", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("for this program")), "{refused:?}");
+    store.update_program(&w.owner, "gotv", &settings).await.unwrap();
+
+    // A manual program plays no recording: nothing to attach, nothing blocks.
+    let manual = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    store.create_program(&w.owner, &Slug::parse("manual").unwrap(), "Manual", &manual).await.unwrap();
+    assert!(audio_blockers(store.program_start_blockers(&w.owner, "manual", today).await.unwrap()).is_empty());
+    let refused = store.attach_audio(&w.owner, "manual", "missed-you", 1).await;
+    assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("no recorded audio")), "{refused:?}");
+
+    let events = store
+        .audit_events(&w.owner, &AuditFilter { action_prefix: Some("program.audio".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].entry.details["after"]["audio"], "missed-you");
+    assert_eq!(events[0].entry.details["kind"], "safe_harbor");
 }
 
 /// The calling store: an attempt is counted on its entry when it is recorded (before the dial), one

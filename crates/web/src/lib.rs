@@ -169,7 +169,14 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/scripts/{slug}/versions/{number}/submit", Cap(C::EditScripts), ui::scripts::submit);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/approve", Cap(C::ApproveScripts), ui::scripts::approve);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/reject", Cap(C::ApproveScripts), ui::scripts::reject);
+    t.add(M::GET, "/audio", Cap(C::EditScripts), ui::audio::list);
+    t.add(M::GET, "/audio/{slug}/versions/{number}", Cap(C::EditScripts), ui::audio::version);
+    t.add(M::GET, "/audio/{slug}/versions/{number}/wav", Cap(C::EditScripts), ui::audio::wav);
+    t.add(M::POST, "/audio/{slug}/versions/{number}/submit", Cap(C::EditScripts), ui::audio::submit);
+    t.add(M::POST, "/audio/{slug}/versions/{number}/approve", Cap(C::ApproveScripts), ui::audio::approve);
+    t.add(M::POST, "/audio/{slug}/versions/{number}/reject", Cap(C::ApproveScripts), ui::audio::reject);
     t.add(M::POST, "/programs/{slug}/attach-script", Cap(C::ManagePrograms), ui::programs::attach_script);
+    t.add(M::POST, "/programs/{slug}/attach-audio", Cap(C::ManagePrograms), ui::programs::attach_audio);
     t.add(M::GET, "/engagements", Cap(C::ViewEngagements), ui::admin::engagements);
     t.add(M::POST, "/engagements", Cap(C::ManageEngagements), ui::admin::engagements_create);
     t.add(M::POST, "/engagements/{id}/end", Cap(C::ManageEngagements), ui::admin::engagements_end);

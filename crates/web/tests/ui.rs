@@ -14,7 +14,8 @@ both_backends!(
     a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form,
     a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved,
     the_builders_rows_are_sampled_unsaved_or_saved_as_the_store_samples_their_filter,
-    a_script_preview_walks_the_branches_the_answers_choose
+    a_script_preview_walks_the_branches_the_answers_choose,
+    audio_pages_play_the_recording_list_its_problems_and_let_another_person_approve
 );
 
 async fn form(app: &TestApp, who: &(String, String), path: &str, fields: &[(&str, &str)]) -> (u16, String) {
@@ -263,6 +264,30 @@ async fn script_pages_show_steps_and_the_diff_and_let_another_person_approve(app
     let body = page(&app, &pm, "/programs/gotv").await;
     assert!(body.contains("Callers read reminder v2 (en)."), "{body}");
     assert!(!body.contains("no approved script"), "{body}");
+
+    // A predictive program plays the safe-harbor message (CR-46): the page lists it among the
+    // blockers and attaches an approved recording of that kind only.
+    use clearline_core::audio::{tone_wav, AudioKind};
+    assert!(body.contains("Plays safe_harbor (CR-46)") && body.contains("No audio attached."), "{body}");
+    assert!(body.contains("no approved safe_harbor message is attached (CR-46)"), "{body}");
+    let approver_actor = actor("script_approver").await;
+    let transcript = "This is Friends of Test. To stop these calls, press 9. To reach us, call 919-555-0100.";
+    for (slug, kind) in [("missed-you", AudioKind::SafeHarbor), ("robocall", AudioKind::PrerecordedMessage)] {
+        app.store.create_audio_message(&author, &Slug::parse(slug).unwrap(), slug, kind).await.unwrap();
+        app.store.add_audio_version(&author, slug, &tone_wav(500, 440), transcript).await.unwrap();
+        app.store.submit_audio_version(&author, slug, 1).await.unwrap();
+        app.store.approve_audio_version(&approver_actor, slug, 1).await.unwrap();
+    }
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("value=\"missed-you:1\"") && !body.contains("value=\"robocall:1\""), "{body}");
+    let (status, body) = form(&app, &pm, "/programs/gotv/attach-audio", &[("version", "robocall:1")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("not a prerecorded_message message"), "{body}");
+    let (status, _) = form(&app, &pm, "/programs/gotv/attach-audio", &[("version", "missed-you:1")]).await;
+    assert_eq!(status, 303);
+    let body = page(&app, &pm, "/programs/gotv").await;
+    assert!(body.contains("safe_harbor: missed-you v1"), "{body}");
+    assert!(!body.contains("no approved safe_harbor message"), "{body}");
 
     // Another campaign sees nothing.
     let other = app.session("other_owner").await;
@@ -1101,4 +1126,61 @@ async fn the_builders_rows_are_sampled_unsaved_or_saved_as_the_store_samples_the
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("save_as: a universe of this name already exists"), "{body}");
     assert_eq!(app.store.list_universes(&actor).await.unwrap().len(), 2);
+}
+
+async fn audio_pages_play_the_recording_list_its_problems_and_let_another_person_approve(app: TestApp) {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    use clearline_core::validate::Slug;
+    let author = actor_for(&app, "program_manager").await;
+    let slug = Slug::parse("missed-you").unwrap();
+    app.store.create_audio_message(&author, &slug, "Missed you", AudioKind::SafeHarbor).await.unwrap();
+    let wav = tone_wav(500, 440);
+    app.store.add_audio_version(&author, "missed-you", &wav, "Sorry we missed you.").await.unwrap();
+    let good = "This is Friends of Test. To stop these calls, press 9. To reach us, call 919-555-0100.";
+    app.store.add_audio_version(&author, "missed-you", &wav, good).await.unwrap();
+
+    let pm = app.session("program_manager").await;
+    let home = page(&app, &pm, "/").await;
+    assert!(home.contains("href=\"/audio\""), "the nav leads there: {home}");
+    let list = page(&app, &pm, "/audio").await;
+    assert!(list.contains("href=\"/audio/missed-you/versions/2\"") && list.contains("safe_harbor"), "{list}");
+    // A draft lacking the callback number and opt-out: the problems name their check and rule.
+    let body = unescape(&page(&app, &pm, "/audio/missed-you/versions/1").await);
+    assert!(body.contains("callback_number (CR-5, CR-46)") && body.contains("opt_out (CR-6, CR-46)"), "{body}");
+    let (status, body) = form(&app, &pm, "/audio/missed-you/versions/1/submit", &[]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(unescape(&body).contains("the recording cannot be submitted"), "{body}");
+    // The good one: the player, the transcript, submitted by the author and approved by another.
+    let body = page(&app, &pm, "/audio/missed-you/versions/2").await;
+    assert!(body.contains("src=\"/audio/missed-you/versions/2/wav\"") && body.contains("0.5 s"), "{body}");
+    let (status, _) = form(&app, &pm, "/audio/missed-you/versions/2/submit", &[]).await;
+    assert_eq!(status, 303);
+    let body = page(&app, &pm, "/audio/missed-you/versions/2").await;
+    assert!(!body.contains("/versions/2/approve"), "the author decides nothing: {body}");
+    let approver = app.session("script_approver").await;
+    let body = page(&app, &approver, "/audio/missed-you/versions/2").await;
+    assert!(body.contains("/versions/2/approve") && body.contains("/versions/2/reject"), "{body}");
+    let (status, _) = form(&app, &approver, "/audio/missed-you/versions/2/approve", &[]).await;
+    assert_eq!(status, 303);
+    let body = page(&app, &approver, "/audio/missed-you/versions/2").await;
+    assert!(body.contains("id=\"audio-status\">approved<"), "{body}");
+    // The recording plays as WAV, byte for byte.
+    let res = TestApp::client()
+        .get(app.url("/audio/missed-you/versions/2/wav"))
+        .header("cookie", &approver.0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "audio/wav");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), wav);
+    // Another campaign hears nothing.
+    let other = app.session("other_owner").await;
+    let res = TestApp::client()
+        .get(app.url("/audio/missed-you/versions/2/wav"))
+        .header("cookie", &other.0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
 }

@@ -2,6 +2,7 @@
 //! and a small script that adds live updates. Assets are embedded in the binary.
 
 pub mod admin;
+pub mod audio;
 pub mod desk;
 pub mod login;
 pub mod mappings;
@@ -38,7 +39,7 @@ pub struct Chrome {
     pub csrf: String,
 }
 
-const NAV: [(&str, &str, &str, Option<Capability>); 16] = [
+const NAV: [(&str, &str, &str, Option<Capability>); 17] = [
     ("/", "Start", "", None),
     ("/desk", "Agent desk", "Take calls and record answers.", Some(Capability::UseAgentDesk)),
     (
@@ -92,6 +93,12 @@ const NAV: [(&str, &str, &str, Option<Capability>); 16] = [
         Some(Capability::ExplainDials),
     ),
     ("/scripts", "Scripts", "What callers say: versions, what changed, approval.", Some(Capability::EditScripts)),
+    (
+        "/audio",
+        "Audio",
+        "What recordings say: voicemail drops, IVR prompts, the safe-harbor message; approval.",
+        Some(Capability::EditScripts),
+    ),
     (
         "/engagements",
         "Engagements",

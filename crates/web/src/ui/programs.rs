@@ -175,6 +175,12 @@ struct ProgramPage {
     /// Approved versions of the campaign's scripts that fit this program (purpose, dial mode, recording,
     /// call count), as (value `slug:N`, label).
     attachable: Vec<(String, String)>,
+    /// The audio the program plays, as "kind: slug vN".
+    audio: Vec<String>,
+    /// The kinds of audio its dial mode plays, with the rule (empty: it plays none).
+    audio_needed: Vec<String>,
+    /// Approved versions of the campaign's audio messages of a kind it plays, as (value `slug:N`, label).
+    attachable_audio: Vec<(String, String)>,
     window: String,
     caller_id: String,
     summary: CallListSummary,
@@ -207,6 +213,26 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
             })
         })
         .collect();
+    let audio = match state.store().program_audio(&actor, slug).await {
+        Ok(a) => a.iter().map(|a| format!("{}: {} v{}", a.kind, a.slug, a.version.number)).collect(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let needed = clearline_core::audio::kinds_needed(&program.settings);
+    let audio_needed = needed.iter().map(|(kind, rule)| format!("{kind} ({rule})")).collect();
+    // Listing audio needs edit_scripts too; without it, none.
+    let attachable_audio = state
+        .store()
+        .list_audio_messages(&actor)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| needed.iter().any(|(kind, _)| *kind == m.kind))
+        .flat_map(|m| {
+            m.versions.iter().filter(|v| v.status == clearline_core::script::VersionStatus::Approved).map(|v| {
+                (format!("{}:{}", m.slug, v.number), format!("{} v{} ({}) — {}", m.slug, v.number, m.kind, m.name))
+            })
+        })
+        .collect();
     let today = jiff::Zoned::now().date();
     let blockers = match state.store().program_start_blockers(&actor, slug, today).await {
         Ok(b) => b.iter().map(ToString::to_string).collect(),
@@ -220,6 +246,9 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         chrome: Chrome::for_caller(caller, "/programs"),
         script,
         attachable,
+        audio,
+        audio_needed,
+        attachable_audio,
         window: program.settings.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows only".into()),
         caller_id: program.settings.caller_id.map(|c| c.to_string()).unwrap_or_else(|| "not set".into()),
         listed: program.list_built_at_us.is_some(),
@@ -263,6 +292,28 @@ pub async fn attach_script(
             .await
             .map(|_| ())
             .map_err(ApiError::from),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/programs/{slug}")).into_response(),
+        Err(ApiError::NotFound) => ApiError::NotFound.into_response(),
+        Err(e) => program_page(&state, &caller, &slug, Some(&e)).await,
+    }
+}
+
+/// Attaches an approved audio version of a kind the program plays (draft or running programs; audited
+/// before/after).
+pub async fn attach_audio(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    Form(form): Form<AttachForm>,
+) -> Response {
+    let parsed = form.version.split_once(':').and_then(|(audio, n)| Some((audio.to_string(), n.parse::<u32>().ok()?)));
+    let result = match parsed {
+        None => Err(ApiError::invalid("audio", "choose an approved version")),
+        Some((audio, number)) => {
+            state.store().attach_audio(&caller.actor(), &slug, &audio, number).await.map(|_| ()).map_err(ApiError::from)
+        }
     };
     match result {
         Ok(()) => Redirect::to(&format!("/programs/{slug}")).into_response(),

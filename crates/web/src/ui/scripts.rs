@@ -357,6 +357,13 @@ pub struct RejectForm {
     reason: String,
 }
 
+impl RejectForm {
+    /// The reason as typed (the store checks it).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,0 +1,119 @@
+//! `clearline audio …` as a campaign meets it: recordings (a WAV and its transcript) taken through
+//! draft → submitted → approved or rejected like scripts, every transcript problem listed with its
+//! check and rule (CR-5, CR-6, CR-46), and the demo's approved safe-harbor message.
+
+mod support;
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Output;
+use support::cli::{ok_json, stderr, stdout};
+
+const AUTHOR: &str = "programs@demo.clearline.test";
+const APPROVER: &str = "scripts@demo.clearline.test";
+
+fn demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = support::cli::clearline(dir.path(), &["demo", "--no-serve", "--voters", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+fn as_user(dir: &Path, email: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--as", email, "audio"];
+    all.extend_from_slice(args);
+    support::cli::clearline(dir, &all)
+}
+
+/// Writes a WAV (a tone made in Rust) and a transcript, returning their paths.
+fn recording(dir: &Path, name: &str, transcript: &str) -> (String, String) {
+    let wav = dir.join(format!("{name}.wav"));
+    std::fs::write(&wav, clearline_core::audio::tone_wav(1_500, 440)).unwrap();
+    let text = dir.join(format!("{name}.txt"));
+    std::fs::write(&text, transcript).unwrap();
+    (wav.to_str().unwrap().to_string(), text.to_str().unwrap().to_string())
+}
+
+#[test]
+fn the_demo_seeds_an_approved_safe_harbor_message() {
+    let dir = demo();
+    let listed = ok_json(as_user(dir.path(), APPROVER, &["--json", "list", "--campaign", "demo"]));
+    let messages = listed.as_array().unwrap();
+    assert_eq!(messages.len(), 1, "{listed}");
+    assert_eq!((messages[0]["slug"].as_str(), messages[0]["kind"].as_str()), (Some("missed-you"), Some("safe_harbor")));
+    assert_eq!(messages[0]["versions"][0]["status"], "approved");
+    let shown = ok_json(as_user(dir.path(), APPROVER, &["--json", "show", "missed-you", "1", "--campaign", "demo"]));
+    assert_eq!(shown["problems"], Value::Array(vec![]), "{shown}");
+    assert_eq!(shown["version"]["sample_format"], "int");
+    assert!(shown["version"]["transcript"].as_str().unwrap().contains("Friends of Jordan Rivera"));
+    assert!(shown["version"].get("audio").is_none(), "the bytes are not printed");
+}
+
+#[test]
+fn a_voicemail_goes_from_draft_to_approved_by_a_second_person_and_every_problem_is_listed() {
+    let dir = demo();
+    let d = dir.path();
+    // Not a WAV: refused with a clear error.
+    let not_wav = d.join("message.mp3");
+    std::fs::write(&not_wav, b"ID3\x03 not a wav").unwrap();
+    let (_, text) = recording(d, "bad", "Friends of Jordan Rivera.");
+    let add = |file: &str, text: &str, extra: &[&str]| {
+        let mut args = vec!["add", "vm", "--campaign", "demo", "--file", file, "--transcript", text];
+        args.extend_from_slice(extra);
+        as_user(d, AUTHOR, &args)
+    };
+    let new = ["--name", "Voicemail", "--kind", "voicemail_drop"];
+    let out = add(not_wav.to_str().unwrap(), &text, &new);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("audio: not a WAV file"), "{}", stderr(&out));
+    // A transcript with the name only: kept as a draft, refused at submit with every check and rule.
+    let (wav, text) = recording(d, "v1", "This is Friends of Jordan Rivera. Please vote on Tuesday.");
+    let out = add(&wav, &text, &[]);
+    assert!(!out.status.success(), "--name and --kind are needed for a new message");
+    assert!(add(&wav, &text, &new).status.success());
+    let out = as_user(d, AUTHOR, &["submit", "vm", "1", "--campaign", "demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("error: callback_number (CR-5): "), "{err}");
+    assert!(err.contains("error: opt_out (CR-6): a voicemail must say how to opt out"), "{err}");
+    assert!(err.contains("toll-free"), "{err}");
+    assert!(err.contains("problem(s); version 1 stays a draft"), "{err}");
+
+    // A good voicemail: a toll-free opt-out number and the callback number (CR-5, CR-6).
+    let (wav, text) = recording(
+        d,
+        "v2",
+        "This is Friends of Jordan Rivera. Please vote on Tuesday. To opt out of these calls, call \
+         1-800-555-0100. To reach us, call 919-555-0142.",
+    );
+    let out = add(&wav, &text, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(as_user(d, AUTHOR, &["submit", "vm", "2", "--campaign", "demo"]).status.success());
+    let out = as_user(d, AUTHOR, &["approve", "vm", "2", "--campaign", "demo"]);
+    assert!(!out.status.success(), "the author (a program manager) does not approve");
+    let approved = ok_json(as_user(d, APPROVER, &["--json", "approve", "vm", "2", "--campaign", "demo"]));
+    assert_eq!(approved["status"], "approved");
+    let out = as_user(d, APPROVER, &["reject", "vm", "2", "--campaign", "demo", "--reason", "late"]);
+    assert!(!out.status.success(), "approved is final");
+    let shown = stdout(&as_user(d, APPROVER, &["show", "vm", "--campaign", "demo"]));
+    assert!(shown.contains("voicemail_drop") && shown.contains("approved") && shown.contains("draft"), "{shown}");
+
+    // Audited, with the recording's SHA-256.
+    let out = support::cli::clearline(
+        d,
+        &["--as", "owner@demo.clearline.test", "audit", "export", "--action", "audio.version.approve"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(approved["audio_sha256"].as_str().unwrap()), "{}", stdout(&out));
+}
+
+#[test]
+fn audio_is_only_the_own_campaigns_and_needs_a_user() {
+    let dir = demo();
+    let out = support::cli::clearline(dir.path(), &["audio", "list", "--campaign", "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--as EMAIL"), "{}", stderr(&out));
+    let vendor = "admin@granite-calls.clearline.test";
+    let out = as_user(dir.path(), vendor, &["list", "--campaign", "demo"]);
+    assert!(!out.status.success(), "a vendor reads no campaign's audio");
+}
