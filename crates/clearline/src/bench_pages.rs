@@ -101,6 +101,7 @@ pub async fn run(args: PagesBenchArgs, json: bool) -> anyhow::Result<ExitCode> {
     demo::seed_program(&store, &config).await?;
     demo::seed_survey_program(&store, &config).await?;
     demo::seed_script(&store).await?;
+    demo::seed_audio(&store).await?;
     let programs = programs_actor(&store).await?;
     let mut attempts = store.call_stats(&programs, "gotv-general").await?.attempts
         + store.call_stats(&programs, demo::SURVEY_PROGRAM).await?.attempts;

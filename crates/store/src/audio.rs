@@ -16,7 +16,9 @@ use crate::db::Store;
 use crate::error::{StoreError, StoreResult};
 use crate::now_us;
 use crate::orgs::require_in_org;
-use crate::scripts::{campaign_only, check_move, script_approver, script_reader, script_writer, status_of};
+use crate::scripts::{
+    campaign_only, check_move, script_approver, script_reader, script_writer, status_of, write_move, VersionTable,
+};
 use clearline_core::audio::{self, AudioKind, TranscriptFacts, TranscriptProblem, MAX_TRANSCRIPT_CHARS};
 use clearline_core::org::CampaignProfile;
 use clearline_core::phone::PhoneE164;
@@ -469,34 +471,9 @@ impl Store {
         let version = self.audio_version_of_campaign(campaign, slug, number).await?;
         let me = actor.principal().map(|p| p.user_id);
         let deciding = check_move(version.number, version.status, next, me, version.author)?;
-        let now = now_us();
         let mut tx = self.write().await?;
-        let sql = if deciding {
-            "UPDATE audio_versions SET status = $1, decided_by = $2, decided_at = $3, rejection_reason = $4 \
-             WHERE id = $5 AND status = $6"
-        } else {
-            "UPDATE audio_versions SET status = $1, submitted_by = $2, submitted_at = $3, rejection_reason = $4 \
-             WHERE id = $5 AND status = $6"
-        };
-        let changed = sqlx::query(sql)
-            .bind(next.as_str())
-            .bind(me.map(|u| u.0))
-            .bind(now)
-            .bind(reason)
-            .bind(version.id)
-            .bind(version.status.as_str())
-            .execute(&mut *tx.tx)
-            .await?
-            .rows_affected();
-        if changed != 1 {
-            return Err(Invalid::new("status", "the version changed meanwhile: read it again").into());
-        }
-        let action = match next {
-            VersionStatus::Submitted => "audio.version.submit",
-            VersionStatus::Approved => "audio.version.approve",
-            VersionStatus::Rejected => "audio.version.reject",
-            VersionStatus::Draft => unreachable!("nothing moves back to draft"),
-        };
+        let action =
+            write_move(&mut tx, VersionTable::Audio, version.id, version.status, next, me, deciding, reason).await?;
         tx.audit(
             campaign,
             actor,

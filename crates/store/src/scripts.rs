@@ -451,35 +451,9 @@ impl Store {
         let campaign = script_reader(actor)?;
         let me = actor.principal().map(|p| p.user_id);
         let deciding = check_move(version.number, version.status, next, me, version.author)?;
-        let now = now_us();
         let mut tx = self.write().await?;
-        let sql = if deciding {
-            "UPDATE script_versions SET status = $1, decided_by = $2, decided_at = $3, rejection_reason = $4 \
-             WHERE id = $5 AND status = $6"
-        } else {
-            "UPDATE script_versions SET status = $1, submitted_by = $2, submitted_at = $3, rejection_reason = $4 \
-             WHERE id = $5 AND status = $6"
-        };
-        let changed = sqlx::query(sql)
-            .bind(next.as_str())
-            .bind(me.map(|u| u.0))
-            .bind(now)
-            .bind(reason)
-            .bind(version.id)
-            .bind(version.status.as_str())
-            .execute(&mut *tx.tx)
-            .await?
-            .rows_affected();
-        if changed != 1 {
-            // Someone else moved it between our read and this write.
-            return Err(Invalid::new("status", "the version changed meanwhile: read it again").into());
-        }
-        let action = match next {
-            VersionStatus::Submitted => "script.version.submit",
-            VersionStatus::Approved => "script.version.approve",
-            VersionStatus::Rejected => "script.version.reject",
-            VersionStatus::Draft => unreachable!("nothing moves back to draft"),
-        };
+        let action =
+            write_move(&mut tx, VersionTable::Scripts, version.id, version.status, next, me, deciding, reason).await?;
         tx.audit(
             campaign,
             actor,
@@ -549,6 +523,61 @@ fn version_from_row(row: &AnyRow) -> StoreResult<ScriptVersion> {
         decided_by: user(12),
         decided_at_us: row.get(13),
         rejection_reason: row.get(14),
+    })
+}
+
+/// The approved-messaging tables whose versions move through [`check_move`].
+#[derive(Clone, Copy)]
+pub(crate) enum VersionTable {
+    Scripts,
+    Audio,
+}
+
+/// Writes a checked move of one version (`deciding`: an approval or rejection, else a submission) if
+/// it is still at `from`, and returns the audit action to record with it (`script.version.approve`…).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write_move(
+    tx: &mut crate::db::WriteTx,
+    table: VersionTable,
+    id: i64,
+    from: VersionStatus,
+    next: VersionStatus,
+    me: Option<UserId>,
+    deciding: bool,
+    reason: Option<&str>,
+) -> StoreResult<&'static str> {
+    let (table_name, actions) = match table {
+        VersionTable::Scripts => {
+            ("script_versions", ["script.version.submit", "script.version.approve", "script.version.reject"])
+        }
+        VersionTable::Audio => {
+            ("audio_versions", ["audio.version.submit", "audio.version.approve", "audio.version.reject"])
+        }
+    };
+    let who = if deciding { "decided" } else { "submitted" };
+    let sql = format!(
+        "UPDATE {table_name} SET status = $1, {who}_by = $2, {who}_at = $3, rejection_reason = $4 \
+         WHERE id = $5 AND status = $6"
+    );
+    let changed = sqlx::query(&sql)
+        .bind(next.as_str())
+        .bind(me.map(|u| u.0))
+        .bind(now_us())
+        .bind(reason)
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&mut *tx.tx)
+        .await?
+        .rows_affected();
+    if changed != 1 {
+        // Someone else moved it between our read and this write.
+        return Err(Invalid::new("status", "the version changed meanwhile: read it again").into());
+    }
+    Ok(match next {
+        VersionStatus::Submitted => actions[0],
+        VersionStatus::Approved => actions[1],
+        VersionStatus::Rejected => actions[2],
+        VersionStatus::Draft => unreachable!("nothing moves back to draft"),
     })
 }
 
