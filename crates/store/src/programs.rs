@@ -363,12 +363,15 @@ impl Store {
         if program.list_built_at_us.is_none() {
             out.push(Invalid::new("call_list", "the call list has not been built from the universe yet"));
         } else {
-            let callable: i64 =
-                sqlx::query("SELECT COUNT(*) FROM call_list_entries WHERE program_id = $1 AND mode <> 'excluded'")
-                    .bind(program.id)
-                    .fetch_one(&self.pool)
-                    .await?
-                    .get(0);
+            // The snapshot's counts (written with its entries), not a count over every entry.
+            let callable: i64 = sqlx::query(
+                "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM call_list_counts \
+                 WHERE program_id = $1 AND mode <> 'excluded'",
+            )
+            .bind(program.id)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
             if callable == 0 {
                 out.push(Invalid::new("call_list", "nobody on the call list may be called"));
             }

@@ -1413,6 +1413,13 @@ async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore)
     let after_the_engagement: jiff::civil::Date = "2026-11-04".parse().unwrap();
     let blockers = store.program_start_blockers(&w.owner, "gotv", after_the_engagement).await.unwrap();
     assert!(blockers.iter().any(|b| b.field == "vendors"), "{blockers:?}");
+    // A list whose every person is excluded has nobody to call; one listed person is enough.
+    store.replace_call_list(&w.owner, program.id, &entries[1..], &sentences).await.unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(blockers.iter().any(|b| b.field == "call_list"), "{blockers:?}");
+    store.replace_call_list(&w.owner, program.id, &entries, &sentences).await.unwrap();
+    let blockers = store.program_start_blockers(&w.owner, "gotv", today).await.unwrap();
+    assert!(!blockers.iter().any(|b| b.field == "call_list"), "{blockers:?}");
 
     // A settings change is audited and clears the list (it was built for the old settings).
     let mut changed = settings.clone();
