@@ -124,7 +124,7 @@ async fn a_killed_calling_node_is_taken_over_by_the_other_and_loses_no_attempt()
     }
 
     // Node B joins the same database (its demo seeding finds everything there) and waits.
-    let node_b = ServerProcess::start_calling_node(&url, &env, &demo_args, Some(&node_a)).await;
+    let mut node_b = ServerProcess::start_calling_node(&url, &env, &demo_args, Some(&node_a)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let lease = store.program_lease(&owner, &program).await.unwrap().unwrap();
     assert!(lease.holder.contains(&holder(node_a.pid())), "B does not take a live node's lease: {lease:?}");
@@ -157,14 +157,14 @@ async fn a_killed_calling_node_is_taken_over_by_the_other_and_loses_no_attempt()
     let took = killed_at.elapsed();
     assert!(took < Duration::from_secs(30), "taken over {took:?} after the kill (lease 20 s, retries every 2 s)");
     let check = wait_for("node B dialing", Duration::from_secs(90));
-    let after = loop {
-        let after = store.program_attempts(&owner, slug, 0, 100_000).await.unwrap();
-        if after.iter().any(|a| a.id > last_of_a) {
-            break after;
-        }
+    while !store.program_attempts(&owner, slug, 0, 100_000).await.unwrap().iter().any(|a| a.id > last_of_a) {
         check();
         tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    }
+    // Stop B too, so what is read next is one state of the store (its counts are separate queries).
+    let b_pid = node_b.pid();
+    node_b.kill();
+    let after = store.program_attempts(&owner, slug, 0, 100_000).await.unwrap();
 
     // Nothing A wrote is lost; what it left in flight was closed as interrupted by B, before B dialed.
     let after_by_id: std::collections::HashMap<i64, &clearline_store::AttemptRow> =
@@ -195,7 +195,7 @@ async fn a_killed_calling_node_is_taken_over_by_the_other_and_loses_no_attempt()
     assert!(
         events.iter().any(|e| e.entry.object_id == program.id.to_string()
             && e.entry.details["taken_from"].as_str().is_some_and(|h| h.contains(&holder(a_pid)))
-            && e.entry.details["holder"].as_str().is_some_and(|h| h.contains(&holder(node_b.pid())))),
+            && e.entry.details["holder"].as_str().is_some_and(|h| h.contains(&holder(b_pid)))),
         "{events:?}"
     );
 }
