@@ -145,8 +145,9 @@ pub struct CallStats {
     pub entries_done: u64,
     /// Entries whose dial the policy refused at the instant of dialing, for good.
     pub entries_denied: u64,
-    /// The attempts the call list's entries count (always equal to `attempts`: every attempt is
-    /// counted on its entry in the transaction that records it).
+    /// The attempts the call list's entries count (equal to `attempts`: every attempt is counted on its
+    /// entry in the transaction that records it). Read while a node is calling, the two may differ by
+    /// the attempts written between the separate queries that count them.
     pub entry_attempts: u64,
 }
 
