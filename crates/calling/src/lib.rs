@@ -21,6 +21,7 @@ pub mod desk;
 pub mod gate;
 pub mod leads;
 pub mod lease;
+pub mod recordings;
 pub mod run;
 mod seats;
 pub use seats::DEFAULT_DISCONNECT_GRACE;

@@ -10,6 +10,7 @@ use crate::desk::{DeskHub, FloorInfo};
 use crate::gate::PolicyGate;
 use crate::leads::{lead_for, SharedLeads};
 use crate::lease::{HeldLease, LeaseOptions};
+use crate::recordings::Recordings;
 use crate::seats::{self, DeskContext, HumanSeat};
 use crate::CallingError;
 use clearline_core::disposition::Disposition;
@@ -176,9 +177,22 @@ pub(crate) struct Floor {
     pub(crate) steps: HashMap<CallId, Vec<clearline_store::StepRecord>>,
     /// The party of each person the floor holds (bot respondents answer by it).
     parties: HashMap<i64, Option<String>>,
+    /// The approved recording each call played (the first, when it played more), written with its
+    /// result.
+    played: HashMap<CallId, i64>,
+    /// The program's attached recordings: only these play.
+    recordings: Recordings,
 }
 
 impl Floor {
+    /// The program's recordings from now on, and the carrier told how long each plays.
+    fn set_recordings(&mut self, recordings: Recordings) {
+        for (audio, length) in recordings.lengths() {
+            self.carrier.set_audio_length(audio, length);
+        }
+        self.recordings = recordings;
+    }
+
     fn next_time(&mut self) -> Micros {
         self.carrier.peek().unwrap_or(Micros::MAX).min(self.engine.next_timer()).min(self.inbound.next_timer())
     }
@@ -230,6 +244,10 @@ pub async fn run_program(
     };
     let run = Run { sealer, survey: survey.as_ref(), desk: desk_context.as_ref() };
     let mut floors = make_floors(&program, options, origin_us)?;
+    let recordings = Recordings::load(store, actor, slug).await?;
+    for floor in &mut floors {
+        floor.set_recordings(recordings.clone());
+    }
     let mut desk = match (&options.desk, &desk_context) {
         (Some(hub), Some(_)) => {
             Some(hub.open(FloorInfo { slug: program.slug.clone(), name: program.name.clone() }, &program.vendor_ids))
@@ -364,8 +382,12 @@ pub async fn run_program(
             }
             if !draining && now >= next_status_check {
                 next_status_check = now + STATUS_CHECK;
+                let recordings = Recordings::load(store, actor, slug).await?;
                 for floor in &mut floors {
                     refresh_held_lists(store, actor, sealer, &program, floor).await?;
+                    if floor.recordings != recordings {
+                        floor.set_recordings(recordings.clone());
+                    }
                 }
                 if !still_running(store, actor, slug).await? {
                     draining = true;
@@ -477,7 +499,7 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
         DialMode::Prerecorded | DialMode::ArtificialVoice => ProgramMode::Agentless,
         DialMode::Ivr => ProgramMode::Ivr { questions: 3 },
     };
-    let config = EngineConfig { mode, ..EngineConfig::default() };
+    let config = EngineConfig { mode, voicemail_drop: settings.voicemail_drop, ..EngineConfig::default() };
     let target = settings.abandonment_target_percent / 100.0;
     let mut model = OutcomeModel::new(options.answer_rate, options.profile, options.duration.max(SECOND));
     model.callback_share = options.callback_share;
@@ -530,6 +552,8 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
                 custom_codes: HashMap::new(),
                 steps: HashMap::new(),
                 parties: HashMap::new(),
+                played: HashMap::new(),
+                recordings: Recordings::default(),
             })
         })
         .collect()
@@ -812,6 +836,22 @@ async fn flush(
                         }
                     }
                 }
+                let command = match command {
+                    Command::PlayAudio { call, audio, then } => match floor.recordings.for_audio(audio) {
+                        Ok(recording) => {
+                            if let Some(r) = recording {
+                                floor.played.entry(call).or_insert(r.version_id);
+                            }
+                            Command::PlayAudio { call, audio, then }
+                        }
+                        Err(kind) => {
+                            // Only approved audio plays: with none attached, the call ends instead.
+                            tracing::error!(call = call.0, kind = %kind, "no approved recording attached: hung up instead of playing");
+                            Command::HangUp { call }
+                        }
+                    },
+                    other => other,
+                };
                 floor.carrier.execute(now, command);
             }
             Output::Agent(agent, notice) if floor.humans.contains_key(&agent) => {
@@ -855,6 +895,7 @@ async fn flush(
                     result.callback_at_us = Some(at);
                 }
                 result.custom_disposition = floor.custom_codes.remove(&record.call);
+                result.audio_version_id = floor.played.remove(&record.call);
                 result.steps = floor.steps.remove(&record.call).unwrap_or_default();
                 result.notes_enc =
                     floor.notes.remove(&record.call).map(|n| run.sealer.cipher().encrypt(NOTES_FIELD, n.as_bytes()));
@@ -916,6 +957,7 @@ fn attempt_result(record: &AttemptRecord, agents: &[String], origin_us: i64) -> 
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        audio_version_id: None,
         custom_disposition: None,
     }
 }

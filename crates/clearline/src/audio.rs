@@ -152,39 +152,25 @@ async fn add(store: &Store, actor: &Actor, args: AddArgs, json: bool) -> anyhow:
         Ok(b) => b,
         Err(e) => return usage(&[format!("cannot read {}: {e}", args.file.display())]),
     };
-    // Checked before anything is written, so a wrong file never leaves an empty new message behind.
-    if let Err(e) = clearline_core::audio::read_wav(&wav) {
-        return usage(&[e.to_string()]);
-    }
     let transcript = match std::fs::read_to_string(&args.transcript) {
         Ok(t) => t,
         Err(e) => return usage(&[format!("cannot read {}: {e}", args.transcript.display())]),
     };
-    match store.audio_message(actor, slug.as_str()).await {
-        Ok(existing) => {
-            if args.name.is_some() || args.kind.is_some() {
-                return usage(&[format!(
-                    "audio {} exists: its name and kind ({}) are fixed; add another message for another kind",
-                    existing.slug, existing.kind
-                )]);
-            }
-        }
-        Err(StoreError::NotFound) => {
-            let (Some(name), Some(kind)) = (&args.name, &args.kind) else {
-                return usage(&["a new audio message needs --name and --kind".into()]);
-            };
-            let Some(kind) = AudioKind::parse(kind) else {
+    let new_message = match (&args.name, &args.kind) {
+        (None, None) => None,
+        (Some(name), Some(kind)) => match AudioKind::parse(kind) {
+            Some(kind) => Some((name.as_str(), kind)),
+            None => {
                 return usage(&[
                     "--kind: not one of voicemail_drop, ivr_prompt, safe_harbor, prerecorded_message".into()
-                ]);
-            };
-            if let Err(e) = store.create_audio_message(actor, &slug, name, kind).await {
-                return refused(e);
+                ])
             }
+        },
+        _ => {
+            return usage(&["a new audio message needs both --name and --kind (an existing one takes neither)".into()])
         }
-        Err(e) => return refused(e),
-    }
-    let version = match store.add_audio_version(actor, slug.as_str(), &wav, &transcript).await {
+    };
+    let version = match store.add_recording(actor, &slug, new_message, &wav, &transcript).await {
         Ok(v) => v,
         Err(e) => return refused(e),
     };

@@ -163,6 +163,10 @@ pub struct CreateArgs {
     /// The calls offer something for sale: Florida's and Oklahoma's sales-call rules apply (CR-27).
     #[arg(long)]
     commercial_content: bool,
+    /// Leave the approved voicemail-drop recording on answering machines (prerecorded and
+    /// artificial-voice programs only; attach one with `program attach-audio`; CR-5, CR-6).
+    #[arg(long)]
+    voicemail_drop: bool,
     /// The abandonment rate pacing holds, percent (at most 3, CR-46).
     #[arg(long, default_value_t = 2.5)]
     abandonment_target: f64,
@@ -513,6 +517,7 @@ async fn create(store: &Store, actor: &Actor, args: CreateArgs, json: bool) -> a
     }
     settings.recorded = !args.not_recorded;
     settings.commercial_content = args.commercial_content;
+    settings.voicemail_drop = args.voicemail_drop;
     settings.abandonment_target_percent = args.abandonment_target;
     for v in &args.vendors {
         match VendorShare::parse(v) {
@@ -589,6 +594,9 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
     );
     if s.commercial_content {
         println!("  commercial content: Florida and Oklahoma sales-call rules apply (CR-27)");
+    }
+    if s.voicemail_drop {
+        println!("  leaves its voicemail-drop recording on answering machines");
     }
     for v in &s.vendors {
         println!("  vendor {} gets {} %", v.vendor, v.percent);

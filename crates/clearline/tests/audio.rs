@@ -117,3 +117,187 @@ fn audio_is_only_the_own_campaigns_and_needs_a_user() {
     let out = as_user(dir.path(), vendor, &["list", "--campaign", "demo"]);
     assert!(!out.status.success(), "a vendor reads no campaign's audio");
 }
+
+/// A prerecorded GOTV message that passes the script checks for its facts (CR-5, CR-6, CR-37).
+const ROBO_SCRIPT: &str = "title: GOTV robocall
+
+step opening: disclose identification opt_out
+  | This is a recorded message from {campaign.legal_name}. To stop these calls, press 9.
+  -> reminder
+
+step reminder: say
+  | Election Day is {election.date}. Every vote counts.
+  -> close
+
+step close: disclose callback paid_for_by
+  | To reach us, call {campaign.callback_number}. {campaign.paid_for_by}.
+  -> done
+
+step done: end complete
+";
+
+/// Adds, submits and approves a recording; returns the approved version's id.
+fn approved_recording(d: &Path, slug: &str, name: &str, kind: &str, transcript: &str) -> i64 {
+    let (wav, text) = recording(d, slug, transcript);
+    let added = ok_json(as_user(
+        d,
+        AUTHOR,
+        &[
+            "--json",
+            "add",
+            slug,
+            "--campaign",
+            "demo",
+            "--file",
+            &wav,
+            "--transcript",
+            &text,
+            "--name",
+            name,
+            "--kind",
+            kind,
+        ],
+    ));
+    let out = as_user(d, AUTHOR, &["submit", slug, "1", "--campaign", "demo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let approved = ok_json(as_user(d, APPROVER, &["--json", "approve", slug, "1", "--campaign", "demo"]));
+    assert_eq!(approved["id"], added["id"]);
+    approved["id"].as_i64().unwrap()
+}
+
+#[test]
+fn a_prerecorded_program_plays_only_its_approved_recordings_and_every_call_records_the_one_it_played() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cli = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(args);
+        let out = support::cli::clearline(d, &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    assert!(support::cli::clearline(d, &["demo", "--no-serve", "--voters", "400"]).status.success());
+    cli(AUTHOR, &["universe", "save", "--name", "everyone", r#"{"op":"all","filters":[]}"#]);
+    let script = d.join("robo.script");
+    std::fs::write(&script, ROBO_SCRIPT).unwrap();
+    let file = script.to_str().unwrap();
+    cli(
+        AUTHOR,
+        &[
+            "script",
+            "new",
+            "robo",
+            "--campaign",
+            "demo",
+            "--file",
+            file,
+            "--name",
+            "Robo",
+            "--purpose",
+            "gotv",
+            "--dial-mode",
+            "prerecorded",
+        ],
+    );
+    cli(AUTHOR, &["script", "submit", "robo", "1", "--campaign", "demo"]);
+    cli(APPROVER, &["script", "approve", "robo", "1", "--campaign", "demo"]);
+    let message = approved_recording(
+        d,
+        "robo-message",
+        "GOTV message",
+        "prerecorded_message",
+        "This is a recorded message from Friends of Jordan Rivera. To stop these calls, press 9. Election Day \
+         is Tuesday. To reach us, call 919-555-0142.",
+    );
+    let voicemail = approved_recording(
+        d,
+        "robo-voicemail",
+        "GOTV voicemail",
+        "voicemail_drop",
+        "This is Friends of Jordan Rivera. Election Day is Tuesday. To opt out of these calls, call \
+         1-800-555-0100. To reach us, call 919-555-0142.",
+    );
+    // A voicemail drop is for recorded calls only: an agent program cannot leave one.
+    let out = support::cli::clearline(
+        d,
+        &[
+            "--as",
+            AUTHOR,
+            "program",
+            "create",
+            "agents",
+            "--name",
+            "A",
+            "--universe",
+            "everyone",
+            "--purpose",
+            "gotv",
+            "--dial-mode",
+            "power",
+            "--voicemail-drop",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("voicemail_drop"), "{}", stderr(&out));
+    cli(
+        AUTHOR,
+        &[
+            "program",
+            "create",
+            "robo",
+            "--name",
+            "Robocall",
+            "--universe",
+            "everyone",
+            "--purpose",
+            "gotv",
+            "--dial-mode",
+            "prerecorded",
+            "--voicemail-drop",
+            "--not-recorded",
+            "--caller-id",
+            "919-555-0100",
+            "--caller-id-authorized",
+        ],
+    );
+    cli(AUTHOR, &["program", "attach-script", "robo", "--script", "robo", "--version", "1"]);
+    cli(AUTHOR, &["program", "build-list", "robo", "--instant", "2026-10-20T16:00:00Z"]);
+    cli(AUTHOR, &["program", "attach-audio", "robo", "--audio", "robo-message", "--version", "1"]);
+    // Without its voicemail drop the program does not start: it would play nothing approved on machines.
+    let out = support::cli::clearline(d, &["--as", AUTHOR, "program", "start", "robo"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("voicemail_drop"), "{}", stderr(&out));
+    cli(AUTHOR, &["program", "attach-audio", "robo", "--audio", "robo-voicemail", "--version", "1"]);
+    cli(AUTHOR, &["program", "start", "robo"]);
+    let report = ok_json(cli(
+        AUTHOR,
+        &[
+            "--json",
+            "program",
+            "simulate",
+            "robo",
+            "--minutes",
+            "30",
+            "--answer-rate",
+            "0.3",
+            "--start",
+            "2026-10-20T13:00:00Z",
+        ],
+    ));
+    assert!(report["attempts_finished"].as_u64().unwrap() > 10, "{report}");
+    let attempts = ok_json(cli(AUTHOR, &["--json", "program", "attempts", "robo"]));
+    let attempts = attempts.as_array().unwrap();
+    let played = |disposition: &str| -> Vec<Value> {
+        attempts.iter().filter(|a| a["disposition"] == disposition).map(|a| a["audio_version_id"].clone()).collect()
+    };
+    // Machines got the voicemail drop, people the message (a key-press opt-out heard it too), and a
+    // call nobody answered played nothing.
+    let machines = played("answering_machine");
+    let heard = played("complete");
+    assert!(!machines.is_empty() && !heard.is_empty(), "{report}");
+    assert!(machines.iter().all(|v| v.as_i64() == Some(voicemail)), "{machines:?}");
+    assert!(heard.iter().all(|v| v.as_i64() == Some(message)), "{heard:?}");
+    for unanswered in ["no_answer", "busy"] {
+        assert!(played(unanswered).iter().all(Value::is_null), "{unanswered}: {:?}", played(unanswered));
+    }
+}

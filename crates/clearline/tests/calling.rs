@@ -133,6 +133,15 @@ fn a_simulated_run_records_every_attempt_and_result() {
         "CR-49: wireless and unknown numbers are dialed by a person"
     );
     assert_eq!(n(&report["system_dials"]), of("paced").len() as i64);
+    // Only approved audio plays: an abandoned call heard the demo's attached safe-harbor version (CR-46),
+    // and no other call played a recording (agents spoke on them; machines were hung up on).
+    let shown =
+        ok_json(run(dir.path(), &["--as", PM, "--json", "audio", "show", "missed-you", "1", "--campaign", "demo"]));
+    let safe_harbor = shown["version"]["id"].as_i64().unwrap();
+    for a in &all {
+        let expected = if a["disposition"] == "abandoned" { Some(safe_harbor) } else { None };
+        assert_eq!(a["audio_version_id"].as_i64(), expected, "{a}");
+    }
 }
 
 #[test]

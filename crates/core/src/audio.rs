@@ -92,18 +92,22 @@ impl fmt::Display for AudioKind {
 
 /// The audio a program must have approved and attached before it starts, each with the rule that asks
 /// for it. A robocall plays its message (CR-5; CR-4: an artificial voice is a recording too, so its
-/// rendered audio is approved like one); an IVR call opens with its prompt; a predictive program
-/// abandons some live answers and must play the safe-harbor message to them (CR-46). Power dialing
-/// reserves an agent for every line, so it does not abandon. (No program setting drops voicemail yet;
-/// when one does, it adds `VoicemailDrop` here.)
+/// rendered audio is approved like one), and its voicemail drop when it leaves one (CR-5, CR-6); an
+/// IVR call opens with its prompt; a predictive program abandons some live answers and must play the
+/// safe-harbor message to them (CR-46). Power dialing reserves an agent for every line, so it does not
+/// abandon.
 pub fn kinds_needed(settings: &ProgramSettings) -> Vec<(AudioKind, &'static str)> {
-    match settings.dial_mode {
+    let mut out = match settings.dial_mode {
         DialMode::Prerecorded => vec![(AudioKind::PrerecordedMessage, "CR-5")],
         DialMode::ArtificialVoice => vec![(AudioKind::PrerecordedMessage, "CR-4, CR-5")],
         DialMode::Ivr => vec![(AudioKind::IvrPrompt, "CR-5")],
         DialMode::Predictive => vec![(AudioKind::SafeHarbor, "CR-46")],
         DialMode::Manual | DialMode::Preview | DialMode::Power => Vec::new(),
+    };
+    if settings.voicemail_drop && matches!(settings.dial_mode, DialMode::Prerecorded | DialMode::ArtificialVoice) {
+        out.push((AudioKind::VoicemailDrop, "CR-5, CR-6"));
     }
+    out
 }
 
 /// What the WAV header says.

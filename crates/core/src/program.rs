@@ -59,6 +59,12 @@ pub struct ProgramSettings {
     /// them telephonic sales calls in Florida and Oklahoma (CR-27). Purely political calls are not.
     #[serde(default)]
     pub commercial_content: bool,
+    /// A prerecorded or artificial-voice program leaves its approved voicemail-drop recording on the
+    /// answering machines it reaches (CR-6: the message gives a toll-free number to the automated
+    /// opt-out); without it, a machine is hung up on. Agent programs never drop voicemail: a recorded
+    /// message on their calls would be a robocall the policy engine did not check them for.
+    #[serde(default)]
+    pub voicemail_drop: bool,
     /// The abandonment rate pacing holds (CR-46), percent; at most [`ABANDONMENT_LIMIT_PERCENT`].
     pub abandonment_target_percent: f64,
     /// Vendors and the share of the list each gets, in percent. Empty: nobody places agent calls.
@@ -112,6 +118,7 @@ impl ProgramSettings {
             one_per_household: purpose == Purpose::Survey,
             recorded: true,
             commercial_content: false,
+            voicemail_drop: false,
             abandonment_target_percent: 2.5,
             vendors: Vec::new(),
             quotas: Vec::new(),
@@ -174,6 +181,12 @@ impl ProgramSettings {
             out.push(Invalid::new(
                 "vendors",
                 "a prerecorded, artificial-voice or IVR program has no agents: it takes no vendors",
+            ));
+        }
+        if self.voicemail_drop && !matches!(self.dial_mode, DialMode::Prerecorded | DialMode::ArtificialVoice) {
+            out.push(Invalid::new(
+                "voicemail_drop",
+                "only a prerecorded or artificial-voice program leaves a recorded message on machines",
             ));
         }
         if !self.quotas.is_empty() && self.purpose != Purpose::Survey {

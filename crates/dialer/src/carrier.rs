@@ -38,7 +38,7 @@ pub enum HungUpBy {
 }
 
 /// Recordings the engine can ask the carrier to play.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Audio {
     /// CR-46: the abandoned-call message — caller identity, callback number, automated opt-out.

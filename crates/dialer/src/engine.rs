@@ -98,6 +98,8 @@ pub struct EngineConfig {
     pub pace_interval: Micros,
     /// The key that opts out of a prerecorded or IVR call (CR-47: effective at once).
     pub opt_out_digit: char,
+    /// Agentless programs: leave the voicemail-drop recording on machines (otherwise hang up).
+    pub voicemail_drop: bool,
 }
 
 impl Default for EngineConfig {
@@ -111,6 +113,7 @@ impl Default for EngineConfig {
             automated_lines: 10,
             pace_interval: SECOND / 2,
             opt_out_digit: '9',
+            voicemail_drop: true,
         }
     }
 }
@@ -814,7 +817,7 @@ impl Engine {
         }
         if !live {
             match kind {
-                DialKind::Agentless => {
+                DialKind::Agentless if self.config.voicemail_drop => {
                     c.state = CallState::Automated;
                     c.decided = Some(Disposition::AnsweringMachine);
                     self.emit(Command::PlayAudio { call, audio: Audio::VoicemailDrop, then: AfterAudio::HangUp });

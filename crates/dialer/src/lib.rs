@@ -29,6 +29,9 @@ pub type Micros = i64;
 /// One second in [`Micros`].
 pub const SECOND: Micros = 1_000_000;
 
+/// One millisecond in [`Micros`].
+pub const MILLISECOND: Micros = 1_000;
+
 /// Seconds (fractional) to [`Micros`].
 pub fn secs(s: f64) -> Micros {
     (s * SECOND as f64).round() as Micros

@@ -364,6 +364,30 @@ fn agentless_drops_voicemail_on_machines_and_opts_out_on_a_key_press() {
 }
 
 #[test]
+fn agentless_without_a_voicemail_drop_hangs_up_on_machines() {
+    let config = EngineConfig {
+        mode: ProgramMode::Agentless,
+        automated_lines: 1,
+        voicemail_drop: false,
+        ..EngineConfig::default()
+    };
+    let mut e =
+        Engine::new(config, Box::new(MemoryLeads::new(landlines(1))), Box::new(LineTypeGate), Box::new(Once(0)))
+            .unwrap();
+    e.tick(0);
+    let machine = originated(&e.take_outputs())[0].0;
+    e.on_event(event(18 * SECOND, machine, EventKind::Answered));
+    let amd =
+        EventKind::AmdDecision { result: AmdResult::Machine, greeting_ended_at: 21 * SECOND, decided_at: 21 * SECOND };
+    e.on_event(event(21 * SECOND, machine, amd));
+    let out = e.take_outputs();
+    assert!(!played(&out, Audio::VoicemailDrop), "no voicemail drop was set: nothing is left on the machine");
+    assert!(out.iter().any(|o| matches!(o, Output::Carrier(Command::HangUp { call }) if *call == machine)));
+    e.on_event(event(21 * SECOND, machine, EventKind::HungUp { by: HungUpBy::System }));
+    assert_eq!(attempts(&e.take_outputs()), vec![Disposition::AnsweringMachine]);
+}
+
+#[test]
 fn ivr_records_one_key_per_question_then_completes() {
     let config =
         EngineConfig { mode: ProgramMode::Ivr { questions: 2 }, automated_lines: 1, ..EngineConfig::default() };

@@ -128,6 +128,45 @@ impl Store {
         self.audio_message(actor, slug.as_str()).await
     }
 
+    /// Adds a recording as a draft version of the message `slug`, creating the message first when
+    /// `new_message` (its name and kind) is given and the slug is new — the one way the CLI and the page
+    /// add audio. The recording and the transcript are checked before anything is written, so a wrong
+    /// file never leaves an empty new message behind.
+    pub async fn add_recording(
+        &self,
+        actor: &Actor,
+        slug: &Slug,
+        new_message: Option<(&str, AudioKind)>,
+        wav: &[u8],
+        transcript: &str,
+    ) -> StoreResult<AudioVersion> {
+        script_writer(actor)?;
+        audio::read_wav(wav)?;
+        clean_transcript(transcript)?;
+        match (self.audio_message(actor, slug.as_str()).await, new_message) {
+            (Ok(existing), Some(_)) => {
+                return Err(Invalid::new(
+                    "slug",
+                    format!(
+                        "audio {} exists: its name and kind ({}) are fixed; give no name or kind to add a version, \
+                         or another slug for another message",
+                        existing.slug, existing.kind
+                    ),
+                )
+                .into())
+            }
+            (Ok(_), None) => {}
+            (Err(StoreError::NotFound), Some((name, kind))) => {
+                self.create_audio_message(actor, slug, name, kind).await?;
+            }
+            (Err(StoreError::NotFound), None) => {
+                return Err(Invalid::new("kind", "a new audio message needs a name and a kind").into())
+            }
+            (Err(e), _) => return Err(e),
+        }
+        self.add_audio_version(actor, slug.as_str(), wav, transcript).await
+    }
+
     /// Adds a draft version (numbered after the last): a WAV recording and its transcript. A non-WAV
     /// file is refused here; the transcript is checked when the version is submitted.
     pub async fn add_audio_version(
@@ -139,16 +178,8 @@ impl Store {
     ) -> StoreResult<AudioVersion> {
         let campaign = script_writer(actor)?;
         let info = audio::read_wav(wav)?;
-        // One form of line ends is stored, as for scripts.
-        let transcript = transcript.replace("\r\n", "\n");
-        let transcript = transcript.trim();
-        if transcript.is_empty() || transcript.chars().count() > MAX_TRANSCRIPT_CHARS {
-            return Err(Invalid::new(
-                "transcript",
-                format!("must be 1 to {MAX_TRANSCRIPT_CHARS} characters: every word the recording says"),
-            )
-            .into());
-        }
+        let transcript = clean_transcript(transcript)?;
+        let transcript = transcript.as_str();
         let mut tx = self.write().await?;
         let audio_id: i64 = sqlx::query("SELECT id FROM audio_messages WHERE campaign_id = $1 AND slug = $2")
             .bind(campaign.0)
@@ -544,6 +575,20 @@ impl Store {
 }
 
 /// The profile's callback number (validated when the profile was saved).
+/// A transcript as stored: one form of line ends (as for scripts), trimmed, and within bounds.
+fn clean_transcript(transcript: &str) -> StoreResult<String> {
+    let transcript = transcript.replace("\r\n", "\n");
+    let transcript = transcript.trim();
+    if transcript.is_empty() || transcript.chars().count() > MAX_TRANSCRIPT_CHARS {
+        return Err(Invalid::new(
+            "transcript",
+            format!("must be 1 to {MAX_TRANSCRIPT_CHARS} characters: every word the recording says"),
+        )
+        .into());
+    }
+    Ok(transcript.to_string())
+}
+
 fn profile_callback(profile: &CampaignProfile) -> StoreResult<PhoneE164> {
     profile
         .callback_number
@@ -580,4 +625,26 @@ fn version_from_row(row: &AnyRow) -> StoreResult<AudioVersion> {
         decided_at_us: row.get(17),
         rejection_reason: row.get(18),
     })
+}
+
+/// A call's result names the recording it played: only an approved version of the campaign's own
+/// audio may be named (the run loop plays only what is attached, and only approved versions can be;
+/// this holds the line should anything else ever ask).
+pub(crate) async fn check_played(conn: &mut sqlx::AnyConnection, campaign: OrgId, version_id: i64) -> StoreResult<()> {
+    let status: Option<String> = sqlx::query(
+        "SELECT v.status FROM audio_versions v, audio_messages m WHERE v.id = $1 AND m.id = v.audio_id \
+         AND m.campaign_id = $2",
+    )
+    .bind(version_id)
+    .bind(campaign.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.get(0));
+    match status.as_deref() {
+        Some(s) if s == VersionStatus::Approved.as_str() => Ok(()),
+        Some(s) => {
+            Err(Invalid::new("audio_version", format!("the recording played is {s}: only approved audio plays")).into())
+        }
+        None => Err(Invalid::new("audio_version", "no recording of this campaign has that id").into()),
+    }
 }

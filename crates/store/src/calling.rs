@@ -88,6 +88,9 @@ pub struct AttemptResult {
     /// A `do_not_call` result on a vendor's floor: the number sealed for the vendor's own list, written
     /// with the result (the campaign's list is written from the dialed phone in any case).
     pub vendor_opt_out: Option<crate::VendorOptOut>,
+    /// The approved recording the call played, if any (only approved audio plays: the write refuses a
+    /// version of another campaign or one not approved).
+    pub audio_version_id: Option<i64>,
 }
 
 /// One script step shown on a call.
@@ -172,6 +175,8 @@ pub struct AttemptRow {
     /// The script version attached to the program when the attempt was dialed, and its language.
     pub script_version_id: Option<i64>,
     pub language: Option<String>,
+    /// The approved recording the call played (safe harbor, voicemail drop, message or IVR prompt).
+    pub audio_version_id: Option<i64>,
     pub dial_kind: String,
     pub state: String,
     pub disposition: Option<String>,
@@ -415,10 +420,13 @@ impl Store {
         if let Some(code) = result.custom_disposition.as_deref() {
             crate::dispositions::check_recorded_code(&mut tx.tx, campaign, code, result.disposition).await?;
         }
+        if let Some(version) = result.audio_version_id {
+            crate::audio::check_played(&mut tx.tx, campaign, version).await?;
+        }
         let row = sqlx::query(
             "UPDATE call_attempts SET state = 'finished', disposition = $1, agent = COALESCE($2, agent), \
              rang_at = $3, answered_at = $4, greeting_ended_at = $5, bridged_at = $6, ended_at = $7, notes_enc = $10, \
-             custom_disposition = $11 \
+             custom_disposition = $11, audio_version_id = $12 \
              WHERE id = $8 AND program_id = $9 AND state = 'in_flight' RETURNING person_id, phone_position",
         )
         .bind(result.disposition.code())
@@ -432,6 +440,7 @@ impl Store {
         .bind(program.id)
         .bind(result.notes_enc.as_deref())
         .bind(result.custom_disposition.as_deref())
+        .bind(result.audio_version_id)
         .fetch_optional(&mut *tx.tx)
         .await?;
         let Some(row) = row else {
@@ -784,7 +793,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT a.id, a.person_id, a.household_id, o.slug, a.dial_kind, a.state, a.disposition, a.agent, \
              a.dialed_at, a.rang_at, a.answered_at, a.greeting_ended_at, a.bridged_at, a.ended_at, a.simulated, \
-             a.line_type, a.script_version_id, a.language, a.custom_disposition \
+             a.line_type, a.script_version_id, a.language, a.custom_disposition, a.audio_version_id \
              FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id \
              WHERE a.program_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
         )
@@ -815,6 +824,7 @@ impl Store {
                 script_version_id: r.get(16),
                 language: r.get(17),
                 custom_disposition: r.get(18),
+                audio_version_id: r.get(19),
             })
             .collect())
     }

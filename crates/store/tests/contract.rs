@@ -1969,6 +1969,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        audio_version_id: None,
         custom_disposition: None,
     };
     let end = t0 + 25_000_000;
@@ -2012,6 +2013,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     let sealed = DncEntry { number_index: vec![7; 32], number_enc: vec![7] };
     let for_vendor = |vendor: OrgId| AttemptResult {
         vendor_opt_out: Some(VendorOptOut { vendor, entry: sealed.clone() }),
+        audio_version_id: None,
         ..result(Disposition::DoNotCall, far + 60_000_000)
     };
     assert!(matches!(
@@ -2019,7 +2021,24 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
         Err(StoreError::Invalid(i)) if i.field == "vendor_opt_out"
     ));
     assert!(!store.on_do_not_call(&w.owner, w.campaign, &[3u8; 32]).await.unwrap(), "refused whole: no list written");
-    store.finish_attempt(&w.owner, &program, opt_out, &for_vendor(w.vendor)).await.unwrap();
+    // Only approved audio plays: a result naming a draft recording, or no recording of the campaign, is
+    // refused whole; an approved one is kept with the attempt.
+    let voice = campaign_user(&store, &w, Role::ProgramManager, "voice").await;
+    let ear = campaign_user(&store, &w, Role::ScriptApprover, "ear").await;
+    let sorry = Slug::parse("sorry").unwrap();
+    store.create_audio_message(&voice, &sorry, "Sorry", clearline_core::audio::AudioKind::SafeHarbor).await.unwrap();
+    let recording = clearline_core::audio::tone_wav(800, 440);
+    let draft = store.add_audio_version(&voice, "sorry", &recording, SAFE_HARBOR).await.unwrap();
+    let with_audio = |id: i64| AttemptResult { audio_version_id: Some(id), ..for_vendor(w.vendor) };
+    for id in [draft.id, draft.id + 1_000] {
+        assert!(matches!(
+            store.finish_attempt(&w.owner, &program, opt_out, &with_audio(id)).await,
+            Err(StoreError::Invalid(i)) if i.field == "audio_version"
+        ));
+    }
+    store.submit_audio_version(&voice, "sorry", 1).await.unwrap();
+    store.approve_audio_version(&ear, "sorry", 1).await.unwrap();
+    store.finish_attempt(&w.owner, &program, opt_out, &with_audio(draft.id)).await.unwrap();
     assert!(store.on_do_not_call(&w.owner, w.campaign, &[3u8; 32]).await.unwrap());
     let listed = store.vendor_dnc_listed(&w.vendor_admin, w.vendor, &[vec![7; 32], vec![3; 32]]).await.unwrap();
     assert_eq!(listed.into_iter().collect::<Vec<_>>(), vec![vec![7u8; 32]], "the vendor's own index of the number");
@@ -2040,6 +2059,11 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     let rows = store.program_attempts(&w.owner, "calls", 0, 10).await.unwrap();
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[3].state, "interrupted");
+    assert_eq!(
+        rows.iter().map(|r| r.audio_version_id).collect::<Vec<_>>(),
+        [None, None, Some(draft.id), None],
+        "the recording the opt-out call played"
+    );
     assert_eq!(rows[0].rang_at_us, Some(end - 20_000_000));
     assert_eq!(rows[0].line_type.as_deref(), Some("unknown"), "the dialed phone's line type, recorded");
     // CR-46 history: only system-dialed live answers count, by day back from the origin.
@@ -2137,6 +2161,7 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        audio_version_id: None,
         custom_disposition: None,
     };
     let answer = |step: &str, enc: &[u8], shown: Option<Vec<&str>>| AnswerRecord {
@@ -2470,6 +2495,7 @@ async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redia
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        audio_version_id: None,
     };
     let first = store.open_attempt(&w.owner, &program, &open(a)).await.unwrap();
     let second = store.open_attempt(&w.owner, &program, &open(c)).await.unwrap();

@@ -30,6 +30,9 @@ pub use state::WebSettings;
 
 /// The largest voter file an upload route accepts (statewide files run to gigabytes).
 const UPLOAD_LIMIT: usize = 8 * 1024 * 1024 * 1024;
+/// An audio upload: a recording of at most `clearline_core::audio::MAX_AUDIO_BYTES` and its transcript,
+/// with room for the form's other fields.
+const AUDIO_UPLOAD_LIMIT: usize = clearline_core::audio::MAX_AUDIO_BYTES + 64 * 1024;
 
 /// Every route of the server, each with its guard. Later issues add theirs here.
 pub fn route_table() -> RouteTable {
@@ -170,6 +173,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/scripts/{slug}/versions/{number}/approve", Cap(C::ApproveScripts), ui::scripts::approve);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/reject", Cap(C::ApproveScripts), ui::scripts::reject);
     t.add(M::GET, "/audio", Cap(C::EditScripts), ui::audio::list);
+    t.add_upload(M::POST, "/audio", Cap(C::EditScripts), AUDIO_UPLOAD_LIMIT, ui::audio::add);
     t.add(M::GET, "/audio/{slug}/versions/{number}", Cap(C::EditScripts), ui::audio::version);
     t.add(M::GET, "/audio/{slug}/versions/{number}/wav", Cap(C::EditScripts), ui::audio::wav);
     t.add(M::POST, "/audio/{slug}/versions/{number}/submit", Cap(C::EditScripts), ui::audio::submit);

@@ -857,6 +857,7 @@ async fn the_wallboard_shows_a_vendor_its_own_agents_and_calls_only(app: TestApp
         steps: Vec::new(),
         notes_enc: None,
         vendor_opt_out: None,
+        audio_version_id: None,
         custom_disposition: None,
     };
     app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();
@@ -948,6 +949,7 @@ async fn oversight_counts_each_vendors_calls_side_by_side_and_by_hour(app: TestA
             steps: Vec::new(),
             notes_enc: None,
             vendor_opt_out: None,
+            audio_version_id: None,
             custom_disposition: None,
         };
         app.store.finish_attempt(&pm, &program, id, &result).await.unwrap();

@@ -182,6 +182,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/scripts/{slug}/versions/{number}/approve", false, SCRIPT_APPROVERS),
         (M::POST, "/scripts/{slug}/versions/{number}/reject", false, SCRIPT_APPROVERS),
         (M::GET, "/audio", false, SCRIPT_EDITORS),
+        (M::POST, "/audio", false, SCRIPT_EDITORS),
         (M::GET, "/audio/{slug}/versions/{number}", false, SCRIPT_EDITORS),
         (M::GET, "/audio/{slug}/versions/{number}/wav", false, SCRIPT_EDITORS),
         (M::POST, "/audio/{slug}/versions/{number}/submit", false, SCRIPT_EDITORS),

@@ -1174,6 +1174,50 @@ async fn audio_pages_play_the_recording_list_its_problems_and_let_another_person
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "audio/wav");
     assert_eq!(res.bytes().await.unwrap().to_vec(), wav);
+    // A recording added on the page: refused by field with the form kept, then a new message's first
+    // version, then an existing message's next one (its name and kind are fixed).
+    let upload = |slug: &str, name: &str, kind: &str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("slug", slug.to_string())
+            .text("name", name.to_string())
+            .text("kind", kind.to_string())
+            .text("transcript", good.to_string())
+            .part("audio", reqwest::multipart::Part::bytes(bytes).file_name("message.wav"));
+        let (app, pm) = (&app, &pm);
+        async move {
+            let res = TestApp::client()
+                .post(app.url(&format!("/audio?csrf={}", pm.1)))
+                .header("cookie", &pm.0)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+            (res.status().as_u16(), location, res.text().await.unwrap())
+        }
+    };
+    let (status, _, body) = upload("web-vm", "Web voicemail", "voicemail_drop", b"ID3 not a wav".to_vec()).await;
+    assert_eq!(status, 422, "{body}");
+    let body = unescape(&body);
+    assert!(body.contains("audio: not a WAV file") && body.contains("value=\"Web voicemail\""), "{body}");
+    let (status, location, _) = upload("web-vm", "Web voicemail", "voicemail_drop", wav.clone()).await;
+    assert_eq!((status, location.as_deref()), (303, Some("/audio/web-vm/versions/1")));
+    let (status, _, body) = upload("web-vm", "Renamed", "safe_harbor", wav.clone()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(unescape(&body).contains("its name and kind (voicemail_drop) are fixed"), "{body}");
+    let (status, location, _) = upload("web-vm", "", "", wav.clone()).await;
+    assert_eq!((status, location.as_deref()), (303, Some("/audio/web-vm/versions/2")));
+    let body = page(&app, &pm, "/audio/web-vm/versions/2").await;
+    assert!(body.contains("id=\"audio-status\">draft<"), "{body}");
+    let analyst = app.session("analyst").await;
+    let res = TestApp::client()
+        .post(app.url(&format!("/audio?csrf={}", analyst.1)))
+        .header("cookie", &analyst.0)
+        .multipart(reqwest::multipart::Form::new().text("slug", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "an analyst adds no recording");
     // Another campaign hears nothing.
     let other = app.session("other_owner").await;
     let res = TestApp::client()

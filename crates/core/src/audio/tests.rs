@@ -149,6 +149,23 @@ fn programs_need_the_audio_their_dial_mode_plays() {
 }
 
 #[test]
+fn a_recorded_program_that_leaves_voicemail_needs_an_approved_voicemail_drop_and_an_agent_program_cannot() {
+    let mut robo = ProgramSettings::new(Purpose::Gotv, DialMode::Prerecorded, "everyone");
+    robo.voicemail_drop = true;
+    assert_eq!(
+        kinds_needed(&robo),
+        vec![(AudioKind::PrerecordedMessage, "CR-5"), (AudioKind::VoicemailDrop, "CR-5, CR-6")]
+    );
+    assert!(robo.problems().is_empty(), "{:?}", robo.problems());
+    for mode in [DialMode::Predictive, DialMode::Power, DialMode::Preview, DialMode::Ivr] {
+        let mut agents = ProgramSettings::new(Purpose::Gotv, mode, "everyone");
+        agents.voicemail_drop = true;
+        assert!(agents.problems().iter().any(|p| p.field == "voicemail_drop"), "{mode:?}");
+        assert!(!kinds_needed(&agents).iter().any(|(k, _)| *k == AudioKind::VoicemailDrop), "{mode:?}");
+    }
+}
+
+#[test]
 fn the_wav_header_gives_format_and_duration() {
     let info = read_wav(&wav(2, 8000)).unwrap();
     assert_eq!(

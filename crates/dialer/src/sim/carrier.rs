@@ -112,6 +112,9 @@ pub struct SimCarrier {
     pub truth: Truth,
     /// Inbound callbacks scheduled so far.
     pub callbacks: u64,
+    /// How long each recording plays where the program's own is known (its WAV's length); the
+    /// others play for the model's stand-in lengths.
+    lengths: HashMap<Audio, Micros>,
 }
 
 impl SimCarrier {
@@ -126,6 +129,7 @@ impl SimCarrier {
             inbound: HashMap::default(),
             next_inbound: INBOUND_CALL_IDS,
             truth: Truth::default(),
+            lengths: HashMap::new(),
             callbacks: 0,
         }
     }
@@ -267,7 +271,7 @@ impl SimCarrier {
         match command {
             Command::PlayAudio { call, audio, then: AfterAudio::Stay } if audio == Audio::InboundGreeting => {
                 let caller = self.inbound[&call].caller;
-                let greeting = audio_length(audio);
+                let greeting = self.audio_length(audio);
                 match caller {
                     Caller::PressesOptOut => self.inbound_event(call, now + greeting, EventKind::Digits { digit: '9' }),
                     Caller::PressesOther => self.inbound_event(call, now + greeting, EventKind::Digits { digit: '1' }),
@@ -278,13 +282,22 @@ impl SimCarrier {
                 }
             }
             Command::PlayAudio { call, audio, then: AfterAudio::HangUp } => {
-                self.inbound_event(call, now + audio_length(audio), EventKind::HungUp { by: HungUpBy::System });
+                self.inbound_event(call, now + self.audio_length(audio), EventKind::HungUp { by: HungUpBy::System });
             }
             Command::Cancel { call } | Command::HangUp { call } => {
                 self.inbound_event(call, now, EventKind::HungUp { by: HungUpBy::System });
             }
             _ => {}
         }
+    }
+
+    /// A recording plays this long from now on (the program's attached version's own length).
+    pub fn set_audio_length(&mut self, audio: Audio, length: Micros) {
+        self.lengths.insert(audio, length);
+    }
+
+    fn audio_length(&self, audio: Audio) -> Micros {
+        self.lengths.get(&audio).copied().unwrap_or_else(|| default_audio_length(audio))
     }
 
     fn bump(&mut self, call: CallId) -> Option<&mut SimCall> {
@@ -294,7 +307,8 @@ impl SimCarrier {
     }
 }
 
-fn audio_length(audio: Audio) -> Micros {
+/// The stand-in length of a recording whose own is not known.
+fn default_audio_length(audio: Audio) -> Micros {
     match audio {
         Audio::SafeHarbor => 8 * SECOND,
         Audio::VoicemailDrop => 20 * SECOND,
@@ -424,7 +438,7 @@ impl Carrier for SimCarrier {
                     return;
                 }
                 if then == AfterAudio::HangUp {
-                    self.call_event(call, now + audio_length(audio), EventKind::HungUp { by: HungUpBy::System });
+                    self.call_event(call, now + self.audio_length(audio), EventKind::HungUp { by: HungUpBy::System });
                 }
             }
             Command::CollectDigits { call, .. } => {

@@ -58,6 +58,9 @@ pub struct CreateForm {
     /// A checkbox: the calls sell something (CR-27).
     #[serde(default)]
     commercial_content: Option<String>,
+    /// A checkbox: leave the voicemail-drop recording on machines (prerecorded programs).
+    #[serde(default)]
+    voicemail_drop: Option<String>,
     #[serde(default)]
     max_attempts: String,
     /// One `SLUG=PERCENT` per line or comma.
@@ -150,6 +153,7 @@ fn settings_of(form: &CreateForm) -> (Option<Slug>, Option<ProgramSettings>, Vec
     }
     s.caller_id_authorized = form.caller_id_authorized.is_some();
     s.commercial_content = form.commercial_content.is_some();
+    s.voicemail_drop = form.voicemail_drop.is_some();
     match form.max_attempts.trim().parse() {
         Ok(n) => s.max_attempts = n,
         Err(_) if form.max_attempts.trim().is_empty() => {}
