@@ -163,6 +163,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/scripts", Cap(C::EditScripts), ui::scripts::create);
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);
     t.add(M::POST, "/scripts/{slug}/versions", Cap(C::EditScripts), ui::scripts::add_version);
+    t.add(M::POST, "/scripts/{slug}/preview", Cap(C::EditScripts), ui::script_preview::walk_text);
     t.add(M::GET, "/scripts/{slug}/versions/{number}", Cap(C::EditScripts), ui::scripts::version);
     t.add(M::GET, "/scripts/{slug}/versions/{number}/preview", Cap(C::EditScripts), ui::script_preview::start);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/preview", Cap(C::EditScripts), ui::script_preview::step);

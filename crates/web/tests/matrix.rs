@@ -175,6 +175,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::POST, "/scripts", false, SCRIPT_EDITORS),
         (M::GET, "/scripts/{slug}", false, SCRIPT_EDITORS),
         (M::POST, "/scripts/{slug}/versions", false, SCRIPT_EDITORS),
+        (M::POST, "/scripts/{slug}/preview", false, SCRIPT_EDITORS),
         (M::GET, "/scripts/{slug}/versions/{number}", false, SCRIPT_EDITORS),
         (M::GET, "/scripts/{slug}/versions/{number}/preview", false, SCRIPT_EDITORS),
         (M::POST, "/scripts/{slug}/versions/{number}/preview", false, SCRIPT_EDITORS),
