@@ -121,6 +121,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/oversight", Cap(C::ViewResults), ui::oversight::page);
     t.add(M::GET, "/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::page);
     t.add(M::POST, "/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::weigh_to_given);
+    t.add(M::GET, "/api/v1/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::api);
     t.add(M::GET, "/oversight/stream", Cap(C::ViewResults), ui::oversight::stream);
     t.add(M::GET, "/wallboard/stream", Cap(C::SuperviseFloor), ui::wallboard::stream);
     t.add(M::GET, "/organization", Cap(C::ViewOwnOrganization), ui::admin::organization);

@@ -116,6 +116,7 @@ fn matrix() -> Vec<(Method, &'static str, bool, &'static [&'static str])> {
         (M::GET, "/oversight/stream", false, RESULTS_READERS),
         (M::GET, "/programs/{slug}/survey", false, RESULTS_READERS),
         (M::POST, "/programs/{slug}/survey", false, RESULTS_READERS),
+        (M::GET, "/api/v1/programs/{slug}/survey", false, RESULTS_READERS),
         (M::POST, "/desk/join", false, AGENTS),
         (M::POST, "/desk/ready", false, AGENTS),
         (M::POST, "/desk/pause", false, AGENTS),
