@@ -487,7 +487,10 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
             v
         })
         .unwrap_or_default();
-    let estimate = fixed(c.e_estimate, 3);
+    let estimate = match c.e_estimate {
+        Some(e) => fixed(Some(e), 3),
+        None => "undefined (no case's eligibility was resolved)".into(),
+    };
     let e_method = match choice.e {
         Some(e) => format!("e = {} (given; the documented estimate is {estimate})", fixed(Some(e), 3)),
         None => format!("e = {estimate} (estimated by proportional allocation: eligible ÷ resolved cases)"),
