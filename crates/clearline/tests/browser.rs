@@ -246,6 +246,25 @@ async fn an_author_rewords_the_demo_script_and_the_approver_approves_it_after_re
     browser.click("button[value='preview']").await;
     let preview = browser.wait_for_css("#script-preview").await.text().await.unwrap();
     assert!(preview.contains("No problems") && preview.contains("Your vote is your voice."), "{preview}");
+    // The preview follows the text as it is typed (app.js): a broken branch shows its problem without
+    // a click, the fixed text clears it; then the walk takes the unsaved text one answer at a time.
+    let good = browser.wait_for_css("#body").await.prop("value").await.unwrap().unwrap_or_default();
+    browser.fill("#body", &good.replace("-> done", "-> nowhere")).await;
+    browser.wait_for(Locator::XPath("//ul[@id='preview-problems']/li[contains(., 'nowhere')]"), WAIT).await;
+    browser.fill("#body", &good).await;
+    browser.wait_for(Locator::XPath("//section[@id='script-preview']//p[contains(., 'No problems')]"), WAIT).await;
+    browser.submit_and_wait("#walk-it").await;
+    let question = browser.wait_for_css("#preview-question-text").await.text().await.unwrap();
+    assert!(question.contains("Do you have a plan to vote"), "{question}");
+    browser.assert_accessible("walking an unsaved script").await;
+    browser.click("#answer-yes").await;
+    browser.submit_and_wait("#preview-next").await;
+    let note = browser.wait_for_css("#preview-randomized").await.text().await.unwrap();
+    assert!(note.contains("Order randomized per call"), "{note}");
+    browser.assert_accessible("a randomized question of an unsaved script's walk").await;
+    // Back to the editor: the same change, saved as a new draft.
+    browser.goto(&server.url("/scripts/gotv-reminder")).await;
+    browser.fill("#body", &good).await;
     browser.click("button[value='save']").await;
     browser.wait_for_path("/scripts/gotv-reminder/versions/2").await;
     let diff = browser.wait_for_css("#script-diff").await.text().await.unwrap();
@@ -757,6 +776,17 @@ async fn an_agent_takes_a_survey_call_at_the_desk_and_records_the_answers_and_a_
     );
     assert!(!body.contains("buses"), "open answers stay off the page in every view");
     browser.assert_accessible("the survey results page by party, weighted").await;
+    // A bad trimming cap is said on the page, naming the field; the disclosure statement closes the page.
+    browser.fill("#survey-cap", "1").await;
+    browser.submit_and_wait("#survey-view button[type='submit']").await;
+    let refused = browser.wait_for_css("#survey-refused").await.text().await.unwrap();
+    assert!(refused.contains("Trim weights at: the trimming cap must be a number above 1"), "{refused}");
+    let disclosure = browser.wait_for_css("#survey-disclosure").await.text().await.unwrap();
+    assert!(
+        disclosure.contains("Sponsor: Friends of Jordan Rivera") && disclosure.contains("## Weighting"),
+        "{disclosure}"
+    );
+    browser.assert_accessible("the survey results page with a refused cap and its disclosure").await;
     browser.close().await;
 }
 

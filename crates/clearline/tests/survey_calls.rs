@@ -314,6 +314,7 @@ fn a_survey_run_records_encrypted_answers_and_reports_rates_toplines_and_the_dis
     assert_eq!(actions.iter().filter(|a| *a == "survey.disclosure").count(), 1);
 
     the_report_page_shows_the_clis_crosstabs_and_weights(d, &r);
+    the_page_and_the_api_trim_take_e_and_disclose_the_weighting_as_the_cli_does(d, &r, &seen);
 }
 
 /// `clearline serve` on an existing data directory, killed on drop.
@@ -634,6 +635,272 @@ fn the_report_page_shows_the_clis_crosstabs_and_weights(d: &Path, by_party: &Val
     let refused = &views[2];
     let detail = if refused["details"].is_object() { &refused["details"] } else { &refused["detail"] };
     assert_eq!((detail["weighted_to"][0].as_str(), detail["weighted"].as_bool()), (Some("precinct"), Some(false)));
+}
+
+/// Two JSON values agree: the same keys and strings, numbers within 1e-12 (relative).
+fn assert_same(a: &Value, b: &Value, at: &str) {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{at}: {x} vs {y}");
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{at}");
+            for (k, v) in x {
+                assert_same(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                assert_same(v, w, &format!("{at}[{i}]"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+/// Whitespace collapsed, as `text_of` reads a page.
+fn collapsed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A disclosure without its targets' source line (the page's targets are pasted, the CLI's a file).
+fn without_source(md: &str) -> String {
+    collapsed(&md.lines().filter(|l| !l.starts_with("- Source of the targets:")).collect::<Vec<_>>().join("\n"))
+}
+
+/// The page's and the API's extras, checked against the CLI on the same data: a trimming cap (as
+/// `survey weight --cap`; the page's weights against `survey report --cap`, the weighted disclosure
+/// against `survey disclosure --cap`), an analyst's e (as `--e`), each validated with a message, and
+/// `GET /api/v1/programs/{slug}/survey` returning the CLI's report figures with the disclosure.
+fn the_page_and_the_api_trim_take_e_and_disclose_the_weighting_as_the_cli_does(
+    d: &Path,
+    plain: &Value,
+    parties: &[String],
+) {
+    let server = serve(d);
+    let base = server.1.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = rt.block_on(analyst_client(d, &base));
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        let client = client.clone();
+        rt.block_on(async move {
+            let r = client.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let report = |extra: &[&str]| {
+        let mut args = vec!["--as", ANALYST, "--json", "survey", "report", "--program", SURVEY];
+        args.extend_from_slice(extra);
+        run(d, &args)
+    };
+    let estimate = plain["aapor"]["rates"]["e"].as_f64().unwrap();
+
+    // e given on the page: the rates use it and the page names the documented estimate beside it.
+    let (status, page) = get(&format!("/programs/{SURVEY}/survey?e=0.5"));
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        text_of(&page, "survey-e-used")
+            .contains(&format!("e = 0.500 (given; the documented estimate is {estimate:.3})")),
+        "{}",
+        text_of(&page, "survey-e-used")
+    );
+    let given = ok_json(report(&["--e", "0.5"]));
+    let rates = text_of(&page, "survey-rates");
+    for name in ["RR3", "RR4", "REF2", "CON2", "RR1"] {
+        let expected = format!("{name} {}", pct_text(&given["aapor"]["rates"][name]));
+        assert!(rates.contains(&expected), "{expected:?} in {rates}");
+    }
+    assert!(text_of(&page, "survey-disclosure").contains("e = 0.500 given by the analyst"));
+    let (_, page) = get(&format!("/programs/{SURVEY}/survey"));
+    assert!(text_of(&page, "survey-e-used")
+        .contains(&format!("e = {estimate:.3} (estimated by proportional allocation: eligible ÷ resolved cases)")));
+    // Bad numbers: a message naming the field (422), and the plain report.
+    for (query, said) in [
+        ("e=2", "e: e must be a number from 0 to 1"),
+        ("e=lots", "e: e must be a number from 0 to 1"),
+        ("cap=1", "Trim weights at: the trimming cap must be a number above 1"),
+        ("weight=gender&cap=-4", "Trim weights at: the trimming cap must be a number above 1"),
+    ] {
+        let (status, page) = get(&format!("/programs/{SURVEY}/survey?{query}"));
+        assert_eq!(status, 422, "{query}");
+        assert!(text_of(&page, "survey-refused").contains(said), "{query}: {}", text_of(&page, "survey-refused"));
+        assert!(!page.contains("id=\"survey-weighting\""), "{query}");
+    }
+
+    // Trimming: targets on gender and party (the parties the respondents have), as pasted text and as
+    // the CLI's file; the untrimmed weights' largest, then caps below it until one the margins can
+    // live with.
+    let margins = {
+        let (_, page) = get(&format!("/programs/{SURVEY}/survey?weight=gender"));
+        margins_of(&page)
+    };
+    let people: u64 = margins.iter().map(|m| m.2).sum();
+    let mut targets = "variable,category,target\n".to_string();
+    for (field, category, n, _) in &margins {
+        targets.push_str(&format!("{field},{category},{}\n", *n as f64 / people as f64));
+    }
+    let total: f64 = (0..parties.len()).map(|i| (10 + 5 * i) as f64).sum();
+    for (i, p) in parties.iter().enumerate() {
+        targets.push_str(&format!("party,{p},{}\n", (10 + 5 * i) as f64 / total));
+    }
+    let file = d.join("trim-targets.csv");
+    std::fs::write(&file, &targets).unwrap();
+    let file = file.to_str().unwrap().to_string();
+    let free = ok_json(report(&["--weight-targets", &file]));
+    let largest = free["weighting"]["weight_max"].as_f64().unwrap();
+    assert!(largest > 1.1, "the weights vary: {}", free["weighting"]);
+    let (cap, capped) = [0.97, 0.93, 0.9, 0.85, 0.8]
+        .iter()
+        .map(|f| format!("{:.3}", largest * f))
+        .find_map(|cap| {
+            let out = report(&["--by", "party", "--weight-targets", &file, "--cap", &cap]);
+            out.status.success().then(|| (cap, serde_json::from_slice::<Value>(&out.stdout).unwrap()))
+        })
+        .expect("a cap below the largest weight that the margins can live with");
+    let cap_value: f64 = cap.parse().unwrap();
+    assert!(capped["weighting"]["capped"].as_u64().unwrap() >= 1, "{}", capped["weighting"]);
+    assert!(capped["weighting"]["weight_max"].as_f64().unwrap() <= cap_value * (1.0 + 1e-9));
+    assert_eq!(capped["weighting"]["cap"].as_f64(), Some(cap_value));
+    assert!(capped["design_effect"].as_f64() < free["design_effect"].as_f64(), "trimming lowers the design effect");
+    let csrf = page_csrf(&get(&format!("/programs/{SURVEY}/survey")).1);
+    let post = |fields: Vec<(&'static str, String)>| {
+        let url = format!("{base}/programs/{SURVEY}/survey?csrf={csrf}");
+        let client = client.clone();
+        rt.block_on(async move {
+            let mut form = reqwest::multipart::Form::new();
+            for (k, v) in fields {
+                form = form.text(k, v);
+            }
+            let r = client.post(url).multipart(form).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    };
+    let (status, page) =
+        post(vec![("by", "party".into()), ("targets", targets.clone()), ("cap", cap.clone()), ("e", String::new())]);
+    assert_eq!(status, 200, "{page}");
+    let trimming = text_of(&page, "survey-weighting-trimming");
+    let at_cap = capped["weighting"]["capped"].as_u64().unwrap();
+    assert!(
+        trimming.contains(&format!("trimmed at {cap_value} × the mean weight after every sweep; {at_cap} weight")),
+        "{trimming}"
+    );
+    assert!(
+        text_of(&page, "survey-weighted-deff").contains(&format!("{:.2}", capped["design_effect"].as_f64().unwrap()))
+    );
+    assert!(text_of(&page, "survey-weighted-neff").contains(&format!("{:.1}", capped["effective_n"].as_f64().unwrap())));
+    let topline = text_of(&page, "topline-direction");
+    let wq = capped["questions"].as_array().unwrap().iter().find(|q| q["step"] == "direction").unwrap();
+    for c in wq["variables"][0]["categories"].as_array().unwrap() {
+        let expected = format!("{} {}", pct_text(&c["share"]), c["respondents"]);
+        assert!(topline.contains(&expected), "{expected:?} in {topline}");
+    }
+    // The weighted disclosure states the weighting: the CLI's statement for the same targets and cap.
+    let disclosure = text_of(&page, "survey-disclosure");
+    for needle in [
+        "Weighted to: the population margins of gender, party".to_string(),
+        "Source of the targets: the pasted targets, given by the analyst.".to_string(),
+        format!("Trimming: weights were capped at {cap_value} × the mean weight after every sweep"),
+        "adjusted for the weighting's design effect".to_string(),
+        format!(
+            "Design effect due to weighting (Kish, 1 + CV² of the weights): {:.3}",
+            capped["design_effect"].as_f64().unwrap()
+        ),
+    ] {
+        assert!(disclosure.contains(&needle), "{needle:?} in {disclosure}");
+    }
+    let cli_md = ok(
+        d,
+        &["--as", ANALYST, "survey", "disclosure", "--program", SURVEY, "--weight-targets", &file, "--cap", &cap],
+    );
+    assert!(cli_md.contains("- Source of the targets: the targets file trim-targets.csv."), "{cli_md}");
+    let page_md: String = {
+        // The page's statement, line by line as Markdown (the <pre> keeps the lines).
+        let at = page.find("id=\"survey-disclosure\"").unwrap();
+        let start = at + page[at..].find('>').unwrap() + 1;
+        let end = start + page[start..].find("</pre>").unwrap();
+        [("&#39;", "'"), ("&#34;", "\""), ("&quot;", "\""), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")]
+            .iter()
+            .fold(page[start..end].to_string(), |t, (entity, ch)| t.replace(entity, ch))
+    };
+    assert_eq!(without_source(&page_md), without_source(&cli_md), "the page's disclosure is the CLI's");
+    // A cap the margins cannot live with: said with the cap, and the results stay unweighted.
+    let (status, page) = post(vec![("targets", targets.clone()), ("cap", "1.0001".into())]);
+    assert_eq!(status, 422);
+    let said = text_of(&page, "survey-weight-refused");
+    assert!(
+        said.contains("raking did not converge") && said.contains("with weights trimmed at 1.0001 × the mean weight"),
+        "{said}"
+    );
+    assert!(
+        !page.contains("id=\"survey-weighting\"")
+            && text_of(&page, "survey-disclosure").contains("The results are unweighted.")
+    );
+
+    // The JSON API: the CLI's report for the same view (the call list's gender margins, by party, e
+    // given), with the documented estimate of e and the disclosure.
+    let (status, api) = get(&format!("/api/v1/programs/{SURVEY}/survey?by=party&weight=gender&e=0.5"));
+    assert_eq!(status, 200, "{api}");
+    let mut api: Value = serde_json::from_str(&api).unwrap();
+    let page_targets = d.join("page-targets.csv");
+    let mut cli = ok_json(report(&["--by", "party", "--weight-targets", page_targets.to_str().unwrap(), "--e", "0.5"]));
+    assert_eq!(api["e_estimated"].as_f64(), Some(estimate));
+    let md = api["disclosure"].as_str().unwrap().to_string();
+    assert!(
+        md.contains("- Weighted to: the population margins of gender")
+            && md.contains("- Source of the targets: the call list's population ("),
+        "{md}"
+    );
+    assert!(md.contains("e = 0.500 given by the analyst"), "{md}");
+    let obj = api.as_object_mut().unwrap();
+    obj.remove("e_estimated");
+    obj.remove("disclosure");
+    assert!(api["weighting"]["source"].as_str().unwrap().starts_with("the call list's population"));
+    assert_eq!(cli["weighting"]["source"], "the targets file page-targets.csv");
+    api["weighting"].as_object_mut().unwrap().remove("source");
+    cli["weighting"].as_object_mut().unwrap().remove("source");
+    assert_same(&api, &cli, "report");
+    assert_eq!(api["aapor"]["e_method"], "given");
+    // Unweighted, the same as the plain CLI report.
+    let (status, unweighted) = get(&format!("/api/v1/programs/{SURVEY}/survey?by=party"));
+    assert_eq!(status, 200);
+    let mut unweighted: Value = serde_json::from_str(&unweighted).unwrap();
+    assert!(unweighted["disclosure"].as_str().unwrap().contains("The results are unweighted."));
+    let obj = unweighted.as_object_mut().unwrap();
+    obj.remove("e_estimated");
+    obj.remove("disclosure");
+    assert_same(&unweighted, plain, "unweighted");
+    // Bad parameters and margins that cannot be met: 422 naming the parameter.
+    for (query, field, said) in [
+        ("e=1.5", "e", "e must be a number from 0 to 1"),
+        ("weight=gender&cap=0", "cap", "the trimming cap must be a number above 1"),
+        ("by=shoe_size", "by", "`shoe_size` is not a voter field of the report"),
+        ("weight=precinct", "weight", "has a target but no respondents"),
+    ] {
+        let (status, body) = get(&format!("/api/v1/programs/{SURVEY}/survey?{query}"));
+        assert_eq!(status, 422, "{query}: {body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["field"], field, "{query}: {body}");
+        assert!(body.to_string().contains(said), "{query}: {body}");
+    }
+    drop(server);
+    let log = ok(d, &["--as", "owner@demo.clearline.test", "audit", "export"]);
+    let api_reads: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "survey.report_api")
+        .collect();
+    // The two views answered and the one whose margins could not be met (bad parameters are refused
+    // before anything is read).
+    assert_eq!(api_reads.len(), 3, "{api_reads:?}");
+    let detail = if api_reads[0]["details"].is_object() { &api_reads[0]["details"] } else { &api_reads[0]["detail"] };
+    assert_eq!((detail["e"].as_f64(), detail["weighted"].as_bool()), (Some(0.5), Some(true)), "{detail}");
+}
+
+fn page_csrf(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_string()
 }
 
 #[test]

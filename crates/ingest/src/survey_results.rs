@@ -137,7 +137,32 @@ pub struct Weighting {
     pub iterations: u32,
     pub tolerance: f64,
     pub max_margin_error: f64,
+    /// The trimming cap (a multiple of the mean weight), when weights were trimmed.
+    pub cap: Option<f64>,
+    /// Respondents whose weight is at the cap.
+    pub capped: usize,
+    pub weight_min: f64,
+    pub weight_max: f64,
+    /// Where the targets came from, in words (the disclosure states it).
+    pub source: String,
 }
+
+/// An estimate of e as typed on the page or the command line: blank is none (estimated by
+/// proportional allocation); otherwise a number from 0 to 1.
+pub fn parse_e(text: &str) -> Result<Option<f64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(e) if (0.0..=1.0).contains(&e) => Ok(Some(e)),
+        _ => Err("e must be a number from 0 to 1: the eligible share of the cases of unknown eligibility (blank: estimated by proportional allocation)".into()),
+    }
+}
+
+/// How e was chosen, in words (the report's `e_method`).
+pub const E_ESTIMATED: &str = "proportional allocation (eligible / resolved cases)";
+pub const E_GIVEN: &str = "given";
 
 /// One reported category of a question.
 #[derive(Clone, Debug, Serialize)]
@@ -318,7 +343,7 @@ pub fn report(
         "aapor": {
             "counts": data.counts,
             "rates": rate_map,
-            "e_method": if e.is_some() { "given" } else { "proportional allocation (eligible / resolved cases)" },
+            "e_method": if e.is_some() { E_GIVEN } else { E_ESTIMATED },
         },
         "weighting": weighting,
         "design_effect": precision.map(|k| k.design_effect),
@@ -328,4 +353,190 @@ pub fn report(
         "questions": qs,
         "crosstab": by_codes.as_ref().map(|(cols, _)| json!({"by": by.map(|f| f.as_str()), "columns": cols, "tables": tabs})),
     }))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.1} %", v * 100.0)).unwrap_or_else(|| "undefined".into())
+}
+
+fn date_of(us: Option<i64>) -> String {
+    us.and_then(|us| jiff::Timestamp::from_microsecond(us).ok())
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
+        .unwrap_or_else(|| "no calls yet".into())
+}
+
+/// The CR-52 disclosure statement, as Markdown, from the program's own facts: the same text for
+/// `clearline survey disclosure` and the report page. `weights` and `weighting` are the released
+/// results' (all 1 and `None` when unweighted); `e` the analyst's estimate of e, if given. Weighted,
+/// the statement says what the weights were raked to, the targets' source, the trimming, and the
+/// design effect and margin of error adjusted for the weighting.
+pub async fn disclosure(
+    store: &Store,
+    actor: &Actor,
+    data: &SurveyData,
+    weights: &[f64],
+    weighting: Option<&Weighting>,
+    e: Option<f64>,
+) -> Result<String, SurveyError> {
+    use std::fmt::Write;
+    let slug = &data.program.slug;
+    let s = &data.program.settings;
+    let profile = store.campaign_profile(actor).await?;
+    let dates = store.field_dates(actor, slug).await?;
+    let (universe, filter) = store.program_universe_definition(actor, slug).await?;
+    let list = store.call_list_summary(actor, slug).await?;
+    let eligibility = e.map_or(Eligibility::Estimated, Eligibility::Given);
+    let rates = outcome_rates(&data.counts, eligibility).map_err(|e| SurveyError::Rates(e.to_string()))?;
+    let precision = kish(weights);
+    let n = data.respondents.len();
+    let mut md = String::new();
+    let _ = writeln!(md, "# Disclosure statement: {} (`{}`)\n", data.program.name, slug);
+    let _ =
+        writeln!(md, "Prepared under the AAPOR Code's disclosure standards (CR-52) from the program's own records.\n");
+    let _ = writeln!(md, "## Sponsor and who conducted it\n");
+    let _ = writeln!(md, "- Sponsor: {}.", profile.committee_legal_name);
+    let vendors: Vec<String> =
+        s.vendors.iter().map(|v| format!("{} ({} % of the call list)", v.vendor, v.percent)).collect();
+    let _ = writeln!(
+        md,
+        "- Conducted by: {}, calling through Clearline.",
+        if vendors.is_empty() { "the campaign (no vendor)".to_string() } else { vendors.join(", ") }
+    );
+    let _ = writeln!(md, "\n## Data collection strategy and mode\n");
+    let _ = writeln!(
+        md,
+        "- Mode: telephone, {} dialing with live interviewers; numbers the system may not dial (wireless and unknown line types, CR-49) were dialed by the interviewer as preview calls. Calls were {}.",
+        s.dial_mode.as_str(),
+        if s.recorded { "recorded" } else { "not recorded" }
+    );
+    if dates.simulated > 0 {
+        let _ = writeln!(
+            md,
+            "- **Simulated data**: {} of the {} attempts were placed on Clearline's simulated carrier and answered by bot respondents; these figures describe a simulation, not public opinion.",
+            dates.simulated, dates.attempts
+        );
+    }
+    let _ = writeln!(
+        md,
+        "- Field dates: {} to {} (first dial, last call).",
+        date_of(dates.first_dialed_at_us),
+        date_of(dates.last_ended_at_us)
+    );
+    let _ = writeln!(md, "\n## Population and sample\n");
+    let _ = writeln!(md, "- Population: the campaign's voter file, universe \"{universe}\", defined as `{filter}`.");
+    let _ = writeln!(
+        md,
+        "- Sample: the call list snapshotted from the universe through the contact policy: {} people{}, of whom {} were excluded with a reason (no callable phone, do-not-call, consent, calling rules). Every listed entry is eligible to be dialed (no random subsample), in the dialer's order; up to {} attempts per person.",
+        list.people,
+        if s.one_per_household { " (one person per household)" } else { "" },
+        list.by_mode.get("excluded").copied().unwrap_or(0),
+        s.max_attempts
+    );
+    if !s.quotas.is_empty() {
+        let q: Vec<String> = s.quotas.iter().map(|q| q.label()).collect();
+        let _ = writeln!(md, "- Quotas (completes per cell; a full cell is no longer dialed): {}.", q.join("; "));
+    }
+    let _ = writeln!(md, "- Cases dialed: {}; complete interviews: {n}.", data.cases.len());
+    let _ = writeln!(md, "\n## Exact wording\n");
+    match &data.script {
+        Some((script_slug, v, script)) => {
+            let _ = writeln!(
+                md,
+                "Script `{script_slug}` version {} ({}, SHA-256 `{}`), questions in the order asked:\n",
+                v.number, v.language, v.body_sha256
+            );
+            for (i, (step, q)) in questions(script).enumerate() {
+                let _ = writeln!(
+                    md,
+                    "{}. *{}* ({}{}): \"{}\"",
+                    i + 1,
+                    step.id,
+                    kind_name(&q.answer),
+                    if q.randomize { ", options in random order" } else { "" },
+                    step.spoken()
+                );
+                for o in &q.options {
+                    let _ = writeln!(md, "   - {}", o.label);
+                }
+            }
+            let _ = writeln!(
+                md,
+                "\nSkip logic and the full text read to respondents are in the script version named above."
+            );
+        }
+        None => {
+            let _ = writeln!(md, "No script is attached to the program.");
+        }
+    }
+    let _ = writeln!(md, "\n## Sample sizes and precision\n");
+    let _ = writeln!(md, "- Respondents (complete interviews): {n}.");
+    if let Some(k) = precision {
+        let adjusted = if weighting.is_some() { ", adjusted for the weighting's design effect" } else { "" };
+        let _ = writeln!(
+            md,
+            "- Design effect (Kish) {:.3}; effective sample size {:.1}; margin of error ±{:.1} percentage points at 95 % confidence (p = 0.5){adjusted}, sampling error only.",
+            k.design_effect, k.effective_n, k.margin_of_error * 100.0
+        );
+    }
+    let e_words = match e {
+        Some(_) => "given by the analyst",
+        None => "by proportional allocation",
+    };
+    let _ = writeln!(
+        md,
+        "- Outcome rates (AAPOR Standard Definitions; e = {} {e_words}): RR1 {}, RR3 {}, COOP1 {}, REF1 {}, CON1 {}. All rates are available on request (`clearline survey report`).",
+        rates.e.map(|e| format!("{e:.3}")).unwrap_or_else(|| "undefined".into()),
+        pct(rates.rr1), pct(rates.rr3), pct(rates.coop1), pct(rates.ref1), pct(rates.con1)
+    );
+    let _ = writeln!(md, "\n## Weighting\n");
+    match (weighting, precision) {
+        (Some(w), Some(k)) => {
+            let _ = writeln!(
+                md,
+                "- Weighted to: the population margins of {} (raking, iterative proportional fitting, one variable after another until every margin is met).",
+                w.variables.join(", ")
+            );
+            let _ = writeln!(md, "- Source of the targets: {}.", w.source);
+            let _ = writeln!(
+                md,
+                "- Convergence: {} sweeps, largest relative margin error {:.1e} (tolerance {:.0e}).",
+                w.iterations, w.max_margin_error, w.tolerance
+            );
+            match w.cap {
+                Some(cap) => {
+                    let _ = writeln!(
+                        md,
+                        "- Trimming: weights were capped at {cap} × the mean weight after every sweep, then raked again; {} respondents are at the cap. Weights range from {:.3} to {:.3}.",
+                        w.capped, w.weight_min, w.weight_max
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        md,
+                        "- Trimming: none. Weights range from {:.3} to {:.3}.",
+                        w.weight_min, w.weight_max
+                    );
+                }
+            }
+            let _ = writeln!(
+                md,
+                "- Design effect due to weighting (Kish, 1 + CV² of the weights): {:.3}; effective sample size {:.1} of {n} respondents; the margin of error above (±{:.1} points) is adjusted for it.",
+                k.design_effect, k.effective_n, k.margin_of_error * 100.0
+            );
+        }
+        _ => {
+            let _ = writeln!(md, "The results are unweighted.");
+        }
+    }
+    let _ = writeln!(md, "\n## Data processing and quality checks\n");
+    let _ = writeln!(md, "Interviewers read only the approved script version; every call records the version and language used; answers are recorded in the script's structure (options, ranges), its skip logic applied as written, and the order shown of randomized options recorded per call. Answers are encrypted at rest.");
+    let _ = writeln!(md, "\n## Limitations\n");
+    let _ = writeln!(md, "The margin of error covers sampling error only, under the weighting's design effect; it does not cover coverage error (voters with no callable phone, or excluded by the contact rules, could not be reached), nonresponse bias, or measurement error. The population is registered voters in the campaign's file, not all adults.{}", if dates.simulated > 0 { " The data are simulated." } else { "" });
+    Ok(md)
+}
+
+/// The documented estimate of e (proportional allocation: eligible ÷ resolved cases), whatever the
+/// analyst gives; `None` when no case's eligibility was resolved.
+pub fn estimated_e(data: &SurveyData) -> Option<f64> {
+    outcome_rates(&data.counts, Eligibility::Estimated).ok().and_then(|r| r.e)
 }

@@ -34,14 +34,61 @@ pub enum WeightingError {
     NoPopulation,
     #[error("the population counts make no targets: {0}")]
     Targets(#[from] TargetError),
-    #[error("raking did not converge in {iterations} sweeps (largest margin error {max_margin_error:.3e})")]
-    NotConverged { iterations: u32, max_margin_error: f64 },
+    #[error("raking did not converge in {iterations} sweeps (largest margin error {max_margin_error:.3e}){}", cap_hint(.cap))]
+    NotConverged { iterations: u32, max_margin_error: f64, cap: Option<f64> },
+}
+
+fn cap_hint(cap: &Option<f64>) -> String {
+    match cap {
+        Some(cap) => {
+            format!(" with weights trimmed at {cap} × the mean weight: the cap may be incompatible with the margins")
+        }
+        None => String::new(),
+    }
+}
+
+/// How to weight: the trimming cap and where the targets came from (said in the disclosure).
+#[derive(Clone, Debug, Default)]
+pub struct WeighOptions {
+    /// Cap every weight at this multiple of the mean weight (above 1), as `survey weight --cap`.
+    pub cap: Option<f64>,
+    /// Where the targets came from, in words ("the call list's population (2,000 people)", "the
+    /// targets file targets.csv").
+    pub source: String,
+}
+
+/// A trimming cap as typed on the page or the command line: blank is no cap; otherwise a finite number
+/// above 1 (a multiple of the mean weight), as `clearline survey weight --cap` takes. The error is a
+/// sentence naming the field, never echoing more than the number typed.
+pub fn parse_cap(text: &str) -> Result<Option<f64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(cap) if cap.is_finite() && cap > 1.0 => Ok(Some(cap)),
+        _ => {
+            Err("the trimming cap must be a number above 1: a multiple of the mean weight, e.g. 5 (blank: no trimming)"
+                .into())
+        }
+    }
 }
 
 /// Rakes the respondents to `targets` (variables named as the report's voter fields) with the default
 /// stopping rule (tolerance 1e-6, 1000 sweeps, no cap): one weight per respondent, in
 /// `data.respondents` order, and how they were reached.
 pub fn rake_respondents(data: &SurveyData, targets: &Targets) -> Result<(Vec<f64>, Weighting), WeightingError> {
+    rake_respondents_with(data, targets, &WeighOptions { cap: None, source: "the given targets".into() })
+}
+
+/// [`rake_respondents`] with a trimming cap (`options.cap`, as `survey weight --cap`: after every
+/// sweep no weight exceeds cap × the mean weight; the stopping rule is applied after trimming) and the
+/// targets' source recorded in the [`Weighting`].
+pub fn rake_respondents_with(
+    data: &SurveyData,
+    targets: &Targets,
+    options: &WeighOptions,
+) -> Result<(Vec<f64>, Weighting), WeightingError> {
     if data.respondents.is_empty() {
         return Err(WeightingError::NoRespondents);
     }
@@ -55,20 +102,26 @@ pub fn rake_respondents(data: &SurveyData, targets: &Targets) -> Result<(Vec<f64
             .map_err(|_| WeightingError::NoTarget { variable: v.name.clone(), categories: v.categories.join(", ") })?;
         margins.push(margin);
     }
-    let options = RakeOptions::default();
-    let raked = rake(&margins, None, &options)?;
+    let rake_options = RakeOptions { cap: options.cap, ..RakeOptions::default() };
+    let raked = rake(&margins, None, &rake_options)?;
     if !raked.converged {
         return Err(WeightingError::NotConverged {
             iterations: raked.iterations,
             max_margin_error: raked.max_margin_error,
+            cap: options.cap,
         });
     }
     let weighting = Weighting {
         variables: targets.variables.iter().map(|v| v.name.clone()).collect(),
         converged: raked.converged,
         iterations: raked.iterations,
-        tolerance: options.tolerance,
+        tolerance: rake_options.tolerance,
         max_margin_error: raked.max_margin_error,
+        cap: options.cap,
+        capped: raked.capped,
+        weight_min: raked.weights.iter().copied().fold(f64::INFINITY, f64::min),
+        weight_max: raked.weights.iter().copied().fold(0.0, f64::max),
+        source: options.source.clone(),
     };
     Ok((raked.weights, weighting))
 }
@@ -266,7 +319,7 @@ mod tests {
         let err = rake_respondents(&data, &targets("gender,F,52\ngender,M,48\nage_band,18-29,20\nage_band,65+,80\n"))
             .unwrap_err();
         assert!(
-            matches!(err, WeightingError::NotConverged { iterations: 1000, max_margin_error } if max_margin_error > 1e-6)
+            matches!(err, WeightingError::NotConverged { iterations: 1000, max_margin_error, cap: None } if max_margin_error > 1e-6)
         );
         assert!(err.to_string().starts_with("raking did not converge in 1000 sweeps (largest margin error"), "{err}");
         // A target category nobody is in: an empty cell.
@@ -284,5 +337,47 @@ mod tests {
         let err = rake_respondents(&data, &targets("shoe_size,9,1\n")).unwrap_err();
         assert!(err.to_string().starts_with("`shoe_size` is not a voter field of the report"), "{err}");
         assert!(matches!(rake_respondents(&survey(&[]), &targets("gender,F,1\n")), Err(WeightingError::NoRespondents)));
+    }
+
+    /// A cap trims the weights as `survey weight --cap` does: none above cap × mean, the total kept,
+    /// the margins still met; the cap is recorded with how many weights sit at it. A cap the margins
+    /// cannot live with is non-convergence that names the cap, never a converged result.
+    #[test]
+    fn a_cap_trims_the_weights_and_an_impossible_one_says_so() {
+        // One young man among six older women, five older men and two young women: untrimmed, he
+        // carries 2.7 × the mean weight. The three young must carry 45 %, so a cap below 2.1 cannot
+        // hold (a + 2b = 6.3 of 14 with a, b under the cap); 2.3 can.
+        let mut people = vec![("M", 2000)];
+        people.extend([("F", 1950); 6]);
+        people.extend([("M", 1950); 5]);
+        people.extend([("F", 2000); 2]);
+        let data = survey(&people);
+        let t = targets("gender,F,50\ngender,M,50\nage_band,18-29,45\nage_band,65+,55\n");
+        let (free, _) = rake_respondents(&data, &t).unwrap();
+        let mean = |w: &[f64]| w.iter().sum::<f64>() / w.len() as f64;
+        let free_max = free.iter().copied().fold(0.0, f64::max);
+        assert!(free_max > 2.0 * mean(&free), "untrimmed, one weight is large: {free:?}");
+        let options = WeighOptions { cap: Some(2.3), source: "test targets".into() };
+        let (weights, weighting) = rake_respondents_with(&data, &t, &options).unwrap();
+        let m = mean(&weights);
+        assert!(weights.iter().all(|w| *w <= 2.3 * m * (1.0 + 1e-12)), "{weights:?}");
+        assert!((weights.iter().sum::<f64>() - free.iter().sum::<f64>()).abs() < 1e-9, "total kept");
+        assert_eq!((weighting.cap, weighting.source.as_str()), (Some(2.3), "test targets"));
+        assert!(weighting.capped >= 1 && weighting.max_margin_error < 1e-6, "{weighting:?}");
+        assert!((weighting.weight_max - weights.iter().copied().fold(0.0, f64::max)).abs() < 1e-12);
+        // A cap of 2 cannot meet these margins.
+        let err =
+            rake_respondents_with(&data, &t, &WeighOptions { cap: Some(2.0), source: String::new() }).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("with weights trimmed at 2 × the mean weight: the cap may be incompatible with the margins"),
+            "{err}"
+        );
+        // The cap as typed.
+        assert_eq!(parse_cap(" "), Ok(None));
+        assert_eq!(parse_cap("5"), Ok(Some(5.0)));
+        for bad in ["1", "0.5", "-3", "lots", "inf", "NaN"] {
+            assert!(parse_cap(bad).unwrap_err().starts_with("the trimming cap must be a number above 1"), "{bad}");
+        }
     }
 }

@@ -212,3 +212,41 @@
     source.onerror = function () { if (status) { status.textContent = "Live updates paused; reload the page."; } };
   });
 })();
+
+// The script editor's preview follows the text: a pause in typing posts the form as a preview (nothing
+// is saved) and puts the response's preview section in place of this page's. Without this script the
+// Preview and Walk buttons do the same.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-live-preview]");
+    var body = document.getElementById("body");
+    if (!form || !body || !window.fetch || !window.DOMParser) { return; }
+    var id = form.getAttribute("data-live-preview");
+    var timer = null, sent = 0;
+    function refresh() {
+      var data = new URLSearchParams(new FormData(form));
+      data.set("action", "preview");
+      var n = ++sent;
+      fetch(form.getAttribute("action"), {
+        method: "POST", credentials: "same-origin", body: data,
+        headers: { "Content-Type": "application/x-www-form-urlencoded" }
+      })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          if (n !== sent) { return; } // a later edit is on its way
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+          var old = document.getElementById(id);
+          if (!fresh) { return; }
+          if (old) { old.parentNode.replaceChild(document.importNode(fresh, true), old); }
+          else { form.parentNode.insertBefore(document.importNode(fresh, true), form.nextSibling); }
+          form.setAttribute("data-preview-ready", String(n));
+        })
+        .catch(function () { /* the buttons still work */ });
+    }
+    body.addEventListener("input", function () {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(refresh, 500);
+    });
+  });
+})();

@@ -124,6 +124,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::GET, "/oversight", Cap(C::ViewResults), ui::oversight::page);
     t.add(M::GET, "/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::page);
     t.add(M::POST, "/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::weigh_to_given);
+    t.add(M::GET, "/api/v1/programs/{slug}/survey", Cap(C::ViewResults), ui::survey::api);
     t.add(M::GET, "/oversight/stream", Cap(C::ViewResults), ui::oversight::stream);
     t.add(M::GET, "/wallboard/stream", Cap(C::SuperviseFloor), ui::wallboard::stream);
     t.add(M::GET, "/organization", Cap(C::ViewOwnOrganization), ui::admin::organization);
@@ -166,6 +167,7 @@ pub fn route_table() -> RouteTable {
     t.add(M::POST, "/scripts", Cap(C::EditScripts), ui::scripts::create);
     t.add(M::GET, "/scripts/{slug}", Cap(C::EditScripts), ui::scripts::script);
     t.add(M::POST, "/scripts/{slug}/versions", Cap(C::EditScripts), ui::scripts::add_version);
+    t.add(M::POST, "/scripts/{slug}/preview", Cap(C::EditScripts), ui::script_preview::walk_text);
     t.add(M::GET, "/scripts/{slug}/versions/{number}", Cap(C::EditScripts), ui::scripts::version);
     t.add(M::GET, "/scripts/{slug}/versions/{number}/preview", Cap(C::EditScripts), ui::script_preview::start);
     t.add(M::POST, "/scripts/{slug}/versions/{number}/preview", Cap(C::EditScripts), ui::script_preview::step);

@@ -47,6 +47,7 @@ use utoipa::OpenApi;
         crate::api::programs::calls,
         crate::ui::wallboard::floor_api,
         crate::ui::oversight::api,
+        crate::ui::survey::api,
         crate::api::programs::calls_stream,
         crate::api::policy::why,
         crate::api::policy::check,

@@ -748,6 +748,88 @@ async fn a_script_preview_walks_the_branches_the_answers_choose(app: TestApp) {
     let other = app.session("other_owner").await;
     let res = TestApp::client().get(app.url(path)).header("cookie", &other.0).send().await.unwrap();
     assert_eq!(res.status(), 404, "another campaign's script looks missing");
+
+    // The editor walks its unsaved text: the new wording shows, the text and the answers travel in
+    // the form, and nothing is saved.
+    let body = include_str!("../../../docs/scripts/survey.script");
+    let edited = body.replace("It takes about three minutes.", "It takes two minutes.");
+    let walk = "/scripts/poll/preview";
+    let (status, first) = form(&app, &approver, walk, &[("body", &edited), ("seed", "7")]).await;
+    assert_eq!(status, 200, "{first}");
+    let first = unescape(&first);
+    assert!(first.contains("It takes two minutes.") && first.contains("name=\"a.consent\""), "{first}");
+    assert!(first.contains("action=\"/scripts/poll/preview\"") && first.contains("name=\"body\""), "{first}");
+    // Consent is not randomized: its options in document order, without the note.
+    let order = |html: &str, keys: &[&str]| {
+        let mut at: Vec<(usize, String)> =
+            keys.iter().map(|k| (html.find(&format!("id=\"answer-{k}\"")).expect(k), k.to_string())).collect();
+        at.sort();
+        at.into_iter().map(|(_, k)| k).collect::<Vec<String>>()
+    };
+    assert_eq!(order(&first, &["yes", "later", "no"]), ["yes", "later", "no"]);
+    assert!(!first.contains("Order randomized per call"));
+    // A randomized question: the desk's order for the form's seed, stable on a re-render, said so.
+    let parsed = clearline_core::script::parse(&edited).unwrap();
+    let issues = parsed.step("issues").unwrap();
+    let keys = ["economy", "schools", "health", "housing", "roads"];
+    let at_issues = |seed: &'static str| {
+        let edited = edited.clone();
+        let approver = approver.clone();
+        let app = &app;
+        async move {
+            let fields = [("body", edited.as_str()), ("seed", seed), ("a.consent", "yes"), ("a.likely", "8")];
+            let (status, html) = form(app, &approver, walk, &fields).await;
+            assert_eq!(status, 200, "{html}");
+            html
+        }
+    };
+    let seven = at_issues("7").await;
+    assert!(seven.contains("Order randomized per call"), "{seven}");
+    let expected = clearline_web::ui::script_preview::shown_order(issues, issues.question().unwrap(), 7);
+    assert_eq!(order(&seven, &keys), expected);
+    assert_eq!(order(&at_issues("7").await, &keys), expected, "the same seed, the same order");
+    assert!(seven.contains("name=\"seed\" value=\"7\""), "the seed is carried");
+    let mut differs = false;
+    for seed in ["1", "2", "3", "4", "5", "6"] {
+        differs |= order(&at_issues(seed).await, &keys) != expected;
+    }
+    assert!(differs, "another call, another order");
+    // Answered through to the end, on the edited text.
+    let fields = [
+        ("body", edited.as_str()),
+        ("seed", "7"),
+        ("a.consent", "yes"),
+        ("a.likely", "8"),
+        ("a.issues", "roads"),
+        ("a.direction", "right"),
+        ("a.age", "40"),
+        ("a.comments", "none"),
+    ];
+    let (_, done) = form(&app, &approver, walk, &fields).await;
+    assert!(done.contains("The call ends as <strong>complete</strong>"), "{done}");
+    // A text that does not parse: its parse errors, naming the step, and no walk (422, not a 500).
+    let broken = edited.replace("option right: Right direction", "option Right: Right direction");
+    let (status, refused) = form(&app, &approver, walk, &[("body", &broken)]).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused.contains("id=\"preview-problems\"") && refused.contains("step direction: an answer key"),
+        "{refused}"
+    );
+    assert!(!refused.contains("id=\"preview-question\""));
+    // Nothing was saved; another campaign's script looks missing here too.
+    let actor = actor_for(&app, "program_manager").await;
+    assert_eq!(app.store.script_by_slug(&actor, "poll").await.unwrap().versions.len(), 1);
+    let (status, _) = form(&app, &other, walk, &[("body", &edited)]).await;
+    assert_eq!(status, 404);
+    // The editor offers the walk: a button posting the textarea, and one in the preview section.
+    let (_, editor) = form(
+        &app,
+        &approver,
+        "/scripts/poll/versions",
+        &[("language", "en"), ("body", &edited), ("action", "preview")],
+    )
+    .await;
+    assert!(editor.contains("formaction=\"/scripts/poll/preview\"") && editor.contains("id=\"walk-it\""), "{editor}");
 }
 
 async fn saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them(app: TestApp) {

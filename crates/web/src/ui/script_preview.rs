@@ -1,6 +1,9 @@
-//! A script version's preview: walk it as a caller would, one answer at a time, through the branches the
+//! A script's preview: walk it as a caller would, one answer at a time, through the branches the
 //! answers choose, with sample values in the merge fields — so an author or an approver reads every path
-//! before it reaches a voter. Nothing is stored; the answers so far travel in the form.
+//! before it reaches a voter. A saved version is walked from its page
+//! (`/scripts/{slug}/versions/{number}/preview`); the editor walks the text being written, unsaved
+//! (`POST /scripts/{slug}/preview`, the text in a hidden field). Nothing is stored: the text, the
+//! answers so far and the seed of the randomized option orders travel in the form.
 
 use super::{render, Chrome};
 use crate::error::ApiError;
@@ -10,7 +13,8 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use clearline_core::script::{self, walk::parse_answer, walk_until, Answer};
+use clearline_core::org::CampaignProfile;
+use clearline_core::script::{self, walk::parse_answer, walk_until, Answer, Question, Script, Step};
 
 /// Sample merge-field values for the preview (the campaign's own facts are used where it has them).
 const SAMPLES: [(&str, &str); 5] = [
@@ -20,6 +24,9 @@ const SAMPLES: [(&str, &str); 5] = [
     ("voter.precinct", "01-07"),
     ("caller.first_name", "Alex"),
 ];
+
+/// The longest script text the editor's walk takes (the form's body limit is larger).
+const MAX_TEXT_BYTES: usize = 256 * 1024;
 
 pub struct PreviewStep {
     pub id: String,
@@ -31,7 +38,10 @@ pub struct PreviewQuestion {
     pub step: String,
     pub text: String,
     pub kind: &'static str,
+    /// (key, label) in the order shown: a randomized question's options in this walk's order.
     pub options: Vec<(String, String)>,
+    /// The options are shown in a random order on each call.
+    pub randomized: bool,
     pub min: Option<i64>,
     pub max: Option<i64>,
 }
@@ -41,8 +51,16 @@ pub struct PreviewQuestion {
 struct PreviewPage {
     chrome: Chrome,
     slug: String,
-    number: u32,
-    name: String,
+    heading: String,
+    /// Where the answer form posts.
+    action: String,
+    /// The version walked, or `None` for the editor's unsaved text (then carried in `text`).
+    number: Option<u32>,
+    text: String,
+    /// Seeds the randomized orders: carried, so the same step shows the same order again.
+    seed: u64,
+    /// Parse errors of an unsaved text (each names its line and step); nothing is walked then.
+    problems: Vec<String>,
     steps: Vec<PreviewStep>,
     question: Option<PreviewQuestion>,
     end: Option<String>,
@@ -64,40 +82,42 @@ fn answers_of(fields: &[(String, String)]) -> Vec<(String, Vec<String>)> {
     out
 }
 
-async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, body: &[u8]) -> Response {
-    let actor = caller.actor();
-    let (info, version) = match (
-        state.store().script_by_slug(&actor, slug).await,
-        state.store().script_version(&actor, slug, number).await,
-    ) {
-        (Ok(s), Ok(v)) => (s, v),
-        (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
-    };
-    let Ok(parsed) = script::parse(&version.body) else {
-        return ApiError::invalid("script", "this version does not parse: read its problems first").into_response();
-    };
-    let profile = state.store().campaign_profile(&actor).await.ok();
-    let value_of = |name: &str| -> Option<String> {
-        if let Some((_, v)) = SAMPLES.iter().find(|(n, _)| *n == name) {
-            return Some((*v).to_string());
-        }
-        let p = profile.as_ref()?;
-        match name {
-            "campaign.legal_name" => Some(p.committee_legal_name.clone()),
-            "campaign.paid_for_by" => Some(p.paid_for_by.clone()),
-            "campaign.callback_number" => Some(p.callback_number.clone()),
-            "campaign.candidate" => p.candidates.first().cloned(),
-            "election.date" => {
-                p.elections.iter().map(|e| e.date).max().map(|d| d.strftime("%A, %B %-d, %Y").to_string())
-            }
-            _ => None,
-        }
-    };
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+/// FNV-1a of a step id, as the agent desk hashes it (`clearline_calling::desk`): stable across runs
+/// and platforms.
+fn hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// A randomized question's option keys in the order one call shows them: the agent desk's shuffle
+/// (`clearline_calling::desk`, private there): the keys in document order shuffled by ChaCha8 seeded
+/// with `seed ^ FNV-1a(step id)`. The same seed and step give the same order on every re-render.
+pub fn shown_order(step: &Step, q: &Question, seed: u64) -> Vec<String> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut keys: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
+    keys.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ hash(&step.id)));
+    keys
+}
+
+/// The walk so far of `parsed` with the answers the form sent.
+struct Walked {
+    steps: Vec<PreviewStep>,
+    question: Option<PreviewQuestion>,
+    end: Option<String>,
+    carried: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+fn walk_form(
+    parsed: &Script,
+    fields: &[(String, String)],
+    seed: u64,
+    value_of: &dyn Fn(&str) -> Option<String>,
+) -> Walked {
     // Parse every answer sent; a bad one is shown as the error and the walk stops at its question.
     let mut error = None;
     let mut given: Vec<(String, Answer)> = Vec::new();
-    for (step_id, values) in answers_of(&fields) {
+    for (step_id, values) in answers_of(fields) {
         let Some(q) = parsed.step(&step_id).and_then(|s| s.question()) else { continue };
         let values: Vec<&str> = values.iter().map(String::as_str).collect();
         match parse_answer(q, &values) {
@@ -106,8 +126,8 @@ async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, bod
         }
     }
     let partial = walk_until(
-        &parsed,
-        |_, q| q.options.iter().map(|o| o.key.clone()).collect(),
+        parsed,
+        |step, q| shown_order(step, q, seed),
         |step, _, _| given.iter().find(|(s, _)| *s == step.id).map(|(_, a)| a.clone()),
     );
     let mut steps = Vec::new();
@@ -130,12 +150,23 @@ async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, bod
     }
     let question = partial.waiting_at.as_deref().and_then(|id| parsed.step(id)).and_then(|step| {
         let q = step.question()?;
+        let randomized = q.randomize && q.answer.is_choice();
+        let options = if randomized {
+            shown_order(step, q, seed)
+                .iter()
+                .filter_map(|k| q.options.iter().find(|o| &o.key == k))
+                .map(|o| (o.key.clone(), o.label.clone()))
+                .collect()
+        } else {
+            q.options.iter().map(|o| (o.key.clone(), o.label.clone())).collect()
+        };
         let (kind, (min, max)) = (q.answer.name(), q.answer.bounds());
         Some(PreviewQuestion {
             step: step.id.clone(),
             text: script::fill(&step.spoken(), value_of),
             kind,
-            options: q.options.iter().map(|o| (o.key.clone(), o.label.clone())).collect(),
+            options,
+            randomized,
             min,
             max,
         })
@@ -145,16 +176,60 @@ async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, bod
         None if question.is_none() => Some("none: the walk found no end (a loop, or a missing step)".into()),
         None => None,
     };
+    Walked { steps, question, end, carried, error }
+}
+
+/// A merge field's sample value, or the campaign's own fact.
+fn sample_value(profile: Option<&CampaignProfile>, name: &str) -> Option<String> {
+    if let Some((_, v)) = SAMPLES.iter().find(|(n, _)| *n == name) {
+        return Some((*v).to_string());
+    }
+    let p = profile?;
+    match name {
+        "campaign.legal_name" => Some(p.committee_legal_name.clone()),
+        "campaign.paid_for_by" => Some(p.paid_for_by.clone()),
+        "campaign.callback_number" => Some(p.callback_number.clone()),
+        "campaign.candidate" => p.candidates.first().cloned(),
+        "election.date" => p.elections.iter().map(|e| e.date).max().map(|d| d.strftime("%A, %B %-d, %Y").to_string()),
+        _ => None,
+    }
+}
+
+/// The seed of the randomized orders: the form's, else a fresh one (a new walk is a new call).
+fn seed_of(fields: &[(String, String)]) -> u64 {
+    fields.iter().find(|(k, _)| k == "seed").and_then(|(_, v)| v.trim().parse().ok()).unwrap_or_else(rand::random)
+}
+
+async fn preview(state: &AppState, caller: &Caller, slug: &str, number: u32, body: &[u8]) -> Response {
+    let actor = caller.actor();
+    let (info, version) = match (
+        state.store().script_by_slug(&actor, slug).await,
+        state.store().script_version(&actor, slug, number).await,
+    ) {
+        (Ok(s), Ok(v)) => (s, v),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
+    };
+    let Ok(parsed) = script::parse(&version.body) else {
+        return ApiError::invalid("script", "this version does not parse: read its problems first").into_response();
+    };
+    let profile = state.store().campaign_profile(&actor).await.ok();
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    let seed = seed_of(&fields);
+    let w = walk_form(&parsed, &fields, seed, &|name| sample_value(profile.as_ref(), name));
     render(&PreviewPage {
         chrome: Chrome::for_caller(caller, "/scripts"),
         slug: slug.to_string(),
-        number,
-        name: info.name,
-        steps,
-        question,
-        end,
-        carried,
-        error,
+        heading: format!("{}, version {number}: preview", info.name),
+        action: format!("/scripts/{slug}/versions/{number}/preview"),
+        number: Some(number),
+        text: String::new(),
+        seed,
+        problems: Vec::new(),
+        steps: w.steps,
+        question: w.question,
+        end: w.end,
+        carried: w.carried,
+        error: w.error,
     })
 }
 
@@ -173,4 +248,106 @@ pub async fn step(
     body: Bytes,
 ) -> Response {
     preview(&state, &caller, &slug, number, &body).await
+}
+
+/// Walks the editor's unsaved text (`body`, with `a.STEP` answers and `seed`): the script must be the
+/// caller's (another campaign's looks missing); a text that does not parse shows its parse errors, each
+/// naming its line and step, with nothing walked (422).
+pub async fn walk_text(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    body: Bytes,
+) -> Response {
+    let actor = caller.actor();
+    let info = match state.store().script_by_slug(&actor, &slug).await {
+        Ok(s) => s,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let text = fields.iter().find(|(k, _)| k == "body").map(|(_, v)| v.replace("\r\n", "\n")).unwrap_or_default();
+    if text.len() > MAX_TEXT_BYTES {
+        return ApiError::invalid("body", "the script text is too long to walk (at most 256 KB)").into_response();
+    }
+    let seed = seed_of(&fields);
+    let mut page = PreviewPage {
+        chrome: Chrome::for_caller(&caller, "/scripts"),
+        slug: slug.clone(),
+        heading: format!("{}: walk the unsaved text", info.name),
+        action: format!("/scripts/{slug}/preview"),
+        number: None,
+        text: String::new(),
+        seed,
+        problems: Vec::new(),
+        steps: Vec::new(),
+        question: None,
+        end: None,
+        carried: Vec::new(),
+        error: None,
+    };
+    match script::parse(&text) {
+        Err(errors) => {
+            page.problems = errors.iter().map(ToString::to_string).collect();
+            page.text = text;
+            let mut r = render(&page);
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Ok(parsed) => {
+            let profile = state.store().campaign_profile(&actor).await.ok();
+            let w = walk_form(&parsed, &fields, seed, &|name| sample_value(profile.as_ref(), name));
+            page.steps = w.steps;
+            page.question = w.question;
+            page.end = w.end;
+            page.carried = w.carried;
+            page.error = w.error;
+            page.text = text;
+            render(&page)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn survey() -> Script {
+        script::parse(include_str!("../../../../docs/scripts/survey.script")).unwrap()
+    }
+
+    /// The preview's order is the desk's code (`clearline_calling::desk`: ChaCha8 seeded with
+    /// `seed ^ FNV-1a(step id)` shuffling the keys in document order), pinned for one seed so a change
+    /// to either side shows; stable for a seed, and not the document order for every seed.
+    #[test]
+    fn randomized_orders_are_the_desks_and_stable_for_a_seed() {
+        let s = survey();
+        let step = s.step("issues").unwrap();
+        let q = step.question().unwrap();
+        assert_eq!(shown_order(step, q, 42), shown_order(step, q, 42));
+        assert_eq!(shown_order(step, q, 42), ["schools", "housing", "health", "economy", "roads"]);
+        let mut sorted = shown_order(step, q, 42);
+        sorted.sort();
+        assert_eq!(sorted, ["economy", "health", "housing", "roads", "schools"]);
+        let document: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
+        assert!((0..20).any(|seed| shown_order(step, q, seed) != document));
+        assert_eq!(hash("issues"), 0x7c1b_38ad_2e75_dc09, "FNV-1a, as the desk hashes");
+    }
+
+    #[test]
+    fn a_walk_waits_at_the_first_question_with_its_options_in_the_seeds_order() {
+        let s = survey();
+        let fields = vec![("a.consent".to_string(), "yes".to_string()), ("a.likely".to_string(), "8".to_string())];
+        let w = walk_form(&s, &fields, 7, &|_| None);
+        let q = w.question.unwrap();
+        assert_eq!(q.step, "issues");
+        assert!(q.randomized);
+        let keys: Vec<&str> = q.options.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, shown_order(s.step("issues").unwrap(), s.step("issues").unwrap().question().unwrap(), 7));
+        assert_eq!(w.carried, fields.iter().map(|(k, v)| (k[2..].to_string(), v.clone())).collect::<Vec<_>>());
+        // Consent is not randomized: document order.
+        let w = walk_form(&s, &[], 7, &|_| None);
+        let q = w.question.unwrap();
+        assert!(!q.randomized);
+        assert_eq!(q.options.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["yes", "later", "no"]);
+    }
 }

@@ -10,7 +10,12 @@
 //! stand beside the unweighted; margins that cannot be met say why, and the results stay unweighted.
 //! A POST of the same page weights to targets the analyst pastes or uploads instead
 //! (`variable,category,target`, the CLI's `--weight-targets` format; population aggregates, kept out
-//! of the URL all the same).
+//! of the URL all the same). Two more GET (and POST) fields are numbers: `cap` trims the weights at a
+//! multiple of the mean weight (`survey weight --cap`) and `e` gives the AAPOR estimate of e
+//! (`survey report --e`), each validated with a message. The page ends with the CR-52 disclosure
+//! statement of what it shows (weighted: what the weights were raked to, the targets' source, the
+//! trimming, the design effect and margin of error adjusted for it); `GET /api/v1/programs/{slug}/survey`
+//! returns the same figures as JSON.
 
 mod view;
 
@@ -23,9 +28,13 @@ use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use clearline_core::program::QuotaField;
-use clearline_ingest::survey_results::{field_value, load, parse_field, report, SurveyData, SurveyError};
+use clearline_ingest::survey_results::{
+    disclosure, estimated_e, field_value, load, parse_e, parse_field, report, SurveyData, SurveyError, Weighting,
+};
 use clearline_ingest::survey_weights::Targets;
-use clearline_ingest::survey_weights::{call_list_targets, parse_targets, rake_respondents, PopulationMargin};
+use clearline_ingest::survey_weights::{
+    call_list_targets, parse_cap, parse_targets, rake_respondents_with, PopulationMargin, WeighOptions,
+};
 use serde_json::{json, Value};
 use view::{crosstabs, fixed, moe, percent, questions, CrosstabView, MarginRow, QuestionView};
 
@@ -33,33 +42,80 @@ use view::{crosstabs, fixed, moe, percent, questions, CrosstabView, MarginRow, Q
 struct ViewChoice {
     by: Option<QuotaField>,
     weight: Vec<QuotaField>,
-    /// An unknown field name, said on the page (the page then shows neither breakdown nor weights).
+    /// Trim the weights at this multiple of the mean weight (`cap`, as `survey weight --cap`).
+    cap: Option<f64>,
+    /// The analyst's estimate of e (`e`, as `survey report --e`); else estimated.
+    e: Option<f64>,
+    /// The values of `cap` and `e` as typed (numbers, kept in the form).
+    cap_text: String,
+    e_text: String,
+    /// An unknown field name or a bad number, said on the page (the page then shows neither breakdown
+    /// nor weights); the field it is about (`by`, `weight`, `cap`, `e`).
     refused: Option<String>,
+    refused_field: &'static str,
 }
 
 impl ViewChoice {
     fn parse(query: Option<&str>) -> ViewChoice {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default()).unwrap_or_default();
-        let mut choice = ViewChoice { by: None, weight: Vec::new(), refused: None };
+        let mut choice = ViewChoice {
+            by: None,
+            weight: Vec::new(),
+            cap: None,
+            e: None,
+            cap_text: String::new(),
+            e_text: String::new(),
+            refused: None,
+            refused_field: "",
+        };
         for (key, value) in pairs {
             if value.trim().is_empty() {
                 continue;
+            }
+            // Numbers, not field names: the text typed stays in the form (it is not personal data).
+            match key.as_str() {
+                "cap" => {
+                    choice.cap_text = value.trim().chars().take(32).collect();
+                    match parse_cap(&value) {
+                        Ok(cap) => choice.cap = cap,
+                        Err(e) => choice.refuse("cap", format!("Trim weights at: {e}")),
+                    }
+                    continue;
+                }
+                "e" => {
+                    choice.e_text = value.trim().chars().take(32).collect();
+                    match parse_e(&value) {
+                        Ok(e) => choice.e = e,
+                        Err(e) => choice.refuse("e", format!("e: {e}")),
+                    }
+                    continue;
+                }
+                _ => {}
             }
             let parsed = parse_field(&value);
             match (key.as_str(), parsed) {
                 ("by", Ok(field)) => choice.by = Some(field),
                 ("weight", Ok(field)) if !choice.weight.contains(&field) => choice.weight.push(field),
                 ("weight", Ok(_)) => {}
-                ("by", Err(e)) => choice.refused = Some(format!("Break down by: {e}")),
-                ("weight", Err(e)) => choice.refused = Some(format!("Weight to: {e}")),
+                ("by", Err(e)) => choice.refuse("by", format!("Break down by: {e}")),
+                ("weight", Err(e)) => choice.refuse("weight", format!("Weight to: {e}")),
                 _ => {}
             }
         }
         if choice.refused.is_some() {
             choice.by = None;
             choice.weight.clear();
+            choice.cap = None;
+            choice.e = None;
         }
         choice
+    }
+
+    fn refuse(&mut self, field: &'static str, message: String) {
+        if self.refused.is_none() {
+            self.refused = Some(message);
+            self.refused_field = field;
+        }
     }
 }
 
@@ -77,6 +133,8 @@ pub struct WeightedView {
     pub iterations: u32,
     pub max_margin_error: String,
     pub tolerance: String,
+    /// The trimming, in words ("no trimming", "trimmed at 3 × the mean weight; 2 weights at the cap").
+    pub trimming: String,
     pub design_effect: String,
     pub effective_n: String,
     pub margin_of_error: String,
@@ -92,7 +150,13 @@ struct SurveyPage {
     cases: u64,
     respondents: u64,
     rates: Vec<(String, String)>,
+    /// The e the rates use, and how it was chosen.
     e_method: String,
+    /// The documented estimate of e (proportional allocation).
+    e_estimate: String,
+    /// `e` and `cap` as typed, kept in the form.
+    e_text: String,
+    cap_text: String,
     design_effect: String,
     effective_n: String,
     margin_of_error: String,
@@ -108,6 +172,8 @@ struct SurveyPage {
     /// The targets as pasted (population aggregates), kept in the form.
     pasted: String,
     crosstabs: Vec<CrosstabView>,
+    /// The CR-52 disclosure statement of the figures shown (Markdown).
+    disclosure: String,
 }
 
 /// One weighting variable's targets: (category, target) in the order given.
@@ -192,15 +258,24 @@ impl WeightSource {
     }
 }
 
-/// Weights to the source's targets: the weighted report and the page's view of the weights, or why they
-/// cannot be made (a store failure is the outer error).
+/// The weights as made: the weighted report, the page's view of them, the weights and how they were
+/// reached.
+struct Weighed {
+    report: Value,
+    view: WeightedView,
+    weights: Vec<f64>,
+    weighting: Weighting,
+}
+
+/// Weights to the source's targets (trimmed at `cap` × the mean weight when given), or why they cannot
+/// be made (a store failure is the outer error).
 async fn weigh(
     state: &AppState,
     caller: &Caller,
     data: &SurveyData,
     source: &WeightSource,
-    by: Option<QuotaField>,
-) -> Result<Result<(Value, WeightedView), String>, Response> {
+    choice: &ViewChoice,
+) -> Result<Result<Weighed, String>, Response> {
     let actor = caller.actor();
     let (margins, targets, described) = match source {
         WeightSource::Unweighted => return Ok(Err("no targets".into())),
@@ -217,24 +292,39 @@ async fn weigh(
             Err(e) => return Ok(Err(e)),
         },
     };
-    let (weights, weighting) = match rake_respondents(data, &targets) {
+    // The disclosure names the source a little more fully than the page's summary line.
+    let disclosed = match source {
+        WeightSource::CallList(_) => format!("{described}, counted from the voter file"),
+        _ => format!("{described}, given by the analyst"),
+    };
+    let options = WeighOptions { cap: choice.cap, source: disclosed };
+    let (weights, weighting) = match rake_respondents_with(data, &targets, &options) {
         Ok(w) => w,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let w = report(data, &weights, Some(&weighting), by, None)
+    let w = report(data, &weights, Some(&weighting), choice.by, choice.e)
         .map_err(|e| ApiError::invalid("survey", e.to_string()).into_response())?;
+    let trimming = match weighting.cap {
+        Some(cap) => format!(
+            "trimmed at {cap} × the mean weight after every sweep; {} weight{} at the cap",
+            weighting.capped,
+            if weighting.capped == 1 { "" } else { "s" }
+        ),
+        None => "no trimming".into(),
+    };
     let view = WeightedView {
         fields: weighting.variables.join(", "),
         source: described,
         iterations: weighting.iterations,
         max_margin_error: format!("{:.1e}", weighting.max_margin_error),
         tolerance: format!("{:.0e}", weighting.tolerance),
+        trimming,
         design_effect: fixed(w["design_effect"].as_f64(), 2),
         effective_n: fixed(w["effective_n"].as_f64(), 1),
         margin_of_error: moe(w["margin_of_error"].as_f64()),
         margins: margin_rows(data, &margins, &weights),
     };
-    Ok(Ok((w, view)))
+    Ok(Ok(Weighed { report: w, view, weights, weighting }))
 }
 
 pub async fn page(
@@ -250,7 +340,7 @@ pub async fn page(
 }
 
 /// The POST of the targets form (multipart, for the file): the pasted text or the uploaded file (a
-/// file wins when both are sent) and the breakdown shown when it was sent.
+/// file wins when both are sent), the breakdown shown when it was sent, and the cap and e.
 pub async fn weigh_to_given(
     State(state): State<AppState>,
     caller: Caller,
@@ -258,7 +348,8 @@ pub async fn weigh_to_given(
     mut form: Multipart,
 ) -> Response {
     let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(e.body_text()).into_response();
-    let (mut by, mut pasted, mut file) = (String::new(), Vec::new(), Vec::new());
+    let (mut by, mut cap, mut e, mut pasted, mut file) =
+        (String::new(), String::new(), String::new(), Vec::new(), Vec::new());
     loop {
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
@@ -272,13 +363,16 @@ pub async fn weigh_to_given(
         };
         match name.as_str() {
             "by" => by = String::from_utf8_lossy(&bytes).into_owned(),
+            "cap" => cap = String::from_utf8_lossy(&bytes).into_owned(),
+            "e" => e = String::from_utf8_lossy(&bytes).into_owned(),
             "targets" => pasted = bytes,
             // A file input left empty still sends an empty part.
             "targets_file" if !bytes.is_empty() => file = bytes,
             _ => {}
         }
     }
-    let query = serde_urlencoded::to_string([("by", by.as_str())]).unwrap_or_default();
+    let query = serde_urlencoded::to_string([("by", by.as_str()), ("cap", cap.as_str()), ("e", e.as_str())])
+        .unwrap_or_default();
     let choice = ViewChoice::parse(Some(&query));
     let source = if file.is_empty() {
         WeightSource::Given { text: pasted, uploaded: false }
@@ -288,43 +382,55 @@ pub async fn weigh_to_given(
     show(state, caller, slug, choice, source).await
 }
 
-async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice, source: WeightSource) -> Response {
+/// The report as the page and the API show it: the unweighted report, the weights when asked for and
+/// made (or why not), the documented estimate of e, and the disclosure statement of what is shown.
+struct Computed {
+    program_name: String,
+    respondents: u64,
+    plain: Value,
+    weighed: Option<Weighed>,
+    weight_refused: Option<String>,
+    e_estimate: Option<f64>,
+    disclosure: String,
+}
+
+/// Computes the report for a choice and records the view in the audit log (`survey.{what}`: field
+/// names, the outcome, the cap and e — never a target or a value).
+async fn compute(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    choice: &ViewChoice,
+    source: &WeightSource,
+    what: &str,
+) -> Result<Computed, Response> {
     let actor = caller.actor();
-    let program = match state.store().program_by_slug(&actor, &slug).await {
-        Ok(p) => p,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let sealer = match crate::api::imports::sealer_for(&state, &actor, caller.0.principal.org_id).await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+    let program = state.store().program_by_slug(&actor, slug).await.map_err(|e| ApiError::from(e).into_response())?;
+    let sealer = crate::api::imports::sealer_for(state, &actor, caller.0.principal.org_id)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let failed = |e: SurveyError| match e {
         SurveyError::Store(s) => ApiError::from(s).into_response(),
         other => ApiError::invalid("survey", other.to_string()).into_response(),
     };
-    let data = match load(state.store(), &actor, &sealer, &slug).await {
-        Ok(d) => d,
-        Err(e) => return failed(e),
-    };
+    let data = load(state.store(), &actor, &sealer, slug).await.map_err(failed)?;
     let ones = vec![1.0; data.respondents.len()];
-    let r = match report(&data, &ones, None, choice.by, None) {
-        Ok(r) => r,
-        Err(e) => return failed(e),
-    };
-    let (mut weighted, mut weight_refused, mut weighted_report) = (None, None, None);
-    // A refused request (an unknown field) shows the plain report.
+    let plain = report(&data, &ones, None, choice.by, choice.e).map_err(failed)?;
+    let (mut weighed, mut weight_refused) = (None, None);
+    // A refused request (an unknown field, a bad number) shows the plain report.
     if choice.refused.is_none() && !matches!(source, WeightSource::Unweighted) {
-        match weigh(&state, &caller, &data, &source, choice.by).await {
-            Ok(Ok((w, view))) => {
-                weighted_report = Some(w);
-                weighted = Some(view);
-            }
-            Ok(Err(reason)) => weight_refused = Some(reason),
-            Err(response) => return response,
+        match weigh(state, caller, &data, source, choice).await? {
+            Ok(w) => weighed = Some(w),
+            Err(reason) => weight_refused = Some(reason),
         }
     }
+    let disclosure = match &weighed {
+        Some(w) => disclosure(state.store(), &actor, &data, &w.weights, Some(&w.weighting), choice.e).await,
+        None => disclosure(state.store(), &actor, &data, &ones, None, choice.e).await,
+    }
+    .map_err(failed)?;
     // Field names and the outcome only: what the view showed, never a value.
-    let (targets, weighted_to): (Value, Vec<String>) = match &source {
+    let (targets, weighted_to): (Value, Vec<String>) = match source {
         WeightSource::Unweighted => (Value::Null, Vec::new()),
         WeightSource::CallList(fields) => (json!("call_list"), fields.iter().map(|f| f.as_str().to_string()).collect()),
         WeightSource::Given { text, uploaded } => (
@@ -338,12 +444,32 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
     view.insert("by".into(), json!(choice.by.map(|f| f.as_str())));
     view.insert("targets".into(), targets);
     view.insert("weighted_to".into(), json!(weighted_to));
-    view.insert("weighted".into(), json!(weighted.is_some()));
-    if let Err(e) =
-        state.store().record_survey_view(&actor, &slug, "report_page", data.respondents.len() as u64, view).await
-    {
-        return ApiError::from(e).into_response();
-    }
+    view.insert("weighted".into(), json!(weighed.is_some()));
+    view.insert("cap".into(), json!(choice.cap));
+    view.insert("e".into(), json!(choice.e));
+    let respondents = data.respondents.len() as u64;
+    state
+        .store()
+        .record_survey_view(&actor, slug, what, respondents, view)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    Ok(Computed {
+        program_name: program.name,
+        respondents,
+        e_estimate: estimated_e(&data),
+        plain,
+        weighed,
+        weight_refused,
+        disclosure,
+    })
+}
+
+async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice, source: WeightSource) -> Response {
+    let c = match compute(&state, &caller, &slug, &choice, &source, "report_page").await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let r = &c.plain;
     let rates = r["aapor"]["rates"]
         .as_object()
         .map(|m| {
@@ -361,14 +487,22 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
             v
         })
         .unwrap_or_default();
+    let estimate = match c.e_estimate {
+        Some(e) => fixed(Some(e), 3),
+        None => "undefined (no case's eligibility was resolved)".into(),
+    };
+    let e_method = match choice.e {
+        Some(e) => format!("e = {} (given; the documented estimate is {estimate})", fixed(Some(e), 3)),
+        None => format!("e = {estimate} (estimated by proportional allocation: eligible ÷ resolved cases)"),
+    };
     // Pasted text goes back into the form (an uploaded file is not kept).
-    let (given, pasted) = match source {
-        WeightSource::Given { text, uploaded: false } => (true, String::from_utf8_lossy(&text).into_owned()),
+    let (given, pasted) = match &source {
+        WeightSource::Given { text, uploaded: false } => (true, String::from_utf8_lossy(text).into_owned()),
         WeightSource::Given { uploaded: true, .. } => (true, String::new()),
         _ => (false, String::new()),
     };
-    // Bad input is 422: an unknown field, or given targets that cannot be used.
-    let status = if choice.refused.is_some() || (given && weight_refused.is_some()) {
+    // Bad input is 422: an unknown field, a bad number, or given targets that cannot be used.
+    let status = if choice.refused.is_some() || (given && c.weight_refused.is_some()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -376,34 +510,81 @@ async fn show(state: AppState, caller: Caller, slug: String, choice: ViewChoice,
     let options = |chosen: &dyn Fn(QuotaField) -> bool| {
         QuotaField::ALL.iter().map(|f| FieldOption { name: f.as_str(), chosen: chosen(*f) }).collect::<Vec<_>>()
     };
+    let weighted_report = c.weighed.as_ref().map(|w| &w.report);
     let page = SurveyPage {
         chrome: Chrome::for_caller(&caller, "/oversight"),
         slug,
-        name: program.name,
+        name: c.program_name.clone(),
         cases: r["cases"].as_u64().unwrap_or(0),
-        respondents: r["respondents"].as_u64().unwrap_or(0),
-        e_method: format!(
-            "e = {} ({})",
-            fixed(r["aapor"]["rates"]["e"].as_f64(), 3),
-            r["aapor"]["e_method"].as_str().unwrap_or_default()
-        ),
+        respondents: c.respondents,
+        e_method,
+        e_estimate: estimate,
+        e_text: choice.e_text.clone(),
+        cap_text: choice.cap_text.clone(),
         rates,
         design_effect: fixed(r["design_effect"].as_f64(), 2),
         effective_n: fixed(r["effective_n"].as_f64(), 1),
         margin_of_error: moe(r["margin_of_error"].as_f64()),
-        questions: questions(&r, weighted_report.as_ref()),
-        quotas: quotas(&r),
+        questions: questions(r, weighted_report),
+        quotas: quotas(r),
         by_options: options(&|f| choice.by == Some(f)),
         weight_options: options(&|f| choice.weight.contains(&f)),
-        refused: choice.refused,
-        weight_refused,
-        weighted,
+        refused: choice.refused.clone(),
+        weight_refused: c.weight_refused.clone(),
         by: choice.by.map(QuotaField::as_str),
         pasted,
         // Weighted when the weights could be made, as the analyst asked; else as collected.
-        crosstabs: crosstabs(weighted_report.as_ref().unwrap_or(&r)),
+        crosstabs: crosstabs(weighted_report.unwrap_or(r)),
+        disclosure: c.disclosure.clone(),
+        weighted: c.weighed.map(|w| w.view),
     };
     (status, render(&page)).into_response()
+}
+
+/// The report page's figures as JSON: the report `clearline survey report --json` prints (toplines,
+/// crosstabs with `by`, the AAPOR rates and the e used, quotas, the weighting summary, design effect,
+/// effective n and margin of error — weighted when `weight` is given and the weights could be made)
+/// with the documented estimate of e and the CR-52 disclosure statement (Markdown) of those figures.
+/// Same parameters as the page (`by`, `weight` repeatable, `cap`, `e`); aggregates only. A bad
+/// parameter, or margins that cannot be met, is 422 naming the parameter and the reason. Audited
+/// (`survey.report_api`).
+#[utoipa::path(get, path = "/api/v1/programs/{slug}/survey", tag = "programs",
+    params(
+        ("slug" = String, Path, description = "the survey program's handle"),
+        ("by" = Option<String>, Query, description = "a voter field to break every question down by"),
+        ("weight" = Option<String>, Query, description = "a voter field to rake to the call list's margins on (repeatable)"),
+        ("cap" = Option<f64>, Query, description = "trim weights at this multiple of the mean weight (above 1)"),
+        ("e" = Option<f64>, Query, description = "the eligible share of unknown-eligibility cases, 0..=1 (default: estimated)"),
+    ),
+    responses((status = 200, body = Object), (status = 422, body = Object)))]
+pub async fn api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let choice = ViewChoice::parse(query.as_deref());
+    if let Some(reason) = &choice.refused {
+        return ApiError::invalid(choice.refused_field, reason.clone()).into_response();
+    }
+    let source =
+        if choice.weight.is_empty() { WeightSource::Unweighted } else { WeightSource::CallList(choice.weight.clone()) };
+    let c = match compute(&state, &caller, &slug, &choice, &source, "report_api").await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    if let Some(reason) = c.weight_refused {
+        return ApiError::invalid("weight", format!("these margins cannot be met: {reason}")).into_response();
+    }
+    let mut out = match c.weighed {
+        Some(w) => w.report,
+        None => c.plain,
+    };
+    if let Some(o) = out.as_object_mut() {
+        o.insert("e_estimated".into(), json!(c.e_estimate));
+        o.insert("disclosure".into(), json!(c.disclosure));
+    }
+    axum::Json(out).into_response()
 }
 
 fn quotas(r: &Value) -> Vec<(String, u64, u64)> {
