@@ -551,16 +551,7 @@ impl LiveCall {
         let answers = &self.answers;
         let partial = walk_until(
             &script.script,
-            |step, q| {
-                orders
-                    .entry(step.id.clone())
-                    .or_insert_with(|| {
-                        let mut keys: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
-                        shuffle(&mut keys, seed ^ hash(&step.id));
-                        keys
-                    })
-                    .clone()
-            },
+            |step, q| orders.entry(step.id.clone()).or_insert_with(|| shown_order(step, q, seed)).clone(),
             |step, _, _| answers.iter().rev().find(|(a, _)| a.step == step.id).map(|(a, _)| a.answer.clone()),
         );
         let s = &script.script;
@@ -617,15 +608,24 @@ impl LiveCall {
     }
 }
 
+/// A randomized question's option keys in the order one call shows them: the keys in document order
+/// shuffled by ChaCha8 seeded with `seed ^ FNV-1a(step id)`. The desk and the script editor's preview
+/// (`clearline-web`) both show this order, so a preview walks what a caller would see.
+pub fn shown_order(
+    step: &clearline_core::script::Step,
+    q: &clearline_core::script::Question,
+    seed: u64,
+) -> Vec<String> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut keys: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
+    keys.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ hash(&step.id)));
+    keys
+}
+
 fn hash(text: &str) -> u64 {
     // FNV-1a: stable across runs and platforms (the std hasher is not).
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
-fn shuffle(keys: &mut [String], seed: u64) {
-    use rand::seq::SliceRandom;
-    use rand::SeedableRng;
-    keys.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use clearline_core::org::CampaignProfile;
-use clearline_core::script::{self, walk::parse_answer, walk_until, Answer, Question, Script, Step};
+use clearline_core::script::{self, walk::parse_answer, walk_until, Answer, Script};
 
 /// Sample merge-field values for the preview (the campaign's own facts are used where it has them).
 const SAMPLES: [(&str, &str); 5] = [
@@ -84,20 +84,10 @@ fn answers_of(fields: &[(String, String)]) -> Vec<(String, Vec<String>)> {
 
 /// FNV-1a of a step id, as the agent desk hashes it (`clearline_calling::desk`): stable across runs
 /// and platforms.
-fn hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// A randomized question's option keys in the order one call shows them: the agent desk's shuffle
-/// (`clearline_calling::desk`, private there): the keys in document order shuffled by ChaCha8 seeded
-/// with `seed ^ FNV-1a(step id)`. The same seed and step give the same order on every re-render.
-pub fn shown_order(step: &Step, q: &Question, seed: u64) -> Vec<String> {
-    use rand::seq::SliceRandom;
-    use rand::SeedableRng;
-    let mut keys: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
-    keys.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ hash(&step.id)));
-    keys
-}
+/// A randomized question's option keys in the order one call shows them: the agent desk's own order
+/// (`clearline_calling::desk::shown_order`). The same seed and step give the same order on every
+/// re-render.
+pub use clearline_calling::desk::shown_order;
 
 /// The walk so far of `parsed` with the answers the form sent.
 struct Walked {
@@ -330,7 +320,6 @@ mod tests {
         assert_eq!(sorted, ["economy", "health", "housing", "roads", "schools"]);
         let document: Vec<String> = q.options.iter().map(|o| o.key.clone()).collect();
         assert!((0..20).any(|seed| shown_order(step, q, seed) != document));
-        assert_eq!(hash("issues"), 0x7c1b_38ad_2e75_dc09, "FNV-1a, as the desk hashes");
     }
 
     #[test]
