@@ -327,6 +327,7 @@ pub async fn seed_survey_program(
 }
 
 /// How the demo's live calling runs.
+#[derive(Clone)]
 pub struct LiveCalling {
     pub bots_per_vendor: u32,
     pub answer_rate: f64,
@@ -342,20 +343,60 @@ pub struct LiveCalling {
 /// simulated carrier in real time, four per vendor by default, eight hours of dialing after another — so
 /// the programs' pages move from the first minute — and opens their floors to the agent desk, where
 /// the demo's agents take calls beside the bots. The contact policy still decides every dial: outside
-/// the programs' calling hours (09:00-20:30 in the voter's time zone) nothing is dialed. Returns lines
-/// for the banner.
+/// the programs' calling hours (09:00-20:30 in the voter's time zone) nothing is dialed. A program
+/// someone else starts in the demo campaign — on its page or with `program start` — is called the same
+/// way from the next look (every [`NEW_PROGRAM_LOOK`]): a program launched on the web places calls
+/// like the seeded ones. Returns lines for the banner.
 pub async fn start_live_calling(store: &Store, config: &Config, live: &LiveCalling) -> anyhow::Result<String> {
     let mut notes = Vec::new();
+    let mut called: std::collections::HashSet<String> = std::collections::HashSet::new();
     for program in ["gotv-general", SURVEY_PROGRAM] {
         notes.push(start_live_program(store, config, program, live).await?);
+        called.insert(program.to_string());
     }
+    let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
+    let actor = Actor::User(store.cli_principal(&email).await?);
+    let (store, config, live) = (store.clone(), config.clone(), live.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(NEW_PROGRAM_LOOK).await;
+            let programs = match store.list_programs(&actor).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "demo calling could not list the campaign's programs");
+                    continue;
+                }
+            };
+            for program in programs {
+                if program.status != clearline_core::program::ProgramStatus::Running || called.contains(&program.slug) {
+                    continue;
+                }
+                match start_live_program(&store, &config, &program.slug, &live).await {
+                    Ok(note) => {
+                        tracing::info!(program = %program.slug, "demo calling: {note}");
+                        called.insert(program.slug);
+                    }
+                    Err(e) => {
+                        tracing::warn!(program = %program.slug, error = %e, "demo calling could not call a program")
+                    }
+                }
+            }
+        }
+    });
+    notes.push(format!(
+        "Programs started later in the demo campaign are called too (looked for every {} s).",
+        NEW_PROGRAM_LOOK.as_secs()
+    ));
     Ok(notes.join("\n"))
 }
+
+/// How often the demo's calling looks for programs started since (on the web or the CLI).
+pub const NEW_PROGRAM_LOOK: std::time::Duration = std::time::Duration::from_secs(5);
 
 async fn start_live_program(
     store: &Store,
     config: &Config,
-    program_slug: &'static str,
+    program_slug: &str,
     live: &LiveCalling,
 ) -> anyhow::Result<String> {
     let email = Email::parse(&email_of(CAMPAIGN, "programs"))?;
@@ -384,7 +425,9 @@ async fn start_live_program(
         desk_disconnect_grace: live.disconnect_grace,
         ..clearline_calling::RunOptions::default()
     };
+    let slug = program_slug.to_string();
     tokio::spawn(async move {
+        let program_slug = slug.as_str();
         let mut waiting = false;
         loop {
             let now = jiff::Timestamp::now();

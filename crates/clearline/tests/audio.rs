@@ -136,6 +136,49 @@ step close: disclose callback paid_for_by
 step done: end complete
 ";
 
+/// In a demo campaign: the universe `everyone`, the approved prerecorded script `robo` and the approved
+/// recorded message `robo-message` (its version's id returned).
+fn robocall_script_and_message(d: &Path) -> i64 {
+    let cli = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(args);
+        let out = support::cli::clearline(d, &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    };
+    cli(AUTHOR, &["universe", "save", "--name", "everyone", r#"{"op":"all","filters":[]}"#]);
+    let script = d.join("robo.script");
+    std::fs::write(&script, ROBO_SCRIPT).unwrap();
+    let file = script.to_str().unwrap();
+    cli(
+        AUTHOR,
+        &[
+            "script",
+            "new",
+            "robo",
+            "--campaign",
+            "demo",
+            "--file",
+            file,
+            "--name",
+            "Robo",
+            "--purpose",
+            "gotv",
+            "--dial-mode",
+            "prerecorded",
+        ],
+    );
+    cli(AUTHOR, &["script", "submit", "robo", "1", "--campaign", "demo"]);
+    cli(APPROVER, &["script", "approve", "robo", "1", "--campaign", "demo"]);
+    approved_recording(
+        d,
+        "robo-message",
+        "GOTV message",
+        "prerecorded_message",
+        "This is a recorded message from Friends of Jordan Rivera. To stop these calls, press 9. Election Day \
+         is Tuesday. To reach us, call 919-555-0142.",
+    )
+}
+
 /// Adds, submits and approves a recording; returns the approved version's id.
 fn approved_recording(d: &Path, slug: &str, name: &str, kind: &str, transcript: &str) -> i64 {
     let (wav, text) = recording(d, slug, transcript);
@@ -177,38 +220,7 @@ fn a_prerecorded_program_plays_only_its_approved_recordings_and_every_call_recor
         out
     };
     assert!(support::cli::clearline(d, &["demo", "--no-serve", "--voters", "400"]).status.success());
-    cli(AUTHOR, &["universe", "save", "--name", "everyone", r#"{"op":"all","filters":[]}"#]);
-    let script = d.join("robo.script");
-    std::fs::write(&script, ROBO_SCRIPT).unwrap();
-    let file = script.to_str().unwrap();
-    cli(
-        AUTHOR,
-        &[
-            "script",
-            "new",
-            "robo",
-            "--campaign",
-            "demo",
-            "--file",
-            file,
-            "--name",
-            "Robo",
-            "--purpose",
-            "gotv",
-            "--dial-mode",
-            "prerecorded",
-        ],
-    );
-    cli(AUTHOR, &["script", "submit", "robo", "1", "--campaign", "demo"]);
-    cli(APPROVER, &["script", "approve", "robo", "1", "--campaign", "demo"]);
-    let message = approved_recording(
-        d,
-        "robo-message",
-        "GOTV message",
-        "prerecorded_message",
-        "This is a recorded message from Friends of Jordan Rivera. To stop these calls, press 9. Election Day \
-         is Tuesday. To reach us, call 919-555-0142.",
-    );
+    let message = robocall_script_and_message(d);
     let voicemail = approved_recording(
         d,
         "robo-voicemail",
@@ -300,4 +312,65 @@ fn a_prerecorded_program_plays_only_its_approved_recordings_and_every_call_recor
     for unanswered in ["no_answer", "busy"] {
         assert!(played(unanswered).iter().all(Value::is_null), "{unanswered}: {:?}", played(unanswered));
     }
+}
+
+/// The demo calls a program launched after it started, like its own: a robocall program set up and
+/// started with the CLI while `clearline demo` serves places calls within seconds, each playing the
+/// program's approved message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_started_while_the_demo_runs_is_called_too() {
+    let at = support::a_weekday_afternoon();
+    let mut server = support::ServerProcess::start_calling_demo(&["--bots-per-vendor", "0", "--calling-at", &at]).await;
+    let d = server.data_dir().to_path_buf();
+    let message = robocall_script_and_message(&d);
+    for args in [
+        &[
+            "program",
+            "create",
+            "robo",
+            "--name",
+            "Robocall",
+            "--universe",
+            "everyone",
+            "--purpose",
+            "gotv",
+            "--dial-mode",
+            "prerecorded",
+            "--not-recorded",
+            "--caller-id",
+            "919-555-0100",
+            "--caller-id-authorized",
+        ][..],
+        &["program", "attach-script", "robo", "--script", "robo", "--version", "1"],
+        &["program", "build-list", "robo", "--instant", &at],
+        &["program", "attach-audio", "robo", "--audio", "robo-message", "--version", "1"],
+        &["program", "start", "robo"],
+    ] {
+        let mut all = vec!["--as", AUTHOR];
+        all.extend_from_slice(args);
+        let out = support::cli::clearline(&d, &all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let played = loop {
+        let attempts = ok_json(support::cli::clearline(&d, &["--as", AUTHOR, "--json", "program", "attempts", "robo"]));
+        let played: Vec<Value> = attempts
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["disposition"] == "complete")
+            .map(|a| a["audio_version_id"].clone())
+            .collect();
+        if !played.is_empty() {
+            break played;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new program placed no answered call: {attempts}\n{}",
+            server.log()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert!(played.iter().all(|v| v.as_i64() == Some(message)), "{played:?}");
+    server.terminate(std::time::Duration::from_secs(10));
 }
