@@ -18,6 +18,10 @@ fn bench_pages_quick_measures_every_page_on_a_seeded_campaign() {
     assert_eq!(figures["people"], 20_000);
     assert!(figures["attempts_stored"].as_u64().unwrap() >= 2_000, "{figures}");
     assert_eq!(figures["goal_p99_ms"], 100.0);
+    // The demo's saved universes were counted (a fresh campaign: none was current) before the pages.
+    assert!(figures["universes"].as_u64().unwrap() > 0, "{figures}");
+    assert_eq!(figures["universes_recounted"], figures["universes"], "{figures}");
+    assert!(figures["universes_count_seconds"].as_f64().unwrap() > 0.0, "{figures}");
     let pages = figures["pages"].as_array().unwrap();
     let measured: Vec<(&str, &str)> =
         pages.iter().map(|p| (p["role"].as_str().unwrap(), p["path"].as_str().unwrap())).collect();

@@ -62,7 +62,7 @@ pub use results::ResultRow;
 pub use scripts::{NewVersion, ScriptInfo, ScriptVersion, VersionSummary, MAX_SCRIPT_BYTES};
 pub use signals::{Signal, Signals};
 pub use survey::{FieldDates, StoredAnswer, SurveyCase};
-pub use universes::{Member, Universe};
+pub use universes::{Member, StoredCounts, Universe, UniverseWithCounts};
 pub use users::{
     ApiTokenInfo, Credentials, InvitationInfo, NewInvitation, NewUser, SessionInfo, SignInFailure, UserInfo,
 };

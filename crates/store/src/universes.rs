@@ -1,4 +1,5 @@
-//! Universes: saved filters compiled to SQL over a campaign's people, and their live counts.
+//! Universes: saved filters compiled to SQL over a campaign's people, their live counts, and the counts
+//! kept with each saved universe (stamped with the campaign's data generations, migration 0028).
 
 use crate::db::{Backend, Store};
 use crate::error::{StoreError, StoreResult};
@@ -118,6 +119,58 @@ const EVERY_HOUSEHOLD: &str = "COUNT(CASE WHEN p.household_id IS NULL OR p.house
 enum Drive {
     Campaign,
     Id,
+}
+
+/// A saved universe with the counts stored for it (`None`: never counted).
+#[derive(Clone, Debug, Serialize)]
+pub struct UniverseWithCounts {
+    pub universe: Universe,
+    pub counts: Option<StoredCounts>,
+}
+
+/// A universe's counts as stored, and whether the campaign's people, phones and (when the universe
+/// selects on it) do-not-call list are still what they were counted on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StoredCounts {
+    pub people: u64,
+    pub households: u64,
+    /// When they were counted (µs since the epoch).
+    pub counted_at_us: i64,
+    /// `false`: something the universe depends on changed since; the figures are what it was then.
+    pub current: bool,
+}
+
+/// The campaign's data generations: (people and phones, do-not-call list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Generations {
+    data: i64,
+    dnc: i64,
+}
+
+/// Whether a filter, at any depth and through the saved universes it names, selects on the
+/// do-not-call list. A universe it names that is not in `saved`, or a chain too deep, counts as yes:
+/// a count is never taken for current on a guess.
+fn uses_do_not_call(filter: &Filter, saved: &std::collections::HashMap<i64, Filter>, depth: usize) -> bool {
+    if depth > 8 {
+        return true;
+    }
+    match filter {
+        Filter::All { filters } | Filter::Any { filters } => {
+            filters.iter().any(|f| uses_do_not_call(f, saved, depth + 1))
+        }
+        Filter::Not { filter } => uses_do_not_call(filter, saved, depth + 1),
+        Filter::Sample { of, .. } => uses_do_not_call(of, saved, depth + 1),
+        Filter::InUniverse { universe_id } => {
+            saved.get(universe_id).is_none_or(|f| uses_do_not_call(f, saved, depth + 1))
+        }
+        Filter::OnDoNotCall => true,
+        Filter::In { .. }
+        | Filter::Range { .. }
+        | Filter::Age { .. }
+        | Filter::VotedIn { .. }
+        | Filter::HasPhone { .. }
+        | Filter::People { .. } => false,
+    }
 }
 
 /// One person of a universe, as exported (phones still sealed).
@@ -621,6 +674,105 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The campaign's data generations as committed now (both 0 before anything was written).
+    async fn generations(&self, campaign: clearline_core::OrgId) -> StoreResult<Generations> {
+        let row = sqlx::query("SELECT generation, dnc_generation FROM campaign_data WHERE campaign_id = $1")
+            .bind(campaign.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Generations { data: r.get(0), dnc: r.get(1) }).unwrap_or_default())
+    }
+
+    /// How many people the actor's campaign has, as kept by the store with every insert and delete
+    /// (`campaign_data`, migration 0028): one row read instead of a count over the campaign.
+    pub async fn campaign_people(&self, actor: &Actor) -> StoreResult<u64> {
+        let campaign = require_in_org(actor, Capability::EditLists, None)
+            .or_else(|_| require_in_org(actor, Capability::EditTargeting, None))?;
+        let row = sqlx::query("SELECT people FROM campaign_data WHERE campaign_id = $1")
+            .bind(campaign.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get::<i64, _>(0).max(0) as u64).unwrap_or(0))
+    }
+
+    /// The campaign's saved universes, each with its stored counts and whether they are current.
+    pub async fn universes_with_counts(&self, actor: &Actor) -> StoreResult<Vec<UniverseWithCounts>> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        // Read before the counts: a change committed in between makes them look stale, never current.
+        let now = self.generations(campaign).await?;
+        let rows = sqlx::query(
+            "SELECT u.id, u.name, u.filter_json, c.people, c.households, c.generation, c.dnc_generation, c.counted_at \
+             FROM universes u LEFT JOIN universe_counts c ON c.universe_id = u.id WHERE u.campaign_id = $1 ORDER BY u.name",
+        )
+        .bind(campaign.0)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut universes = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let json: String = r.get(2);
+            let filter: Filter = serde_json::from_str(&json).map_err(|e| StoreError::Other(e.to_string()))?;
+            universes.push(Universe { id: r.get(0), name: r.get(1), filter });
+        }
+        let saved: std::collections::HashMap<i64, Filter> =
+            universes.iter().map(|u| (u.id, u.filter.clone())).collect();
+        Ok(rows
+            .iter()
+            .zip(universes)
+            .map(|(r, universe)| {
+                let counts = r.get::<Option<i64>, _>(3).map(|people| {
+                    let counted = Generations { data: r.get(5), dnc: r.get(6) };
+                    let current = counted.data == now.data
+                        && (counted.dnc == now.dnc || !uses_do_not_call(&universe.filter, &saved, 0));
+                    StoredCounts {
+                        people: people as u64,
+                        households: r.get::<i64, _>(4) as u64,
+                        counted_at_us: r.get(7),
+                        current,
+                    }
+                });
+                UniverseWithCounts { universe, counts }
+            })
+            .collect())
+    }
+
+    /// Counts one saved universe now and stores the counts, stamped with the campaign's generations
+    /// read before the count (a change committed during the count leaves them stale). A count that
+    /// lost a race to a newer one is not stored over it. Not audited: the figures are derived from
+    /// what is stored and change nobody's data.
+    pub async fn refresh_universe_counts(&self, actor: &Actor, universe_id: i64) -> StoreResult<(u64, u64)> {
+        let campaign = require_in_org(actor, Capability::EditTargeting, None)?;
+        let before = self.generations(campaign).await?;
+        let row = sqlx::query("SELECT filter_json FROM universes WHERE id = $1 AND campaign_id = $2")
+            .bind(universe_id)
+            .bind(campaign.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let filter: Filter =
+            serde_json::from_str(&row.get::<String, _>(0)).map_err(|e| StoreError::Other(e.to_string()))?;
+        let (people, households) = self.count_universe_people_and_households(actor, &filter).await?;
+        let mut tx = self.write().await?;
+        // `WHERE EXISTS`: a universe deleted meanwhile gets no counts row.
+        sqlx::query(
+            "INSERT INTO universe_counts (universe_id, campaign_id, people, households, generation, dnc_generation, counted_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM universes WHERE id = $1 AND campaign_id = $2) \
+             ON CONFLICT (universe_id) DO UPDATE SET people = EXCLUDED.people, households = EXCLUDED.households, \
+             generation = EXCLUDED.generation, dnc_generation = EXCLUDED.dnc_generation, counted_at = EXCLUDED.counted_at \
+             WHERE universe_counts.generation <= EXCLUDED.generation AND universe_counts.dnc_generation <= EXCLUDED.dnc_generation",
+        )
+        .bind(universe_id)
+        .bind(campaign.0)
+        .bind(people as i64)
+        .bind(households as i64)
+        .bind(before.data)
+        .bind(before.dnc)
+        .bind(now_us())
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
+        Ok((people, households))
     }
 
     /// A saved universe by name.

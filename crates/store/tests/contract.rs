@@ -41,6 +41,7 @@ contract!(
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
     universes_rename_keeping_their_id_and_delete_only_when_nothing_uses_them,
+    universe_counts_are_kept_and_never_shown_current_after_a_change,
     column_mappings_are_listed_per_campaign_and_replaced_by_name,
     programs_are_campaign_scoped_and_call_lists_replace_whole,
     script_versions_are_immutable_and_approved_by_another_person,
@@ -2639,4 +2640,130 @@ async fn a_program_lease_has_one_holder_until_it_expires_and_a_taken_over_holder
         .await
         .unwrap();
     assert_eq!(events.len(), 3, "A, then B taking over, then A again");
+}
+
+/// A saved universe's counts are stored with the campaign's data generations: current until the people,
+/// phones or (for a universe that selects on it) the do-not-call list change, then shown as stale with
+/// the old figures until counted again; a recount equals the live count. The campaign's people are kept
+/// the same way.
+async fn universe_counts_are_kept_and_never_shown_current_after_a_change(t: TestStore) {
+    use clearline_core::universe::Filter;
+    let store = t.open().await;
+    let w = world(&store, "uc").await;
+    let other = world(&store, "ud").await;
+    let f = |json: &str| serde_json::from_str::<Filter>(json).unwrap();
+    let import = |rows: Vec<clearline_store::PersonRecord>| {
+        let store = store.clone();
+        let owner = w.owner.clone();
+        let campaign = w.campaign;
+        async move {
+            let mut import = store.begin_import(&owner, campaign).await.unwrap();
+            import.upsert_chunk(rows).await.unwrap();
+            import.assign_households().await.unwrap();
+            import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+        }
+    };
+    // 20 people, two per address; party alternating; person i's phone index is [i + 1; 32].
+    let people = |from: u8, to: u8| {
+        (from..to)
+            .map(|i| {
+                let mut p = person(&format!("C{i}"), "X", 1);
+                p.party = Some(if i % 2 == 0 { "DEM" } else { "REP" }.into());
+                p.res_address = Some(format!("{} Elm St", i / 2));
+                p.res_zip = Some("27601".into());
+                p.phones[0].number_index = vec![i + 1; 32];
+                p
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 0);
+    import(people(0, 20)).await;
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 20);
+    let dems_filter = f(r#"{"op":"in","field":"party","values":["DEM"]}"#);
+    let dems = store.save_universe(&w.owner, "Dems", &dems_filter).await.unwrap();
+    let callable_filter = f(&format!(
+        r#"{{"op":"all","filters":[{{"op":"in_universe","universe_id":{dems}}},{{"op":"not","filter":{{"op":"on_do_not_call"}}}}]}}"#
+    ));
+    let callable = store.save_universe(&w.owner, "Callable", &callable_filter).await.unwrap();
+    let counts = |name: &'static str| {
+        let store = store.clone();
+        let owner = w.owner.clone();
+        async move {
+            store
+                .universes_with_counts(&owner)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|u| u.universe.name == name)
+                .unwrap()
+                .counts
+        }
+    };
+    assert_eq!(counts("Dems").await, None, "never counted");
+    let live = |filter: &Filter| {
+        let (store, owner, filter) = (store.clone(), w.owner.clone(), filter.clone());
+        async move { store.count_universe_people_and_households(&owner, &filter).await.unwrap() }
+    };
+    for id in [dems, callable] {
+        store.refresh_universe_counts(&w.owner, id).await.unwrap();
+    }
+    let stored = counts("Dems").await.unwrap();
+    assert!(stored.current);
+    assert_eq!((stored.people, stored.households), live(&dems_filter).await);
+    assert_eq!((stored.people, stored.households), (10, 10));
+    assert!(counts("Callable").await.unwrap().current);
+
+    // A number on the do-not-call list: the universe that excludes it is stale (its old figures kept),
+    // the one that does not select on the list stays current.
+    let dnc = [clearline_store::DncEntry { number_index: vec![1; 32], number_enc: vec![1] }];
+    store.add_do_not_call(&w.owner, "imported_list", &dnc).await.unwrap();
+    assert!(counts("Dems").await.unwrap().current, "Dems does not depend on the do-not-call list");
+    let stale = counts("Callable").await.unwrap();
+    assert!(!stale.current, "not shown as current after the list changed");
+    assert_eq!((stale.people, stale.households), (10, 10), "the figures of the last count");
+    assert_eq!(store.refresh_universe_counts(&w.owner, callable).await.unwrap(), (9, 9));
+    let fresh = counts("Callable").await.unwrap();
+    assert!(fresh.current);
+    assert_eq!((fresh.people, fresh.households), live(&callable_filter).await);
+
+    // An import that changes who is in them: both stale until counted again, then the live counts.
+    import(people(20, 24)).await;
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 24);
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), store.person_count(&w.owner, w.campaign).await.unwrap());
+    assert!(!counts("Dems").await.unwrap().current, "stale after the import");
+    assert!(!counts("Callable").await.unwrap().current, "stale after the import");
+    for id in [dems, callable] {
+        store.refresh_universe_counts(&w.owner, id).await.unwrap();
+    }
+    let (d, c) = (counts("Dems").await.unwrap(), counts("Callable").await.unwrap());
+    assert!(d.current && c.current);
+    assert_eq!((d.people, d.households), live(&dems_filter).await);
+    assert_eq!((d.people, d.households), (12, 12));
+    assert_eq!((c.people, c.households), live(&callable_filter).await);
+
+    // An import that changes nothing it commits (aborted) leaves them current; so does a rename.
+    let mut aborted = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    aborted.upsert_chunk(people(30, 34)).await.unwrap();
+    aborted.abort().await.unwrap();
+    store.rename_universe(&w.owner, dems, "Democrats").await.unwrap();
+    assert!(counts("Democrats").await.unwrap().current);
+    assert!(counts("Callable").await.unwrap().current);
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 24);
+
+    // Re-importing a person with another party changes them too (an update, not an insert).
+    let mut moved = people(0, 1);
+    moved[0].party = Some("REP".into());
+    moved[0].content_hash = vec![2; 32];
+    import(moved).await;
+    assert!(!counts("Democrats").await.unwrap().current, "stale after an update");
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 24, "an update adds no one");
+
+    // A deleted universe takes its counts with it; another campaign cannot read or count them.
+    store.delete_universe(&w.owner, callable).await.unwrap();
+    assert_eq!(store.universes_with_counts(&w.owner).await.unwrap().len(), 1);
+    assert!(matches!(store.refresh_universe_counts(&w.owner, callable).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.refresh_universe_counts(&other.owner, dems).await, Err(StoreError::NotFound)));
+    assert!(store.universes_with_counts(&other.owner).await.unwrap().is_empty());
+    assert!(matches!(store.universes_with_counts(&w.analyst).await, Err(StoreError::Forbidden(_))));
+    assert_eq!(store.campaign_people(&other.owner).await.unwrap(), 0);
 }

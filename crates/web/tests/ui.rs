@@ -11,6 +11,7 @@ both_backends!(
     the_universe_builder_counts_what_the_store_counts_saves_and_samples,
     universe_pages_refuse_roles_without_targeting_and_name_the_field_of_a_bad_value,
     saved_universes_are_renamed_and_deleted_from_the_list_unless_something_uses_them,
+    saved_universe_counts_are_counted_again_after_an_import_and_never_shown_stale_as_current,
     a_mapping_is_built_from_a_sample_header_saved_and_imports_from_the_voters_form,
     a_bad_mapping_is_refused_naming_the_field_and_nothing_is_saved,
     the_builders_rows_are_sampled_unsaved_or_saved_as_the_store_samples_their_filter,
@@ -1309,4 +1310,53 @@ async fn audio_pages_play_the_recording_list_its_problems_and_let_another_person
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+/// The saved list shows the counts kept with each universe. After an import changes who is in it, the
+/// page shows either the new live counts or that it is being counted again — never the old figures as
+/// current — and the background recount gets there. The voters page's people are the store's count.
+async fn saved_universe_counts_are_counted_again_after_an_import_and_never_shown_stale_as_current(app: TestApp) {
+    import_voters(&app, 200, 11).await;
+    let pm = app.session("program_manager").await;
+    let actor = actor_for(&app, "program_manager").await;
+    let dems: clearline_core::universe::Filter =
+        serde_json::from_str(r#"{"op":"in","field":"party","values":["DEM"]}"#).unwrap();
+    // Saved by the store alone: never counted.
+    app.store.save_universe(&actor, "Dems", &dems).await.unwrap();
+    let row = |list: String| between(&list, "<tr><td>Dems</td>", "</tr>").to_string();
+    // Polls the list until the row shows these counts as current; every page before says it is being
+    // counted, never other figures as current.
+    let shows_eventually = |(people, households): (u64, u64)| {
+        let (app, pm) = (&app, &pm);
+        async move {
+            let current = format!("<td>{people}</td>\n<td>{households}</td>");
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let r = row(page(app, pm, "/universes").await);
+                if r.contains(&current) {
+                    assert!(r.contains("<time>"), "when they were counted: {r}");
+                    return;
+                }
+                // Not current: one cell says so in place of both figures.
+                assert!(r.contains("class=\"not-current\"") && r.contains("being counted"), "{r}");
+                assert!(std::time::Instant::now() < deadline, "never counted: {r}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let before = app.store.count_universe_people_and_households(&actor, &dems).await.unwrap();
+    shows_eventually(before).await;
+
+    // More people: the stored counts are stale at once.
+    import_voters(&app, 500, 12).await;
+    let after = app.store.count_universe_people_and_households(&actor, &dems).await.unwrap();
+    assert_ne!(before, after, "an import that changes the universe");
+    let stored = app.store.universes_with_counts(&actor).await.unwrap().remove(0).counts.unwrap();
+    assert!(!stored.current || (stored.people, stored.households) == after, "{stored:?}");
+    shows_eventually(after).await;
+
+    let dm = app.session("data_manager").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    let total = app.store.count_universe(&actor, &everyone).await.unwrap();
+    assert!(page(&app, &dm, "/voters").await.contains(&format!("<p>{total} people in this campaign's voter file.")));
 }

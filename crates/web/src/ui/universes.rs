@@ -19,9 +19,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use clearline_core::universe::{Field, Filter};
-use clearline_store::Store;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// More rows than this is a filter for the JSON editor, not a form (and bounds the work of one post).
 const MAX_ROWS: usize = 40;
@@ -316,8 +315,13 @@ impl Row {
 struct SavedView {
     id: i64,
     name: String,
+    /// Current counts: (people, households).
     people: Option<u64>,
     households: Option<u64>,
+    /// What the row says instead of current counts (being counted, or cannot be counted).
+    not_current: Option<String>,
+    /// When the counts shown (or the last ones) were taken.
+    counted_at: String,
     /// What its rename input holds: its name, or the name a refused rename was given (kept as typed).
     rename_to: String,
     /// A delete was asked for and waits for its confirmation.
@@ -486,40 +490,128 @@ impl Shown {
     }
 }
 
-async fn saved_views(store: &Store, caller: &Caller, shown: &Shown) -> Vec<SavedView> {
-    let actor = caller.actor();
-    let saved = store.list_universes(&actor).await.unwrap_or_default();
-    // Counted side by side: each count is one query over the campaign, and the page waits for all.
-    let counts = futures::future::join_all(saved.iter().map(|u| {
-        let actor = &actor;
-        async move {
-            // A saved universe whose filter no longer runs still lists, marked as not countable.
-            match store.count_universe_people_and_households(actor, &u.filter).await {
-                Ok((people, households)) => (Some(people), Some(households)),
-                Err(_) => (None, None),
+/// How long a page waits for its campaign's recount before it shows "counting" instead (the recount
+/// goes on): well inside the pages' 100 ms goal, and enough for a small campaign's whole recount.
+const RECOUNT_WAIT: std::time::Duration = std::time::Duration::from_millis(60);
+
+/// Which server and campaign (or universe): a process may run several servers on several stores
+/// (the tests do), whose ids coincide.
+type Key = (usize, i64);
+
+fn key(state: &AppState, id: i64) -> Key {
+    (std::sync::Arc::as_ptr(&state.0) as usize, id)
+}
+
+/// Recounts running in this process, by campaign: the page that finds counts stale starts one, and
+/// later pages wait on the same one instead of starting another (`true` once it has finished).
+static RECOUNTS: std::sync::LazyLock<std::sync::Mutex<HashMap<Key, tokio::sync::watch::Receiver<bool>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// When each universe's last count failed here: shown as not countable, and not recounted on every
+/// view, for a minute (a failure may pass, such as a write lock held past its timeout by an import).
+static UNCOUNTABLE: std::sync::LazyLock<std::sync::Mutex<HashMap<Key, std::time::Instant>>> =
+    std::sync::LazyLock::new(Default::default);
+const UNCOUNTABLE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn uncountable(state: &AppState, universe: i64) -> bool {
+    UNCOUNTABLE
+        .lock()
+        .expect("uncountable lock")
+        .get(&key(state, universe))
+        .is_some_and(|at| at.elapsed() < UNCOUNTABLE_FOR)
+}
+
+/// Starts a recount of the campaign's stale universes unless one is running here, and returns what to
+/// wait on. Universes are counted one after another: each count reads the whole campaign.
+fn recount(state: &AppState, caller: &Caller, stale: Vec<i64>) -> tokio::sync::watch::Receiver<bool> {
+    let campaign = key(state, caller.0.principal.org_id.0);
+    let mut running = RECOUNTS.lock().expect("recounts lock");
+    if let Some(rx) = running.get(&campaign) {
+        if !*rx.borrow() {
+            return rx.clone();
+        }
+    }
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    running.insert(campaign, rx.clone());
+    let (state, actor) = (state.clone(), caller.actor());
+    tokio::spawn(async move {
+        for id in stale {
+            match state.store().refresh_universe_counts(&actor, id).await {
+                Ok(_) => {
+                    UNCOUNTABLE.lock().expect("uncountable lock").remove(&key(&state, id));
+                }
+                Err(e) => {
+                    // The universe's id and the store's error (which names fields, never values).
+                    tracing::warn!(universe = id, error = %e, "a saved universe could not be counted");
+                    UNCOUNTABLE.lock().expect("uncountable lock").insert(key(&state, id), std::time::Instant::now());
+                }
             }
         }
-    }))
-    .await;
+        RECOUNTS.lock().expect("recounts lock").remove(&campaign);
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+fn counted_at(us: i64) -> String {
+    jiff::Timestamp::from_microsecond(us).map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()).unwrap_or_default()
+}
+
+/// The saved universes with their stored counts. Counts that are not current (the campaign's people,
+/// phones or do-not-call list changed since, or never counted) are recounted in the background; the
+/// page waits a moment for that, and otherwise says they are being counted — with the last figures
+/// and when they were taken, never presented as current.
+async fn saved_views(state: &AppState, caller: &Caller, shown: &Shown) -> Vec<SavedView> {
+    let actor = caller.actor();
+    let store = state.store();
+    let mut saved = store.universes_with_counts(&actor).await.unwrap_or_default();
+    let stale: Vec<i64> = saved
+        .iter()
+        .filter(|u| !u.counts.is_some_and(|c| c.current) && !uncountable(state, u.universe.id))
+        .map(|u| u.universe.id)
+        .collect();
+    if !stale.is_empty() {
+        let mut done = recount(state, caller, stale);
+        if tokio::time::timeout(RECOUNT_WAIT, done.wait_for(|d| *d)).await.is_ok() {
+            saved = store.universes_with_counts(&actor).await.unwrap_or(saved);
+        }
+    }
     saved
         .into_iter()
-        .zip(counts)
-        .map(|(u, (people, households))| SavedView {
-            rename_to: match &shown.renaming {
-                Some((id, typed)) if *id == u.id => typed.clone(),
-                _ => u.name.clone(),
-            },
-            confirming_delete: shown.confirm_delete == Some(u.id),
-            id: u.id,
-            name: u.name,
-            people,
-            households,
+        .map(|u| {
+            let (people, households, not_current) = match u.counts {
+                Some(c) if c.current => (Some(c.people), Some(c.households), None),
+                _ if uncountable(state, u.universe.id) => (None, None, Some("cannot be counted".to_string())),
+                Some(c) => (
+                    None,
+                    None,
+                    Some(format!(
+                        "being counted again: the campaign's people, phones or do-not-call list changed after the \
+                         last count ({} people in {} households)",
+                        c.people, c.households
+                    )),
+                ),
+                None => (None, None, Some("being counted".to_string())),
+            };
+            SavedView {
+                rename_to: match &shown.renaming {
+                    Some((id, typed)) if *id == u.universe.id => typed.clone(),
+                    _ => u.universe.name.clone(),
+                },
+                confirming_delete: shown.confirm_delete == Some(u.universe.id),
+                counted_at: u.counts.map(|c| counted_at(c.counted_at_us)).unwrap_or_default(),
+                id: u.universe.id,
+                name: u.universe.name,
+                people,
+                households,
+                not_current,
+            }
         })
         .collect()
 }
 
 async fn page(state: &AppState, caller: &Caller, shown: Shown) -> Response {
-    let saved = saved_views(state.store(), caller, &shown).await;
+    let saved = saved_views(state, caller, &shown).await;
     let status = shown.error.as_ref().or(shown.sample_error.as_ref()).map(ApiError::status);
     let rows = shown.builder.rows.iter().map(|r| RowView { row: r.clone(), shape: shape_of(&r.kind) }).collect();
     let mut response = render(&UniversesPage {
@@ -664,8 +756,14 @@ pub async fn save(State(state): State<AppState>, caller: Caller, body: Bytes) ->
         Err(e) => Err(e),
     };
     match saved {
-        // The list shows it with its count; a reload does not save it twice.
-        Ok(_) => Redirect::to("/universes?saved=1").into_response(),
+        // The list shows it with its counts, taken now (the builder counted it just before); a reload
+        // does not save it twice.
+        Ok(id) => {
+            if let Err(e) = state.store().refresh_universe_counts(&caller.actor(), id).await {
+                tracing::warn!(universe = id, error = %e, "a saved universe could not be counted");
+            }
+            Redirect::to("/universes?saved=1").into_response()
+        }
         Err(e) => {
             let (filter_json, counted) = run_builder(&state, &caller, &builder).await;
             let mut shown = Shown::builder(builder);
