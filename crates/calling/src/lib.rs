@@ -19,6 +19,7 @@
 pub mod bots;
 pub mod desk;
 pub mod gate;
+pub mod ivr;
 pub mod leads;
 pub mod lease;
 pub mod recordings;

@@ -9,14 +9,16 @@
 //! | `SafeHarbor` (an abandoned live answer, CR-46) | `safe_harbor` |
 //! | `VoicemailDrop` (a machine on an agentless call) | `voicemail_drop` |
 //! | `Message` (a prerecorded call's live answer) | `prerecorded_message` |
-//! | `IvrPrompt(0)` (an IVR call's opening) | `ivr_prompt` |
+//! | `IvrPrompt(n)` for the question an IVR call opens with | `ivr_prompt` |
+//! | `IvrPrompt(n)` for a later question | `ivr_question` attached for that question's step |
 //!
-//! The other prompts — an IVR's later questions, the opt-out confirmation, the inbound greeting and
-//! message — are the system's own, not a campaign recording (no version of them exists to approve yet;
-//! docs/scripts.md says so). A campaign kind with no approved version attached is never played: the
+//! (An IVR prompt's number is its question's place in the script, [`crate::ivr::ScriptIvr`].) The
+//! other prompts — the opt-out confirmation, the inbound greeting and message — are the system's own,
+//! not a campaign recording (no version of them exists to approve yet; docs/scripts.md says so). A campaign kind with no approved version attached is never played: the
 //! call is hung up instead. A program cannot start without the kinds it needs (`start_blockers`), so
 //! this only happens if the attachment is changed under a running program in a way the store refuses.
 
+use crate::ivr::ScriptIvr;
 use clearline_core::audio::AudioKind;
 use clearline_core::Actor;
 use clearline_dialer::carrier::Audio;
@@ -31,55 +33,85 @@ pub struct Recording {
     pub length: Micros,
 }
 
-/// The program's attached recordings by kind, as loaded at the run's start and refreshed with the
-/// program's status (so a version switched mid-program plays from then on).
+/// The program's attached recordings by kind (IVR questions by step) with the engine prompt each
+/// plays for, as loaded at the run's start and refreshed with the program's status (so a version
+/// switched mid-program plays from then on).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Recordings(HashMap<AudioKind, Recording>);
+pub struct Recordings {
+    by_kind: HashMap<(AudioKind, String), Recording>,
+    /// An IVR program's prompts: prompt number → (kind, step) of the recording it plays.
+    ivr: HashMap<u16, (AudioKind, String)>,
+}
 
 impl Recordings {
-    pub async fn load(store: &Store, actor: &Actor, program_slug: &str) -> StoreResult<Recordings> {
+    /// The program's attached recordings; `ivr` the flow of an IVR program's calls.
+    pub async fn load(
+        store: &Store,
+        actor: &Actor,
+        program_slug: &str,
+        ivr: Option<&ScriptIvr>,
+    ) -> StoreResult<Recordings> {
         let attached = store.program_audio(actor, program_slug).await?;
-        Ok(Recordings(
-            attached
-                .into_iter()
-                .map(|a| {
-                    let length = i64::try_from(a.version.duration_ms).unwrap_or(i64::MAX / MILLISECOND) * MILLISECOND;
-                    (a.kind, Recording { version_id: a.version.id, length })
-                })
-                .collect(),
-        ))
+        let by_kind = attached
+            .into_iter()
+            .map(|a| {
+                let length = i64::try_from(a.version.duration_ms).unwrap_or(i64::MAX / MILLISECOND) * MILLISECOND;
+                ((a.kind, a.step.unwrap_or_default()), Recording { version_id: a.version.id, length })
+            })
+            .collect();
+        let ivr = ivr
+            .map(|flow| {
+                flow.prompts()
+                    .map(|(n, step)| match flow.prompt_step(n) {
+                        Some((_, true)) => (n, (AudioKind::IvrPrompt, String::new())),
+                        _ => (n, (AudioKind::IvrQuestion, step.to_string())),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Recordings { by_kind, ivr })
     }
 
     /// What to play for the engine's `audio`: `Ok(None)` for the system's own prompts, `Ok(Some)` for
-    /// the campaign's attached version, `Err(kind)` for a campaign kind with none attached.
+    /// the campaign's attached version, `Err(kind)` for a campaign prompt with none attached.
     pub fn for_audio(&self, audio: Audio) -> Result<Option<Recording>, AudioKind> {
-        let Some(kind) = campaign_kind(audio) else { return Ok(None) };
-        self.0.get(&kind).copied().map(Some).ok_or(kind)
+        let key = match audio {
+            // A prompt the flow does not know is never played as something else.
+            Audio::IvrPrompt(n) => self.ivr.get(&n).cloned().unwrap_or((AudioKind::IvrPrompt, format!("#{n}"))),
+            other => match campaign_kind(other) {
+                Some(kind) => (kind, String::new()),
+                None => return Ok(None),
+            },
+        };
+        self.by_kind.get(&key).copied().map(Some).ok_or(key.0)
     }
 
     /// Every recording with the engine's audio it plays for (the carrier is told their lengths).
     pub fn lengths(&self) -> impl Iterator<Item = (Audio, Micros)> + '_ {
-        self.0.iter().map(|(kind, r)| (engine_audio(*kind), r.length))
+        let ivr =
+            self.ivr.iter().filter_map(|(n, key)| self.by_kind.get(key).map(|r| (Audio::IvrPrompt(*n), r.length)));
+        self.by_kind.iter().filter_map(|((kind, _), r)| campaign_audio(*kind).map(|audio| (audio, r.length))).chain(ivr)
     }
 }
 
-/// The campaign recording kind an engine prompt is, if it is one.
+/// The campaign recording kind an engine prompt is, if it is one (IVR prompts by the flow).
 pub fn campaign_kind(audio: Audio) -> Option<AudioKind> {
     match audio {
         Audio::SafeHarbor => Some(AudioKind::SafeHarbor),
         Audio::VoicemailDrop => Some(AudioKind::VoicemailDrop),
         Audio::Message => Some(AudioKind::PrerecordedMessage),
-        Audio::IvrPrompt(0) => Some(AudioKind::IvrPrompt),
-        Audio::IvrPrompt(_) | Audio::OptOutConfirmed | Audio::InboundGreeting | Audio::InboundMessage => None,
+        Audio::IvrPrompt(_) => Some(AudioKind::IvrPrompt),
+        Audio::OptOutConfirmed | Audio::InboundGreeting | Audio::InboundMessage => None,
     }
 }
 
-fn engine_audio(kind: AudioKind) -> Audio {
+/// The engine prompt a per-program kind plays for (the IVR kinds play by prompt number).
+fn campaign_audio(kind: AudioKind) -> Option<Audio> {
     match kind {
-        AudioKind::SafeHarbor => Audio::SafeHarbor,
-        AudioKind::VoicemailDrop => Audio::VoicemailDrop,
-        AudioKind::PrerecordedMessage => Audio::Message,
-        AudioKind::IvrPrompt => Audio::IvrPrompt(0),
+        AudioKind::SafeHarbor => Some(Audio::SafeHarbor),
+        AudioKind::VoicemailDrop => Some(Audio::VoicemailDrop),
+        AudioKind::PrerecordedMessage => Some(Audio::Message),
+        AudioKind::IvrPrompt | AudioKind::IvrQuestion => None,
     }
 }
 
@@ -88,11 +120,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_campaign_kind_is_the_engine_prompt_it_plays_for() {
-        for kind in AudioKind::ALL {
-            assert_eq!(campaign_kind(engine_audio(kind)), Some(kind));
+    fn every_per_program_kind_is_the_engine_prompt_it_plays_for() {
+        for kind in [AudioKind::SafeHarbor, AudioKind::VoicemailDrop, AudioKind::PrerecordedMessage] {
+            assert_eq!(campaign_audio(kind).and_then(campaign_kind), Some(kind));
         }
-        assert_eq!(campaign_kind(Audio::IvrPrompt(2)), None, "an IVR's later questions are not its opening prompt");
         assert_eq!(campaign_kind(Audio::OptOutConfirmed), None);
     }
 
@@ -101,7 +132,20 @@ mod tests {
         let mut r = Recordings::default();
         assert_eq!(r.for_audio(Audio::SafeHarbor), Err(AudioKind::SafeHarbor));
         assert_eq!(r.for_audio(Audio::OptOutConfirmed), Ok(None));
-        r.0.insert(AudioKind::SafeHarbor, Recording { version_id: 7, length: 9 * MILLISECOND });
+        r.by_kind.insert((AudioKind::SafeHarbor, String::new()), Recording { version_id: 7, length: 9 * MILLISECOND });
         assert_eq!(r.for_audio(Audio::SafeHarbor), Ok(Some(Recording { version_id: 7, length: 9 * MILLISECOND })));
+    }
+
+    #[test]
+    fn an_ivr_prompt_plays_the_opening_recording_or_its_questions_own_and_nothing_else() {
+        let mut r = Recordings::default();
+        r.ivr.insert(0, (AudioKind::IvrPrompt, String::new()));
+        r.ivr.insert(1, (AudioKind::IvrQuestion, "rate".into()));
+        r.by_kind.insert((AudioKind::IvrPrompt, String::new()), Recording { version_id: 1, length: MILLISECOND });
+        assert_eq!(r.for_audio(Audio::IvrPrompt(0)).map(|r| r.map(|r| r.version_id)), Ok(Some(1)));
+        assert_eq!(r.for_audio(Audio::IvrPrompt(1)), Err(AudioKind::IvrQuestion), "rate has no prompt attached");
+        assert_eq!(r.for_audio(Audio::IvrPrompt(5)), Err(AudioKind::IvrPrompt), "a prompt the flow does not know");
+        r.by_kind.insert((AudioKind::IvrQuestion, "rate".into()), Recording { version_id: 2, length: MILLISECOND });
+        assert_eq!(r.for_audio(Audio::IvrPrompt(1)).map(|r| r.map(|r| r.version_id)), Ok(Some(2)));
     }
 }

@@ -8,6 +8,7 @@
 use crate::bots::{bot_disposition, bot_survey};
 use crate::desk::{DeskHub, FloorInfo};
 use crate::gate::PolicyGate;
+use crate::ivr::ScriptIvr;
 use crate::leads::{lead_for, SharedLeads};
 use crate::lease::{HeldLease, LeaseOptions};
 use crate::recordings::Recordings;
@@ -242,9 +243,17 @@ pub async fn run_program(
         }
         _ => None,
     };
-    let run = Run { sealer, survey: survey.as_ref(), desk: desk_context.as_ref() };
-    let mut floors = make_floors(&program, options, origin_us)?;
-    let recordings = Recordings::load(store, actor, slug).await?;
+    // An IVR program's calls follow its script's questions, answered by key (docs/scripts.md).
+    let ivr = match (program.settings.dial_mode, &survey) {
+        (DialMode::Ivr, Some(script)) => Some(ScriptIvr::new(script.clone())),
+        (DialMode::Ivr, None) => {
+            return Err(CallingError::Config("an IVR program needs an approved script that asks questions".into()))
+        }
+        _ => None,
+    };
+    let run = Run { sealer, survey: survey.as_ref(), desk: desk_context.as_ref(), ivr: ivr.as_ref() };
+    let mut floors = make_floors(&program, options, origin_us, ivr.as_ref())?;
+    let recordings = Recordings::load(store, actor, slug, ivr.as_ref()).await?;
     for floor in &mut floors {
         floor.set_recordings(recordings.clone());
     }
@@ -382,7 +391,7 @@ pub async fn run_program(
             }
             if !draining && now >= next_status_check {
                 next_status_check = now + STATUS_CHECK;
-                let recordings = Recordings::load(store, actor, slug).await?;
+                let recordings = Recordings::load(store, actor, slug, run.ivr).await?;
                 for floor in &mut floors {
                     refresh_held_lists(store, actor, sealer, &program, floor).await?;
                     if floor.recordings != recordings {
@@ -475,6 +484,8 @@ struct Run<'a> {
     survey: Option<&'a Script>,
     /// What the desk's screens read, when people may join the floors.
     desk: Option<&'a DeskContext>,
+    /// An IVR program's flow: what its calls' keys answered.
+    ivr: Option<&'a ScriptIvr>,
 }
 
 /// The program's attached script when it has questions (a survey): parsed once per run. The version
@@ -490,14 +501,19 @@ async fn still_running(store: &Store, actor: &Actor, slug: &str) -> Result<bool,
     Ok(store.program_by_slug(actor, slug).await?.status == ProgramStatus::Running)
 }
 
-fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Result<Vec<Floor>, CallingError> {
+fn make_floors(
+    program: &Program,
+    options: &RunOptions,
+    origin_us: i64,
+    ivr: Option<&ScriptIvr>,
+) -> Result<Vec<Floor>, CallingError> {
     let settings = &program.settings;
     let mode = match settings.dial_mode {
         DialMode::Manual | DialMode::Preview => ProgramMode::Preview,
         DialMode::Power => ProgramMode::Power,
         DialMode::Predictive => ProgramMode::Predictive,
         DialMode::Prerecorded | DialMode::ArtificialVoice => ProgramMode::Agentless,
-        DialMode::Ivr => ProgramMode::Ivr { questions: 3 },
+        DialMode::Ivr => ProgramMode::Ivr,
     };
     let config = EngineConfig { mode, voicemail_drop: settings.voicemail_drop, ..EngineConfig::default() };
     let target = settings.abandonment_target_percent / 100.0;
@@ -523,9 +539,12 @@ fn make_floors(program: &Program, options: &RunOptions, origin_us: i64) -> Resul
             };
             let leads = SharedLeads::default();
             let gate = PolicyGate::new(origin_us);
-            let engine =
+            let mut engine =
                 Engine::new(config, Box::new(leads.clone()), Box::new(gate.clone()) as Box<dyn DialGate + Send>, pacer)
                     .map_err(|e| CallingError::Config(e.to_string()))?;
+            if let Some(flow) = ivr {
+                engine.set_ivr_flow(Box::new(flow.clone()));
+            }
             let agents = if vendor.is_some() {
                 (1..=options.agents_per_vendor).map(|n| format!("bot-{vendor_slug}-{n}")).collect()
             } else {
@@ -899,6 +918,9 @@ async fn flush(
                 result.steps = floor.steps.remove(&record.call).unwrap_or_default();
                 result.notes_enc =
                     floor.notes.remove(&record.call).map(|n| run.sealer.cipher().encrypt(NOTES_FIELD, n.as_bytes()));
+                if let (Some(flow), DialKind::Ivr) = (run.ivr, record.kind) {
+                    floor.answers.insert(record.call, flow.answers(&record.ivr_answers));
+                }
                 if let Some(answers) = floor.answers.remove(&record.call) {
                     result.answers = answers
                         .iter()

@@ -596,7 +596,7 @@ pub async fn seed_audio(store: &Store) -> anyhow::Result<bool> {
             Err(e) => return Err(e.into()),
         };
         if !attached.iter().any(|a| a.kind == AudioKind::SafeHarbor) {
-            store.attach_audio(&author, program, SAFE_HARBOR_AUDIO, 1).await?;
+            store.attach_audio(&author, program, SAFE_HARBOR_AUDIO, 1, None).await?;
             wrote = true;
         }
     }

@@ -44,6 +44,9 @@ pub enum ProgramCommand {
         /// The approved version's number.
         #[arg(long)]
         version: u32,
+        /// For an `ivr_question` prompt: the question step of the program's script it asks.
+        #[arg(long)]
+        step: Option<String>,
     },
     /// Snapshot the program's universe into its call list through the contact policy (draft only;
     /// replaces the previous list).
@@ -291,8 +294,8 @@ pub async fn run(
             }
             Ok(ExitCode::SUCCESS)
         }
-        ProgramCommand::AttachAudio { slug, audio, version } => {
-            let program = match store.attach_audio(actor, &slug, &audio, version).await {
+        ProgramCommand::AttachAudio { slug, audio, version, step } => {
+            let program = match store.attach_audio(actor, &slug, &audio, version, step.as_deref()).await {
                 Ok(p) => p,
                 Err(e) => return refused(e),
             };
@@ -609,7 +612,14 @@ async fn show(store: &Store, actor: &Actor, slug: &str, json: bool) -> anyhow::R
         None => println!("  no script attached"),
     }
     for a in store.program_audio(actor, slug).await? {
-        println!("  plays {} {} version {} ({})", a.kind, a.slug, a.version.number, a.version.status.as_str());
+        let question = a.step.as_deref().map(|s| format!(" for question {s}")).unwrap_or_default();
+        println!(
+            "  plays {}{question} {} version {} ({})",
+            a.kind,
+            a.slug,
+            a.version.number,
+            a.version.status.as_str()
+        );
     }
     if program.list_built_at_us.is_some() {
         print_summary(&summary);

@@ -43,8 +43,12 @@ pub const OPT_OUT_WITHIN_WORDS: usize = 10;
 pub enum AudioKind {
     /// Left on an answering machine or voicemail.
     VoicemailDrop,
-    /// The opening prompt of an IVR call (the message the call starts with).
+    /// The opening prompt of an IVR call: who is calling, the opt-out key, and the first question with
+    /// its keys.
     IvrPrompt,
+    /// The prompt of one later IVR question: its words and the key of each answer. A program attaches
+    /// one per question step of its script (the opening question's is the `IvrPrompt`).
+    IvrQuestion,
     /// Played to a person whose call could not be connected to an agent (CR-46).
     SafeHarbor,
     /// The whole message of a prerecorded or artificial-voice call.
@@ -52,13 +56,19 @@ pub enum AudioKind {
 }
 
 impl AudioKind {
-    pub const ALL: [AudioKind; 4] =
-        [AudioKind::VoicemailDrop, AudioKind::IvrPrompt, AudioKind::SafeHarbor, AudioKind::PrerecordedMessage];
+    pub const ALL: [AudioKind; 5] = [
+        AudioKind::VoicemailDrop,
+        AudioKind::IvrPrompt,
+        AudioKind::IvrQuestion,
+        AudioKind::SafeHarbor,
+        AudioKind::PrerecordedMessage,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
             AudioKind::VoicemailDrop => "voicemail_drop",
             AudioKind::IvrPrompt => "ivr_prompt",
+            AudioKind::IvrQuestion => "ivr_question",
             AudioKind::SafeHarbor => "safe_harbor",
             AudioKind::PrerecordedMessage => "prerecorded_message",
         }
@@ -72,6 +82,9 @@ impl AudioKind {
     pub const fn rules(self) -> &'static str {
         match self {
             AudioKind::SafeHarbor => "CR-5, CR-6, CR-46",
+            // Heard after the opening, which identified the caller and offered the opt-out: checked
+            // for the keys it offers (against its question when attached).
+            AudioKind::IvrQuestion => "its question's keys",
             _ => "CR-5, CR-6",
         }
     }
@@ -104,6 +117,11 @@ pub fn kinds_needed(settings: &ProgramSettings) -> Vec<(AudioKind, &'static str)
         DialMode::Predictive => vec![(AudioKind::SafeHarbor, "CR-46")],
         DialMode::Manual | DialMode::Preview | DialMode::Power => Vec::new(),
     };
+    if settings.dial_mode == DialMode::Ivr {
+        // One per question after the opening, which `program_audio` attaches by step and the store's
+        // start check asks of every such question of the attached script.
+        out.push((AudioKind::IvrQuestion, "each question's prompt"));
+    }
     if settings.voicemail_drop && matches!(settings.dial_mode, DialMode::Prerecorded | DialMode::ArtificialVoice) {
         out.push((AudioKind::VoicemailDrop, "CR-5, CR-6"));
     }
@@ -243,6 +261,18 @@ pub fn check_transcript(kind: AudioKind, transcript: &str, facts: TranscriptFact
         );
     }
     let words = words_of(transcript);
+    if kind == AudioKind::IvrQuestion {
+        // The opening named the caller and offered the opt-out (its checks are the `IvrPrompt`'s); a
+        // question's prompt must offer keys. Which keys is checked against its question on attach.
+        if !words.iter().enumerate().any(|(i, w)| w == "press" && words.get(i + 1).is_some_and(|k| is_key(k))) {
+            problem(
+                "keys",
+                "IVR",
+                "the prompt offers no key to press (\"press\" and a key, e.g. \"press 1 for yes\")".into(),
+            );
+        }
+        return out;
+    }
     let name = words_of(facts.legal_name);
     let name_at = find_words(&words, &name);
     match name_at {
@@ -322,6 +352,36 @@ pub fn check_transcript(kind: AudioKind, transcript: &str, facts: TranscriptFact
         }
     }
     out
+}
+
+/// What an IVR prompt's transcript lacks for the question it asks: every key the question takes must
+/// be said (as a digit or a word, "1" or "one"); for a scale or number range, its first and last keys
+/// ("press 1 to 5"). `range` says which. Empty when the prompt names them all.
+pub fn check_prompt_keys(transcript: &str, step: &str, keys: &[char], range: bool) -> Vec<TranscriptProblem> {
+    const NAMES: [&str; 10] = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+    let words = words_of(transcript);
+    let said = |key: char| {
+        let digit = key.to_string();
+        let name = key.to_digit(10).map(|d| NAMES[d as usize]);
+        words.iter().any(|w| *w == digit || Some(w.as_str()) == name)
+    };
+    let wanted: Vec<char> = match (range, keys) {
+        (true, [first, .., last]) => vec![*first, *last],
+        _ => keys.to_vec(),
+    };
+    let missing: Vec<String> = wanted.into_iter().filter(|k| !said(*k)).map(String::from).collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![TranscriptProblem {
+        check: "keys",
+        rule: "IVR",
+        message: format!(
+            "the prompt for question {step} does not say key {} of its answers (the listener answers by key: \
+             say each one, e.g. \"press 1 for yes\")",
+            missing.join(", ")
+        ),
+    }]
 }
 
 /// Lower-case words of letters and digits; punctuation and spacing never decide a match.

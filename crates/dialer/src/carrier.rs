@@ -37,6 +37,38 @@ pub enum HungUpBy {
     System,
 }
 
+/// A set of the phone's twelve keys (`0`–`9`, `*`, `#`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Keys(u16);
+
+impl Keys {
+    /// Every key.
+    pub const ANY: Keys = Keys(0x0fff);
+
+    fn bit(key: char) -> Option<u16> {
+        match key {
+            '0'..='9' => Some(1 << (key as u16 - '0' as u16)),
+            '*' => Some(1 << 10),
+            '#' => Some(1 << 11),
+            _ => None,
+        }
+    }
+
+    /// The keys given (anything that is not a phone key is left out).
+    pub fn of(keys: impl IntoIterator<Item = char>) -> Keys {
+        Keys(keys.into_iter().filter_map(Keys::bit).fold(0, |set, b| set | b))
+    }
+
+    pub fn contains(self, key: char) -> bool {
+        Keys::bit(key).is_some_and(|b| self.0 & b != 0)
+    }
+
+    /// In key order: `0`–`9`, `*`, `#`.
+    pub fn iter(self) -> impl Iterator<Item = char> {
+        "0123456789*#".chars().filter(move |k| self.contains(*k))
+    }
+}
+
 /// Recordings the engine can ask the carrier to play.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,7 +79,7 @@ pub enum Audio {
     VoicemailDrop,
     /// The program's prerecorded message to a live person, with its key-press opt-out prompt.
     Message,
-    /// One IVR question (by index in the program's IVR script).
+    /// One IVR prompt, by the index the program's IVR flow gave it ([`crate::ivr::IvrFlow`]).
     IvrPrompt(u16),
     /// Confirmation that the number was put on the do-not-call list (CR-47).
     OptOutConfirmed,
@@ -138,11 +170,13 @@ pub enum Command {
         audio: Audio,
         then: AfterAudio,
     },
-    /// Collect key presses (up to `max` digits, for `timeout`).
+    /// Collect key presses (up to `max` digits, for `timeout`). `keys` are the ones the prompt takes
+    /// (a carrier may stop listening at the first of them; any key pressed is still reported).
     CollectDigits {
         call: CallId,
         max: u8,
         timeout: Micros,
+        keys: Keys,
     },
     StartRecording {
         call: CallId,

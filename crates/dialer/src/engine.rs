@@ -27,7 +27,10 @@
 //! **Never two live attempts to one person or household at once**: a lead whose person or household has
 //! an attempt in progress (or a preview offered) is put back to the source.
 
-use crate::carrier::{AfterAudio, AgentLeg, AmdResult, Audio, CallId, CarrierEvent, Command, DialTarget, EventKind};
+use crate::carrier::{
+    AfterAudio, AgentLeg, AmdResult, Audio, CallId, CarrierEvent, Command, DialTarget, EventKind, Keys,
+};
+use crate::ivr::{FixedIvr, IvrFlow, IvrNext};
 use crate::lead::{DialGate, Gate, Lead, LeadSource};
 use crate::pacing::{Observation, Pacer, Snapshot};
 use crate::stats::{AbandonLedger, Tally};
@@ -55,8 +58,9 @@ pub enum ProgramMode {
     Predictive,
     /// A prerecorded message: voicemail drop on machines, key-press opt-out on live answers.
     Agentless,
-    /// An IVR survey: `questions` prompts answered by key press.
-    Ivr { questions: u16 },
+    /// An IVR survey: prompts answered by key press, in the order the program's [`IvrFlow`] gives
+    /// ([`Engine::set_ivr_flow`]).
+    Ivr,
 }
 
 /// Why a configuration cannot start.
@@ -123,7 +127,7 @@ impl EngineConfig {
         if self.ring_timeout < MIN_RING {
             return Err(ConfigError::RingTooShort);
         }
-        if matches!(self.mode, ProgramMode::Agentless | ProgramMode::Ivr { .. }) && self.automated_lines == 0 {
+        if matches!(self.mode, ProgramMode::Agentless | ProgramMode::Ivr) && self.automated_lines == 0 {
             return Err(ConfigError::NoLines);
         }
         Ok(())
@@ -166,8 +170,9 @@ pub struct AttemptRecord {
     pub greeting_ended_at: Option<Micros>,
     pub bridged_at: Option<Micros>,
     pub ended_at: Micros,
-    /// IVR answers by question.
-    pub ivr_answers: Vec<char>,
+    /// IVR answers: each accepted key, in the order pressed, with its time (the program's flow says
+    /// which question each answered).
+    pub ivr_answers: Vec<(char, Micros)>,
 }
 
 /// Everything the engine emits.
@@ -227,8 +232,15 @@ struct Call {
     record: AttemptRecord,
     /// The disposition decided before the call ended (abandoned, machine, opted out, message played).
     decided: Option<Disposition>,
-    ivr_step: u16,
+    /// The IVR prompt playing and the keys it takes.
+    ivr_prompt: u16,
+    ivr_keys: Keys,
+    /// Keys pressed at this prompt that it does not take.
+    ivr_wrong: u8,
 }
+
+/// An IVR prompt is played again after a key it does not take, once; a second wrong key ends the call.
+pub const IVR_WRONG_KEYS: u8 = 2;
 
 /// Counters the benchmark and metrics read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -275,6 +287,7 @@ pub struct Engine {
     counters: Counters,
     inbound: Vec<CarrierEvent>,
     automated_active: usize,
+    ivr: Box<dyn IvrFlow>,
 }
 
 impl Engine {
@@ -307,7 +320,13 @@ impl Engine {
             counters: Counters::default(),
             inbound: Vec::new(),
             automated_active: 0,
+            ivr: Box::new(FixedIvr::default()),
         })
+    }
+
+    /// The flow an IVR program's calls follow (until set: [`FixedIvr::default`]).
+    pub fn set_ivr_flow(&mut self, flow: Box<dyn IvrFlow>) {
+        self.ivr = flow;
     }
 
     /// The program's earlier days (from the store), for the rolling 30-day rate.
@@ -486,7 +505,7 @@ impl Engine {
             }
             // The next pacing tick (at most `pace_interval` away) dials for them.
             ProgramMode::Predictive => {}
-            ProgramMode::Agentless | ProgramMode::Ivr { .. } => {}
+            ProgramMode::Agentless | ProgramMode::Ivr => {}
         }
     }
 
@@ -642,7 +661,9 @@ impl Engine {
                 state: CallState::Dialing,
                 reserved: None,
                 decided: None,
-                ivr_step: 0,
+                ivr_prompt: 0,
+                ivr_keys: Keys::default(),
+                ivr_wrong: 0,
                 record: AttemptRecord {
                     call,
                     lead: lead.id,
@@ -850,13 +871,14 @@ impl Engine {
                 c.state = CallState::Automated;
                 c.decided = Some(Disposition::Complete);
                 self.emit(Command::PlayAudio { call, audio: Audio::Message, then: AfterAudio::HangUp });
-                self.emit(Command::CollectDigits { call, max: 1, timeout: 30 * SECOND });
+                self.emit(Command::CollectDigits { call, max: 1, timeout: 30 * SECOND, keys: Keys::ANY });
             }
             DialKind::Ivr => {
                 c.state = CallState::Automated;
-                c.decided = Some(Disposition::Partial);
-                self.emit(Command::PlayAudio { call, audio: Audio::IvrPrompt(0), then: AfterAudio::Stay });
-                self.emit(Command::CollectDigits { call, max: 1, timeout: 10 * SECOND });
+                // Hung up before answering anything: a break-off (AAPOR 2.12); a partial from the first
+                // answer (1.2).
+                c.decided = Some(Disposition::BreakOff);
+                self.ivr_next(call);
             }
             DialKind::Preview => {}
         }
@@ -919,39 +941,60 @@ impl Engine {
         }
     }
 
-    fn digit(&mut self, _now: Micros, call: CallId, digit: char) {
+    fn digit(&mut self, now: Micros, call: CallId, digit: char) {
         let opt_out = self.config.opt_out_digit;
-        let ProgramMode::Ivr { questions } = self.config.mode else {
-            let c = self.calls.get_mut(&call).expect("known call");
-            if c.state == CallState::Automated && digit == opt_out {
-                // CR-47: a key-press opt-out takes effect at once.
-                c.decided = Some(Disposition::DoNotCall);
-                c.state = CallState::Ending;
-                self.emit(Command::PlayAudio { call, audio: Audio::OptOutConfirmed, then: AfterAudio::HangUp });
-            }
-            return;
-        };
+        let ivr = self.config.mode == ProgramMode::Ivr;
         let c = self.calls.get_mut(&call).expect("known call");
         if c.state != CallState::Automated {
             return;
         }
         if digit == opt_out {
+            // CR-47: a key-press opt-out takes effect at once, at every prompt.
             c.decided = Some(Disposition::DoNotCall);
             c.state = CallState::Ending;
             self.emit(Command::PlayAudio { call, audio: Audio::OptOutConfirmed, then: AfterAudio::HangUp });
             return;
         }
-        c.record.ivr_answers.push(digit);
-        c.ivr_step += 1;
-        if c.ivr_step >= questions {
-            c.decided = Some(Disposition::Complete);
-            c.state = CallState::Ending;
-            self.emit(Command::HangUp { call });
-        } else {
-            let step = c.ivr_step;
-            self.emit(Command::PlayAudio { call, audio: Audio::IvrPrompt(step), then: AfterAudio::Stay });
-            self.emit(Command::CollectDigits { call, max: 1, timeout: 10 * SECOND });
+        if !ivr {
+            return; // a message plays out whatever else is pressed
         }
+        if !c.ivr_keys.contains(digit) {
+            c.ivr_wrong += 1;
+            if c.ivr_wrong >= IVR_WRONG_KEYS {
+                c.state = CallState::Ending;
+                self.emit(Command::HangUp { call });
+            } else {
+                let (prompt, keys) = (c.ivr_prompt, c.ivr_keys);
+                self.ask(call, prompt, keys);
+            }
+            return;
+        }
+        c.record.ivr_answers.push((digit, now));
+        c.ivr_wrong = 0;
+        c.decided = Some(Disposition::Partial);
+        self.ivr_next(call);
+    }
+
+    /// Asks the program's flow where an IVR call goes with the keys pressed so far.
+    fn ivr_next(&mut self, call: CallId) {
+        let c = self.calls.get_mut(&call).expect("known call");
+        let pressed: Vec<char> = c.record.ivr_answers.iter().map(|(k, _)| *k).collect();
+        match self.ivr.next(&pressed) {
+            IvrNext::Ask { prompt, keys } => self.ask(call, prompt, keys),
+            IvrNext::End(disposition) => {
+                c.decided = Some(disposition);
+                c.state = CallState::Ending;
+                self.emit(Command::HangUp { call });
+            }
+        }
+    }
+
+    fn ask(&mut self, call: CallId, prompt: u16, keys: Keys) {
+        let c = self.calls.get_mut(&call).expect("known call");
+        c.ivr_prompt = prompt;
+        c.ivr_keys = keys;
+        self.emit(Command::PlayAudio { call, audio: Audio::IvrPrompt(prompt), then: AfterAudio::Stay });
+        self.emit(Command::CollectDigits { call, max: 1, timeout: 10 * SECOND, keys });
     }
 
     // ----- time -----
@@ -1006,7 +1049,7 @@ impl Engine {
                     self.originate(now, lead, DialKind::Paced, self.config.amd);
                 }
             }
-            ProgramMode::Agentless | ProgramMode::Ivr { .. } => {
+            ProgramMode::Agentless | ProgramMode::Ivr => {
                 let kind = if self.config.mode == ProgramMode::Agentless { DialKind::Agentless } else { DialKind::Ivr };
                 while self.automated_active < self.config.automated_lines {
                     let Some(lead) = self.next_system_lead(now) else { break };

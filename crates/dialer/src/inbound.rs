@@ -11,7 +11,7 @@
 //!
 //! Connecting an inbound caller to a free agent is not built: every caller gets the message.
 
-use crate::carrier::{AfterAudio, Audio, CallId, CarrierEvent, Command, EventKind, InboundFrom};
+use crate::carrier::{AfterAudio, Audio, CallId, CarrierEvent, Command, EventKind, InboundFrom, Keys};
 use crate::{Micros, SECOND};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -127,7 +127,7 @@ impl InboundDesk {
                 let call = event.call;
                 self.emit(Command::Answer { call });
                 self.emit(Command::PlayAudio { call, audio: Audio::InboundGreeting, then: AfterAudio::Stay });
-                self.emit(Command::CollectDigits { call, max: 1, timeout: LISTEN_FOR });
+                self.emit(Command::CollectDigits { call, max: 1, timeout: LISTEN_FOR, keys: Keys::ANY });
             }
             EventKind::Digits { digit } => {
                 let Some(open) = self.calls.get_mut(&event.call) else { return };

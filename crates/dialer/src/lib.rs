@@ -7,6 +7,7 @@
 //!   power/progressive, predictive, agentless prerecorded, IVR), the CR-46 abandonment clock and the
 //!   CR-49 blend of landlines (predictive) with wireless and unknown numbers (preview).
 //! - [`pacing`]: how many lines to dial for the agents free now and soon, under a target abandonment rate.
+//! - [`ivr`]: which prompt an IVR call plays next and which keys it takes (the program's flow decides).
 //! - [`inbound`]: calls to the program's caller ID — answered, the automated opt-out offered (CR-5,
 //!   CR-6), the program's message.
 //! - [`lead`]: where the engine gets whom to call (a trait; in memory for the benchmark).
@@ -18,6 +19,7 @@
 pub mod carrier;
 pub mod engine;
 pub mod inbound;
+pub mod ivr;
 pub mod lead;
 pub mod pacing;
 pub mod sim;

@@ -4,9 +4,10 @@
 use clearline_core::disposition::Disposition;
 use clearline_core::phone::LineType;
 use clearline_dialer::carrier::{
-    AfterAudio, AmdResult, Audio, CallId, CarrierEvent, Command, EventKind, FailCause, HungUpBy,
+    AfterAudio, AmdResult, Audio, CallId, CarrierEvent, Command, EventKind, FailCause, HungUpBy, Keys,
 };
 use clearline_dialer::engine::{AgentId, AgentNotice, ConfigError, Engine, EngineConfig, Output, ProgramMode};
+use clearline_dialer::ivr::FixedIvr;
 use clearline_dialer::lead::{Lead, LineTypeGate, MemoryLeads};
 use clearline_dialer::pacing::{Observation, Pacer, Snapshot};
 use clearline_dialer::{secs, Micros, SECOND};
@@ -387,28 +388,81 @@ fn agentless_without_a_voicemail_drop_hangs_up_on_machines() {
     assert_eq!(attempts(&e.take_outputs()), vec![Disposition::AnsweringMachine]);
 }
 
-#[test]
-fn ivr_records_one_key_per_question_then_completes() {
-    let config =
-        EngineConfig { mode: ProgramMode::Ivr { questions: 2 }, automated_lines: 1, ..EngineConfig::default() };
+/// Whether a recording was played, whatever follows it.
+fn prompted(outputs: &[Output], audio: Audio) -> bool {
+    outputs.iter().any(|o| matches!(o, Output::Carrier(Command::PlayAudio { audio: a, .. }) if *a == audio))
+}
+
+fn ivr_engine(flow: FixedIvr) -> (Engine, CallId) {
+    let config = EngineConfig { mode: ProgramMode::Ivr, automated_lines: 1, ..EngineConfig::default() };
     let mut e =
         Engine::new(config, Box::new(MemoryLeads::new(landlines(1))), Box::new(LineTypeGate), Box::new(Once(0)))
             .unwrap();
+    e.set_ivr_flow(Box::new(flow));
     e.tick(0);
     let call = originated(&e.take_outputs())[0].0;
     e.on_event(event(8 * SECOND, call, EventKind::Answered));
     let amd =
         EventKind::AmdDecision { result: AmdResult::Human, greeting_ended_at: 9 * SECOND, decided_at: 10 * SECOND };
     e.on_event(event(10 * SECOND, call, amd));
+    (e, call)
+}
+
+fn finished(e: &mut Engine, call: CallId, at: i64) -> clearline_dialer::engine::AttemptRecord {
+    e.on_event(event(at, call, EventKind::HungUp { by: HungUpBy::System }));
+    let out = e.take_outputs();
+    let Some(Output::Attempt(record)) = out.into_iter().find(|o| matches!(o, Output::Attempt(_))) else {
+        panic!("no attempt")
+    };
+    record
+}
+
+#[test]
+fn ivr_plays_the_flows_prompts_and_records_one_key_per_question_then_completes() {
+    let keys = Keys::of(['1', '2', '3', '4', '5']);
+    let (mut e, call) = ivr_engine(FixedIvr { questions: 2, keys });
+    let out = e.take_outputs();
+    assert!(prompted(&out, Audio::IvrPrompt(0)), "{out:?}");
+    assert!(out.contains(&Output::Carrier(Command::CollectDigits { call, max: 1, timeout: 10 * SECOND, keys })));
     e.on_event(event(14 * SECOND, call, EventKind::Digits { digit: '2' }));
+    assert!(prompted(&e.take_outputs(), Audio::IvrPrompt(1)));
     e.on_event(event(18 * SECOND, call, EventKind::Digits { digit: '5' }));
-    let out = e.take_outputs();
-    assert!(out.contains(&Output::Carrier(Command::HangUp { call })));
-    e.on_event(event(18 * SECOND, call, EventKind::HungUp { by: HungUpBy::System }));
-    let out = e.take_outputs();
-    let Some(Output::Attempt(record)) = out.iter().find(|o| matches!(o, Output::Attempt(_))) else { panic!("{out:?}") };
+    assert!(e.take_outputs().contains(&Output::Carrier(Command::HangUp { call })));
+    let record = finished(&mut e, call, 18 * SECOND);
     assert_eq!(record.disposition, Disposition::Complete);
-    assert_eq!(record.ivr_answers, vec!['2', '5']);
+    assert_eq!(record.ivr_answers, vec![('2', 14 * SECOND), ('5', 18 * SECOND)]);
+}
+
+#[test]
+fn an_ivr_key_the_prompt_does_not_take_replays_it_once_then_ends_the_call() {
+    let (mut e, call) = ivr_engine(FixedIvr { questions: 2, keys: Keys::of(['1', '2']) });
+    e.take_outputs();
+    e.on_event(event(12 * SECOND, call, EventKind::Digits { digit: '1' }));
+    e.take_outputs();
+    // '7' is not an answer to prompt 1: it plays again and nothing is recorded.
+    e.on_event(event(14 * SECOND, call, EventKind::Digits { digit: '7' }));
+    let out = e.take_outputs();
+    assert!(prompted(&out, Audio::IvrPrompt(1)), "{out:?}");
+    assert!(!out.contains(&Output::Carrier(Command::HangUp { call })));
+    e.on_event(event(16 * SECOND, call, EventKind::Digits { digit: '8' }));
+    assert!(e.take_outputs().contains(&Output::Carrier(Command::HangUp { call })));
+    let record = finished(&mut e, call, 16 * SECOND);
+    assert_eq!(record.ivr_answers, vec![('1', 12 * SECOND)], "wrong keys are never answers");
+    assert_eq!(record.disposition, Disposition::Partial, "one question answered of two (AAPOR 1.2)");
+}
+
+#[test]
+fn an_ivr_call_hung_up_before_any_answer_is_a_break_off_and_the_opt_out_key_works_at_every_prompt() {
+    let (mut e, call) = ivr_engine(FixedIvr::default());
+    e.take_outputs();
+    assert_eq!(finished(&mut e, call, 12 * SECOND).disposition, Disposition::BreakOff);
+    let (mut e, call) = ivr_engine(FixedIvr::default());
+    e.on_event(event(12 * SECOND, call, EventKind::Digits { digit: '3' }));
+    e.on_event(event(14 * SECOND, call, EventKind::Digits { digit: '9' }));
+    assert!(played(&e.take_outputs(), Audio::OptOutConfirmed));
+    let record = finished(&mut e, call, 16 * SECOND);
+    assert_eq!(record.disposition, Disposition::DoNotCall, "CR-47");
+    assert_eq!(record.ivr_answers.len(), 1, "the opt-out key is not an answer");
 }
 
 /// Manual-only leads are pooled until `closes`; from then on every dial is refused (calling hours).

@@ -23,7 +23,7 @@ use clearline_core::audio::{self, AudioKind, TranscriptFacts, TranscriptProblem,
 use clearline_core::org::CampaignProfile;
 use clearline_core::phone::PhoneE164;
 use clearline_core::program::ProgramStatus;
-use clearline_core::script::VersionStatus;
+use clearline_core::script::{ivr, walk, Script, VersionStatus};
 use clearline_core::validate::{Invalid, Slug};
 use clearline_core::{Actor, Capability, OrgId, UserId};
 use serde::Serialize;
@@ -78,10 +78,12 @@ pub struct AudioVersion {
     pub rejection_reason: Option<String>,
 }
 
-/// The audio a program plays, one per kind.
+/// The audio a program plays: one per kind, and for an IVR program one `ivr_question` per question.
 #[derive(Clone, Debug, Serialize)]
 pub struct AttachedAudio {
     pub kind: AudioKind,
+    /// The question step an `ivr_question` prompt asks; `None` for the other kinds.
+    pub step: Option<String>,
     pub slug: String,
     pub version: AudioVersion,
 }
@@ -320,16 +322,18 @@ impl Store {
     }
 
     /// Attaches an approved version to a draft or running program, for the kind of audio it is
-    /// (replacing the one of that kind before). Only a kind the program plays
-    /// ([`audio::kinds_needed`]), and only a transcript that states the program's callback number
-    /// (the program's own may differ from the profile's the version was checked against at submit).
-    /// Audited with the version before and after.
+    /// (replacing the one of that kind before) — an `ivr_question` prompt for the question `step` of the
+    /// program's script, which it must name. Only a kind the program plays ([`audio::kinds_needed`]),
+    /// and only a transcript that states the program's callback number (the program's own may differ
+    /// from the profile's the version was checked against at submit) and, for an IVR prompt, says the
+    /// keys of the question it asks. Audited with the version before and after.
     pub async fn attach_audio(
         &self,
         actor: &Actor,
         program_slug: &str,
         audio_slug: &str,
         number: u32,
+        step: Option<&str>,
     ) -> StoreResult<crate::Program> {
         let campaign = campaign_only(actor, require_in_org(actor, Capability::ManagePrograms, None))?;
         let program = self.program_by_slug(actor, program_slug).await?;
@@ -357,27 +361,70 @@ impl Store {
             )
             .into());
         }
+        let script = self.attached_script(&program).await?;
+        let step = match (info.kind, step) {
+            (AudioKind::IvrQuestion, None) => {
+                return Err(
+                    Invalid::new("step", "an ivr_question prompt is attached for one question: name its step").into()
+                )
+            }
+            (AudioKind::IvrQuestion, Some(step)) => {
+                let Some(script) = &script else {
+                    return Err(Invalid::new(
+                        "step",
+                        "attach the program's script first: the prompt asks one of its questions",
+                    )
+                    .into());
+                };
+                if script.step(step).and_then(|s| s.question()).is_none() {
+                    return Err(
+                        Invalid::new("step", format!("the program's script has no question step {step}")).into()
+                    );
+                }
+                if ivr::opening_question(script).as_deref() == Some(step) {
+                    return Err(Invalid::new(
+                        "step",
+                        format!(
+                            "question {step} is the one the call opens with: its prompt is the ivr_prompt recording"
+                        ),
+                    )
+                    .into());
+                }
+                step.to_string()
+            }
+            (_, Some(_)) => {
+                return Err(Invalid::new("step", "only an ivr_question prompt is attached for a question step").into())
+            }
+            (_, None) => String::new(),
+        };
         if let Some(first) = self.transcript_problems_for(campaign, &program, info.kind, &version).await?.first() {
             return Err(Invalid::new("audio", format!("for this program: {first}")).into());
         }
-        let before = sqlx::query("SELECT version_id FROM program_audio WHERE program_id = $1 AND kind = $2")
-            .bind(program.id)
-            .bind(info.kind.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| r.get::<i64, _>(0));
+        if let Some(first) = prompt_key_problems(script.as_ref(), info.kind, &step, &version.transcript).first() {
+            return Err(Invalid::new("audio", format!("for this program: {first}")).into());
+        }
+        let before =
+            sqlx::query("SELECT version_id FROM program_audio WHERE program_id = $1 AND kind = $2 AND step = $3")
+                .bind(program.id)
+                .bind(info.kind.as_str())
+                .bind(step.as_str())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.get::<i64, _>(0));
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM program_audio WHERE program_id = $1 AND kind = $2")
+        sqlx::query("DELETE FROM program_audio WHERE program_id = $1 AND kind = $2 AND step = $3")
             .bind(program.id)
             .bind(info.kind.as_str())
+            .bind(step.as_str())
             .execute(&mut *tx.tx)
             .await?;
         sqlx::query(
-            "INSERT INTO program_audio (program_id, kind, version_id, attached_by, attached_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO program_audio (program_id, kind, step, version_id, attached_by, attached_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(program.id)
         .bind(info.kind.as_str())
+        .bind(step.as_str())
         .bind(version.id)
         .bind(actor.principal().map(|p| p.user_id.0))
         .bind(now_us())
@@ -391,6 +438,7 @@ impl Store {
             &program.id.to_string(),
             json!({
                 "program": program.slug, "status": program.status.as_str(), "kind": info.kind,
+                "step": (!step.is_empty()).then_some(step.as_str()),
                 "before": before.map(|id| json!({"version_id": id})),
                 "after": {"version_id": version.id, "audio": info.slug, "number": version.number,
                           "sha256": version.audio_sha256},
@@ -401,7 +449,7 @@ impl Store {
         self.program_by_slug(actor, program_slug).await
     }
 
-    /// The audio attached to a program, by kind.
+    /// The audio attached to a program, by kind (IVR questions by step).
     pub async fn program_audio(&self, actor: &Actor, program_slug: &str) -> StoreResult<Vec<AttachedAudio>> {
         let program = self.program_by_slug(actor, program_slug).await?;
         self.attached_audio(program.id).await
@@ -409,8 +457,8 @@ impl Store {
 
     async fn attached_audio(&self, program_id: i64) -> StoreResult<Vec<AttachedAudio>> {
         let rows = sqlx::query(&format!(
-            "SELECT {VERSION_COLUMNS}, pa.kind, m.slug FROM audio_versions v, program_audio pa, audio_messages m WHERE pa.program_id = $1 AND v.id = pa.version_id \
-             AND m.id = v.audio_id ORDER BY pa.kind"
+            "SELECT {VERSION_COLUMNS}, pa.kind, m.slug, pa.step FROM audio_versions v, program_audio pa, audio_messages m \
+             WHERE pa.program_id = $1 AND v.id = pa.version_id AND m.id = v.audio_id ORDER BY pa.kind, pa.step"
         ))
         .bind(program_id)
         .fetch_all(&self.pool)
@@ -422,6 +470,7 @@ impl Store {
                     kind: AudioKind::parse(&kind)
                         .ok_or_else(|| StoreError::Other(format!("unknown audio kind {kind:?}")))?,
                     slug: row.get(20),
+                    step: Some(row.get::<String, _>(21)).filter(|s| !s.is_empty()),
                     version: version_from_row(row)?,
                 })
             })
@@ -443,9 +492,14 @@ impl Store {
             .await?
             .get(0);
         let attached = self.attached_audio(program.id).await?;
+        let script = self.attached_script(program).await?;
         let mut out = Vec::new();
         for (kind, rule) in needed {
-            let Some(a) = attached.iter().find(|a| a.kind == kind) else {
+            if kind == AudioKind::IvrQuestion {
+                out.extend(self.ivr_question_blockers(OrgId(campaign), program, script.as_ref(), &attached).await?);
+                continue;
+            }
+            let Some(a) = attached.iter().find(|a| a.kind == kind && a.step.is_none()) else {
                 out.push(Invalid::new("audio", format!("no approved {kind} message is attached ({rule})")));
                 continue;
             };
@@ -455,8 +509,70 @@ impl Store {
             for problem in self.transcript_problems_for(OrgId(campaign), program, kind, &a.version).await? {
                 out.push(Invalid::new("audio", format!("{kind} {}: {problem}", a.slug)));
             }
+            for problem in prompt_key_problems(script.as_ref(), kind, "", &a.version.transcript) {
+                out.push(Invalid::new("audio", format!("{kind} {}: {problem}", a.slug)));
+            }
         }
         Ok(out)
+    }
+
+    /// An IVR program's questions after the opening each need an approved prompt attached for their
+    /// step that says their keys; every question must take a key (a script approved for another dial
+    /// mode could not).
+    async fn ivr_question_blockers(
+        &self,
+        campaign: OrgId,
+        program: &crate::Program,
+        script: Option<&Script>,
+        attached: &[AttachedAudio],
+    ) -> StoreResult<Vec<Invalid>> {
+        // A program without a script is refused by the script check of its own.
+        let Some(script) = script else { return Ok(Vec::new()) };
+        let opening = ivr::opening_question(script);
+        let mut out = Vec::new();
+        for (step, question) in walk::questions(script) {
+            if let Err(why) = ivr::keys(question) {
+                out.push(Invalid::new("script", format!("question {}: {why}", step.id)));
+                continue;
+            }
+            if opening.as_deref() == Some(step.id.as_str()) {
+                continue; // the ivr_prompt asks it
+            }
+            let Some(a) =
+                attached.iter().find(|a| a.kind == AudioKind::IvrQuestion && a.step.as_deref() == Some(&step.id))
+            else {
+                out.push(Invalid::new(
+                    "audio",
+                    format!("no approved ivr_question prompt is attached for question {}", step.id),
+                ));
+                continue;
+            };
+            if a.version.status != VersionStatus::Approved {
+                out.push(Invalid::new("audio", format!("the prompt of question {} is not approved", step.id)));
+            }
+            let problems = self.transcript_problems_for(campaign, program, AudioKind::IvrQuestion, &a.version).await?;
+            for problem in problems.into_iter().chain(prompt_key_problems(
+                Some(script),
+                AudioKind::IvrQuestion,
+                &step.id,
+                &a.version.transcript,
+            )) {
+                out.push(Invalid::new("audio", format!("ivr_question {}: {problem}", a.slug)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The program's attached script version, parsed (an approved version parses; one that does not,
+    /// or none attached, is `None`).
+    async fn attached_script(&self, program: &crate::Program) -> StoreResult<Option<Script>> {
+        let Some(id) = program.script_version_id else { return Ok(None) };
+        let body: Option<String> = sqlx::query("SELECT body FROM script_versions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0));
+        Ok(body.and_then(|b| clearline_core::script::parse(&b).ok()))
     }
 
     /// The transcript checks against the program's callback number (else the profile's).
@@ -574,7 +690,35 @@ impl Store {
     }
 }
 
-/// The profile's callback number (validated when the profile was saved).
+/// What an IVR prompt's transcript lacks for the question it asks: the opening question's keys for the
+/// `ivr_prompt` (when the script is attached), the step's for an `ivr_question`. Nothing for the other
+/// kinds.
+fn prompt_key_problems(
+    script: Option<&Script>,
+    kind: AudioKind,
+    step: &str,
+    transcript: &str,
+) -> Vec<TranscriptProblem> {
+    let Some(script) = script else { return Vec::new() };
+    let step = match kind {
+        AudioKind::IvrPrompt => match ivr::opening_question(script) {
+            Some(opening) => opening,
+            None => return Vec::new(),
+        },
+        AudioKind::IvrQuestion => step.to_string(),
+        _ => return Vec::new(),
+    };
+    let Some(question) = script.step(&step).and_then(|s| s.question()) else { return Vec::new() };
+    match ivr::keys(question) {
+        Ok(keys) => {
+            let keys: Vec<char> = keys.into_iter().map(|(k, _)| k).collect();
+            audio::check_prompt_keys(transcript, &step, &keys, question.answer.is_number())
+        }
+        // Refused as a script problem where the program is checked.
+        Err(_) => Vec::new(),
+    }
+}
+
 /// A transcript as stored: one form of line ends (as for scripts), trimmed, and within bounds.
 fn clean_transcript(transcript: &str) -> StoreResult<String> {
     let transcript = transcript.replace("\r\n", "\n");
@@ -589,6 +733,7 @@ fn clean_transcript(transcript: &str) -> StoreResult<String> {
     Ok(transcript.to_string())
 }
 
+/// The profile's callback number (validated when the profile was saved).
 fn profile_callback(profile: &CampaignProfile) -> StoreResult<PhoneE164> {
     profile
         .callback_number

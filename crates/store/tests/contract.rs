@@ -1849,21 +1849,24 @@ async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t
     let blockers = audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap());
     assert_eq!(blockers, ["no approved safe_harbor message is attached (CR-46)"]);
     // A version still awaiting approval, a kind the program does not play, another tenant: refused.
-    let refused = store.attach_audio(&w.owner, "gotv", "pending", 1).await;
+    let refused = store.attach_audio(&w.owner, "gotv", "pending", 1, None).await;
     assert!(
         matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("only an approved version")),
         "{refused:?}"
     );
-    let refused = store.attach_audio(&w.owner, "gotv", "robocall", 1).await;
+    let refused = store.attach_audio(&w.owner, "gotv", "robocall", 1, None).await;
     assert!(
         matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("plays safe_harbor, not a prerecorded_message")),
         "{refused:?}"
     );
-    assert!(matches!(store.attach_audio(&other.owner, "gotv", "missed-you", 1).await, Err(StoreError::NotFound)));
-    assert!(matches!(store.attach_audio(&w.analyst, "gotv", "missed-you", 1).await, Err(StoreError::Forbidden(_))));
+    assert!(matches!(store.attach_audio(&other.owner, "gotv", "missed-you", 1, None).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        store.attach_audio(&w.analyst, "gotv", "missed-you", 1, None).await,
+        Err(StoreError::Forbidden(_))
+    ));
 
     // Approved and attached: the audio blocker is gone.
-    store.attach_audio(&w.owner, "gotv", "missed-you", 1).await.unwrap();
+    store.attach_audio(&w.owner, "gotv", "missed-you", 1, None).await.unwrap();
     let attached = store.program_audio(&w.owner, "gotv").await.unwrap();
     assert_eq!(
         attached.iter().map(|a| (a.kind, a.slug.as_str(), a.version.number)).collect::<Vec<_>>(),
@@ -1878,7 +1881,7 @@ async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t
     let blockers = audio_blockers(store.program_start_blockers(&w.owner, "gotv", today).await.unwrap());
     assert_eq!(blockers.len(), 1, "{blockers:?}");
     assert!(blockers[0].contains("callback_number (CR-5, CR-46)"), "{blockers:?}");
-    let refused = store.attach_audio(&w.owner, "gotv", "missed-you", 1).await;
+    let refused = store.attach_audio(&w.owner, "gotv", "missed-you", 1, None).await;
     assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("for this program")), "{refused:?}");
     store.update_program(&w.owner, "gotv", &settings).await.unwrap();
 
@@ -1886,7 +1889,7 @@ async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t
     let manual = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
     store.create_program(&w.owner, &Slug::parse("manual").unwrap(), "Manual", &manual).await.unwrap();
     assert!(audio_blockers(store.program_start_blockers(&w.owner, "manual", today).await.unwrap()).is_empty());
-    let refused = store.attach_audio(&w.owner, "manual", "missed-you", 1).await;
+    let refused = store.attach_audio(&w.owner, "manual", "missed-you", 1, None).await;
     assert!(matches!(&refused, Err(StoreError::Invalid(i)) if i.reason.contains("no recorded audio")), "{refused:?}");
 
     let events = store

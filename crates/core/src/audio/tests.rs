@@ -142,7 +142,10 @@ fn programs_need_the_audio_their_dial_mode_plays() {
     assert_eq!(needed(DialMode::Predictive), vec![(AudioKind::SafeHarbor, "CR-46")]);
     assert_eq!(needed(DialMode::Prerecorded), vec![(AudioKind::PrerecordedMessage, "CR-5")]);
     assert_eq!(needed(DialMode::ArtificialVoice), vec![(AudioKind::PrerecordedMessage, "CR-4, CR-5")]);
-    assert_eq!(needed(DialMode::Ivr), vec![(AudioKind::IvrPrompt, "CR-5")]);
+    assert_eq!(
+        needed(DialMode::Ivr),
+        vec![(AudioKind::IvrPrompt, "CR-5"), (AudioKind::IvrQuestion, "each question's prompt")]
+    );
     for mode in [DialMode::Manual, DialMode::Preview, DialMode::Power] {
         assert_eq!(needed(mode), vec![], "{mode:?}");
     }
@@ -192,4 +195,22 @@ fn anything_but_a_whole_wav_is_refused_with_a_clear_error() {
     assert!(read_wav(&wav(0, 8000)).unwrap_err().reason.contains("no sound"));
     let big = vec![0u8; MAX_AUDIO_BYTES + 1];
     assert!(read_wav(&big).unwrap_err().reason.contains("at most"));
+}
+
+#[test]
+fn an_ivr_question_prompt_is_checked_for_the_keys_it_offers_not_for_the_identification() {
+    // The opening identified the caller: a later question needs no name or callback number.
+    assert_eq!(check(AudioKind::IvrQuestion, "Will you vote? Press 1 for yes, or 2 for no."), vec![]);
+    let no_keys = check(AudioKind::IvrQuestion, "Will you vote this year?");
+    assert_eq!(checks(&no_keys), vec![("keys", "IVR")]);
+    // Against its question: every option's key, or a range's ends; digits or their names.
+    assert_eq!(check_prompt_keys("Press one for yes, two for no.", "vote", &['1', '2'], false), vec![]);
+    let missing = check_prompt_keys("Press 1 for yes.", "vote", &['1', '2', '3'], false);
+    assert_eq!(checks(&missing), vec![("keys", "IVR")]);
+    assert!(missing[0].message.contains("question vote") && missing[0].message.contains("key 2, 3"), "{}", missing[0]);
+    assert_eq!(check_prompt_keys("Press 1 to 5.", "rate", &['1', '2', '3', '4', '5'], true), vec![]);
+    assert_eq!(
+        checks(&check_prompt_keys("Press 1 to 4.", "rate", &['1', '2', '3', '4', '5'], true)),
+        vec![("keys", "IVR")]
+    );
 }

@@ -19,6 +19,7 @@
 
 mod diff;
 mod fields;
+pub mod ivr;
 mod parse;
 mod validate;
 pub mod walk;

@@ -281,7 +281,12 @@ fn cr5_cr6_a_recording_names_the_committee_first_offers_the_opt_out_and_a_callba
     let asking = ROBOCALL.replace("step opt_out: disclose opt_out\n| To stop these calls, press 9 now.\n-> callback",
         "step opt_out: disclose opt_out\n| To stop these calls, press 9 now.\n-> q\nstep q: ask open\n| Why?\n-> callback");
     assert!(has(&problems(&asking, &robo), "q", None, "cannot listen"));
-    assert!(!has(&problems(&asking, &ScriptFacts { dial_mode: DialMode::Ivr, ..robo }), "q", None, "cannot listen"));
+    let ivr = ScriptFacts { dial_mode: DialMode::Ivr, ..robo };
+    assert!(!has(&problems(&asking, &ivr), "q", None, "cannot listen"));
+    // An IVR question is answered by one key: an open one cannot be, a small scale can.
+    assert!(has(&problems(&asking, &ivr), "q", None, "open question cannot be answered by a key press"));
+    let keyed = asking.replace("step q: ask open\n| Why?", "step q: ask scale 1..5\n| Press 1 to 5.");
+    assert!(!has(&problems(&keyed, &ivr), "q", None, "key"), "{:?}", problems(&keyed, &ivr));
 }
 
 #[test]

@@ -124,6 +124,11 @@ impl<'a> Validator<'a> {
                     if q.answer.is_choice() && q.options.len() < 2 {
                         self.problem(id, None, "a choice question needs at least two `option` lines");
                     }
+                    if self.facts.dial_mode == DialMode::Ivr {
+                        if let Err(why) = super::ivr::keys(q) {
+                            self.problem(id, None, format!("{why} (an IVR question is answered by one key press)"));
+                        }
+                    }
                     if self.facts.dial_mode == DialMode::Prerecorded {
                         self.problem(
                             id,

@@ -10,6 +10,7 @@
 use super::model::{LeadDraw, OutcomeModel, TrueOutcome, MACHINE_BRIDGED, MACHINE_WRAP};
 use crate::carrier::{
     AfterAudio, AmdResult, Audio, CallId, Carrier, CarrierEvent, Command, EventKind, FailCause, HungUpBy, InboundFrom,
+    Keys,
 };
 use crate::engine::{AgentId, ABANDON_AFTER};
 use crate::{IdBuild, Micros, SECOND};
@@ -57,7 +58,6 @@ impl Ord for Scheduled {
 struct SimCall {
     draw: LeadDraw,
     outcome: TrueOutcome,
-    dialed_at: Micros,
     epoch: u32,
     system: bool,
     greeting_end: Option<Micros>,
@@ -361,7 +361,6 @@ impl Carrier for SimCarrier {
                     SimCall {
                         draw,
                         outcome,
-                        dialed_at: now,
                         epoch: 0,
                         system: amd,
                         greeting_end: None,
@@ -441,23 +440,28 @@ impl Carrier for SimCarrier {
                     self.call_event(call, now + self.audio_length(audio), EventKind::HungUp { by: HungUpBy::System });
                 }
             }
-            Command::CollectDigits { call, .. } => {
+            Command::CollectDigits { call, keys, .. } => {
                 let Some(c) = self.calls.get_mut(&call) else { return };
                 if !matches!(c.outcome, TrueOutcome::Human { .. }) {
                     return;
                 }
                 c.ivr_step += 1;
                 // A live person presses the opt-out key with 5 % chance on the first prompt; otherwise
-                // answers each IVR question with 1–5 (and lets a message play out).
+                // answers each IVR question with one of the keys it takes, evenly (1–5 when any key
+                // is taken), and lets a message play out.
                 let u = (c.draw.digit * 7919.0 * c.ivr_step as f64).fract();
+                let answers: Vec<char> = if keys == Keys::ANY {
+                    "12345".chars().collect()
+                } else {
+                    keys.iter().filter(|k| *k != '9').collect()
+                };
                 let digit = if c.ivr_step == 1 && c.draw.digit < 0.05 {
                     Some('9')
-                } else if c.ivr_step > 1 || c.draw.digit >= 0.05 {
-                    Some(char::from(b'1' + (u * 5.0) as u8))
+                } else if (c.ivr_step > 1 || c.draw.digit >= 0.05) && !answers.is_empty() {
+                    Some(answers[((u * answers.len() as f64) as usize).min(answers.len() - 1)])
                 } else {
                     None
                 };
-                let _ = c.dialed_at;
                 if let Some(digit) = digit {
                     self.call_event(call, now + 4 * SECOND, EventKind::Digits { digit });
                 }

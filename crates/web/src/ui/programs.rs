@@ -185,6 +185,8 @@ struct ProgramPage {
     audio_needed: Vec<String>,
     /// Approved versions of the campaign's audio messages of a kind it plays, as (value `slug:N`, label).
     attachable_audio: Vec<(String, String)>,
+    /// An IVR program's question steps that take an `ivr_question` prompt (empty otherwise).
+    ivr_questions: Vec<String>,
     window: String,
     caller_id: String,
     summary: CallListSummary,
@@ -201,8 +203,11 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         Err(e) => return ApiError::from(e).into_response(),
     };
     let summary = state.store().call_list_summary(&actor, slug).await.unwrap_or_default();
-    let script = match state.store().program_script(&actor, slug).await {
-        Ok(s) => s.map(|(script, v)| format!("{script} v{} ({})", v.number, v.language)),
+    let (script, script_parsed) = match state.store().program_script(&actor, slug).await {
+        Ok(s) => (
+            s.as_ref().map(|(script, v)| format!("{script} v{} ({})", v.number, v.language)),
+            s.and_then(|(_, v)| clearline_core::script::parse(&v.body).ok()),
+        ),
         Err(e) => return ApiError::from(e).into_response(),
     };
     // Listing scripts needs edit_scripts, which every program manager role holds; without it, none.
@@ -218,7 +223,13 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         })
         .collect();
     let audio = match state.store().program_audio(&actor, slug).await {
-        Ok(a) => a.iter().map(|a| format!("{}: {} v{}", a.kind, a.slug, a.version.number)).collect(),
+        Ok(a) => a
+            .iter()
+            .map(|a| match &a.step {
+                Some(step) => format!("{} for question {step}: {} v{}", a.kind, a.slug, a.version.number),
+                None => format!("{}: {} v{}", a.kind, a.slug, a.version.number),
+            })
+            .collect(),
         Err(e) => return ApiError::from(e).into_response(),
     };
     let needed = clearline_core::audio::kinds_needed(&program.settings);
@@ -237,6 +248,17 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
             })
         })
         .collect();
+    // An IVR program attaches a prompt per question after the opening one (the ivr_prompt asks that).
+    let ivr_questions = match (&script_parsed, program.settings.dial_mode) {
+        (Some(s), clearline_core::policy::DialMode::Ivr) => {
+            let opening = clearline_core::script::ivr::opening_question(s);
+            clearline_core::script::walk::questions(s)
+                .map(|(step, _)| step.id.clone())
+                .filter(|id| opening.as_deref() != Some(id.as_str()))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     let today = jiff::Zoned::now().date();
     let blockers = match state.store().program_start_blockers(&actor, slug, today).await {
         Ok(b) => b.iter().map(ToString::to_string).collect(),
@@ -253,6 +275,7 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         audio,
         audio_needed,
         attachable_audio,
+        ivr_questions,
         window: program.settings.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows only".into()),
         caller_id: program.settings.caller_id.map(|c| c.to_string()).unwrap_or_else(|| "not set".into()),
         listed: program.list_built_at_us.is_some(),
@@ -277,6 +300,9 @@ pub struct AttachForm {
     /// `SCRIPT_SLUG:VERSION`.
     #[serde(default)]
     version: String,
+    /// The question an `ivr_question` prompt is attached for (blank: none).
+    #[serde(default)]
+    step: String,
 }
 
 /// Attaches an approved script version (draft or running programs; audited before/after).
@@ -316,7 +342,13 @@ pub async fn attach_audio(
     let result = match parsed {
         None => Err(ApiError::invalid("audio", "choose an approved version")),
         Some((audio, number)) => {
-            state.store().attach_audio(&caller.actor(), &slug, &audio, number).await.map(|_| ()).map_err(ApiError::from)
+            let step = Some(form.step.trim()).filter(|s| !s.is_empty());
+            state
+                .store()
+                .attach_audio(&caller.actor(), &slug, &audio, number, step)
+                .await
+                .map(|_| ())
+                .map_err(ApiError::from)
         }
     };
     match result {
