@@ -150,7 +150,8 @@ pub struct CallStats {
     pub entries_denied: u64,
     /// The attempts the call list's entries count (equal to `attempts`: every attempt is counted on its
     /// entry in the transaction that records it). Read while a node is calling, the two may differ by
-    /// the attempts written between the separate queries that count them.
+    /// the attempts written between the separate queries that count them. This and the two entry
+    /// counts above are kept with the entries (`call_list_progress`, migration 0030).
     pub entry_attempts: u64,
 }
 
@@ -719,9 +720,12 @@ impl Store {
             .iter()
             .map(|r| CustomCount { code: r.get(0), base: r.get(1), attempts: r.get::<i64, _>(2) as u64 })
             .collect();
+        // Grouped by vendor id in `call_attempts_by_vendor`'s order, then named (grouping by the joined
+        // slug sorted every attempt).
         let rows = sqlx::query(
-            "SELECT COALESCE(o.slug, 'none'), COUNT(*) FROM call_attempts a \
-             LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 GROUP BY o.slug",
+            "SELECT COALESCE(o.slug, 'none'), g.n FROM \
+             (SELECT vendor_id, COUNT(*) AS n FROM call_attempts WHERE program_id = $1 GROUP BY vendor_id) g \
+             LEFT JOIN organizations o ON o.id = g.vendor_id",
         )
         .bind(program.id)
         .fetch_all(&self.pool)
@@ -729,22 +733,16 @@ impl Store {
         for r in rows {
             stats.by_vendor.insert(r.get(0), r.get::<i64, _>(1) as u64);
         }
-        let row = sqlx::query(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN final_disposition = 'denied' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM call_list_entries WHERE program_id = $1 AND final_disposition IS NOT NULL",
-        )
-        .bind(program.id)
-        .fetch_one(&self.pool)
-        .await?;
-        stats.entries_done = row.get::<i64, _>(0) as u64;
-        stats.entries_denied = row.get::<i64, _>(1) as u64;
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT) FROM call_list_entries WHERE program_id = $1",
-        )
-        .bind(program.id)
-        .fetch_one(&self.pool)
-        .await?;
-        stats.entry_attempts = row.get::<i64, _>(0) as u64;
+        // Kept with the entries by triggers (migration 0030), not summed over every entry per view.
+        let row = sqlx::query("SELECT attempts, done, denied FROM call_list_progress WHERE program_id = $1")
+            .bind(program.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = row {
+            stats.entry_attempts = row.get::<i64, _>(0).max(0) as u64;
+            stats.entries_done = row.get::<i64, _>(1).max(0) as u64;
+            stats.entries_denied = row.get::<i64, _>(2).max(0) as u64;
+        }
         Ok(stats)
     }
 

@@ -53,6 +53,7 @@ contract!(
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
     a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redial,
     a_program_lease_has_one_holder_until_it_expires_and_a_taken_over_holder_cannot_renew,
+    a_call_lists_kept_progress_is_what_a_live_count_of_its_entries_gives,
 );
 
 fn system() -> Actor {
@@ -2769,4 +2770,127 @@ async fn universe_counts_are_kept_and_never_shown_current_after_a_change(t: Test
     assert!(store.universes_with_counts(&other.owner).await.unwrap().is_empty());
     assert!(matches!(store.universes_with_counts(&w.analyst).await, Err(StoreError::Forbidden(_))));
     assert_eq!(store.campaign_people(&other.owner).await.unwrap(), 0);
+}
+
+/// `call_stats` reads a call list's progress (its entries' attempts, the entries done and those denied
+/// at the dial) from the row kept with the entries (`call_list_progress`, migration 0030). After every
+/// kind of write that moves it — attempts opened, results final and not, a denial at the dial, an
+/// interrupted attempt, an inbound opt-out, another import, a raw edit, a rebuilt list — the kept row is
+/// what a live count over the entries gives.
+async fn a_call_lists_kept_progress_is_what_a_live_count_of_its_entries_gives(t: TestStore) {
+    use clearline_core::disposition::Disposition;
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    use clearline_store::{AttemptResult, NewAttempt};
+    use sqlx::Row;
+    let store = t.open().await;
+    let w = world(&store, "kp").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
+    settings.max_attempts = 2;
+    settings.min_spacing_minutes = Some(30);
+    let program = store.create_program(&w.owner, &Slug::parse("kept").unwrap(), "Kept", &settings).await.unwrap();
+    let campaign = w.campaign;
+    let import = |rows: Vec<clearline_store::PersonRecord>| {
+        let store = store.clone();
+        let owner = w.owner.clone();
+        async move {
+            let mut import = store.begin_import(&owner, campaign).await.unwrap();
+            import.upsert_chunk(rows).await.unwrap();
+            import.assign_households().await.unwrap();
+            import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+        }
+    };
+    import((1..=6u8).map(|i| person(&format!("P{i}"), "Kept", i)).collect()).await;
+    let people = store.universe_dial_facts(&w.owner, &everyone, 0, 10).await.unwrap();
+    assert_eq!(people.len(), 6);
+    list_for_preview(&store, &w.owner, program.id, &people).await;
+    // (kept attempts, done, denied) beside the live count.
+    let mut conn = raw(&t).await;
+    let mut compare = async |label: &str| -> (u64, u64, u64) {
+        let stats = store.call_stats(&w.owner, "kept").await.unwrap();
+        let kept = (stats.entry_attempts, stats.entries_done, stats.entries_denied);
+        let live = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(attempts), 0) AS BIGINT), COUNT(final_disposition), \
+             CAST(COALESCE(SUM(CASE WHEN final_disposition = 'denied' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM call_list_entries WHERE program_id = $1",
+        )
+        .bind(program.id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let live = (live.get::<i64, _>(0) as u64, live.get::<i64, _>(1) as u64, live.get::<i64, _>(2) as u64);
+        assert_eq!(kept, live, "kept progress against a live count, {label}");
+        kept
+    };
+    assert_eq!(compare("after the build").await, (0, 0, 0));
+    let program = running(&t, &store, &w.owner, "kept").await;
+    let t0 = 1_792_501_200_000_000i64;
+    let attempt = |person_id: i64, at: i64| NewAttempt {
+        person_id,
+        dial_kind: "preview",
+        agent: Some("agent-1".into()),
+        dialed_at_us: at,
+        simulated: true,
+    };
+    let result = |d: Disposition, end: i64| AttemptResult {
+        disposition: d,
+        agent: None,
+        rang_at_us: None,
+        answered_at_us: None,
+        greeting_ended_at_us: None,
+        bridged_at_us: None,
+        ended_at_us: end,
+        callback_at_us: None,
+        answers: Vec::new(),
+        steps: Vec::new(),
+        notes_enc: None,
+        vendor_opt_out: None,
+        audio_version_id: None,
+        custom_disposition: None,
+    };
+    let id: Vec<i64> = people.iter().map(|p| p.id).collect();
+    let a = store.open_attempt(&w.owner, &program, &attempt(id[0], t0)).await.unwrap();
+    assert_eq!(compare("an attempt opened").await, (1, 0, 0));
+    store.finish_attempt(&w.owner, &program, a, &result(Disposition::NoAnswer, t0 + 1)).await.unwrap();
+    assert_eq!(compare("a result that is not final").await, (1, 0, 0));
+    let b = store.open_attempt(&w.owner, &program, &attempt(id[1], t0)).await.unwrap();
+    store.finish_attempt(&w.owner, &program, b, &result(Disposition::Complete, t0 + 1)).await.unwrap();
+    assert_eq!(compare("a final result").await, (2, 1, 0));
+    store.defer_entry(&w.owner, &program, id[2], Some(t0 + 60_000_000), "CR-1").await.unwrap();
+    assert_eq!(compare("a deferral until later").await, (2, 1, 0));
+    store.defer_entry(&w.owner, &program, id[2], None, "CR-8").await.unwrap();
+    assert_eq!(compare("a denial at the dial").await, (2, 2, 1));
+    let d = store.open_attempt(&w.owner, &program, &attempt(id[3], t0)).await.unwrap();
+    store.finish_attempt(&w.owner, &program, d, &result(Disposition::DoNotCall, t0 + 1)).await.unwrap();
+    assert_eq!(compare("an opt-out on the call").await, (3, 3, 1));
+    store.opt_out_inbound(&w.owner, &program, id[4], t0 + 2).await.unwrap();
+    assert_eq!(compare("an inbound opt-out").await, (3, 4, 1));
+    // A's second and last allowed attempt, interrupted: the entry is done with its attempts used up.
+    let later = t0 + 3_600_000_000;
+    store.open_attempt(&w.owner, &program, &attempt(id[0], later)).await.unwrap();
+    store.open_attempt(&w.owner, &program, &attempt(id[5], later)).await.unwrap();
+    assert_eq!(compare("two attempts in flight").await, (5, 4, 1));
+    assert_eq!(store.interrupt_attempts(&w.owner, &program, later + 1).await.unwrap(), 2);
+    assert_eq!(compare("attempts interrupted").await, (5, 5, 1));
+    assert_eq!(store.call_stats(&w.owner, "kept").await.unwrap().attempts, 5, "every attempt counted on its entry");
+    // Another import, with a new person and a changed one: the list is a snapshot, its progress too.
+    let mut changed = person("P1", "Renamed", 9);
+    changed.phones[0].number_index = vec![1; 32];
+    import(vec![changed, person("P7", "Kept", 7)]).await;
+    assert_eq!(compare("another import").await, (5, 5, 1));
+    // Someone with the database at hand edits entries directly: the triggers keep up all the same.
+    let sql = format!(
+        "UPDATE call_list_entries SET attempts = attempts + 3, final_disposition = 'denied' \
+         WHERE program_id = {} AND person_id = {}",
+        program.id, id[5]
+    );
+    clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
+    assert_eq!(compare("a raw edit").await.0, 8);
+    // A rebuilt list (the program back to draft) starts again from nothing.
+    let sql = format!("UPDATE programs SET status = 'draft' WHERE id = {}", program.id);
+    clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
+    list_for_preview(&store, &w.owner, program.id, &people).await;
+    assert_eq!(compare("a rebuilt list").await, (0, 0, 0));
 }
