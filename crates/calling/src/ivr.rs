@@ -72,22 +72,8 @@ mod tests {
     use super::*;
     use clearline_core::script::{parse, Answer};
 
-    const SCRIPT: &str = "title: IVR
-step opening: disclose identification
-  | This is Friends of Jordan Rivera. To stop these calls, press 9.
-  -> vote
-step vote: ask single
-  | Will you vote? Press 1 for yes, 2 for no.
-  option yes: Yes
-  option no: No
-  if vote is no -> refused
-  -> rate
-step rate: ask scale 1..5
-  | How well is the district run? Press 1 to 5.
-  -> done
-step done: end complete
-step refused: end refused
-";
+    /// The documented example (docs/scripts.md, "IVR scripts").
+    const SCRIPT: &str = include_str!("../../../docs/scripts/ivr.script");
 
     #[test]
     fn the_flow_asks_the_scripts_questions_by_their_place_and_ends_where_the_script_does() {

@@ -374,3 +374,116 @@ async fn a_program_started_while_the_demo_runs_is_called_too() {
     assert!(played.iter().all(|v| v.as_i64() == Some(message)), "{played:?}");
     server.terminate(std::time::Duration::from_secs(10));
 }
+
+/// An IVR poll (docs/scripts/ivr.script) runs on the simulated carrier as its script says: the opening
+/// recording asks the first question, the later question plays its own approved `ivr_question`
+/// recording (without it the start is refused, naming the question), the keys pressed become the
+/// script's answers — stored encrypted and counted in the survey report — and the calls end where the
+/// keys led: every respondent answered "yes" (a "no" ends the call refused) and rated on the 1–5 scale.
+#[test]
+fn an_ivr_poll_asks_its_scripts_questions_with_their_own_prompts_and_reports_the_keys_as_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let run = |who: &str, args: &[&str]| {
+        let mut all = vec!["--as", who];
+        all.extend_from_slice(args);
+        support::cli::clearline(d, &all)
+    };
+    let cli = |who: &str, args: &[&str]| {
+        let out = run(who, args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    assert!(support::cli::clearline(d, &["demo", "--no-serve", "--voters", "400"]).status.success());
+    cli(AUTHOR, &["universe", "save", "--name", "everyone", r#"{"op":"all","filters":[]}"#]);
+    let script = d.join("ivr.script");
+    std::fs::write(&script, include_str!("../../../docs/scripts/ivr.script")).unwrap();
+    let file = script.to_str().unwrap();
+    let new = ["script", "new", "poll", "--campaign", "demo", "--file", file, "--name", "Poll"];
+    cli(AUTHOR, &[&new[..], &["--purpose", "survey", "--dial-mode", "ivr"]].concat());
+    cli(AUTHOR, &["script", "submit", "poll", "1", "--campaign", "demo"]);
+    cli(APPROVER, &["script", "approve", "poll", "1", "--campaign", "demo"]);
+    let opening = approved_recording(
+        d,
+        "poll-opening",
+        "Poll opening",
+        "ivr_prompt",
+        "This is a short poll from Friends of Jordan Rivera. To stop these calls, press 9. To reach us, call \
+         919-555-0142. Will you vote on Tuesday? Press 1 for yes, 2 for no.",
+    );
+    approved_recording(
+        d,
+        "poll-rate",
+        "Poll: how well is the district run",
+        "ivr_question",
+        "How well is the district run? Press 1 for very badly, up to 5 for very well.",
+    );
+    cli(
+        AUTHOR,
+        &[
+            "program",
+            "create",
+            "poll",
+            "--name",
+            "IVR poll",
+            "--universe",
+            "everyone",
+            "--purpose",
+            "survey",
+            "--dial-mode",
+            "ivr",
+            "--not-recorded",
+            "--caller-id",
+            "919-555-0100",
+            "--caller-id-authorized",
+        ],
+    );
+    cli(AUTHOR, &["program", "attach-script", "poll", "--script", "poll", "--version", "1"]);
+    cli(AUTHOR, &["program", "build-list", "poll", "--instant", "2026-10-20T16:00:00Z"]);
+    cli(AUTHOR, &["program", "attach-audio", "poll", "--audio", "poll-opening", "--version", "1"]);
+    // The later question has no prompt yet: the start names it.
+    let out = run(AUTHOR, &["program", "start", "poll"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("for question rate"), "{}", stderr(&out));
+    cli(AUTHOR, &["program", "attach-audio", "poll", "--audio", "poll-rate", "--version", "1", "--step", "rate"]);
+    let shown = String::from_utf8(cli(AUTHOR, &["program", "show", "poll"]).stdout).unwrap();
+    assert!(shown.contains("poll-rate") && shown.contains("rate"), "{shown}");
+    cli(AUTHOR, &["program", "start", "poll"]);
+    let report = ok_json(cli(
+        AUTHOR,
+        &[
+            "--json",
+            "program",
+            "simulate",
+            "poll",
+            "--minutes",
+            "60",
+            "--answer-rate",
+            "0.4",
+            "--start",
+            "2026-10-20T13:00:00Z",
+        ],
+    ));
+    let attempts = ok_json(cli(AUTHOR, &["--json", "program", "attempts", "poll"]));
+    let attempts = attempts.as_array().unwrap();
+    let with = |disposition: &str| attempts.iter().filter(|a| a["disposition"] == disposition).count();
+    let (complete, refused) = (with("complete"), with("refused"));
+    assert!(complete >= 5 && refused >= 1, "the keys lead to both ends: {report}");
+    // A person answered: the opening recording played, and is the one the attempt records.
+    for a in attempts.iter().filter(|a| a["disposition"] == "complete" || a["disposition"] == "refused") {
+        assert_eq!(a["audio_version_id"].as_i64(), Some(opening), "{a}");
+    }
+
+    let r = ok_json(cli("analyst@demo.clearline.test", &["--json", "survey", "report", "--program", "poll"]));
+    assert_eq!(r["respondents"].as_u64(), Some(complete as u64), "{r}");
+    let q = |step: &str| r["questions"].as_array().unwrap().iter().find(|q| q["step"] == step).unwrap().clone();
+    let vote = q("vote");
+    let yes = &vote["variables"][0]["categories"][0];
+    assert_eq!((yes["key"].as_str(), yes["share"].as_f64()), (Some("yes"), Some(1.0)), "{vote}");
+    let rate = q("rate");
+    assert_eq!(rate["asked"].as_u64(), Some(complete as u64), "{rate}");
+    let categories = rate["variables"][0]["categories"].as_array().unwrap();
+    let answered: u64 = categories.iter().map(|c| c["respondents"].as_u64().unwrap()).sum();
+    assert_eq!(answered, complete as u64, "every respondent pressed one of keys 1 to 5: {rate}");
+    assert!(categories.iter().filter(|c| c["respondents"].as_u64() > Some(0)).count() >= 2, "{rate}");
+}

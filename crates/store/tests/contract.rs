@@ -48,6 +48,7 @@ contract!(
     scripts_attach_only_approved_and_fitting_and_a_switch_is_audited,
     audio_versions_are_immutable_checked_on_their_transcript_and_approved_by_another_person,
     a_program_needing_audio_starts_only_with_an_approved_version_attached,
+    an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_question,
     attempts_are_counted_before_the_dial_and_closed_once,
     survey_answers_are_written_with_the_result_and_full_quota_cells_are_not_dialed,
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
@@ -1900,6 +1901,113 @@ async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].entry.details["after"]["audio"], "missed-you");
     assert_eq!(events[0].entry.details["kind"], "safe_harbor");
+}
+
+/// An IVR program (docs/scripts.md, "IVR scripts"): the `ivr_prompt` asks the opening question and
+/// each later question plays its own approved `ivr_question` prompt, attached by step; an attach for no
+/// question, the opening question, a step of no script, or a transcript that does not say the keys is
+/// refused, naming the field; the start is blocked until every later question has its prompt.
+async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_question(t: TestStore) {
+    use clearline_core::audio::{tone_wav, AudioKind};
+    use clearline_core::policy::{DialMode, Purpose};
+    use clearline_core::program::ProgramSettings;
+    use clearline_core::script::ScriptFacts;
+    use clearline_store::NewVersion;
+    let store = t.open().await;
+    let w = world(&store, "iv").await;
+    let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
+    let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let mut settings = ProgramSettings::new(Purpose::Survey, DialMode::Ivr, "everyone");
+    settings.recorded = false;
+    store.create_program(&w.owner, &Slug::parse("poll").unwrap(), "Poll", &settings).await.unwrap();
+    let wav = tone_wav(800, 440);
+    let recording = |slug: &'static str, kind: AudioKind, transcript: &'static str| {
+        let (store, author, approver, wav) = (&store, &author, &approver, wav.clone());
+        async move {
+            store.create_audio_message(author, &Slug::parse(slug).unwrap(), slug, kind).await.unwrap();
+            store.add_audio_version(author, slug, &wav, transcript).await.unwrap();
+            store.submit_audio_version(author, slug, 1).await.unwrap();
+            store.approve_audio_version(approver, slug, 1).await.unwrap();
+        }
+    };
+    // The opening recording names the campaign, offers the opt-out, states the callback number and
+    // asks the first question (vote: keys 1 and 2).
+    recording(
+        "opening",
+        AudioKind::IvrPrompt,
+        "This is Friends of Test. To stop these calls, press 9. To reach us, call 919-555-0100. \
+         Will you vote? Press 1 for yes, 2 for no.",
+    )
+    .await;
+    recording(
+        "rate",
+        AudioKind::IvrQuestion,
+        "How well is the district run? Press 1 for very badly, up to 5 for very well.",
+    )
+    .await;
+    recording("rate-short", AudioKind::IvrQuestion, "How well is the district run? Press 1 if badly.").await;
+    recording("vote", AudioKind::IvrQuestion, "Will you vote? Press 1 for yes, 2 for no.").await;
+    let step_refusal = |r: Result<clearline_store::Program, StoreError>| match r {
+        Err(StoreError::Invalid(i)) => format!("{}: {}", i.field, i.reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // No script attached yet: a question's prompt has no question to ask.
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "rate", 1, Some("rate")).await);
+    assert!(refused.starts_with("step: attach the program's script first"), "{refused}");
+
+    let facts = ScriptFacts::new(Purpose::Survey, DialMode::Ivr);
+    store.create_script(&author, &Slug::parse("poll").unwrap(), "Poll", &facts).await.unwrap();
+    let body = include_str!("../../../docs/scripts/ivr.script");
+    let draft = NewVersion { body: body.into(), language: "en".into(), translation_of: None };
+    store.add_script_version(&author, "poll", &draft).await.unwrap();
+    store.submit_script_version(&author, "poll", 1).await.unwrap();
+    store.approve_script_version(&approver, "poll", 1).await.unwrap();
+    store.attach_script(&w.owner, "poll", "poll", 1).await.unwrap();
+
+    let today: jiff::civil::Date = "2026-10-01".parse().unwrap();
+    let audio_blockers = |b: Vec<clearline_core::validate::Invalid>| -> Vec<String> {
+        b.into_iter().filter(|b| b.field == "audio").map(|b| b.reason).collect()
+    };
+    let blockers = audio_blockers(store.program_start_blockers(&w.owner, "poll", today).await.unwrap());
+    assert!(blockers.iter().any(|b| b.contains("ivr_prompt")), "{blockers:?}");
+    assert!(
+        blockers.iter().any(|b| b == "no approved ivr_question prompt is attached for question rate"),
+        "{blockers:?}"
+    );
+    assert!(
+        !blockers.iter().any(|b| b.contains("question vote")),
+        "the opening question is the ivr_prompt's: {blockers:?}"
+    );
+
+    // Refused, each naming why.
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "rate", 1, None).await);
+    assert!(refused.starts_with("step: an ivr_question prompt is attached for one question"), "{refused}");
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "rate", 1, Some("thanks")).await);
+    assert_eq!(refused, "step: the program's script has no question step thanks");
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "vote", 1, Some("vote")).await);
+    assert!(refused.contains("question vote is the one the call opens with"), "{refused}");
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "opening", 1, Some("rate")).await);
+    assert!(refused.starts_with("step: only an ivr_question prompt"), "{refused}");
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "rate-short", 1, Some("rate")).await);
+    assert!(refused.starts_with("audio: for this program:") && refused.contains("key 5"), "{refused}");
+
+    // Attached: nothing blocks, and each prompt is listed with its step.
+    store.attach_audio(&w.owner, "poll", "opening", 1, None).await.unwrap();
+    store.attach_audio(&w.owner, "poll", "rate", 1, Some("rate")).await.unwrap();
+    assert!(audio_blockers(store.program_start_blockers(&w.owner, "poll", today).await.unwrap()).is_empty());
+    let mut attached: Vec<(AudioKind, Option<String>, String)> =
+        store.program_audio(&w.owner, "poll").await.unwrap().into_iter().map(|a| (a.kind, a.step, a.slug)).collect();
+    attached.sort_by_key(|a| a.2.clone());
+    assert_eq!(
+        attached,
+        [
+            (AudioKind::IvrPrompt, None, "opening".to_string()),
+            (AudioKind::IvrQuestion, Some("rate".into()), "rate".into())
+        ]
+    );
 }
 
 /// The calling store: an attempt is counted on its entry when it is recorded (before the dial), one

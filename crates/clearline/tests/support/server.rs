@@ -157,17 +157,24 @@ impl ServerProcess {
     }
 
     /// Waits for /readyz; `Err` with the server's output when it exited first.
+    ///
+    /// A ready answer counts only once this process has said it listens on the port: until it binds,
+    /// another test's server may hold the same port (chosen free, then taken while this one seeded),
+    /// and its /readyz would answer for it — a test signing in there would meet another demo's users.
     async fn wait_ready(&mut self) -> Result<(), String> {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().expect("an HTTP client");
         let url = self.url("/readyz");
+        let listening = format!("Clearline is listening on {}", self.base_url);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(format!("(exit {status})\n{}", self.log()));
             }
-            if let Ok(r) = client.get(&url).send().await {
-                if r.status().is_success() {
-                    return Ok(());
+            if self.log().contains(&listening) {
+                if let Ok(r) = client.get(&url).send().await {
+                    if r.status().is_success() {
+                        return Ok(());
+                    }
                 }
             }
             if Instant::now() >= deadline {

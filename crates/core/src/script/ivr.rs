@@ -129,25 +129,8 @@ mod tests {
     use super::*;
     use crate::script::parse;
 
-    const SCRIPT: &str = "title: IVR
-step opening: disclose identification
-  | This is Friends of Jordan Rivera. To stop these calls, press 9.
-  -> vote
-step vote: ask single
-  | Will you vote? Press 1 for yes, 2 for no.
-  option yes: Yes
-  option no: No
-  if vote is no -> bye
-  -> rate
-step rate: ask scale 1..5
-  | How well is the district run? Press 1 to 5.
-  -> done
-step bye: say
-  | Thank you.
-  -> refused
-step done: end complete
-step refused: end refused
-";
+    /// The documented example (docs/scripts.md, "IVR scripts").
+    const SCRIPT: &str = include_str!("../../../../docs/scripts/ivr.script");
 
     fn script() -> Script {
         parse(SCRIPT).unwrap()

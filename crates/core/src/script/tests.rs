@@ -4,6 +4,7 @@ use crate::policy::{DialMode, Purpose};
 const GOTV: &str = include_str!("../../../../docs/scripts/gotv.script");
 const FUNDRAISING: &str = include_str!("../../../../docs/scripts/fundraising.script");
 const SURVEY: &str = include_str!("../../../../docs/scripts/survey.script");
+const IVR: &str = include_str!("../../../../docs/scripts/ivr.script");
 
 fn live(purpose: Purpose) -> ScriptFacts {
     ScriptFacts { purpose, dial_mode: DialMode::Predictive, recorded: true, expected_calls: Some(10_000) }
@@ -46,7 +47,7 @@ step declined: end refused
 ";
 
 #[test]
-fn the_three_documented_examples_parse_and_validate() {
+fn the_documented_examples_parse_and_validate() {
     for (name, text, purpose) in [
         ("gotv", GOTV, Purpose::Gotv),
         ("fundraising", FUNDRAISING, Purpose::Fundraising),
@@ -58,6 +59,15 @@ fn the_three_documented_examples_parse_and_validate() {
         let problems = validate(&script, &facts);
         assert!(problems.is_empty(), "{name}: {problems:?}");
     }
+    // The IVR poll: a recording (CR-5, CR-6) whose every question one key answers.
+    let ivr = ScriptFacts {
+        purpose: Purpose::Survey,
+        dial_mode: DialMode::Ivr,
+        recorded: false,
+        expected_calls: Some(5_000),
+    };
+    let problems = validate(&parsed(IVR), &ivr);
+    assert!(problems.is_empty(), "ivr: {problems:?}");
     let survey = parsed(SURVEY);
     let issues = survey.step("issues").unwrap().question().unwrap();
     assert_eq!(issues.answer, AnswerKind::Multiple);
@@ -366,7 +376,7 @@ fn merge_fields_are_found_in_order() {
 #[test]
 fn docs_scripts_md_shows_the_example_files_as_they_are() {
     let doc = include_str!("../../../../docs/scripts.md");
-    for (name, text) in [("gotv", GOTV), ("fundraising", FUNDRAISING), ("survey", SURVEY)] {
+    for (name, text) in [("gotv", GOTV), ("fundraising", FUNDRAISING), ("survey", SURVEY), ("ivr", IVR)] {
         assert!(doc.contains(text.trim_end()), "docs/scripts.md's copy of {name}.script differs from the file");
     }
 }
