@@ -2,10 +2,12 @@
 //! this walks the script with them (`clearline_core::script::ivr`) to say which question comes next,
 //! which keys it takes, how the call ends, and what the keys answered.
 //!
-//! Prompts are numbered by the question's place among the script's questions in document order; the
-//! run loop plays for each the recording attached for it ([`crate::recordings`]): the program's
-//! `ivr_prompt` for the question the call opens with, an `ivr_question` prompt for each later one.
+//! Prompts are numbered by the question's place among the script's questions in document order, then
+//! the closings' after them (`script::ivr::closings`); the run loop plays for each the recording
+//! attached for it ([`crate::recordings`]): the program's `ivr_prompt` for the question the call opens
+//! with, an `ivr_question` recording for each later one, an `ivr_closing` recording for each closing.
 
+use clearline_core::audio::AudioKind;
 use clearline_core::disposition::Disposition;
 use clearline_core::script::ivr::{self, IvrPosition};
 use clearline_core::script::{walk, GivenAnswer, Script};
@@ -17,27 +19,38 @@ use clearline_dialer::Micros;
 #[derive(Clone, Debug)]
 pub struct ScriptIvr {
     script: Script,
-    /// Question steps in document order: prompt `n` asks `questions[n]`.
-    questions: Vec<String>,
-    opening: Option<String>,
+    /// Question steps in document order, then closings' first steps: prompt `n` plays `prompts[n]`.
+    prompts: Vec<(AudioKind, String)>,
 }
 
 impl ScriptIvr {
     pub fn new(script: Script) -> ScriptIvr {
-        let questions = walk::questions(&script).map(|(s, _)| s.id.clone()).collect();
         let opening = ivr::opening_question(&script);
-        ScriptIvr { script, questions, opening }
+        let questions = walk::questions(&script).map(|(s, _)| {
+            let kind =
+                if opening.as_deref() == Some(s.id.as_str()) { AudioKind::IvrPrompt } else { AudioKind::IvrQuestion };
+            (kind, s.id.clone())
+        });
+        let closings = ivr::closings(&script).into_iter().map(|c| (AudioKind::IvrClosing, c.step));
+        let prompts = questions.collect::<Vec<_>>().into_iter().chain(closings).collect();
+        ScriptIvr { script, prompts }
     }
 
-    /// The question step prompt `prompt` asks, and whether the call opens with it.
-    pub fn prompt_step(&self, prompt: u16) -> Option<(&str, bool)> {
-        let step = self.questions.get(usize::from(prompt))?;
-        Some((step.as_str(), self.opening.as_deref() == Some(step.as_str())))
+    /// The recording kind prompt `prompt` plays and the step it says: `ivr_prompt` for the question
+    /// the call opens with, `ivr_question` for a later one, `ivr_closing` for a closing.
+    pub fn prompt_step(&self, prompt: u16) -> Option<(AudioKind, &str)> {
+        self.prompts.get(usize::from(prompt)).map(|(kind, step)| (*kind, step.as_str()))
     }
 
-    /// The questions' steps with their prompt numbers.
-    pub fn prompts(&self) -> impl Iterator<Item = (u16, &str)> {
-        self.questions.iter().enumerate().map(|(i, s)| (i as u16, s.as_str()))
+    /// Every prompt's number, kind and step.
+    pub fn prompts(&self) -> impl Iterator<Item = (u16, AudioKind, &str)> {
+        self.prompts.iter().enumerate().map(|(i, (kind, step))| (i as u16, *kind, step.as_str()))
+    }
+
+    /// The number of the prompt that says `step` (a question's, or a closing's).
+    fn prompt_of(&self, kind: impl Fn(AudioKind) -> bool, step: &str) -> u16 {
+        let n = self.prompts.iter().position(|(k, s)| kind(*k) && s == step).expect("a prompt of the script");
+        n as u16
     }
 
     /// What the keys of a finished call answered, each with the time of its key (in the order asked).
@@ -56,10 +69,13 @@ impl IvrFlow for ScriptIvr {
     fn next(&self, pressed: &[char]) -> IvrNext {
         match ivr::position(&self.script, pressed).0 {
             IvrPosition::Ask { step, keys } => {
-                let prompt = self.questions.iter().position(|q| *q == step).expect("a question of the script");
-                IvrNext::Ask { prompt: prompt as u16, keys: Keys::of(keys) }
+                let prompt = self.prompt_of(|kind| kind != AudioKind::IvrClosing, &step);
+                IvrNext::Ask { prompt, keys: Keys::of(keys) }
             }
-            IvrPosition::End(disposition) => IvrNext::End(disposition),
+            IvrPosition::End { disposition, closing: Some(step) } => {
+                IvrNext::Close { prompt: self.prompt_of(|kind| kind == AudioKind::IvrClosing, &step), disposition }
+            }
+            IvrPosition::End { disposition, closing: None } => IvrNext::End(disposition),
             // A loop the answers never leave: the call ends with what was answered.
             IvrPosition::Stuck if pressed.is_empty() => IvrNext::End(Disposition::BreakOff),
             IvrPosition::Stuck => IvrNext::End(Disposition::Partial),
@@ -79,11 +95,15 @@ mod tests {
     fn the_flow_asks_the_scripts_questions_by_their_place_and_ends_where_the_script_does() {
         let flow = ScriptIvr::new(parse(SCRIPT).unwrap());
         assert_eq!(flow.next(&[]), IvrNext::Ask { prompt: 0, keys: Keys::of(['1', '2']) });
-        assert_eq!(flow.prompt_step(0), Some(("vote", true)));
+        assert_eq!(flow.prompt_step(0), Some((AudioKind::IvrPrompt, "vote")));
         assert_eq!(flow.next(&['1']), IvrNext::Ask { prompt: 1, keys: Keys::of("12345".chars()) });
-        assert_eq!(flow.prompt_step(1), Some(("rate", false)));
-        assert_eq!(flow.next(&['1', '3']), IvrNext::End(Disposition::Complete));
-        assert_eq!(flow.next(&['2']), IvrNext::End(Disposition::Refused));
+        assert_eq!(flow.prompt_step(1), Some((AudioKind::IvrQuestion, "rate")));
+        // Each path's closing words play before the call ends where the script does.
+        assert_eq!(flow.next(&['1', '3']), IvrNext::Close { prompt: 2, disposition: Disposition::Complete });
+        assert_eq!(flow.prompt_step(2), Some((AudioKind::IvrClosing, "thanks")));
+        assert_eq!(flow.next(&['2']), IvrNext::Close { prompt: 3, disposition: Disposition::Refused });
+        assert_eq!(flow.prompt_step(3), Some((AudioKind::IvrClosing, "bye")));
+        assert_eq!(flow.prompt_step(4), None);
         let answers = flow.answers(&[('1', 10), ('3', 20)]);
         assert_eq!(answers.len(), 2);
         assert_eq!(

@@ -11,6 +11,7 @@
 //! | `Message` (a prerecorded call's live answer) | `prerecorded_message` |
 //! | `IvrPrompt(n)` for the question an IVR call opens with | `ivr_prompt` |
 //! | `IvrPrompt(n)` for a later question | `ivr_question` attached for that question's step |
+//! | `IvrPrompt(n)` for a closing | `ivr_closing` attached for the closing's first step |
 //!
 //! (An IVR prompt's number is its question's place in the script, [`crate::ivr::ScriptIvr`].) The
 //! other prompts — the opt-out confirmation, the inbound greeting and message — are the system's own,
@@ -33,7 +34,7 @@ pub struct Recording {
     pub length: Micros,
 }
 
-/// The program's attached recordings by kind (IVR questions by step) with the engine prompt each
+/// The program's attached recordings by kind (IVR questions and closings by step) with the engine prompt each
 /// plays for, as loaded at the run's start and refreshed with the program's status (so a version
 /// switched mid-program plays from then on).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,9 +63,9 @@ impl Recordings {
         let ivr = ivr
             .map(|flow| {
                 flow.prompts()
-                    .map(|(n, step)| match flow.prompt_step(n) {
-                        Some((_, true)) => (n, (AudioKind::IvrPrompt, String::new())),
-                        _ => (n, (AudioKind::IvrQuestion, step.to_string())),
+                    .map(|(n, kind, step)| match kind {
+                        AudioKind::IvrPrompt => (n, (kind, String::new())),
+                        _ => (n, (kind, step.to_string())),
                     })
                     .collect()
             })
@@ -111,7 +112,7 @@ fn campaign_audio(kind: AudioKind) -> Option<Audio> {
         AudioKind::SafeHarbor => Some(Audio::SafeHarbor),
         AudioKind::VoicemailDrop => Some(Audio::VoicemailDrop),
         AudioKind::PrerecordedMessage => Some(Audio::Message),
-        AudioKind::IvrPrompt | AudioKind::IvrQuestion => None,
+        AudioKind::IvrPrompt | AudioKind::IvrQuestion | AudioKind::IvrClosing => None,
     }
 }
 
@@ -137,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn an_ivr_prompt_plays_the_opening_recording_or_its_questions_own_and_nothing_else() {
+    fn an_ivr_prompt_plays_the_opening_recording_its_questions_or_its_closings_own_and_nothing_else() {
         let mut r = Recordings::default();
         r.ivr.insert(0, (AudioKind::IvrPrompt, String::new()));
         r.ivr.insert(1, (AudioKind::IvrQuestion, "rate".into()));
@@ -147,5 +148,10 @@ mod tests {
         assert_eq!(r.for_audio(Audio::IvrPrompt(5)), Err(AudioKind::IvrPrompt), "a prompt the flow does not know");
         r.by_kind.insert((AudioKind::IvrQuestion, "rate".into()), Recording { version_id: 2, length: MILLISECOND });
         assert_eq!(r.for_audio(Audio::IvrPrompt(1)).map(|r| r.map(|r| r.version_id)), Ok(Some(2)));
+        // A closing plays the recording attached for its first step, never a question's of that name.
+        r.ivr.insert(2, (AudioKind::IvrClosing, "rate".into()));
+        assert_eq!(r.for_audio(Audio::IvrPrompt(2)), Err(AudioKind::IvrClosing));
+        r.by_kind.insert((AudioKind::IvrClosing, "rate".into()), Recording { version_id: 3, length: MILLISECOND });
+        assert_eq!(r.for_audio(Audio::IvrPrompt(2)).map(|r| r.map(|r| r.version_id)), Ok(Some(3)));
     }
 }

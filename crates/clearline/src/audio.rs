@@ -68,7 +68,8 @@ pub struct AddArgs {
     /// The message's name (a new message only).
     #[arg(long)]
     name: Option<String>,
-    /// voicemail_drop, ivr_prompt, safe_harbor, prerecorded_message (a new message only).
+    /// voicemail_drop, ivr_prompt, ivr_question, ivr_closing, safe_harbor, prerecorded_message (a new
+    /// message only).
     #[arg(long)]
     kind: Option<String>,
 }
@@ -161,9 +162,10 @@ async fn add(store: &Store, actor: &Actor, args: AddArgs, json: bool) -> anyhow:
         (Some(name), Some(kind)) => match AudioKind::parse(kind) {
             Some(kind) => Some((name.as_str(), kind)),
             None => {
-                return usage(&[
-                    "--kind: not one of voicemail_drop, ivr_prompt, safe_harbor, prerecorded_message".into()
-                ])
+                return usage(&[format!(
+                    "--kind: not one of {}",
+                    AudioKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                )])
             }
         },
         _ => {

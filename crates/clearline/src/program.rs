@@ -44,7 +44,8 @@ pub enum ProgramCommand {
         /// The approved version's number.
         #[arg(long)]
         version: u32,
-        /// For an `ivr_question` prompt: the question step of the program's script it asks.
+        /// For an `ivr_question` prompt: the question step of the program's script it asks; for an
+        /// `ivr_closing` recording: the first step of the closing it says.
         #[arg(long)]
         step: Option<String>,
     },

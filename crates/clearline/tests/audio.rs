@@ -377,7 +377,8 @@ async fn a_program_started_while_the_demo_runs_is_called_too() {
 
 /// An IVR poll (docs/scripts/ivr.script) runs on the simulated carrier as its script says: the opening
 /// recording asks the first question, the later question plays its own approved `ivr_question`
-/// recording (without it the start is refused, naming the question), the keys pressed become the
+/// recording and each closing its `ivr_closing` (without them the start is refused, naming the
+/// step), the keys pressed become the
 /// script's answers — stored encrypted and counted in the survey report — and the calls end where the
 /// keys led: every respondent answered "yes" (a "no" ends the call refused) and rated on the 1–5 scale.
 #[test]
@@ -446,6 +447,17 @@ fn an_ivr_poll_asks_its_scripts_questions_with_their_own_prompts_and_reports_the
     assert!(!out.status.success());
     assert!(stderr(&out).contains("for question rate"), "{}", stderr(&out));
     cli(AUTHOR, &["program", "attach-audio", "poll", "--audio", "poll-rate", "--version", "1", "--step", "rate"]);
+    // Each path's closing words are a recording too: without them the start names them.
+    let out = run(AUTHOR, &["program", "start", "poll"]);
+    assert!(stderr(&out).contains("for the closing thanks"), "{}", stderr(&out));
+    for (slug, words) in [
+        ("poll-thanks", "Thank you. To reach us, call 919-555-0142. Paid for by Friends of Jordan Rivera."),
+        ("poll-bye", "Thank you for your time. To reach us, call 919-555-0142. Paid for by Friends of Jordan Rivera."),
+    ] {
+        approved_recording(d, slug, "Poll closing", "ivr_closing", words);
+        let step = slug.trim_start_matches("poll-");
+        cli(AUTHOR, &["program", "attach-audio", "poll", "--audio", slug, "--version", "1", "--step", step]);
+    }
     let shown = String::from_utf8(cli(AUTHOR, &["program", "show", "poll"]).stdout).unwrap();
     assert!(shown.contains("poll-rate") && shown.contains("rate"), "{shown}");
     cli(AUTHOR, &["program", "start", "poll"]);

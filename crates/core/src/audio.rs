@@ -49,6 +49,10 @@ pub enum AudioKind {
     /// The prompt of one later IVR question: its words and the key of each answer. A program attaches
     /// one per question step of its script (the opening question's is the `IvrPrompt`).
     IvrQuestion,
+    /// The words an IVR call ends with on one path: the `say` and `disclose` steps after its last
+    /// question (`script::ivr::closings`), attached by the closing's first step. It says what those
+    /// steps disclose — the callback number (CR-5), "Paid for by" (CR-37).
+    IvrClosing,
     /// Played to a person whose call could not be connected to an agent (CR-46).
     SafeHarbor,
     /// The whole message of a prerecorded or artificial-voice call.
@@ -56,10 +60,11 @@ pub enum AudioKind {
 }
 
 impl AudioKind {
-    pub const ALL: [AudioKind; 5] = [
+    pub const ALL: [AudioKind; 6] = [
         AudioKind::VoicemailDrop,
         AudioKind::IvrPrompt,
         AudioKind::IvrQuestion,
+        AudioKind::IvrClosing,
         AudioKind::SafeHarbor,
         AudioKind::PrerecordedMessage,
     ];
@@ -69,6 +74,7 @@ impl AudioKind {
             AudioKind::VoicemailDrop => "voicemail_drop",
             AudioKind::IvrPrompt => "ivr_prompt",
             AudioKind::IvrQuestion => "ivr_question",
+            AudioKind::IvrClosing => "ivr_closing",
             AudioKind::SafeHarbor => "safe_harbor",
             AudioKind::PrerecordedMessage => "prerecorded_message",
         }
@@ -85,6 +91,8 @@ impl AudioKind {
             // Heard after the opening, which identified the caller and offered the opt-out: checked
             // for the keys it offers (against its question when attached).
             AudioKind::IvrQuestion => "its question's keys",
+            // Checked against its closing's disclosures when attached.
+            AudioKind::IvrClosing => "CR-5, CR-37",
             _ => "CR-5, CR-6",
         }
     }
@@ -118,9 +126,10 @@ pub fn kinds_needed(settings: &ProgramSettings) -> Vec<(AudioKind, &'static str)
         DialMode::Manual | DialMode::Preview | DialMode::Power => Vec::new(),
     };
     if settings.dial_mode == DialMode::Ivr {
-        // One per question after the opening, which `program_audio` attaches by step and the store's
-        // start check asks of every such question of the attached script.
+        // One per question after the opening and one per closing, which `program_audio` attaches by
+        // step and the store's start check asks of every such step of the attached script.
         out.push((AudioKind::IvrQuestion, "each question's prompt"));
+        out.push((AudioKind::IvrClosing, "CR-5, CR-37"));
     }
     if settings.voicemail_drop && matches!(settings.dial_mode, DialMode::Prerecorded | DialMode::ArtificialVoice) {
         out.push((AudioKind::VoicemailDrop, "CR-5, CR-6"));
@@ -273,6 +282,10 @@ pub fn check_transcript(kind: AudioKind, transcript: &str, facts: TranscriptFact
         }
         return out;
     }
+    if kind == AudioKind::IvrClosing {
+        // Heard after the opening; what it must say is what its steps disclose (`check_closing`).
+        return out;
+    }
     let name = words_of(facts.legal_name);
     let name_at = find_words(&words, &name);
     match name_at {
@@ -350,6 +363,44 @@ pub fn check_transcript(kind: AudioKind, transcript: &str, facts: TranscriptFact
                 ),
             );
         }
+    }
+    out
+}
+
+/// What an IVR closing's transcript lacks for the steps it says (`disclosures`, from
+/// `script::ivr::closings`): the callback number in digits when they disclose `callback` (CR-5), the
+/// words "paid for by" when they disclose `paid_for_by` (CR-37). Empty when it says them.
+pub fn check_closing(
+    transcript: &str,
+    step: &str,
+    disclosures: &[crate::script::Disclosure],
+    facts: TranscriptFacts<'_>,
+) -> Vec<TranscriptProblem> {
+    use crate::script::Disclosure;
+    let mut out = Vec::new();
+    if disclosures.contains(&Disclosure::Callback) {
+        let callback = facts.callback_number.nanp_national();
+        if !callback.is_some_and(|c| numbers_in(transcript).iter().any(|n| n.contains(&c))) {
+            out.push(TranscriptProblem {
+                check: "callback_number",
+                rule: "CR-5",
+                message: format!(
+                    "the closing {step} discloses the callback number: the recording must state {} (in digits)",
+                    facts.callback_number
+                ),
+            });
+        }
+    }
+    let words = words_of(transcript);
+    let paid_for_by: Vec<String> = ["paid", "for", "by"].map(String::from).to_vec();
+    if disclosures.contains(&Disclosure::PaidForBy) && find_words(&words, &paid_for_by).is_none() {
+        out.push(TranscriptProblem {
+            check: "paid_for_by",
+            rule: "CR-37",
+            message: format!(
+                "the closing {step} discloses who paid for the call: the recording must say \"Paid for by\""
+            ),
+        });
     }
     out
 }

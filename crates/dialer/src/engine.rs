@@ -237,6 +237,8 @@ struct Call {
     ivr_keys: Keys,
     /// Keys pressed at this prompt that it does not take.
     ivr_wrong: u8,
+    /// The closing words play: the answers are in, only the opt-out key still counts.
+    ivr_closing: bool,
 }
 
 /// An IVR prompt is played again after a key it does not take, once; a second wrong key ends the call.
@@ -664,6 +666,7 @@ impl Engine {
                 ivr_prompt: 0,
                 ivr_keys: Keys::default(),
                 ivr_wrong: 0,
+                ivr_closing: false,
                 record: AttemptRecord {
                     call,
                     lead: lead.id,
@@ -955,8 +958,8 @@ impl Engine {
             self.emit(Command::PlayAudio { call, audio: Audio::OptOutConfirmed, then: AfterAudio::HangUp });
             return;
         }
-        if !ivr {
-            return; // a message plays out whatever else is pressed
+        if !ivr || c.ivr_closing {
+            return; // a message (or an IVR's closing) plays out whatever else is pressed
         }
         if !c.ivr_keys.contains(digit) {
             c.ivr_wrong += 1;
@@ -985,6 +988,13 @@ impl Engine {
                 c.decided = Some(disposition);
                 c.state = CallState::Ending;
                 self.emit(Command::HangUp { call });
+            }
+            IvrNext::Close { prompt, disposition } => {
+                // The answers are in: only the opt-out key still counts while the closing plays (CR-47).
+                c.decided = Some(disposition);
+                c.ivr_closing = true;
+                c.ivr_prompt = prompt;
+                self.emit(Command::PlayAudio { call, audio: Audio::IvrPrompt(prompt), then: AfterAudio::HangUp });
             }
         }
     }

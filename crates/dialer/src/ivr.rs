@@ -17,6 +17,9 @@ pub enum IvrNext {
     Ask { prompt: u16, keys: Keys },
     /// The call is over, with this disposition.
     End(Disposition),
+    /// Play prompt `prompt` (the path's closing words), then hang up: the call is over with this
+    /// disposition.
+    Close { prompt: u16, disposition: Disposition },
 }
 
 /// Decides an IVR call's next prompt from the keys pressed on it so far (each one a key the prompt it

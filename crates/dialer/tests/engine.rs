@@ -394,11 +394,16 @@ fn prompted(outputs: &[Output], audio: Audio) -> bool {
 }
 
 fn ivr_engine(flow: FixedIvr) -> (Engine, CallId) {
+    ivr_engine_with(Box::new(flow))
+}
+
+/// An IVR engine with one call answered by a person, its flow asked for the first prompt.
+fn ivr_engine_with(flow: Box<dyn clearline_dialer::ivr::IvrFlow>) -> (Engine, CallId) {
     let config = EngineConfig { mode: ProgramMode::Ivr, automated_lines: 1, ..EngineConfig::default() };
     let mut e =
         Engine::new(config, Box::new(MemoryLeads::new(landlines(1))), Box::new(LineTypeGate), Box::new(Once(0)))
             .unwrap();
-    e.set_ivr_flow(Box::new(flow));
+    e.set_ivr_flow(flow);
     e.tick(0);
     let call = originated(&e.take_outputs())[0].0;
     e.on_event(event(8 * SECOND, call, EventKind::Answered));
@@ -449,6 +454,47 @@ fn an_ivr_key_the_prompt_does_not_take_replays_it_once_then_ends_the_call() {
     let record = finished(&mut e, call, 16 * SECOND);
     assert_eq!(record.ivr_answers, vec![('1', 12 * SECOND)], "wrong keys are never answers");
     assert_eq!(record.disposition, Disposition::Partial, "one question answered of two (AAPOR 1.2)");
+}
+
+/// A flow whose one question closes with words of their own: prompt 7 after any answer.
+struct ClosingIvr;
+
+impl clearline_dialer::ivr::IvrFlow for ClosingIvr {
+    fn next(&self, pressed: &[char]) -> clearline_dialer::ivr::IvrNext {
+        use clearline_dialer::ivr::IvrNext;
+        match pressed {
+            [] => IvrNext::Ask { prompt: 0, keys: Keys::of(['1', '2']) },
+            _ => IvrNext::Close { prompt: 7, disposition: Disposition::Complete },
+        }
+    }
+}
+
+#[test]
+fn an_ivr_closing_plays_its_prompt_then_hangs_up_and_a_key_during_it_changes_nothing() {
+    let (mut e, call) = ivr_engine_with(Box::new(ClosingIvr));
+    e.take_outputs();
+    e.on_event(event(12 * SECOND, call, EventKind::Digits { digit: '2' }));
+    let out = e.take_outputs();
+    assert!(
+        out.contains(&Output::Carrier(Command::PlayAudio {
+            call,
+            audio: Audio::IvrPrompt(7),
+            then: clearline_dialer::carrier::AfterAudio::HangUp
+        })),
+        "{out:?}"
+    );
+    assert!(!out.contains(&Output::Carrier(Command::HangUp { call })), "the closing plays first: {out:?}");
+    e.on_event(event(13 * SECOND, call, EventKind::Digits { digit: '1' }));
+    assert!(e.take_outputs().is_empty(), "an answer key during the closing changes nothing");
+    let record = finished(&mut e, call, 15 * SECOND);
+    assert_eq!(record.disposition, Disposition::Complete);
+    assert_eq!(record.ivr_answers, vec![('2', 12 * SECOND)]);
+    // The opt-out key still works while the closing plays (CR-47).
+    let (mut e, call) = ivr_engine_with(Box::new(ClosingIvr));
+    e.on_event(event(12 * SECOND, call, EventKind::Digits { digit: '1' }));
+    e.on_event(event(13 * SECOND, call, EventKind::Digits { digit: '9' }));
+    assert!(played(&e.take_outputs(), Audio::OptOutConfirmed));
+    assert_eq!(finished(&mut e, call, 15 * SECOND).disposition, Disposition::DoNotCall);
 }
 
 #[test]

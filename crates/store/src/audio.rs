@@ -368,6 +368,35 @@ impl Store {
                     Invalid::new("step", "an ivr_question prompt is attached for one question: name its step").into()
                 )
             }
+            (AudioKind::IvrClosing, None) => {
+                return Err(Invalid::new(
+                    "step",
+                    "an ivr_closing recording is attached for one closing: name its first step",
+                )
+                .into())
+            }
+            (AudioKind::IvrClosing, Some(step)) => {
+                let Some(script) = &script else {
+                    return Err(Invalid::new(
+                        "step",
+                        "attach the program's script first: the closing says some of its steps",
+                    )
+                    .into());
+                };
+                if !ivr::closings(script).iter().any(|c| c.step == step) {
+                    let all: Vec<String> = ivr::closings(script).into_iter().map(|c| c.step).collect();
+                    return Err(Invalid::new(
+                        "step",
+                        format!(
+                            "step {step} does not start a closing of the program's script (the steps after a path's \
+                             last question; its closings: {})",
+                            if all.is_empty() { "none".to_string() } else { all.join(", ") }
+                        ),
+                    )
+                    .into());
+                }
+                step.to_string()
+            }
             (AudioKind::IvrQuestion, Some(step)) => {
                 let Some(script) = &script else {
                     return Err(Invalid::new(
@@ -393,14 +422,17 @@ impl Store {
                 step.to_string()
             }
             (_, Some(_)) => {
-                return Err(Invalid::new("step", "only an ivr_question prompt is attached for a question step").into())
+                return Err(Invalid::new(
+                    "step",
+                    "only an ivr_question or ivr_closing recording is attached for a step of the script",
+                )
+                .into())
             }
             (_, None) => String::new(),
         };
-        if let Some(first) = self.transcript_problems_for(campaign, &program, info.kind, &version).await?.first() {
-            return Err(Invalid::new("audio", format!("for this program: {first}")).into());
-        }
-        if let Some(first) = prompt_key_problems(script.as_ref(), info.kind, &step, &version.transcript).first() {
+        let problems =
+            self.transcript_problems_for(campaign, &program, info.kind, &version, script.as_ref(), &step).await?;
+        if let Some(first) = problems.first() {
             return Err(Invalid::new("audio", format!("for this program: {first}")).into());
         }
         let before =
@@ -499,6 +531,10 @@ impl Store {
                 out.extend(self.ivr_question_blockers(OrgId(campaign), program, script.as_ref(), &attached).await?);
                 continue;
             }
+            if kind == AudioKind::IvrClosing {
+                out.extend(self.ivr_closing_blockers(OrgId(campaign), program, script.as_ref(), &attached).await?);
+                continue;
+            }
             let Some(a) = attached.iter().find(|a| a.kind == kind && a.step.is_none()) else {
                 out.push(Invalid::new("audio", format!("no approved {kind} message is attached ({rule})")));
                 continue;
@@ -506,10 +542,9 @@ impl Store {
             if a.version.status != VersionStatus::Approved {
                 out.push(Invalid::new("audio", format!("the attached {kind} version is not approved ({rule})")));
             }
-            for problem in self.transcript_problems_for(OrgId(campaign), program, kind, &a.version).await? {
-                out.push(Invalid::new("audio", format!("{kind} {}: {problem}", a.slug)));
-            }
-            for problem in prompt_key_problems(script.as_ref(), kind, "", &a.version.transcript) {
+            let problems =
+                self.transcript_problems_for(OrgId(campaign), program, kind, &a.version, script.as_ref(), "").await?;
+            for problem in problems {
                 out.push(Invalid::new("audio", format!("{kind} {}: {problem}", a.slug)));
             }
         }
@@ -550,14 +585,52 @@ impl Store {
             if a.version.status != VersionStatus::Approved {
                 out.push(Invalid::new("audio", format!("the prompt of question {} is not approved", step.id)));
             }
-            let problems = self.transcript_problems_for(campaign, program, AudioKind::IvrQuestion, &a.version).await?;
-            for problem in problems.into_iter().chain(prompt_key_problems(
-                Some(script),
-                AudioKind::IvrQuestion,
-                &step.id,
-                &a.version.transcript,
-            )) {
+            let problems = self
+                .transcript_problems_for(campaign, program, AudioKind::IvrQuestion, &a.version, Some(script), &step.id)
+                .await?;
+            for problem in problems {
                 out.push(Invalid::new("audio", format!("ivr_question {}: {problem}", a.slug)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// An IVR program's closings (the words after a path's last question) each need an approved
+    /// recording attached for their first step that says what they disclose (CR-5, CR-37).
+    async fn ivr_closing_blockers(
+        &self,
+        campaign: OrgId,
+        program: &crate::Program,
+        script: Option<&Script>,
+        attached: &[AttachedAudio],
+    ) -> StoreResult<Vec<Invalid>> {
+        let Some(script) = script else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for closing in ivr::closings(script) {
+            let Some(a) =
+                attached.iter().find(|a| a.kind == AudioKind::IvrClosing && a.step.as_deref() == Some(&closing.step))
+            else {
+                out.push(Invalid::new(
+                    "audio",
+                    format!("no approved ivr_closing recording is attached for the closing {}", closing.step),
+                ));
+                continue;
+            };
+            if a.version.status != VersionStatus::Approved {
+                out.push(Invalid::new("audio", format!("the recording of closing {} is not approved", closing.step)));
+            }
+            let problems = self
+                .transcript_problems_for(
+                    campaign,
+                    program,
+                    AudioKind::IvrClosing,
+                    &a.version,
+                    Some(script),
+                    &closing.step,
+                )
+                .await?;
+            for problem in problems {
+                out.push(Invalid::new("audio", format!("ivr_closing {}: {problem}", a.slug)));
             }
         }
         Ok(out)
@@ -576,23 +649,32 @@ impl Store {
     }
 
     /// The transcript checks against the program's callback number (else the profile's).
+    /// Every problem of a version's transcript on this program: its kind's rule checks with the
+    /// program's facts, and on an IVR program what the script's `step` asks of it (its question's
+    /// keys; its closing's disclosures).
     async fn transcript_problems_for(
         &self,
         campaign: OrgId,
         program: &crate::Program,
         kind: AudioKind,
         version: &AudioVersion,
+        script: Option<&Script>,
+        step: &str,
     ) -> StoreResult<Vec<TranscriptProblem>> {
         let profile = self.profile_of(campaign).await?;
         let callback = match program.settings.callback_number {
             Some(n) => n,
             None => profile_callback(&profile)?,
         };
-        Ok(audio::check_transcript(
-            kind,
-            &version.transcript,
-            TranscriptFacts { legal_name: &profile.committee_legal_name, callback_number: &callback },
-        ))
+        let facts = TranscriptFacts { legal_name: &profile.committee_legal_name, callback_number: &callback };
+        let mut out = audio::check_transcript(kind, &version.transcript, facts);
+        out.extend(prompt_key_problems(script, kind, step, &version.transcript));
+        if let (AudioKind::IvrClosing, Some(script)) = (kind, script) {
+            if let Some(closing) = ivr::closings(script).into_iter().find(|c| c.step == step) {
+                out.extend(audio::check_closing(&version.transcript, step, &closing.disclosures, facts));
+            }
+        }
+        Ok(out)
     }
 
     /// The campaign's legal profile, read as the store (the checks need it whoever asks).

@@ -1904,9 +1904,10 @@ async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t
 }
 
 /// An IVR program (docs/scripts.md, "IVR scripts"): the `ivr_prompt` asks the opening question and
-/// each later question plays its own approved `ivr_question` prompt, attached by step; an attach for no
-/// question, the opening question, a step of no script, or a transcript that does not say the keys is
-/// refused, naming the field; the start is blocked until every later question has its prompt.
+/// each later question plays its own approved `ivr_question` prompt and each closing its `ivr_closing`
+/// recording, attached by step; an attach for no step, the opening question, a step of no script or
+/// not of the kind's, or a transcript that does not say the keys or the closing's disclosures is
+/// refused, naming the field; the start is blocked until every later question and closing has one.
 async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_question(t: TestStore) {
     use clearline_core::audio::{tone_wav, AudioKind};
     use clearline_core::policy::{DialMode, Purpose};
@@ -1949,6 +1950,20 @@ async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_quest
     .await;
     recording("rate-short", AudioKind::IvrQuestion, "How well is the district run? Press 1 if badly.").await;
     recording("vote", AudioKind::IvrQuestion, "Will you vote? Press 1 for yes, 2 for no.").await;
+    // The closings say what their steps disclose: the callback number and "Paid for by" (CR-5, CR-37).
+    recording(
+        "thanks",
+        AudioKind::IvrClosing,
+        "Thank you. To reach us, call 919-555-0100. Paid for by Friends of Test.",
+    )
+    .await;
+    recording(
+        "bye",
+        AudioKind::IvrClosing,
+        "Thank you for your time. To reach us, call 919-555-0100. Paid for by Friends of Test.",
+    )
+    .await;
+    recording("goodbye", AudioKind::IvrClosing, "Thank you, goodbye.").await;
     let step_refusal = |r: Result<clearline_store::Program, StoreError>| match r {
         Err(StoreError::Invalid(i)) => format!("{}: {}", i.field, i.reason),
         other => panic!("expected a refusal, got {other:?}"),
@@ -1981,6 +1996,10 @@ async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_quest
         !blockers.iter().any(|b| b.contains("question vote")),
         "the opening question is the ivr_prompt's: {blockers:?}"
     );
+    for closing in ["thanks", "bye"] {
+        let wanted = format!("no approved ivr_closing recording is attached for the closing {closing}");
+        assert!(blockers.contains(&wanted), "{blockers:?}");
+    }
 
     // Refused, each naming why.
     let refused = step_refusal(store.attach_audio(&w.owner, "poll", "rate", 1, None).await);
@@ -1990,13 +2009,26 @@ async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_quest
     let refused = step_refusal(store.attach_audio(&w.owner, "poll", "vote", 1, Some("vote")).await);
     assert!(refused.contains("question vote is the one the call opens with"), "{refused}");
     let refused = step_refusal(store.attach_audio(&w.owner, "poll", "opening", 1, Some("rate")).await);
-    assert!(refused.starts_with("step: only an ivr_question prompt"), "{refused}");
+    assert!(refused.starts_with("step: only an ivr_question or ivr_closing recording"), "{refused}");
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "thanks", 1, None).await);
+    assert!(refused.starts_with("step: an ivr_closing recording is attached for one closing"), "{refused}");
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "thanks", 1, Some("rate")).await);
+    assert!(
+        refused.contains("step rate does not start a closing") && refused.contains("closings: thanks, bye"),
+        "{refused}"
+    );
+    let refused = step_refusal(store.attach_audio(&w.owner, "poll", "goodbye", 1, Some("bye")).await);
+    assert!(refused.starts_with("audio: for this program:") && refused.contains("callback_number (CR-5)"), "{refused}");
     let refused = step_refusal(store.attach_audio(&w.owner, "poll", "rate-short", 1, Some("rate")).await);
     assert!(refused.starts_with("audio: for this program:") && refused.contains("key 5"), "{refused}");
 
     // Attached: nothing blocks, and each prompt is listed with its step.
     store.attach_audio(&w.owner, "poll", "opening", 1, None).await.unwrap();
     store.attach_audio(&w.owner, "poll", "rate", 1, Some("rate")).await.unwrap();
+    store.attach_audio(&w.owner, "poll", "thanks", 1, Some("thanks")).await.unwrap();
+    let blockers = audio_blockers(store.program_start_blockers(&w.owner, "poll", today).await.unwrap());
+    assert_eq!(blockers, ["no approved ivr_closing recording is attached for the closing bye"]);
+    store.attach_audio(&w.owner, "poll", "bye", 1, Some("bye")).await.unwrap();
     assert!(audio_blockers(store.program_start_blockers(&w.owner, "poll", today).await.unwrap()).is_empty());
     let mut attached: Vec<(AudioKind, Option<String>, String)> =
         store.program_audio(&w.owner, "poll").await.unwrap().into_iter().map(|a| (a.kind, a.step, a.slug)).collect();
@@ -2004,8 +2036,10 @@ async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_quest
     assert_eq!(
         attached,
         [
+            (AudioKind::IvrClosing, Some("bye".into()), "bye".into()),
             (AudioKind::IvrPrompt, None, "opening".to_string()),
-            (AudioKind::IvrQuestion, Some("rate".into()), "rate".into())
+            (AudioKind::IvrQuestion, Some("rate".into()), "rate".into()),
+            (AudioKind::IvrClosing, Some("thanks".into()), "thanks".into()),
         ]
     );
 }

@@ -144,7 +144,11 @@ fn programs_need_the_audio_their_dial_mode_plays() {
     assert_eq!(needed(DialMode::ArtificialVoice), vec![(AudioKind::PrerecordedMessage, "CR-4, CR-5")]);
     assert_eq!(
         needed(DialMode::Ivr),
-        vec![(AudioKind::IvrPrompt, "CR-5"), (AudioKind::IvrQuestion, "each question's prompt")]
+        vec![
+            (AudioKind::IvrPrompt, "CR-5"),
+            (AudioKind::IvrQuestion, "each question's prompt"),
+            (AudioKind::IvrClosing, "CR-5, CR-37")
+        ]
     );
     for mode in [DialMode::Manual, DialMode::Preview, DialMode::Power] {
         assert_eq!(needed(mode), vec![], "{mode:?}");
@@ -213,4 +217,20 @@ fn an_ivr_question_prompt_is_checked_for_the_keys_it_offers_not_for_the_identifi
         checks(&check_prompt_keys("Press 1 to 4.", "rate", &['1', '2', '3', '4', '5'], true)),
         vec![("keys", "IVR")]
     );
+}
+
+#[test]
+fn an_ivr_closing_says_what_its_steps_disclose_cr5_cr37() {
+    use crate::script::Disclosure::{Callback, PaidForBy};
+    let number = callback();
+    let facts = TranscriptFacts { legal_name: NAME, callback_number: &number };
+    let said = "Thank you. To reach us, call 919-555-0142. Paid for by Friends of Jordan Rivera.";
+    // Heard after the opening: no name or opt-out asked of it at submit.
+    assert_eq!(check(AudioKind::IvrClosing, "Thank you."), vec![]);
+    assert_eq!(check_closing(said, "thanks", &[PaidForBy, Callback], facts), vec![]);
+    let silent = check_closing("Thank you, goodbye.", "thanks", &[PaidForBy, Callback], facts);
+    assert_eq!(checks(&silent), vec![("callback_number", "CR-5"), ("paid_for_by", "CR-37")]);
+    assert!(silent[0].message.contains("closing thanks"), "{}", silent[0]);
+    // Only what the steps disclose is asked of it.
+    assert_eq!(check_closing("Thank you, goodbye.", "bye", &[], facts), vec![]);
 }

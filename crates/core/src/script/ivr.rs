@@ -10,11 +10,18 @@
 //! - a scale or a bounded numeric question whose whole range is keys 0–8 (a 1–5 scale is keys 1 to 5);
 //! - never an open question, a wider range, or `randomize` (one recording has one order).
 //!
+//! What the call says besides its questions is recorded too: the opening (before the first question)
+//! is the `ivr_prompt` recording with that question, and each **closing** — the `say` and `disclose`
+//! steps a path passes after its last question, before its `end` — is an `ivr_closing` recording of
+//! its own, named by its first step ([`closings`]). Words between two questions are heard as part of
+//! the next question's recording.
+//!
 //! Pure: the engine collects keys, `clearline-calling` walks the script with them.
 
 use super::walk::{walk_until, Answer, GivenAnswer};
-use super::{AnswerKind, Question, Script};
+use super::{AnswerKind, Disclosure, Question, Script, StepKind};
 use crate::disposition::Disposition;
+use std::collections::BTreeSet;
 
 /// The key that opts out at every IVR prompt (CR-47), never an answer.
 pub const IVR_OPT_OUT_KEY: char = '9';
@@ -75,8 +82,9 @@ pub fn answer_for_key(q: &Question, key: char) -> Option<Answer> {
 pub enum IvrPosition {
     /// Play the prompt of this question step and collect one of `keys`.
     Ask { step: String, keys: Vec<char> },
-    /// The walk reached an `end`: the call's disposition.
-    End(Disposition),
+    /// The walk reached an `end`: the call's disposition, and the closing heard before it (the first
+    /// step of one of [`closings`]), if the path passed one after its last question.
+    End { disposition: Disposition, closing: Option<String> },
     /// The walk gave up (a loop the answers never leave, or a key a question does not take).
     Stuck,
 }
@@ -109,10 +117,70 @@ pub fn position(script: &Script, pressed: &[char]) -> (IvrPosition, Vec<GivenAns
                 None => IvrPosition::Stuck,
             }
         }
-        (None, Some(d)) => IvrPosition::End(d),
+        (None, Some(disposition)) => {
+            // The step right after the path's last question, when it starts a closing.
+            let asked =
+                partial.walk.path.iter().rposition(|id| script.step(id).is_some_and(|s| s.question().is_some()));
+            let closing = asked
+                .and_then(|i| partial.walk.path.get(i + 1))
+                .filter(|id| closings(script).iter().any(|c| &c.step == *id))
+                .cloned();
+            IvrPosition::End { disposition, closing }
+        }
         (None, None) => IvrPosition::Stuck,
     };
     (at, partial.walk.answers)
+}
+
+/// One way an IVR call ends after its last question: the `say` and `disclose` steps heard before the
+/// `end`, one recording named by the first of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closing {
+    /// The closing's first step (the one a question leads to).
+    pub step: String,
+    /// What its steps disclose (a `callback`, `paid_for_by`, …), which its recording must say.
+    pub disclosures: Vec<Disclosure>,
+}
+
+/// Every closing of the script, in document order: a `say` or `disclose` step a question leads to,
+/// from which the call reaches an `end` without asking anything more. (A step from which another
+/// question comes is heard with that question's prompt instead.)
+pub fn closings(script: &Script) -> Vec<Closing> {
+    let mut starts = BTreeSet::new();
+    for step in &script.steps {
+        if step.question().is_some() {
+            starts.extend(step.targets());
+        }
+    }
+    let mut out = Vec::new();
+    for step in &script.steps {
+        if !starts.contains(step.id.as_str()) || !matches!(step.kind, StepKind::Say | StepKind::Disclose(_)) {
+            continue;
+        }
+        // Everything reachable from here before an end: a question among it makes this no closing.
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![step.id.as_str()];
+        let mut disclosures = BTreeSet::new();
+        let mut asks = false;
+        while let Some(id) = todo.pop() {
+            let Some(s) = script.step(id) else { continue };
+            if !seen.insert(id) {
+                continue;
+            }
+            match &s.kind {
+                StepKind::Ask(_) => asks = true,
+                StepKind::End(_) => {}
+                StepKind::Say | StepKind::Disclose(_) => {
+                    disclosures.extend(s.disclosures().iter().copied());
+                    todo.extend(s.targets());
+                }
+            }
+        }
+        if !asks {
+            out.push(Closing { step: step.id.clone(), disclosures: disclosures.into_iter().collect() });
+        }
+    }
+    out
 }
 
 /// The question an IVR call opens with (the first one reached before any answer): its prompt is the
@@ -161,6 +229,19 @@ mod tests {
     }
 
     #[test]
+    fn each_path_after_its_last_question_is_a_closing_with_what_it_discloses() {
+        let c = closings(&script());
+        assert_eq!(c.iter().map(|c| c.step.as_str()).collect::<Vec<_>>(), ["thanks", "bye"]);
+        assert_eq!(c[0].disclosures, [Disclosure::PaidForBy, Disclosure::Callback]);
+        // Words between two questions are the next question's; a question straight to its end has none.
+        let text = "title: t\nstep a: ask single\n  | Pick\n  option x: X\n  option y: Y\n  if a is y -> done\n  -> between\n\
+                    step between: say\n  | Next.\n  -> b\nstep b: ask scale 1..3\n  | Rate\n  -> done\nstep done: end complete\n";
+        let s = parse(text).unwrap();
+        assert!(closings(&s).is_empty());
+        assert_eq!(position(&s, &['2']).0, IvrPosition::End { disposition: Disposition::Complete, closing: None });
+    }
+
+    #[test]
     fn the_walk_follows_the_keys_through_the_branches() {
         let s = script();
         assert_eq!(opening_question(&s).as_deref(), Some("vote"));
@@ -171,11 +252,14 @@ mod tests {
         assert_eq!(at, IvrPosition::Ask { step: "rate".into(), keys: "12345".chars().collect() });
         assert_eq!(answers[0].answer, Answer::Choice("yes".into()));
         let (at, answers) = position(&s, &['1', '4']);
-        assert_eq!(at, IvrPosition::End(Disposition::Complete));
+        assert_eq!(at, IvrPosition::End { disposition: Disposition::Complete, closing: Some("thanks".into()) });
         assert_eq!(answers.iter().map(|a| a.step.as_str()).collect::<Vec<_>>(), vec!["vote", "rate"]);
         assert_eq!(answers[1].answer, Answer::Number(4));
         // "no" branches past the scale to the refusal.
-        assert_eq!(position(&s, &['2']).0, IvrPosition::End(Disposition::Refused));
+        assert_eq!(
+            position(&s, &['2']).0,
+            IvrPosition::End { disposition: Disposition::Refused, closing: Some("bye".into()) }
+        );
         // A key the question does not take is never turned into an answer.
         assert_eq!(position(&s, &['7']).0, IvrPosition::Stuck);
     }

@@ -185,8 +185,9 @@ struct ProgramPage {
     audio_needed: Vec<String>,
     /// Approved versions of the campaign's audio messages of a kind it plays, as (value `slug:N`, label).
     attachable_audio: Vec<(String, String)>,
-    /// An IVR program's question steps that take an `ivr_question` prompt (empty otherwise).
-    ivr_questions: Vec<String>,
+    /// An IVR program's steps that take a recording of their own, with their labels: the questions
+    /// after the opening (`ivr_question`) and the closings (`ivr_closing`); empty otherwise.
+    ivr_steps: Vec<(String, String)>,
     window: String,
     caller_id: String,
     summary: CallListSummary,
@@ -248,14 +249,19 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
             })
         })
         .collect();
-    // An IVR program attaches a prompt per question after the opening one (the ivr_prompt asks that).
-    let ivr_questions = match (&script_parsed, program.settings.dial_mode) {
+    // An IVR program attaches a prompt per question after the opening one (the ivr_prompt asks that)
+    // and a recording per closing, each by its step.
+    let ivr_steps = match (&script_parsed, program.settings.dial_mode) {
         (Some(s), clearline_core::policy::DialMode::Ivr) => {
             let opening = clearline_core::script::ivr::opening_question(s);
-            clearline_core::script::walk::questions(s)
+            let questions = clearline_core::script::walk::questions(s)
                 .map(|(step, _)| step.id.clone())
                 .filter(|id| opening.as_deref() != Some(id.as_str()))
-                .collect()
+                .map(|id| (id.clone(), format!("{id} (question: ivr_question)")));
+            let closings = clearline_core::script::ivr::closings(s)
+                .into_iter()
+                .map(|c| (c.step.clone(), format!("{} (closing: ivr_closing)", c.step)));
+            questions.chain(closings).collect()
         }
         _ => Vec::new(),
     };
@@ -275,7 +281,7 @@ async fn program_page(state: &AppState, caller: &Caller, slug: &str, error: Opti
         audio,
         audio_needed,
         attachable_audio,
-        ivr_questions,
+        ivr_steps,
         window: program.settings.window.map(|w| format_window(&w)).unwrap_or_else(|| "the rules' windows only".into()),
         caller_id: program.settings.caller_id.map(|c| c.to_string()).unwrap_or_else(|| "not set".into()),
         listed: program.list_built_at_us.is_some(),
@@ -300,7 +306,7 @@ pub struct AttachForm {
     /// `SCRIPT_SLUG:VERSION`.
     #[serde(default)]
     version: String,
-    /// The question an `ivr_question` prompt is attached for (blank: none).
+    /// The step an `ivr_question` or `ivr_closing` recording is attached for (blank: none).
     #[serde(default)]
     step: String,
 }
