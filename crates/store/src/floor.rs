@@ -41,7 +41,10 @@ pub struct ProgramBoard {
     pub calls_in_progress: u64,
     /// Calls in progress per agent ready or on a call: the dial level the pacing runs at.
     pub dial_level: f64,
+    /// Attempts dialed in the last 24 hours — from the top of the hour 24 hours ago (the attempts'
+    /// tallies are by the dial's hour, migration 0031); the 30-day window likewise.
     pub attempts_24h: u64,
+    /// Contacts that ended in the last hour, exactly.
     pub contacts_last_hour: u64,
     /// CR-46 on this vendor's system-dialed calls: live answers and those abandoned.
     pub live_24h: u64,
@@ -165,8 +168,8 @@ impl Store {
         .await?;
         // The codes come from the disposition table, not from input: safe to inline.
         let contacts_sql = format!(
-            "SELECT agent, COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND state = 'finished' \
-             AND ended_at >= $3 AND agent IS NOT NULL AND disposition IN ({}) GROUP BY agent",
+            "SELECT agent, COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND ended_at >= $3 \
+             AND state = 'finished' AND agent IS NOT NULL AND disposition IN ({}) GROUP BY agent",
             contact_codes()
         );
         let contacts: std::collections::HashMap<String, i64> = sqlx::query(&contacts_sql)
@@ -203,30 +206,31 @@ impl Store {
         vendor: OrgId,
         clock: i64,
     ) -> StoreResult<()> {
-        let count = |sql: &'static str, since: i64| {
-            sqlx::query(sql).bind(program_id).bind(vendor.0).bind(since).fetch_one(&self.pool)
-        };
-        let n = |row: sqlx::any::AnyRow, i: usize| row.get::<Option<i64>, _>(i).unwrap_or(0).max(0) as u64;
-        board.calls_in_progress = n(
-            count(
-                "SELECT COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 \
-                 AND state = 'in_flight' AND dialed_at >= $3",
-                clock - DAY_US,
-            )
-            .await?,
-            0,
-        );
-        board.attempts_24h = n(
-            count(
-                "SELECT COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND dialed_at >= $3",
-                clock - DAY_US,
-            )
-            .await?,
-            0,
-        );
+        let n = |row: &sqlx::any::AnyRow, i: usize| row.get::<Option<i64>, _>(i).unwrap_or(0).max(0) as u64;
+        // From the attempts' tallies by the dial's hour (migration 0031): each window starts at the top
+        // of its first hour (the last 24 hours are the 24 whole hours before this one and this one so
+        // far), and reads a few rows per hour instead of every attempt. CR-46: system-dialed calls a
+        // person answered (bridged, or abandoned waiting for an agent) are the tallies' `live`.
+        let window = |since: i64| (since / HOUR_US, program_id, vendor.0);
+        let sql = "SELECT CAST(SUM(n) AS BIGINT), \
+             CAST(SUM(CASE WHEN state = 'in_flight' THEN n ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN live = 1 THEN n ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN live = 1 AND disposition = 'abandoned' THEN n ELSE 0 END) AS BIGINT) \
+             FROM attempt_tallies WHERE hour >= $1 AND program_id = $2 AND vendor_id = $3";
+        let (hour, program, vendor_id) = window(clock - DAY_US);
+        let day = sqlx::query(sql).bind(hour).bind(program).bind(vendor_id).fetch_one(&self.pool).await?;
+        board.attempts_24h = n(&day, 0);
+        board.calls_in_progress = n(&day, 1);
+        board.live_24h = n(&day, 2);
+        board.abandoned_24h = n(&day, 3);
+        let (hour, program, vendor_id) = window(clock - 30 * DAY_US);
+        let month = sqlx::query(sql).bind(hour).bind(program).bind(vendor_id).fetch_one(&self.pool).await?;
+        board.live_30d = n(&month, 2);
+        board.abandoned_30d = n(&month, 3);
+        // Contacts by when they ended, in the last hour exactly (`call_attempts_by_end`).
         let contacts_sql = format!(
-            "SELECT COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND state = 'finished' \
-             AND ended_at >= $3 AND disposition IN ({})",
+            "SELECT COUNT(*) FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND ended_at >= $3 \
+             AND state = 'finished' AND disposition IN ({})",
             contact_codes()
         );
         let row = sqlx::query(&contacts_sql)
@@ -235,17 +239,7 @@ impl Store {
             .bind(clock - HOUR_US)
             .fetch_one(&self.pool)
             .await?;
-        board.contacts_last_hour = n(row, 0);
-        // CR-46: system-dialed calls a person answered (bridged, or abandoned waiting for an agent).
-        let abandonment = "SELECT COUNT(*), SUM(CASE WHEN disposition = 'abandoned' THEN 1 ELSE 0 END) \
-             FROM call_attempts WHERE program_id = $1 AND vendor_id = $2 AND dial_kind IN ('paced', 'power') \
-             AND state = 'finished' AND dialed_at >= $3 AND (bridged_at IS NOT NULL OR disposition = 'abandoned')";
-        let day = count(abandonment, clock - DAY_US).await?;
-        board.live_24h = n(day.clone(), 0);
-        board.abandoned_24h = n(day, 1);
-        let month = count(abandonment, clock - 30 * DAY_US).await?;
-        board.live_30d = n(month.clone(), 0);
-        board.abandoned_30d = n(month, 1);
+        board.contacts_last_hour = n(&row, 0);
         Ok(())
     }
 }

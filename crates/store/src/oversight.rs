@@ -109,18 +109,22 @@ impl Store {
         Ok(Oversight { clock_us: clock, programs: out })
     }
 
+    /// The program's attempts by vendor, from their tallies (migration 0031): a few hundred rows, not
+    /// every attempt.
     async fn vendor_oversight(&self, program_id: i64) -> StoreResult<Vec<VendorOversight>> {
         let rows = sqlx::query(
-            "SELECT COALESCE(o.slug, 'none'), a.state, COALESCE(a.disposition, ''), COUNT(*) FROM call_attempts a \
-             LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 \
-             GROUP BY o.slug, a.state, a.disposition",
+            "SELECT COALESCE(o.slug, 'none'), t.state, t.disposition, t.live, t.n FROM \
+             (SELECT vendor_id, state, disposition, live, CAST(SUM(n) AS BIGINT) AS n FROM attempt_tallies \
+              WHERE program_id = $1 GROUP BY vendor_id, state, disposition, live) t \
+             LEFT JOIN organizations o ON o.id = t.vendor_id WHERE t.n > 0",
         )
         .bind(program_id)
         .fetch_all(&self.pool)
         .await?;
         let mut by_vendor: BTreeMap<String, VendorOversight> = BTreeMap::new();
         for r in rows {
-            let (vendor, state, code, n): (String, String, String, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            let (vendor, state, code, live, n): (String, String, String, i64, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
             let v = by_vendor.entry(vendor.clone()).or_insert_with(|| VendorOversight { vendor, ..Default::default() });
             let n = n.max(0) as u64;
             v.attempts += n;
@@ -128,26 +132,18 @@ impl Store {
                 v.in_flight += n;
                 continue;
             }
+            // CR-46: system-dialed calls a person answered (bridged, or abandoned waiting for an agent).
+            if live == 1 {
+                v.live += n;
+                if code == "abandoned" {
+                    v.abandoned += n;
+                }
+            }
             if let Some(d) = Disposition::from_code(&code) {
                 v.contacts += if d.is_contact() { n } else { 0 };
                 v.completes += if d.is_complete() { n } else { 0 };
             }
             *v.by_disposition.entry(code).or_default() += n;
-        }
-        let rows = sqlx::query(
-            "SELECT COALESCE(o.slug, 'none'), COUNT(*), SUM(CASE WHEN a.disposition = 'abandoned' THEN 1 ELSE 0 END) \
-             FROM call_attempts a LEFT JOIN organizations o ON o.id = a.vendor_id WHERE a.program_id = $1 \
-             AND a.dial_kind IN ('paced', 'power') AND a.state = 'finished' \
-             AND (a.bridged_at IS NOT NULL OR a.disposition = 'abandoned') GROUP BY o.slug",
-        )
-        .bind(program_id)
-        .fetch_all(&self.pool)
-        .await?;
-        for r in rows {
-            if let Some(v) = by_vendor.get_mut(&r.get::<String, _>(0)) {
-                v.live = r.get::<i64, _>(1).max(0) as u64;
-                v.abandoned = r.get::<Option<i64>, _>(2).unwrap_or(0).max(0) as u64;
-            }
         }
         Ok(by_vendor.into_values().collect())
     }
@@ -158,14 +154,14 @@ impl Store {
         let since = end - SERIES_HOURS * HOUR_US;
         let mut series: Vec<HourCount> =
             (0..SERIES_HOURS).map(|h| HourCount { hour_start_us: since + h * HOUR_US, ..Default::default() }).collect();
+        // The tallies are by the dial's hour (migration 0031), and the series' hours are whole hours.
         let rows = sqlx::query(
-            "SELECT CAST((dialed_at - $1) / $2 AS BIGINT) AS h, COALESCE(disposition, ''), COUNT(*) FROM call_attempts \
-             WHERE program_id = $3 AND dialed_at >= $1 AND dialed_at < $4 GROUP BY h, disposition",
+            "SELECT hour - $1 AS h, disposition, CAST(SUM(n) AS BIGINT) FROM attempt_tallies \
+             WHERE program_id = $2 AND hour >= $1 AND hour < $3 GROUP BY hour, disposition",
         )
-        .bind(since)
-        .bind(HOUR_US)
+        .bind(since / HOUR_US)
         .bind(program_id)
-        .bind(end)
+        .bind(end / HOUR_US)
         .fetch_all(&self.pool)
         .await?;
         for r in rows {

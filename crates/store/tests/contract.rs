@@ -54,7 +54,7 @@ contract!(
     custom_dispositions_are_per_campaign_validated_audited_and_retired_not_deleted,
     a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redial,
     a_program_lease_has_one_holder_until_it_expires_and_a_taken_over_holder_cannot_renew,
-    a_call_lists_kept_progress_is_what_a_live_count_of_its_entries_gives,
+    a_call_lists_kept_progress_and_its_attempts_tallies_are_what_live_counts_give,
 );
 
 fn system() -> Actor {
@@ -2919,7 +2919,7 @@ async fn universe_counts_are_kept_and_never_shown_current_after_a_change(t: Test
 /// kind of write that moves it — attempts opened, results final and not, a denial at the dial, an
 /// interrupted attempt, an inbound opt-out, another import, a raw edit, a rebuilt list — the kept row is
 /// what a live count over the entries gives.
-async fn a_call_lists_kept_progress_is_what_a_live_count_of_its_entries_gives(t: TestStore) {
+async fn a_call_lists_kept_progress_and_its_attempts_tallies_are_what_live_counts_give(t: TestStore) {
     use clearline_core::disposition::Disposition;
     use clearline_core::policy::{DialMode, Purpose};
     use clearline_core::program::ProgramSettings;
@@ -2964,6 +2964,35 @@ async fn a_call_lists_kept_progress_is_what_a_live_count_of_its_entries_gives(t:
         .unwrap();
         let live = (live.get::<i64, _>(0) as u64, live.get::<i64, _>(1) as u64, live.get::<i64, _>(2) as u64);
         assert_eq!(kept, live, "kept progress against a live count, {label}");
+        // The attempts' tallies (migration 0031) against the same grouping of the attempts, live.
+        type Tally = (i64, i64, String, String, String, i64, i64);
+        let kept_tallies: Vec<Tally> = sqlx::query(
+            "SELECT vendor_id, hour, state, disposition, custom_disposition, live, n FROM attempt_tallies \
+             WHERE program_id = $1 AND n <> 0 ORDER BY 1, 2, 3, 4, 5, 6",
+        )
+        .bind(program.id)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+        .collect();
+        let live_tallies: Vec<Tally> = sqlx::query(
+            "SELECT COALESCE(vendor_id, 0), dialed_at / 3600000000, state, COALESCE(disposition, ''), \
+             COALESCE(custom_disposition, ''), CAST(CASE WHEN dial_kind IN ('paced', 'power') AND state = 'finished' \
+             AND (bridged_at IS NOT NULL OR disposition = 'abandoned') THEN 1 ELSE 0 END AS BIGINT), COUNT(*) \
+             FROM call_attempts WHERE program_id = $1 GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+        )
+        .bind(program.id)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+        .collect();
+        assert_eq!(kept_tallies, live_tallies, "kept attempt tallies against a live grouping, {label}");
+        let attempts: i64 = live_tallies.iter().map(|t| t.6).sum();
+        assert_eq!(stats.attempts, attempts as u64, "call_stats reads the tallies, {label}");
         kept
     };
     assert_eq!(compare("after the build").await, (0, 0, 0));
@@ -3030,6 +3059,22 @@ async fn a_call_lists_kept_progress_is_what_a_live_count_of_its_entries_gives(t:
     );
     clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
     assert_eq!(compare("a raw edit").await.0, 8);
+    // Raw edits of attempts too: a system-dialed call a person answered, one abandoned, a custom code,
+    // one moved to another hour.
+    let edits = [
+        format!("UPDATE call_attempts SET dial_kind = 'paced', bridged_at = {} WHERE id = {b}", t0 + 5),
+        format!("UPDATE call_attempts SET dial_kind = 'power', disposition = 'abandoned' WHERE id = {d}"),
+        format!("UPDATE call_attempts SET custom_disposition = 'moved_away' WHERE id = {a}"),
+        format!("UPDATE call_attempts SET dialed_at = dialed_at + 7200000000 WHERE id = {a}"),
+    ];
+    clearline_store::testing::tamper(&t.config, &edits.iter().map(String::as_str).collect::<Vec<_>>()).await.unwrap();
+    compare("raw edits of attempts").await;
+    let stats = store.call_stats(&w.owner, "kept").await.unwrap();
+    assert_eq!(stats.by_custom_disposition.len(), 1, "{stats:?}");
+    assert_eq!(
+        (stats.by_custom_disposition[0].code.as_str(), stats.by_custom_disposition[0].attempts),
+        ("moved_away", 1)
+    );
     // A rebuilt list (the program back to draft) starts again from nothing.
     let sql = format!("UPDATE programs SET status = 'draft' WHERE id = {}", program.id);
     clearline_store::testing::tamper(&t.config, &[sql.as_str()]).await.unwrap();
