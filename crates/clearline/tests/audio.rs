@@ -445,7 +445,7 @@ fn an_ivr_poll_asks_its_scripts_questions_with_their_own_prompts_and_reports_the
     // The later question has no prompt yet: the start names it.
     let out = run(AUTHOR, &["program", "start", "poll"]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("for question rate"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("for the question rate"), "{}", stderr(&out));
     cli(AUTHOR, &["program", "attach-audio", "poll", "--audio", "poll-rate", "--version", "1", "--step", "rate"]);
     // Each path's closing words are a recording too: without them the start names them.
     let out = run(AUTHOR, &["program", "start", "poll"]);

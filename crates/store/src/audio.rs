@@ -527,13 +527,13 @@ impl Store {
         let script = self.attached_script(program).await?;
         let mut out = Vec::new();
         for (kind, rule) in needed {
-            if kind == AudioKind::IvrQuestion {
-                out.extend(self.ivr_question_blockers(OrgId(campaign), program, script.as_ref(), &attached).await?);
-                continue;
-            }
-            if kind == AudioKind::IvrClosing {
-                out.extend(self.ivr_closing_blockers(OrgId(campaign), program, script.as_ref(), &attached).await?);
-                continue;
+            match kind {
+                AudioKind::IvrQuestion => {
+                    out.extend(self.ivr_step_blockers(OrgId(campaign), program, script.as_ref(), &attached).await?);
+                    continue;
+                }
+                AudioKind::IvrClosing => continue, // with the questions, above
+                _ => {}
             }
             let Some(a) = attached.iter().find(|a| a.kind == kind && a.step.is_none()) else {
                 out.push(Invalid::new("audio", format!("no approved {kind} message is attached ({rule})")));
@@ -551,10 +551,11 @@ impl Store {
         Ok(out)
     }
 
-    /// An IVR program's questions after the opening each need an approved prompt attached for their
-    /// step that says their keys; every question must take a key (a script approved for another dial
-    /// mode could not).
-    async fn ivr_question_blockers(
+    /// An IVR program's steps that play a recording of their own — each question after the opening
+    /// (`ivr_question`, which says its keys) and each closing (`ivr_closing`, which says what it
+    /// discloses) — each need an approved one attached for their step; and every question must take a
+    /// key (a script approved for another dial mode could not).
+    async fn ivr_step_blockers(
         &self,
         campaign: OrgId,
         program: &crate::Program,
@@ -565,72 +566,31 @@ impl Store {
         let Some(script) = script else { return Ok(Vec::new()) };
         let opening = ivr::opening_question(script);
         let mut out = Vec::new();
+        let mut steps: Vec<(AudioKind, &str, String)> = Vec::new();
         for (step, question) in walk::questions(script) {
             if let Err(why) = ivr::keys(question) {
                 out.push(Invalid::new("script", format!("question {}: {why}", step.id)));
-                continue;
-            }
-            if opening.as_deref() == Some(step.id.as_str()) {
-                continue; // the ivr_prompt asks it
-            }
-            let Some(a) =
-                attached.iter().find(|a| a.kind == AudioKind::IvrQuestion && a.step.as_deref() == Some(&step.id))
-            else {
-                out.push(Invalid::new(
-                    "audio",
-                    format!("no approved ivr_question prompt is attached for question {}", step.id),
-                ));
-                continue;
-            };
-            if a.version.status != VersionStatus::Approved {
-                out.push(Invalid::new("audio", format!("the prompt of question {} is not approved", step.id)));
-            }
-            let problems = self
-                .transcript_problems_for(campaign, program, AudioKind::IvrQuestion, &a.version, Some(script), &step.id)
-                .await?;
-            for problem in problems {
-                out.push(Invalid::new("audio", format!("ivr_question {}: {problem}", a.slug)));
+            } else if opening.as_deref() != Some(step.id.as_str()) {
+                steps.push((AudioKind::IvrQuestion, "question", step.id.clone()));
+                // the opening's is the ivr_prompt
             }
         }
-        Ok(out)
-    }
-
-    /// An IVR program's closings (the words after a path's last question) each need an approved
-    /// recording attached for their first step that says what they disclose (CR-5, CR-37).
-    async fn ivr_closing_blockers(
-        &self,
-        campaign: OrgId,
-        program: &crate::Program,
-        script: Option<&Script>,
-        attached: &[AttachedAudio],
-    ) -> StoreResult<Vec<Invalid>> {
-        let Some(script) = script else { return Ok(Vec::new()) };
-        let mut out = Vec::new();
-        for closing in ivr::closings(script) {
-            let Some(a) =
-                attached.iter().find(|a| a.kind == AudioKind::IvrClosing && a.step.as_deref() == Some(&closing.step))
-            else {
+        steps.extend(ivr::closings(script).into_iter().map(|c| (AudioKind::IvrClosing, "closing", c.step)));
+        for (kind, what, step) in steps {
+            let Some(a) = attached.iter().find(|a| a.kind == kind && a.step.as_deref() == Some(&step)) else {
                 out.push(Invalid::new(
                     "audio",
-                    format!("no approved ivr_closing recording is attached for the closing {}", closing.step),
+                    format!("no approved {kind} recording is attached for the {what} {step}"),
                 ));
                 continue;
             };
             if a.version.status != VersionStatus::Approved {
-                out.push(Invalid::new("audio", format!("the recording of closing {} is not approved", closing.step)));
+                out.push(Invalid::new("audio", format!("the recording of the {what} {step} is not approved")));
             }
-            let problems = self
-                .transcript_problems_for(
-                    campaign,
-                    program,
-                    AudioKind::IvrClosing,
-                    &a.version,
-                    Some(script),
-                    &closing.step,
-                )
-                .await?;
+            let problems =
+                self.transcript_problems_for(campaign, program, kind, &a.version, Some(script), &step).await?;
             for problem in problems {
-                out.push(Invalid::new("audio", format!("ivr_closing {}: {problem}", a.slug)));
+                out.push(Invalid::new("audio", format!("{kind} {}: {problem}", a.slug)));
             }
         }
         Ok(out)
@@ -648,7 +608,6 @@ impl Store {
         Ok(body.and_then(|b| clearline_core::script::parse(&b).ok()))
     }
 
-    /// The transcript checks against the program's callback number (else the profile's).
     /// Every problem of a version's transcript on this program: its kind's rule checks with the
     /// program's facts, and on an IVR program what the script's `step` asks of it (its question's
     /// keys; its closing's disclosures).

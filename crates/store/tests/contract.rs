@@ -1989,7 +1989,7 @@ async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_quest
     let blockers = audio_blockers(store.program_start_blockers(&w.owner, "poll", today).await.unwrap());
     assert!(blockers.iter().any(|b| b.contains("ivr_prompt")), "{blockers:?}");
     assert!(
-        blockers.iter().any(|b| b == "no approved ivr_question prompt is attached for question rate"),
+        blockers.iter().any(|b| b == "no approved ivr_question recording is attached for the question rate"),
         "{blockers:?}"
     );
     assert!(
