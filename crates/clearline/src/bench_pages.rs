@@ -26,8 +26,8 @@ pub struct PagesBenchArgs {
     /// Synthetic NC voters in the demo campaign.
     #[arg(long, default_value_t = 1_000_000)]
     people: u64,
-    /// Calls placed before the pages are measured (four in five on the GOTV program, the rest on the
-    /// survey).
+    /// Calls placed before the pages are measured (one in five on the survey as far as its list goes,
+    /// the rest on the GOTV program).
     #[arg(long, default_value_t = 100_000)]
     calls: u64,
     /// Requests per page, after three to warm up.
@@ -110,9 +110,10 @@ pub async fn run(args: PagesBenchArgs, json: bool) -> anyhow::Result<ExitCode> {
     let mut attempts = store.call_stats(&programs, "gotv-general").await?.attempts
         + store.call_stats(&programs, demo::SURVEY_PROGRAM).await?.attempts;
     if attempts < calls {
-        let gotv = calls * 4 / 5;
-        place_calls(&store, &config, "gotv-general", gotv, !json).await?;
-        place_calls(&store, &config, demo::SURVEY_PROGRAM, calls - gotv, !json).await?;
+        // The survey first: its list runs out (its quotas fill, its universe is small), and what it
+        // cannot place goes to the GOTV program, so the calls asked for are placed whatever the size.
+        let survey = place_calls(&store, &config, demo::SURVEY_PROGRAM, calls / 5, true, !json).await?;
+        place_calls(&store, &config, "gotv-general", calls - survey.min(calls), false, !json).await?;
         attempts = store.call_stats(&programs, "gotv-general").await?.attempts
             + store.call_stats(&programs, demo::SURVEY_PROGRAM).await?.attempts;
     }
@@ -222,7 +223,16 @@ async fn count_universes(store: &Store) -> anyhow::Result<(usize, usize)> {
 
 /// Bot agents call the program's list on the simulated carrier until `calls` attempts are stored,
 /// shift after shift, each starting at 09:00 Eastern on a later day (inside the calling hours).
-async fn place_calls(store: &Store, config: &Config, slug: &str, calls: u64, progress: bool) -> anyhow::Result<()> {
+/// Places calls on the program until it has `calls` attempts; returns how many it has. A list worked
+/// through before then is an error, unless `may_run_out` (then the attempts it has are returned).
+async fn place_calls(
+    store: &Store,
+    config: &Config,
+    slug: &str,
+    calls: u64,
+    may_run_out: bool,
+    progress: bool,
+) -> anyhow::Result<u64> {
     let actor = programs_actor(store).await?;
     let program = store.program_by_slug(&actor, slug).await?;
     if program.status != clearline_core::program::ProgramStatus::Running {
@@ -241,7 +251,7 @@ async fn place_calls(store: &Store, config: &Config, slug: &str, calls: u64, pro
     for day in 0..60 {
         let stored = store.call_stats(&actor, slug).await?.attempts;
         if stored >= calls {
-            return Ok(());
+            return Ok(stored);
         }
         let options = clearline_calling::RunOptions {
             agents_per_vendor: 50,
@@ -255,6 +265,12 @@ async fn place_calls(store: &Store, config: &Config, slug: &str, calls: u64, pro
         let report = clearline_calling::run_program(store, &actor, &sealer, slug, origin, &options).await?;
         if progress {
             eprintln!("  {slug}: day {day}: {} attempts", report.attempts_opened);
+        }
+        if report.attempts_opened == 0 && may_run_out {
+            if progress {
+                eprintln!("  {slug}: its list is worked through at {stored} calls; the rest go to the other program");
+            }
+            return Ok(stored);
         }
         if report.attempts_opened == 0 {
             bail!("{slug}: a shift placed no call; its list is worked through ({stored} of {calls} calls)");

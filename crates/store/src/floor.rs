@@ -105,11 +105,16 @@ impl Store {
         .bind(&today)
         .fetch_all(&self.pool)
         .await?;
-        let latest: Option<i64> = sqlx::query("SELECT MAX(at) FROM agent_state_log WHERE vendor_id = $1")
-            .bind(vendor.0)
-            .fetch_one(&self.pool)
-            .await?
-            .get(0);
+        // The latest change of any of the vendor's agents: the latest of each agent's latest (kept,
+        // migration 0032), not a pass over the whole log.
+        let latest: Option<i64> = sqlx::query(
+            "SELECT MAX(l.at) FROM agent_latest_state s JOIN agent_state_log l ON l.id = s.log_id \
+             WHERE s.vendor_id = $1",
+        )
+        .bind(vendor.0)
+        .fetch_one(&self.pool)
+        .await?
+        .get(0);
         let clock = latest.map_or(now_us, |l| l.max(now_us));
         let mut programs = Vec::new();
         for r in rows {
@@ -152,14 +157,14 @@ impl Store {
         Ok(FloorBoard { clock_us: clock, programs, off_network_sign_ins })
     }
 
-    /// Each of the vendor's agents on the program's floor, by their latest change (logged out: gone).
+    /// Each of the vendor's agents on the program's floor, by their latest change (kept per agent,
+    /// migration 0032; logged out: gone).
     async fn agent_seats(&self, program_id: i64, vendor: OrgId, clock: i64) -> StoreResult<Vec<AgentSeat>> {
         let rows = sqlx::query(
-            "SELECT l.agent, l.state, l.reason, l.at, u.display_name FROM agent_state_log l \
+            "SELECT l.agent, l.state, l.reason, l.at, u.display_name FROM agent_latest_state s \
+             JOIN agent_state_log l ON l.id = s.log_id \
              LEFT JOIN users u ON CAST(u.id AS TEXT) = l.agent AND u.org_id = $2 \
-             WHERE l.program_id = $1 AND l.vendor_id = $2 AND l.at >= $3 AND l.id = \
-             (SELECT MAX(m.id) FROM agent_state_log m WHERE m.program_id = $1 AND m.vendor_id = $2 AND m.agent = l.agent) \
-             ORDER BY l.agent",
+             WHERE s.program_id = $1 AND s.vendor_id = $2 AND l.at >= $3 ORDER BY l.agent",
         )
         .bind(program_id)
         .bind(vendor.0)

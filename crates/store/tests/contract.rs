@@ -2237,6 +2237,38 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     store.log_agent_states(&w.owner, &program, &[change]).await.unwrap();
     let refused = clearline_store::testing::tamper(&t.config, &["DELETE FROM agent_state_log"]).await;
     assert!(refused.is_err(), "deleting agent states is refused");
+    // Each agent's latest change is kept (migration 0032) as the log's latest per agent, on every write.
+    let change = |agent: &str, state: &'static str, at_us: i64| clearline_store::AgentStateChange {
+        agent: agent.to_string(),
+        state,
+        reason: None,
+        at_us,
+        vendor: None,
+    };
+    let batches = [
+        vec![change("agent-2", "ready", t0 + 1), change("agent-1", "on_call", t0 + 2)],
+        vec![change("agent-2", "on_call", t0 + 3), change("agent-2", "wrap_up", t0 + 4)],
+        vec![change("agent-1", "logged_out", t0 + 5)],
+    ];
+    use sqlx::Row;
+    let mut conn = raw(&t).await;
+    for batch in batches {
+        store.log_agent_states(&w.owner, &program, &batch).await.unwrap();
+        let mut pairs = async |sql: String| -> Vec<(String, i64)> {
+            sqlx::query(&sql).fetch_all(&mut conn).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
+        };
+        let kept = pairs(format!(
+            "SELECT agent, log_id FROM agent_latest_state WHERE program_id = {} AND vendor_id = 0 ORDER BY agent",
+            program.id
+        ))
+        .await;
+        let live = pairs(format!(
+            "SELECT agent, MAX(id) FROM agent_state_log WHERE program_id = {} GROUP BY agent ORDER BY agent",
+            program.id
+        ))
+        .await;
+        assert_eq!(kept, live, "each agent's kept latest change is the log's latest");
+    }
 }
 
 /// Survey answers are stored (ciphertext, the order shown) in the result's transaction, read back by
