@@ -248,7 +248,14 @@ async fn place_calls(
     // Tomorrow 09:00 in North Carolina (the demo's voters), inside the engagements; each shift a day later.
     let eastern = jiff::Zoned::now().in_tz("America/New_York")?;
     let first_morning = eastern.date().tomorrow()?.at(9, 0, 0, 0).to_zoned(eastern.time_zone().clone())?.timestamp();
-    for day in 0..60 {
+    // A kept directory already called some days: go on from the day after its last call (the attempt
+    // rules' spacing counts from then).
+    let day_us = 24 * 3_600 * 1_000_000i64;
+    let first_day = match store.field_dates(&actor, slug).await?.last_ended_at_us {
+        Some(last) => ((last - first_morning.as_microsecond()) / day_us + 1).max(0) as u64,
+        None => 0,
+    };
+    for day in first_day..first_day + 60 {
         let stored = store.call_stats(&actor, slug).await?.attempts;
         if stored >= calls {
             return Ok(stored);
