@@ -1326,8 +1326,7 @@ async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore)
     let store = t.open().await;
     let w = world(&store, "pg").await;
     let other = world(&store, "ph").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let everyone = save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
     settings.vendors = vec![VendorShare::parse("vend-pg=100").unwrap()];
     let slug = Slug::parse("gotv").unwrap();
@@ -1440,6 +1439,13 @@ async fn programs_are_campaign_scoped_and_call_lists_replace_whole(t: TestStore)
 }
 
 /// A campaign user in `role`, for tests that need more roles than [`World`] has.
+/// Saves the campaign's universe `everyone` (every person) and returns its filter.
+async fn save_everyone(store: &Store, w: &World) -> clearline_core::universe::Filter {
+    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
+    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    everyone
+}
+
 async fn campaign_user(store: &Store, w: &World, role: Role, name: &str) -> Actor {
     let user = store
         .create_user(
@@ -1618,8 +1624,7 @@ async fn scripts_attach_only_approved_and_fitting_and_a_switch_is_audited(t: Tes
     let other = world(&store, "au").await;
     let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
     let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
     settings.recorded = false;
     store.create_program(&w.owner, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
@@ -1823,8 +1828,7 @@ async fn a_program_needing_audio_starts_only_with_an_approved_version_attached(t
     let other = world(&store, "aq").await;
     let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
     let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    save_everyone(&store, &w).await;
     let settings = ProgramSettings::new(Purpose::Gotv, DialMode::Predictive, "everyone");
     store.create_program(&w.owner, &Slug::parse("gotv").unwrap(), "GOTV", &settings).await.unwrap();
     let wav = tone_wav(800, 440);
@@ -1918,8 +1922,7 @@ async fn an_ivr_program_starts_only_with_an_approved_prompt_for_each_later_quest
     let w = world(&store, "iv").await;
     let author = campaign_user(&store, &w, Role::ProgramManager, "author").await;
     let approver = campaign_user(&store, &w, Role::ScriptApprover, "approver").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Survey, DialMode::Ivr, "everyone");
     settings.recorded = false;
     store.create_program(&w.owner, &Slug::parse("poll").unwrap(), "Poll", &settings).await.unwrap();
@@ -2055,8 +2058,7 @@ async fn attempts_are_counted_before_the_dial_and_closed_once(t: TestStore) {
     let store = t.open().await;
     let w = world(&store, "ca").await;
     let other = world(&store, "cb").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let everyone = save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
     settings.max_attempts = 2;
     settings.min_spacing_minutes = Some(30);
@@ -2281,8 +2283,7 @@ async fn survey_answers_are_written_with_the_result_and_full_quota_cells_are_not
     use clearline_store::{AnswerRecord, AttemptResult, NewAttempt, NewEntry};
     let store = t.open().await;
     let w = world(&store, "qa").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let everyone = save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Survey, DialMode::Preview, "everyone");
     settings.one_per_household = false;
     settings.quotas = vec![Quota::parse("party=DEM:1").unwrap()];
@@ -2638,8 +2639,7 @@ async fn a_custom_code_is_recorded_beside_its_base_which_alone_decides_the_redia
         .await
         .unwrap();
     store.add_custom_disposition(&other.owner, &custom("theirs_only", "Theirs", Disposition::Refused)).await.unwrap();
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let everyone = save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
     settings.max_attempts = 3;
     settings.min_spacing_minutes = Some(1);
@@ -2757,8 +2757,7 @@ async fn a_program_lease_has_one_holder_until_it_expires_and_a_taken_over_holder
     let store = t.open().await;
     let w = world(&store, "ca").await;
     let other = world(&store, "cb").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    save_everyone(&store, &w).await;
     let settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
     let program = store.create_program(&w.owner, &Slug::parse("calls").unwrap(), "Calls", &settings).await.unwrap();
     let (ttl, t0) = (20_000_000i64, 1_792_501_200_000_000i64);
@@ -2959,8 +2958,7 @@ async fn a_call_lists_kept_progress_and_its_attempts_tallies_are_what_live_count
     use sqlx::Row;
     let store = t.open().await;
     let w = world(&store, "kp").await;
-    let everyone: clearline_core::universe::Filter = serde_json::from_str(r#"{"op":"all","filters":[]}"#).unwrap();
-    store.save_universe(&w.owner, "everyone", &everyone).await.unwrap();
+    let everyone = save_everyone(&store, &w).await;
     let mut settings = ProgramSettings::new(Purpose::Gotv, DialMode::Manual, "everyone");
     settings.max_attempts = 2;
     settings.min_spacing_minutes = Some(30);
