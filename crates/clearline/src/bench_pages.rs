@@ -53,9 +53,11 @@ const PAGES: &[(&str, &[&str])] = &[
     ("programs", &["/programs", "/programs/gotv-general", "/oversight", "/api/v1/programs/gotv-general/calls"]),
     ("analyst", &["/programs/survey-likely-voters/survey"]),
     ("compliance", &["/audit"]),
-    ("scripts", &["/scripts"]),
+    ("scripts", &["/scripts", "/audio"]),
+    ("owner", &["/organization", "/users", "/engagements"]),
 ];
-const VENDOR_PAGES: &[(&str, &[&str])] = &[("supervisor", &["/wallboard"]), ("agent", &["/desk"])];
+const VENDOR_PAGES: &[(&str, &[&str])] =
+    &[("supervisor", &["/wallboard"]), ("agent", &["/desk"]), ("admin", &["/organization", "/sites", "/users"])];
 
 #[derive(Serialize)]
 struct PageFigures {
@@ -150,7 +152,9 @@ pub async fn run(args: PagesBenchArgs, json: bool) -> anyhow::Result<ExitCode> {
     for (org, role, paths) in all {
         let email = demo::email_of(org, role);
         let user = users.iter().find(|u| u.email == email).with_context(|| format!("no demo user {email}"))?;
-        let cookie = sign_in(&base, &user.email, &user.password).await?;
+        // Roles that must use a second factor give the current code with the password.
+        let code = user.totp_secret.as_deref().and_then(|s| clearline_web::auth::totp::current(s));
+        let cookie = sign_in(&base, &user.email, &user.password, code).await?;
         for path in paths {
             let figures = measure(&base, &cookie, path, requests, args.concurrency).await?;
             let page = page_figures(path, role, figures);
@@ -286,11 +290,11 @@ async fn place_calls(
     bail!("{slug}: 60 shifts did not place {calls} calls")
 }
 
-async fn sign_in(base: &str, email: &str, password: &str) -> anyhow::Result<String> {
+async fn sign_in(base: &str, email: &str, password: &str, totp_code: Option<String>) -> anyhow::Result<String> {
     let client = reqwest::Client::new();
     let res = client
         .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"email": email, "password": password}))
+        .json(&serde_json::json!({"email": email, "password": password, "totp_code": totp_code}))
         .send()
         .await?;
     if !res.status().is_success() {
