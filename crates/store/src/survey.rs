@@ -117,6 +117,46 @@ impl Store {
             .collect())
     }
 
+    /// What a survey's results are read from, as one value that changes whenever they may: the
+    /// program's attempts by state and disposition (their kept tallies, migration 0031), its answers
+    /// (how many, and the latest attempt with some), the campaign's people (their data generation,
+    /// migration 0028) and the attached script version. Equal stamps give equal `survey_cases`,
+    /// `survey_answers` and `field_dates`' last result, so a page may keep what it computed from them.
+    /// A few dozen rows, whatever the calls.
+    pub async fn survey_stamp(&self, actor: &Actor, slug: &str) -> StoreResult<String> {
+        let campaign = require_in_org(actor, Capability::ViewResults, None)?;
+        let program = self.program_by_slug(actor, slug).await?;
+        let mut stamp = format!("script {:?};", program.script_version_id);
+        let tallies = sqlx::query(
+            "SELECT state, disposition, CAST(SUM(n) AS BIGINT) FROM attempt_tallies WHERE program_id = $1 \
+             GROUP BY state, disposition ORDER BY state, disposition",
+        )
+        .bind(program.id)
+        .fetch_all(&self.pool)
+        .await?;
+        for t in tallies {
+            stamp.push_str(&format!("{} {} {};", t.get::<String, _>(0), t.get::<String, _>(1), t.get::<i64, _>(2)));
+        }
+        let answers = sqlx::query(
+            "SELECT COUNT(*), CAST(COALESCE(MAX(attempt_id), 0) AS BIGINT) FROM survey_answers WHERE program_id = $1",
+        )
+        .bind(program.id)
+        .fetch_one(&self.pool)
+        .await?;
+        let generation: Option<i64> = sqlx::query("SELECT generation FROM campaign_data WHERE campaign_id = $1")
+            .bind(campaign.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.get(0));
+        stamp.push_str(&format!(
+            "answers {} {}; people {:?}",
+            answers.get::<i64, _>(0),
+            answers.get::<i64, _>(1),
+            generation
+        ));
+        Ok(stamp)
+    }
+
     /// The program's first dial and last result.
     pub async fn field_dates(&self, actor: &Actor, slug: &str) -> StoreResult<FieldDates> {
         require_in_org(actor, Capability::ViewResults, None)?;

@@ -3026,6 +3026,10 @@ async fn a_call_lists_kept_progress_and_its_attempts_tallies_are_what_live_count
         kept
     };
     assert_eq!(compare("after the build").await, (0, 0, 0));
+    // A survey's stamp (what a kept report is keyed by): the same while nothing it reads changed.
+    let stamp = async || store.survey_stamp(&w.owner, "kept").await.unwrap();
+    let mut stamps = vec![stamp().await];
+    assert_eq!(stamp().await, stamps[0], "read twice, nothing written");
     let program = running(&t, &store, &w.owner, "kept").await;
     let t0 = 1_792_501_200_000_000i64;
     let attempt = |person_id: i64, at: i64| NewAttempt {
@@ -3054,13 +3058,17 @@ async fn a_call_lists_kept_progress_and_its_attempts_tallies_are_what_live_count
     let id: Vec<i64> = people.iter().map(|p| p.id).collect();
     let a = store.open_attempt(&w.owner, &program, &attempt(id[0], t0)).await.unwrap();
     assert_eq!(compare("an attempt opened").await, (1, 0, 0));
+    stamps.push(stamp().await);
     store.finish_attempt(&w.owner, &program, a, &result(Disposition::NoAnswer, t0 + 1)).await.unwrap();
     assert_eq!(compare("a result that is not final").await, (1, 0, 0));
+    stamps.push(stamp().await);
     let b = store.open_attempt(&w.owner, &program, &attempt(id[1], t0)).await.unwrap();
     store.finish_attempt(&w.owner, &program, b, &result(Disposition::Complete, t0 + 1)).await.unwrap();
     assert_eq!(compare("a final result").await, (2, 1, 0));
+    stamps.push(stamp().await);
     store.defer_entry(&w.owner, &program, id[2], Some(t0 + 60_000_000), "CR-1").await.unwrap();
     assert_eq!(compare("a deferral until later").await, (2, 1, 0));
+    assert_eq!(stamp().await, *stamps.last().unwrap(), "a deferral changes no attempt, answer or person");
     store.defer_entry(&w.owner, &program, id[2], None, "CR-8").await.unwrap();
     assert_eq!(compare("a denial at the dial").await, (2, 2, 1));
     let d = store.open_attempt(&w.owner, &program, &attempt(id[3], t0)).await.unwrap();
@@ -3079,8 +3087,12 @@ async fn a_call_lists_kept_progress_and_its_attempts_tallies_are_what_live_count
     // Another import, with a new person and a changed one: the list is a snapshot, its progress too.
     let mut changed = person("P1", "Renamed", 9);
     changed.phones[0].number_index = vec![1; 32];
+    stamps.push(stamp().await);
     import(vec![changed, person("P7", "Kept", 7)]).await;
     assert_eq!(compare("another import").await, (5, 5, 1));
+    stamps.push(stamp().await);
+    let distinct: std::collections::HashSet<&String> = stamps.iter().collect();
+    assert_eq!(distinct.len(), stamps.len(), "every attempt written and the import moved the stamp: {stamps:?}");
     // Someone with the database at hand edits entries directly: the triggers keep up all the same.
     let sql = format!(
         "UPDATE call_list_entries SET attempts = attempts + 3, final_disposition = 'denied' \

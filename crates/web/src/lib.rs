@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod survey_cache;
 pub mod ui;
 
 use axum::http::{Method, StatusCode};

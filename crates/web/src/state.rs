@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     pub jobs: crate::api::imports::Jobs,
     /// The programs calling in this process and the agents at their desks.
     pub desk: clearline_calling::DeskHub,
+    /// Survey results as last loaded, per program, while their stamp holds.
+    pub survey_cache: crate::survey_cache::SurveyCache,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             master_key_file: None,
             jobs: Default::default(),
             desk: Default::default(),
+            survey_cache: Default::default(),
         }))
     }
 
@@ -76,6 +79,10 @@ impl AppState {
 
     pub fn desk(&self) -> &clearline_calling::DeskHub {
         &self.0.desk
+    }
+
+    pub fn survey_cache(&self) -> &crate::survey_cache::SurveyCache {
+        &self.0.survey_cache
     }
 
     /// The same state with the deployment's master key (for imports), and the file it is kept in.

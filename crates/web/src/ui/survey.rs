@@ -29,7 +29,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use clearline_core::program::QuotaField;
 use clearline_ingest::survey_results::{
-    disclosure, estimated_e, field_value, load, parse_e, parse_field, report, SurveyData, SurveyError, Weighting,
+    disclosure, estimated_e, field_value, parse_e, parse_field, report, SurveyData, SurveyError, Weighting,
 };
 use clearline_ingest::survey_weights::Targets;
 use clearline_ingest::survey_weights::{
@@ -413,7 +413,13 @@ async fn compute(
         SurveyError::Store(s) => ApiError::from(s).into_response(),
         other => ApiError::invalid("survey", other.to_string()).into_response(),
     };
-    let data = load(state.store(), &actor, &sealer, slug).await.map_err(failed)?;
+    // Kept from an earlier view while nothing it is read from changed (`survey_cache`).
+    let (data, _) = state
+        .survey_cache()
+        .load(state.store(), &actor, &sealer, caller.0.principal.org_id, slug)
+        .await
+        .map_err(failed)?;
+    let data = &*data;
     let ones = vec![1.0; data.respondents.len()];
     let plain = report(&data, &ones, None, choice.by, choice.e).map_err(failed)?;
     let (mut weighed, mut weight_refused) = (None, None);
