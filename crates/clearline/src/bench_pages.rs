@@ -153,7 +153,7 @@ pub async fn run(args: PagesBenchArgs, json: bool) -> anyhow::Result<ExitCode> {
         let email = demo::email_of(org, role);
         let user = users.iter().find(|u| u.email == email).with_context(|| format!("no demo user {email}"))?;
         // Roles that must use a second factor give the current code with the password.
-        let code = user.totp_secret.as_deref().and_then(|s| clearline_web::auth::totp::current(s));
+        let code = user.totp_secret.as_deref().and_then(clearline_web::auth::totp::current);
         let cookie = sign_in(&base, &user.email, &user.password, code).await?;
         for path in paths {
             let figures = measure(&base, &cookie, path, requests, args.concurrency).await?;

@@ -419,7 +419,6 @@ async fn compute(
         .load(state.store(), &actor, &sealer, caller.0.principal.org_id, slug)
         .await
         .map_err(failed)?;
-    let data = &*data;
     let ones = vec![1.0; data.respondents.len()];
     let plain = report(&data, &ones, None, choice.by, choice.e).map_err(failed)?;
     let (mut weighed, mut weight_refused) = (None, None);
