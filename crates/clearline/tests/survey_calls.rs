@@ -893,6 +893,20 @@ fn the_page_and_the_api_trim_take_e_and_disclose_the_weighting_as_the_cli_does(
     obj.remove("e_estimated");
     obj.remove("disclosure");
     assert_same(&same, plain, "a kept load");
+    // Another process's calls change what the report reads: the next view is a fresh load, the CLI's.
+    let shift = ["--as", PM, "--json", "program", "simulate", SURVEY, "--agents", "3", "--minutes", "120"];
+    let placed = ok_json(run(
+        d,
+        &shift.iter().copied().chain(["--answer-rate", "0.5", "--start", "2026-10-22T13:00:00Z"]).collect::<Vec<_>>(),
+    ));
+    assert!(placed["attempts_finished"].as_u64().unwrap() > 0, "{placed}");
+    let (_, after) = get(&format!("/api/v1/programs/{SURVEY}/survey?by=party"));
+    let mut after: Value = serde_json::from_str(&after).unwrap();
+    let obj = after.as_object_mut().unwrap();
+    obj.remove("e_estimated");
+    obj.remove("disclosure");
+    assert_ne!(after["dispositions"], plain["dispositions"], "the shift's results are in the view");
+    assert_same(&after, &ok_json(report(&["--by", "party"])), "after another process's calls");
     drop(server);
     let log = ok(d, &["--as", "owner@demo.clearline.test", "audit", "export"]);
     let api_reads: Vec<Value> = log
@@ -902,7 +916,7 @@ fn the_page_and_the_api_trim_take_e_and_disclose_the_weighting_as_the_cli_does(
         .collect();
     // The views answered and the one whose margins could not be met (bad parameters are refused
     // before anything is read); a view of a kept load is audited like any other.
-    assert_eq!(api_reads.len(), 4, "{api_reads:?}");
+    assert_eq!(api_reads.len(), 5, "{api_reads:?}");
     let detail = if api_reads[0]["details"].is_object() { &api_reads[0]["details"] } else { &api_reads[0]["detail"] };
     assert_eq!((detail["e"].as_f64(), detail["weighted"].as_bool()), (Some(0.5), Some(true)), "{detail}");
 }

@@ -383,8 +383,8 @@ impl Store {
                     )
                     .into());
                 };
-                if !ivr::closings(script).iter().any(|c| c.step == step) {
-                    let all: Vec<String> = ivr::closings(script).into_iter().map(|c| c.step).collect();
+                let all: Vec<String> = ivr::closings(script).into_iter().map(|c| c.step).collect();
+                if !all.iter().any(|c| c == step) {
                     return Err(Invalid::new(
                         "step",
                         format!(

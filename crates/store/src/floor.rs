@@ -216,20 +216,19 @@ impl Store {
         // of its first hour (the last 24 hours are the 24 whole hours before this one and this one so
         // far), and reads a few rows per hour instead of every attempt. CR-46: system-dialed calls a
         // person answered (bridged, or abandoned waiting for an agent) are the tallies' `live`.
-        let window = |since: i64| (since / HOUR_US, program_id, vendor.0);
         let sql = "SELECT CAST(SUM(n) AS BIGINT), \
              CAST(SUM(CASE WHEN state = 'in_flight' THEN n ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN live = 1 THEN n ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN live = 1 AND disposition = 'abandoned' THEN n ELSE 0 END) AS BIGINT) \
              FROM attempt_tallies WHERE hour >= $1 AND program_id = $2 AND vendor_id = $3";
-        let (hour, program, vendor_id) = window(clock - DAY_US);
-        let day = sqlx::query(sql).bind(hour).bind(program).bind(vendor_id).fetch_one(&self.pool).await?;
+        let window =
+            |since: i64| sqlx::query(sql).bind(since / HOUR_US).bind(program_id).bind(vendor.0).fetch_one(&self.pool);
+        let day = window(clock - DAY_US).await?;
         board.attempts_24h = n(&day, 0);
         board.calls_in_progress = n(&day, 1);
         board.live_24h = n(&day, 2);
         board.abandoned_24h = n(&day, 3);
-        let (hour, program, vendor_id) = window(clock - 30 * DAY_US);
-        let month = sqlx::query(sql).bind(hour).bind(program).bind(vendor_id).fetch_one(&self.pool).await?;
+        let month = window(clock - 30 * DAY_US).await?;
         board.live_30d = n(&month, 2);
         board.abandoned_30d = n(&month, 3);
         // Contacts by when they ended, in the last hour exactly (`call_attempts_by_end`).

@@ -35,7 +35,7 @@ pub struct SurveyCache {
 
 impl SurveyCache {
     /// The program's survey data: the kept load when its stamp is the current one, else a fresh load
-    /// (kept in turn). `loaded` says which, for the caller's metrics and tests.
+    /// (kept in turn).
     pub async fn load(
         &self,
         store: &Store,
@@ -43,13 +43,13 @@ impl SurveyCache {
         sealer: &VaultSealer,
         org: OrgId,
         slug: &str,
-    ) -> Result<(Arc<SurveyData>, Loaded), SurveyError> {
+    ) -> Result<Arc<SurveyData>, SurveyError> {
         let stamp = store.survey_stamp(actor, slug).await?;
         let key = (org, slug.to_string());
         {
             let kept = self.kept.lock().expect("the survey cache's lock");
             if let Some(k) = kept.get(&key).filter(|k| k.stamp == stamp && k.at.elapsed() < KEEP) {
-                return Ok((k.data.clone(), Loaded::Kept));
+                return Ok(k.data.clone());
             }
         }
         let data = Arc::new(load(store, actor, sealer, slug).await?);
@@ -61,13 +61,6 @@ impl SurveyCache {
             }
         }
         kept.insert(key, Kept { stamp, at: Instant::now(), data: data.clone() });
-        Ok((data, Loaded::Fresh))
+        Ok(data)
     }
-}
-
-/// Whether a view's survey data was loaded for it or kept from an earlier view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Loaded {
-    Fresh,
-    Kept,
 }

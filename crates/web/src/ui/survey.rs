@@ -414,7 +414,7 @@ async fn compute(
         other => ApiError::invalid("survey", other.to_string()).into_response(),
     };
     // Kept from an earlier view while nothing it is read from changed (`survey_cache`).
-    let (data, _) = state
+    let data = state
         .survey_cache()
         .load(state.store(), &actor, &sealer, caller.0.principal.org_id, slug)
         .await
