@@ -27,7 +27,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::spill::{Link, LinkSorter, RUN_RECORDS};
 use crate::voters::{on_conn, ImportConn, ImportTx};
 use futures::TryStreamExt;
-use sqlx::any::AnyArguments;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, Row};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -477,12 +477,13 @@ impl ImportTx {
                 .await?;
                 return Ok(());
             }
-            ImportConn::Sqlite(w) => w,
+            ImportConn::Sqlite(w, _) => w,
         };
         let backend = crate::db::Backend::Sqlite;
         for group in changes.chunks(500) {
             let p = |n: usize| backend.param(n);
-            let mut sql = String::from("UPDATE persons SET household_id = CASE id");
+            // `OR FAIL`: no statement journal (see `Store::write_unchecked_import`).
+            let mut sql = String::from("UPDATE OR FAIL persons SET household_id = CASE id");
             let mut n = 0;
             for _ in group {
                 sql.push_str(&format!(" WHEN {} THEN {}", p(n + 1), p(n + 2)));
@@ -492,7 +493,7 @@ impl ImportTx {
             let list: Vec<String> = (0..group.len()).map(|k| p(n + k + 1)).collect();
             sql.push_str(&list.join(","));
             sql.push(')');
-            let mut args = AnyArguments::default();
+            let mut args = SqliteArguments::default();
             for (id, hh) in group {
                 let _ = args.add(*id);
                 let _ = args.add(*hh);

@@ -12,7 +12,7 @@ use crate::orgs::require_in_org;
 use clearline_core::{Actor, Capability, OrgId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyArguments;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, Row};
 use std::collections::HashMap;
 
@@ -294,17 +294,13 @@ fn placeholders(backend: Backend, rows: usize, cols: usize) -> String {
 /// unprepared-and-finalized; the full-size person insert, the same every time, stays cached.
 const PERSONS_PER_INSERT: usize = 450;
 
-/// SQLite page cache while an import runs, in KiB (the pool's connections keep 32 MiB): enough for
-/// the hot index pages of a few million people, so inserts do not re-read them from the WAL.
-const IMPORT_CACHE_KIB: u32 = 65_536;
-/// The pool's usual page cache (see `open_sqlite`), restored when the import ends.
-const POOL_CACHE_KIB: u32 = 32_768;
-
-/// The connection an import writes on: the `Any` pool's on SQLite; on PostgreSQL a typed connection,
-/// because `COPY` is only reachable there (see `bulk_pg`). Either way one transaction holds the rows,
-/// the batch record and the audit event.
+/// The connection an import writes on, typed: on SQLite one of its own (see
+/// [`Store::write_sqlite_import`]); on PostgreSQL one of the typed pool's, because `COPY` is only
+/// reachable there (see `bulk_pg`). Either way one transaction holds the rows, the batch record and the
+/// audit event.
 pub(crate) enum ImportConn {
-    Sqlite(WriteTx),
+    /// The pool is the connection's own, closed when the import ends.
+    Sqlite(WriteTx<sqlx::Sqlite>, sqlx::SqlitePool),
     Postgres(WriteTx<sqlx::Postgres>),
 }
 
@@ -314,9 +310,9 @@ pub(crate) enum ImportConn {
 macro_rules! on_conn {
     ($conn:expr, |$c:ident, $args:ident| $body:expr) => {
         match $conn {
-            crate::voters::ImportConn::Sqlite(w) => {
+            crate::voters::ImportConn::Sqlite(w, _) => {
                 #[allow(dead_code)]
-                type $args = sqlx::any::AnyArguments<'static>;
+                type $args = sqlx::sqlite::SqliteArguments<'static>;
                 let $c = &mut *w.tx;
                 $body
             }
@@ -460,7 +456,10 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let mut conn = match self.backend {
-            Backend::Sqlite => ImportConn::Sqlite(self.write().await?),
+            Backend::Sqlite => {
+                let (pool, w) = self.write_sqlite_import().await?;
+                ImportConn::Sqlite(w, pool)
+            }
             Backend::Postgres => ImportConn::Postgres(self.write_pg().await?),
         };
         let kind: Option<String> = on_conn!(&mut conn, |c| sqlx::query("SELECT kind FROM organizations WHERE id = $1")
@@ -470,9 +469,6 @@ impl Store {
             .map(|r| r.get(0)));
         if kind.as_deref() != Some("campaign") {
             return Err(StoreError::NotFound);
-        }
-        if let ImportConn::Sqlite(w) = &mut conn {
-            sqlx::query(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}")).execute(&mut *w.tx).await?;
         }
         let now = now_us();
         let batch_id: i64 = on_conn!(&mut conn, |c| {
@@ -705,7 +701,7 @@ impl ImportTx {
             return Ok(Vec::new());
         }
         match &mut self.conn {
-            ImportConn::Sqlite(w) => {
+            ImportConn::Sqlite(w, _) => {
                 let next = match self.next_person_id {
                     Some(next) => next,
                     None => sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM persons")
@@ -754,7 +750,7 @@ impl ImportTx {
                 .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<Vec<u8>, _>(2))))
                 .collect()
             }
-            ImportConn::Sqlite(w) => {
+            ImportConn::Sqlite(w, _) => {
                 let list = placeholders(self.backend, 1, rows.len() + 1);
                 let list = &list[1..list.len() - 1];
                 let (campaign_param, keys) = list.split_once(',').expect("at least two parameters");
@@ -762,7 +758,7 @@ impl ImportTx {
                     "SELECT person_key, id, content_hash FROM persons WHERE campaign_id = {campaign_param} \
                      AND person_key IN ({keys})"
                 );
-                let mut args = AnyArguments::default();
+                let mut args = SqliteArguments::default();
                 let _ = args.add(campaign);
                 for r in rows {
                     let _ = args.add(r.person_key.clone());
@@ -827,17 +823,20 @@ impl ImportTx {
             ImportConn::Postgres(w) => {
                 crate::bulk_pg::copy_persons(&mut w.tx, self.campaign.0, self.batch_id, now, &prepared).await?
             }
-            ImportConn::Sqlite(w) => {
+            ImportConn::Sqlite(w, _) => {
                 let mut pending = prepared.into_iter().peekable();
                 while pending.peek().is_some() {
                     let group: Vec<NewPerson> = pending.by_ref().take(PERSONS_PER_INSERT).collect();
                     let full = group.len() == PERSONS_PER_INSERT;
+                    // `OR FAIL`, not the default `OR ABORT`: a statement that may abort halfway keeps a
+                    // statement journal to undo itself (see `Store::write_unchecked_import`). A failed
+                    // statement aborts the whole import anyway, so nothing it left is kept.
                     let sql = format!(
-                        "INSERT INTO persons ({}) VALUES {}",
+                        "INSERT OR FAIL INTO persons ({}) VALUES {}",
                         PERSON_COLUMNS.join(","),
                         placeholders(self.backend, group.len(), PERSON_COLUMNS.len())
                     );
-                    let mut args = AnyArguments::default();
+                    let mut args = SqliteArguments::default();
                     for NewPerson { id, household, person } in group {
                         bind_person_owned(&mut args, self.campaign, self.batch_id, now, person);
                         let _ = args.add(household);
@@ -872,7 +871,7 @@ impl ImportTx {
                 crate::bulk_pg::copy_phones(&mut w.tx, self.campaign.0, &phones).await?;
                 return Ok(counts);
             }
-            ImportConn::Sqlite(w) => w,
+            ImportConn::Sqlite(w, _) => w,
         };
         if !phones.is_empty() && !self.phones_staged {
             // A fresh table, never one left on this connection by something else: what it holds is
@@ -891,7 +890,7 @@ impl ImportTx {
                 PHONE_COLUMNS.join(","),
                 placeholders(self.backend, group.len(), PHONE_COLUMNS.len())
             );
-            let mut args = AnyArguments::default();
+            let mut args = SqliteArguments::default();
             for (person, ph, position) in group {
                 let _ = args.add(self.campaign.0);
                 let _ = args.add(person);
@@ -924,10 +923,10 @@ impl ImportTx {
         if !std::mem::take(&mut self.phones_staged) {
             return Ok(());
         }
-        if let ImportConn::Sqlite(w) = &mut self.conn {
+        if let ImportConn::Sqlite(w, _) = &mut self.conn {
             let columns = PHONE_COLUMNS.join(",");
             sqlx::query(&format!(
-                "INSERT INTO phones ({columns}) SELECT {columns} FROM temp.import_phones ORDER BY rowid"
+                "INSERT OR FAIL INTO phones ({columns}) SELECT {columns} FROM temp.import_phones ORDER BY rowid"
             ))
             .execute(&mut *w.tx)
             .await?;
@@ -980,7 +979,7 @@ impl ImportTx {
         let actor = self.actor.clone();
         let object = self.batch_id.to_string();
         match &mut self.conn {
-            ImportConn::Sqlite(w) => {
+            ImportConn::Sqlite(w, _) => {
                 w.audit(campaign, &actor, "voters.import", "import_batch", &object, details).await?
             }
             ImportConn::Postgres(w) => {
@@ -988,9 +987,11 @@ impl ImportTx {
             }
         };
         let id = self.batch_id;
-        self.restore_cache().await?;
         match self.conn {
-            ImportConn::Sqlite(w) => w.commit().await?,
+            ImportConn::Sqlite(w, pool) => {
+                w.commit().await?;
+                pool.close().await;
+            }
             ImportConn::Postgres(w) => w.commit().await?,
         }
         if self.backend == Backend::Postgres && summary.inserted + summary.updated > 0 {
@@ -1009,20 +1010,13 @@ impl ImportTx {
     }
 
     /// Abandons the import: nothing it wrote remains.
-    pub async fn abort(mut self) -> StoreResult<()> {
-        let _ = self.restore_cache().await;
+    pub async fn abort(self) -> StoreResult<()> {
         match self.conn {
-            ImportConn::Sqlite(w) => w.tx.rollback().await?,
+            ImportConn::Sqlite(w, pool) => {
+                w.tx.rollback().await?;
+                pool.close().await;
+            }
             ImportConn::Postgres(w) => w.tx.rollback().await?,
-        }
-        Ok(())
-    }
-
-    /// Gives the connection its usual page cache back before it returns to the pool (dirty pages stay
-    /// until the commit writes them; only clean ones are let go).
-    async fn restore_cache(&mut self) -> StoreResult<()> {
-        if let ImportConn::Sqlite(w) = &mut self.conn {
-            sqlx::query(&format!("PRAGMA cache_size = -{POOL_CACHE_KIB}")).execute(&mut *w.tx).await?;
         }
         Ok(())
     }

@@ -38,6 +38,7 @@ contract!(
     a_vendors_own_list_is_kept_by_its_admin_and_read_by_its_engaged_campaigns,
     households_link_shared_addresses_and_phones,
     a_first_import_rewrites_households_merged_after_their_rows_were_written,
+    imports_leave_every_reference_whole_and_the_kept_counts_right,
     universe_dial_facts_match_do_not_call_and_consent_by_blind_index,
     universes_exclude_do_not_call_nest_dedupe_households_and_sample,
     universes_rename_keeping_their_id_and_delete_only_when_nothing_uses_them,
@@ -1118,6 +1119,92 @@ async fn a_first_import_rewrites_households_merged_after_their_rows_were_written
     assert_eq!(import.assign_households().await.unwrap(), 2);
     import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
     assert_eq!([hh("P1").await, hh("P2").await, hh("P3").await, hh("P4").await], first);
+}
+
+/// A campaign's data generation as kept in `campaign_data`, if it has a row.
+async fn kept_generation(c: &mut sqlx::AnyConnection, campaign: OrgId) -> Option<i64> {
+    use sqlx::Row;
+    sqlx::query("SELECT generation FROM campaign_data WHERE campaign_id = $1")
+        .bind(campaign.0)
+        .fetch_optional(c)
+        .await
+        .unwrap()
+        .map(|r| r.get::<i64, _>(0))
+}
+
+/// A SQLite import writes with foreign-key checks off (`Store::write_sqlite_import`): whatever it writes
+/// must still satisfy every reference, first import, re-import and households alike; and the kept
+/// counts of `campaign_data`, which the triggers of migration 0033 keep with plain updates, must match
+/// the rows, for a campaign created before and after its first person.
+async fn imports_leave_every_reference_whole_and_the_kept_counts_right(t: TestStore) {
+    use sqlx::Row;
+    let store = t.open().await;
+    let w = world(&store, "fk").await;
+    let mk = |key: &str, address: &str, phone: u8, hash: u8| {
+        let mut p = person(key, "X", hash);
+        p.res_address = Some(address.into());
+        p.res_zip = Some("27601".into());
+        p.phones[0].number_index = vec![phone; 32];
+        let mut second = p.phones[0].clone();
+        second.number_index = vec![phone.wrapping_add(100); 32];
+        p.phones.push(second);
+        p
+    };
+    // Enough rows for several full-size statements, households that merge after their rows went in.
+    let first: Vec<_> =
+        (0..1500u32).map(|i| mk(&format!("F{i}"), &format!("{} Oak St", i % 700), (i % 90) as u8, 1)).collect();
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    import.upsert_chunk(first).await.unwrap();
+    import.assign_households().await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    // A re-import: a third changed (their phones rewritten), some new, the rest unchanged.
+    let again: Vec<_> = (0..1800u32)
+        .map(|i| mk(&format!("F{i}"), &format!("{} Oak St", i % 700), (i % 90) as u8, if i % 3 == 0 { 2 } else { 1 }))
+        .collect();
+    let mut import = store.begin_import(&w.owner, w.campaign).await.unwrap();
+    let c = import.upsert_chunk(again).await.unwrap();
+    assert_eq!((c.inserted, c.updated, c.unchanged), (300, 500, 1000));
+    import.assign_households().await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+
+    let mut c = raw(&t).await;
+    let orphans: i64 = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM organizations o WHERE o.id = p.campaign_id))               + (SELECT COUNT(*) FROM persons p WHERE NOT EXISTS (SELECT 1 FROM import_batches b WHERE b.id = p.batch_id))               + (SELECT COUNT(*) FROM persons p WHERE p.household_id IS NOT NULL                    AND NOT EXISTS (SELECT 1 FROM persons h WHERE h.id = p.household_id))               + (SELECT COUNT(*) FROM phones f WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.id = f.person_id))               + (SELECT COUNT(*) FROM phones f JOIN persons p ON p.id = f.person_id WHERE f.campaign_id <> p.campaign_id)",
+    )
+    .fetch_one(&mut c)
+    .await
+    .unwrap()
+    .get(0);
+    assert_eq!(orphans, 0, "every person's campaign, batch and household, and every phone's person, exist");
+    if t.config.database_url.is_none() {
+        let violations = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut c).await.unwrap();
+        assert!(violations.is_empty(), "{} rows break a declared foreign key", violations.len());
+    }
+    let phones: i64 = sqlx::query("SELECT COUNT(*) FROM phones WHERE campaign_id = $1")
+        .bind(w.campaign.0)
+        .fetch_one(&mut c)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(phones, 2 * 1800, "a changed person's phones are replaced, never doubled");
+    assert_eq!(store.person_count(&w.owner, w.campaign).await.unwrap(), 1800);
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 1800, "the kept count matches the rows");
+    // A campaign created now (after the migration) counts its first people, and its data generation
+    // moves with them.
+    let later = world(&store, "fk2").await;
+    // SQLite's plain-update triggers need the row from the start; PostgreSQL creates it on first use.
+    let before = kept_generation(&mut c, later.campaign).await;
+    if t.config.database_url.is_none() {
+        assert!(before.is_some(), "a new campaign has its kept row");
+    }
+    let before = before.unwrap_or(0);
+    assert_eq!(store.campaign_people(&later.owner).await.unwrap(), 0);
+    let mut import = store.begin_import(&later.owner, later.campaign).await.unwrap();
+    import.upsert_chunk(vec![mk("L1", "1 Elm", 1, 1), mk("L2", "2 Elm", 2, 1)]).await.unwrap();
+    import.finish(&clearline_store::BatchSummary::default(), None).await.unwrap();
+    assert_eq!(store.campaign_people(&later.owner).await.unwrap(), 2);
+    assert!(kept_generation(&mut c, later.campaign).await.unwrap() > before);
+    assert_eq!(store.campaign_people(&w.owner).await.unwrap(), 1800, "another campaign's count is its own");
 }
 
 /// The policy engine's facts for a universe: each phone's do-not-call entry and newest unrevoked
