@@ -19,6 +19,8 @@ pub struct LeadBuffer {
     queue: VecDeque<Lead>,
     /// Leads the engine could not dial yet (their household has a live attempt).
     back: VecDeque<Lead>,
+    /// A fresh lead went out since the last put-back one: a put-back lead is next, if any.
+    back_due: bool,
     /// Every person this floor holds: queued, in the engine, or being dialed. Skipped when refilling.
     held: HashSet<i64>,
     /// No new leads: the run is draining or the program was paused.
@@ -71,12 +73,15 @@ impl LeadSource for SharedLeads {
         if b.closed {
             return None;
         }
-        // A put-back lead returns after one fresh lead, so a busy household is not retried in a loop.
+        // One put-back lead after each fresh one (see `LeadSource::put_back`).
+        if std::mem::take(&mut b.back_due) {
+            if let Some(lead) = b.back.pop_front() {
+                return Some(lead);
+            }
+        }
         match b.queue.pop_front() {
             Some(lead) => {
-                if let Some(back) = b.back.pop_front() {
-                    b.queue.push_front(back);
-                }
+                b.back_due = true;
                 Some(lead)
             }
             None => b.back.pop_front(),

@@ -593,21 +593,31 @@ impl Engine {
     }
 
     /// The next lead from the source whose person and household have no attempt in progress.
+    ///
+    /// A lead deferred earlier in this pull coming back does not mean the source is spent: put-back
+    /// leads come back between fresh ones ([`LeadSource::put_back`]). Two in a row do — only busy
+    /// leads are left. (The engine used to stop at the first one back, and the sources let put-back
+    /// leads cycle ahead of fresh ones: two busy households at the head of a floor's leads stopped it
+    /// dialing anyone until one of them was free.)
     fn pull(&mut self, _for_agent: bool) -> Option<Lead> {
-        let mut first_deferred = None;
+        let mut deferred: Vec<u64> = Vec::new();
+        let mut back_in_a_row = 0;
         for _ in 0..64 {
             let lead = self.leads.next_lead()?;
-            if first_deferred == Some(lead.id) {
-                // Around the source once: every lead left has an attempt in progress.
+            if !self.busy(&lead) {
+                return Some(lead);
+            }
+            if deferred.contains(&lead.id) {
                 self.leads.put_back(lead);
-                return None;
-            }
-            if self.busy(&lead) {
-                first_deferred.get_or_insert(lead.id);
+                back_in_a_row += 1;
+                if back_in_a_row == 2 {
+                    return None;
+                }
+            } else {
+                deferred.push(lead.id);
+                back_in_a_row = 0;
                 self.defer(lead);
-                continue;
             }
-            return Some(lead);
         }
         None
     }

@@ -23,6 +23,11 @@ pub trait LeadSource {
     /// The next lead, or `None` when the list is exhausted.
     fn next_lead(&mut self) -> Option<Lead>;
     /// A lead that could not be dialed now (its household has a live attempt): offer it again later.
+    ///
+    /// Put-back leads come back one after each fresh lead, oldest first, and only once the fresh ones
+    /// are gone do they come back to back: so a busy household is not retried in a tight loop, no
+    /// number of busy households can keep fresh leads from being reached, and two put-back leads in a
+    /// row mean nothing fresh is left (the engine stops looking there).
     fn put_back(&mut self, lead: Lead);
 }
 
@@ -31,25 +36,30 @@ pub trait LeadSource {
 pub struct MemoryLeads {
     queue: VecDeque<Lead>,
     later: VecDeque<Lead>,
+    /// A fresh lead went out since the last put-back one: a put-back lead is next, if any.
+    later_due: bool,
 }
 
 impl MemoryLeads {
     pub fn new(leads: impl IntoIterator<Item = Lead>) -> MemoryLeads {
-        MemoryLeads { queue: leads.into_iter().collect(), later: VecDeque::new() }
+        MemoryLeads { queue: leads.into_iter().collect(), later: VecDeque::new(), later_due: false }
     }
 }
 
 impl LeadSource for MemoryLeads {
     fn next_lead(&mut self) -> Option<Lead> {
-        // Put-back leads wait until one fresh lead has been taken, so a busy household is not retried
-        // in a tight loop.
-        if let Some(lead) = self.queue.pop_front() {
-            if let Some(back) = self.later.pop_front() {
-                self.queue.push_front(back);
+        // One put-back lead after each fresh one (see `LeadSource::put_back`).
+        if std::mem::take(&mut self.later_due) {
+            if let Some(lead) = self.later.pop_front() {
+                return Some(lead);
             }
-            Some(lead)
-        } else {
-            self.later.pop_front()
+        }
+        match self.queue.pop_front() {
+            Some(lead) => {
+                self.later_due = true;
+                Some(lead)
+            }
+            None => self.later.pop_front(),
         }
     }
 

@@ -256,6 +256,32 @@ fn never_two_live_attempts_to_one_household() {
 }
 
 #[test]
+fn busy_households_at_the_head_of_the_list_do_not_hide_the_fresh_leads_behind_them() {
+    // Leads 1, 2 and 3 share household 7; 4 and 5 have their own. While lead 1's call is live, a second
+    // and a third agent must get leads 4 and 5, however often 2 and 3 come back.
+    let leads = vec![
+        lead(1, 7, LineType::Landline),
+        lead(2, 7, LineType::Landline),
+        lead(3, 7, LineType::Landline),
+        lead(4, 8, LineType::Landline),
+        lead(5, 9, LineType::Landline),
+    ];
+    let mut e = engine(ProgramMode::Power, leads, 0);
+    e.login(0, AgentId(0));
+    assert_eq!(originated(&e.take_outputs()).iter().map(|c| c.1).collect::<Vec<_>>(), vec![1]);
+    e.login(SECOND, AgentId(1));
+    e.tick(SECOND);
+    assert_eq!(originated(&e.take_outputs()).iter().map(|c| c.1).collect::<Vec<_>>(), vec![4]);
+    e.login(2 * SECOND, AgentId(2));
+    e.tick(2 * SECOND);
+    assert_eq!(originated(&e.take_outputs()).iter().map(|c| c.1).collect::<Vec<_>>(), vec![5]);
+    // A fourth agent finds only household 7's leads: nothing is dialed, and the engine does not spin.
+    e.login(3 * SECOND, AgentId(3));
+    e.tick(3 * SECOND);
+    assert!(originated(&e.take_outputs()).is_empty());
+}
+
+#[test]
 fn progressive_never_dials_more_lines_than_free_agents() {
     let mut e = engine(ProgramMode::Power, landlines(50), 0);
     for a in 0..3 {
