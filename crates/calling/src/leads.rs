@@ -1,8 +1,8 @@
 //! The leads one floor holds: a buffer the run loop refills from the store between engine steps (the
 //! engine asks synchronously; the store answers asynchronously).
 
-use clearline_dialer::lead::{Lead, LeadSource};
-use std::collections::{HashSet, VecDeque};
+use clearline_dialer::lead::{Lead, LeadSource, MemoryLeads};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// A person with no household gets a household of their own, out of the range of household ids.
@@ -16,11 +16,8 @@ pub fn lead_for(person_id: i64, household_id: Option<i64>, line_type: clearline_
 
 #[derive(Debug, Default)]
 pub struct LeadBuffer {
-    queue: VecDeque<Lead>,
-    /// Leads the engine could not dial yet (their household has a live attempt).
-    back: VecDeque<Lead>,
-    /// A fresh lead went out since the last put-back one: a put-back lead is next, if any.
-    back_due: bool,
+    /// Fresh leads, and those the engine could not dial yet (their household has a live attempt).
+    leads: MemoryLeads,
     /// Every person this floor holds: queued, in the engine, or being dialed. Skipped when refilling.
     held: HashSet<i64>,
     /// No new leads: the run is draining or the program was paused.
@@ -30,13 +27,13 @@ pub struct LeadBuffer {
 impl LeadBuffer {
     pub fn push(&mut self, person_id: i64, lead: Lead) {
         if self.held.insert(person_id) {
-            self.queue.push_back(lead);
+            self.leads.push(lead);
         }
     }
 
     /// Fresh leads waiting (put-back leads not counted: they wait on a household).
     pub fn queued(&self) -> usize {
-        self.queue.len()
+        self.leads.fresh()
     }
 
     pub fn held(&self) -> Vec<i64> {
@@ -73,23 +70,11 @@ impl LeadSource for SharedLeads {
         if b.closed {
             return None;
         }
-        // One put-back lead after each fresh one (see `LeadSource::put_back`).
-        if std::mem::take(&mut b.back_due) {
-            if let Some(lead) = b.back.pop_front() {
-                return Some(lead);
-            }
-        }
-        match b.queue.pop_front() {
-            Some(lead) => {
-                b.back_due = true;
-                Some(lead)
-            }
-            None => b.back.pop_front(),
-        }
+        b.leads.next_lead()
     }
 
     fn put_back(&mut self, lead: Lead) {
-        self.lock().back.push_back(lead);
+        self.lock().leads.put_back(lead);
     }
 }
 

@@ -31,7 +31,8 @@ pub trait LeadSource {
     fn put_back(&mut self, lead: Lead);
 }
 
-/// A list in memory.
+/// A list in memory, with the put-back rule of [`LeadSource::put_back`]; also the queue inside other
+/// sources (a floor's lead buffer in `clearline-calling`).
 #[derive(Debug, Default)]
 pub struct MemoryLeads {
     queue: VecDeque<Lead>,
@@ -43,6 +44,16 @@ pub struct MemoryLeads {
 impl MemoryLeads {
     pub fn new(leads: impl IntoIterator<Item = Lead>) -> MemoryLeads {
         MemoryLeads { queue: leads.into_iter().collect(), later: VecDeque::new(), later_due: false }
+    }
+
+    /// Adds a fresh lead at the end of the list.
+    pub fn push(&mut self, lead: Lead) {
+        self.queue.push_back(lead);
+    }
+
+    /// Fresh leads waiting (put-back leads not counted: they wait on a household).
+    pub fn fresh(&self) -> usize {
+        self.queue.len()
     }
 }
 
