@@ -482,7 +482,7 @@ impl ImportTx {
         let backend = crate::db::Backend::Sqlite;
         for group in changes.chunks(500) {
             let p = |n: usize| backend.param(n);
-            // `OR FAIL`: no statement journal (see `Store::write_unchecked_import`).
+            // `OR FAIL`: no statement journal (see `Store::write_sqlite_import`).
             let mut sql = String::from("UPDATE OR FAIL persons SET household_id = CASE id");
             let mut n = 0;
             for _ in group {

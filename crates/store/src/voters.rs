@@ -829,7 +829,7 @@ impl ImportTx {
                     let group: Vec<NewPerson> = pending.by_ref().take(PERSONS_PER_INSERT).collect();
                     let full = group.len() == PERSONS_PER_INSERT;
                     // `OR FAIL`, not the default `OR ABORT`: a statement that may abort halfway keeps a
-                    // statement journal to undo itself (see `Store::write_unchecked_import`). A failed
+                    // statement journal to undo itself (see `Store::write_sqlite_import`). A failed
                     // statement aborts the whole import anyway, so nothing it left is kept.
                     let sql = format!(
                         "INSERT OR FAIL INTO persons ({}) VALUES {}",

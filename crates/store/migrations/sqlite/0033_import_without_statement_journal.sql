@@ -4,7 +4,7 @@
 -- statement touched was copied out first, in case it had to undo itself halfway — 2.4 journal writes a
 -- row in a 100,000-row import (strace), most of its system time. A plain UPDATE follows the outer
 -- statement's `OR FAIL`, so an import (which runs `INSERT OR FAIL` with foreign-key checks off, see
--- `Store::write_unchecked_import`) needs no statement journal at all.
+-- `Store::write_sqlite_import`) needs no statement journal at all.
 --
 -- A plain UPDATE needs the campaign's row to exist: every campaign now gets it when it is created.
 INSERT INTO campaign_data (campaign_id, generation, dnc_generation, people)
